@@ -1,0 +1,79 @@
+"""``leadforge init``, ``leadforge demo`` and ``leadforge config ...``."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from leadforge.cli import area_parser
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    init = sub.add_parser(
+        "init",
+        parents=[common],
+        help="scaffold LeadForge into a repository (never overwrites)",
+        description="Copy the workflows, issue form, config, queue folders, profiles, k8s/ and screenshots/ "
+        "into PATH without overwriting existing files; reports what it skipped.",
+    )
+    init.add_argument("path", nargs="?", default=None, help="target repository (default: --repo)")
+    init.set_defaults(handler=_init)
+
+    demo = sub.add_parser(
+        "demo",
+        parents=[common],
+        help="run the whole pipeline offline on a throwaway repo and write a report",
+        description="Create a throwaway git repository, drive every built stage through the local forge with "
+        "real event payloads, and write a report folder (index.html + JSON).",
+    )
+    demo.add_argument("--out", metavar="DIR", default="leadforge-demo", help="report folder (default: ./leadforge-demo)")
+    demo.add_argument("--keep", action="store_true", help="keep the throwaway repository (its path is printed)")
+    demo.set_defaults(handler=_demo)
+
+    _config, verbs = area_parser(sub, common, "config", "check and document .github/leadforge.yml")
+    validate = verbs.add_parser("validate", parents=[common], help="validate the config file; exit 1 naming the bad key")
+    validate.set_defaults(handler=_config_validate)
+    schema = verbs.add_parser("schema", parents=[common], help="print the JSON Schema of the config (for editors)")
+    schema.set_defaults(handler=_config_schema)
+    reference = verbs.add_parser("reference", parents=[common], help="print the fully commented reference config")
+    reference.set_defaults(handler=_config_reference)
+
+
+def _init(app: Any, path: str | None) -> int:
+    from leadforge.scaffold import init_repository
+
+    return init_repository(app, path)
+
+
+def _demo(app: Any, out: str, keep: bool) -> int:
+    from leadforge.demo import run_demo
+
+    return run_demo(app, out=out, keep=keep)
+
+
+def _config_validate(app: Any) -> int:
+    from leadforge.config import DEFAULT_CONFIG_PATH, load_config
+
+    path = app.repo / (app.config_path or DEFAULT_CONFIG_PATH)
+    config = load_config(app.repo, app.config_path)
+    exists = path.exists()
+    data = {"path": str(path), "exists": exists, "valid": True, "config": config.model_dump(mode="json")}
+    note = "" if exists else " (file absent: all defaults)"
+    app.out.result(data, f"{path}: valid{note}")
+    return 0
+
+
+def _config_schema(app: Any) -> int:
+    import json
+
+    from leadforge.config import json_schema
+
+    app.out.stdout.write(json.dumps(json_schema(), indent=2) + "\n")
+    return 0
+
+
+def _config_reference(app: Any) -> int:
+    from leadforge.config import reference_yaml
+
+    app.out.stdout.write(reference_yaml())
+    return 0

@@ -1,0 +1,120 @@
+"""``leadforge <area> <verb>``: argument parsing only.
+
+Each area registers its own sub-commands from ``leadforge/<area>/cli.py`` (a
+light module: argparse only). A parser sets ``handler=<function>``; ``main``
+calls it as ``handler(app, **command_options)`` and returns its exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import traceback
+from collections.abc import Sequence
+from typing import Any
+
+from leadforge import __version__
+
+# Order is the order of `leadforge --help`.
+AREAS: tuple[str, ...] = (
+    "leadforge.tasks.cli",
+    "leadforge.review.cli",
+    "leadforge.scan.cli",
+    "leadforge.visual.cli",
+    "leadforge.release.cli",
+    "leadforge.deploy.cli",
+    "leadforge.metrics.cli",
+    "leadforge.basics_cli",
+)
+
+GLOBAL_KEYS = ("repo", "config", "forge", "dry_run", "json")
+
+
+def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    """Global options, accepted before or after the sub-command."""
+
+    def default(value: Any) -> Any:
+        return argparse.SUPPRESS if suppress else value
+
+    group = parser.add_argument_group("global options")
+    group.add_argument("--repo", metavar="PATH", default=default("."), help="repository to work on (default: .)")
+    group.add_argument(
+        "--config", metavar="PATH", default=default(None), help="config file, relative to --repo (default: .github/leadforge.yml)"
+    )
+    group.add_argument(
+        "--forge",
+        choices=("github", "local"),
+        default=default(None),
+        help="github when GITHUB_TOKEN and GITHUB_REPOSITORY are set, else local (.leadforge/forge/)",
+    )
+    group.add_argument("--dry-run", action="store_true", default=default(False), help="decide and print, change nothing")
+    group.add_argument("--json", action="store_true", default=default(False), help="machine output on stdout, human text on stderr")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="leadforge",
+        description="GitOps pipeline for AI coding agents: task queue, PR review, visual regression, releases, environments, metrics.",
+    )
+    parser.add_argument("--version", action="version", version=f"leadforge {__version__}")
+    _global_options(parser, suppress=False)
+    common = argparse.ArgumentParser(add_help=False)
+    _global_options(common, suppress=True)
+    sub = parser.add_subparsers(dest="area", metavar="<area>")
+    for module_name in AREAS:
+        importlib.import_module(module_name).register(sub, common)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        # An area without a verb: show that area's help (or the top-level one).
+        target = getattr(args, "area_parser", parser)
+        target.print_help(sys.stderr)
+        return 2
+    options = {
+        k: v
+        for k, v in vars(args).items()
+        if k not in GLOBAL_KEYS and k not in {"handler", "area", "area_parser"} and not k.endswith("_verb")
+    }
+    from leadforge.app import App
+
+    app = App(repo=args.repo, config_path=args.config, forge_kind=args.forge, dry_run=args.dry_run, json=args.json)
+    return run_handler(handler, app, options)
+
+
+def run_handler(handler: Any, app: Any, options: dict[str, Any]) -> int:
+    """The one place that maps errors to exit codes (1: expected, 3: a bug, 130: interrupted)."""
+    from leadforge.errors import LeadforgeError
+
+    try:
+        code = handler(app, **options)
+    except LeadforgeError as err:
+        print(f"leadforge: error: {err}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        print("leadforge: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 1
+    except Exception:  # noqa: BLE001 - a surprise: show everything
+        traceback.print_exc()
+        print("leadforge: internal error (exit 3). Please report it with the traceback above.", file=sys.stderr)
+        return 3
+    return 0 if code is None else int(code)
+
+
+def area_parser(sub: Any, common: argparse.ArgumentParser, name: str, help: str) -> tuple[argparse.ArgumentParser, Any]:
+    """Helper for areas with verbs: returns the area parser and its verb sub-parsers."""
+    parser = sub.add_parser(name, help=help, description=help, parents=[common])
+    parser.set_defaults(area_parser=parser)
+    verbs = parser.add_subparsers(dest=f"{name}_verb", metavar="<verb>")
+    return parser, verbs
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,164 @@
+"""``.github/leadforge.yml``: loading, validation and the generated reference.
+
+The root model composes one section per area; each area owns its section in
+``leadforge/<area>/settings.py`` so its knobs live beside the code that reads
+them. Unknown keys and wrong types are errors that name the key path and line.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError
+
+from leadforge.deploy.settings import DeploySettings
+from leadforge.errors import ConfigError
+from leadforge.metrics.settings import MetricsSettings
+from leadforge.release.settings import ReleaseSettings
+from leadforge.review.settings import ReviewSettings
+from leadforge.scan.settings import ScanSettings
+from leadforge.strict import StrictModel
+from leadforge.tasks.settings import TasksSettings
+from leadforge.visual.settings import VisualSettings
+
+DEFAULT_CONFIG_PATH = ".github/leadforge.yml"
+
+
+class Config(StrictModel):
+    """LeadForge configuration (`.github/leadforge.yml`)."""
+
+    version: Literal[1] = Field(1, description="Schema version of this file.")
+    default_branch: str = Field("main", description="Branch the queue, baselines and changelogs live on.")
+    tasks: TasksSettings = Field(default_factory=TasksSettings, description="AI task queue.")
+    review: ReviewSettings = Field(default_factory=ReviewSettings, description="Pull request review.")
+    scan: ScanSettings = Field(default_factory=ScanSettings, description="Security scanners.")
+    visual: VisualSettings = Field(default_factory=VisualSettings, description="Visual regression.")
+    release: ReleaseSettings = Field(default_factory=ReleaseSettings, description="Release notes and publishing.")
+    deploy: DeploySettings = Field(default_factory=DeploySettings, description="Environments and deployment.")
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings, description="Agent metrics and dashboard.")
+
+
+def _line_of(tree: Any, loc: tuple[Any, ...]) -> int | None:
+    """The 1-based line of ``loc`` in a ruamel round-trip tree, as deep as it exists."""
+    node, line = tree, None
+    for part in loc:
+        lc = getattr(node, "lc", None)
+        try:
+            if lc is not None:
+                if isinstance(part, int):
+                    line = lc.item(part)[0] + 1
+                else:
+                    line = lc.key(part)[0] + 1
+            node = node[part]
+        except (KeyError, IndexError, TypeError, AttributeError):
+            break
+    return line
+
+
+def _read_yaml(path: Path, text: str) -> Any:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        return YAML(typ="rt").load(text)
+    except YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise ConfigError(f"{path}{where}: invalid YAML: {problem}") from None
+
+
+def parse_config(text: str, path: str | Path = DEFAULT_CONFIG_PATH) -> Config:
+    """Validate config text; the error names the file, line and key path of the first problem."""
+    path = Path(path)
+    tree = _read_yaml(path, text)
+    if tree is None:
+        tree = {}
+    if not isinstance(tree, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping of keys, got {type(tree).__name__}")
+    plain = json.loads(json.dumps(tree, default=str))
+    try:
+        return Config.model_validate(plain)
+    except ValidationError as err:
+        first = err.errors()[0]
+        loc = tuple(first["loc"])
+        key = ".".join(str(p) for p in loc) or "(top level)"
+        line = _line_of(tree, loc)
+        where = f"{path}:{line}" if line else str(path)
+        message = first["msg"]
+        if first["type"] == "extra_forbidden":
+            message = "unknown key (check the spelling; see docs/leadforge.reference.yml)"
+        more = f" (and {err.error_count() - 1} more)" if err.error_count() > 1 else ""
+        raise ConfigError(f"{where}: {key}: {message}{more}") from None
+
+
+def load_config(repo: str | Path = ".", path: str | Path | None = None) -> Config:
+    """Load ``path`` (relative to ``repo``); a missing default file means all defaults."""
+    explicit = path is not None
+    config_path = Path(repo) / (path or DEFAULT_CONFIG_PATH)
+    try:
+        text = config_path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        if explicit and Path(path) != Path(DEFAULT_CONFIG_PATH):  # type: ignore[arg-type]
+            raise ConfigError(f"{config_path}: config file not found") from None
+        return Config()
+    except UnicodeDecodeError:
+        raise ConfigError(f"{config_path}: config file is not UTF-8 text") from None
+    return parse_config(text, config_path)
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema editors use to complete and check ``leadforge.yml``."""
+    schema = Config.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://leadforge.dev/schemas/leadforge.schema.json"
+    return schema
+
+
+# ---- the commented reference config, generated from the models' descriptions ----------------
+
+
+def _yaml_scalar(value: Any) -> str:
+    return json.dumps(value) if isinstance(value, str) else json.dumps(value)
+
+
+def _reference_lines(model: type[StrictModel], indent: int) -> Iterator[str]:
+    pad = "  " * indent
+    defaults = model()
+    for name, field in model.model_fields.items():
+        key = field.alias or name
+        if field.description:
+            for line in field.description.splitlines():
+                yield f"{pad}# {line}"
+        value = getattr(defaults, name)
+        if isinstance(value, StrictModel):
+            yield f"{pad}{key}:"
+            yield from _reference_lines(type(value), indent + 1)
+            continue
+        dumped = value.model_dump(mode="json") if hasattr(value, "model_dump") else value
+        if isinstance(dumped, (list, tuple)) and dumped and isinstance(dumped[0], dict):
+            yield f"{pad}{key}:"
+            for item in dumped:
+                first = True
+                for k, v in item.items():
+                    yield f"{pad}  {'- ' if first else '  '}{k}: {_yaml_scalar(v)}"
+                    first = False
+        else:
+            if isinstance(dumped, tuple):
+                dumped = list(dumped)
+            yield f"{pad}{key}: {json.dumps(dumped)}"
+        yield ""
+
+
+def reference_yaml() -> str:
+    """Every key with its description and default; committed as ``docs/leadforge.reference.yml``."""
+    head = [
+        "# LeadForge reference configuration: every key, its meaning and its default.",
+        "# Generated by `leadforge config reference`; copy what you need into .github/leadforge.yml.",
+        "# JSON Schema for editors: docs/leadforge.schema.json",
+        "",
+    ]
+    return "\n".join(head + list(_reference_lines(Config, 0))).rstrip("\n") + "\n"

@@ -1,0 +1,1 @@
+"""Environments: kustomize overlays, validation, promotion, apply."""

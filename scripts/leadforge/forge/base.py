@@ -1,0 +1,187 @@
+"""The one protocol for everything the pipeline asks of GitHub.
+
+Two implementations: ``github.GitHubForge`` (PyGithub, production) and
+``local.LocalForge`` (JSON files under ``.leadforge/forge/``, offline). Logic
+that is the same for both (finding our comment by its hidden marker, creating
+or updating a release by tag) lives once, in the functions at the bottom.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from leadforge.forge.models import (
+    Asset,
+    ChangedFile,
+    CheckAnnotation,
+    CheckRun,
+    Comment,
+    CommitStatus,
+    Issue,
+    NewReviewComment,
+    PullRequest,
+    Release,
+    Review,
+    ReviewComment,
+)
+
+
+@runtime_checkable
+class Forge(Protocol):
+    """What LeadForge needs from a forge. Methods raise ``ForgeError``/``NotFoundError``."""
+
+    repository: str  # owner/name
+
+    # issues ----------------------------------------------------------------------------------
+    def get_issue(self, number: int) -> Issue: ...
+    def create_issue(self, title: str, body: str, labels: Sequence[str] = ()) -> Issue: ...
+    def update_issue(self, number: int, *, title: str | None = None, body: str | None = None) -> Issue: ...
+    def list_issues(self, *, state: str = "open", labels: Sequence[str] = ()) -> list[Issue]: ...
+    def close_issue(self, number: int, reason: str = "completed") -> None: ...
+    def list_issue_comments(self, number: int) -> list[Comment]: ...
+    def create_issue_comment(self, number: int, body: str) -> Comment: ...
+    def update_issue_comment(self, comment_id: int, body: str) -> Comment: ...
+    def add_labels(self, number: int, labels: Sequence[str]) -> None: ...
+    def remove_label(self, number: int, label: str) -> None: ...
+    def add_assignees(self, number: int, assignees: Sequence[str]) -> None: ...
+
+    # pull requests ---------------------------------------------------------------------------
+    def get_pull(self, number: int) -> PullRequest: ...
+    def list_pulls(self, *, state: str = "open", head: str | None = None, base: str | None = None) -> list[PullRequest]: ...
+    def create_pull(self, *, title: str, body: str, head: str, base: str, draft: bool = False) -> PullRequest: ...
+    def list_pull_files(self, number: int) -> list[ChangedFile]: ...
+    def list_pull_commits(self, number: int) -> list[str]: ...
+    def list_reviews(self, number: int) -> list[Review]: ...
+    def create_review(
+        self, number: int, *, commit_sha: str, body: str, event: str, comments: Sequence[NewReviewComment] = ()
+    ) -> Review: ...
+    def update_review(self, number: int, review_id: int, body: str) -> Review: ...
+    def dismiss_review(self, number: int, review_id: int, message: str) -> None: ...
+    def list_review_comments(self, number: int) -> list[ReviewComment]: ...
+    def create_review_comment(self, number: int, *, commit_sha: str, comment: NewReviewComment) -> ReviewComment: ...
+    def update_review_comment(self, comment_id: int, body: str) -> ReviewComment: ...
+    def delete_review_comment(self, comment_id: int) -> None: ...
+
+    # commits: statuses and checks ------------------------------------------------------------
+    def create_status(self, sha: str, status: CommitStatus) -> None: ...
+    def list_statuses(self, sha: str) -> list[CommitStatus]: ...
+    def create_check_run(
+        self,
+        *,
+        name: str,
+        head_sha: str,
+        status: str = "completed",
+        conclusion: str | None = None,
+        title: str = "",
+        summary: str = "",
+        annotations: Sequence[CheckAnnotation] = (),
+    ) -> CheckRun: ...
+    def list_check_runs(self, sha: str) -> list[CheckRun]: ...
+
+    # releases ------------------------------------------------------------------------------
+    def get_release_by_tag(self, tag: str) -> Release | None: ...
+    def create_release(
+        self, *, tag: str, name: str, body: str, draft: bool = False, prerelease: bool = False, target: str = ""
+    ) -> Release: ...
+    def update_release(
+        self, release_id: int, *, name: str | None = None, body: str | None = None,
+        draft: bool | None = None, prerelease: bool | None = None,
+    ) -> Release: ...
+    def upload_asset(self, release_id: int, path: Path, *, name: str | None = None, content_type: str | None = None) -> Asset: ...
+    def delete_asset(self, asset_id: int) -> None: ...
+
+    # repository ----------------------------------------------------------------------------
+    def get_permission(self, username: str) -> str: ...  # admin | maintain | write | triage | read | none
+    def dispatch_workflow(self, workflow: str, ref: str, inputs: Mapping[str, str] | None = None) -> None: ...
+    def repository_dispatch(self, event_type: str, payload: Mapping[str, Any] | None = None) -> None: ...
+
+
+# ---- behaviour shared by every forge --------------------------------------------------------
+
+_MARKER_RE = re.compile(r"<!-- leadforge:([A-Za-z0-9_.:/#@-]+) -->")
+
+
+def marker(key: str) -> str:
+    """The hidden HTML comment that identifies a comment (or review) LeadForge owns."""
+    if not re.fullmatch(r"[A-Za-z0-9_.:/#@-]+", key):
+        raise ValueError(f"invalid marker key {key!r}")
+    return f"<!-- leadforge:{key} -->"
+
+
+def markers_in(body: str) -> list[str]:
+    return _MARKER_RE.findall(body or "")
+
+
+def with_marker(key: str, body: str) -> str:
+    tag = marker(key)
+    return body if tag in body else f"{tag}\n{body}"
+
+
+def find_marked(comments: Sequence[Comment], key: str) -> Comment | None:
+    tag = marker(key)
+    for comment in comments:
+        if tag in comment.body:
+            return comment
+    return None
+
+
+def upsert_issue_comment(forge: Forge, number: int, key: str, body: str) -> tuple[Comment, str]:
+    """Create the comment marked ``key`` on issue/PR ``number``, or edit it in place.
+
+    Returns the comment and what happened: ``created``, ``updated`` or ``unchanged``.
+    """
+    text = with_marker(key, body)
+    existing = find_marked(forge.list_issue_comments(number), key)
+    if existing is None:
+        return forge.create_issue_comment(number, text), "created"
+    if existing.body == text:
+        return existing, "unchanged"
+    return forge.update_issue_comment(existing.id, text), "updated"
+
+
+def upsert_release(
+    forge: Forge, *, tag: str, name: str, body: str, prerelease: bool = False, draft: bool = False, target: str = ""
+) -> tuple[Release, str]:
+    """Create the release for ``tag`` or edit it: a re-run never duplicates."""
+    existing = forge.get_release_by_tag(tag)
+    if existing is None:
+        return forge.create_release(tag=tag, name=name, body=body, draft=draft, prerelease=prerelease, target=target), "created"
+    if (existing.name, existing.body, existing.prerelease, existing.draft) == (name, body, prerelease, draft):
+        return existing, "unchanged"
+    return forge.update_release(existing.id, name=name, body=body, prerelease=prerelease, draft=draft), "updated"
+
+
+def replace_asset(forge: Forge, release: Release, path: Path, name: str | None = None) -> Asset:
+    """Upload ``path`` to ``release``, first deleting a same-named asset."""
+    name = name or path.name
+    for asset in release.assets:
+        if asset.name == name:
+            forge.delete_asset(asset.id)
+    return forge.upload_asset(release.id, path, name=name)
+
+
+__all__ = [
+    "Forge",
+    "Asset",
+    "ChangedFile",
+    "CheckAnnotation",
+    "CheckRun",
+    "Comment",
+    "CommitStatus",
+    "Issue",
+    "NewReviewComment",
+    "PullRequest",
+    "Release",
+    "Review",
+    "ReviewComment",
+    "marker",
+    "markers_in",
+    "with_marker",
+    "find_marked",
+    "upsert_issue_comment",
+    "upsert_release",
+    "replace_asset",
+]

@@ -1,0 +1,1 @@
+"""Agent metrics and the dashboard."""

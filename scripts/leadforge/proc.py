@@ -1,0 +1,83 @@
+"""The one way LeadForge runs a subprocess.
+
+Each tool adapter builds its argv with a pure function and hands it here, so
+timeouts, missing binaries and failures all turn into the same clear error.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from leadforge.errors import ToolError
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    argv: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+
+def which(name: str, extra_dirs: Sequence[Path] = ()) -> str | None:
+    """Find an executable on PATH, or in ``extra_dirs`` (tool venvs) first."""
+    for directory in extra_dirs:
+        candidate = Path(directory) / name
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    return shutil.which(name)
+
+
+def _tail(text: str, lines: int = 20) -> str:
+    return "\n".join(text.strip().splitlines()[-lines:])
+
+
+def run(
+    argv: Sequence[str],
+    *,
+    cwd: str | os.PathLike[str] | None = None,
+    env: Mapping[str, str] | None = None,
+    input: str | bytes | None = None,
+    timeout: float | None = None,
+    check: bool = True,
+    text: bool = True,
+    hint: str = "",
+) -> Result:
+    """Run ``argv``; raise ``ToolError`` naming the command when it is missing,
+    times out, or (with ``check``) exits non-zero. ``hint`` says what to do."""
+    argv = tuple(str(a) for a in argv)
+    merged_env = None if env is None else {**os.environ, **env}
+    try:
+        completed = subprocess.run(
+            argv,
+            cwd=cwd,
+            env=merged_env,
+            input=input,
+            capture_output=True,
+            timeout=timeout,
+            text=text,
+            errors="replace" if text else None,
+        )
+    except FileNotFoundError:
+        raise ToolError(f"{argv[0]}: command not found. {hint or 'Is it installed and on PATH?'}".strip()) from None
+    except subprocess.TimeoutExpired:
+        raise ToolError(f"{' '.join(argv[:3])}: timed out after {timeout:g}s. {hint}".strip()) from None
+    stdout = completed.stdout if completed.stdout is not None else ("" if text else b"")
+    stderr = completed.stderr if completed.stderr is not None else ("" if text else b"")
+    result = Result(argv, completed.returncode, stdout, stderr)  # type: ignore[arg-type]
+    if check and completed.returncode != 0:
+        detail = _tail(stderr if isinstance(stderr, str) else stderr.decode(errors="replace")) or _tail(
+            stdout if isinstance(stdout, str) else stdout.decode(errors="replace")
+        )
+        detail = detail.replace("\n", " | ")
+        raise ToolError(f"{' '.join(argv[:4])} exited {completed.returncode}: {detail} {hint}".strip())
+    return result

@@ -1,0 +1,1 @@
+"""Releases: conventional commits, semver, notes, changelogs, publish."""

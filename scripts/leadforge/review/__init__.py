@@ -1,0 +1,1 @@
+"""Pull request review: criteria, architecture rules, changed-lines coverage, one review."""

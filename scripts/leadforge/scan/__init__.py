@@ -1,0 +1,1 @@
+"""Security scanners (semgrep, checkov, detect-secrets) -> findings and SARIF."""

@@ -1,0 +1,1 @@
+"""AI task queue: issue form -> task file -> dispatch -> verified completion."""

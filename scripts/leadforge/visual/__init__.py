@@ -1,0 +1,1 @@
+"""Visual regression: capture, pixelmatch-exact diff, reports."""
