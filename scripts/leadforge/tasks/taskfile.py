@@ -1,0 +1,282 @@
+"""A task file: Markdown with YAML front matter under ``docs/TASKS/queue/<state>/<id>.md``.
+
+The folder is the state. This module is the one place that reads and writes the
+format; everything else works on ``Task`` records. Parsing is strict: a bad key
+or value raises ``InputError`` naming the file and the key, and the file is left
+untouched.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from leadforge.errors import InputError
+
+QUEUE_DIR = Path("docs/TASKS/queue")
+STATES = ("pending", "in-progress", "completed")
+PRIORITIES = ("P0", "P1", "P2", "P3")
+TYPES = ("feature", "bug", "refactor", "docs", "test", "chore", "security")
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+# Keys in the order they are written, so diffs of task files stay small and readable.
+KEY_ORDER = (
+    "id", "title", "issue", "priority", "type", "agent", "depends_on", "scope", "acceptance", "estimate_hours",
+    "created", "assigned_to", "assigned_at", "branch", "pr", "heartbeat_at", "completed_at", "blocked_reason", "history",
+)
+_KNOWN = frozenset(KEY_ORDER)
+
+try:  # the C loader is ~10x faster; the queue may hold tens of thousands of files
+    _Loader: Any = yaml.CSafeLoader
+    _Dumper: Any = yaml.CSafeDumper
+except AttributeError:  # pragma: no cover - PyYAML built without libyaml
+    _Loader, _Dumper = yaml.SafeLoader, yaml.SafeDumper
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    at: str
+    event: str  # queued | assigned | handoff | heartbeat | stale-warning | requeued | verified | completed | verification-failed | blocked ...
+    by: str = ""
+    note: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        data = {"at": self.at, "event": self.event, "by": self.by}
+        if self.note:
+            data["note"] = self.note
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    id: str
+    title: str
+    state: str = "pending"  # the folder it lives in; not written into the file
+    issue: int | None = None
+    priority: str = "P2"
+    type: str = "feature"
+    agent: str = "auto"
+    depends_on: tuple[str, ...] = ()
+    scope: tuple[str, ...] = ()
+    acceptance: tuple[str, ...] = ()
+    estimate_hours: float | None = None
+    created: str = ""
+    assigned_to: str | None = None
+    assigned_at: str | None = None
+    branch: str | None = None
+    pr: int | None = None
+    heartbeat_at: str | None = None
+    completed_at: str | None = None
+    blocked_reason: str | None = None
+    history: tuple[HistoryEntry, ...] = ()
+    body: str = ""
+    extra: Mapping[str, Any] = field(default_factory=dict)  # unknown keys are kept, never dropped
+
+    @property
+    def filename(self) -> str:
+        return f"{self.id}.md"
+
+    def relpath(self, state: str | None = None) -> Path:
+        return QUEUE_DIR / (state or self.state) / self.filename
+
+    def with_event(self, event: str, *, at: str, by: str = "", note: str = "", **changes: Any) -> Task:
+        """A copy with ``changes`` applied and one history entry appended (history is append-only)."""
+        return replace(self, history=self.history + (HistoryEntry(at, event, by, note),), **changes)
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def _timestamp(value: Any) -> str:
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def parse_timestamp(value: str | None) -> datetime | None:
+    """ISO 8601 (``Z`` allowed) to an aware datetime; None for empty or unparseable values."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def split_front_matter(text: str, source: str) -> tuple[str, str]:
+    if not text.startswith("---"):
+        raise InputError(f"{source}: no YAML front matter (the file must start with a '---' line)")
+    end = text.find("\n---", 3)
+    if end < 0:
+        raise InputError(f"{source}: front matter is not closed by a '---' line")
+    after = text.find("\n", end + 4)
+    body = "" if after < 0 else text[after + 1 :]
+    return text[3:end], body.lstrip("\n")
+
+
+def _str_list(data: Mapping[str, Any], key: str, source: str) -> tuple[str, ...]:
+    value = data.get(key)
+    if value is None:
+        return ()
+    if isinstance(value, (str, int)):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, (str, int)) for v in value):
+        raise InputError(f"{source}: '{key}' must be a list of strings")
+    return tuple(str(v).strip() for v in value if str(v).strip())
+
+
+def _opt_int(data: Mapping[str, Any], key: str, source: str) -> int | None:
+    value = data.get(key)
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).lstrip("#").isdigit():
+        raise InputError(f"{source}: '{key}' must be a number, got {value!r}")
+    return int(str(value).lstrip("#"))
+
+
+def _opt_str(data: Mapping[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    return None if value is None or value == "" else _timestamp(value)
+
+
+def task_from_mapping(data: Any, *, state: str, body: str = "", source: str) -> Task:
+    """Validate front-matter data into a ``Task``; errors name ``source`` and the key."""
+    if not isinstance(data, dict):
+        raise InputError(f"{source}: front matter must be a mapping of keys")
+    task_id = data.get("id")
+    if not isinstance(task_id, str) or not ID_RE.match(task_id):
+        raise InputError(f"{source}: 'id' must match [a-z0-9-]+, got {task_id!r}")
+    title = data.get("title")
+    if not isinstance(title, str) or not title.strip():
+        raise InputError(f"{source}: 'title' is required")
+    priority = str(data.get("priority", "P2")).upper()
+    if priority not in PRIORITIES:
+        raise InputError(f"{source}: 'priority' must be one of {', '.join(PRIORITIES)}, got {data.get('priority')!r}")
+    kind = str(data.get("type", "feature")).lower()
+    if kind not in TYPES:
+        raise InputError(f"{source}: 'type' must be one of {', '.join(TYPES)}, got {data.get('type')!r}")
+    agent = data.get("agent") or "auto"
+    if not isinstance(agent, str):
+        raise InputError(f"{source}: 'agent' must be 'auto' or a profile name")
+    estimate = data.get("estimate_hours")
+    if estimate is not None and (isinstance(estimate, bool) or not isinstance(estimate, (int, float)) or estimate < 0):
+        raise InputError(f"{source}: 'estimate_hours' must be a non-negative number, got {estimate!r}")
+    history_raw = data.get("history") or []
+    if not isinstance(history_raw, list):
+        raise InputError(f"{source}: 'history' must be a list of {{at, event, by, note}}")
+    history = []
+    for index, item in enumerate(history_raw):
+        if not isinstance(item, dict) or "event" not in item:
+            raise InputError(f"{source}: 'history[{index}]' must be a mapping with 'at' and 'event'")
+        history.append(
+            HistoryEntry(
+                at=_timestamp(item.get("at", "")),
+                event=str(item["event"]),
+                by=str(item.get("by") or ""),
+                note=str(item.get("note") or ""),
+            )
+        )
+    depends = tuple(d if not d.isdigit() else f"task-{d}" for d in (x.lstrip("#") for x in _str_list(data, "depends_on", source)))
+    scope = _str_list(data, "scope", source)
+    for glob in scope:
+        if glob.startswith("/") or ".." in Path(glob).parts:
+            raise InputError(f"{source}: 'scope' globs must be relative to the repository root, got {glob!r}")
+    return Task(
+        id=task_id,
+        title=title.strip(),
+        state=state,
+        issue=_opt_int(data, "issue", source),
+        priority=priority,
+        type=kind,
+        agent=agent.strip(),
+        depends_on=depends,
+        scope=scope,
+        acceptance=_str_list(data, "acceptance", source),
+        estimate_hours=float(estimate) if estimate is not None else None,
+        created=_opt_str(data, "created") or "",
+        assigned_to=_opt_str(data, "assigned_to"),
+        assigned_at=_opt_str(data, "assigned_at"),
+        branch=_opt_str(data, "branch"),
+        pr=_opt_int(data, "pr", source),
+        heartbeat_at=_opt_str(data, "heartbeat_at"),
+        completed_at=_opt_str(data, "completed_at"),
+        blocked_reason=_opt_str(data, "blocked_reason"),
+        history=tuple(history),
+        body=body,
+        extra={k: v for k, v in data.items() if k not in _KNOWN},
+    )
+
+
+def parse_task(text: str, *, state: str, source: str) -> Task:
+    front, body = split_front_matter(text, source)
+    try:
+        data = yaml.load(front, Loader=_Loader)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" (line {mark.line + 2})" if mark is not None else ""
+        raise InputError(f"{source}: front matter is not valid YAML{where}: {getattr(err, 'problem', err)}") from None
+    return task_from_mapping(data, state=state, body=body, source=source)
+
+
+def load_task(path: str | Path, state: str | None = None) -> Task:
+    """Read one task file; its state is its folder's name unless given."""
+    path = Path(path)
+    state = state or path.parent.name
+    if state not in STATES:
+        raise InputError(f"{path}: not in a queue folder ({', '.join(STATES)})")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text") from None
+    task = parse_task(text, state=state, source=str(path))
+    if task.id != path.stem:
+        raise InputError(f"{path}: 'id' is {task.id!r} but the file is named {path.name}")
+    return task
+
+
+def task_to_mapping(task: Task) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": task.id,
+        "title": task.title,
+        "issue": task.issue,
+        "priority": task.priority,
+        "type": task.type,
+        "agent": task.agent,
+        "depends_on": list(task.depends_on),
+        "scope": list(task.scope),
+        "acceptance": list(task.acceptance),
+        "estimate_hours": task.estimate_hours,
+        "created": task.created or None,
+        "assigned_to": task.assigned_to,
+        "assigned_at": task.assigned_at,
+        "branch": task.branch,
+        "pr": task.pr,
+        "heartbeat_at": task.heartbeat_at,
+        "completed_at": task.completed_at,
+        "blocked_reason": task.blocked_reason,
+        "history": [entry.to_dict() for entry in task.history],
+    }
+    optional = {"issue", "estimate_hours", "created", "assigned_to", "assigned_at", "branch", "pr",
+                "heartbeat_at", "completed_at", "blocked_reason"}
+    data = {k: v for k, v in data.items() if not (k in optional and v is None)}
+    data.update(task.extra)
+    return data
+
+
+def render_task(task: Task) -> str:
+    """The file text: front matter in ``KEY_ORDER``, then the Markdown body."""
+    front = yaml.dump(task_to_mapping(task), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=120)
+    body = task.body if task.body.endswith("\n") or not task.body else task.body + "\n"
+    return f"---\n{front}---\n\n{body}" if body else f"---\n{front}---\n"
