@@ -1,0 +1,3 @@
+from leadforge.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,95 @@
+"""``leadforge init``: copy LeadForge's files into an existing repository, never overwriting.
+
+The files come from this repository itself (LeadForge is its own template): the
+package's ``scaffold/`` folder links to them, and ``SCAFFOLD`` says which ones a
+user's repository gets. Workflows are rewritten to install the released package
+instead of the template's own source.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from leadforge import __version__
+from leadforge.errors import InputError
+from leadforge.fsutil import atomic_write
+
+SCAFFOLD_ROOT = Path(__file__).with_name("scaffold")
+
+# (glob relative to the scaffold root, destination folder or None for the same place)
+SCAFFOLD: tuple[str, ...] = (
+    ".github/ISSUE_TEMPLATE/*.yml",
+    ".github/workflows/*.yml",
+    ".github/leadforge.yml",
+    "docs/TASKS/queue/*/.gitkeep",
+    "docs/TASKS/queue/README.md",
+    "docs/REVIEW_CRITERIA.md",
+    "profiles/*.yml",
+    "k8s/**",
+    "screenshots/**/.gitkeep",
+)
+# LeadForge's own CI (runs LeadForge's test suite) is not something a user's repository wants.
+EXCLUDE: tuple[str, ...] = (".github/workflows/ci.yml",)
+SELF_INSTALL = "python -m pip install ."
+
+
+@dataclass(frozen=True, slots=True)
+class ScaffoldPlan:
+    create: tuple[str, ...]
+    skip: tuple[str, ...]  # already present: left as they are
+
+
+def template_files(root: Path = SCAFFOLD_ROOT) -> list[str]:
+    """Every file the scaffold offers, relative to its root, sorted."""
+    found: set[str] = set()
+    for pattern in SCAFFOLD:
+        for path in root.glob(pattern):
+            if path.is_file():
+                rel = path.relative_to(root).as_posix()
+                if not any(fnmatch.fnmatch(rel, ex) for ex in EXCLUDE):
+                    found.add(rel)
+    return sorted(found)
+
+
+def plan_init(target: Path, files: list[str]) -> ScaffoldPlan:
+    create = tuple(f for f in files if not (target / f).exists())
+    skip = tuple(f for f in files if (target / f).exists())
+    return ScaffoldPlan(create, skip)
+
+
+def adapt(rel: str, text: str) -> str:
+    """Workflows in a user's repository install the released package, not ``.``."""
+    if rel.startswith(".github/workflows/"):
+        return text.replace(SELF_INSTALL, f"python -m pip install 'leadforge=={__version__}'")
+    return text
+
+
+def init_repository(app: Any, path: str | None) -> int:
+    target = Path(path).resolve() if path else app.repo
+    if not target.is_dir():
+        raise InputError(f"{target}: not a directory (leadforge init PATH expects an existing repository)")
+    files = template_files()
+    if not files:
+        raise InputError(f"{SCAFFOLD_ROOT}: the scaffold is empty (broken installation?)")
+    plan = plan_init(target, files)
+    for rel in plan.create:
+        source = SCAFFOLD_ROOT / rel
+        if app.dry_run:
+            app.out.would(f"create {rel}")
+            continue
+        data = source.read_bytes()
+        try:
+            data = adapt(rel, data.decode("utf-8")).encode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        atomic_write(target / rel, data)
+    for rel in plan.skip:
+        app.out.info(f"skipped {rel} (already exists)")
+    verb = "would create" if app.dry_run else "created"
+    human = f"{verb} {len(plan.create)} file(s) in {target}; skipped {len(plan.skip)} existing"
+    app.out.result({"target": str(target), "created": list(plan.create), "skipped": list(plan.skip),
+                    "dry_run": app.dry_run}, human)
+    return 0
