@@ -121,35 +121,43 @@ def json_schema() -> dict[str, Any]:
 # ---- the commented reference config, generated from the models' descriptions ----------------
 
 
-def _yaml_scalar(value: Any) -> str:
-    return json.dumps(value) if isinstance(value, str) else json.dumps(value)
+def _submodel(annotation: Any) -> type[StrictModel] | None:
+    return annotation if isinstance(annotation, type) and issubclass(annotation, StrictModel) else None
+
+
+def _item_model(annotation: Any) -> type[StrictModel] | None:
+    """The model of list items, for ``list[Model]`` / ``tuple[Model, ...]`` fields."""
+    for arg in getattr(annotation, "__args__", ()) or ():
+        if _submodel(arg):
+            return arg
+    return None
 
 
 def _reference_lines(model: type[StrictModel], indent: int) -> Iterator[str]:
+    import yaml
+
     pad = "  " * indent
-    defaults = model()
+    defaults = model().model_dump(mode="json", by_alias=True)
     for name, field in model.model_fields.items():
         key = field.alias or name
-        if field.description:
-            for line in field.description.splitlines():
-                yield f"{pad}# {line}"
-        value = getattr(defaults, name)
-        if isinstance(value, StrictModel):
-            yield f"{pad}{key}:"
-            yield from _reference_lines(type(value), indent + 1)
+        for line in (field.description or "").splitlines():
+            yield f"{pad}# {line}"
+        nested = _submodel(field.annotation)
+        if nested is not None:
+            if nested.model_fields:
+                yield f"{pad}{key}:"
+                yield from _reference_lines(nested, indent + 1)
+            else:
+                yield f"{pad}{key}: {{}}"
+                yield ""
             continue
-        dumped = value.model_dump(mode="json") if hasattr(value, "model_dump") else value
-        if isinstance(dumped, (list, tuple)) and dumped and isinstance(dumped[0], dict):
-            yield f"{pad}{key}:"
-            for item in dumped:
-                first = True
-                for k, v in item.items():
-                    yield f"{pad}  {'- ' if first else '  '}{k}: {_yaml_scalar(v)}"
-                    first = False
-        else:
-            if isinstance(dumped, tuple):
-                dumped = list(dumped)
-            yield f"{pad}{key}: {json.dumps(dumped)}"
+        items = _item_model(field.annotation)
+        if items is not None:
+            for sub_name, sub_field in items.model_fields.items():
+                yield f"{pad}#   {sub_field.alias or sub_name}: {sub_field.description or ''}".rstrip()
+        dumped = yaml.safe_dump({key: defaults[key]}, sort_keys=False, default_flow_style=False, width=100, allow_unicode=True)
+        for line in dumped.rstrip("\n").splitlines():
+            yield f"{pad}{line}"
         yield ""
 
 

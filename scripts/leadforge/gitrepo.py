@@ -192,7 +192,8 @@ class GitRepo:
         if result.ok:
             return
         text = result.stdout + result.stderr
-        if "[rejected]" in text or "non-fast-forward" in text or "fetch first" in text or "stale info" in text:
+        moved = ("[rejected]", "non-fast-forward", "fetch first", "stale info", "cannot lock ref", "failed to update ref")
+        if any(sign in text for sign in moved):
             raise PushRejected(f"push to {remote} {refspec} rejected: the remote moved")
         lines = (result.stderr.strip() or result.stdout.strip()).splitlines()
         raise GitError(f"git push {remote} {refspec}: {lines[-1] if lines else 'failed'}")

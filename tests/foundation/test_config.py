@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from leadforge.config import Config, json_schema, load_config, parse_config, reference_yaml
+from leadforge.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_missing_default_config_means_defaults(tmp_path: Path) -> None:
+    assert load_config(tmp_path) == Config()
+
+
+def test_explicit_missing_config_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"other\.yml: config file not found"):
+        load_config(tmp_path, "other.yml")
+
+
+def test_unknown_top_level_key_names_key_and_line() -> None:
+    with pytest.raises(ConfigError) as err:
+        parse_config("version: 1\n\ndefualt_branch: main\n", ".github/leadforge.yml")
+    assert str(err.value).startswith(".github/leadforge.yml:3: defualt_branch: unknown key")
+
+
+def test_wrong_type_names_nested_key_path_and_line() -> None:
+    with pytest.raises(ConfigError) as err:
+        parse_config("version: 1\ndefault_branch:\n  - a\n", "cfg.yml")
+    message = str(err.value)
+    assert message.startswith("cfg.yml:2: default_branch:")
+    assert "string" in message
+
+
+def test_unknown_key_inside_a_section_is_rejected() -> None:
+    with pytest.raises(ConfigError, match=r"cfg.yml:3: tasks.no_such_knob: unknown key"):
+        parse_config("version: 1\ntasks:\n  no_such_knob: 3\n", "cfg.yml")
+
+
+def test_invalid_yaml_reports_line_and_column() -> None:
+    with pytest.raises(ConfigError, match=r"cfg.yml:2:\d+: invalid YAML"):
+        parse_config("version: 1\nkey: a: b\n", "cfg.yml")
+
+
+def test_top_level_must_be_a_mapping() -> None:
+    with pytest.raises(ConfigError, match="top level must be a mapping"):
+        parse_config("- a\n- b\n", "cfg.yml")
+
+
+def test_unsupported_version_is_rejected() -> None:
+    with pytest.raises(ConfigError, match=r"cfg.yml:1: version:"):
+        parse_config("version: 2\n", "cfg.yml")
+
+
+def test_empty_file_is_all_defaults() -> None:
+    assert parse_config("", "cfg.yml") == Config()
+
+
+def test_repository_config_is_valid() -> None:
+    load_config(ROOT)
+
+
+def test_reference_config_is_current_and_valid() -> None:
+    reference = ROOT / "docs" / "leadforge.reference.yml"
+    assert reference.read_text(encoding="utf-8") == reference_yaml(), "run: leadforge config reference > docs/leadforge.reference.yml"
+    parse_config(reference.read_text(encoding="utf-8"), reference)
+
+
+def test_every_config_key_is_documented() -> None:
+    undocumented = []
+
+    def walk(model: type, prefix: str) -> None:
+        for name, field in model.model_fields.items():
+            if not field.description:
+                undocumented.append(prefix + name)
+            annotation = field.annotation
+            if isinstance(annotation, type) and hasattr(annotation, "model_fields"):
+                walk(annotation, f"{prefix}{name}.")
+
+    walk(Config, "")
+    assert undocumented == []
+
+
+def test_committed_json_schema_is_current() -> None:
+    committed = json.loads((ROOT / "docs" / "leadforge.schema.json").read_text(encoding="utf-8"))
+    assert committed == json_schema(), "run: leadforge config schema > docs/leadforge.schema.json"
+
+
+def test_schema_rejects_unknown_keys() -> None:
+    schema = json_schema()
+    assert schema["additionalProperties"] is False

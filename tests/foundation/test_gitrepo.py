@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from leadforge.errors import GitError, PushRejected
+from leadforge.gitrepo import GitRepo
+from tests.conftest import Repo, git
+
+
+@pytest.fixture
+def remote_and_clones(git_repo: Repo, tmp_path: Path) -> tuple[Path, GitRepo, GitRepo]:
+    bare = tmp_path / "remote.git"
+    git(tmp_path, "clone", "-q", "--bare", str(git_repo.path), str(bare))
+    clones = []
+    for name in ("a", "b"):
+        path = tmp_path / name
+        git(tmp_path, "clone", "-q", str(bare), str(path))
+        git(path, "config", "user.name", "Tester")
+        git(path, "config", "user.email", "t@example.com")
+        clones.append(GitRepo(path))
+    return bare, clones[0], clones[1]
+
+
+def _append_line(repo: GitRepo, name: str) -> str:
+    log = repo.path / "log.txt"
+    lines = log.read_text().splitlines() if log.exists() else []
+    log.write_text("\n".join(lines + [name]) + "\n")
+    repo.add(["log.txt"])
+    return f"log: {name}"
+
+
+def test_plain_push_to_a_moved_remote_is_rejected(remote_and_clones) -> None:
+    _, a, b = remote_and_clones
+    _append_line(a, "a")
+    a.commit("a")
+    a.push("origin", "HEAD:refs/heads/main")
+    _append_line(b, "b")
+    b.commit("b")
+    with pytest.raises(PushRejected):
+        b.push("origin", "HEAD:refs/heads/main")
+
+
+def test_transact_redecides_on_the_new_head_after_rejection(remote_and_clones) -> None:
+    bare, a, b = remote_and_clones
+    calls: list[str] = []
+
+    def apply_b() -> str:
+        calls.append((b.path / "log.txt").read_text() if (b.path / "log.txt").exists() else "")
+        return _append_line(b, "b")
+
+    a.transact(lambda: _append_line(a, "a"), branch="main")
+    b.transact(apply_b, branch="main", backoff=0)
+    # First decision saw no log; the retry re-read the file at the new head and kept a's line.
+    assert calls == ["", "a\n"]
+    final = GitRepo(bare).out("show", "main:log.txt")
+    assert final.splitlines() == ["a", "b"]
+    # Never forced: a's commit is an ancestor of the final head.
+    assert GitRepo(bare).out("rev-list", "--count", "main") == "3"
+
+
+def test_transact_with_no_change_makes_no_commit(remote_and_clones) -> None:
+    _, a, _ = remote_and_clones
+    head = a.head()
+    assert a.transact(lambda: None, branch="main") is None
+    assert a.head() == head
+
+
+def test_concurrent_transactions_lose_nothing(remote_and_clones, tmp_path: Path) -> None:
+    bare, a, b = remote_and_clones
+    errors: list[BaseException] = []
+
+    def worker(repo: GitRepo, name: str) -> None:
+        try:
+            for i in range(5):
+                repo.transact(lambda: _append_line(repo, f"{name}{i}"), branch="main", attempts=30, backoff=0.01)
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(a, "a")), threading.Thread(target=worker, args=(b, "b"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    lines = GitRepo(bare).out("show", "main:log.txt").splitlines()
+    assert sorted(lines) == sorted([f"a{i}" for i in range(5)] + [f"b{i}" for i in range(5)])
+
+
+def test_without_a_remote_transact_only_commits(git_repo: Repo) -> None:
+    repo = GitRepo(git_repo.path)
+    sha = repo.transact(lambda: _append_line(repo, "x"))
+    assert sha == repo.head()
+
+
+def test_unknown_ref_is_a_clear_error(git_repo: Repo) -> None:
+    with pytest.raises(GitError, match="unknown git ref 'nope'"):
+        GitRepo(git_repo.path).rev_parse("nope")
+
+
+def test_tags_and_changed_files(git_repo: Repo) -> None:
+    repo = GitRepo(git_repo.path)
+    repo.tag("v1.0.0")
+    repo.tag("v1.1.0", message="annotated")
+    git_repo.commit("feat: a", {"src/a.py": "x = 1\n", "README.md": "changed\n"})
+    git_repo.git("mv", "src/a.py", "src/b.py")
+    git_repo.commit("refactor: rename")
+    tags = {t.name: t for t in repo.tags("v*")}
+    assert tags["v1.0.0"].annotated is False and tags["v1.1.0"].annotated is True
+    assert tags["v1.0.0"].sha == tags["v1.1.0"].sha
+    changes = {c.path: c.status for c in repo.changed_files("v1.0.0", "HEAD")}
+    assert changes == {"README.md": "M", "src/b.py": "A"}
+    assert "changed" in repo.diff("v1.0.0", "HEAD", ["README.md"])
+
+
+def test_git_failure_names_the_command(tmp_path: Path) -> None:
+    with pytest.raises(GitError, match="git rev-parse"):
+        GitRepo(tmp_path).head()

@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from leadforge.errors import ForgeError, NotFoundError
+from leadforge.forge.base import Forge, marker, replace_asset, upsert_issue_comment, upsert_release
+from leadforge.forge.local import LocalForge
+from leadforge.forge.models import CommitStatus, NewReviewComment
+from tests.conftest import Repo
+
+
+def test_local_forge_satisfies_the_protocol(local_forge: LocalForge) -> None:
+    assert isinstance(local_forge, Forge)
+
+
+def test_state_is_kept_in_files_under_dot_leadforge(local_forge: LocalForge, git_repo: Repo) -> None:
+    local_forge.open_issue("hello", "body", labels=["ai-task"])
+    again = LocalForge(git_repo.path, "octo-org/octo-repo")  # a second process sees the same state
+    issue = again.get_issue(1)
+    assert (issue.title, issue.labels) == ("hello", ("ai-task",))
+    assert (git_repo.path / ".leadforge" / "forge" / "state.json").exists()
+
+
+def test_comment_upsert_by_marker(local_forge: LocalForge) -> None:
+    local_forge.open_issue("t")
+    outcomes = [upsert_issue_comment(local_forge, 1, "status", body)[1] for body in ("a", "a", "b")]
+    assert outcomes == ["created", "unchanged", "updated"]
+    comments = local_forge.list_issue_comments(1)
+    assert len(comments) == 1 and comments[0].body == f"{marker('status')}\nb"
+
+
+def test_labels_assignees_close(local_forge: LocalForge) -> None:
+    local_forge.open_issue("t")
+    local_forge.add_labels(1, ["x", "y", "x"])
+    local_forge.remove_label(1, "y")
+    local_forge.add_assignees(1, ["Copilot"])
+    local_forge.close_issue(1)
+    issue = local_forge.get_issue(1)
+    assert (issue.labels, issue.assignees, issue.state) == (("x",), ("Copilot",), "closed")
+    assert local_forge.list_issues(state="open") == []
+
+
+def test_missing_issue_is_not_found(local_forge: LocalForge) -> None:
+    with pytest.raises(NotFoundError, match="issue #9 not found"):
+        local_forge.get_issue(9)
+
+
+def test_pull_files_come_from_git(local_forge: LocalForge, git_repo: Repo) -> None:
+    base = git_repo.git("rev-parse", "HEAD")
+    git_repo.git("checkout", "-q", "-b", "feature")
+    head = git_repo.commit("feat: add", {"src/app.py": "print('hi')\n", "README.md": "# changed\n"})
+    pr = local_forge.open_pull("feat: add", head="feature", head_sha=head, base_sha=base)
+    files = {f.path: f for f in local_forge.list_pull_files(pr.number)}
+    assert files["src/app.py"].status == "added" and files["src/app.py"].additions == 1
+    assert files["src/app.py"].patch.startswith("@@ -0,0 +1 @@")
+    assert files["README.md"].status == "modified" and files["README.md"].deletions == 1
+    assert local_forge.list_pull_commits(pr.number) == [head]
+
+
+def test_reviews_and_review_comments(local_forge: LocalForge) -> None:
+    pr = local_forge.open_pull("x", head="f", head_sha="abc")
+    review = local_forge.create_review(pr.number, commit_sha="abc", body="summary", event="REQUEST_CHANGES",
+                                       comments=[NewReviewComment("a.py", 3, "bad")])
+    assert review.state == "CHANGES_REQUESTED"
+    comment, = local_forge.list_review_comments(pr.number)
+    assert (comment.path, comment.line, comment.review_id) == ("a.py", 3, review.id)
+    local_forge.update_review(pr.number, review.id, "new summary")
+    local_forge.delete_review_comment(comment.id)
+    assert local_forge.list_review_comments(pr.number) == []
+    assert local_forge.list_reviews(pr.number)[0].body == "new summary"
+    with pytest.raises(ForgeError, match="review event must be"):
+        local_forge.create_review(pr.number, commit_sha="abc", body="", event="LGTM")
+
+
+def test_statuses_replace_by_context(local_forge: LocalForge) -> None:
+    local_forge.create_status("abc", CommitStatus("leadforge/review", "pending"))
+    local_forge.create_status("abc", CommitStatus("leadforge/review", "success", "ok"))
+    assert local_forge.list_statuses("abc") == [CommitStatus("leadforge/review", "success", "ok")]
+
+
+def test_release_upsert_and_asset_replace(local_forge: LocalForge, tmp_path: Path) -> None:
+    release, what = upsert_release(local_forge, tag="v1.0.0", name="v1.0.0", body="a")
+    assert what == "created"
+    assert upsert_release(local_forge, tag="v1.0.0", name="v1.0.0", body="a")[1] == "unchanged"
+    release, what = upsert_release(local_forge, tag="v1.0.0", name="v1.0.0", body="b", prerelease=True)
+    assert what == "updated" and release.prerelease
+    shot = tmp_path / "home.png"
+    shot.write_bytes(b"one")
+    replace_asset(local_forge, release, shot)
+    shot.write_bytes(b"two!")
+    replace_asset(local_forge, local_forge.get_release_by_tag("v1.0.0"), shot)
+    assets = local_forge.get_release_by_tag("v1.0.0").assets
+    assert [(a.name, a.size) for a in assets] == [("home.png", 4)]
+
+
+def test_corrupt_state_is_a_clear_error(local_forge: LocalForge, git_repo: Repo) -> None:
+    local_forge.open_issue("t")
+    (git_repo.path / ".leadforge" / "forge" / "state.json").write_text("{broken")
+    with pytest.raises(ForgeError, match="local forge state is corrupt"):
+        local_forge.get_issue(1)
+
+
+def test_dispatch_and_permissions(local_forge: LocalForge) -> None:
+    local_forge.dispatch_workflow("agent.yml", "main", {"task": "task-1"})
+    local_forge.set_permission("alice", "write")
+    assert local_forge.get_permission("alice") == "write"
+    assert local_forge.get_permission("mallory") == "read"
+    assert local_forge.dispatches()[0]["inputs"] == {"task": "task-1"}
