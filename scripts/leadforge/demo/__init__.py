@@ -238,6 +238,8 @@ def run_demo(app: Any, *, out: str, keep: bool = False) -> int:
             result, status, failed = {"title": name, "summary": str(err)}, "failed", f"{name}: {err}"
         result = dict(result)
         result.setdefault("title", name)
+        for key, empty in (("summary", ""), ("facts", {}), ("links", {}), ("artifacts", [])):
+            result.setdefault(key, empty)
         result.update(stage=name, status=status, seconds=round(time.perf_counter() - started, 2))
         stages.append(result)
         app.out.info(f"demo: {name} {status} ({result['seconds']}s)")
