@@ -1,0 +1,220 @@
+"""From the raw commits of a range to the release's changes: the pure core of `leadforge release`.
+
+Plain data in (``RawCommit`` records, newest first, as ``git log --topo-order``
+gives them), a frozen ``Changes`` out: every commit classified (conventional
+reading, group by the first matching parser), reverts cancelled inside the range,
+pull request numbers attached (squash ``(#n)`` subjects and the commits a
+``Merge pull request #n`` merge brings), and the semver bump they imply.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+
+from leadforge.release import conventional
+from leadforge.release.gitlog import RawCommit
+from leadforge.release.semver import BumpRules, Version, bump_level
+
+SQUASH_PR_RE = re.compile(r"\s*\(#(\d+)\)\s*$")
+MERGE_PR_RE = re.compile(r"^Merge pull request #(\d+)\b")
+REVERT_RE = re.compile(r"This reverts commit ([0-9a-f]{7,40})\b")
+COAUTHOR_RE = re.compile(r"^co-authored-by:\s*(.+?)\s*(?:<([^<>]*)>)?\s*$", re.IGNORECASE | re.MULTILINE)
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    name: str
+    email: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>" if self.email else self.name
+
+
+@dataclass(frozen=True, slots=True)
+class Commit:
+    sha: str
+    header: str
+    type: str | None  # the conventional type; None for other commits
+    scope: str | None
+    subject: str  # the description (conventional) or the header, without a trailing "(#n)"
+    body: str | None
+    breaking: bool
+    breaking_description: str | None
+    group: str | None  # group id; conventional.SKIP when a parser skips it
+    pr: int | None
+    issues: tuple[int, ...]
+    author: Person
+    coauthors: tuple[Person, ...]
+    timestamp: int
+    merge: bool
+    reverts: str | None  # the sha this commit reverts
+    truncated: bool = False
+
+    @property
+    def conventional(self) -> bool:
+        return self.type is not None
+
+    @property
+    def authors(self) -> tuple[Person, ...]:
+        return (self.author, *self.coauthors)
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """A classified range. ``commits`` is oldest first (topological), as the notes list them."""
+
+    commits: tuple[Commit, ...]  # shown: not skipped, not cancelled, not plain merges
+    skipped: tuple[Commit, ...]  # skipped by a parser or by ``unconventional: skip``
+    cancelled: tuple[tuple[str, str], ...]  # (revert sha, reverted sha) pairs that cancelled out
+    bump: str  # none | patch | minor | major
+    prs: tuple[int, ...] = field(default_factory=tuple)  # every PR number seen in the range
+
+    @property
+    def breaking(self) -> tuple[Commit, ...]:
+        return tuple(c for c in self.commits if c.breaking)
+
+
+def _coauthors(message: str) -> tuple[Person, ...]:
+    people = []
+    for match in COAUTHOR_RE.finditer(message):
+        person = Person(match.group(1).strip(), (match.group(2) or "").strip())
+        if person.name and person not in people:
+            people.append(person)
+    return tuple(people)
+
+
+def classify_commit(
+    raw: RawCommit, parsers: tuple[conventional.Parser, ...], unconventional: str, other_group: str = "other"
+) -> Commit:
+    message = raw.message
+    header = message.split("\n", 1)[0].strip()
+    conv = conventional.parse(message)
+    pr_match = SQUASH_PR_RE.search(header)
+    merge_match = MERGE_PR_RE.match(header)
+    pr = int(pr_match.group(1)) if pr_match else int(merge_match.group(1)) if merge_match else None
+    if conv is not None:
+        subject = conv.description
+        group = conventional.classify(message, conv, parsers)
+    else:
+        subject = header
+        group = conventional.SKIP if unconventional == "skip" else other_group
+    if pr_match:
+        subject = SQUASH_PR_RE.sub("", subject) or subject
+    revert = REVERT_RE.search(message)
+    return Commit(
+        sha=raw.sha,
+        header=header,
+        type=conv.type if conv else None,
+        scope=conv.scope if conv else None,
+        subject=subject,
+        body=conv.body if conv else (message.partition("\n")[2].strip() or None),
+        breaking=conv.breaking if conv else False,
+        breaking_description=conv.breaking_description if conv else None,
+        group=group,
+        pr=pr,
+        issues=conventional.issue_refs(message, conv),
+        author=Person(raw.author, raw.email),
+        coauthors=_coauthors(message),
+        timestamp=raw.timestamp,
+        merge=len(raw.parents) > 1,
+        reverts=revert.group(1) if revert else None,
+        truncated=raw.truncated,
+    )
+
+
+def _merge_prs(raws: Sequence[RawCommit], commits: dict[str, Commit]) -> dict[str, int]:
+    """PR numbers for commits brought in by a ``Merge pull request #n`` merge on the mainline.
+
+    The mainline is the first-parent chain from the tip; each mainline merge (oldest
+    first) claims the commits reachable from its other parents that are in the range,
+    not on the mainline and not claimed by an older merge. Linear in the range size.
+    """
+    if not raws:
+        return {}
+    parents = {r.sha: r.parents for r in raws}
+    mainline: list[str] = []
+    sha: str | None = raws[0].sha
+    while sha is not None and sha in parents:
+        mainline.append(sha)
+        sha = parents[sha][0] if parents[sha] else None
+    on_mainline = set(mainline)
+    claimed: dict[str, int] = {}
+    for merge_sha in reversed(mainline):
+        merge = commits[merge_sha]
+        if not merge.merge or merge.pr is None or not MERGE_PR_RE.match(merge.header):
+            continue
+        stack = [p for p in parents[merge_sha][1:] if p in parents]
+        while stack:
+            current = stack.pop()
+            if current in on_mainline or current in claimed:
+                continue
+            claimed[current] = merge.pr
+            stack.extend(p for p in parents[current] if p in parents)
+    return claimed
+
+
+def _cancel_reverts(commits: Sequence[Commit]) -> tuple[set[str], list[tuple[str, str]]]:
+    """Newest first: a revert whose target is in the range removes both; a reverted revert
+    no longer cancels its own target (revert of a revert restores the change)."""
+    by_prefix = {c.sha: c for c in commits}
+    cancelled: set[str] = set()
+    pairs: list[tuple[str, str]] = []
+    for commit in commits:  # newest first
+        if commit.sha in cancelled or not commit.reverts:
+            continue
+        target = by_prefix.get(commit.reverts)
+        if target is None and len(commit.reverts) < 40:
+            target = next((c for c in commits if c.sha.startswith(commit.reverts)), None)
+        if target is None or target.sha in cancelled or target.sha == commit.sha:
+            continue
+        cancelled.update((commit.sha, target.sha))
+        pairs.append((commit.sha, target.sha))
+    return cancelled, pairs
+
+
+def analyse(
+    raws: Iterable[RawCommit],
+    *,
+    parsers: tuple[conventional.Parser, ...],
+    unconventional: str = "other",
+    other_group: str = "other",
+    rules: BumpRules = BumpRules(),
+    current: Version | None = None,
+) -> Changes:
+    """Classify a range (``raws`` newest first) into ``Changes``."""
+    raw_list = list(raws)
+    classified = [classify_commit(r, parsers, unconventional, other_group) for r in raw_list]
+    by_sha = {c.sha: c for c in classified}
+
+    for sha, pr in _merge_prs(raw_list, by_sha).items():
+        if by_sha[sha].pr is None:
+            by_sha[sha] = replace(by_sha[sha], pr=pr)
+    classified = [by_sha[c.sha] for c in classified]
+    cancelled, pairs = _cancel_reverts(classified)
+    shown: list[Commit] = []
+    skipped: list[Commit] = []
+    counted: list[tuple[str | None, bool]] = []
+    for commit in reversed(classified):  # oldest first
+        if commit.sha in cancelled:
+            continue
+        if commit.merge and not commit.conventional:
+            continue  # "Merge branch ..."/"Merge pull request ...": only its PR number matters
+        if commit.conventional:
+            counted.append((commit.type, commit.breaking))
+        if commit.group in (None, conventional.SKIP):
+            skipped.append(commit)
+            continue
+        shown.append(commit)
+    prs: list[int] = []
+    for commit in classified:
+        if commit.pr is not None and commit.pr not in prs and commit.sha not in cancelled:
+            prs.append(commit.pr)
+    return Changes(
+        commits=tuple(shown),
+        skipped=tuple(skipped),
+        cancelled=tuple(pairs),
+        bump=bump_level(counted, current, rules),
+        prs=tuple(sorted(prs)),
+    )

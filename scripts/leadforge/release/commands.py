@@ -1,0 +1,187 @@
+"""The `leadforge release` verbs: wire config, git, forge and output around the pure core."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from leadforge.errors import InputError
+from leadforge.release import render as rendering
+from leadforge.release.collect import Release, collect, resolve_range
+
+
+def _settings(app: Any) -> Any:
+    return app.config.release
+
+
+def _links(app: Any, tag: str, settings: Any) -> rendering.Links:
+    context = app.context
+    repo_url = f"{context.server_url.rstrip('/')}/{context.repository}" if context.repository else ""
+    return rendering.Links(repo_url=repo_url, tag=tag, assets=settings.upload_screenshots)
+
+
+def _notes_template(app: Any, settings: Any, template: str | None) -> Path | None:
+    """An explicit --template, else the configured path when that file exists (else built-in)."""
+    if template:
+        path = Path(template)
+        path = path if path.is_absolute() else (Path.cwd() / path if (Path.cwd() / path).exists() else app.repo / path)
+        if not path.is_file():
+            raise InputError(f"--template {template}: file not found")
+        return path
+    configured = app.repo / settings.template
+    return configured if configured.is_file() else None
+
+
+def _release(app: Any, *, to: str, from_: str | None, label: str | None = None, need_tag: bool = False) -> Release:
+    settings = _settings(app)
+    if need_tag:
+        from leadforge.release import gitlog
+
+        if not gitlog.tag_exists(app.repo, to):
+            raise InputError(f"--tag {to}: no such tag in {app.repo} (push the tag first, or check the name)")
+    rng = resolve_range(app.repo, settings, to=to, from_=from_, version=label)
+    release = collect(app.repo, settings, rng)
+    for warning in release.warnings:
+        app.out.info(f"leadforge: warning: {warning}")
+    return release
+
+
+def render_notes(app: Any, release: Release, template: str | None = None) -> str:
+    settings = _settings(app)
+    links = _links(app, release.range.version, settings)
+    path = _notes_template(app, settings, template)
+    return rendering.render(release.context, path=path, repo=app.repo, links=links)
+
+
+def notes(app: Any, *, to: str | None, from_: str | None, tag: str | None, template: str | None, label: str | None,
+          output: str | None) -> int:
+    if tag and to and tag != to:
+        raise InputError("--tag and --to name different refs; give one of them")
+    release = _release(app, to=tag or to or "HEAD", from_=from_, label=label, need_tag=bool(tag))
+    if app.json:
+        app.out.result(release.context, "")
+        return 0
+    text = render_notes(app, release, template)
+    if output:
+        from leadforge.fsutil import atomic_write
+
+        if app.dry_run:
+            app.out.would(f"write {len(text)} characters of notes to {output}")
+        else:
+            atomic_write(Path(output), text)
+            app.out.info(f"wrote {output}")
+        return 0
+    app.out.stdout.write(text)
+    app.out.stdout.flush()
+    return 0
+
+
+def next_version(app: Any, *, to: str | None, from_: str | None) -> int:
+    from leadforge.release.semver import Version
+
+    settings = _settings(app)
+    release = _release(app, to=to or "HEAD", from_=from_)
+    previous = release.range.previous
+    current = Version.parse(previous, settings.tag_prefix) if previous else None
+    if current is None:
+        nxt = Version(0, 1, 0) if release.changes.commits or release.changes.skipped else None
+        bump = "initial" if nxt else "none"
+    else:
+        bump = release.changes.bump
+        nxt = current.bump(bump) if bump != "none" else None
+    tag = f"{settings.tag_prefix}{nxt}" if nxt else None
+    data = {
+        "current": previous,
+        "next": tag,
+        "bump": bump,
+        "commits": len(release.changes.commits) + len(release.changes.skipped),
+        "breaking": len(release.changes.breaking),
+    }
+    human = tag or f"{previous}: no release needed (no feat, fix, perf or breaking commits since it)"
+    app.out.result(data, human)
+    if app.context.output_path:
+        app.actions.set_output("next-version", tag or "")
+        app.actions.set_output("bump", bump)
+    return 0
+
+
+def _changelog_plan(app: Any, release: Release) -> Any:
+    from leadforge.release.publish import plan_changelog
+
+    settings = _settings(app)
+    links = _links(app, release.range.version, settings)
+    entry = rendering.render(release.context, name=rendering.CHANGELOG_ENTRY, repo=app.repo, links=links)
+    has_visual_file = (app.repo / settings.visual_changelog).exists()
+    visual_entry = None
+    if release.context["visual"] or has_visual_file:
+        visual_entry = rendering.render(release.context, name=rendering.VISUAL_ENTRY, repo=app.repo, links=links)
+    return plan_changelog(app.repo, settings, release.range.version, entry, visual_entry)
+
+
+def _write_changelog(app: Any, release: Release, commit: bool) -> list[str]:
+    from leadforge.release.publish import apply_changelog
+
+    plan = _changelog_plan(app, release)
+    if app.dry_run:
+        for update in plan.changed:
+            app.out.would(f"write the {plan.tag} entry into {update.path}")
+        return [u.path for u in plan.changed]
+    if not commit:
+        return apply_changelog(plan, app.repo)
+    settings = _settings(app)
+    git = app.git
+    branch = settings.changelog_branch or app.config.default_branch
+    has_remote = git.remote_url() is not None
+    if has_remote:
+        git.fetch("origin", f"+refs/heads/{branch}:refs/remotes/origin/{branch}")
+        git.create_branch(branch, f"origin/{branch}", checkout=True)
+    elif git.current_branch() == "":
+        raise InputError(f"cannot commit the changelog: HEAD is detached and there is no remote to push {branch} to")
+    written: list[str] = []
+
+    def apply() -> str | None:
+        written.clear()
+        written.extend(apply_changelog(_changelog_plan(app, release), app.repo))
+        if not written:
+            return None
+        git.add(written)
+        return f"docs(changelog): {release.range.version}"
+
+    sha = git.transact(apply, branch=branch if has_remote else None, push=has_remote)
+    if sha:
+        app.out.info(f"committed {', '.join(written)} as {sha[:12]}" + (f" and pushed to {branch}" if has_remote else ""))
+    return written
+
+
+def changelog(app: Any, *, tag: str, from_: str | None, commit: bool) -> int:
+    release = _release(app, to=tag, from_=from_, need_tag=True)
+    written = _write_changelog(app, release, commit)
+    data = {"tag": tag, "written": written}
+    app.out.result(data, f"{tag}: " + (f"updated {', '.join(written)}" if written else "changelogs already up to date"))
+    return 0
+
+
+def publish(app: Any, *, tag: str, from_: str | None, template: str | None, changelog: bool) -> int:
+    from leadforge.release.publish import apply_publish, plan_publish
+
+    settings = _settings(app)
+    release = _release(app, to=tag, from_=from_, need_tag=True)
+    body = render_notes(app, release, template)
+    plan = plan_publish(app.repo, release.context, body, prerelease=release.range.prerelease, upload=settings.upload_screenshots)
+    if app.dry_run:
+        for line in plan.describe():
+            app.out.would(line)
+        if changelog:
+            _write_changelog(app, release, commit=True)
+        app.out.result({"tag": tag, "plan": plan.describe(), "body": body}, body)
+        return 0
+    result = apply_publish(plan, app.forge, app.repo)
+    kind = "Pre-release" if plan.prerelease else "Release"
+    link = f"[{tag}]({result['url']})" if result["url"] else tag
+    app.actions.summary(f"## {kind} {link} {result['status']}\n\n{body}")
+    app.actions.set_output("release-url", result["url"] or "")
+    app.actions.set_output("tag", tag)
+    if changelog:
+        result["changelog"] = _write_changelog(app, release, commit=True)
+    app.out.result(result, f"{kind.lower()} {tag} {result['status']}" + (f": {result['url']}" if result["url"] else ""))
+    return 0

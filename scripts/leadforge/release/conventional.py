@@ -1,0 +1,160 @@
+"""Conventional Commits: parse one message into type, scope, breaking flag, body and footers.
+
+The grammar follows the spec (https://www.conventionalcommits.org/en/v1.0.0/) as
+git-cliff's parser (the ``git-conventional`` crate) reads it, so both tools agree
+on which commits are conventional:
+
+    header  = type ["(" scope ")"] ["!"] ":" *WSP description
+    type    = 1*(any char but whitespace, "(", ")", ":", "!")
+    footer  = token (":" | " #") *WSP value        token = "BREAKING CHANGE" | type
+
+The body runs from the line after the header to the first line that starts a
+footer; each footer's value runs to the next footer line. ``BREAKING CHANGE`` and
+``BREAKING-CHANGE`` footers (or ``!``) make the commit breaking.
+Pure functions only: no git, no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+HEADER_RE = re.compile(r"([^\s():!]+)(?:\(([^()\r\n]+)\))?(!)?:[^\S\r\n]*([^\r\n]+)")
+FOOTER_RE = re.compile(r"(BREAKING CHANGE|[^\s():!]+)(:| #)[^\S\r\n]*(.*)")
+BREAKING_TOKENS = frozenset({"BREAKING CHANGE", "BREAKING-CHANGE"})
+ISSUE_RE = re.compile(r"(?<![\w/])#(\d+)\b")
+CLOSING_TOKENS = frozenset({"close", "closes", "closed", "fix", "fixes", "fixed", "resolve", "resolves", "resolved", "refs", "ref", "issue", "issues"})
+
+
+@dataclass(frozen=True, slots=True)
+class Footer:
+    token: str
+    separator: str
+    value: str
+
+    @property
+    def breaking(self) -> bool:
+        return self.token in BREAKING_TOKENS
+
+    def __str__(self) -> str:
+        sep = ": " if self.separator == ":" else " #"
+        return f"{self.token}{sep}{self.value}"
+
+
+@dataclass(frozen=True, slots=True)
+class Conventional:
+    type: str
+    scope: str | None
+    description: str
+    body: str | None
+    footers: tuple[Footer, ...]
+    bang: bool
+
+    @property
+    def breaking(self) -> bool:
+        return self.bang or any(f.breaking for f in self.footers)
+
+    @property
+    def breaking_description(self) -> str | None:
+        """What breaks: the BREAKING CHANGE footer's text, else the description (spec 1.0.0 rule 13)."""
+        for footer in self.footers:
+            if footer.breaking:
+                return footer.value
+        return self.description if self.bang else None
+
+
+def _is_footer_line(line: str) -> bool:
+    match = FOOTER_RE.match(line.rstrip())
+    return match is not None and bool(match.group(3).strip() or match.group(2) == " #")
+
+
+def parse(message: str) -> Conventional | None:
+    """The conventional reading of ``message``, or None when its header is not conventional."""
+    header, _, rest = message.partition("\n")
+    header = header.rstrip("\r")
+    match = HEADER_RE.fullmatch(header)
+    if match is None:
+        return None
+    kind, scope, bang, description = match.groups()
+    if description.strip() == "":
+        return None
+    description = description.rstrip()
+    body_lines: list[str] = []
+    footers: list[list[str]] = []  # [token, separator, value lines...]
+    for line in rest.split("\n") if rest else ():
+        line = line.rstrip("\r")
+        found = FOOTER_RE.match(line.rstrip()) if _is_footer_line(line) else None
+        if found is not None:
+            footers.append([found.group(1), found.group(2), found.group(3)])
+        elif footers:
+            footers[-1].append(line)
+        else:
+            body_lines.append(line)
+    body = "\n".join(body_lines).strip() or None
+    parsed = tuple(Footer(f[0], f[1], "\n".join(f[2:]).rstrip()) for f in footers)
+    return Conventional(kind, scope, description, body, parsed, bang is not None)
+
+
+@dataclass(frozen=True, slots=True)
+class Parser:
+    """A compiled commit parser (see ``settings.CommitParser``)."""
+
+    message: re.Pattern[str] | None
+    body: re.Pattern[str] | None
+    footer: re.Pattern[str] | None
+    group: str | None
+    skip: bool
+
+
+def compile_parsers(rules: object) -> tuple[Parser, ...]:
+    """Compile ``settings.commit_parsers`` once per run."""
+    compiled = []
+    for rule in rules:  # type: ignore[attr-defined]
+        compiled.append(
+            Parser(
+                message=re.compile(rule.message) if rule.message else None,
+                body=re.compile(rule.body) if rule.body else None,
+                footer=re.compile(rule.footer) if rule.footer else None,
+                group=rule.group,
+                skip=rule.skip,
+            )
+        )
+    return tuple(compiled)
+
+
+SKIP = "__skip__"
+
+
+def classify(message: str, conv: Conventional | None, parsers: tuple[Parser, ...]) -> str | None:
+    """The group of a commit: the first parser whose regex matches wins; ``SKIP`` to leave it out;
+    None when no parser matches. Like git-cliff, regexes are searched in the trimmed text."""
+    text = message.strip()
+    body = (conv.body or "") if conv else ""
+    footers = [str(f) for f in conv.footers] if conv else []
+    for parser in parsers:
+        if (
+            (parser.message is not None and parser.message.search(text))
+            or (parser.body is not None and parser.body.search(body.strip()))
+            or (parser.footer is not None and any(parser.footer.search(f.strip()) for f in footers))
+        ):
+            return SKIP if parser.skip else parser.group
+    return None
+
+
+def issue_refs(message: str, conv: Conventional | None) -> tuple[int, ...]:
+    """Issues the commit refers to: ``Closes #n``-style footers and ``#n`` in the header."""
+    found: list[int] = []
+    if conv is not None:
+        for footer in conv.footers:
+            if footer.token.lower() in CLOSING_TOKENS:
+                found.extend(int(n) for n in ISSUE_RE.findall("#" + footer.value if footer.separator == " #" else footer.value))
+    for line in message.splitlines():
+        lowered = line.lower()
+        for token in ("closes", "fixes", "resolves"):
+            if lowered.startswith(token + " #"):
+                found.extend(int(n) for n in ISSUE_RE.findall(line))
+    unique: list[int] = []
+    for number in found:
+        if number not in unique:
+            unique.append(number)
+    return tuple(unique)
