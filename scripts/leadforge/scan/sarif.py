@@ -1,0 +1,183 @@
+"""SARIF 2.1.0 in and out.
+
+``parse`` turns any tool's SARIF into ``Finding``s (semgrep speaks it natively; other tools'
+SARIF can be fed to ``leadforge review --sarif``). ``render`` writes our findings as one SARIF
+log for GitHub code scanning, one run per tool, with our fingerprint as a partial fingerprint
+so code scanning tracks an alert across line moves the way the review does.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import PurePosixPath
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+from leadforge import __version__
+from leadforge.errors import InputError
+from leadforge.findings import Finding, sort_findings
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+FINGERPRINT_KEY = "leadforgeFingerprint/v1"
+_LEVELS = {"error": "error", "warning": "warning", "note": "note", "none": "note"}
+_SECURITY_SEVERITY = {"error": "8.0", "warning": "5.0", "note": "2.0"}
+
+
+class SarifError(InputError):
+    """The SARIF text is not valid JSON or not shaped like SARIF 2.1.0."""
+
+
+def _relative(uri: str, roots: Sequence[str]) -> str:
+    """A repository-relative path from a SARIF ``artifactLocation.uri`` (relative, or file:// absolute)."""
+    if uri.startswith("file://"):
+        uri = unquote(urlparse(uri).path)
+    path = uri.replace("\\", "/")
+    for root in roots:
+        root = root.rstrip("/") + "/"
+        if path.startswith(root):
+            return path[len(root) :]
+    while path.startswith("./"):
+        path = path[2:]
+    return path
+
+
+def strip_rule_prefix(rule_id: str, prefixes: Iterable[str]) -> str:
+    """semgrep prefixes local rule ids with the dotted path of their config folder: drop it."""
+    best = ""
+    for prefix in prefixes:
+        if prefix and rule_id.startswith(prefix) and len(prefix) > len(best):
+            best = prefix
+    return rule_id[len(best) :] if best else rule_id
+
+
+def parse(
+    text: str,
+    *,
+    source: str = "SARIF",
+    tool: str | None = None,
+    roots: Sequence[str] = (),
+    rule_prefixes: Iterable[str] = (),
+    read_line: Callable[[str, int], str] | None = None,
+) -> list[Finding]:
+    """Findings from a SARIF log. ``tool`` overrides the driver name; ``roots`` are absolute
+    folders to strip from absolute URIs; ``read_line(path, line)`` supplies the code line for
+    the fingerprint when the log has no snippet. Raises ``SarifError`` naming ``source``."""
+    try:
+        log = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise SarifError(f"{source}: not valid JSON (line {err.lineno}, column {err.colno}: {err.msg})") from None
+    if not isinstance(log, dict) or not isinstance(log.get("runs"), list):
+        raise SarifError(f"{source}: not a SARIF log (no 'runs' list)")
+    prefixes = tuple(rule_prefixes)
+    findings: list[Finding] = []
+    for r, run in enumerate(log["runs"]):
+        if not isinstance(run, dict):
+            raise SarifError(f"{source}: runs[{r}] is not an object")
+        driver = (run.get("tool") or {}).get("driver") or {}
+        name = tool or str(driver.get("name") or "sarif").lower()
+        rules = {}
+        for rule in driver.get("rules") or []:
+            if isinstance(rule, dict) and "id" in rule:
+                rules[rule["id"]] = rule
+        results = run.get("results") or []
+        if not isinstance(results, list):
+            raise SarifError(f"{source}: runs[{r}].results is not a list")
+        for i, result in enumerate(results):
+            try:
+                findings.append(_finding(result, rules, name, roots, prefixes, read_line))
+            except (KeyError, TypeError, ValueError, AttributeError) as err:
+                raise SarifError(f"{source}: runs[{r}].results[{i}] is malformed ({type(err).__name__}: {err})") from None
+    return findings
+
+
+def _finding(
+    result: dict[str, Any],
+    rules: dict[str, Any],
+    tool: str,
+    roots: Sequence[str],
+    prefixes: tuple[str, ...],
+    read_line: Callable[[str, int], str] | None,
+) -> Finding:
+    raw_id = result.get("ruleId") or (result.get("rule") or {}).get("id") or "unknown"
+    rule = rules.get(raw_id, {})
+    level = result.get("level") or (rule.get("defaultConfiguration") or {}).get("level") or "warning"
+    severity = _LEVELS.get(level, "warning")
+    message = (result.get("message") or {}).get("text") or (rule.get("shortDescription") or {}).get("text") or raw_id
+    path, line, end_line, snippet = "", 0, 0, ""
+    locations = result.get("locations") or []
+    if locations:
+        physical = locations[0].get("physicalLocation") or {}
+        uri = (physical.get("artifactLocation") or {}).get("uri") or ""
+        path = _relative(uri, roots)
+        region = physical.get("region") or {}
+        line = int(region.get("startLine") or 0)
+        end_line = int(region.get("endLine") or line)
+        snippet = ((region.get("snippet") or {}).get("text") or "").splitlines()[0:1]
+        snippet = snippet[0] if snippet else ""
+    if not snippet and read_line and path and line:
+        snippet = read_line(path, line)
+    help_text = rule.get("helpUri") or ""
+    fingerprint = ((result.get("partialFingerprints") or {}).get(FINGERPRINT_KEY)) or ""
+    return Finding(
+        tool=tool,
+        rule=strip_rule_prefix(str(raw_id), prefixes),
+        severity=severity,
+        path=path,
+        line=max(line, 0),
+        end_line=max(end_line, line, 0),
+        message=str(message).strip(),
+        help=str(help_text),
+        code_line=snippet,
+        fingerprint=fingerprint if isinstance(fingerprint, str) and fingerprint.isalnum() else "",
+    )
+
+
+def render(findings: Iterable[Finding], *, category: str = "leadforge", tools: Iterable[str] = ()) -> dict[str, Any]:
+    """One SARIF log, one run per tool (tools with no findings still get an empty run)."""
+    by_tool: dict[str, list[Finding]] = {name: [] for name in tools}
+    for finding in sort_findings(findings):
+        by_tool.setdefault(finding.tool, []).append(finding)
+    runs = []
+    for name in sorted(by_tool):
+        items = by_tool[name]
+        rule_ids = sorted({f.rule for f in items})
+        rules = []
+        for rule_id in rule_ids:
+            sample = next(f for f in items if f.rule == rule_id)
+            entry: dict[str, Any] = {
+                "id": rule_id,
+                "name": rule_id,
+                "shortDescription": {"text": sample.message.splitlines()[0][:200] if sample.message else rule_id},
+                "defaultConfiguration": {"level": _LEVELS[sample.severity]},
+                "properties": {"security-severity": _SECURITY_SEVERITY[sample.severity], "tags": ["security", name]},
+            }
+            if sample.help.startswith(("http://", "https://")):
+                entry["helpUri"] = sample.help
+            elif sample.help:
+                entry["help"] = {"text": sample.help}
+            rules.append(entry)
+        results = []
+        for f in items:
+            result: dict[str, Any] = {
+                "ruleId": f.rule,
+                "ruleIndex": rule_ids.index(f.rule),
+                "level": _LEVELS[f.severity],
+                "message": {"text": f.message or f.rule},
+                "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
+            }
+            if f.path:
+                location: dict[str, Any] = {"artifactLocation": {"uri": PurePosixPath(f.path).as_posix(), "uriBaseId": "%SRCROOT%"}}
+                if f.line:
+                    location["region"] = {"startLine": f.line, "endLine": max(f.end_line, f.line)}
+                result["locations"] = [{"physicalLocation": location}]
+            results.append(result)
+        runs.append(
+            {
+                "tool": {"driver": {"name": name,
+                                    "semanticVersion": __version__, "rules": rules}},
+                "automationDetails": {"id": f"{category}/{name}/"},
+                "results": results,
+            }
+        )
+    return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": runs}
