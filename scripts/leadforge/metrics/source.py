@@ -1,0 +1,184 @@
+"""The edges of metrics: read the queue from disk, git history in one call, reviews from the forge.
+
+``gather`` returns plain inputs for ``compute.compute``. The single ``git log``
+runs in a background thread while the task files are parsed, so the two costs
+overlap instead of adding up.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from leadforge import proc
+from leadforge.errors import GitError, LeadforgeError, ToolError
+from leadforge.metrics.compute import People, PullInfo
+from leadforge.metrics.gitlog import Commit, GitIndex, TaskKeys, index_history, log_argv, parse_log
+from leadforge.tasks.taskfile import QUEUE_DIR, STATES, Task, parse_task, parse_timestamp
+
+
+@dataclass(frozen=True, slots=True)
+class Inputs:
+    tasks: tuple[Task, ...]
+    problems: tuple[tuple[str, str], ...]
+    git: GitIndex | None
+    git_note: str = ""
+
+
+def load_queue(repo: Path) -> tuple[list[Task], list[tuple[str, str]]]:
+    """Every task file under ``docs/TASKS/queue/<state>/``; unreadable ones are returned as problems, never dropped."""
+    tasks: list[Task] = []
+    problems: list[tuple[str, str]] = []
+    for state in STATES:
+        folder = repo / QUEUE_DIR / state
+        try:
+            entries = sorted(e.name for e in os.scandir(folder) if e.name.endswith(".md") and e.is_file())
+        except FileNotFoundError:
+            continue
+        for name in entries:
+            path = folder / name
+            rel = str((QUEUE_DIR / state / name).as_posix())
+            try:
+                text = path.read_text(encoding="utf-8")
+                task = parse_task(text, state=state, source=rel)
+            except UnicodeDecodeError:
+                problems.append((rel, "not UTF-8 text"))
+                continue
+            except LeadforgeError as err:
+                problems.append((rel, str(err).removeprefix(f"{rel}: ")))
+                continue
+            if task.id != path.stem:
+                problems.append((rel, f"'id' is {task.id!r} but the file is named {name}"))
+                continue
+            tasks.append(task)
+    return tasks, problems
+
+
+def measured_ref(repo: Path, configured: str, default_branch: str) -> str | None:
+    """The ref to read: the configured one, else the default branch (local or origin/), else HEAD; None without commits."""
+    candidates = [configured] if configured else [default_branch, f"origin/{default_branch}", "HEAD"]
+    for ref in candidates:
+        result = proc.run(["git", "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], cwd=repo, check=False)
+        if result.ok:
+            return ref
+    if configured:
+        raise GitError(f"metrics.ref: unknown git ref {configured!r} in {repo}")
+    return None
+
+
+def read_commits(repo: Path, ref: str) -> list[Commit]:
+    result = proc.run(log_argv(ref), cwd=repo, env={"LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0"}, check=False)
+    if not result.ok:
+        detail = (result.stderr.strip().splitlines() or [f"exit {result.returncode}"])[-1]
+        raise GitError(f"git log {ref}: {detail}")
+    return parse_log(result.stdout)
+
+
+def gather(repo: Path, *, ref: str = "", default_branch: str = "main", use_git: bool = True) -> Inputs:
+    """Tasks and git history of ``repo``; git runs alongside the task parsing."""
+    box: dict[str, Any] = {}
+
+    def run_git() -> None:
+        try:
+            chosen = measured_ref(repo, ref, default_branch)
+            box["commits"] = read_commits(repo, chosen) if chosen else []
+            box["ref"] = chosen
+        except ToolError as err:  # GitError included: not a repository, git missing, bad ref
+            box["error"] = err
+
+    worker = threading.Thread(target=run_git, daemon=True) if use_git else None
+    if worker:
+        worker.start()
+    tasks, problems = load_queue(repo)
+    index, note = None, "git not read"
+    if worker:
+        worker.join()
+        if "error" in box:
+            if ref:
+                raise box["error"]
+            note = f"git history unavailable: {box['error']}"
+        else:
+            index = index_history(box["commits"], TaskKeys.of(tasks))
+            note = f"{index.commits} commits of {box['ref']}" if box.get("ref") else "no commits yet"
+    return Inputs(tuple(tasks), tuple(problems), index, note)
+
+
+def review_rounds(states: Iterable[str]) -> int:
+    """1 + reviews that requested changes; 0 for a pull request nobody reviewed."""
+    submitted = [s.upper() for s in states if s and s.upper() not in {"PENDING"}]
+    if not submitted:
+        return 0
+    return 1 + sum(1 for s in submitted if s == "CHANGES_REQUESTED")
+
+
+def fetch_pulls(forge: Any, numbers: Sequence[int], limit: int) -> tuple[dict[int, PullInfo], str]:
+    """Merge time, size and review rounds of each pull request (up to ``limit``); errors become a note."""
+    pulls: dict[int, PullInfo] = {}
+    skipped = 0
+    for number in list(dict.fromkeys(numbers))[:limit]:
+        try:
+            pull = forge.get_pull(number)
+            reviews = forge.list_reviews(number)
+        except LeadforgeError:
+            skipped += 1
+            continue
+        pulls[number] = PullInfo(
+            number=number,
+            merged_at=parse_timestamp(pull.merged_at) if pull.merged else None,
+            additions=pull.additions,
+            deletions=pull.deletions,
+            review_rounds=review_rounds(r.state for r in reviews),
+        )
+    extra = max(0, len(set(numbers)) - limit)
+    note = f"{len(pulls)} pull requests read from the forge"
+    if skipped:
+        note += f", {skipped} not found"
+    if extra:
+        note += f", {extra} over metrics.max_forge_pulls not read"
+    return pulls, note
+
+
+def people_from(repo: Path, humans: Sequence[str]) -> People:
+    """Agents from the queue's profiles when there are any (else every assignee counts), humans from config."""
+    names: set[str] = set()
+    human_names = set(humans)
+    try:
+        from leadforge.tasks import profiles as profile_module  # the task queue's profiles, when present
+    except ImportError:
+        profile_module = None
+    loaded = None
+    if profile_module is not None:
+        for fn_name in ("load_profiles", "load_all", "read_profiles"):
+            fn = getattr(profile_module, fn_name, None)
+            if fn is None:
+                continue
+            try:
+                loaded = fn(repo)
+            except LeadforgeError:
+                loaded = None
+            break
+    if loaded is not None:
+        items = loaded.values() if isinstance(loaded, dict) else loaded
+        if isinstance(loaded, tuple) and len(loaded) == 2 and isinstance(loaded[1], list):
+            items = loaded[0].values() if isinstance(loaded[0], dict) else loaded[0]
+        for profile in items:
+            name = getattr(profile, "name", None)
+            if not name:
+                continue
+            names.add(name)
+            if _is_human_profile(profile):
+                human_names.add(name)
+    if not names:
+        return People(None, frozenset(human_names))
+    return People(frozenset(names), frozenset(human_names))
+
+
+def _is_human_profile(profile: Any) -> bool:
+    kind = getattr(profile, "kind", None)
+    if isinstance(kind, str):
+        return kind.lower() == "human"
+    return bool(getattr(profile, "human", False)) or getattr(profile, "name", "").lower() in {"human", "humans", "maintainer"}
