@@ -2,8 +2,86 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
+from pydantic import Field
+
 from leadforge.strict import StrictModel
+
+
+class StationDefaults(StrictModel):
+    """What an agent's execution station gets when its profile has no `station:` block (or leaves a key out)."""
+
+    image: str = Field(
+        "ghcr.io/leadforge/agent-runner:0.1.0",
+        description="Runner image of the station Deployment (pin a tag or digest; `:latest` is refused).",
+    )
+    cpu_request: str = Field("250m", description="CPU request of the runner container.")
+    cpu_limit: str = Field("1", description="CPU limit of the runner container (also the namespace quota's limits.cpu).")
+    memory_request: str = Field("512Mi", description="Memory request of the runner container.")
+    memory_limit: str = Field("2Gi", description="Memory limit of the runner container (also the quota's limits.memory).")
+    storage: str = Field("10Gi", description="Size of the workspace PersistentVolumeClaim.")
+    storage_class: str = Field("", description="StorageClass of the workspace PVC; empty = the cluster default.")
+    pods: int = Field(2, ge=1, description="Most pods the station namespace may run (ResourceQuota pods).")
+
+
+class StationSettings(StrictModel):
+    """Execution stations: one namespace per AI agent, rendered from `profiles/*.yml`."""
+
+    enabled: bool = Field(True, description="Render stations and include the component in the overlays listed below.")
+    profiles_dir: str = Field("profiles", description="Folder of agent profiles (one YAML per agent).")
+    out_dir: str = Field("k8s/stations", description="Where `leadforge deploy stations` writes the component.")
+    environments: tuple[str, ...] = Field(
+        ("dev", "staging"), description="Overlays that include the stations component (`components: [../../stations]`)."
+    )
+    namespace_prefix: str = Field("station-", description="Station namespace = prefix + agent name.")
+    defaults: StationDefaults = Field(default_factory=StationDefaults, description="Station values a profile does not set.")
 
 
 class DeploySettings(StrictModel):
     """Environments and deployment settings."""
+
+    environments: tuple[str, ...] = Field(
+        ("dev", "staging", "prod"), description="Environment names; each is a kustomize overlay under `overlays_dir`."
+    )
+    overlays_dir: str = Field("k8s/overlays", description="Folder holding one kustomize overlay per environment.")
+    kustomize: Literal["auto", "kustomize", "kubectl"] = Field(
+        "auto", description="Renderer: `kustomize build` when on PATH (auto), else `kubectl kustomize`."
+    )
+    min_kustomize_version: str = Field("5.0.0", description="Oldest kustomize (standalone or bundled in kubectl) accepted.")
+    render_timeout: float = Field(120.0, gt=0, description="Seconds one render may take.")
+    kubernetes_version: str = Field("1.31", description="Kubernetes version the offline schema validation checks against.")
+    checkov: bool = Field(True, description="Run checkov on the rendered manifests in `leadforge deploy validate`.")
+    latest_allowed_in: tuple[str, ...] = Field(
+        ("dev",), description="Environments where `:latest` or untagged images are only a warning."
+    )
+    production: tuple[str, ...] = Field(
+        ("prod",),
+        description="Production environments: replicas >= min_replicas and a PodDisruptionBudget required; "
+        "promotion needs the GitHub environment's approval.",
+    )
+    min_replicas: int = Field(2, ge=1, description="Fewest replicas a workload may have in a production environment.")
+    approval_environment: str = Field(
+        "production",
+        description="GitHub environment (with required reviewers) whose job must run a promotion or apply to production; "
+        "the job exports LEADFORGE_APPROVED_ENVIRONMENT with this name.",
+    )
+    apply_mode: Literal["pull", "push"] = Field("pull", description="Default of `deploy apply --mode`.")
+    pull_target: Literal["branch", "folder"] = Field(
+        "branch", description="Pull mode: commit rendered manifests to a `branch_prefix + ENV` branch or a folder on this branch."
+    )
+    branch_prefix: str = Field("deploy/", description="Pull mode (branch): rendered manifests go to branch `deploy/ENV`.")
+    rendered_dir: str = Field("rendered", description="Pull mode (folder): rendered manifests go to `rendered/ENV/`.")
+    remote: str = Field("origin", description="Git remote pull mode and promotions push to (skipped when absent).")
+    applyset: str = Field("leadforge", description="Push mode: applyset name (prunes objects removed from the overlay).")
+    field_manager: str = Field("leadforge", description="Push mode: server-side apply field manager.")
+    rollout_timeout: str = Field("300s", description="Push mode: `kubectl rollout status --timeout`.")
+    promote_branch_prefix: str = Field("promote/", description="Branch prefix for promotion pull requests.")
+    promote_fields: tuple[str, ...] = Field(
+        (),
+        description="Besides image tags, keys copied on promotion: `configMapGenerator.<name>.<KEY>` literal values.",
+    )
+    diff_paths: tuple[str, ...] = Field(
+        ("k8s/", "terraform/", "profiles/"), description="Pull requests touching these paths get the rendered-diff comment."
+    )
+    stations: StationSettings = Field(default_factory=StationSettings, description="Agent execution stations.")
