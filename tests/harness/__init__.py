@@ -1,0 +1,104 @@
+"""Workflow harness: run this project's GitHub Actions workflows locally, for tests.
+
+It loads a workflow from ``.github/workflows/``, decides whether it fires for an event (``on:`` with
+``types``/``branches``/``tags``/``paths`` filters, ``workflows:`` for ``workflow_run``, crons for
+``schedule``), orders the jobs by ``needs:``, evaluates job and step ``if:``, and runs each ``run:``
+step with bash exactly as a Linux runner does (``bash -e {0}``, or ``bash --noprofile --norc -eo
+pipefail {0}`` for ``shell: bash``) in a fresh per-job workspace, with:
+
+* the runner environment: ``GITHUB_EVENT_NAME``, ``GITHUB_EVENT_PATH`` (the payload as a file),
+  ``GITHUB_REPOSITORY``, ``GITHUB_SHA``, ``GITHUB_REF`` (+ ``_NAME``/``_TYPE``), ``GITHUB_HEAD_REF``,
+  ``GITHUB_BASE_REF``, ``GITHUB_RUN_ID``, ``GITHUB_WORKSPACE``, ``GITHUB_OUTPUT``, ``GITHUB_ENV``,
+  ``GITHUB_PATH``, ``GITHUB_STEP_SUMMARY``, ``GITHUB_ACTIONS=true``, ``CI=true``, ``RUNNER_TEMP``,
+  ``GITHUB_API_URL`` (the API double when you pass ``api_url=``) and a clean ``HOME``. As on GitHub,
+  ``GITHUB_TOKEN`` is *not* in the environment unless the workflow maps ``secrets.GITHUB_TOKEN``;
+* ``env:`` at workflow, job and step level; ``GITHUB_ENV``/``GITHUB_PATH`` carried to later steps;
+  ``id:`` + ``GITHUB_OUTPUT`` as ``steps.<id>.outputs``; job ``outputs:`` passed on as ``needs``;
+  ``working-directory``, ``defaults.run``, ``continue-on-error``, ``timeout-minutes``, simple matrices;
+* ``${{ }}`` expressions (``tests/harness/expressions.py``): the ``github``, ``env``, ``inputs``,
+  ``vars``, ``secrets``, ``steps``, ``needs``, ``matrix``, ``strategy``, ``job``, ``runner`` contexts,
+  operators ``! == != < <= > >= && ||``, ``.*`` filters, and ``contains``, ``startsWith``,
+  ``endsWith``, ``format``, ``join``, ``toJSON``, ``fromJSON``, ``hashFiles``, ``success``,
+  ``always``, ``failure``, ``cancelled``;
+* ``uses:`` steps replaced by what they set up (``tests/harness/actions.py``): checkout clones the
+  harness's bare *remote* (a copy of your repo, so workflow pushes land there), setup-python/node are
+  no-ops (PATH starts with this project's ``.venv/bin``; ``pip install .`` of the project is a no-op
+  shim because it is already installed editable), upload/download-artifact use a local store shared by
+  every run of one ``Harness``; anything else (upload-sarif, cache, cloud credentials) is recorded in
+  ``result.uses`` with its evaluated ``with:`` inputs;
+* workflow commands parsed from step output: ``::error file=,line=::`` etc. into
+  ``result.annotations``, ``::add-mask::`` into ``result.masks`` (``result.log`` is masked).
+
+Example::
+
+    from tests.fixtures.events import load_event
+    from tests.harness import Harness
+
+    def test_task_intake_comments(git_repo, tmp_path):
+        harness = Harness(git_repo, root=tmp_path / "gh", env={"LEADFORGE_FORGE": "local"})
+        payload = load_event("issues.labeled", **{"label.name": "task", "issue.body": "### Goal\\nx"})
+        result = harness.run("tasks.yml", "issues", payload)
+        assert result.ok, result.explain()
+        assert result.ran == ["intake"]
+        step = result.job("intake").step("queue")        # by step id, else name
+        assert step.outputs["task"] == "1"
+        assert "queued" in result.summary
+        assert not result.errors()
+        sarif = result.uses_of("github/codeql-action/upload-sarif")   # recorded, not run
+        # sarif[0].path("sarif_file") is the SARIF file in that job's workspace
+
+Knobs on ``Harness.run``: ``payload`` (default: the event's fixture), ``inputs`` (workflow_dispatch /
+workflow_call inputs, declared defaults applied), ``ref``/``sha`` (override ``GITHUB_REF``/``SHA``),
+``changed_files`` (for ``paths`` filters; push payloads use their commit lists), ``jobs`` (run only
+these job ids and their needs), ``env`` (runner environment for this run), ``replace_run`` (step id or
+name -> a script that replaces that step's ``run:``, flagged ``StepResult.replaced``; use it only for
+steps that cannot run here, such as a full machine set-up, and say why in the test).
+
+Not emulated (by design): services/containers, composite or JavaScript actions' code, reusable
+workflows (a job-level ``uses:`` is recorded and the job reported skipped), concurrency (runs are
+sequential), ``hashFiles`` globbing beyond fnmatch, and the real network: point ``api_url`` at the
+API double or make the workflow use the local forge.
+"""
+
+from tests.harness.actions import StepFailed, UsesCall
+from tests.harness.expressions import ExpressionError, evaluate, interpolate
+from tests.harness.runner import (
+    DEFAULT_TOKEN,
+    PROJECT_ROOT,
+    Annotation,
+    Harness,
+    JobResult,
+    RunResult,
+    StepResult,
+    WorkflowError,
+    load_workflow,
+)
+from tests.harness.triggers import Decision, filter_match, should_run
+
+__all__ = [
+    "Annotation",
+    "DEFAULT_TOKEN",
+    "Decision",
+    "ExpressionError",
+    "Harness",
+    "JobResult",
+    "PROJECT_ROOT",
+    "RunResult",
+    "StepFailed",
+    "StepResult",
+    "UsesCall",
+    "WorkflowError",
+    "evaluate",
+    "filter_match",
+    "interpolate",
+    "load_workflow",
+    "run_workflow",
+    "should_run",
+]
+
+
+def run_workflow(workflow, event, payload=None, *, repo, root, **options):  # type: ignore[no-untyped-def]
+    """One-shot: ``Harness(repo, root=root, <harness options>).run(workflow, event, payload, <run options>)``."""
+    harness_keys = {"secrets", "vars", "api_url", "env", "repository", "workflows_dir", "step_timeout"}
+    harness_options = {k: options.pop(k) for k in list(options) if k in harness_keys}
+    return Harness(repo, root=root, **harness_options).run(workflow, event, payload, **options)

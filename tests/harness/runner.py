@@ -1,0 +1,1061 @@
+"""The workflow runner: jobs in ``needs`` order, steps in bash, results you can assert on.
+
+See the package docstring (``tests/harness/__init__.py``) for the API and an example.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tests.harness.actions import StepFailed, UsesCall, UsesContext, emulate
+from tests.harness.expressions import ExpressionError, Status, evaluate, has_status_function, interpolate, is_truthy, to_string
+from tests.harness.triggers import Decision, should_run
+
+__all__ = ["Harness", "RunResult", "JobResult", "StepResult", "Annotation", "WorkflowError", "PROJECT_ROOT", "load_workflow"]
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_TOKEN = "ghs_harnessFakeToken0000000000000000000000"
+DEFAULT_STEP_TIMEOUT = 300.0
+
+
+class WorkflowError(Exception):
+    """The workflow file cannot be run by the harness (malformed, or uses something unsupported)."""
+
+
+# ---- results -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Annotation:
+    level: str  # error | warning | notice | debug
+    message: str
+    file: str | None = None
+    line: int | None = None
+    end_line: int | None = None
+    col: int | None = None
+    title: str | None = None
+    job: str = ""
+    step: str = ""
+
+
+@dataclass
+class StepResult:
+    id: str | None
+    name: str
+    kind: str  # "run" | "uses"
+    uses: str | None = None
+    command: str | None = None  # the script after ${{ }} substitution (or the replacement)
+    replaced: bool = False  # the test replaced this step's run: script
+    exit_code: int | None = None
+    stdout: str = ""
+    stderr: str = ""
+    outputs: dict[str, str] = field(default_factory=dict)
+    outcome: str = "success"  # success | failure | skipped
+    conclusion: str = "success"  # like outcome, but continue-on-error turns failure into success
+    summary: str = ""
+    env: dict[str, str] = field(default_factory=dict)  # the environment the step ran with
+    error: str = ""  # why the harness failed the step (expression error, emulation failure, timeout)
+
+    @property
+    def ok(self) -> bool:
+        return self.conclusion != "failure"
+
+    @property
+    def output(self) -> str:
+        """stdout and stderr together (what the log shows)."""
+        return self.stdout + self.stderr
+
+
+@dataclass
+class JobResult:
+    id: str
+    name: str
+    matrix: dict[str, Any]
+    result: str  # success | failure | skipped
+    steps: list[StepResult]
+    outputs: dict[str, str]
+    workspace: Path
+    summary: str
+    reason: str = ""  # why the job was skipped
+    continue_on_error: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.result != "failure" or self.continue_on_error
+
+    def step(self, key: str) -> StepResult:
+        """A step by ``id``, else by ``name``; KeyError lists what exists."""
+        for step in self.steps:
+            if step.id == key:
+                return step
+        for step in self.steps:
+            if step.name == key:
+                return step
+        raise KeyError(f"job {self.id!r} has no step {key!r}; steps: {[s.id or s.name for s in self.steps]}")
+
+
+@dataclass
+class RunResult:
+    workflow: Path
+    event: str
+    payload: dict[str, Any]
+    decision: Decision
+    jobs: list[JobResult]
+    uses: list[UsesCall]
+    annotations: list[Annotation]
+    artifacts_dir: Path
+    masks: list[str]
+    env: dict[str, str]  # the GITHUB_* base environment of the run
+
+    @property
+    def triggered(self) -> bool:
+        return self.decision.runs
+
+    @property
+    def ok(self) -> bool:
+        """The workflow was triggered and no job failed."""
+        return self.triggered and all(job.ok for job in self.jobs)
+
+    def job(self, key: str) -> JobResult:
+        """The job with id (or name) ``key``; for a matrix job, its only/first combination."""
+        for job in self.jobs:
+            if job.id == key:
+                return job
+        for job in self.jobs:
+            if job.name == key:
+                return job
+        raise KeyError(f"no job {key!r} in run of {self.workflow.name}; jobs: {[j.id for j in self.jobs]}")
+
+    def matrix_jobs(self, key: str) -> list[JobResult]:
+        return [job for job in self.jobs if job.id == key]
+
+    @property
+    def ran(self) -> list[str]:
+        """Ids of jobs that ran (not skipped), in order."""
+        return [job.id for job in self.jobs if job.result != "skipped"]
+
+    @property
+    def summary(self) -> str:
+        return "".join(job.summary for job in self.jobs)
+
+    @property
+    def artifacts(self) -> dict[str, Path]:
+        if not self.artifacts_dir.exists():
+            return {}
+        return {p.name: p for p in sorted(self.artifacts_dir.iterdir()) if p.is_dir()}
+
+    def uses_of(self, action: str) -> list[UsesCall]:
+        """The recorded ``uses:`` calls of one action (``owner/repo[/path]``)."""
+        return [call for call in self.uses if call.action.lower() == action.lower()]
+
+    def errors(self) -> list[Annotation]:
+        return [a for a in self.annotations if a.level == "error"]
+
+    @property
+    def log(self) -> str:
+        """Every step's output with secrets and ``::add-mask::`` values replaced by ``***``."""
+        text = "".join(f"## {job.id} / {step.name}\n{step.stdout}{step.stderr}" for job in self.jobs for step in job.steps)
+        for value in sorted(self.masks, key=len, reverse=True):
+            text = text.replace(value, "***")
+        return text
+
+    def explain(self) -> str:
+        """A readable account of the run, for assertion messages: ``assert r.ok, r.explain()``."""
+        lines = [f"workflow {self.workflow.name} on {self.event}: {self.decision.reason}"]
+        for job in self.jobs:
+            label = f"{job.id} {job.matrix}" if job.matrix else job.id
+            lines.append(f"job {label}: {job.result}{' (' + job.reason + ')' if job.reason else ''}")
+            for step in job.steps:
+                lines.append(f"  step {step.id or step.name}: {step.outcome} exit={step.exit_code}{' ' + step.error if step.error else ''}")
+                if step.outcome == "failure":
+                    for stream in (step.stdout, step.stderr):
+                        tail = stream.strip().splitlines()[-30:]
+                        lines.extend("    | " + line for line in tail)
+        text = "\n".join(lines)
+        for value in sorted(self.masks, key=len, reverse=True):
+            text = text.replace(value, "***")
+        return text
+
+
+# ---- loading -------------------------------------------------------------------------------------
+
+
+def load_workflow(path: Path) -> dict[str, Any]:
+    """Parse a workflow file; ``on`` (which YAML 1.1 reads as ``True``) is put back under ``"on"``."""
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        raise WorkflowError(f"{path}: invalid YAML: {err}") from None
+    if not isinstance(doc, dict):
+        raise WorkflowError(f"{path}: a workflow must be a mapping")
+    if True in doc and "on" not in doc:
+        doc["on"] = doc.pop(True)
+    if not isinstance(doc.get("jobs"), dict) or not doc["jobs"]:
+        raise WorkflowError(f"{path}: no jobs")
+    return doc
+
+
+def _parse_file_commands(text: str) -> dict[str, str]:
+    """``name=value`` and ``name<<DELIM`` blocks, as written to GITHUB_OUTPUT / GITHUB_ENV."""
+    values: dict[str, str] = {}
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        i += 1
+        if not line.strip():
+            continue
+        if "<<" in line and ("=" not in line or line.index("<<") < line.index("=")):
+            name, delimiter = line.split("<<", 1)
+            body: list[str] = []
+            while i < len(lines) and lines[i] != delimiter:
+                body.append(lines[i])
+                i += 1
+            if i >= len(lines):
+                raise StepFailed(f"file command {name!r}: delimiter {delimiter!r} not found")
+            i += 1
+            values[name] = "\n".join(body)
+        elif "=" in line:
+            name, value = line.split("=", 1)
+            values[name] = value
+        else:
+            raise StepFailed(f"invalid file command line: {line!r}")
+    return values
+
+
+_COMMAND = re.compile(r"^::([a-zA-Z-]+)(?: ([^:]*))?::(.*)$")
+
+
+def _unescape(text: str, prop: bool = False) -> str:
+    text = text.replace("%0D", "\r").replace("%0A", "\n")
+    if prop:
+        text = text.replace("%3A", ":").replace("%2C", ",")
+    return text.replace("%25", "%")
+
+
+def _workflow_commands(text: str, job: str, step: str) -> tuple[list[Annotation], list[str]]:
+    annotations: list[Annotation] = []
+    masks: list[str] = []
+    for raw in text.splitlines():
+        match = _COMMAND.match(raw.strip())
+        if not match:
+            continue
+        command, props_text, data = match.group(1), match.group(2) or "", match.group(3)
+        if command == "add-mask":
+            if data:
+                masks.append(_unescape(data))
+            continue
+        if command not in ("error", "warning", "notice", "debug"):
+            continue
+        props: dict[str, str] = {}
+        for part in filter(None, props_text.split(",")):
+            key, _, value = part.partition("=")
+            props[key.strip()] = _unescape(value, prop=True)
+
+        def number(key: str) -> int | None:
+            value = props.get(key)
+            return int(value) if value and value.isdigit() else None
+
+        annotations.append(
+            Annotation(
+                level=command,
+                message=_unescape(data),
+                file=props.get("file"),
+                line=number("line"),
+                end_line=number("endLine"),
+                col=number("col"),
+                title=props.get("title"),
+                job=job,
+                step=step,
+            )
+        )
+    return annotations, masks
+
+
+# ---- the harness ---------------------------------------------------------------------------------
+
+
+_PIP_SHIM = r"""#!/bin/bash
+# workflow-harness pip shim: `pip install .` of the project is a no-op when it is already importable.
+real=(@PYTHON@ -m pip)
+if [ "$1" = "install" ]; then
+  shift
+  skip=1
+  for arg in "$@"; do
+    case "$arg" in
+      -e|--editable|-U|--upgrade|-q|--quiet|-v|--verbose|--no-deps|--user|--no-cache-dir|--disable-pip-version-check|--break-system-packages|--no-input|--progress-bar=*) ;;
+      .|./|.\[*\]|./\[*\]|"$GITHUB_WORKSPACE"|"$GITHUB_WORKSPACE"/|"$GITHUB_WORKSPACE"\[*\]|pip|setuptools|wheel|leadforge|leadforge\[*\]) ;;
+      *) skip=0 ;;
+    esac
+  done
+  if [ "$skip" = 1 ] && @PYTHON@ -c "import leadforge" 2>/dev/null; then
+    echo "workflow harness: 'pip install $*' skipped: leadforge is already installed in $(@PYTHON@ -c 'import sys; print(sys.prefix)')"
+    exit 0
+  fi
+  exec "${real[@]}" install "$@"
+fi
+exec "${real[@]}" "$@"
+"""
+
+_PYTHON_SHIM = r"""#!/bin/bash
+# workflow-harness python shim: routes `python -m pip` through the pip shim.
+if [ "$1" = "-m" ] && [ "$2" = "pip" ]; then shift 2; exec "@SHIMS@/pip" "$@"; fi
+exec @PYTHON@ "$@"
+"""
+
+
+class Harness:
+    """Runs workflows of this project against a test repository. One instance = one "GitHub".
+
+    ``repo``: a git repository (a work tree or bare); the harness clones it into a bare *remote*
+    (``harness.remote``) that checkout clones from and workflow pushes go to.
+    ``root``: a scratch folder (pytest's ``tmp_path``). ``secrets``/``vars``: the ``secrets.*``/``vars.*``
+    contexts (``GITHUB_TOKEN`` defaults to a fake token). ``api_url``: the GitHub API double's URL
+    (``GITHUB_API_URL`` / ``github.api_url``). ``env``: extra runner environment (like variables set on
+    the runner machine). ``repository``: ``owner/name`` (default: from the payload, else ``octo-org/octo-repo``).
+    """
+
+    def __init__(
+        self,
+        repo: str | os.PathLike[str],
+        *,
+        root: str | os.PathLike[str] | None = None,
+        secrets: Mapping[str, str] | None = None,
+        vars: Mapping[str, str] | None = None,
+        api_url: str | None = None,
+        env: Mapping[str, str] | None = None,
+        repository: str | None = None,
+        workflows_dir: str | os.PathLike[str] | None = None,
+        step_timeout: float = DEFAULT_STEP_TIMEOUT,
+    ) -> None:
+        self.root = Path(root) if root is not None else Path(tempfile.mkdtemp(prefix="wf-harness-"))
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.secrets = {"GITHUB_TOKEN": DEFAULT_TOKEN, **(secrets or {})}
+        self.vars = dict(vars or {})
+        self.api_url = api_url
+        self.extra_env = dict(env or {})
+        self.repository = repository
+        self.workflows_dir = Path(workflows_dir) if workflows_dir else PROJECT_ROOT / ".github" / "workflows"
+        self.step_timeout = step_timeout
+        self.artifacts = self.root / "artifacts"
+        self.artifacts.mkdir(exist_ok=True)
+        self.home = self.root / "home"
+        self.home.mkdir(exist_ok=True)
+        self.remote = self.root / "remote.git"
+        source = Path(repo).resolve()
+        if not self.remote.exists():
+            proc = subprocess.run(["git", "clone", "--quiet", "--bare", str(source), str(self.remote)], capture_output=True, text=True)
+            if proc.returncode != 0:
+                raise WorkflowError(f"cannot clone {source}: {proc.stderr.strip()}")
+        self.shims = self.root / "shims"
+        self._write_shims()
+        self._runs = 0
+
+    # -- environment ---------------------------------------------------------------------------
+
+    def _write_shims(self) -> None:
+        self.shims.mkdir(exist_ok=True)
+        python = str(Path(sys.prefix) / "bin" / "python")
+        for name, text in (("pip", _PIP_SHIM), ("pip3", _PIP_SHIM), ("python", _PYTHON_SHIM), ("python3", _PYTHON_SHIM)):
+            path = self.shims / name
+            path.write_text(text.replace("@PYTHON@", python).replace("@SHIMS@", str(self.shims)), encoding="utf-8")
+            path.chmod(0o755)
+
+    def _base_path(self) -> str:
+        venv_bin = str(Path(sys.prefix) / "bin")
+        system = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"]
+        return os.pathsep.join([str(self.shims), venv_bin, *system])
+
+    # -- git -------------------------------------------------------------------------------------
+
+    def _rev(self, ref: str) -> str | None:
+        proc = subprocess.run(["git", "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], cwd=self.remote, capture_output=True, text=True)
+        return proc.stdout.strip() or None
+
+    def _default_branch(self) -> str:
+        proc = subprocess.run(["git", "symbolic-ref", "--short", "HEAD"], cwd=self.remote, capture_output=True, text=True)
+        return proc.stdout.strip() or "main"
+
+    # -- running ---------------------------------------------------------------------------------
+
+    def workflow_path(self, workflow: str | os.PathLike[str]) -> Path:
+        path = Path(workflow)
+        if not path.is_absolute():
+            path = self.workflows_dir / path
+        if not path.is_file():
+            raise WorkflowError(f"workflow {path} not found")
+        return path
+
+    def run(
+        self,
+        workflow: str | os.PathLike[str],
+        event: str,
+        payload: Mapping[str, Any] | None = None,
+        *,
+        inputs: Mapping[str, Any] | None = None,
+        ref: str | None = None,
+        sha: str | None = None,
+        changed_files: Iterable[str] | None = None,
+        replace_run: Mapping[str, str] | None = None,
+        jobs: Iterable[str] | None = None,
+        actor: str | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> RunResult:
+        """Run ``workflow`` (a file name under ``.github/workflows/`` or a path) for ``event``.
+
+        ``payload`` defaults to the event's fixture (``tests/fixtures/events``). ``inputs`` fills
+        ``inputs.*`` (and ``github.event.inputs`` for ``workflow_dispatch``), with the workflow's
+        declared defaults. ``ref``/``sha`` override ``GITHUB_REF``/``GITHUB_SHA`` (defaults: from
+        the payload, and the commit that ref names in the remote, else the remote's HEAD).
+        ``replace_run`` maps a step id or name to a script that replaces its ``run:`` (recorded as
+        ``StepResult.replaced``). ``jobs`` limits which job ids run (with their ``needs``).
+        ``env`` adds runner environment for this run only.
+        """
+        from tests.fixtures.events import DEFAULT_FOR_EVENT, load_event
+
+        path = self.workflow_path(workflow)
+        doc = load_workflow(path)
+        if payload is None:
+            if event not in DEFAULT_FOR_EVENT:
+                raise WorkflowError(f"no default payload for event {event!r}: pass payload=")
+            payload = load_event(DEFAULT_FOR_EVENT[event])
+        payload = json.loads(json.dumps(payload))  # our own copy, JSON-clean
+        self._runs += 1
+        run_dir = self.root / f"run-{self._runs}-{path.stem}"
+        run_dir.mkdir(parents=True, exist_ok=True)
+
+        on = doc.get("on")
+        resolved_inputs = self._inputs(on, event, inputs)
+        if event == "workflow_dispatch":
+            payload.setdefault("inputs", {})
+            payload["inputs"].update({k: to_string(v) if not isinstance(v, str) else v for k, v in resolved_inputs.items()})
+        if event == "schedule" and "schedule" not in payload:
+            crons = [entry.get("cron") for entry in (on.get("schedule") or []) if isinstance(on, dict)] if isinstance(on, dict) else []
+            payload["schedule"] = crons[0] if crons else ""
+
+        repository = self.repository or str((payload.get("repository") or {}).get("full_name") or "octo-org/octo-repo")
+        git_ref = ref or self._event_ref(event, payload)
+        git_sha = sha or self._rev(git_ref) or self._rev("HEAD") or ""
+        event_path = run_dir / "event.json"
+        event_path.write_text(json.dumps(payload, indent=2), encoding="utf-8")
+        decision = should_run(on, event, {**payload, "ref": git_ref} if event == "push" else payload, changed_files=changed_files)
+
+        github = self._github_context(doc, path, event, payload, repository, git_ref, git_sha, event_path, actor)
+        base_env = self._base_env(github, run_dir) | dict(env or {})
+        result = RunResult(
+            workflow=path,
+            event=event,
+            payload=payload,
+            decision=decision,
+            jobs=[],
+            uses=[],
+            annotations=[],
+            artifacts_dir=self.artifacts,
+            masks=[v for v in self.secrets.values() if v],
+            env=base_env,
+        )
+        if not decision.runs:
+            return result
+        state = _RunState(
+            harness=self,
+            doc=doc,
+            path=path,
+            github=github,
+            inputs=resolved_inputs,
+            base_env=base_env,
+            run_dir=run_dir,
+            result=result,
+            replace_run=dict(replace_run or {}),
+            uploaded=set(),
+        )
+        state.run_jobs(set(jobs) if jobs is not None else None)
+        return result
+
+    def _inputs(self, on: Any, event: str, given: Mapping[str, Any] | None) -> dict[str, Any]:
+        declared: dict[str, Any] = {}
+        if isinstance(on, dict):
+            for trigger in ("workflow_dispatch", "workflow_call"):
+                config = on.get(trigger)
+                if isinstance(config, dict) and isinstance(config.get("inputs"), dict):
+                    for name, spec in config["inputs"].items():
+                        spec = spec or {}
+                        if "default" in spec:
+                            declared[name] = spec["default"]
+                        elif spec.get("type") == "boolean":
+                            declared[name] = False
+                        else:
+                            declared[name] = ""
+        values = {**declared, **dict(given or {})}
+        if isinstance(on, dict) and isinstance(on.get(event), dict):
+            specs = on[event].get("inputs") or {}
+            for name, spec in specs.items():
+                if (spec or {}).get("required") and (given is None or name not in given) and "default" not in (spec or {}):
+                    raise WorkflowError(f"input {name!r} is required by the {event} trigger: pass inputs={{'{name}': ...}}")
+                if (spec or {}).get("type") == "choice" and name in values and values[name] not in (spec.get("options") or []):
+                    raise WorkflowError(f"input {name!r}: {values[name]!r} is not one of {spec.get('options')}")
+        return values
+
+    def _event_ref(self, event: str, payload: Mapping[str, Any]) -> str:
+        if event in ("push", "workflow_dispatch") and payload.get("ref"):
+            return str(payload["ref"])
+        if event in ("pull_request", "pull_request_review", "pull_request_review_comment"):
+            number = (payload.get("pull_request") or {}).get("number") or payload.get("number")
+            return f"refs/pull/{number}/merge"
+        if event == "release" and (payload.get("release") or {}).get("tag_name"):
+            return f"refs/tags/{payload['release']['tag_name']}"
+        if event == "workflow_run" and (payload.get("workflow_run") or {}).get("head_branch"):
+            return f"refs/heads/{self._default_branch()}"
+        return f"refs/heads/{self._default_branch()}"
+
+    def _github_context(
+        self,
+        doc: Mapping[str, Any],
+        path: Path,
+        event: str,
+        payload: Mapping[str, Any],
+        repository: str,
+        ref: str,
+        sha: str,
+        event_path: Path,
+        actor: str | None,
+    ) -> dict[str, Any]:
+        owner = repository.split("/")[0]
+        pull = payload.get("pull_request") or {}
+        pr_event = event in ("pull_request", "pull_request_target", "pull_request_review", "pull_request_review_comment")
+        ref_type = "tag" if ref.startswith("refs/tags/") else "branch"
+        ref_name = ref.split("/", 2)[2] if ref.startswith(("refs/heads/", "refs/tags/")) else ref.removeprefix("refs/")
+        if ref.startswith("refs/pull/"):
+            ref_name = ref[len("refs/") :].removeprefix("pull/")
+            ref_name = f"{ref_name}"
+        login = actor or str((payload.get("sender") or {}).get("login") or "octocat")
+        run_id = str(7_000_000_000 + self._runs)
+        return {
+            "event": payload,
+            "event_name": event,
+            "event_path": str(event_path),
+            "repository": repository,
+            "repository_owner": owner,
+            "repository_id": str((payload.get("repository") or {}).get("id") or "1"),
+            "sha": sha,
+            "ref": ref,
+            "ref_name": ref_name,
+            "ref_type": ref_type,
+            "ref_protected": False,
+            "head_ref": str((pull.get("head") or {}).get("ref") or "") if pr_event else "",
+            "base_ref": str((pull.get("base") or {}).get("ref") or "") if pr_event else "",
+            "run_id": run_id,
+            "run_number": str(self._runs),
+            "run_attempt": "1",
+            "actor": login,
+            "triggering_actor": login,
+            "workflow": str(doc.get("name") or f".github/workflows/{path.name}"),
+            "workflow_ref": f"{repository}/.github/workflows/{path.name}@{ref}",
+            "server_url": "https://github.com",
+            "api_url": self.api_url or "https://api.github.com",
+            "graphql_url": (self.api_url or "https://api.github.com").rstrip("/") + "/graphql",
+            "token": self.secrets.get("GITHUB_TOKEN", ""),
+            "retention_days": "90",
+            "secret_source": "Actions",
+            "job": "",
+            "workspace": "",
+            "action": "",
+        }
+
+    def _base_env(self, github: Mapping[str, Any], run_dir: Path) -> dict[str, str]:
+        env = {
+            "PATH": self._base_path(),
+            "HOME": str(self.home),
+            "LANG": "C.UTF-8",
+            "LC_ALL": "C.UTF-8",
+            "CI": "true",
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_EVENT_NAME": github["event_name"],
+            "GITHUB_EVENT_PATH": github["event_path"],
+            "GITHUB_REPOSITORY": github["repository"],
+            "GITHUB_REPOSITORY_OWNER": github["repository_owner"],
+            "GITHUB_REPOSITORY_ID": github["repository_id"],
+            "GITHUB_SHA": github["sha"],
+            "GITHUB_REF": github["ref"],
+            "GITHUB_REF_NAME": github["ref_name"],
+            "GITHUB_REF_TYPE": github["ref_type"],
+            "GITHUB_HEAD_REF": github["head_ref"],
+            "GITHUB_BASE_REF": github["base_ref"],
+            "GITHUB_RUN_ID": github["run_id"],
+            "GITHUB_RUN_NUMBER": github["run_number"],
+            "GITHUB_RUN_ATTEMPT": github["run_attempt"],
+            "GITHUB_ACTOR": github["actor"],
+            "GITHUB_TRIGGERING_ACTOR": github["triggering_actor"],
+            "GITHUB_WORKFLOW": github["workflow"],
+            "GITHUB_WORKFLOW_REF": github["workflow_ref"],
+            "GITHUB_SERVER_URL": github["server_url"],
+            "GITHUB_API_URL": github["api_url"],
+            "GITHUB_GRAPHQL_URL": github["graphql_url"],
+            "GITHUB_RETENTION_DAYS": github["retention_days"],
+            "RUNNER_OS": "Linux",
+            "RUNNER_ARCH": "X64",
+            "RUNNER_NAME": "workflow-harness",
+            "RUNNER_ENVIRONMENT": "github-hosted",
+            "RUNNER_TOOL_CACHE": str(self.root / "toolcache"),
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
+        for passthrough in ("TZ", "PLAYWRIGHT_BROWSERS_PATH"):
+            if passthrough in os.environ:
+                env[passthrough] = os.environ[passthrough]
+        return env | self.extra_env
+
+
+def _str_map(values: Any, what: str) -> dict[str, Any]:
+    if values is None:
+        return {}
+    if not isinstance(values, dict):
+        raise WorkflowError(f"{what} must be a mapping")
+    return dict(values)
+
+
+def _expand_matrix(matrix: Any) -> list[dict[str, Any]]:
+    if not matrix:
+        return [{}]
+    if not isinstance(matrix, dict):
+        raise WorkflowError(f"strategy.matrix must be a mapping, got {matrix!r}")
+    include = list(matrix.get("include") or [])
+    exclude = list(matrix.get("exclude") or [])
+    axes = {k: v for k, v in matrix.items() if k not in ("include", "exclude")}
+    for key, values in axes.items():
+        if not isinstance(values, list):
+            raise WorkflowError(f"strategy.matrix.{key} must be a list")
+    combos: list[dict[str, Any]] = [dict(zip(axes, values, strict=True)) for values in itertools.product(*axes.values())] if axes else []
+    combos = [c for c in combos if not any(all(c.get(k) == v for k, v in ex.items()) for ex in exclude)]
+    for extra in include:
+        matched = False
+        for combo in combos:
+            if all(combo.get(k) == v for k, v in extra.items() if k in axes):
+                combo.update({k: v for k, v in extra.items() if k not in axes or combo.get(k) == v})
+                matched = True
+        if not matched:
+            combos.append(dict(extra))
+    return combos or [{}]
+
+
+@dataclass
+class _RunState:
+    harness: Harness
+    doc: dict[str, Any]
+    path: Path
+    github: dict[str, Any]
+    inputs: dict[str, Any]
+    base_env: dict[str, str]
+    run_dir: Path
+    result: RunResult
+    replace_run: dict[str, str]
+    uploaded: set[str]
+    needs_results: dict[str, dict[str, Any]] = field(default_factory=dict)
+    replaced_used: set[str] = field(default_factory=set)
+
+    # -- ordering --------------------------------------------------------------------------------
+
+    def _needs(self, job: Mapping[str, Any]) -> list[str]:
+        needs = job.get("needs") or []
+        return [needs] if isinstance(needs, str) else [str(n) for n in needs]
+
+    def _order(self, only: set[str] | None) -> list[str]:
+        jobs: dict[str, Any] = self.doc["jobs"]
+        wanted = set(jobs)
+        if only is not None:
+            unknown = only - set(jobs)
+            if unknown:
+                raise WorkflowError(f"{self.path.name}: no jobs {sorted(unknown)}; jobs: {sorted(jobs)}")
+            wanted = set()
+            stack = list(only)
+            while stack:
+                name = stack.pop()
+                if name not in wanted:
+                    wanted.add(name)
+                    stack.extend(self._needs(jobs[name]))
+        order: list[str] = []
+        visiting: set[str] = set()
+
+        def visit(name: str) -> None:
+            if name in order:
+                return
+            if name in visiting:
+                raise WorkflowError(f"{self.path.name}: dependency cycle at job {name!r}")
+            if name not in jobs:
+                raise WorkflowError(f"{self.path.name}: a job needs unknown job {name!r}")
+            visiting.add(name)
+            for dep in self._needs(jobs[name]):
+                visit(dep)
+            visiting.discard(name)
+            order.append(name)
+
+        for name in jobs:  # file order, dependencies first
+            if name in wanted:
+                visit(name)
+        return order
+
+    def run_jobs(self, only: set[str] | None) -> None:
+        for job_id in self._order(only):
+            self._run_job_id(job_id)
+        unused = set(self.replace_run) - self.replaced_used
+        if unused:
+            raise WorkflowError(f"replace_run names steps that did not run: {sorted(unused)}")
+
+    # -- contexts --------------------------------------------------------------------------------
+
+    def _contexts(self, **extra: Any) -> dict[str, Any]:
+        base = {
+            "github": self.github,
+            "inputs": self.inputs,
+            "vars": self.harness.vars,
+            "secrets": self.harness.secrets,
+            "env": {},
+            "needs": {},
+            "matrix": {},
+            "strategy": {},
+            "steps": {},
+            "job": {},
+            "runner": {},
+        }
+        base.update(extra)
+        return base
+
+    # -- jobs ------------------------------------------------------------------------------------
+
+    def _run_job_id(self, job_id: str) -> None:
+        job = self.doc["jobs"][job_id]
+        if not isinstance(job, dict):
+            raise WorkflowError(f"{self.path.name}: job {job_id!r} must be a mapping")
+        needs = self._needs(job)
+        needs_ctx = {name: self.needs_results.get(name, {"result": "skipped", "outputs": {}}) for name in needs}
+        status = Status(
+            failed=any(n["result"] == "failure" for n in needs_ctx.values()),
+            cancelled=False,
+            blocked=any(n["result"] == "skipped" for n in needs_ctx.values()),
+        )
+        contexts = self._contexts(needs=needs_ctx)
+        name = str(job.get("name") or job_id)
+        condition = job.get("if")
+        runs, reason = True, ""
+        try:
+            if condition is None or condition == "":
+                runs = not (status.failed or status.blocked)
+                reason = "" if runs else "a needed job did not succeed"
+            else:
+                text = str(condition)
+                expr = text if has_status_function(text) else f"success() && ({_strip_braces(text)})"
+                runs = is_truthy(evaluate(_strip_braces(expr), contexts, status=status))
+                reason = "" if runs else f"if: {text} was false"
+        except ExpressionError as err:
+            raise WorkflowError(f"{self.path.name}: job {job_id} if: {err}") from None
+
+        if job.get("uses"):
+            call = UsesCall(job_id, name, str(job["uses"]).split("@")[0], str(job["uses"]).partition("@")[2], dict(job.get("with") or {}), self.run_dir, emulated=False)
+            self.result.uses.append(call)
+            runs, reason = False, f"reusable workflow {job['uses']} is recorded, not run"
+        if not runs:
+            self.result.jobs.append(JobResult(job_id, name, {}, "skipped", [], {}, self.run_dir, "", reason))
+            self.needs_results[job_id] = {"result": "skipped", "outputs": {}}
+            return
+
+        strategy = job.get("strategy") or {}
+        try:
+            matrix = interpolate(strategy.get("matrix"), contexts) if strategy else None
+            if isinstance(matrix, dict):
+                matrix = {k: interpolate(v, contexts) for k, v in matrix.items()}
+        except ExpressionError as err:
+            raise WorkflowError(f"{self.path.name}: job {job_id} strategy: {err}") from None
+        combos = _expand_matrix(matrix)
+        results: list[JobResult] = []
+        for index, combo in enumerate(combos):
+            results.append(self._run_job(job_id, job, combo, index, len(combos), needs_ctx))
+        final = "failure" if any(r.result == "failure" and not r.continue_on_error for r in results) else "success"
+        outputs: dict[str, str] = {}
+        for r in results:
+            outputs.update(r.outputs)
+        self.needs_results[job_id] = {"result": final, "outputs": outputs}
+
+    def _run_job(
+        self, job_id: str, job: dict[str, Any], combo: dict[str, Any], index: int, total: int, needs_ctx: dict[str, Any]
+    ) -> JobResult:
+        h = self.harness
+        suffix = f"-{index}" if total > 1 else ""
+        job_dir = self.run_dir / f"{job_id}{suffix}"
+        workspace = job_dir / "workspace"
+        temp = job_dir / "temp"
+        workspace.mkdir(parents=True, exist_ok=True)
+        temp.mkdir(parents=True, exist_ok=True)
+        github = dict(self.github, job=job_id, workspace=str(workspace))
+        runner = {"os": "Linux", "arch": "X64", "name": "workflow-harness", "temp": str(temp), "tool_cache": str(h.root / "toolcache"), "environment": "github-hosted"}
+        strategy_ctx = {"fail-fast": True, "job-index": index, "job-total": total, "max-parallel": total}
+        job_status = {"status": "success"}
+        contexts = self._contexts(github=github, needs=needs_ctx, matrix=combo, strategy=strategy_ctx, runner=runner, job=job_status)
+        name = str(interpolate(job.get("name") or job_id, contexts))
+
+        def evaluate_env(values: Any, ctx: dict[str, Any], where: str) -> dict[str, str]:
+            out: dict[str, str] = {}
+            for key, value in _str_map(values, where).items():
+                try:
+                    out[str(key)] = to_string(interpolate(value, {**ctx, "env": {**ctx["env"], **out}}))
+                except ExpressionError as err:
+                    raise WorkflowError(f"{self.path.name}: {where}.{key}: {err}") from None
+            return out
+
+        workflow_env = evaluate_env(self.doc.get("env"), contexts, "env")
+        contexts["env"] = dict(workflow_env)
+        job_env = evaluate_env(job.get("env"), contexts, f"jobs.{job_id}.env")
+        env_ctx = {**workflow_env, **job_env}
+        defaults = {**((self.doc.get("defaults") or {}).get("run") or {}), **((job.get("defaults") or {}).get("run") or {})}
+
+        steps_ctx: dict[str, dict[str, Any]] = {}
+        file_env: dict[str, str] = {}
+        extra_path: list[str] = []
+        results: list[StepResult] = []
+        summary_parts: list[str] = []
+        failed = False
+        job_timeout = float(job.get("timeout-minutes") or 0) * 60 or None
+        steps = job.get("steps")
+        if not isinstance(steps, list) or not steps:
+            raise WorkflowError(f"{self.path.name}: job {job_id} has no steps")
+
+        for number, step in enumerate(steps, start=1):
+            if not isinstance(step, dict):
+                raise WorkflowError(f"{self.path.name}: jobs.{job_id}.steps[{number - 1}] must be a mapping")
+            step_id = step.get("id")
+            label = str(step.get("name") or str(step.get("uses") or "").partition("@")[0] or (str(step.get("run", "")).strip().splitlines() or [""])[0] or f"step {number}")
+            contexts["steps"] = steps_ctx
+            contexts["env"] = {**env_ctx, **file_env}
+            job_status["status"] = "failure" if failed else "success"
+            status = Status(failed=failed)
+            sr = StepResult(id=str(step_id) if step_id is not None else None, name=label, kind="uses" if "uses" in step else "run", uses=step.get("uses"))
+            results.append(sr)
+            try:
+                label = to_string(interpolate(label, contexts))
+                sr.name = label
+                step_env = evaluate_env(step.get("env"), contexts, f"jobs.{job_id}.steps[{number - 1}].env")
+                contexts["env"] = {**env_ctx, **file_env, **step_env}
+                condition = step.get("if")
+                if condition is None or condition == "":
+                    runs = not failed
+                else:
+                    text = _strip_braces(str(condition))
+                    expr = text if has_status_function(text) else f"success() && ({text})"
+                    runs = is_truthy(evaluate(expr, contexts, status=status, workspace=workspace))
+            except (ExpressionError, WorkflowError) as err:
+                sr.outcome = sr.conclusion = "failure"
+                sr.error = str(err)
+                self.result.annotations.append(Annotation("error", f"{label}: {err}", job=job_id, step=label))
+                failed = True
+                continue
+            if not runs:
+                sr.outcome = sr.conclusion = "skipped"
+                if step_id is not None:
+                    steps_ctx[str(step_id)] = {"outputs": {}, "outcome": "skipped", "conclusion": "skipped"}
+                continue
+
+            step_files = {
+                "GITHUB_OUTPUT": temp / f"output_{uuid.uuid4().hex}",
+                "GITHUB_ENV": temp / f"env_{uuid.uuid4().hex}",
+                "GITHUB_PATH": temp / f"path_{uuid.uuid4().hex}",
+                "GITHUB_STEP_SUMMARY": temp / f"summary_{uuid.uuid4().hex}",
+                "GITHUB_STATE": temp / f"state_{uuid.uuid4().hex}",
+            }
+            for file in step_files.values():
+                file.write_text("", encoding="utf-8")
+            process_env = {
+                **self.base_env,
+                "GITHUB_JOB": job_id,
+                "GITHUB_WORKSPACE": str(workspace),
+                "GITHUB_ACTION": str(step_id or f"__run_{number}"),
+                "RUNNER_TEMP": str(temp),
+                **{k: str(v) for k, v in step_files.items()},
+                **env_ctx,
+                **file_env,
+                **step_env,
+            }
+            if extra_path:
+                process_env["PATH"] = os.pathsep.join([*reversed(extra_path), process_env["PATH"]])
+            sr.env = dict(process_env)
+            timeout = float(step.get("timeout-minutes") or 0) * 60 or job_timeout or h.step_timeout
+            timeout = min(timeout, h.step_timeout)
+            try:
+                if "uses" in step:
+                    self._uses_step(sr, step, contexts, workspace, job_id, label, process_env)
+                elif "run" in step:
+                    self._run_step(sr, step, contexts, defaults, workspace, process_env, timeout, job_id, label)
+                else:
+                    raise WorkflowError(f"{self.path.name}: jobs.{job_id}.steps[{number - 1}] has neither run nor uses")
+            except (ExpressionError, StepFailed) as err:
+                sr.outcome = "failure"
+                sr.error = str(err)
+                self.result.annotations.append(Annotation("error", str(err), job=job_id, step=label))
+
+            if sr.outcome == "success" or "run" in step:
+                try:
+                    new_outputs = _parse_file_commands(step_files["GITHUB_OUTPUT"].read_text(encoding="utf-8"))
+                    sr.outputs.update(new_outputs)
+                    file_env.update(_parse_file_commands(step_files["GITHUB_ENV"].read_text(encoding="utf-8")))
+                except StepFailed as err:
+                    sr.outcome = "failure"
+                    sr.error = str(err)
+                for line in step_files["GITHUB_PATH"].read_text(encoding="utf-8").splitlines():
+                    if line.strip():
+                        extra_path.append(line.strip())
+                sr.summary = step_files["GITHUB_STEP_SUMMARY"].read_text(encoding="utf-8")
+                if sr.summary:
+                    summary_parts.append(sr.summary if sr.summary.endswith("\n") else sr.summary + "\n")
+            annotations, masks = _workflow_commands(sr.stdout + "\n" + sr.stderr, job_id, label)
+            self.result.annotations.extend(annotations)
+            self.result.masks.extend(masks)
+
+            continue_on_error = step.get("continue-on-error", False)
+            if isinstance(continue_on_error, str):
+                continue_on_error = is_truthy(interpolate(continue_on_error, contexts))
+            sr.conclusion = "success" if sr.outcome == "failure" and continue_on_error else sr.outcome
+            if sr.conclusion == "failure":
+                failed = True
+            if step_id is not None:
+                steps_ctx[str(step_id)] = {"outputs": dict(sr.outputs), "outcome": sr.outcome, "conclusion": sr.conclusion}
+
+        contexts["steps"] = steps_ctx
+        contexts["env"] = {**env_ctx, **file_env}
+        outputs: dict[str, str] = {}
+        for key, value in _str_map(job.get("outputs"), f"jobs.{job_id}.outputs").items():
+            try:
+                outputs[str(key)] = to_string(interpolate(value, contexts))
+            except ExpressionError as err:
+                raise WorkflowError(f"{self.path.name}: jobs.{job_id}.outputs.{key}: {err}") from None
+        coe = job.get("continue-on-error", False)
+        if isinstance(coe, str):
+            coe = is_truthy(interpolate(coe, contexts))
+        job_result = JobResult(
+            id=job_id,
+            name=name,
+            matrix=combo,
+            result="failure" if failed else "success",
+            steps=results,
+            outputs=outputs,
+            workspace=workspace,
+            summary="".join(summary_parts),
+            continue_on_error=bool(coe),
+        )
+        self.result.jobs.append(job_result)
+        return job_result
+
+    # -- steps -----------------------------------------------------------------------------------
+
+    def _uses_step(
+        self, sr: StepResult, step: dict[str, Any], contexts: dict[str, Any], workspace: Path, job_id: str, label: str, process_env: dict[str, str]
+    ) -> None:
+        uses = str(step["uses"])
+        action, _, ref = uses.partition("@")
+        with_ = {str(k): interpolate(v, contexts, workspace=workspace) for k, v in _str_map(step.get("with"), f"{label}.with").items()}
+        call = UsesCall(job=job_id, step=str(step.get("id") or label), action=action, ref=ref, with_=with_, workspace=workspace, emulated=False)
+        self.result.uses.append(call)
+        warnings: list[str] = []
+        ctx = UsesContext(
+            call=call,
+            remote=self.harness.remote,
+            repository=self.github["repository"],
+            sha=self.github["sha"],
+            ref=self.github["ref"],
+            artifacts=self.harness.artifacts,
+            uploaded_this_run=self.uploaded,
+            warn=warnings.append,
+            env=process_env,
+        )
+        try:
+            outputs = emulate(ctx)
+        finally:
+            for message in warnings:
+                self.result.annotations.append(Annotation("warning", message, job=job_id, step=label))
+                sr.stderr += f"::warning::{message}\n"
+        call.outputs = dict(outputs)
+        sr.outputs.update(outputs)
+        sr.stdout += f"workflow harness: {'emulated' if call.emulated else 'recorded (not run)'} {action}\n"
+
+    def _run_step(
+        self,
+        sr: StepResult,
+        step: dict[str, Any],
+        contexts: dict[str, Any],
+        defaults: Mapping[str, Any],
+        workspace: Path,
+        process_env: dict[str, str],
+        timeout: float,
+        job_id: str,
+        label: str,
+    ) -> None:
+        replacement = None
+        for key in (sr.id, sr.name, label):
+            if key is not None and key in self.replace_run:
+                replacement = self.replace_run[key]
+                self.replaced_used.add(key)
+                break
+        if replacement is not None:
+            script = replacement
+            sr.replaced = True
+        else:
+            script = to_string(interpolate(str(step["run"]), contexts, workspace=workspace))
+        sr.command = script
+        shell = step.get("shell") or defaults.get("shell")
+        shell = to_string(interpolate(shell, contexts)) if shell else None
+        workdir = step.get("working-directory") or defaults.get("working-directory")
+        cwd = workspace
+        if workdir:
+            cwd = workspace / to_string(interpolate(workdir, contexts))
+            if not cwd.is_dir():
+                raise StepFailed(f"working-directory {workdir!r} does not exist in the workspace")
+        temp = Path(process_env["RUNNER_TEMP"])
+        suffix = ".py" if shell == "python" else ".sh"
+        script_path = temp / f"{uuid.uuid4().hex}{suffix}"
+        script_path.write_text(script, encoding="utf-8")
+        if shell is None:
+            argv = ["bash", "-e", str(script_path)]
+        elif shell == "bash":
+            argv = ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script_path)]
+        elif shell == "sh":
+            argv = ["sh", "-e", str(script_path)]
+        elif shell == "python":
+            argv = ["python", str(script_path)]
+        elif "{0}" in shell:
+            argv = [part.replace("{0}", str(script_path)) for part in shell.split()]
+        else:
+            raise StepFailed(f"shell {shell!r} is not supported by the workflow harness")
+        binary = shutil.which(argv[0], path=process_env["PATH"])
+        if binary is None:
+            raise StepFailed(f"shell {argv[0]!r} not found on PATH")
+        argv[0] = binary
+        try:
+            proc = subprocess.run(argv, cwd=cwd, env=process_env, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired as err:
+            sr.stdout = (err.stdout or b"").decode("utf-8", "replace")
+            sr.stderr = (err.stderr or b"").decode("utf-8", "replace")
+            sr.exit_code = None
+            sr.outcome = "failure"
+            raise StepFailed(f"the step timed out after {timeout:.0f}s") from None
+        sr.stdout = proc.stdout.decode("utf-8", "replace")
+        sr.stderr = proc.stderr.decode("utf-8", "replace")
+        sr.exit_code = proc.returncode
+        if proc.returncode != 0:
+            sr.outcome = "failure"
+            self.result.annotations.append(Annotation("error", f"Process completed with exit code {proc.returncode}.", job=job_id, step=label))
+
+
+def _strip_braces(text: str) -> str:
+    text = text.strip()
+    if text.startswith("${{") and text.endswith("}}") and text.count("${{") == 1:
+        return text[3:-2].strip()
+    return text
