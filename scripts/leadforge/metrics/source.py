@@ -65,6 +65,8 @@ def measured_ref(repo: Path, configured: str, default_branch: str) -> str | None
         result = proc.run(["git", "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], cwd=repo, check=False)
         if result.ok:
             return ref
+    if not proc.run(["git", "rev-parse", "--git-dir"], cwd=repo, check=False).ok:
+        raise GitError(f"{repo} is not a git repository")
     if configured:
         raise GitError(f"metrics.ref: unknown git ref {configured!r} in {repo}")
     return None
