@@ -21,11 +21,12 @@ Memory beyond the inputs and the output stays bounded by the band size (a few MB
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-__all__ = ["pixelmatch", "MAX_YIQ_DELTA"]
+__all__ = ["pixelmatch", "diff_images", "DiffResult", "MAX_YIQ_DELTA"]
 
 MAX_YIQ_DELTA = 35215  # the largest possible YIQ delta (pixelmatch's constant)
 
@@ -440,3 +441,70 @@ def _sibling_counts(img2d: np.ndarray, y0: int, y1: int, x0: int, x1: int) -> np
         on_edge[h - 1, :] = True
     counts += on_edge
     return counts[y0 - r0 : y1 - r0, x0 - c0 : x1 - c0].reshape(-1)
+
+
+# ---- images of any size -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DiffResult:
+    """The outcome of comparing two images: counts on the (padded) canvas of both."""
+
+    mismatch: int
+    width: int  # the canvas: the larger width and height of the two images
+    height: int
+    size1: tuple[int, int]  # (width, height) of each image
+    size2: tuple[int, int]
+
+    @property
+    def total(self) -> int:
+        return self.width * self.height
+
+    @property
+    def ratio(self) -> float:
+        return self.mismatch / self.total if self.total else 0.0
+
+    @property
+    def padded(self) -> bool:
+        """The images differ in size: the area outside their overlap counts as changed."""
+        return self.size1 != self.size2
+
+    @property
+    def outside(self) -> int:
+        """Pixels of the canvas outside the overlap of both images (all counted as changed)."""
+        overlap = min(self.size1[0], self.size2[0]) * min(self.size1[1], self.size2[1])
+        return self.total - overlap
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"mismatch": self.mismatch, "total": self.total, "ratio": self.ratio}
+        if self.padded:
+            data["padded"] = {"size1": list(self.size1), "size2": list(self.size2), "canvas": [self.width, self.height]}
+        return data
+
+
+def diff_images(
+    img1: np.ndarray, img2: np.ndarray, *, with_output: bool = True, **options: Any
+) -> tuple[DiffResult, np.ndarray | None]:
+    """``pixelmatch`` for images of any sizes: on the union canvas (both anchored top-left),
+    every pixel outside the overlap of the two counts as changed and is drawn in the diff colour.
+    Returns the result and the diff image (None without ``with_output``)."""
+    a = _as_rgba("img1", img1)
+    b = _as_rgba("img2", img2)
+    (h1, w1), (h2, w2) = a.shape[:2], b.shape[:2]
+    width, height = max(w1, w2), max(h1, h2)
+    ow, oh = min(w1, w2), min(h1, h2)
+    if (h1, w1) == (h2, w2):
+        output = np.zeros_like(a) if with_output else None
+        mismatch = pixelmatch(a, b, output, **options)
+        return DiffResult(mismatch, width, height, (w1, h1), (w2, h2)), output
+    crop1 = np.ascontiguousarray(a[:oh, :ow])
+    crop2 = np.ascontiguousarray(b[:oh, :ow])
+    inner = np.zeros_like(crop1) if with_output else None
+    mismatch = pixelmatch(crop1, crop2, inner, **options)
+    result = DiffResult(mismatch + width * height - ow * oh, width, height, (w1, h1), (w2, h2))
+    if not with_output:
+        return result, None
+    output = np.zeros((height, width, 4), dtype=np.uint8)
+    output.reshape(-1).view(np.uint32)[:] = _word(options.get("diff_color", (255, 0, 0)))
+    output[:oh, :ow] = inner
+    return result, output
