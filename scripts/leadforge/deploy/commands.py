@@ -37,7 +37,11 @@ def render_envs(root: Path, settings: DeploySettings, envs: list[str], renderer:
     for env in envs:
         path = kustomize.overlay_dir(root, settings.overlays_dir, env, settings.environments)
         jobs.append((env, path, f"{settings.overlays_dir}/{env}"))
-    renderer = renderer or renderer_of(settings)
+    if renderer is None:
+        try:
+            renderer = renderer_of(settings)
+        except LeadforgeError as err:
+            raise type(err)(f"{', '.join(label for _e, _p, label in jobs)}: {err}") from None
     return kustomize.render_many(renderer, jobs, timeout=settings.render_timeout)
 
 

@@ -69,27 +69,35 @@ def tool_message(stderr: str) -> str:
     return text.removeprefix("Error: ").removeprefix("error: ")
 
 
-_CACHE: dict[tuple[str, str], Renderer] = {}
+_VERSIONS: dict[tuple[str, str], str] = {}
+
+
+def _version_of(kind: str, executable: str) -> str:
+    """The kustomize version of a binary, asked once per process."""
+    key = (kind, executable)
+    if key not in _VERSIONS:
+        if kind == "kustomize":
+            result = proc.run([executable, "version"], check=False, timeout=30)
+            _VERSIONS[key] = (result.stdout or result.stderr).strip()
+        else:
+            result = proc.run([executable, "version", "--client", "-o", "json"], check=False, timeout=30)
+            _VERSIONS[key] = kubectl_kustomize_version(result.stdout)
+    return _VERSIONS[key]
 
 
 def find_renderer(preference: str = "auto", min_version: str = "5.0.0") -> Renderer:
     """Resolve and version-check the renderer; a clear ``ToolError`` when none fits."""
-    key = (preference, min_version)
-    if key in _CACHE:
-        return _CACHE[key]
     wanted = parse_version(min_version) or (5, 0, 0)
     kustomize = tool_path("kustomize") if preference in {"auto", "kustomize"} else None
     if kustomize:
-        result = proc.run([kustomize, "version"], check=False, timeout=30)
-        renderer = Renderer("kustomize", kustomize, (result.stdout or result.stderr).strip())
+        renderer = Renderer("kustomize", kustomize, _version_of("kustomize", kustomize))
     elif preference == "kustomize":
         raise ToolError("kustomize: command not found (deploy.kustomize is 'kustomize'). Install kustomize v5, or set it to 'auto'.")
     else:
         kubectl = tool_path("kubectl")
         if not kubectl:
             raise ToolError(f"kubectl: command not found; it renders the overlays (kubectl kustomize). {INSTALL_HINT['kubectl']}")
-        result = proc.run([kubectl, "version", "--client", "-o", "json"], check=False, timeout=30)
-        renderer = Renderer("kubectl", kubectl, kubectl_kustomize_version(result.stdout))
+        renderer = Renderer("kubectl", kubectl, _version_of("kubectl", kubectl))
     found = parse_version(renderer.version)
     if found is None:
         raise ToolError(f"{renderer.label}: cannot tell its kustomize version (got {renderer.version or 'nothing'!r}); need >= {min_version}")
@@ -98,7 +106,6 @@ def find_renderer(preference: str = "auto", min_version: str = "5.0.0") -> Rende
             f"{renderer.label}: kustomize {renderer.version} is too old; LeadForge's overlays need kustomize >= {min_version} "
             f"(v5 syntax). Upgrade kubectl or install kustomize v5."
         )
-    _CACHE[key] = renderer
     return renderer
 
 

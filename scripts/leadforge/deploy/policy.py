@@ -225,10 +225,9 @@ def _check_image(ctx: _Ctx, key: ObjectKey, box: Mapping[str, Any], name: str) -
         return
     what = "uses ':latest'" if tag == "latest" else "is untagged"
     severity = "warning" if ctx.options.latest_allowed else "error"
-    short = base.rsplit("/", 1)[-1]
     ctx.add(
         "image-tag", severity, key, f"container '{name}' image '{image}' {what}",
-        [f"name: {base}", short, "image:"], "Pin an immutable tag or digest (overlay images: newTag / digest).",
+        [f"name: {base}", f"image: {image}", base], "Pin an immutable tag or digest (overlay images: newTag / digest).",
     )
 
 

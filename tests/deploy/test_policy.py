@@ -1,0 +1,206 @@
+"""Policy rules and checkov/schema parsing: plain objects in, findings out."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+from leadforge.deploy.manifests import ObjectKey, parse_objects
+from leadforge.deploy.policy import (
+    Origin,
+    PolicyOptions,
+    Sources,
+    check_policy,
+    checkov_resource_key,
+    image_tag,
+    locate,
+    origins_from_traced,
+)
+from leadforge.deploy.validate import parse_checkov, schema_findings
+
+GOOD_CONTAINER = {
+    "name": "web",
+    "image": "ghcr.io/acme/web:1.2.3",
+    "resources": {"requests": {"cpu": "100m", "memory": "64Mi"}, "limits": {"cpu": "1", "memory": "128Mi"}},
+    "readinessProbe": {"httpGet": {"path": "/", "port": 8080}},
+    "livenessProbe": {"httpGet": {"path": "/", "port": 8080}},
+    "securityContext": {"runAsNonRoot": True, "runAsUser": 10001, "readOnlyRootFilesystem": True, "allowPrivilegeEscalation": False},
+}
+
+
+def deployment(replicas: int = 3, **container_changes: object) -> dict:
+    box = copy.deepcopy(GOOD_CONTAINER)
+    for key, value in container_changes.items():
+        if value is None:
+            box.pop(key, None)
+        else:
+            box[key] = value
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "web", "namespace": "shop"},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": {"app": "web"}},
+            "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [box]}},
+        },
+    }
+
+
+PDB = {
+    "apiVersion": "policy/v1",
+    "kind": "PodDisruptionBudget",
+    "metadata": {"name": "web", "namespace": "shop"},
+    "spec": {"maxUnavailable": 1, "selector": {"matchLabels": {"app": "web"}}},
+}
+PROD = PolicyOptions(env="prod", production=True, min_replicas=2)
+DEV = PolicyOptions(env="dev", latest_allowed=True)
+
+
+def rules(findings):
+    return sorted((f.rule, f.severity) for f in findings)
+
+
+def test_a_hardened_deployment_with_a_pdb_passes_in_prod():
+    assert check_policy([deployment(), PDB], PROD) == []
+
+
+def test_privileged_container_is_an_error():
+    sc = {**GOOD_CONTAINER["securityContext"], "privileged": True}
+    findings = check_policy([deployment(securityContext=sc), PDB], PROD)
+    assert rules(findings) == [("deploy/privileged", "error")]
+    assert "container 'web' is privileged" in findings[0].message
+    assert findings[0].message.startswith("prod: Deployment/shop/web:")
+
+
+def test_latest_is_an_error_in_prod_and_a_warning_in_dev():
+    assert rules(check_policy([deployment(image="ghcr.io/acme/web:latest"), PDB], PROD)) == [("deploy/image-tag", "error")]
+    assert rules(check_policy([deployment(image="ghcr.io/acme/web")], DEV)) == [("deploy/image-tag", "warning")]
+    assert check_policy([deployment(image="ghcr.io/acme/web@sha256:" + "a" * 64), PDB], PROD) == []
+
+
+def test_missing_limits_are_reported_by_name():
+    findings = check_policy([deployment(resources={"requests": {"cpu": "1", "memory": "1Gi"}}), PDB], PROD)
+    assert rules(findings) == [("deploy/resources", "error")]
+    assert "limits.cpu, limits.memory" in findings[0].message
+
+
+def test_root_writable_and_escalating_containers():
+    sc = {"runAsUser": 0, "allowPrivilegeEscalation": True}
+    findings = check_policy([deployment(securityContext=sc), PDB], PROD)
+    assert rules(findings) == [("deploy/non-root", "error"), ("deploy/privileged", "error"), ("deploy/read-only-root", "error")]
+
+
+def test_probes_are_required_on_long_running_workloads_only():
+    assert rules(check_policy([deployment(livenessProbe=None), PDB], PROD)) == [("deploy/probes", "error")]
+    job = {"kind": "Job", "metadata": {"name": "once"}, "spec": {"template": {"spec": {"containers": [dict(GOOD_CONTAINER, readinessProbe=None, livenessProbe=None)]}}}}
+    assert check_policy([job], PROD) == []
+
+
+def test_production_needs_replicas_and_a_matching_pdb():
+    findings = check_policy([deployment(replicas=1)], PROD)
+    assert rules(findings) == [("deploy/pdb", "error"), ("deploy/replicas", "error")]
+    other = copy.deepcopy(PDB)
+    other["spec"]["selector"]["matchLabels"] = {"app": "other"}
+    assert rules(check_policy([deployment(), other], PROD)) == [("deploy/pdb", "error")]
+    assert check_policy([deployment(replicas=1)], DEV) == []
+
+
+def test_hpa_min_replicas_counts_in_production():
+    hpa = {
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": "web", "namespace": "shop"},
+        "spec": {"scaleTargetRef": {"kind": "Deployment", "name": "web"}, "minReplicas": 1},
+    }
+    findings = check_policy([deployment(), PDB, hpa], PROD)
+    assert [(f.rule, f.message) for f in findings] == [
+        ("deploy/replicas", "prod: HorizontalPodAutoscaler/shop/web: minReplicas is 1; production needs >= 2")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("image", "expected"),
+    [
+        ("nginx", ("nginx", "", "")),
+        ("nginx:1.27", ("nginx", "1.27", "")),
+        ("registry:5000/team/app", ("registry:5000/team/app", "", "")),
+        ("registry:5000/team/app:v1@sha256:abc", ("registry:5000/team/app", "v1", "sha256:abc")),
+    ],
+)
+def test_image_references_are_split(image, expected):
+    assert image_tag(image) == expected
+
+
+TRACED = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  annotations:
+    alpha.config.kubernetes.io/transformations: |
+      - configuredIn: kustomization.yaml
+        configuredBy:
+          apiVersion: builtin
+          kind: ImageTagTransformer
+    config.kubernetes.io/origin: |
+      path: ../../base/deployment.yaml
+  name: web
+  namespace: shop
+"""
+
+
+def test_traced_render_maps_objects_to_repository_files():
+    origins = origins_from_traced(parse_objects(TRACED), "k8s/overlays/prod")
+    assert origins == {
+        ObjectKey("Deployment", "shop", "web"): Origin("k8s/base/deployment.yaml", ("k8s/overlays/prod/kustomization.yaml",))
+    }
+
+
+def test_locate_prefers_the_overlay_patch_that_sets_the_field():
+    key = ObjectKey("Deployment", "shop", "web")
+    origin = Origin("k8s/base/deployment.yaml", ("k8s/overlays/prod/kustomization.yaml",))
+    sources = Sources(
+        overlay="k8s/overlays/prod/kustomization.yaml",
+        patches=("k8s/overlays/prod/patch.yaml",),
+        texts={
+            "k8s/overlays/prod/patch.yaml": "kind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 1\n",
+            "k8s/overlays/prod/kustomization.yaml": "images:\n  - name: ghcr.io/acme/web\n    newTag: latest\n",
+            "k8s/base/deployment.yaml": "kind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 1\n  template: {}\n",
+        },
+    )
+    assert locate(key, ["replicas:"], origin, sources) == ("k8s/overlays/prod/patch.yaml", 5)
+    assert locate(key, ["name: ghcr.io/acme/web"], origin, sources) == ("k8s/overlays/prod/kustomization.yaml", 2)
+    assert locate(key, ["template:"], origin, sources) == ("k8s/base/deployment.yaml", 6)
+
+
+def test_checkov_resource_names_map_back_to_rendered_objects():
+    known = [ObjectKey("Deployment", "shop", "web"), ObjectKey("Namespace", "", "shop")]
+    assert checkov_resource_key("Deployment.shop.web", known) == known[0]
+    assert checkov_resource_key("Namespace.default.shop", known) == known[1]
+    assert checkov_resource_key("Pod.shop.web.app-web", known) == known[0]
+    assert checkov_resource_key("garbage", known) is None
+
+
+def test_checkov_json_becomes_findings():
+    report = {
+        "check_type": "kubernetes",
+        "results": {
+            "failed_checks": [
+                {"check_id": "CKV_K8S_16", "check_name": "Container should not be privileged", "resource": "Deployment.shop.web", "guideline": None}
+            ]
+        },
+    }
+    findings = parse_checkov(json.dumps([report]), "prod", [ObjectKey("Deployment", "shop", "web")])
+    assert [(f.tool, f.rule, f.severity, f.message) for f in findings] == [
+        ("checkov", "CKV_K8S_16", "error", "prod: Deployment/shop/web: Container should not be privileged")
+    ]
+    assert parse_checkov("", "prod", []) == []
+
+
+def test_schema_validation_reports_the_bad_field():
+    bad = deployment()
+    bad["spec"]["replicas"] = "three"
+    findings = schema_findings([bad, PDB], "prod", "1.31")
+    assert [(f.tool, f.rule) for f in findings] == [("kubernetes-validate", "schema")]
+    assert "spec.replicas" in findings[0].message and "1.31" in findings[0].message

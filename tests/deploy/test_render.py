@@ -1,0 +1,132 @@
+"""`leadforge deploy render`: the real kustomize, byte for byte; clear one-line failures."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from leadforge.deploy.kustomize import kubectl_kustomize_version, parse_version, tool_message
+from tests.deploy.conftest import kubectl_kustomize, needs_kubectl, set_yaml
+
+pytestmark = [pytest.mark.integration, needs_kubectl]
+
+
+@pytest.mark.parametrize("env", ["dev", "staging", "prod"])
+def test_render_is_byte_identical_to_kubectl_kustomize(deploy_repo, run_cli, env):
+    direct = kubectl_kustomize(deploy_repo.path / "k8s" / "overlays" / env)
+    assert direct.returncode == 0, direct.stderr
+
+    result = run_cli("deploy", "render", "--env", env, repo=deploy_repo.path)
+
+    assert result.code == 0, result.stderr
+    assert result.stdout.encode() == direct.stdout
+    assert f"namespace: leadforge-{env}".encode() in direct.stdout
+
+
+def test_render_all_writes_one_file_per_environment(deploy_repo, run_cli, tmp_path):
+    out = tmp_path / "rendered"
+
+    result = run_cli("deploy", "render", "--all", "--out", str(out), "--json", repo=deploy_repo.path)
+
+    assert result.code == 0, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["dev.yaml", "prod.yaml", "staging.yaml"]
+    for env in ("dev", "staging", "prod"):
+        assert (out / f"{env}.yaml").read_bytes() == kubectl_kustomize(deploy_repo.path / "k8s/overlays" / env).stdout
+    assert '"dev"' in result.stdout and "sha256" in result.stdout
+
+
+def test_unknown_environment_is_one_line(deploy_repo, run_cli):
+    result = run_cli("deploy", "render", "--env", "qa", repo=deploy_repo.path)
+
+    assert result.code == 1
+    assert result.stderr.strip().splitlines() == [
+        "leadforge: error: unknown environment 'qa': expected one of dev, staging, prod (deploy.environments)"
+    ]
+
+
+def test_missing_resource_names_the_overlay_and_leaves_no_output(deploy_repo, run_cli, tmp_path):
+    set_yaml(deploy_repo, "k8s/overlays/staging/kustomization.yaml", "  - namespace.yaml", "  - namespace.yaml\n  - gone.yaml")
+    out = tmp_path / "staging.yaml"
+
+    result = run_cli("deploy", "render", "--env", "staging", "--out", str(out), repo=deploy_repo.path)
+
+    assert result.code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("leadforge: error: k8s/overlays/staging: kubectl kustomize failed: accumulating resources")
+    assert "gone.yaml" in lines[0]
+    assert not out.exists()
+
+
+def test_invalid_yaml_in_an_overlay_is_reported_with_kustomizes_message(deploy_repo, run_cli):
+    (deploy_repo.path / "k8s/overlays/prod/kustomization.yaml").write_text("resources: [\n", encoding="utf-8")
+
+    result = run_cli("deploy", "render", "--all", repo=deploy_repo.path)
+
+    assert result.code == 1
+    assert "k8s/overlays/prod: kubectl kustomize failed: invalid Kustomization: yaml:" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_bad_patch_target_fails_naming_the_overlay(deploy_repo, run_cli):
+    set_yaml(deploy_repo, "k8s/overlays/dev/patch-deployment.yaml", "name: leadforge-web", "name: no-such-deployment")
+
+    result = run_cli("deploy", "render", "--env", "dev", repo=deploy_repo.path)
+
+    assert result.code == 1
+    assert "k8s/overlays/dev: kubectl kustomize failed:" in result.stderr
+    assert "no-such-deployment" in result.stderr
+
+
+def test_missing_kubectl_names_the_overlay(deploy_repo, run_cli, monkeypatch, tmp_path):
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+
+    result = run_cli("deploy", "render", "--env", "dev", repo=deploy_repo.path)
+
+    assert result.code == 1
+    assert result.stderr.startswith("leadforge: error: k8s/overlays/dev: kubectl: command not found")
+
+
+def _fake_tool(folder: Path, name: str, script: str) -> None:
+    folder.mkdir(exist_ok=True)
+    path = folder / name
+    path.write_text("#!/bin/sh\n" + script, encoding="utf-8")
+    path.chmod(path.stat().st_mode | stat.S_IEXEC)
+
+
+def test_an_old_standalone_kustomize_is_refused_with_the_version(deploy_repo, run_cli, monkeypatch, tmp_path):
+    _fake_tool(tmp_path / "bin", "kustomize", 'echo "v4.5.7"\n')
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
+
+    result = run_cli("deploy", "render", "--env", "dev", repo=deploy_repo.path)
+
+    assert result.code == 1
+    assert "kustomize build: kustomize v4.5.7 is too old" in result.stderr
+    assert ">= 5.0.0" in result.stderr
+
+
+def test_kubectl_is_used_when_kustomize_is_configured_off(deploy_repo, run_cli, monkeypatch, tmp_path):
+    _fake_tool(tmp_path / "bin", "kustomize", "exit 9\n")
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    deploy_repo.write(".github/leadforge.yml", "deploy:\n  kustomize: kubectl\n")
+
+    result = run_cli("deploy", "render", "--env", "dev", repo=deploy_repo.path)
+
+    assert result.code == 0, result.stderr
+    assert result.stdout.encode() == kubectl_kustomize(deploy_repo.path / "k8s/overlays/dev").stdout
+
+
+def test_version_parsing_and_tool_messages():
+    assert parse_version("v5.5.0") == (5, 5, 0)
+    assert parse_version("{Version:kustomize/v4.5.7 GitCommit:abc}") == (4, 5, 7)
+    assert parse_version("") is None
+    assert kubectl_kustomize_version('{"kustomizeVersion": "v5.5.0"}') == "v5.5.0"
+    assert kubectl_kustomize_version("Client Version: v1.32\nKustomize Version: v5.4.2\n") == "v5.4.2"
+    klog = 'E1121 07:08:38.222111 7738 run.go:72] "command failed" err="invalid Kustomization: yaml: line 1: x"'
+    assert tool_message(klog) == "invalid Kustomization: yaml: line 1: x"
+    assert tool_message("Error: no such file\n") == "no such file"

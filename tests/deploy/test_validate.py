@@ -1,0 +1,85 @@
+"""`leadforge deploy validate` against the real tools: shipped overlays pass, planted problems are caught."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from leadforge.tools import tool_path
+from tests.deploy.conftest import needs_kubectl, set_yaml
+
+pytestmark = [pytest.mark.integration, needs_kubectl]
+needs_checkov = pytest.mark.skipif(tool_path("checkov") is None, reason="checkov is not installed (./setup.sh)")
+
+
+@needs_checkov
+def test_shipped_overlays_pass_schema_policy_and_checkov(deploy_repo, run_cli):
+    result = run_cli("deploy", "validate", "--all", "--json", repo=deploy_repo.path)
+
+    report = json.loads(result.stdout)
+    assert result.code == 0, result.stdout
+    assert report["ok"] is True
+    assert report["checks"] == ["schema", "policy", "checkov"]
+    assert {env: r["findings"] for env, r in report["environments"].items()} == {"dev": [], "staging": [], "prod": []}
+
+
+def _plant_problems(repo) -> None:
+    overlay = "k8s/overlays/prod"
+    set_yaml(repo, f"{overlay}/kustomization.yaml", "newTag: 0.1.0 # promoted", "newTag: latest # promoted")
+    set_yaml(repo, f"{overlay}/patch-deployment.yaml", "  replicas: 3", "  replicas: 1")
+    set_yaml(
+        repo,
+        f"{overlay}/patch-deployment.yaml",
+        "        - name: web\n",
+        "        - name: web\n          securityContext:\n            privileged: true\n",
+    )
+    # the sidecar has no limits
+    set_yaml(
+        repo,
+        f"{overlay}/patch-deployment.yaml",
+        "      containers:\n",
+        "      containers:\n        - name: sidecar\n          image: ghcr.io/acme/sidecar:1.0.0\n",
+    )
+
+
+@needs_checkov
+def test_planted_problems_are_found_and_traced_to_the_overlay(deploy_repo, run_cli):
+    _plant_problems(deploy_repo)
+
+    result = run_cli("deploy", "validate", "--env", "prod", "--json", repo=deploy_repo.path)
+
+    assert result.code == 1
+    findings = json.loads(result.stdout)["environments"]["prod"]["findings"]
+    seen = {(f["tool"], f["rule"], f["path"]) for f in findings}
+    patch, kustomization = "k8s/overlays/prod/patch-deployment.yaml", "k8s/overlays/prod/kustomization.yaml"
+    assert ("policy", "deploy/image-tag", kustomization) in seen
+    assert ("policy", "deploy/privileged", patch) in seen
+    assert ("policy", "deploy/replicas", patch) in seen
+    assert any(f["rule"] == "deploy/resources" and "'sidecar'" in f["message"] for f in findings)
+    assert ("checkov", "CKV_K8S_16") in {(f["tool"], f["rule"]) for f in findings}  # checkov: privileged container
+    line = {f["rule"]: f["line"] for f in findings if f["path"] == patch}
+    text = (deploy_repo.path / patch).read_text().splitlines()
+    assert "replicas: 1" in text[line["deploy/replicas"] - 1]
+    assert "privileged: true" in text[line["deploy/privileged"] - 1]
+
+
+def test_latest_is_only_a_warning_in_dev(deploy_repo, run_cli):
+    set_yaml(deploy_repo, "k8s/overlays/dev/kustomization.yaml", "newTag: sha-4f2c1e9", "newTag: latest")
+
+    result = run_cli("deploy", "validate", "--env", "dev", "--no-checkov", repo=deploy_repo.path)
+
+    assert result.code == 0, result.stdout
+    assert "warning: [policy deploy/image-tag] dev: Deployment/leadforge-dev/leadforge-web" in result.stdout
+    assert result.stdout.startswith("dev: ok, 1 finding(s)")
+
+
+def test_validate_fails_on_a_broken_overlay_with_one_line(deploy_repo, run_cli):
+    set_yaml(deploy_repo, "k8s/overlays/staging/kustomization.yaml", "  - ../../base", "  - ../../nowhere")
+
+    result = run_cli("deploy", "validate", "--env", "staging", repo=deploy_repo.path)
+
+    assert result.code == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith("leadforge: error: k8s/overlays/staging: kubectl kustomize failed:")
+    assert len(result.stderr.strip().splitlines()) == 1
