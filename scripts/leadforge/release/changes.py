@@ -103,6 +103,9 @@ def classify_commit(
     if pr_match:
         subject = SQUASH_PR_RE.sub("", subject) or subject
     revert = REVERT_RE.search(message)
+    breaking_description = conv.breaking_description if conv else None
+    if conv is not None and breaking_description == conv.description:
+        breaking_description = subject
     return Commit(
         sha=raw.sha,
         header=header,
@@ -111,7 +114,7 @@ def classify_commit(
         subject=subject,
         body=conv.body if conv else (message.partition("\n")[2].strip() or None),
         breaking=conv.breaking if conv else False,
-        breaking_description=conv.breaking_description if conv else None,
+        breaking_description=breaking_description,
         group=group,
         pr=pr,
         issues=conventional.issue_refs(message, conv),

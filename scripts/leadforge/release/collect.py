@@ -72,12 +72,21 @@ def resolve_range(repo: Path, settings: Any, *, to: str = "HEAD", from_: str | N
 
 
 def load_completed_tasks(repo: Path, folder: str) -> tuple[list[Any], list[str]]:
-    """Completed task files; an unreadable one is skipped with a warning (it must not block a release)."""
+    """Completed task files; an unreadable one is skipped with a warning (it must not block a release).
+
+    Uses the queue store (``leadforge.tasks.store``) for the standard queue folder, else reads
+    ``folder`` with the task file parser.
+    """
     directory = repo / folder
     if not directory.is_dir():
         return [], []
-    from leadforge.tasks.taskfile import load_task
+    from leadforge.tasks.taskfile import QUEUE_DIR, load_task
 
+    if Path(folder) == QUEUE_DIR / "completed" and importlib.util.find_spec("leadforge.tasks.store") is not None:
+        from leadforge.tasks.store import load_queue
+
+        queue = load_queue(repo, ("completed",))
+        return list(queue.tasks), [f"skipped task file: {e.message}" for e in queue.errors]
     tasks, warnings = [], []
     for path in sorted(directory.glob("*.md")):
         if path.name.lower() == "readme.md":

@@ -5,7 +5,8 @@ stream (``proc.run`` collects it whole): a release range can hold tens of
 thousands of commits, and parsing overlaps with git producing them. Records are
 NUL-separated (``-z``), fields ``\\x1f``-separated; the message is last, so any
 byte it contains (except NUL, which git forbids) is safe. Bytes that are not
-UTF-8 are replaced, never fatal; bodies over ``max_body`` bytes are cut.
+UTF-8 are replaced, never fatal; messages over ``max_body`` bytes keep their head and
+tail (the footers) and lose the middle.
 """
 
 from __future__ import annotations
@@ -46,7 +47,10 @@ def parse_record(record: bytes, max_body: int) -> RawCommit:
     sha, parents, author, email, stamp, message = record.split(b"\x1f", 5)
     truncated = len(message) > max_body
     if truncated:
-        message = message[:max_body]
+        # Keep the head (header, start of body) and the tail (footers: BREAKING CHANGE, Closes...).
+        head, tail = message[: max_body // 2], message[-(max_body // 2) :]
+        tail = tail[tail.find(b"\n") + 1 :] if b"\n" in tail else tail
+        message = head + b"\n[...]\n" + tail
     return RawCommit(
         sha=sha.decode("ascii"),
         parents=tuple(parents.decode("ascii").split()),

@@ -165,8 +165,7 @@ def render(
         raise InputError(f"{shown}: template not found: {err.name}") from None
     except (UndefinedError, SecurityError, TemplateError, TypeError, ValueError) as err:
         tb = sys.exc_info()[2]
-        filename = "<template>" if path is not None else shown
-        line = _template_line(tb, filename) or _template_line(tb, "<template>")
+        line = _template_line(tb, shown) or _template_line(tb, "<template>")
         where = f"{shown}:{line}:{_column(source, line, str(err))}" if line else shown
         kind = "sandbox refused" if isinstance(err, SecurityError) else "template error"
         raise InputError(f"{where}: {kind}: {err}") from None

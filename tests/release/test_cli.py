@@ -1,0 +1,344 @@
+"""`leadforge release ...` end to end on real git repositories (in-process CLI)."""
+
+from __future__ import annotations
+
+import json
+import sys
+import types
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Repo
+
+TASK = """---
+id: {id}
+title: {title}
+priority: P2
+type: feature
+agent: auto
+assigned_to: {agent}
+pr: {pr}
+completed_at: '2026-01-02T10:00:00Z'
+history: []
+---
+
+Done.
+"""
+
+
+def tagged(repo: Repo, *messages: str, tag: str | None = None, annotated: bool = True) -> None:
+    for message in messages:
+        repo.commit(message)
+    if tag:
+        repo.git("tag", *(["-a", "-m", tag] if annotated else []), tag)
+
+
+def test_first_release_covers_the_whole_history(git_repo: Repo, run_cli) -> None:
+    tagged(git_repo, "feat: one", "fix: two", tag="v0.1.0")
+    result = run_cli("release", "notes", "--tag", "v0.1.0", "--json", repo=git_repo.path)
+    assert result.code == 0, result.stderr
+    context = json.loads(result.stdout)
+    assert context["previous"] is None
+    assert [g["type"] for g in context["groups"]] == ["feat", "fix", "chore"]
+    text = run_cli("release", "notes", "--tag", "v0.1.0", repo=git_repo.path).stdout
+    assert "First release." in text and "- one (" in text
+
+
+def test_json_is_exactly_the_documented_context(git_repo: Repo, run_cli) -> None:
+    tagged(git_repo, tag="v1.0.0")
+    tagged(git_repo, "feat(api)!: new api (#3)\n\nCloses #2", tag="v2.0.0")
+    context = json.loads(run_cli("release", "notes", "--tag", "v2.0.0", "--json", repo=git_repo.path).stdout)
+    assert list(context) == ["version", "previous", "date", "groups", "breaking", "contributors", "tasks", "visual"]
+    assert (context["version"], context["previous"], context["date"]) == ("v2.0.0", "v1.0.0", "2026-01-01")
+    commit = context["groups"][0]["commits"][0]
+    assert list(commit) == ["sha", "type", "scope", "subject", "breaking", "pr", "issues", "authors"]
+    assert (commit["type"], commit["scope"], commit["subject"], commit["breaking"], commit["pr"], commit["issues"]) == (
+        "feat", "api", "new api", True, 3, [2])
+    assert context["breaking"][0]["description"] == "new api"
+    assert context["tasks"] == [] and context["visual"] == []
+
+
+def test_previous_tag_ignores_floating_tags_and_prereleases(git_repo: Repo, run_cli) -> None:
+    tagged(git_repo, "feat: a", tag="v1.0.0", annotated=False)
+    tagged(git_repo, "feat: b", tag="v1.1.0-rc.1")
+    git_repo.git("tag", "v1")
+    git_repo.git("tag", "v1.1")
+    tagged(git_repo, "fix: c", tag="v1.1.0", annotated=False)
+    final = json.loads(run_cli("release", "notes", "--tag", "v1.1.0", "--json", repo=git_repo.path).stdout)
+    assert final["previous"] == "v1.0.0"
+    assert sorted(c["subject"] for g in final["groups"] for c in g["commits"]) == ["b", "c"]
+    pre = json.loads(run_cli("release", "notes", "--tag", "v1.1.0-rc.1", "--json", repo=git_repo.path).stdout)
+    assert pre["previous"] == "v1.0.0"
+
+
+def test_previous_tag_must_be_reachable(git_repo: Repo, run_cli) -> None:
+    tagged(git_repo, "feat: a", tag="v1.0.0")
+    git_repo.git("checkout", "-q", "-b", "other", "HEAD~1")
+    tagged(git_repo, "fix: elsewhere", tag="v1.5.0")
+    git_repo.git("checkout", "-q", "main")
+    tagged(git_repo, "feat: b", tag="v2.0.0")
+    context = json.loads(run_cli("release", "notes", "--tag", "v2.0.0", "--json", repo=git_repo.path).stdout)
+    assert context["previous"] == "v1.0.0"
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (("--tag", "v9.9.9"), "--tag v9.9.9: no such tag"),
+        (("--to", "nope"), "--to nope: no such tag, branch or commit"),
+        (("--from", "nope"), "--from nope: no such tag, branch or commit"),
+        (("--template", "missing.j2"), "--template missing.j2: file not found"),
+    ],
+)
+def test_bad_refs_and_files_are_one_line_errors(git_repo: Repo, run_cli, argv: tuple[str, ...], needle: str) -> None:
+    result = run_cli("release", "notes", *argv, repo=git_repo.path)
+    assert result.code == 1
+    assert needle in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("template", "where", "what"),
+    [
+        ("{% for g in groups %}\n{{ g.title }\n{% endfor %}\n", ":2:", "syntax error"),
+        ("line one\n{% if version %}\nunclosed\n", ":", "syntax error"),
+        ("ok\n{{ nonexistent_name }}\n", ":2:", "'nonexistent_name' is undefined"),
+        ("{{ version.__class__.__mro__ }}\n", ":1:", "sandbox"),
+    ],
+)
+def test_template_errors_name_the_file_line_and_column(git_repo: Repo, run_cli, template: str, where: str, what: str) -> None:
+    path = git_repo.write("bad.md.j2", template)
+    result = run_cli("release", "notes", "--template", str(path), repo=git_repo.path)
+    assert result.code == 1, result.stdout
+    assert f"{path}{where}" in result.stderr and what in result.stderr, result.stderr
+
+
+def test_column_points_at_the_broken_tag(git_repo: Repo, run_cli) -> None:
+    path = git_repo.write("bad.md.j2", "# notes\n  {% endfor %}\n")
+    result = run_cli("release", "notes", "--template", str(path), repo=git_repo.path)
+    assert f"{path}:2:6:" in result.stderr, result.stderr  # the column of 'endfor'
+
+
+def test_repository_template_override_is_used(git_repo: Repo, run_cli) -> None:
+    git_repo.write(".github/leadforge/release-notes.md.j2", "{{ version }} has {{ groups | length }} groups\n")
+    tagged(git_repo, "feat: x", tag="v1.0.0")
+    assert run_cli("release", "notes", "--tag", "v1.0.0", repo=git_repo.path).stdout == "v1.0.0 has 2 groups\n"
+
+
+def test_links_use_the_repository_when_known(git_repo: Repo, run_cli) -> None:
+    tagged(git_repo, tag="v1.0.0")
+    tagged(git_repo, "fix: y (#7)\n\nCloses #6", tag="v1.0.1")
+    text = run_cli("release", "notes", "--tag", "v1.0.1", repo=git_repo.path, env={"GITHUB_REPOSITORY": "o/r"}).stdout
+    assert "[#7](https://github.com/o/r/pull/7)" in text
+    assert "[#6](https://github.com/o/r/issues/6)" in text
+    assert "(https://github.com/o/r/compare/v1.0.0...v1.0.1)" in text
+
+
+@pytest.mark.parametrize(
+    ("tag", "messages", "expected"),
+    [
+        ("v1.2.3", ["fix: a"], "v1.2.4"),
+        ("v1.2.3", ["fix: a", "feat: b"], "v1.3.0"),
+        ("v1.2.3", ["feat: b", "refactor!: c"], "v2.0.0"),
+        ("v1.2.3", ["docs: only docs"], None),
+        ("v0.4.1", ["feat!: c"], "v0.5.0"),
+        ("v0.4.1", ["fix: a"], "v0.4.2"),
+    ],
+)
+def test_next_version(git_repo: Repo, run_cli, tag: str, messages: list[str], expected: str | None) -> None:
+    tagged(git_repo, tag=tag)
+    tagged(git_repo, *messages)
+    result = run_cli("release", "next-version", "--json", repo=git_repo.path)
+    assert result.code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["current"] == tag and data["next"] == expected
+
+
+def test_next_version_zero_rules_come_from_config(git_repo: Repo, run_cli) -> None:
+    git_repo.write(".github/leadforge.yml", "release:\n  zero_breaking_bump: major\n")
+    tagged(git_repo, tag="v0.4.1")
+    tagged(git_repo, "feat!: c")
+    data = json.loads(run_cli("release", "next-version", "--json", repo=git_repo.path).stdout)
+    assert data["next"] == "v1.0.0"
+
+
+def test_next_version_without_tags_starts_at_0_1_0(git_repo: Repo, run_cli) -> None:
+    assert run_cli("release", "next-version", repo=git_repo.path).stdout.strip() == "v0.1.0"
+
+
+def test_bad_config_names_the_key(git_repo: Repo, run_cli) -> None:
+    git_repo.write(".github/leadforge.yml", "release:\n  commit_parsers:\n    - message: '^feat('\n      group: feat\n")
+    result = run_cli("release", "next-version", repo=git_repo.path)
+    assert result.code == 1 and "release.commit_parsers.0" in result.stderr and "invalid regex" in result.stderr
+
+
+def test_changelog_prepends_and_replaces_idempotently(git_repo: Repo, run_cli) -> None:
+    git_repo.write("CHANGELOG.md", "# Changelog\n\nHand-written intro.\n\n## 0.9.0 - 2025-01-01\n\n- old history\n")
+    tagged(git_repo, "feat: one", tag="v1.0.0")
+    assert run_cli("release", "changelog", "--tag", "v1.0.0", repo=git_repo.path).code == 0
+    first = (git_repo.path / "CHANGELOG.md").read_text()
+    assert run_cli("release", "changelog", "--tag", "v1.0.0", repo=git_repo.path).code == 0
+    assert (git_repo.path / "CHANGELOG.md").read_text() == first
+    tagged(git_repo, "fix: two", tag="v1.0.1")
+    run_cli("release", "changelog", "--tag", "v1.0.1", repo=git_repo.path)
+    text = (git_repo.path / "CHANGELOG.md").read_text()
+    assert text.startswith("# Changelog\n\nHand-written intro.\n\n")
+    assert text.index("## v1.0.1") < text.index("## v1.0.0") < text.index("## 0.9.0") and text.count("## v1.0.0") == 1
+    assert not (git_repo.path / "VISUAL_CHANGELOG.md").exists()
+
+
+def test_changelog_commit_makes_one_follow_up_commit(git_repo: Repo, run_cli) -> None:
+    tagged(git_repo, "feat: one", tag="v1.0.0")
+    before = git_repo.git("rev-parse", "HEAD")
+    assert run_cli("release", "changelog", "--tag", "v1.0.0", "--commit", repo=git_repo.path).code == 0
+    assert git_repo.git("log", "-1", "--format=%s") == "docs(changelog): v1.0.0"
+    assert git_repo.git("rev-parse", "HEAD~1") == before
+    run_cli("release", "changelog", "--tag", "v1.0.0", "--commit", repo=git_repo.path)
+    assert git_repo.git("rev-parse", "HEAD~1") == before  # nothing new to commit
+
+
+def _summary(tmp_path: Path) -> dict[str, str]:
+    return {"GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"), "GITHUB_OUTPUT": str(tmp_path / "out.txt")}
+
+
+def test_publish_creates_then_edits_the_release_never_duplicates(git_repo: Repo, run_cli, tmp_path: Path) -> None:
+    from leadforge.forge.local import LocalForge
+
+    tagged(git_repo, "feat: one", tag="v1.0.0")
+    env = _summary(tmp_path)
+    first = run_cli("--forge", "local", "release", "publish", "--tag", "v1.0.0", "--json", repo=git_repo.path, env=env)
+    assert first.code == 0, first.stderr
+    assert json.loads(first.stdout)["status"] == "created"
+    again = run_cli("--forge", "local", "release", "publish", "--tag", "v1.0.0", "--json", repo=git_repo.path, env=env)
+    assert json.loads(again.stdout)["status"] == "unchanged"
+    git_repo.write(".github/leadforge/release-notes.md.j2", "Edited {{ version }}\n")
+    edited = run_cli("--forge", "local", "release", "publish", "--tag", "v1.0.0", "--json", repo=git_repo.path, env=env)
+    assert json.loads(edited.stdout)["status"] == "updated"
+    forge = LocalForge(git_repo.path, "local/repo")
+    release = forge.get_release_by_tag("v1.0.0")
+    assert release is not None and release.body == "Edited v1.0.0\n" and not release.prerelease
+    with forge._state(write=False) as state:
+        assert len(state["releases"]) == 1
+    summary = (tmp_path / "summary.md").read_text()
+    assert "## Release" in summary and "- one (" in summary
+    assert "tag=v1.0.0" in (tmp_path / "out.txt").read_text()
+
+
+def test_publish_marks_prereleases_and_dry_run_changes_nothing(git_repo: Repo, run_cli, tmp_path: Path) -> None:
+    from leadforge.forge.local import LocalForge
+
+    tagged(git_repo, "feat: one", tag="v2.0.0-rc.1")
+    dry = run_cli("--forge", "local", "--dry-run", "release", "publish", "--tag", "v2.0.0-rc.1", repo=git_repo.path)
+    assert dry.code == 0 and "[dry-run] would create or update pre-release v2.0.0-rc.1" in dry.stderr
+    forge = LocalForge(git_repo.path, "local/repo")
+    assert forge.get_release_by_tag("v2.0.0-rc.1") is None
+    run_cli("--forge", "local", "release", "publish", "--tag", "v2.0.0-rc.1", repo=git_repo.path, env=_summary(tmp_path))
+    release = forge.get_release_by_tag("v2.0.0-rc.1")
+    assert release is not None and release.prerelease
+
+
+def test_publish_of_a_missing_tag_publishes_nothing(git_repo: Repo, run_cli) -> None:
+    result = run_cli("--forge", "local", "release", "publish", "--tag", "v3.0.0", repo=git_repo.path)
+    assert result.code == 1 and "no such tag" in result.stderr
+    assert not (git_repo.path / ".leadforge").exists()
+
+
+def test_completed_tasks_of_the_range_and_their_agents_are_listed(git_repo: Repo, run_cli) -> None:
+    tagged(git_repo, tag="v1.0.0")
+    git_repo.write("docs/TASKS/queue/completed/add-login.md", TASK.format(id="add-login", title="Add login", agent="claude-code", pr=5))
+    git_repo.write("docs/TASKS/queue/completed/old-task.md", TASK.format(id="old-task", title="Old", agent="codex", pr=1))
+    tagged(git_repo, "feat: login (#5)", "fix: helper\n\nCo-authored-by: GitHub Copilot <copilot@users.noreply.github.com>", tag="v1.1.0")
+    context = json.loads(run_cli("release", "notes", "--tag", "v1.1.0", "--json", repo=git_repo.path).stdout)
+    assert [t["id"] for t in context["tasks"]] == ["add-login"]
+    agents = {c["name"]: c for c in context["contributors"] if c["agent"]}
+    assert agents["claude-code"]["tasks"] == ["add-login"]
+    assert agents["GitHub Copilot"]["commits"] == 1
+    humans = [c["name"] for c in context["contributors"] if not c["agent"]]
+    assert humans == ["Test Author"]
+    text = run_cli("release", "notes", "--tag", "v1.1.0", repo=git_repo.path).stdout
+    assert "### Tasks completed" in text and "| `add-login` | Add login | claude-code | #5 |" in text
+
+
+@dataclass(frozen=True, slots=True)
+class VisualChange:  # the visual area's record (leadforge.visual.release.VisualChange)
+    page: str
+    viewport: str
+    before: str | None
+    after: str | None
+    diff: str | None
+    mismatch_ratio: float | None
+
+
+@pytest.fixture
+def visual_area(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Path, str, str | None]]:
+    """Install a ``leadforge.visual.release`` module that reports the files under screenshots/releases/<tag>/."""
+    import importlib.machinery
+
+    calls: list[tuple[Path, str, str | None]] = []
+
+    def release_changes(repo: Path, tag: str, previous: str | None) -> list[VisualChange]:
+        calls.append((repo, tag, previous))
+        base = f"screenshots/releases/{tag}"
+        return [
+            VisualChange("home", "desktop", f"{base}/home-desktop-before.png", f"{base}/home-desktop-after.png",
+                         f"{base}/home-desktop-diff.png", 0.125),
+            VisualChange("pricing", "mobile", None, f"{base}/pricing-mobile-after.png", None, None),
+        ]
+
+    module = types.ModuleType("leadforge.visual.release")
+    module.__spec__ = importlib.machinery.ModuleSpec("leadforge.visual.release", None)
+    module.release_changes = release_changes  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "leadforge.visual.release", module)
+    return calls
+
+
+def _screens(repo: Repo, tag: str, names: list[str]) -> None:
+    for name in names:
+        target = repo.path / f"screenshots/releases/{tag}/{name}"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(b"\x89PNG\r\n\x1a\n" + name.encode())
+
+
+def test_visual_changes_are_shown_uploaded_and_logged(git_repo: Repo, run_cli, visual_area, tmp_path: Path) -> None:
+    from leadforge.forge.local import LocalForge
+
+    tagged(git_repo, "feat: one", tag="v1.0.0")
+    tagged(git_repo, "feat: restyle", tag="v1.1.0")
+    _screens(git_repo, "v1.1.0", ["home-desktop-before.png", "home-desktop-after.png", "home-desktop-diff.png", "pricing-mobile-after.png"])
+    context = json.loads(run_cli("release", "notes", "--tag", "v1.1.0", "--json", repo=git_repo.path).stdout)
+    assert visual_area[-1][1:] == ("v1.1.0", "v1.0.0")
+    assert [v["page"] for v in context["visual"]] == ["home", "pricing"]
+    env = _summary(tmp_path) | {"GITHUB_REPOSITORY": "o/r"}
+    result = run_cli("--forge", "local", "release", "publish", "--tag", "v1.1.0", "--changelog", "--json", repo=git_repo.path, env=env)
+    assert result.code == 0, result.stderr
+    assert sorted(json.loads(result.stdout)["assets"]) == sorted(
+        ["home-desktop-before.png", "home-desktop-after.png", "home-desktop-diff.png", "pricing-mobile-after.png"])
+    release = LocalForge(git_repo.path, "o/r").get_release_by_tag("v1.1.0")
+    assert release is not None and len(release.assets) == 4
+    assert "<details>" in release.body and "12.50% of pixels changed" in release.body
+    assert "https://github.com/o/r/releases/download/v1.1.0/home-desktop-after.png" in release.body
+    # re-publishing replaces same-named assets instead of adding more
+    run_cli("--forge", "local", "release", "publish", "--tag", "v1.1.0", repo=git_repo.path, env=env)
+    assert len(LocalForge(git_repo.path, "o/r").get_release_by_tag("v1.1.0").assets) == 4  # type: ignore[union-attr]
+    visual_log = (git_repo.path / "VISUAL_CHANGELOG.md").read_text()
+    assert "## v1.1.0" in visual_log and 'src="screenshots/releases/v1.1.0/home-desktop-after.png"' in visual_log
+    assert git_repo.git("log", "-1", "--format=%s") == "docs(changelog): v1.1.0"
+
+
+def test_a_missing_screenshot_stops_before_anything_is_published(git_repo: Repo, run_cli, visual_area) -> None:
+    from leadforge.forge.local import LocalForge
+
+    tagged(git_repo, "feat: restyle", tag="v1.0.0")
+    _screens(git_repo, "v1.0.0", ["home-desktop-before.png"])
+    result = run_cli("--forge", "local", "release", "publish", "--tag", "v1.0.0", repo=git_repo.path)
+    assert result.code == 1 and "home-desktop-after.png" in result.stderr and "nothing was published" in result.stderr
+    assert LocalForge(git_repo.path, "local/repo").get_release_by_tag("v1.0.0") is None
+
+
+def test_unreadable_task_files_warn_but_do_not_block(git_repo: Repo, run_cli) -> None:
+    tagged(git_repo, tag="v1.0.0")
+    git_repo.write("docs/TASKS/queue/completed/broken.md", "no front matter\n")
+    tagged(git_repo, "feat: x (#4)", tag="v1.1.0")
+    result = run_cli("release", "notes", "--tag", "v1.1.0", repo=git_repo.path)
+    assert result.code == 0 and "warning" in result.stderr and "broken.md" in result.stderr
