@@ -117,7 +117,7 @@ class GitHubDouble:
         Handler.double = double
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="apidouble", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="apidouble", daemon=True)
         self._thread.start()
         return self
 
@@ -311,6 +311,10 @@ class GitHubDouble:
                 result = handler(ctx)
             except HttpError as err:
                 payload = _error_body(err.message, err.errors)
+                if str(err.status) in op.responses and self.spec.check_response(op, err.status, payload):
+                    # some operations document ``errors`` as plain strings (validation-error-simple)
+                    texts = [e.get("message") or e.get("code", "") if isinstance(e, Mapping) else str(e) for e in err.errors]
+                    payload = _error_body(err.message, texts)
                 return self._reply(method, path, op, query, body, err.status, {}, payload)
             status, out, extra = result if len(result) == 3 else (*result, {})
             if fault:
@@ -337,7 +341,7 @@ class GitHubDouble:
     def _reply(self, method: str, path: str, op: Operation, query: dict[str, list[str]], body: Any, status: int,
                headers: Mapping[str, str], out: Any, fault: bool = False) -> tuple[int, dict[str, str], bytes]:
         if not fault:
-            if status >= 400 and str(status) not in op.responses:
+            if status >= 400 and op.responses.get(str(status)) is None:  # undocumented or body-less error
                 errors = self.spec.errors(self.spec.components["schemas"]["basic-error"], out, f"error {status}")
             else:
                 errors = self.spec.check_response(op, status, out)
@@ -385,7 +389,7 @@ class GitHubDouble:
                 self.labels[name] = {"id": self._take_id(), "name": name}
         label = self.spec.skeleton("label")
         label.update(id=self.labels[name]["id"], node_id=f"LA_{self.labels[name]['id']}", name=name, color="ededed",
-                     url=self._api(f"labels/{urllib.parse.quote(name)}"), description=None, default=False)
+                     url=self._api(f"labels/{urllib.parse.quote(name)}"), description="", default=False)
         return label
 
     def _page(self, ctx: _Ctx, items: list[Any], key: str | None = None) -> tuple[int, Any, dict[str, str]]:
@@ -1055,6 +1059,7 @@ def _diff_lines(patch: str, side: str) -> tuple[set[int], str]:
 class _Handler(BaseHTTPRequestHandler):
     double: GitHubDouble
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body are separate writes: avoid 40 ms delayed-ACK stalls
 
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)

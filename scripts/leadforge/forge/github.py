@@ -469,7 +469,8 @@ def _raw(obj: Any) -> dict[str, Any]:
 def _reason(data: Any) -> str:
     if isinstance(data, dict):
         message = str(data.get("message") or "")
-        details = [str(e.get("message") or e.get("code") or "") for e in data.get("errors") or [] if isinstance(e, dict)]
+        details = [str(e.get("message") or e.get("code") or "") if isinstance(e, dict) else str(e)
+                   for e in data.get("errors") or []]
         details = [d for d in details if d]
         text = f"{message}: {'; '.join(details)}" if details else message
     else:
