@@ -10,19 +10,21 @@ from leadforge.strict import StrictModel
 
 
 class StationDefaults(StrictModel):
-    """What an agent's execution station gets when its profile has no `station:` block (or leaves a key out)."""
+    """What an agent's execution station gets when its profile has no `station:` block (or leaves a key out).
+
+    A profile's `station: {image, cpu, memory, storage, env}` overrides image, the limits and the PVC size."""
 
     image: str = Field(
         "ghcr.io/leadforge/agent-runner:0.1.0",
         description="Runner image of the station Deployment (pin a tag or digest; `:latest` is refused).",
     )
     cpu_request: str = Field("250m", description="CPU request of the runner container.")
-    cpu_limit: str = Field("1", description="CPU limit of the runner container (also the namespace quota's limits.cpu).")
+    cpu_limit: str = Field("1", description="CPU limit of the runner container (profile `station.cpu` overrides it).")
     memory_request: str = Field("512Mi", description="Memory request of the runner container.")
-    memory_limit: str = Field("2Gi", description="Memory limit of the runner container (also the quota's limits.memory).")
+    memory_limit: str = Field("2Gi", description="Memory limit of the runner container (profile `station.memory` overrides it).")
     storage: str = Field("10Gi", description="Size of the workspace PersistentVolumeClaim.")
     storage_class: str = Field("", description="StorageClass of the workspace PVC; empty = the cluster default.")
-    pods: int = Field(2, ge=1, description="Most pods the station namespace may run (ResourceQuota pods).")
+    pods: int = Field(2, ge=1, description="Most pods a station namespace may run; its quota is pods x the runner's size.")
 
 
 class StationSettings(StrictModel):
@@ -35,6 +37,7 @@ class StationSettings(StrictModel):
         ("dev", "staging"), description="Overlays that include the stations component (`components: [../../stations]`)."
     )
     namespace_prefix: str = Field("station-", description="Station namespace = prefix + agent name.")
+    skip: tuple[str, ...] = Field((), description="Agents (profile names) that get no station.")
     defaults: StationDefaults = Field(default_factory=StationDefaults, description="Station values a profile does not set.")
 
 

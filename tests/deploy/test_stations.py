@@ -1,0 +1,156 @@
+"""Execution stations: profiles -> a kustomize component per agent, included by the overlays."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+
+from leadforge.deploy.manifests import key_of, parse_objects
+from leadforge.deploy.policy import PolicyOptions, check_policy
+from leadforge.deploy.settings import StationSettings
+from leadforge.deploy.stations import load_profiles, plan_stations, scale_quantity
+from leadforge.errors import InputError
+from tests.conftest import ROOT
+from tests.deploy.conftest import kubectl_kustomize, needs_kubectl
+
+CLAUDE = """\
+name: claude
+handoff:
+  comment: "@claude please implement {id}"
+capacity: 2
+station:
+  image: ghcr.io/acme/claude-runner:1.2.0
+  cpu: "2"
+  memory: 4Gi
+  storage: 20Gi
+  env:
+    MODEL: opus
+"""
+COPILOT = "name: copilot\nhandoff:\n  assign: Copilot\n"
+
+
+def test_a_station_is_sized_from_its_profile_and_defaults_fill_the_rest():
+    plan = plan_stations([("profiles/claude.yml", yaml.safe_load(CLAUDE)), ("profiles/copilot.yml", yaml.safe_load(COPILOT))], StationSettings())
+
+    assert [(s.agent, s.namespace, s.image) for s in plan.stations] == [
+        ("claude", "station-claude", "ghcr.io/acme/claude-runner:1.2.0"),
+        ("copilot", "station-copilot", "ghcr.io/leadforge/agent-runner:0.1.0"),
+    ]
+    assert sorted(f for f in plan.files if f.startswith("claude/")) == [
+        "claude/kustomization.yaml", "claude/namespace.yaml", "claude/networkpolicy.yaml", "claude/runner.yaml", "claude/workspace.yaml",
+    ]
+    objects = {key_of(o): o for o in parse_objects(plan.files["claude/namespace.yaml"] + "---\n" + plan.files["claude/runner.yaml"])}
+    quota = next(o for k, o in objects.items() if k.kind == "ResourceQuota")
+    assert quota["metadata"]["namespace"] == "station-claude"
+    assert quota["spec"]["hard"] == {
+        "pods": "2", "requests.cpu": "500m", "limits.cpu": "4", "requests.memory": "1024Mi", "limits.memory": "8Gi",
+        "requests.storage": "20Gi", "persistentvolumeclaims": "1",
+    }
+    runner = next(o for k, o in objects.items() if k.kind == "Deployment")
+    box = runner["spec"]["template"]["spec"]["containers"][0]
+    assert box["resources"] == {"requests": {"cpu": "250m", "memory": "512Mi"}, "limits": {"cpu": "2", "memory": "4Gi"}}
+    assert {"name": "MODEL", "value": "opus"} in box["env"]
+    assert runner["spec"]["strategy"] == {"type": "Recreate"}
+    top = yaml.safe_load(plan.files["kustomization.yaml"])
+    assert top == {"apiVersion": "kustomize.config.k8s.io/v1alpha1", "kind": "Component", "resources": ["index.yaml"], "components": ["claude", "copilot"]}
+
+
+def test_station_workloads_pass_the_policy_rules():
+    plan = plan_stations([("profiles/claude.yml", yaml.safe_load(CLAUDE))], StationSettings())
+    objects = parse_objects("---\n".join(plan.files[f] for f in plan.files if f.startswith("claude/") and "kustomization" not in f))
+    assert check_policy(objects, PolicyOptions(env="staging")) == []
+    deny = next(o for o in objects if o["metadata"]["name"] == "default-deny")
+    assert deny["spec"] == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+
+
+@pytest.mark.parametrize(
+    ("station", "message"),
+    [
+        ({"image": "ghcr.io/acme/runner:latest"}, "station.image: 'ghcr.io/acme/runner:latest' must be pinned"),
+        ({"cpu": "two"}, "station.cpu: 'two' is not a Kubernetes quantity"),
+        ({"gpu": 1}, "station.gpu: unknown key"),
+    ],
+)
+def test_bad_station_blocks_name_the_profile_and_key(station, message):
+    with pytest.raises(InputError, match=message.replace(".", r"\.").replace("(", r"\(")):
+        plan_stations([("profiles/x.yml", {"name": "x", "station": station})], StationSettings())
+
+
+def test_skipped_agents_get_no_station():
+    plan = plan_stations([("profiles/copilot.yml", yaml.safe_load(COPILOT))], StationSettings(skip=("copilot",)))
+    assert plan.stations == ()
+    assert "components" not in yaml.safe_load(plan.files["kustomization.yaml"])
+
+
+def test_quantities_scale_in_their_own_unit():
+    assert scale_quantity("250m", 2, "cpu") == "500m"
+    assert scale_quantity("1.5", 2, "cpu") == "3"
+    assert scale_quantity("2Gi", 3, "memory") == "6Gi"
+
+
+def test_profiles_are_read_with_the_task_queue_loader(tmp_path):
+    (tmp_path / "profiles").mkdir()
+    (tmp_path / "profiles/claude.yml").write_text(CLAUDE)
+    (tmp_path / "profiles/wrong.yml").write_text(COPILOT)  # name differs from the file: the queue refuses it
+    with pytest.raises(InputError, match="wrong.yml"):
+        load_profiles(tmp_path, "profiles")
+    (tmp_path / "profiles/wrong.yml").unlink()
+    assert load_profiles(tmp_path, "profiles") == [
+        ("profiles/claude.yml", {"name": "claude", "station": {
+            "image": "ghcr.io/acme/claude-runner:1.2.0", "cpu": "2", "memory": "4Gi", "storage": "20Gi", "env": {"MODEL": "opus"}}})
+    ]
+
+
+@pytest.mark.integration
+@needs_kubectl
+def test_stations_command_writes_the_component_and_the_overlays_render_it(deploy_repo, run_cli):
+    deploy_repo.write("profiles/claude.yml", CLAUDE)
+    deploy_repo.write("profiles/copilot.yml", COPILOT)
+
+    check = run_cli("deploy", "stations", "--check", repo=deploy_repo.path)
+    assert check.code == 1 and "k8s/stations/claude/runner.yaml" in check.stdout
+
+    result = run_cli("deploy", "stations", "--json", repo=deploy_repo.path)
+
+    assert result.code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert [s["agent"] for s in data["stations"]] == ["claude", "copilot"]
+    assert run_cli("deploy", "stations", "--check", repo=deploy_repo.path).code == 0
+    staging = kubectl_kustomize(deploy_repo.path / "k8s/overlays/staging")
+    assert staging.returncode == 0, staging.stderr
+    keys = {str(key_of(o)) for o in parse_objects(staging.stdout)}
+    assert {"Namespace/station-claude", "Deployment/station-claude/agent-runner", "PersistentVolumeClaim/station-copilot/workspace",
+            "NetworkPolicy/station-claude/default-deny", "ConfigMap/leadforge-staging/leadforge-stations"} <= keys
+    prod = {str(key_of(o)) for o in parse_objects(kubectl_kustomize(deploy_repo.path / "k8s/overlays/prod").stdout)}
+    assert not any("station-" in k for k in prod)
+
+    # a profile goes away: its generated folder goes too
+    (deploy_repo.path / "profiles/copilot.yml").unlink()
+    run_cli("deploy", "stations", repo=deploy_repo.path)
+    assert not (deploy_repo.path / "k8s/stations/copilot").exists()
+    assert (deploy_repo.path / "k8s/stations/claude/runner.yaml").exists()
+
+
+@pytest.mark.integration
+def test_stations_follow_the_configured_environments(deploy_repo, run_cli):
+    deploy_repo.write(".github/leadforge.yml", "deploy:\n  stations:\n    environments: [dev]\n")
+
+    result = run_cli("deploy", "stations", repo=deploy_repo.path)
+
+    assert result.code == 0, result.stderr
+    staging = (deploy_repo.path / "k8s/overlays/staging/kustomization.yaml").read_text()
+    dev = (deploy_repo.path / "k8s/overlays/dev/kustomization.yaml").read_text()
+    assert "../../stations" not in staging
+    assert "components:\n  - ../../stations\n" in dev
+    assert "# The staging environment: namespace leadforge-staging." in staging  # comments survive
+
+
+def test_the_shipped_stations_component_matches_the_repositorys_profiles():
+    from leadforge.config import load_config
+
+    settings = load_config(ROOT).deploy.stations
+    plan = plan_stations(load_profiles(ROOT, settings.profiles_dir), settings)
+    shipped = {p.relative_to(ROOT / settings.out_dir).as_posix(): p.read_text() for p in (ROOT / settings.out_dir).rglob("*.yaml")}
+    assert shipped == dict(plan.files), "run `leadforge deploy stations` and commit k8s/stations/"
