@@ -19,8 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from tests.harness.actions import StepFailed, UsesCall, UsesContext, emulate
 from tests.harness.expressions import ExpressionError, Status, evaluate, has_status_function, interpolate, is_truthy, to_string
 from tests.harness.triggers import Decision, should_run
@@ -194,16 +192,23 @@ class RunResult:
 # ---- loading -------------------------------------------------------------------------------------
 
 
+def parse_yaml(text: str) -> Any:
+    """YAML 1.2, as GitHub reads workflows: ``on``/``yes``/``no`` are strings, not booleans."""
+    from ruamel.yaml import YAML
+
+    return YAML(typ="safe", pure=True).load(text)
+
+
 def load_workflow(path: Path) -> dict[str, Any]:
-    """Parse a workflow file; ``on`` (which YAML 1.1 reads as ``True``) is put back under ``"on"``."""
+    """Parse a workflow file (YAML 1.2, like GitHub)."""
+    from ruamel.yaml import YAMLError
+
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as err:
+        doc = parse_yaml(path.read_text(encoding="utf-8"))
+    except YAMLError as err:
         raise WorkflowError(f"{path}: invalid YAML: {err}") from None
     if not isinstance(doc, dict):
         raise WorkflowError(f"{path}: a workflow must be a mapping")
-    if True in doc and "on" not in doc:
-        doc["on"] = doc.pop(True)
     if not isinstance(doc.get("jobs"), dict) or not doc["jobs"]:
         raise WorkflowError(f"{path}: no jobs")
     return doc

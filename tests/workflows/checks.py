@@ -19,8 +19,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from tests.harness.runner import parse_yaml
 from tests.workflows.pins import PINS
 
 __all__ = ["check_all", "check_permissions", "check_pins", "check_untrusted_in_run", "check_no_pr_head_checkout", "load"]
@@ -37,11 +36,9 @@ _SCRIPT_FETCH = re.compile(r"gh\s+pr\s+checkout|git\s+fetch\b[^\n]*\bpull/|git\s
 
 
 def load(text: str) -> dict[str, Any]:
-    doc = yaml.safe_load(text)
+    doc = parse_yaml(text)
     if not isinstance(doc, dict):
         raise ValueError("a workflow must be a YAML mapping")
-    if True in doc and "on" not in doc:
-        doc["on"] = doc.pop(True)
     return doc
 
 
