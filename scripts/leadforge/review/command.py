@@ -1,0 +1,196 @@
+"""``leadforge review`` and ``leadforge review post``: gather, compute, decide, post.
+
+Compute (``review``) runs anywhere: on a pull_request event, on ``--pr N`` with any forge, or
+on ``--base/--head`` in any git repository. Posting needs write access; a fork's pull request
+has none, so the compute run leaves annotations and an artifact, and ``review post`` (in a
+``workflow_run`` workflow that never checks out the fork's code) posts it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from leadforge.context import require
+from leadforge.errors import ForgeError, GitError, InputError
+from leadforge.fsutil import atomic_write
+from leadforge.review import post as posting
+from leadforge.review.engine import Change, Reviewer
+from leadforge.review.gitdiff import changed_files
+from leadforge.review.plan import plan_review
+from leadforge.review.report import ReviewReport, load_artifact_file
+from leadforge.review.summary import load_template, render
+
+PULL_EVENTS = ("pull_request", "pull_request_target")
+
+
+def _default_base(app: Any) -> str:
+    branch = app.config.default_branch
+    return f"origin/{branch}" if app.git.ref_exists(f"origin/{branch}") else branch
+
+
+def resolve_change(app: Any, *, base: str | None, head: str | None, pr: int | None) -> Change:
+    """Which change to review: the event's pull request, ``--pr``, or a git range."""
+    repository = app.context.repository or getattr(app.forge, "repository", "") if pr else app.context.repository
+    if pr is None and base is None and app.context.event_name in PULL_EVENTS:
+        event = app.context.event()
+        pull = require(event, "pull_request")
+        number = int(require(event, "pull_request.number"))
+        head_repo = ((pull.get("head") or {}).get("repo") or {}).get("full_name") or ""
+        return _with_files(app, Change(
+            base_sha=str(require(event, "pull_request.base.sha")), head_sha=str(require(event, "pull_request.head.sha")),
+            files=(), pull=number, title=str(pull.get("title") or ""), body=str(pull.get("body") or ""),
+            repository=app.context.repository or str(((event.get("repository") or {}).get("full_name")) or ""),
+            head_repo=head_repo,
+        ))
+    if pr is not None:
+        pull = app.forge.get_pull(pr)
+        head_sha = pull.head_sha or app.git.rev_parse(pull.head_ref)
+        base_sha = pull.base_sha or app.git.rev_parse(pull.base_ref)
+        return _with_files(app, Change(base_sha=base_sha, head_sha=head_sha, files=(), pull=pr, title=pull.title,
+                                       body=pull.body, repository=app.forge.repository, head_repo=pull.head_repo))
+    base_ref = base or _default_base(app)
+    head_ref = head or "HEAD"
+    base_sha, head_sha = app.git.rev_parse(base_ref), app.git.rev_parse(head_ref)
+    return Change(base_sha=base_sha, head_sha=head_sha, files=tuple(changed_files(app.git, base_sha, head_sha)),
+                  repository=repository or "")
+
+
+def _with_files(app: Any, change: Change) -> Change:
+    """Files from local git when both commits are here (no API call), else from the forge."""
+    from dataclasses import replace
+
+    try:
+        files = changed_files(app.git, change.base_sha, change.head_sha)
+    except GitError:
+        if change.pull is None:
+            raise
+        app.out.info("review: commits not in the local clone (fetch-depth: 0 avoids this); asking the forge for the files")
+        files = app.forge.list_pull_files(change.pull)
+    return replace(change, files=tuple(files))
+
+
+def _criteria_url(app: Any, repository: str) -> str:
+    if not repository or not app.context.in_actions:
+        return ""
+    return f"{app.context.server_url}/{repository}/blob/{app.config.default_branch}/docs/REVIEW_CRITERIA.md"
+
+
+def _is_fork(app: Any, change: Change) -> bool:
+    return bool(change.head_repo and change.repository and change.head_repo != change.repository)
+
+
+def review_command(app: Any, *, base: str | None = None, head: str | None = None, pr: int | None = None,
+                   post: str = "auto", artifact: str | None = None, coverage: str | None = None,
+                   sarif: Sequence[str] | None = None, filter_mode: str | None = None,
+                   fail_on_blocking: bool = False) -> int:
+    settings = app.config.review
+    change = resolve_change(app, base=base, head=head, pr=pr)
+    what = f"#{change.pull}" if change.pull else f"{change.base_sha[:7]}...{change.head_sha[:7]}"
+    app.out.info(f"review: {what}: {len(change.files)} changed file(s)")
+    reviewer = Reviewer(app.repo, settings, app.config.scan)
+    report = reviewer.review(change, coverage_path=coverage, sarif_files=sarif or (), mode=filter_mode)
+    for note in report.notes:
+        app.out.info(f"review: note: {note}")
+    if artifact:
+        atomic_write(app.repo / artifact if not artifact.startswith("/") else artifact,
+                     json.dumps(report.to_artifact(), indent=1) + "\n")
+        app.out.info(f"review: wrote the review artifact {artifact}")
+
+    template = load_template(app.repo, settings.template)
+    extra: list[str] = []
+    if change.pull is not None and post != "never":
+        extra += _post_or_fallback(app, report, change, template, forced=post == "always")
+    else:
+        app.actions.summary(render(report, inline=[], template=template, run_url=app.context.run_url))
+    if change.pull is not None and settings.ai.profile:
+        extra.append(_ai_review(app, change, settings))
+    app.out.result(report.to_json(), posting.human(report, extra))
+    return 1 if fail_on_blocking and report.verdict == "REQUEST_CHANGES" else 0
+
+
+def _post_or_fallback(app: Any, report: ReviewReport, change: Change, template: str, *, forced: bool) -> list[str]:
+    """Post the review, or (fork, no permission) annotate and say why."""
+    if _is_fork(app, change) and app.context.event_name == "pull_request" and not forced:
+        reason = (f"pull request from the fork {change.head_repo}: this run's token is read-only, so the "
+                  "review-post workflow posts the review from the uploaded artifact")
+        _fallback(app, report, template, reason)
+        return [f"not posted: {reason}"]
+    try:
+        return _post(app, report, template)
+    except ForgeError as err:
+        reason = f"cannot write to the pull request ({err})"
+        _fallback(app, report, template, reason)
+        return [f"not posted: {reason}"]
+
+
+def _fallback(app: Any, report: ReviewReport, template: str, reason: str) -> None:
+    posting.annotate(report, app.actions, reason=reason)
+    app.out.info(f"review: {reason}; findings written as annotations")
+    app.actions.summary(render(report, inline=[], template=template, run_url=app.context.run_url)
+                        + f"\n> **Note:** {reason}.\n")
+
+
+def _post(app: Any, report: ReviewReport, template: str) -> list[str]:
+    settings = app.config.review
+    forge = app.forge
+    plan = plan_review(
+        report, reviews=forge.list_reviews(report.pull), comments=forge.list_review_comments(report.pull),
+        max_comments=settings.max_comments, template=template, run_url=app.context.run_url,
+        criteria_url=_criteria_url(app, report.repository),
+        status_context=settings.status_context if settings.status != "none" else None,
+    )
+    app.actions.summary(plan.body)
+    if app.dry_run:
+        for line in plan.describe():
+            app.out.would(line)
+        return ["dry run: nothing posted"]
+    done = posting.apply(plan, forge, status_kind=settings.status, report=report)
+    line = (f"review {done['review']} on #{plan.pull}: summary {done['summary']}, {done['created']} comment(s) posted, "
+            f"{done['updated']} edited, {done['deleted']} deleted, {plan.kept_comments} kept")
+    if plan.overflow:
+        line += f"; {plan.overflow} finding(s) over the {settings.max_comments}-comment cap are in the summary"
+    app.out.info(f"review: {line}")
+    return [line]
+
+
+def post_command(app: Any, *, artifact: str) -> int:
+    """``leadforge review post ARTIFACT``: the trusted half of the two-workflow pattern."""
+    report = load_artifact_file(artifact)
+    if report.pull is None:
+        raise InputError(f"{artifact}: the artifact is not for a pull request (no 'pull'); nothing to post")
+    repository = app.context.repository
+    if repository and report.repository and report.repository != repository:
+        raise InputError(f"{artifact}: made for {report.repository}, but this run is in {repository}")
+    if app.context.event_name == "workflow_run":
+        run_sha = str(require(app.context.event(), "workflow_run.head_sha"))
+        if run_sha != report.head_sha:
+            raise InputError(f"{artifact}: head {report.head_sha[:12]} is not the triggering run's head {run_sha[:12]}")
+    pull = app.forge.get_pull(report.pull)
+    if pull.head_sha and pull.head_sha != report.head_sha:
+        app.out.info(f"review post: #{report.pull} moved on to {pull.head_sha[:7]}; this artifact is for "
+                     f"{report.head_sha[:7]}. Skipping: the newer run posts.")
+        app.out.result({"posted": False, "reason": "stale"}, "")
+        return 0
+    template = load_template(app.repo, app.config.review.template)
+    try:
+        lines = _post(app, report, template)
+    except ForgeError as err:
+        reason = f"cannot write to the pull request ({err})"
+        _fallback(app, report, template, reason)
+        lines = [f"not posted: {reason}"]
+    app.out.result({"posted": not lines[0].startswith("not posted"), **report.to_json()}, "\n".join(lines))
+    return 0
+
+
+def _ai_review(app: Any, change: Change, settings: Any) -> str:
+    """Optional: hand the PR to an agent profile. Never part of the verdict."""
+    try:
+        from leadforge.review.ai import hand_off
+    except ImportError:  # pragma: no cover - the module ships with the package
+        return "AI review: not available"
+    try:
+        return hand_off(app, change, settings.ai)
+    except Exception as err:  # noqa: BLE001 - the deterministic review must not depend on it
+        return f"AI review: skipped ({err})"
