@@ -36,7 +36,10 @@ class Operation:
         pattern = ""
         for piece in re.split(r"(\{[^}]+\})", self.path):
             if piece.startswith("{"):
-                pattern += f"(?P<{piece[1:-1]}>[^/]+)"
+                name = piece[1:-1]
+                # a trailing git ref or file path spans segments (heads/main, docs/a.md)
+                spans = name in ("ref", "path") and self.path.endswith(piece)
+                pattern += f"(?P<{name}>{'.+' if spans else '[^/]+'})"
             else:
                 pattern += re.escape(piece)
         self.regex = re.compile(pattern + r"\Z")
@@ -78,9 +81,10 @@ class Spec:
             found = op.regex.match(path)
             if found:
                 candidates.append((op, found.groupdict()))
+        candidates = [c for c in candidates if not self._path_errors(*c)]
         candidates.sort(key=lambda c: -c[0].literal_segments)
         for op, params in candidates:
-            if op.method == method and not self._path_errors(op, params):
+            if op.method == method:
                 return op, params, True
         return None, {}, bool(candidates)
 
@@ -236,7 +240,9 @@ def _coerce(value: str, schema: dict[str, Any]) -> Any:
 
 def _short(error: jsonschema.ValidationError) -> str:
     text = error.message
-    return text if len(text) <= 300 else text[:297] + "..."
+    if len(text) > 300:  # the message embeds the whole instance: name the rule instead
+        text = f"breaks {error.validator}={json.dumps(error.validator_value)[:200]}"
+    return text
 
 
 _SPEC: Spec | None = None
