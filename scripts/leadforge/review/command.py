@@ -102,6 +102,12 @@ def review_command(app: Any, *, base: str | None = None, head: str | None = None
     extra: list[str] = []
     if change.pull is not None and post != "never":
         extra += _post_or_fallback(app, report, change, template, forced=post == "always")
+    elif change.pull is not None and app.context.in_actions:
+        reason = ("this run may not write (it runs the pull request's code with a read-only token); the "
+                  "Review (post) workflow posts the review from the uploaded artifact" if artifact
+                  else "posting is off (--post never)")
+        _fallback(app, report, template, reason)
+        extra.append(f"not posted: {reason}")
     else:
         app.actions.summary(render(report, inline=[], template=template, run_url=app.context.run_url))
     if change.pull is not None and settings.ai.profile:
