@@ -329,9 +329,12 @@ class Harness:
     ``repo``: a git repository (a work tree or bare); the harness clones it into a bare *remote*
     (``harness.remote``) that checkout clones from and workflow pushes go to.
     ``root``: a scratch folder (pytest's ``tmp_path``). ``secrets``/``vars``: the ``secrets.*``/``vars.*``
-    contexts (``GITHUB_TOKEN`` defaults to a fake token). ``api_url``: the GitHub API double's URL
-    (``GITHUB_API_URL`` / ``github.api_url``). ``env``: extra runner environment (like variables set on
-    the runner machine). ``repository``: ``owner/name`` (default: from the payload, else ``octo-org/octo-repo``).
+    contexts (``GITHUB_TOKEN`` defaults to a fake token). ``api_url``/``server_url``: where
+    ``GITHUB_API_URL``/``GITHUB_SERVER_URL`` point. ``api_double``: a started ``tests.apidouble``
+    ``GitHubDouble``; sets ``api_url``, ``server_url``, ``repository`` and ``secrets.GITHUB_TOKEN`` from it.
+    ``env``: extra runner environment (like variables set on the runner machine). ``repository``:
+    ``owner/name`` (default: from the payload, else ``octo-org/octo-repo``); when set, the payload's
+    ``repository.full_name``/``name``/``owner.login`` are rewritten to match, so env and payload agree.
     """
 
     def __init__(
@@ -342,6 +345,8 @@ class Harness:
         secrets: Mapping[str, str] | None = None,
         vars: Mapping[str, str] | None = None,
         api_url: str | None = None,
+        server_url: str | None = None,
+        api_double: Any = None,
         env: Mapping[str, str] | None = None,
         repository: str | None = None,
         workflows_dir: str | os.PathLike[str] | None = None,
@@ -349,9 +354,16 @@ class Harness:
     ) -> None:
         self.root = Path(root) if root is not None else Path(tempfile.mkdtemp(prefix="wf-harness-"))
         self.root.mkdir(parents=True, exist_ok=True)
-        self.secrets = {"GITHUB_TOKEN": DEFAULT_TOKEN, **(secrets or {})}
+        token = DEFAULT_TOKEN
+        if api_double is not None:
+            api_url = api_url or api_double.url
+            server_url = server_url or api_double.server_url
+            repository = repository or api_double.repository
+            token = api_double.token
+        self.secrets = {"GITHUB_TOKEN": token, **(secrets or {})}
         self.vars = dict(vars or {})
         self.api_url = api_url
+        self.server_url = server_url
         self.extra_env = dict(env or {})
         self.repository = repository
         self.workflows_dir = Path(workflows_dir) if workflows_dir else PROJECT_ROOT / ".github" / "workflows"
@@ -434,6 +446,8 @@ class Harness:
 
         path = self.workflow_path(workflow)
         doc = load_workflow(path)
+        on = doc.get("on")
+        default_payload = payload is None
         if payload is None:
             if event not in DEFAULT_FOR_EVENT:
                 raise WorkflowError(f"no default payload for event {event!r}: pass payload=")
@@ -443,15 +457,21 @@ class Harness:
         run_dir = self.root / f"run-{self._runs}-{path.stem}"
         run_dir.mkdir(parents=True, exist_ok=True)
 
-        on = doc.get("on")
+        if default_payload:
+            # the fixture's ref/cron belong to someone else's repo/workflow: use ours
+            if event in ("push", "workflow_dispatch"):
+                payload["ref"] = f"refs/heads/{self._default_branch()}"
+            if event == "schedule":
+                crons = [e.get("cron") for e in (on.get("schedule") or []) if isinstance(e, dict)] if isinstance(on, dict) else []
+                payload["schedule"] = crons[0] if crons else payload.get("schedule", "")
+        if inputs is None and event == "workflow_dispatch" and not default_payload:
+            inputs = payload.get("inputs") or {}
         resolved_inputs = self._inputs(on, event, inputs)
         if event == "workflow_dispatch":
-            payload.setdefault("inputs", {})
-            payload["inputs"].update({k: to_string(v) if not isinstance(v, str) else v for k, v in resolved_inputs.items()})
-        if event == "schedule" and "schedule" not in payload:
-            crons = [entry.get("cron") for entry in (on.get("schedule") or []) if isinstance(on, dict)] if isinstance(on, dict) else []
-            payload["schedule"] = crons[0] if crons else ""
+            payload["inputs"] = {k: v if isinstance(v, str) else to_string(v) for k, v in resolved_inputs.items()}
 
+        if self.repository:
+            self._retarget(payload, self.repository)
         repository = self.repository or str((payload.get("repository") or {}).get("full_name") or "octo-org/octo-repo")
         git_ref = ref or self._event_ref(event, payload)
         git_sha = sha or self._rev(git_ref) or self._rev("HEAD") or ""
@@ -486,14 +506,28 @@ class Harness:
             result=result,
             replace_run=dict(replace_run or {}),
             uploaded=set(),
+            secrets=dict(self.secrets),
         )
         state.run_jobs(set(jobs) if jobs is not None else None)
         return result
 
-    def _inputs(self, on: Any, event: str, given: Mapping[str, Any] | None) -> dict[str, Any]:
+    @staticmethod
+    def _retarget(payload: dict[str, Any], repository: str) -> None:
+        repo = payload.get("repository")
+        if not isinstance(repo, dict):
+            return
+        owner, _, name = repository.partition("/")
+        repo["full_name"] = repository
+        repo["name"] = name
+        if isinstance(repo.get("owner"), dict):
+            repo["owner"]["login"] = owner
+
+    @staticmethod
+    def _inputs(on: Any, event: str, given: Mapping[str, Any] | None) -> dict[str, Any]:
+        """``inputs.*``: the declared inputs of the event's trigger with defaults, then ``given``."""
         declared: dict[str, Any] = {}
-        if isinstance(on, dict):
-            for trigger in ("workflow_dispatch", "workflow_call"):
+        if isinstance(on, dict) and event in ("workflow_dispatch", "workflow_call"):
+            for trigger in (event,):
                 config = on.get(trigger)
                 if isinstance(config, dict) and isinstance(config.get("inputs"), dict):
                     for name, spec in config["inputs"].items():
@@ -569,7 +603,7 @@ class Harness:
             "triggering_actor": login,
             "workflow": str(doc.get("name") or f".github/workflows/{path.name}"),
             "workflow_ref": f"{repository}/.github/workflows/{path.name}@{ref}",
-            "server_url": "https://github.com",
+            "server_url": self.server_url or "https://github.com",
             "api_url": self.api_url or "https://api.github.com",
             "graphql_url": (self.api_url or "https://api.github.com").rstrip("/") + "/graphql",
             "token": self.secrets.get("GITHUB_TOKEN", ""),
@@ -667,6 +701,8 @@ class _RunState:
     result: RunResult
     replace_run: dict[str, str]
     uploaded: set[str]
+    secrets: dict[str, str] = field(default_factory=dict)
+    prefix: str = ""  # "<caller job>/" for the jobs of a called (reusable) workflow
     needs_results: dict[str, dict[str, Any]] = field(default_factory=dict)
     replaced_used: set[str] = field(default_factory=set)
 
@@ -725,7 +761,7 @@ class _RunState:
             "github": self.github,
             "inputs": self.inputs,
             "vars": self.harness.vars,
-            "secrets": self.harness.secrets,
+            "secrets": self.secrets,
             "env": {},
             "needs": {},
             "matrix": {},
@@ -766,12 +802,15 @@ class _RunState:
         except ExpressionError as err:
             raise WorkflowError(f"{self.path.name}: job {job_id} if: {err}") from None
 
-        if job.get("uses"):
+        if job.get("uses") and runs:
+            if str(job["uses"]).startswith("./"):
+                self._run_reusable(job_id, job, contexts)
+                return
             call = UsesCall(job_id, name, str(job["uses"]).split("@")[0], str(job["uses"]).partition("@")[2], dict(job.get("with") or {}), self.run_dir, emulated=False)
             self.result.uses.append(call)
-            runs, reason = False, f"reusable workflow {job['uses']} is recorded, not run"
+            runs, reason = False, f"reusable workflow {job['uses']} from another repository is recorded, not run"
         if not runs:
-            self.result.jobs.append(JobResult(job_id, name, {}, "skipped", [], {}, self.run_dir, "", reason))
+            self.result.jobs.append(JobResult(self.prefix + job_id, name, {}, "skipped", [], {}, self.run_dir, "", reason))
             self.needs_results[job_id] = {"result": "skipped", "outputs": {}}
             return
 
@@ -946,7 +985,7 @@ class _RunState:
         if isinstance(coe, str):
             coe = is_truthy(interpolate(coe, contexts))
         job_result = JobResult(
-            id=job_id,
+            id=self.prefix + job_id,
             name=name,
             matrix=combo,
             result="failure" if failed else "success",
@@ -958,6 +997,59 @@ class _RunState:
         )
         self.result.jobs.append(job_result)
         return job_result
+
+    def _run_reusable(self, job_id: str, job: dict[str, Any], contexts: dict[str, Any]) -> None:
+        """A job that calls ``./.github/workflows/x.yml``: its jobs run here as ``<job_id>/<inner job>``."""
+        target = str(job["uses"])
+        path = (self.harness.workflows_dir.parent.parent / target[2:]).resolve()
+        if not path.is_file():
+            raise WorkflowError(f"{self.path.name}: jobs.{job_id}.uses: {target} not found")
+        doc = load_workflow(path)
+        on = doc.get("on")
+        triggers = on if isinstance(on, dict) else {str(t): {} for t in ([on] if isinstance(on, str) else on or [])}
+        if "workflow_call" not in triggers:
+            raise WorkflowError(f"{path.name} has no workflow_call trigger (called by {self.path.name} jobs.{job_id})")
+        try:
+            with_ = {str(k): interpolate(v, contexts) for k, v in _str_map(job.get("with"), f"jobs.{job_id}.with").items()}
+            spec = job.get("secrets")
+            if spec == "inherit":
+                secrets = dict(self.secrets)
+            else:
+                secrets = {"GITHUB_TOKEN": self.secrets.get("GITHUB_TOKEN", "")}
+                secrets.update({str(k): to_string(interpolate(v, contexts)) for k, v in _str_map(spec, f"jobs.{job_id}.secrets").items()})
+        except ExpressionError as err:
+            raise WorkflowError(f"{self.path.name}: jobs.{job_id}: {err}") from None
+        call = UsesCall(job_id, str(job.get("name") or job_id), target, "", with_, self.run_dir, emulated=True)
+        self.result.uses.append(call)
+        child = _RunState(
+            harness=self.harness,
+            doc=doc,
+            path=path,
+            github=self.github,
+            inputs=Harness._inputs(triggers, "workflow_call", with_),
+            base_env=self.base_env,
+            run_dir=self.run_dir / job_id,
+            result=self.result,
+            replace_run=self.replace_run,
+            uploaded=self.uploaded,
+            secrets=secrets,
+            prefix=f"{self.prefix}{job_id}/",
+            replaced_used=self.replaced_used,
+        )
+        child.run_dir.mkdir(parents=True, exist_ok=True)
+        for inner in child._order(None):
+            child._run_job_id(inner)
+        jobs_ctx = child.needs_results
+        outputs: dict[str, str] = {}
+        declared = (triggers.get("workflow_call") or {}).get("outputs") or {}
+        for key, value in declared.items():
+            try:
+                outputs[str(key)] = to_string(interpolate((value or {}).get("value"), child._contexts(jobs=jobs_ctx)))
+            except ExpressionError as err:
+                raise WorkflowError(f"{path.name}: on.workflow_call.outputs.{key}: {err}") from None
+        call.outputs = outputs
+        final = "failure" if any(r["result"] == "failure" for r in jobs_ctx.values()) else "success"
+        self.needs_results[job_id] = {"result": final, "outputs": outputs}
 
     # -- steps -----------------------------------------------------------------------------------
 

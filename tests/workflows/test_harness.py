@@ -566,3 +566,127 @@ def test_bad_workflows_are_reported(harness: Harness, tmp_path: Path) -> None:
         harness.run("bad.yml", "push")
     with pytest.raises(WorkflowError, match="not found"):
         harness.run("missing.yml", "push")
+
+
+def test_reusable_workflow_inputs_secrets_and_outputs(git_repo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "proj" / ".github" / "workflows"
+    folder.mkdir(parents=True)
+    (folder / "called.yml").write_text(
+        textwrap.dedent(
+            """
+            on:
+              workflow_call:
+                inputs:
+                  who:
+                    type: string
+                    required: true
+                  loud:
+                    type: boolean
+                    default: false
+                secrets:
+                  KEY:
+                    required: true
+                outputs:
+                  greeting:
+                    value: ${{ jobs.greet.outputs.text }}
+            permissions: {}
+            jobs:
+              greet:
+                runs-on: ubuntu-latest
+                outputs:
+                  text: ${{ steps.g.outputs.text }}
+                steps:
+                  - id: g
+                    env:
+                      WHO: ${{ inputs.who }}
+                      LOUD: ${{ inputs.loud }}
+                      KEY: ${{ secrets.KEY }}
+                      OTHER: ${{ secrets.OTHER }}
+                    run: echo "text=hi $WHO loud=$LOUD key=$KEY other=${OTHER:-none}" >> "$GITHUB_OUTPUT"
+            """
+        ),
+        encoding="utf-8",
+    )
+    (folder / "caller.yml").write_text(
+        textwrap.dedent(
+            """
+            on: push
+            permissions: {}
+            jobs:
+              call:
+                uses: ./.github/workflows/called.yml
+                with:
+                  who: ${{ github.actor }}
+                secrets:
+                  KEY: ${{ secrets.DEPLOY_KEY }}
+              after:
+                needs: call
+                runs-on: ubuntu-latest
+                steps:
+                  - run: echo "${{ needs.call.outputs.greeting }}"
+            """
+        ),
+        encoding="utf-8",
+    )
+    harness = Harness(git_repo.path, root=tmp_path / "gh", workflows_dir=folder, secrets={"DEPLOY_KEY": "k1", "OTHER": "o"})
+    result = harness.run("caller.yml", "push", actor="mona")
+    assert result.ok, result.explain()
+    assert [j.id for j in result.jobs] == ["call/greet", "after"]
+    assert result.job("after").steps[0].stdout.strip() == "hi mona loud=false key=k1 other=none"
+    assert result.uses_of("./.github/workflows/called.yml")[0].outputs == {"greeting": "hi mona loud=false key=k1 other=none"}
+
+
+def test_default_payloads_follow_the_workflow_and_repository(git_repo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "workflows"
+    folder.mkdir()
+    (folder / "w.yml").write_text(
+        'on:\n  schedule:\n    - cron: "17 6 * * 1"\n  workflow_dispatch:\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n'
+        '    steps:\n      - run: echo "${{ github.event.schedule }}|$GITHUB_REF|${{ github.event.repository.full_name }}|$GITHUB_REPOSITORY|${{ toJSON(inputs) }}"\n',
+        encoding="utf-8",
+    )
+    harness = Harness(git_repo.path, root=tmp_path / "gh", workflows_dir=folder, repository="acme/widgets")
+    scheduled = harness.run("w.yml", "schedule")
+    assert scheduled.ok, scheduled.explain()
+    assert scheduled.job("a").steps[0].stdout.strip() == "17 6 * * 1|refs/heads/main||acme/widgets|{}"
+    dispatched = harness.run("w.yml", "workflow_dispatch")
+    assert dispatched.job("a").steps[0].stdout.strip() == "|refs/heads/main|acme/widgets|acme/widgets|{}"
+    assert json.loads(Path(dispatched.env["GITHUB_EVENT_PATH"]).read_text())["inputs"] == {}
+
+
+def test_api_double_wiring(git_repo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from tests.apidouble.server import GitHubDouble
+
+    folder = tmp_path / "workflows"
+    folder.mkdir()
+    (folder / "w.yml").write_text(
+        textwrap.dedent(
+            """
+            on: issues
+            permissions: {}
+            jobs:
+              a:
+                runs-on: ubuntu-latest
+                permissions:
+                  issues: read
+                steps:
+                  - env:
+                      GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}
+                      NUMBER: ${{ github.event.issue.number }}
+                    shell: python
+                    run: |
+                      import json, os, urllib.request
+                      url = f"{os.environ['GITHUB_API_URL']}/repos/{os.environ['GITHUB_REPOSITORY']}/issues/{os.environ['NUMBER']}"
+                      request = urllib.request.Request(url, headers={"Authorization": f"token {os.environ['GITHUB_TOKEN']}", "Accept": "application/vnd.github+json"})
+                      print(json.load(urllib.request.urlopen(request))["title"])
+            """
+        ),
+        encoding="utf-8",
+    )
+    with GitHubDouble() as double:
+        number = double.add_issue("From the double", "body")
+        harness = Harness(git_repo.path, root=tmp_path / "gh", workflows_dir=folder, api_double=double)
+        result = harness.run("w.yml", "issues", load_event("issues.opened", **{"issue.number": number}))
+        assert result.ok, result.explain()
+        assert result.job("a").steps[0].stdout.strip() == "From the double"
+        assert result.env["GITHUB_REPOSITORY"] == double.repository and result.env["GITHUB_SERVER_URL"] == double.server_url
+        double.assert_clean()
