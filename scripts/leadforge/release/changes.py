@@ -77,6 +77,8 @@ class Changes:
 
 
 def _coauthors(message: str) -> tuple[Person, ...]:
+    if "uthored-by" not in message and "UTHORED-BY" not in message:
+        return ()
     people = []
     for match in COAUTHOR_RE.finditer(message):
         person = Person(match.group(1).strip(), (match.group(2) or "").strip())
@@ -91,8 +93,8 @@ def classify_commit(
     message = raw.message
     header = message.split("\n", 1)[0].strip()
     conv = conventional.parse(message)
-    pr_match = SQUASH_PR_RE.search(header)
-    merge_match = MERGE_PR_RE.match(header)
+    pr_match = SQUASH_PR_RE.search(header) if header.endswith(")") else None
+    merge_match = MERGE_PR_RE.match(header) if len(raw.parents) > 1 else None
     pr = int(pr_match.group(1)) if pr_match else int(merge_match.group(1)) if merge_match else None
     if conv is not None:
         subject = conv.description
@@ -102,7 +104,7 @@ def classify_commit(
         group = conventional.SKIP if unconventional == "skip" else other_group
     if pr_match:
         subject = SQUASH_PR_RE.sub("", subject) or subject
-    revert = REVERT_RE.search(message)
+    revert = REVERT_RE.search(message) if "This reverts commit" in message else None
     breaking_description = conv.breaking_description if conv else None
     if conv is not None and breaking_description == conv.description:
         breaking_description = subject
@@ -210,10 +212,7 @@ def analyse(
             skipped.append(commit)
             continue
         shown.append(commit)
-    prs: list[int] = []
-    for commit in classified:
-        if commit.pr is not None and commit.pr not in prs and commit.sha not in cancelled:
-            prs.append(commit.pr)
+    prs = {c.pr for c in classified if c.pr is not None and c.sha not in cancelled}
     return Changes(
         commits=tuple(shown),
         skipped=tuple(skipped),

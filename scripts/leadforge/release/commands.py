@@ -59,7 +59,11 @@ def notes(app: Any, *, to: str | None, from_: str | None, tag: str | None, templ
         raise InputError("--tag and --to name different refs; give one of them")
     release = _release(app, to=tag or to or "HEAD", from_=from_, label=label, need_tag=bool(tag))
     if app.json:
-        app.out.result(release.context, "")
+        # Compact, one line: json's C encoder only runs without indent (15 MB of context at 50k commits).
+        import json
+
+        app.out.stdout.write(json.dumps(release.context) + "\n")
+        app.out.stdout.flush()
         return 0
     text = render_notes(app, release, template)
     if output:

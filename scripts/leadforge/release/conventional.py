@@ -21,8 +21,10 @@ from dataclasses import dataclass
 
 HEADER_RE = re.compile(r"([^\s():!]+)(?:\(([^()\r\n]+)\))?(!)?:[^\S\r\n]*([^\r\n]+)")
 FOOTER_RE = re.compile(r"(BREAKING CHANGE|[^\s():!]+)(:| #)[^\S\r\n]*(.*)")
+FOOTER_HINT_RE = re.compile(r"^(?:BREAKING CHANGE|[^\s():!]+)(?::| #)", re.MULTILINE)  # any line that may start a footer
 BREAKING_TOKENS = frozenset({"BREAKING CHANGE", "BREAKING-CHANGE"})
 ISSUE_RE = re.compile(r"(?<![\w/])#(\d+)\b")
+CLOSING_LINE_RE = re.compile(r"^(?:closes|fixes|resolves) #.*$", re.IGNORECASE | re.MULTILINE)
 CLOSING_TOKENS = frozenset({"close", "closes", "closed", "fix", "fixes", "fixed", "resolve", "resolves", "resolved", "refs", "ref", "issue", "issues"})
 
 
@@ -63,27 +65,32 @@ class Conventional:
         return self.description if self.bang else None
 
 
-def _is_footer_line(line: str) -> bool:
+def _footer_start(line: str) -> re.Match[str] | None:
+    """The footer this line starts (token, separator, value), or None for a body line."""
     match = FOOTER_RE.match(line.rstrip())
-    return match is not None and bool(match.group(3).strip() or match.group(2) == " #")
+    if match is None or not (match.group(3).strip() or match.group(2) == " #"):
+        return None
+    return match
 
 
 def parse(message: str) -> Conventional | None:
     """The conventional reading of ``message``, or None when its header is not conventional."""
     header, _, rest = message.partition("\n")
-    header = header.rstrip("\r")
-    match = HEADER_RE.fullmatch(header)
+    match = HEADER_RE.fullmatch(header.rstrip("\r"))
     if match is None:
         return None
     kind, scope, bang, description = match.groups()
     if description.strip() == "":
         return None
     description = description.rstrip()
+    if not rest.strip():
+        return Conventional(kind, scope, description, None, (), bang is not None)
     body_lines: list[str] = []
     footers: list[list[str]] = []  # [token, separator, value lines...]
-    for line in rest.split("\n") if rest else ():
+    maybe_footer = FOOTER_HINT_RE.search(rest) is not None
+    for line in rest.split("\n"):
         line = line.rstrip("\r")
-        found = FOOTER_RE.match(line.rstrip()) if _is_footer_line(line) else None
+        found = _footer_start(line) if maybe_footer else None
         if found is not None:
             footers.append([found.group(1), found.group(2), found.group(3)])
         elif footers:
@@ -129,30 +136,35 @@ def classify(message: str, conv: Conventional | None, parsers: tuple[Parser, ...
     """The group of a commit: the first parser whose regex matches wins; ``SKIP`` to leave it out;
     None when no parser matches. Like git-cliff, regexes are searched in the trimmed text."""
     text = message.strip()
-    body = (conv.body or "") if conv else ""
-    footers = [str(f) for f in conv.footers] if conv else []
+    body: str | None = None
+    footers: list[str] | None = None
     for parser in parsers:
-        if (
-            (parser.message is not None and parser.message.search(text))
-            or (parser.body is not None and parser.body.search(body.strip()))
-            or (parser.footer is not None and any(parser.footer.search(f.strip()) for f in footers))
-        ):
+        if parser.message is not None and parser.message.search(text):
             return SKIP if parser.skip else parser.group
+        if parser.body is not None:
+            if body is None:
+                body = ((conv.body or "") if conv else "").strip()
+            if parser.body.search(body):
+                return SKIP if parser.skip else parser.group
+        if parser.footer is not None:
+            if footers is None:
+                footers = [str(f).strip() for f in conv.footers] if conv else []
+            if any(parser.footer.search(f) for f in footers):
+                return SKIP if parser.skip else parser.group
     return None
 
 
 def issue_refs(message: str, conv: Conventional | None) -> tuple[int, ...]:
-    """Issues the commit refers to: ``Closes #n``-style footers and ``#n`` in the header."""
+    """Issues the commit refers to: ``Closes #n``-style footers and lines."""
+    if "#" not in message:
+        return ()
     found: list[int] = []
     if conv is not None:
         for footer in conv.footers:
             if footer.token.lower() in CLOSING_TOKENS:
                 found.extend(int(n) for n in ISSUE_RE.findall("#" + footer.value if footer.separator == " #" else footer.value))
-    for line in message.splitlines():
-        lowered = line.lower()
-        for token in ("closes", "fixes", "resolves"):
-            if lowered.startswith(token + " #"):
-                found.extend(int(n) for n in ISSUE_RE.findall(line))
+    for line in CLOSING_LINE_RE.findall(message):
+        found.extend(int(n) for n in ISSUE_RE.findall(line))
     unique: list[int] = []
     for number in found:
         if number not in unique:

@@ -9,7 +9,8 @@ Undefined names are errors (``StrictUndefined``); a malformed template raises an
 Besides the context, templates get link helpers as globals (they are the same for
 every context, so ``--json`` stays the bare context): ``repo_url``,
 ``compare_url(a, b)``, ``pr_url(n)``, ``issue_url(n)``, ``commit_url(sha)``,
-``asset_url(path)`` and ``file_url(path)``.
+``asset_url(path)``, ``file_url(path)`` and ``file_path(path)``; filters ``refs`` (a commit's
+PR, issue and commit links), ``short`` (a short sha) and ``percent``.
 """
 
 from __future__ import annotations
@@ -60,6 +61,26 @@ class Links:
             return f"{self.repo_url}/releases/download/{self.tag}/{asset_name(path, self.tag)}"
         return path
 
+    def refs(self, commit: Mapping[str, Any]) -> str:
+        """The references after a commit line: `` ([#12](…)), closes [#3](…) ([abc1234](…))``.
+
+        A filter (``{{ c | refs }}``) rather than a macro: called once per commit, it must be cheap."""
+        parts = []
+        pr = commit.get("pr")
+        if pr:
+            url = self.pr_url(pr)
+            parts.append(f" ([#{pr}]({url}))" if url else f" (#{pr})")
+        issues = [n for n in commit.get("issues") or () if n != pr]
+        for index, number in enumerate(issues):
+            url = self.issue_url(number)
+            ref = f"[#{number}]({url})" if url else f"#{number}"
+            parts.append((", closes " if index == 0 else ", ") + ref)
+        sha = str(commit.get("sha") or "")
+        if sha:
+            url = self.commit_url(sha)
+            parts.append(f" ([{sha[:7]}]({url}))" if url else f" ({sha[:7]})")
+        return "".join(parts)
+
     def file_url(self, path: str | None) -> str:
         """A file as committed at the tag (for readers of the release outside the repo)."""
         if not path:
@@ -88,10 +109,23 @@ def _environment(repo: Path | None, links: Links) -> Any:
     from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined
     from jinja2.sandbox import SandboxedEnvironment
 
+    class ReleaseEnvironment(SandboxedEnvironment):
+        """``c.scope`` on a plain dict reads the key first, as ``c["scope"]`` does (the sandbox's
+        ``getitem`` returns dict items unchecked too); five times faster than the attribute path,
+        which matters at 50,000 commits. Other objects get the full sandbox checks."""
+
+        def getattr(self, obj: Any, attribute: str) -> Any:
+            if type(obj) is dict:
+                try:
+                    return obj[attribute]
+                except KeyError:
+                    pass
+            return super().getattr(obj, attribute)
+
     search = [str(BUILTIN_DIR)]
     if repo is not None and (repo / OVERRIDE_DIR).is_dir():
         search.insert(0, str(repo / OVERRIDE_DIR))
-    env = SandboxedEnvironment(
+    env = ReleaseEnvironment(
         loader=ChoiceLoader([FileSystemLoader(search)]),
         undefined=StrictUndefined,
         autoescape=False,
@@ -110,6 +144,7 @@ def _environment(repo: Path | None, links: Links) -> Any:
         file_path=lambda path: path or "",
     )
     env.filters["short"] = lambda sha, n=7: str(sha)[:n]
+    env.filters["refs"] = links.refs
     env.filters["percent"] = lambda value, digits=2: f"{float(value) * 100:.{digits}f}%"
     return env
 
