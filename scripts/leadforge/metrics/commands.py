@@ -36,7 +36,7 @@ def _forge_pulls(app: Any, numbers: list[int], limit: int) -> tuple[dict[int, An
         return {}, ""
     try:
         forge = app.forge
-    except LeadforgeError as err:
+    except (LeadforgeError, ImportError) as err:
         return {}, f"forge not read: {err}"
     root = getattr(forge, "root", None)
     if root is not None and not (Path(root) / "state.json").exists():
@@ -165,7 +165,9 @@ def apply_report(app: Any, plan: ReportPlan) -> dict[str, Any]:
 
     result: dict[str, Any] = {"files": [plan.json_path, plan.markdown_path]}
     if plan.commit:
-        result["commit"] = app.git.transact(write)
+        ref = app.context.ref
+        branch = app.git.current_branch() or (app.context.ref_name if ref.startswith("refs/heads/") else "")
+        result["commit"] = app.git.transact(write, branch=branch or app.config.default_branch)
     else:
         write()
     app.actions.summary(plan.summary)

@@ -555,7 +555,6 @@ def compute(
     sources = {
         "tasks": len(tasks),
         "unreadable": len(problems),
-        "git_commits": git.commits if git else None,
         "forge_pulls": len(pulls),
     }
     return Report(period, tuple(finished), total.row(weights), tuple(listed), formulas(weights), sources)

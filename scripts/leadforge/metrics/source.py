@@ -105,7 +105,8 @@ def gather(repo: Path, *, ref: str = "", default_branch: str = "main", use_git: 
             note = f"git history unavailable: {box['error']}"
         else:
             index = index_history(box["commits"], TaskKeys.of(tasks))
-            note = f"{index.commits} commits of {box['ref']}" if box.get("ref") else "no commits yet"
+            # the count of commits is left out on purpose: committing a report must not change the next report
+            note = f"history of {box['ref']}" if box.get("ref") else "no commits yet"
     return Inputs(tuple(tasks), tuple(problems), index, note)
 
 

@@ -101,6 +101,8 @@ class _Sanitizer(HTMLParser):
             self.images[source] = target
             kept["src"] = target
             kept["alt"] = alt
+        if tag == "details":
+            kept["open"] = ""  # the dashboard shows the screenshots without a click
         if tag == "a":
             href = kept.get("href", "")
             if not _SAFE_HREF.match(href) or href.lower().startswith(("javascript", "data", "vbscript")):
