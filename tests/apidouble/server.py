@@ -176,6 +176,7 @@ class GitHubDouble:
 
         ``path`` is the OpenAPI template (``/repos/{owner}/{repo}/issues/{issue_number}``) or an
         operationId. ``after=True`` performs the operation first and then fails (the response is lost).
+        ``body``: the JSON to send (default: GitHub's ``{"message": ...}``), or ``bytes`` sent as HTML.
         """
         op = self.spec.find(path, method)
         if body is None:
@@ -352,7 +353,11 @@ class GitHubDouble:
             self.requests.append(Request(method, path, op.operation_id, status, query, body))
         head = {"Content-Type": "application/json; charset=utf-8", "X-GitHub-Media-Type": "github.v3",
                 "x-ratelimit-limit": "5000", "x-ratelimit-remaining": "4999", **headers}
-        payload = b"" if out is None else json.dumps(out).encode()
+        if isinstance(out, bytes):  # a raw (non-JSON) fault body, e.g. a load balancer's HTML page
+            head["Content-Type"] = "text/html; charset=utf-8"
+            payload = out
+        else:
+            payload = b"" if out is None else json.dumps(out).encode()
         return status, head, payload
 
     # ---- helpers ---------------------------------------------------------------------------------

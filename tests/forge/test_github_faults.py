@@ -170,3 +170,22 @@ def test_unreachable_api_is_retried_then_named(github_double: GitHubDouble) -> N
     with pytest.raises(ForgeError, match=r"GET issue #1 failed after 3 attempts: ConnectionError talking to http://127"):
         forge.get_issue(1)
     assert waits == [1.0, 2.0]
+
+
+def test_a_503_with_retry_after_waits_at_least_that_long(github_double: GitHubDouble) -> None:
+    number = github_double.add_issue("t")
+    github_double.fail_next("GET", ISSUE, status=503, headers={"Retry-After": "9"})
+    forge = github_double.forge()
+    forge.get_issue(number)
+    assert forge.sleeps == [9.0]
+
+
+def test_an_html_error_page_gives_a_readable_one_line_error(github_double: GitHubDouble) -> None:
+    number = github_double.add_issue("t")
+    page = b"<!DOCTYPE html>\n<html><head><title>Unicorn!</title></head>\n<body>No server is available</body></html>"
+    github_double.fail_next("GET", ISSUE, status=502, body=page, times=10)
+    forge = github_double.forge(retries=1)
+    with pytest.raises(ForgeError) as caught:
+        forge.get_issue(number)
+    assert str(caught.value) == ("GitHub GET issue #1 failed after 2 attempts: 502 the answer was an HTML page, "
+                                 "not JSON (a proxy or GitHub's front end failed)")

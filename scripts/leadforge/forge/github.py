@@ -130,13 +130,13 @@ class GitHubForge:
                     if attempt >= self.retries:
                         raise ForgeError(f"GitHub {what}: still rate limited after {attempt + 1} attempts ({status} {reason})") from None
                 elif status >= 500 and attempt < self.retries:
-                    wait = self._backoff(attempt)
+                    wait = max(self._backoff(attempt), min(self._retry_after(headers) or 0.0, self.max_rate_limit_wait))
                 elif status == 401:
                     raise ForgeError(f"GitHub {what}: bad credentials (401): check GITHUB_TOKEN") from None
                 else:
                     tries = f" after {attempt + 1} attempts" if attempt else ""
                     raise ForgeError(f"GitHub {what} failed{tries}: {status} {reason}") from None
-            except (requests.ConnectionError, requests.Timeout) as err:
+            except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as err:
                 if attempt >= self.retries:
                     raise ForgeError(f"GitHub {what} failed after {attempt + 1} attempts: "
                                      f"{type(err).__name__} talking to {self.base_url}") from None
@@ -155,12 +155,9 @@ class GitHubForge:
         """Seconds GitHub asks us to wait, or None when the answer is not a rate limit."""
         if status not in (403, 429):
             return None
-        retry_after = headers.get("retry-after")
-        if retry_after:
-            if retry_after.strip().isdigit():
-                return float(retry_after.strip())
-            parsed = email.utils.parsedate_to_datetime(retry_after)
-            return max(0.0, parsed.timestamp() - self._clock())
+        retry_after = self._retry_after(headers)
+        if retry_after is not None:
+            return retry_after
         if headers.get("x-ratelimit-remaining") == "0" and headers.get("x-ratelimit-reset", "").isdigit():
             return max(0.0, int(headers["x-ratelimit-reset"]) - self._clock()) + 1.0
         if "secondary rate limit" in reason.lower() or "abuse" in reason.lower():
@@ -168,6 +165,18 @@ class GitHubForge:
         if status == 429:
             return self._backoff(attempt)
         return None  # a plain 403: permission denied, not retried
+
+    def _retry_after(self, headers: Mapping[str, str]) -> float | None:
+        """``Retry-After`` in seconds (it may be a number or an HTTP date), None when absent or unreadable."""
+        value = headers.get("retry-after", "").strip()
+        if not value:
+            return None
+        if value.isdigit():
+            return float(value)
+        try:
+            return max(0.0, email.utils.parsedate_to_datetime(value).timestamp() - self._clock())
+        except (TypeError, ValueError):
+            return None
 
     def _request(self, verb: str, path: str, body: Any = None) -> Any:
         """A REST call PyGithub has no fitting method for; ``path`` is relative to the repository."""
@@ -467,6 +476,8 @@ def _raw(obj: Any) -> dict[str, Any]:
 
 
 def _reason(data: Any) -> str:
+    if isinstance(data, dict) and set(data) == {"data"}:  # PyGithub wraps a non-JSON body as {"data": text}
+        data = data["data"]
     if isinstance(data, dict):
         message = str(data.get("message") or "")
         details = [str(e.get("message") or e.get("code") or "") if isinstance(e, dict) else str(e)
@@ -475,6 +486,8 @@ def _reason(data: Any) -> str:
         text = f"{message}: {'; '.join(details)}" if details else message
     else:
         text = str(data or "")
+        if "<html" in text.lower() or "<!doctype" in text.lower():
+            text = "the answer was an HTML page, not JSON (a proxy or GitHub's front end failed)"
     return " ".join(text.split())[:300]
 
 
