@@ -167,8 +167,11 @@ def changelog(app: Any, *, tag: str, from_: str | None, commit: bool) -> int:
 
 def publish(app: Any, *, tag: str, from_: str | None, template: str | None, changelog: bool) -> int:
     from leadforge.release.publish import apply_publish, plan_publish
+    from leadforge.release.semver import Version
 
     settings = _settings(app)
+    if Version.parse(tag, settings.tag_prefix) is None:
+        raise InputError(f"--tag {tag}: not a release tag (expected {settings.tag_prefix}MAJOR.MINOR.PATCH[-PRE]); nothing published")
     release = _release(app, to=tag, from_=from_, need_tag=True)
     body = render_notes(app, release, template)
     plan = plan_publish(app.repo, release.context, body, prerelease=release.range.prerelease, upload=settings.upload_screenshots)
