@@ -80,7 +80,8 @@ def parse(
         for rule in driver.get("rules") or []:
             if isinstance(rule, dict) and "id" in rule:
                 rules[rule["id"]] = rule
-        results = run.get("results") or []
+        results = run.get("results")
+        results = [] if results is None else results
         if not isinstance(results, list):
             raise SarifError(f"{source}: runs[{r}].results is not a list")
         for i, result in enumerate(results):
