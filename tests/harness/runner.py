@@ -294,26 +294,52 @@ def _workflow_commands(text: str, job: str, step: str) -> tuple[list[Annotation]
 # ---- the harness ---------------------------------------------------------------------------------
 
 
-_PIP_SHIM = r"""#!/bin/bash
-# workflow-harness pip shim: `pip install .` of the project is a no-op when it is already importable.
-real=(@PYTHON@ -m pip)
-if [ "$1" = "install" ]; then
-  shift
-  skip=1
-  for arg in "$@"; do
-    case "$arg" in
-      -e|--editable|-U|--upgrade|-q|--quiet|-v|--verbose|--no-deps|--user|--no-cache-dir|--disable-pip-version-check|--break-system-packages|--no-input|--progress-bar=*) ;;
-      .|./|.\[*\]|./\[*\]|"$GITHUB_WORKSPACE"|"$GITHUB_WORKSPACE"/|"$GITHUB_WORKSPACE"\[*\]|pip|setuptools|wheel|leadforge|leadforge\[*\]) ;;
-      *) skip=0 ;;
-    esac
-  done
-  if [ "$skip" = 1 ] && @PYTHON@ -c "import leadforge" 2>/dev/null; then
-    echo "workflow harness: 'pip install $*' skipped: leadforge is already installed in $(@PYTHON@ -c 'import sys; print(sys.prefix)')"
-    exit 0
-  fi
-  exec "${real[@]}" install "$@"
-fi
-exec "${real[@]}" "$@"
+_PIP_SHIM = r"""#!@PYTHON@
+# workflow-harness pip shim: installing the project (".", ".[dev]", "leadforge==<installed version>") is a
+# no-op when that leadforge is already importable; anything else goes to the real pip.
+import importlib.metadata
+import os
+import re
+import sys
+
+PYTHON = "@PYTHON@"
+FLAGS = {"-e", "--editable", "-U", "--upgrade", "-q", "--quiet", "-v", "--verbose", "--no-deps", "--user",
+         "--no-cache-dir", "--disable-pip-version-check", "--break-system-packages", "--no-input", "--progress-bar",
+         "--upgrade-strategy", "--prefer-binary", "--no-build-isolation"}
+
+
+def installed(name):
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def satisfied(spec):
+    spec = spec.strip().strip("'\"")
+    workspace = os.environ.get("GITHUB_WORKSPACE", "")
+    base = re.sub(r"\[[^\]]*\]$", "", spec).rstrip("/")
+    if base in ("", ".", workspace.rstrip("/")) or (workspace and os.path.abspath(base) == os.path.abspath(workspace)):
+        return installed("leadforge") is not None
+    match = re.fullmatch(r"([A-Za-z0-9_.-]+)(\[[^\]]*\])?(?:==([^,;\s]+))?", spec)
+    if not match:
+        return False
+    name, _, version = match.groups()
+    have = installed(name)
+    if name.lower() in ("pip", "setuptools", "wheel"):
+        return have is not None and version is None
+    return name.lower() == "leadforge" and have is not None and (version is None or version == have)
+
+
+args = sys.argv[1:]
+if args[:1] == ["install"]:
+    rest = args[1:]
+    specs = [a for a in rest if not a.startswith("-")]
+    flags = [a.split("=", 1)[0] for a in rest if a.startswith("-")]
+    if specs and all(f in FLAGS for f in flags) and all(satisfied(s) for s in specs):
+        print(f"workflow harness: 'pip {' '.join(args)}' skipped: leadforge {installed('leadforge')} is already installed in {sys.prefix}")
+        sys.exit(0)
+os.execv(PYTHON, [PYTHON, "-m", "pip", *args])
 """
 
 _PYTHON_SHIM = r"""#!/bin/bash

@@ -482,7 +482,13 @@ def test_recorded_uses_annotations_masks_and_pip_shim(harness: Harness, tmp_path
             steps:
               - uses: %s
               - uses: %s
-              - run: pip install . && python -m pip install -e '.[dev]' && leadforge --version
+              - run: pip install . && python -m pip install -e '.[dev]' && python -m pip install "leadforge==$(leadforge --version | cut -d' ' -f2)"
+              - env:
+                  PIP_NO_INDEX: "1"
+                run: |
+                  pip --version
+                  if pip install leadforge==0.0.0 2>err.txt; then exit 1; fi
+                  grep -q "No matching distribution" err.txt
               - env:
                   KEY: ${{ secrets.DEPLOY_KEY }}
                   TOKEN: ${{ secrets.GITHUB_TOKEN }}
@@ -504,7 +510,9 @@ def test_recorded_uses_annotations_masks_and_pip_shim(harness: Harness, tmp_path
     result = harness.run("w.yml", "push", load_event("push", ref="refs/heads/main"))
     assert result.ok, result.explain()
     install = result.job("scan").steps[2]
-    assert install.stdout.count("skipped: leadforge is already installed") == 2 and "leadforge " in install.stdout
+    assert install.stdout.count("skipped: leadforge ") == 3, install.stdout
+    real_pip = result.job("scan").steps[3]
+    assert real_pip.outcome == "success" and real_pip.stdout.startswith("pip "), real_pip.stderr
     [sarif] = result.uses_of("github/codeql-action/upload-sarif")
     assert not sarif.emulated and sarif.with_ == {"sarif_file": "results.sarif", "category": "leadforge"}
     assert json.loads(sarif.path("sarif_file").read_text())["version"] == "2.1.0"
@@ -512,7 +520,7 @@ def test_recorded_uses_annotations_masks_and_pip_shim(harness: Harness, tmp_path
     assert (error.file, error.line, error.title, error.message) == ("app/hello.txt", 1, "Bad, thing", "first\nsecond")
     assert any(a.level == "notice" and a.message == "fyi" for a in result.annotations)
     assert "s3cr3t-value" not in result.log and "runtime-secret" not in result.log and "key is ***" in result.log
-    assert "s3cr3t-value" in result.job("scan").steps[3].stdout  # raw output stays available to tests
+    assert "s3cr3t-value" in result.job("scan").steps[4].stdout  # raw output stays available to tests
 
 
 def test_replace_run_working_directory_and_errors(harness: Harness, tmp_path: Path) -> None:
