@@ -49,7 +49,7 @@ def test_pull_mode_commits_the_render_to_the_deploy_branch_of_the_remote(deploy_
     assert json.loads(again.stdout)["result"] == "unchanged"
     assert git(remote, "rev-list", "--count", "deploy/dev") == "1"
 
-    set_yaml(deploy_repo, "k8s/overlays/dev/patch-hpa.yaml", "maxReplicas: 2", "maxReplicas: 3")
+    set_yaml(deploy_repo, "k8s/overlays/dev/patch-hpa.yaml", "maxReplicas\n  value: 2", "maxReplicas\n  value: 3")
     deploy_repo.commit("feat: dev may scale to 3")
     third = run_cli("deploy", "apply", "--env", "dev", "--json", repo=deploy_repo.path)
     assert json.loads(third.stdout)["result"] == "committed"
@@ -59,7 +59,7 @@ def test_pull_mode_commits_the_render_to_the_deploy_branch_of_the_remote(deploy_
 def test_pull_mode_continues_from_the_remote_branch_made_elsewhere(deploy_repo, remote, run_cli, tmp_path):
     run_cli("deploy", "apply", "--env", "staging", repo=deploy_repo.path)
     deploy_repo.git("branch", "-D", "deploy/staging")  # another runner made it: we only know the remote's
-    set_yaml(deploy_repo, "k8s/overlays/staging/patch-hpa.yaml", "maxReplicas: 4", "maxReplicas: 5")
+    set_yaml(deploy_repo, "k8s/overlays/staging/patch-hpa.yaml", "maxReplicas\n  value: 4", "maxReplicas\n  value: 5")
     deploy_repo.commit("feat: staging may scale to 5")
 
     result = run_cli("deploy", "apply", "--env", "staging", "--json", repo=deploy_repo.path)

@@ -72,13 +72,14 @@ def test_invalid_yaml_in_an_overlay_is_reported_with_kustomizes_message(deploy_r
 
 
 def test_bad_patch_target_fails_naming_the_overlay(deploy_repo, run_cli):
-    set_yaml(deploy_repo, "k8s/overlays/dev/patch-deployment.yaml", "name: leadforge-web", "name: no-such-deployment")
+    set_yaml(deploy_repo, "k8s/overlays/dev/patch-deployment.yaml", "containers/0/resources", "containers/7/resources")
 
     result = run_cli("deploy", "render", "--env", "dev", repo=deploy_repo.path)
 
     assert result.code == 1
     assert "k8s/overlays/dev: kubectl kustomize failed:" in result.stderr
-    assert "no-such-deployment" in result.stderr
+    assert "/spec/template/spec/containers/7/resources" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
 
 
 def test_missing_kubectl_names_the_overlay(deploy_repo, run_cli, monkeypatch, tmp_path):

@@ -27,20 +27,14 @@ def test_shipped_overlays_pass_schema_policy_and_checkov(deploy_repo, run_cli):
 def _plant_problems(repo) -> None:
     overlay = "k8s/overlays/prod"
     set_yaml(repo, f"{overlay}/kustomization.yaml", "newTag: 0.1.0 # promoted", "newTag: latest # promoted")
-    set_yaml(repo, f"{overlay}/patch-deployment.yaml", "  replicas: 3", "  replicas: 1")
-    set_yaml(
-        repo,
-        f"{overlay}/patch-deployment.yaml",
-        "        - name: web\n",
-        "        - name: web\n          securityContext:\n            privileged: true\n",
-    )
-    # the sidecar has no limits
-    set_yaml(
-        repo,
-        f"{overlay}/patch-deployment.yaml",
-        "      containers:\n",
-        "      containers:\n        - name: sidecar\n          image: ghcr.io/acme/sidecar:1.0.0\n",
-    )
+    set_yaml(repo, f"{overlay}/patch-deployment.yaml", "  path: /spec/replicas\n  value: 3", "  path: /spec/replicas\n  value: 1")
+    with (repo.path / overlay / "patch-deployment.yaml").open("a") as patch:
+        patch.write(
+            "- op: add\n  path: /spec/template/spec/containers/0/securityContext/privileged\n  value: true\n"
+            # a sidecar without limits
+            "- op: add\n  path: /spec/template/spec/containers/-\n  value:\n    name: sidecar\n"
+            "    image: ghcr.io/acme/sidecar:1.0.0\n"
+        )
 
 
 @needs_checkov
@@ -60,8 +54,8 @@ def test_planted_problems_are_found_and_traced_to_the_overlay(deploy_repo, run_c
     assert ("checkov", "CKV_K8S_16") in {(f["tool"], f["rule"]) for f in findings}  # checkov: privileged container
     line = {f["rule"]: f["line"] for f in findings if f["path"] == patch}
     text = (deploy_repo.path / patch).read_text().splitlines()
-    assert "replicas: 1" in text[line["deploy/replicas"] - 1]
-    assert "privileged: true" in text[line["deploy/privileged"] - 1]
+    assert text[line["deploy/replicas"] - 1] == "  path: /spec/replicas"
+    assert text[line["deploy/privileged"] - 1] == "  path: /spec/template/spec/containers/0/securityContext/privileged"
 
 
 def test_latest_is_only_a_warning_in_dev(deploy_repo, run_cli):

@@ -118,16 +118,19 @@ def _sources_for(repo: Path, overlay_rel: str, origins: dict[Any, Any]) -> Any:
         data = yaml.safe_load(texts[overlay_file]) or {}
     except yaml.YAMLError:
         data = {}
-    patches = []
+    patches, targets = [], {}
     for item in data.get("patches") or []:
         if isinstance(item, dict) and item.get("path"):
             rel = str(Path(overlay_rel, item["path"]).as_posix())
             patches.append(rel)
             read(rel)
+            target = item.get("target")
+            if isinstance(target, dict):
+                targets[rel] = (str(target.get("kind") or ""), str(target.get("name") or ""))
     for origin in origins.values():
         if origin.resource:
             read(origin.resource)
-    return Sources(overlay=overlay_file, patches=tuple(patches), texts=texts)
+    return Sources(overlay=overlay_file, patches=tuple(patches), texts=texts, targets=targets)
 
 
 def trace_origins(app: Any, settings: DeploySettings, env: str, renderer: kustomize.Renderer) -> dict[Any, Any]:

@@ -58,6 +58,7 @@ class Sources:
     overlay: str = ""  # repository-relative kustomization.yaml of the overlay
     patches: tuple[str, ...] = ()  # repository-relative patch files of the overlay
     texts: Mapping[str, str] = field(default_factory=dict)
+    targets: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # patch file -> (kind, name) of its target
 
 
 # ---- tracing an object back to the files that made it -----------------------------------------
@@ -113,7 +114,9 @@ def locate(key: ObjectKey, needles: Sequence[str], origin: Origin | None, source
     kustomization when it names the needle (images:), else the object's resource file."""
     for path in sources.patches:
         text = sources.texts.get(path, "")
-        if text and _patch_targets(text, key):
+        target = sources.targets.get(path)
+        aimed = target is not None and target[0] in {"", key.kind} and target[1] in {"", key.name}
+        if text and (aimed or _patch_targets(text, key)):
             line = _line_of(text, *needles)
             if line:
                 return path, line
@@ -242,7 +245,7 @@ def _check_resources(ctx: _Ctx, key: ObjectKey, box: Mapping[str, Any], name: st
     if missing:
         ctx.add(
             "resources", "error", key, f"container '{name}' has no resources {', '.join(missing)}",
-            ["resources:", "limits:", f"name: {name}"], "Set cpu and memory requests and limits on every container.",
+            ["resources:", "/resources", "limits:", f"name: {name}"], "Set cpu and memory requests and limits on every container.",
         )
 
 
@@ -253,7 +256,7 @@ def _check_security(ctx: _Ctx, key: ObjectKey, box: Mapping[str, Any], name: str
     if non_root is not True or user == 0:
         why = "runs as root (runAsUser: 0)" if user == 0 else "does not set runAsNonRoot: true"
         ctx.add(
-            "non-root", "error", key, f"container '{name}' {why}", ["runAsUser: 0", "runAsNonRoot", f"name: {name}"],
+            "non-root", "error", key, f"container '{name}' {why}", ["runAsUser: 0", "/runAsUser", "runAsNonRoot", f"name: {name}"],
             "Set securityContext.runAsNonRoot: true and a non-zero runAsUser.",
         )
     if sc.get("readOnlyRootFilesystem") is not True:
@@ -266,7 +269,7 @@ def _check_security(ctx: _Ctx, key: ObjectKey, box: Mapping[str, Any], name: str
         why = "is privileged" if sc.get("privileged") is True else "allows privilege escalation"
         ctx.add(
             "privileged", "error", key, f"container '{name}' {why}",
-            ["privileged: true", "allowPrivilegeEscalation", f"name: {name}"],
+            ["privileged: true", "/privileged", "allowPrivilegeEscalation", f"name: {name}"],
             "Set privileged: false and allowPrivilegeEscalation: false.",
         )
 
@@ -294,7 +297,7 @@ def _check_production(ctx: _Ctx, objects: Sequence[Mapping[str, Any]]) -> None:
             if replicas < minimum:
                 ctx.add(
                     "replicas", "error", key, f"replicas is {replicas}; production needs >= {minimum}",
-                    ["replicas:"], f"Set spec.replicas >= {minimum} in the overlay's patch.",
+                    ["replicas:", "/replicas"], f"Set spec.replicas >= {minimum} in the overlay's patch.",
                 )
         if key.kind in LONG_RUNNING:
             labels = (((obj.get("spec") or {}).get("template") or {}).get("metadata") or {}).get("labels") or {}
