@@ -17,7 +17,6 @@ from leadforge.visual.capture import (
     Shot,
     allowed_request,
     find_browser,
-    open_browser,
     plan_shots,
     split_file_name,
 )
@@ -115,15 +114,6 @@ def test_only_the_app_origin_is_allowed(url: str, allowed: bool) -> None:
 
 
 # ---- real Chromium (one browser for the module) ---------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    try:
-        with open_browser(BrowserSettings()) as launched:
-            yield launched
-    except ToolError as err:  # pragma: no cover - depends on the machine
-        pytest.skip(str(err))
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,129 @@
+"""`leadforge visual compare`: verdicts per screenshot, the images, and the offline HTML report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from leadforge.config import parse_config
+from leadforge.visual.images import load_rgba
+from leadforge.visual.report import allowed_ratio, format_percent, verdict
+from tests.visual.reference import text_image
+
+CONFIG = """
+visual:
+  max_ratio: 0.001
+  pages:
+    - {name: home}
+    - {name: blog, max_ratio: 0.5}
+"""
+
+
+def save(path: Path, rgba: np.ndarray) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(rgba, "RGBA").save(path)
+
+
+@pytest.fixture
+def folders(tmp_path: Path) -> tuple[Path, Path, Path]:
+    repo = tmp_path / "repo"
+    (repo / ".github").mkdir(parents=True)
+    (repo / ".github" / "leadforge.yml").write_text(CONFIG, encoding="utf-8")
+    base, cur = tmp_path / "baseline", tmp_path / "current"
+    home = text_image(160, 90, "Home page")
+    save(base / "home-160x90.png", home)
+    save(cur / "home-160x90.png", text_image(160, 90, "Home pages"))  # changed beyond 0.1%
+    blog = text_image(160, 90, "Blog")
+    save(base / "blog-160x90.png", blog)
+    save(cur / "blog-160x90.png", text_image(160, 90, "Blog!"))  # changed, but blog allows 50%
+    save(base / "about-160x90.png", text_image(160, 90, "About"))
+    save(cur / "about-160x90.png", text_image(160, 90, "About"))  # unchanged
+    save(cur / "pricing-160x90.png", text_image(160, 90, "Pricing"))  # new
+    save(base / "legacy-160x90.png", text_image(160, 90, "Legacy"))  # removed
+    return repo, base, cur
+
+
+def test_verdicts_follow_the_allowed_ratio() -> None:
+    settings = parse_config(CONFIG).visual
+    assert allowed_ratio(settings, "home") == 0.001
+    assert allowed_ratio(settings, "blog") == 0.5
+    assert allowed_ratio(settings, "blog", override=0.2) == 0.2
+    assert verdict(0, 0.0, 0.0) == "unchanged"
+    assert verdict(5, 0.001, 0.001) == "changed"
+    assert verdict(6, 0.0011, 0.001) == "failed"
+    assert format_percent(0.0123) == "1.23%" and format_percent(None) == "—" and format_percent(1e-6) == "<0.01%"
+
+
+def test_compare_writes_images_and_report_and_fails_on_regressions(run_cli, folders, tmp_path: Path) -> None:
+    repo, base, cur = folders
+    out = tmp_path / "report"
+    result = run_cli("visual", "compare", "--baseline", str(base), "--current", str(cur), "--out", str(out), "--json", repo=repo)
+    assert result.code == 1, result.stderr
+    data = json.loads(result.stdout)
+    status = {e["name"]: e["status"] for e in data["entries"]}
+    assert status == {
+        "about-160x90.png": "unchanged",
+        "blog-160x90.png": "changed",
+        "home-160x90.png": "failed",
+        "legacy-160x90.png": "removed",
+        "pricing-160x90.png": "new",
+    }
+    assert data["passed"] is False
+    home = next(e for e in data["entries"] if e["page"] == "home")
+    assert home["viewport"] == "160x90" and 0 < home["ratio"] == home["mismatch"] / (160 * 90)
+    side = load_rgba(out / home["side_by_side"])
+    assert side.shape[1] == 3 * 160 + 2 * 12 and side.shape[0] > 90
+    assert load_rgba(out / home["diff"]).shape == (90, 160, 4)
+    assert json.loads((out / "report.json").read_text())["counts"]["failed"] == 1
+    assert (out / "index.html").is_file()
+    about = next(e for e in data["entries"] if e["page"] == "about")
+    assert about["diff"] is None  # nothing to show for an unchanged page
+
+
+def test_compare_passes_when_everything_is_within_its_ratio(run_cli, folders, tmp_path: Path) -> None:
+    repo, base, cur = folders
+    (cur / "pricing-160x90.png").unlink()
+    result = run_cli(
+        "visual", "compare", "--baseline", str(base), "--current", str(cur), "--out", str(tmp_path / "r"),
+        "--max-ratio", "0.9", repo=repo,
+    )
+    assert result.code == 0, result.stdout + result.stderr
+    assert "visual check passed" in result.stdout
+
+
+def test_missing_current_folder_is_one_line(run_cli, folders, tmp_path: Path) -> None:
+    repo, base, _ = folders
+    result = run_cli("visual", "compare", "--baseline", str(base), "--current", str(tmp_path / "nope"), "--out", str(tmp_path / "r"), repo=repo)
+    assert result.code == 1 and "no such folder of screenshots" in result.stderr
+
+
+@pytest.mark.integration
+def test_html_report_works_offline_in_chromium(run_cli, folders, tmp_path: Path, browser) -> None:
+    repo, base, cur = folders
+    out = tmp_path / "report"
+    run_cli("visual", "compare", "--baseline", str(base), "--current", str(cur), "--out", str(out), repo=repo)
+    page = browser.new_page()
+    problems: list[str] = []
+    page.on("console", lambda msg: problems.append(msg.text) if msg.type in {"error", "warning"} else None)
+    page.on("pageerror", lambda err: problems.append(str(err)))
+    page.on("requestfailed", lambda request: problems.append(f"failed {request.url}"))
+    page.on("request", lambda request: problems.append(f"network {request.url}") if not request.url.startswith("file:") else None)
+    page.goto((out / "index.html").as_uri(), wait_until="load")
+    images = page.eval_on_selector_all("img", "imgs => imgs.map(i => [i.getAttribute('src'), i.complete, i.naturalWidth])")
+    assert len(images) >= 10
+    assert all(complete and width > 0 for _, complete, width in images), images
+    assert page.locator("h1").inner_text() == "Visual check failed"
+    assert page.locator("td.status-failed").count() == 1
+    # the slider view: switch to it and drag the control
+    section = page.locator("section.shot", has_text="home")
+    section.locator("button[data-view=slider]").click()
+    assert section.locator("[data-name=slider]").is_visible()
+    assert not section.locator("[data-name=side]").is_visible()
+    section.locator(".slider-control").fill("20")
+    assert "20%" in section.locator(".slider .after").evaluate("el => el.style.clipPath")
+    page.close()
+    assert problems == []
