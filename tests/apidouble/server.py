@@ -151,7 +151,7 @@ class GitHubDouble:
     def env(self) -> dict[str, str]:
         """The ``GITHUB_*`` variables that point a ``leadforge`` process at this double."""
         return {"GITHUB_API_URL": self.url, "GITHUB_SERVER_URL": self.server_url, "GITHUB_TOKEN": self.token,
-                "GITHUB_REPOSITORY": self.repository}
+                "GITHUB_REPOSITORY": self.repository, "LEADFORGE_GITHUB_WRITE_INTERVAL": "0"}
 
     def forge(self, **options: Any) -> Any:
         """A ``GitHubForge`` talking to this double; waits are recorded in ``forge.sleeps``, never slept."""

@@ -168,4 +168,5 @@ def test_diff_lines_follow_the_hunks() -> None:
 def test_env_points_a_process_at_the_double(double: GitHubDouble) -> None:
     env = double.env()
     assert env == {"GITHUB_API_URL": f"{double.origin}/api/v3", "GITHUB_SERVER_URL": double.origin,
-                   "GITHUB_TOKEN": double.token, "GITHUB_REPOSITORY": "octo-org/octo-repo"}
+                   "GITHUB_TOKEN": double.token, "GITHUB_REPOSITORY": "octo-org/octo-repo",
+                   "LEADFORGE_GITHUB_WRITE_INTERVAL": "0"}

@@ -302,3 +302,27 @@ def test_pygithub_is_imported_only_by_the_github_forge() -> None:
     probe = "import sys, leadforge.cli, leadforge.forge, leadforge.forge.github; print('github' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"  # importing the module does not import PyGithub: constructing the forge does
+
+
+def test_another_process_reaches_the_double_through_its_env(github_double: GitHubDouble, tmp_path: Path) -> None:
+    """What workflow tests do: a separate process configured only by GITHUB_* variables."""
+    number = github_double.add_issue("from a workflow")
+    script = (
+        "import os, pathlib\n"
+        "from leadforge.context import Context\n"
+        "from leadforge.forge import open_forge\n"
+        "from leadforge.forge.base import upsert_issue_comment\n"
+        "forge = open_forge(None, repo=pathlib.Path('.'), context=Context.from_env(os.environ), env=os.environ)\n"
+        f"print(upsert_issue_comment(forge, {number}, 'ci', 'ran')[1])\n"
+    )
+    env = {"PATH": "/usr/bin:/bin", **github_double.env()}
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "created"
+    assert [c["body"] for c in github_double.issue_comments(number)] == [f"{marker('ci')}\nran"]
+
+
+def test_write_interval_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEADFORGE_GITHUB_WRITE_INTERVAL", "soon")
+    with pytest.raises(ForgeError, match="LEADFORGE_GITHUB_WRITE_INTERVAL must be a number of seconds, got 'soon'"):
+        GitHubForge("o/r", token="t", base_url="http://127.0.0.1:9/api/v3")

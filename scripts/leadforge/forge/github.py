@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import email.utils
 import mimetypes
+import os
 import time
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -57,6 +58,17 @@ DEFAULT_API_URL = "https://api.github.com"
 ANNOTATIONS_PER_REQUEST = 50  # GitHub's limit per check-run create/update
 SECONDARY_RATE_WAIT = 60.0  # GitHub: wait at least a minute after a secondary rate limit
 ROLES = ("admin", "maintain", "write", "triage", "read", "none")
+WRITE_INTERVAL_ENV = "LEADFORGE_GITHUB_WRITE_INTERVAL"  # seconds between writes; default 1.0
+
+
+def _env_float(name: str, default: float) -> float:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        raise ForgeError(f"{name} must be a number of seconds, got {value!r}") from None
 
 
 class GitHubForge:
@@ -74,7 +86,7 @@ class GitHubForge:
         max_rate_limit_wait: float = 300.0,
         timeout: float = 30.0,
         per_page: int = 100,
-        seconds_between_writes: float = 1.0,
+        seconds_between_writes: float | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -90,6 +102,8 @@ class GitHubForge:
         self.backoff = backoff
         self.max_backoff = max_backoff
         self.max_rate_limit_wait = max_rate_limit_wait
+        if seconds_between_writes is None:  # GitHub's advice: a second between writes (tests set the env to 0)
+            seconds_between_writes = _env_float(WRITE_INTERVAL_ENV, 1.0)
         self._sleep = sleep
         self._clock = clock
         self._errors = (github.GithubException,)
