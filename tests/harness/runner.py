@@ -342,6 +342,38 @@ if args[:1] == ["install"]:
 os.execv(PYTHON, [PYTHON, "-m", "pip", *args])
 """
 
+_PIPX_SHIM = r"""#!@PYTHON@
+# workflow-harness pipx shim: `pipx install <tool spec>` links a tool this machine already has (the project's
+# .venv-tools/<tool>/bin, else PATH) into the runner's bin folder; it never downloads.
+import os
+import re
+import shutil
+import sys
+
+TOOLS = "@TOOLS@"
+BIN = "@PIPXBIN@"
+SHIMS = "@SHIMS@"
+args = sys.argv[1:]
+if args[:1] != ["install"]:
+    sys.exit(f"workflow harness: 'pipx {' '.join(args)}' is not emulated (only 'pipx install <tool>')")
+specs = [a for a in args[1:] if not a.startswith("-")]
+if not specs:
+    sys.exit("pipx install: no package given")
+for spec in specs:
+    name = re.match(r"[A-Za-z0-9_.-]+", spec.strip("'\"")).group(0)
+    candidates = [os.path.join(TOOLS, name, "bin", name)]
+    search = os.pathsep.join(p for p in os.environ.get("PATH", "").split(os.pathsep) if p not in (BIN, SHIMS))
+    found = next((c for c in candidates if os.access(c, os.X_OK)), None) or shutil.which(name, path=search)
+    if not found:
+        sys.exit(f"workflow harness: pipx cannot download {spec!r} here; install {name} with ./setup.sh first")
+    os.makedirs(BIN, exist_ok=True)
+    link = os.path.join(BIN, name)
+    if os.path.lexists(link):
+        os.unlink(link)
+    os.symlink(found, link)
+    print(f"workflow harness: 'pipx install {spec}' linked the installed {name} ({found})")
+"""
+
 _PYTHON_SHIM = r"""#!/bin/bash
 # workflow-harness python shim: routes `python -m pip` through the pip shim.
 if [ "$1" = "-m" ] && [ "$2" = "pip" ]; then shift 2; exec "@SHIMS@/pip" "$@"; fi
@@ -405,6 +437,7 @@ class Harness:
             if proc.returncode != 0:
                 raise WorkflowError(f"cannot clone {source}: {proc.stderr.strip()}")
         self.shims = self.root / "shims"
+        self.pipx_bin = self.home / ".local" / "bin"  # where pipx puts tools; on PATH like on GitHub's runners
         self._write_shims()
         self._runs = 0
 
@@ -413,15 +446,19 @@ class Harness:
     def _write_shims(self) -> None:
         self.shims.mkdir(exist_ok=True)
         python = str(Path(sys.prefix) / "bin" / "python")
-        for name, text in (("pip", _PIP_SHIM), ("pip3", _PIP_SHIM), ("python", _PYTHON_SHIM), ("python3", _PYTHON_SHIM)):
+        tools = os.environ.get("LEADFORGE_TOOLS", str(PROJECT_ROOT / ".venv-tools"))
+        shims = (("pip", _PIP_SHIM), ("pip3", _PIP_SHIM), ("pipx", _PIPX_SHIM), ("python", _PYTHON_SHIM), ("python3", _PYTHON_SHIM))
+        for name, text in shims:
             path = self.shims / name
-            path.write_text(text.replace("@PYTHON@", python).replace("@SHIMS@", str(self.shims)), encoding="utf-8")
+            text = text.replace("@PYTHON@", python).replace("@SHIMS@", str(self.shims))
+            text = text.replace("@TOOLS@", tools).replace("@PIPXBIN@", str(self.pipx_bin))
+            path.write_text(text, encoding="utf-8")
             path.chmod(0o755)
 
     def _base_path(self) -> str:
         venv_bin = str(Path(sys.prefix) / "bin")
         system = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"]
-        return os.pathsep.join([str(self.shims), venv_bin, *system])
+        return os.pathsep.join([str(self.shims), venv_bin, str(self.pipx_bin), *system])
 
     # -- git -------------------------------------------------------------------------------------
 

@@ -698,3 +698,24 @@ def test_api_double_wiring(git_repo, tmp_path: Path) -> None:  # type: ignore[no
         assert result.job("a").steps[0].stdout.strip() == "From the double"
         assert result.env["GITHUB_REPOSITORY"] == double.repository and result.env["GITHUB_SERVER_URL"] == double.server_url
         double.assert_clean()
+
+
+def test_pipx_links_installed_tools_and_never_downloads(git_repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    tools = tmp_path / "tools"
+    (tools / "fakescan" / "bin").mkdir(parents=True)
+    exe = tools / "fakescan" / "bin" / "fakescan"
+    exe.write_text("#!/bin/sh\necho fakescan 1.2.3\n", encoding="utf-8")
+    exe.chmod(0o755)
+    monkeypatch.setenv("LEADFORGE_TOOLS", str(tools))
+    folder = tmp_path / "workflows"
+    folder.mkdir()
+    (folder / "w.yml").write_text(
+        "on: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - run: pipx install 'fakescan>=1,<2' && fakescan --version\n"
+        "      - run: pipx install 'surely-not-installed-tool>=1'\n",
+        encoding="utf-8",
+    )
+    result = Harness(git_repo.path, root=tmp_path / "gh", workflows_dir=folder).run("w.yml", "push")
+    first, second = result.job("a").steps
+    assert first.outcome == "success" and first.stdout.endswith("fakescan 1.2.3\n"), first.stderr
+    assert second.outcome == "failure" and "cannot download 'surely-not-installed-tool>=1'" in second.stderr
