@@ -40,6 +40,24 @@ def _completed_task(demo: Demo) -> tuple[str, int, str]:
     return task.id, 101, task.title
 
 
+def _store_release_screenshots(demo: Demo, tag: str) -> bool:
+    """When the visual area is built and the visual stage left a baseline, store the release's screenshots
+    (``leadforge visual release``) so the notes get their "Visual changes" section."""
+    import importlib.util
+
+    if importlib.util.find_spec("leadforge.visual.release") is None:
+        return False
+    baseline = demo.root / "screenshots" / "baseline"
+    if not baseline.is_dir() or not any(baseline.rglob("*.png")):
+        return False
+    demo.cli("visual", "release", "--tag", tag, "--commit")
+    return True
+
+
+def first_assets(visual: list[dict[str, Any]]) -> int:
+    return len({p for v in visual for p in (v["before"], v["after"], v["diff"]) if p})
+
+
 def run_stage(demo: Demo) -> dict[str, Any]:
     git = demo.git
     git.tag("v1.0.0", message="Release v1.0.0")
@@ -59,6 +77,7 @@ def run_stage(demo: Demo) -> dict[str, Any]:
                "next-version: a breaking change after v1.0.0 means v2.0.0")
     tag = nxt["next"]
     git.tag(tag, message=f"Release {tag}")
+    stored = _store_release_screenshots(demo, tag)
 
     context = demo.cli("release", "notes", "--tag", tag, "--json").json()
     groups = {g["type"]: [c["subject"] for c in g["commits"]] for g in context["groups"]}
@@ -88,6 +107,10 @@ def run_stage(demo: Demo) -> dict[str, Any]:
 
     artifacts = [demo.artifact(notes_path, "release-notes.md"), demo.artifact(demo.root / "CHANGELOG.md")]
     visual = context["visual"]
+    if visual:
+        demo.check(release is not None and "<details>" in release.body and len(release.assets) == first_assets(visual),
+                   "visual changes are in the notes and their screenshots are release assets")
+
     if (demo.root / "VISUAL_CHANGELOG.md").exists():
         artifacts.append(demo.artifact(demo.root / "VISUAL_CHANGELOG.md"))
     return {
@@ -102,7 +125,7 @@ def run_stage(demo: Demo) -> dict[str, Any]:
             "groups": ", ".join(g["title"] for g in context["groups"]),
             "breaking changes": len(context["breaking"]),
             "tasks completed": len(context["tasks"]),
-            "visual changes": len(visual),
+            "visual changes": len(visual) if visual or stored else "none (the visual area stored no release screenshots)",
             "AI agents credited": ", ".join(agents),
             "assets uploaded": len(first["assets"]),
         },
