@@ -33,6 +33,9 @@ Seeding (other people's actions): ``add_issue(title, body, labels=, author=, sta
 draft=, head_repo=, author=) -> number``, ``merge_pull(number, sha)``, ``add_comment(number, body, author=) -> id``,
 ``add_release(tag, name=, body=, draft=, prerelease=) -> id``, ``set_permission(user, role)``
 (admin|maintain|write|triage|read|none; others get ``default_permission``, "read").
+``add_issue``/``add_pull`` take ``number=`` to match a payload; ``seed_event(payload, files=[...])`` seeds the
+issue or pull request a webhook payload (``../shared/github/webhooks``) is about, with its number, refs and SHAs.
+Payloads name their repository: use ``make_github_double("Codertocat/Hello-World")`` (fixture) for those.
 
 Inspection: ``issue(n)``, ``issue_comments(n)``, ``pull_reviews(n)``, ``pull_review_comments(n)``,
 ``release_by_tag(tag)``, ``statuses[sha]``, ``check_runs``, ``assets``, ``dispatches``, ``labels``,
@@ -47,7 +50,9 @@ sends GitHub's primary rate-limit answer (``x-ratelimit-remaining: 0``). Example
     double.fail_next("POST", "issues/create-comment", status=502, times=10)
 
 The forge from ``double.forge(**options)`` never sleeps: it records its waits in ``forge.sleeps``.
-Register the fixture with ``pytest_plugins = ["tests.apidouble.plugin"]`` (tests/conftest.py).
+Fixtures (``tests/apidouble/plugin.py``; registered by ``pytest_plugins = ["tests.apidouble.plugin"]`` in
+tests/conftest.py): ``github_double`` (a started double for ``octo-org/octo-repo``) and ``make_github_double``
+(a factory: ``make_github_double(repository)``); both fail the test at teardown on any OpenAPI violation.
 """
 
 from tests.apidouble.server import ROLES, GitHubDouble, HttpError

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -18,3 +18,25 @@ def github_double() -> Iterator[GitHubDouble]:
     finally:
         double.stop()
     double.assert_clean()
+
+
+@pytest.fixture
+def make_github_double() -> Iterator[Callable[..., GitHubDouble]]:
+    """Factory for doubles of other repositories: ``make_github_double("Codertocat/Hello-World")``.
+
+    Every double made is stopped and checked for OpenAPI violations at teardown.
+    """
+    made: list[GitHubDouble] = []
+
+    def make(repository: str = "octo-org/octo-repo", **options: object) -> GitHubDouble:
+        double = GitHubDouble(repository, **options).start()  # type: ignore[arg-type]
+        made.append(double)
+        return double
+
+    try:
+        yield make
+    finally:
+        for double in made:
+            double.stop()
+    for double in made:
+        double.assert_clean()

@@ -198,19 +198,20 @@ class GitHubDouble:
 
     # ---- seeding: other people's actions ---------------------------------------------------------
     def add_issue(self, title: str, body: str = "", *, labels: Sequence[str] = (), author: str = "octocat",
-                  state: str = "open", assignees: Sequence[str] = ()) -> int:
+                  state: str = "open", assignees: Sequence[str] = (), number: int | None = None) -> int:
         with self.lock:
-            number = self._take_number()
+            number = self._take_number(number)
             self.issues[number] = self._new_issue(number, title, body, labels, author, state, assignees)
             return number
 
     def add_pull(self, title: str, *, head: str = "feature", base: str = "main", body: str = "",
                  head_sha: str = "a" * 40, base_sha: str = "b" * 40, author: str = "octocat",
                  files: Iterable[Any] = (), commits: Sequence[str] = (), labels: Sequence[str] = (),
-                 draft: bool = False, head_repo: str | None = None, state: str = "open") -> int:
+                 draft: bool = False, head_repo: str | None = None, state: str = "open",
+                 number: int | None = None) -> int:
         """A pull request. ``files``: dicts or objects with path/status/additions/deletions/patch/previous_path."""
         with self.lock:
-            number = self._take_number()
+            number = self._take_number(number)
             self.issues[number] = self._new_issue(number, title, body, labels, author, state, ())
             self.issues[number]["pull"] = True
             self.pulls[number] = {
@@ -220,6 +221,34 @@ class GitHubDouble:
                 "commits": list(commits) or [head_sha],
             }
             return number
+
+    def seed_event(self, payload: Mapping[str, Any], *, files: Iterable[Any] = ()) -> int | None:
+        """Create the issue or pull request a webhook payload talks about, with its number; returns it.
+
+        For ``pull_request*`` payloads (and ``issue_comment`` on a pull request) a pull request is
+        seeded with the payload's refs, SHAs, labels and author; ``files`` gives its changed files.
+        """
+        repository = (payload.get("repository") or {}).get("full_name")
+        if repository and repository != self.repository:
+            raise ValueError(f"apidouble: the payload is for {repository}; create GitHubDouble({repository!r})")
+        pull, issue = payload.get("pull_request"), payload.get("issue")
+        if pull:
+            head_repo = ((pull.get("head") or {}).get("repo") or {}).get("full_name")
+            return self.add_pull(
+                pull.get("title") or "", number=int(pull["number"]), body=pull.get("body") or "",
+                head=pull["head"]["ref"], base=pull["base"]["ref"], head_sha=pull["head"]["sha"],
+                base_sha=pull["base"]["sha"], author=(pull.get("user") or {}).get("login", "octocat"),
+                labels=[lab["name"] for lab in pull.get("labels") or []], draft=bool(pull.get("draft")),
+                head_repo=head_repo or self.repository, state=pull.get("state") or "open", files=files)
+        if issue:
+            common = {"number": int(issue["number"]), "body": issue.get("body") or "",
+                      "author": (issue.get("user") or {}).get("login", "octocat"),
+                      "labels": [lab["name"] for lab in issue.get("labels") or []], "state": issue.get("state") or "open"}
+            if issue.get("pull_request"):
+                return self.add_pull(issue.get("title") or "", files=files, **common)
+            return self.add_issue(issue.get("title") or "", assignees=[a["login"] for a in issue.get("assignees") or []],
+                                  **common)
+        return None
 
     def merge_pull(self, number: int, merge_commit_sha: str = "c" * 40) -> None:
         with self.lock:
@@ -365,7 +394,12 @@ class GitHubDouble:
         self._clock += 1
         return (EPOCH + timedelta(seconds=self._clock)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
-    def _take_number(self) -> int:
+    def _take_number(self, wanted: int | None = None) -> int:
+        if wanted is not None:
+            if wanted in self.issues:
+                raise ValueError(f"apidouble: issue/pull request #{wanted} already exists")
+            self._next_number = max(self._next_number, wanted + 1)
+            return wanted
         number = self._next_number
         self._next_number += 1
         return number

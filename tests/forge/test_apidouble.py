@@ -6,11 +6,13 @@ import json
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.apidouble import GitHubDouble
+from tests.apidouble.plugin import make_github_double  # noqa: F401  (until tests/conftest.py registers the plugin)
 from tests.apidouble.server import _diff_lines
 
 
@@ -170,3 +172,37 @@ def test_env_points_a_process_at_the_double(double: GitHubDouble) -> None:
     assert env == {"GITHUB_API_URL": f"{double.origin}/api/v3", "GITHUB_SERVER_URL": double.origin,
                    "GITHUB_TOKEN": double.token, "GITHUB_REPOSITORY": "octo-org/octo-repo",
                    "LEADFORGE_GITHUB_WRITE_INTERVAL": "0"}
+
+
+SHARED_HOOKS = Path(__file__).resolve().parents[3] / "shared" / "github" / "webhooks"
+
+
+def test_seed_event_makes_the_pull_request_a_payload_is_about() -> None:
+    payload = {
+        "repository": {"full_name": "Codertocat/Hello-World"},
+        "pull_request": {"number": 7, "title": "Update README", "body": None, "state": "open", "draft": False,
+                         "user": {"login": "Codertocat"}, "labels": [{"name": "docs"}],
+                         "head": {"ref": "changes", "sha": "e" * 40, "repo": {"full_name": "Codertocat/Hello-World"}},
+                         "base": {"ref": "master", "sha": "f" * 40}},
+    }
+    with GitHubDouble("Codertocat/Hello-World") as double:
+        assert double.seed_event(payload, files=[{"path": "README.md", "patch": "@@ -1 +1 @@\n-a\n+b"}]) == 7
+        pull = double.forge().get_pull(7)
+        assert (pull.head_ref, pull.base_sha, pull.author, pull.labels) == ("changes", "f" * 40, "Codertocat", ("docs",))
+        assert double.add_issue("next") == 8  # numbering continues after the seeded number
+        with pytest.raises(ValueError, match="already exists"):
+            double.add_issue("clash", number=7)
+        double.assert_clean()
+    with GitHubDouble() as other, pytest.raises(ValueError, match="create GitHubDouble"):
+        other.seed_event(payload)
+
+
+@pytest.mark.skipif(not SHARED_HOOKS.is_dir(), reason="../shared/github/webhooks is not present")
+def test_seed_event_accepts_real_payloads(make_github_double) -> None:
+    for name in ("issues/opened.json", "issue_comment/created.json", "pull_request/opened.json"):
+        payload = json.loads((SHARED_HOOKS / name).read_text(encoding="utf-8"))
+        double = make_github_double(payload["repository"]["full_name"])
+        number = double.seed_event(payload)
+        forge = double.forge()
+        subject = payload.get("pull_request") or payload["issue"]
+        assert forge.get_issue(number).title == subject["title"]
