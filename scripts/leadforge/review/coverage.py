@@ -123,7 +123,7 @@ def coverage_findings(result: CoverageResult, severity: str) -> list[Finding]:
         return []
     detail = "; ".join(f"{p}: {format_ranges(r)}" for p, r in list(result.uncovered.items())[:10])
     return [Finding(
-        tool="coverage", rule="changed-lines-coverage", severity=severity,
+        tool="coverage", rule="changed-lines-coverage", severity=severity, path="",
         message=f"Only {result.percent:.1f}% of the added executable lines are covered by tests "
                 f"({result.covered}/{result.changed_lines}); the threshold is {result.threshold:g}%. Uncovered: {detail}.",
         help="Add tests that run these lines (coverage from pytest --cov --cov-report=xml).",

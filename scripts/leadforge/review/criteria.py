@@ -54,8 +54,9 @@ def check(pull: PullInfo, settings: CriteriaSettings) -> list[Finding]:
         for path in filter(None, (f.path, f.previous_path)):
             if matches_any(path, settings.forbidden_paths):
                 pattern = next(p for p in settings.forbidden_paths if matches_any(path, [p]))
-                findings.append(_finding("forbidden-path", f"{path} may not be changed in a pull request "
-                                         f"(review.criteria.forbidden_paths: {pattern}).", sev, path=path))
+                moved = f" (renamed from {path})" if path != f.path else ""
+                findings.append(_finding("forbidden-path", f"{f.path}{moved} may not be changed in a pull request "
+                                         f"(review.criteria.forbidden_paths: {pattern}).", sev, path=f.path))
                 break
     if pull.is_pull:
         findings += _body(pull.body, settings.required_sections, sev)

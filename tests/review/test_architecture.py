@@ -1,0 +1,53 @@
+from leadforge.review.architecture import check, imports_of, module_name
+from leadforge.review.settings import ArchitectureRule, ArchitectureSettings
+
+SETTINGS = ArchitectureSettings(rules=[
+    ArchitectureRule(name="core-stays-pure", modules=["leadforge.review.*"], may_not_import=["leadforge.cli", "argparse"],
+                     reason="Parsing belongs in cli.py."),
+])
+
+
+def test_module_name_uses_the_first_matching_source_root() -> None:
+    roots = ["scripts", "src", "."]
+    assert module_name("scripts/leadforge/review/plan.py", roots) == "leadforge.review.plan"
+    assert module_name("scripts/leadforge/review/__init__.py", roots) == "leadforge.review"
+    assert module_name("tools/gen.py", roots) == "tools.gen"
+    assert module_name("README.md", roots) is None
+    assert module_name("scripts/my-tool.py", ["scripts"]) is None
+
+
+def test_imports_resolve_relative_and_from_imports() -> None:
+    source = "import os, argparse as ap\nfrom . import summary\nfrom ..cli import main\nfrom leadforge import cli\n"
+    found = {(i.module, i.line) for i in imports_of(source, "leadforge.review.plan")}
+    assert {("os", 1), ("argparse", 1), ("leadforge.review", 2), ("leadforge.review.summary", 2),
+            ("leadforge.cli", 3), ("leadforge.cli.main", 3), ("leadforge", 4), ("leadforge.cli", 4)} <= found
+
+
+def test_violations_are_found_by_ast_not_by_text() -> None:
+    files = {
+        "scripts/leadforge/review/plan.py": (
+            '"""Mentions import argparse in a docstring."""\n'
+            "# import argparse\n"
+            "text = 'from leadforge import cli'\n"
+            "from leadforge import cli\n"
+            "def f():\n    import argparse\n"
+        ),
+        "scripts/leadforge/scan/runner.py": "import argparse\n",  # not covered by the rule
+    }
+    findings, notes = check(files, SETTINGS)
+    assert notes == []
+    assert [(f.path, f.line, f.rule) for f in findings] == [
+        ("scripts/leadforge/review/plan.py", 4, "core-stays-pure"),
+        ("scripts/leadforge/review/plan.py", 6, "core-stays-pure"),
+    ]
+    assert "Parsing belongs in cli.py." in findings[0].message
+
+
+def test_a_file_that_does_not_parse_is_a_note() -> None:
+    findings, notes = check({"scripts/leadforge/review/bad.py": "def (:\n"}, SETTINGS)
+    assert findings == []
+    assert notes and "scripts/leadforge/review/bad.py:1: cannot parse" in notes[0]
+
+
+def test_no_rules_no_work() -> None:
+    assert check({"scripts/leadforge/review/x.py": "import argparse"}, ArchitectureSettings()) == ([], [])

@@ -1,0 +1,74 @@
+from pathlib import Path
+
+import pytest
+
+from leadforge.errors import InputError
+from leadforge.forge.models import ChangedFile
+from leadforge.gitrepo import GitRepo
+from leadforge.review.diff import added_ranges, file_diffs, format_ranges, parse_patch
+from leadforge.review.gitdiff import changed_files, split_git_diff
+
+PATCH = """@@ -1,3 +1,4 @@
+ a
+-b
++B
++C
+ d
+@@ -10,2 +11,3 @@ def x():
+ q
++r
+\\ No newline at end of file"""
+
+
+def test_parse_patch_numbers_new_side_lines_and_hunks() -> None:
+    added, context, hunks = parse_patch(PATCH)
+    assert added == {2, 3, 12}
+    assert context == {1, 4, 11}
+    assert hunks == ((1, 4), (11, 12))
+
+
+def test_parse_patch_rejects_text_that_is_not_a_diff() -> None:
+    with pytest.raises(InputError, match="app.py: not a unified diff"):
+        parse_patch("hello\n@@ -1 +1 @@\n+x", path="app.py")
+
+
+def test_file_diffs_handles_removed_binary_and_renamed_files() -> None:
+    diffs = file_diffs([
+        ChangedFile("gone.py", "removed", deletions=2, patch="@@ -1,2 +0,0 @@\n-a\n-b"),
+        ChangedFile("logo.png", "modified", patch=None),
+        ChangedFile("new/name.py", "renamed", patch=None, previous_path="old/name.py"),
+        ChangedFile("x.py", "added", additions=1, patch="@@ -0,0 +1 @@\n+x"),
+    ])
+    assert diffs["gone.py"].removed and not diffs["gone.py"].added
+    assert diffs["logo.png"].binary and diffs["new/name.py"].binary
+    assert diffs["new/name.py"].previous_path == "old/name.py"
+    assert diffs["x.py"].added == {1}
+
+
+def test_ranges_fold_consecutive_lines() -> None:
+    assert added_ranges([7, 1, 2, 3, 9, 8]) == [(1, 3), (7, 9)]
+    assert format_ranges([(1, 3), (7, 7)]) == "1-3, 7"
+
+
+def test_changed_files_from_real_git_match_what_github_lists(git_repo) -> None:
+    git_repo.commit("base", {"keep.txt": "a\nb\nc\n", "gone.txt": "x\n", "moved.txt": "".join(f"{n}\n" for n in range(1, 21)),
+                             "bin.dat": "\x00\x01"})
+    base = git_repo.git("rev-parse", "HEAD")
+    git_repo.git("rm", "-q", "gone.txt")
+    git_repo.git("mv", "moved.txt", "renamed.txt")
+    (git_repo.path / "renamed.txt").write_text("".join(f"{n}\n" for n in range(1, 22)))
+    head = git_repo.commit("change", {"keep.txt": "a\nB\nc\nd\n", "bin.dat": "\x00\x02", "with space.txt": "new\n"})
+    files = {f.path: f for f in changed_files(GitRepo(git_repo.path), base, head)}
+    assert set(files) == {"bin.dat", "gone.txt", "keep.txt", "renamed.txt", "with space.txt"}
+    assert files["bin.dat"].patch is None and files["bin.dat"].status == "modified"
+    assert files["gone.txt"].status == "removed"
+    assert (files["keep.txt"].additions, files["keep.txt"].deletions) == (2, 1)
+    assert files["renamed.txt"].status == "renamed" and files["renamed.txt"].previous_path == "moved.txt"
+    assert files["with space.txt"].status == "added"
+    assert file_diffs(files.values())["renamed.txt"].added == {21}
+
+
+def test_split_git_diff_reads_a_pure_rename_without_hunks() -> None:
+    text = "diff --git a/a.py b/b.py\nsimilarity index 100%\nrename from a.py\nrename to b.py\n"
+    (only,) = split_git_diff(text)
+    assert (only.path, only.status, only.previous_path, only.patch) == ("b.py", "renamed", "a.py", None)
