@@ -326,3 +326,12 @@ def test_write_interval_comes_from_the_environment(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("LEADFORGE_GITHUB_WRITE_INTERVAL", "soon")
     with pytest.raises(ForgeError, match="LEADFORGE_GITHUB_WRITE_INTERVAL must be a number of seconds, got 'soon'"):
         GitHubForge("o/r", token="t", base_url="http://127.0.0.1:9/api/v3")
+
+
+def test_writes_pause_a_second_on_github_but_not_on_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert GitHubForge("o/r", token="t").seconds_between_writes == 1.0
+    assert GitHubForge("o/r", token="t", base_url="https://ghe.example.com/api/v3").seconds_between_writes == 1.0
+    assert GitHubForge("o/r", token="t", base_url="http://127.0.0.1:8080/api/v3").seconds_between_writes == 0.0
+    monkeypatch.setenv("LEADFORGE_GITHUB_WRITE_INTERVAL", "2.5")
+    assert GitHubForge("o/r", token="t").seconds_between_writes == 2.5
+    assert GitHubForge("o/r", token="t", seconds_between_writes=0).seconds_between_writes == 0
