@@ -189,3 +189,13 @@ def test_an_html_error_page_gives_a_readable_one_line_error(github_double: GitHu
         forge.get_issue(number)
     assert str(caught.value) == ("GitHub GET issue #1 failed after 2 attempts: 502 the answer was an HTML page, "
                                  "not JSON (a proxy or GitHub's front end failed)")
+
+
+def test_a_refused_create_is_resent_without_looking_for_it(github_double: GitHubDouble) -> None:
+    """A 429 means GitHub did nothing: no need to list comments before trying again."""
+    number = github_double.add_issue("t")
+    github_double.fail_next("POST", COMMENTS, status=429, headers={"Retry-After": "1"})
+    forge = github_double.forge()
+    upsert_issue_comment(forge, number, "summary", "x")
+    assert github_double.count("issues/list-comments") == 1  # the upsert's own lookup only
+    assert github_double.count("issues/create-comment") == 2

@@ -132,6 +132,7 @@ class GitHubForge:
 
         attempt = 0
         while True:
+            maybe_applied = False  # a 5xx or a dropped connection: GitHub may have done it anyway
             try:
                 return fn()
             except self._errors as err:
@@ -149,6 +150,7 @@ class GitHubForge:
                     if attempt >= self.retries:
                         raise ForgeError(f"GitHub {what}: still rate limited after {attempt + 1} attempts ({status} {reason})") from None
                 elif status >= 500 and attempt < self.retries:
+                    maybe_applied = True
                     wait = max(self._backoff(attempt), min(self._retry_after(headers) or 0.0, self.max_rate_limit_wait))
                 elif status == 401:
                     raise ForgeError(f"GitHub {what}: bad credentials (401): check GITHUB_TOKEN") from None
@@ -160,9 +162,10 @@ class GitHubForge:
                     raise ForgeError(f"GitHub {what} failed after {attempt + 1} attempts: "
                                      f"{type(err).__name__} talking to {self.base_url}") from None
                 wait = self._backoff(attempt)
+                maybe_applied = True
             attempt += 1
             self._sleep(wait)
-            if recover is not None:
+            if recover is not None and maybe_applied:
                 found = self._call(f"{what} (checking whether it was applied)", recover)
                 if found is not None:
                     return found
