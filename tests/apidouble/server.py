@@ -9,6 +9,7 @@ import json
 import re
 import threading
 import urllib.parse
+import zlib
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -417,7 +418,7 @@ class GitHubDouble:
 
     def _user(self, login: str) -> dict[str, Any]:
         user = self.spec.skeleton("simple-user")
-        user.update(login=login, id=abs(hash(login)) % 10_000_000 + 1, node_id=f"U_{login}",
+        user.update(login=login, id=_stable_id(login), node_id=f"U_{login}",
                     type="Bot" if login.endswith("[bot]") else "User",
                     url=f"{self.url}/users/{urllib.parse.quote(login)}", html_url=f"{self.server_url}/{login}")
         return user
@@ -483,7 +484,7 @@ class GitHubDouble:
         owner, name = full_name.split("/", 1)
         out = self.spec.skeleton_at("pull-request", side, "repo")
         out.update(name=name, full_name=full_name, owner=self._user(owner), url=f"{self.url}/repos/{full_name}",
-                   html_url=f"{self.server_url}/{full_name}", id=abs(hash(full_name)) % 10_000_000 + 1,
+                   html_url=f"{self.server_url}/{full_name}", id=_stable_id(full_name),
                    node_id=f"R_{owner}_{name}", default_branch="main", fork=full_name != self.repository,
                    created_at=EPOCH_TEXT, updated_at=EPOCH_TEXT, pushed_at=EPOCH_TEXT)
         return out
@@ -1047,6 +1048,11 @@ class GitHubDouble:
 _REASONS = {400: "Bad Request", 401: "Bad credentials", 403: "Forbidden", 404: "Not Found", 409: "Conflict",
             422: "Validation Failed", 429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway",
             503: "Service Unavailable", 504: "Gateway Timeout"}
+
+
+def _stable_id(name: str) -> int:
+    """The same id for the same login/repository in every run (``hash`` is salted per process)."""
+    return zlib.crc32(name.encode()) % 10_000_000 + 1
 
 
 def _error_body(message: str, errors: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:

@@ -206,3 +206,29 @@ def test_seed_event_accepts_real_payloads(make_github_double) -> None:
         forge = double.forge()
         subject = payload.get("pull_request") or payload["issue"]
         assert forge.get_issue(number).title == subject["title"]
+
+
+def test_concurrent_clients_get_distinct_objects(double: GitHubDouble) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    number = double.add_issue("busy")
+    forge = double.forge()
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        created = list(pool.map(lambda i: forge.create_issue_comment(number, f"c{i}").id, range(12)))
+    assert len(set(created)) == 12 and len(double.issue_comments(number)) == 12
+    assert double.violations == []
+
+
+def test_ids_are_stable_across_processes(double: GitHubDouble) -> None:
+    import os
+    import subprocess
+    import sys
+
+    number = double.add_issue("t", author="alice")
+    served = call(double, "GET", f"{REPO}/issues/{number}")[2]["user"]["id"]
+    probe = "from tests.apidouble.server import _stable_id; print(_stable_id('alice'))"
+    root = Path(__file__).resolve().parents[2]
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=root, env=env, check=True)
+        assert int(out.stdout) == served
