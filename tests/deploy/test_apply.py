@@ -174,3 +174,15 @@ def test_push_plan_and_kubeconfig_lookup_are_pure(tmp_path):
     (tmp_path / ".kube").mkdir()
     (tmp_path / ".kube" / "config").write_text("x")
     assert find_kubeconfig({"HOME": str(tmp_path)}) == str(tmp_path / ".kube" / "config")
+
+
+def test_apply_with_validate_deploys_nothing_when_a_policy_fails(deploy_repo, remote, run_cli):
+    set_yaml(deploy_repo, "k8s/overlays/staging/kustomization.yaml", "newTag: 0.1.0", "newTag: latest")
+    deploy_repo.commit("chore: float staging")
+
+    result = run_cli("deploy", "apply", "--env", "staging", "--validate", repo=deploy_repo.path)
+
+    assert result.code == 1
+    assert "[policy deploy/image-tag] staging: Deployment/leadforge-staging/leadforge-web" in result.stderr
+    assert result.stderr.strip().endswith("k8s/overlays/staging: 1 validation error(s) (listed above); nothing deployed")
+    assert "deploy/staging" not in git(remote, "branch", "--list")

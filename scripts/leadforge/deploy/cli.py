@@ -87,6 +87,10 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     apply.add_argument("--env", required=True, help="environment to deploy")
     apply.add_argument("--mode", choices=("pull", "push"), help="default: deploy.apply_mode (pull)")
     apply.add_argument("--no-push", action="store_true", help="pull mode: commit but do not push to the remote")
+    apply.add_argument(
+        "--validate", action="store_true",
+        help="first run the schema and policy checks (as `validate --no-checkov`); deploy nothing on an error",
+    )
     apply.set_defaults(handler=_apply)
 
     stations = verbs.add_parser(
@@ -125,10 +129,10 @@ def _promote(app: Any, source: str, target: str, images: list[str], no_pr: bool)
     return promote_command(app, source=source, target=target, images=images, open_pr=not no_pr)
 
 
-def _apply(app: Any, env: str, mode: str | None, no_push: bool) -> int:
+def _apply(app: Any, env: str, mode: str | None, no_push: bool, validate: bool) -> int:
     from leadforge.deploy.commands import apply_command
 
-    return apply_command(app, env=env, mode=mode, push=not no_push)
+    return apply_command(app, env=env, mode=mode, push=not no_push, validate=validate)
 
 
 def _stations(app: Any, check: bool) -> int:

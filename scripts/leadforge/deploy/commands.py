@@ -353,7 +353,7 @@ def promote_command(app: Any, *, source: str, target: str, images: list[str], op
 # ---- apply -------------------------------------------------------------------------------------
 
 
-def apply_command(app: Any, *, env: str, mode: str | None, push: bool) -> int:
+def apply_command(app: Any, *, env: str, mode: str | None, push: bool, validate: bool = False) -> int:
     settings = settings_of(app)
     mode = mode or settings.apply_mode
     if env in settings.production and not _approved(app, settings) and not app.dry_run:
@@ -361,7 +361,16 @@ def apply_command(app: Any, *, env: str, mode: str | None, push: bool) -> int:
             f"apply to '{env}' needs the GitHub environment '{settings.approval_environment}': run it from the deploy "
             f"workflow's production job (required reviewers), which sets LEADFORGE_APPROVED_ENVIRONMENT"
         )
-    rendered = render_envs(app.repo, settings, pick_envs(settings, env, False))[env]
+    renderer = renderer_of(settings) if validate else None
+    rendered = render_envs(app.repo, settings, pick_envs(settings, env, False), renderer)[env]
+    if validate and renderer is not None:
+        findings = validate_env(app, settings, env, rendered, renderer, checkov=False)
+        errors = [f for f in findings if f.severity == "error"]
+        for f in findings:
+            app.out.info(_finding_line(f))
+            app.actions.annotate(f.severity if f.severity != "note" else "notice", f.message, file=f.path or None, line=f.line or None)
+        if errors:
+            raise InputError(f"{settings.overlays_dir}/{env}: {len(errors)} validation error(s) (listed above); nothing deployed")
     if mode == "push":
         return _apply_push(app, settings, env, rendered)
     return _apply_pull(app, settings, env, rendered, push=push)
