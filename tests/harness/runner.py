@@ -494,6 +494,7 @@ class Harness:
         jobs: Iterable[str] | None = None,
         actor: str | None = None,
         env: Mapping[str, str] | None = None,
+        align_payload: bool = True,
     ) -> RunResult:
         """Run ``workflow`` (a file name under ``.github/workflows/`` or a path) for ``event``.
 
@@ -503,7 +504,12 @@ class Harness:
         the payload, and the commit that ref names in the remote, else the remote's HEAD).
         ``replace_run`` maps a step id or name to a script that replaces its ``run:`` (recorded as
         ``StepResult.replaced``). ``jobs`` limits which job ids run (with their ``needs``).
-        ``env`` adds runner environment for this run only.
+        ``env`` adds runner environment for this run only. ``align_payload`` (default on) makes the
+        payload's commit SHAs real: for pull requests whose ``head.ref``/``base.ref`` branches exist in the
+        repo, ``head.sha``/``base.sha`` become those commits and ``refs/pull/<n>/head`` and ``.../merge``
+        (a real merge commit, as GitHub makes) are created, so ``GITHUB_SHA`` is the merge commit; for
+        pushes, ``after``/``head_commit.id`` (and ``before``, when it is not a commit here) follow the
+        pushed ref. SHAs that already name commits in the repo are kept.
         """
         from tests.fixtures.events import DEFAULT_FOR_EVENT, load_event
 
@@ -536,8 +542,12 @@ class Harness:
         if self.repository:
             self._retarget(payload, self.repository)
         repository = self.repository or str((payload.get("repository") or {}).get("full_name") or "octo-org/octo-repo")
+        if align_payload and event in _PULL_EVENTS:
+            self._pull_refs(payload)
         git_ref = ref or self._event_ref(event, payload)
         git_sha = sha or self._rev(git_ref) or self._rev("HEAD") or ""
+        if align_payload and event == "push":
+            self._align_push(payload, git_sha)
         event_path = run_dir / "event.json"
         event_path.write_text(json.dumps(payload, indent=2), encoding="utf-8")
         decision = should_run(on, event, {**payload, "ref": git_ref} if event == "push" else payload, changed_files=changed_files)
@@ -614,14 +624,63 @@ class Harness:
     def _event_ref(self, event: str, payload: Mapping[str, Any]) -> str:
         if event in ("push", "workflow_dispatch") and payload.get("ref"):
             return str(payload["ref"])
-        if event in ("pull_request", "pull_request_review", "pull_request_review_comment"):
+        if event in _PULL_EVENTS and event != "pull_request_target":
             number = (payload.get("pull_request") or {}).get("number") or payload.get("number")
             return f"refs/pull/{number}/merge"
+        if event == "pull_request_target":
+            base = ((payload.get("pull_request") or {}).get("base") or {}).get("ref")
+            return f"refs/heads/{base or self._default_branch()}"
         if event == "release" and (payload.get("release") or {}).get("tag_name"):
             return f"refs/tags/{payload['release']['tag_name']}"
         if event == "workflow_run" and (payload.get("workflow_run") or {}).get("head_branch"):
             return f"refs/heads/{self._default_branch()}"
         return f"refs/heads/{self._default_branch()}"
+
+    def _git(self, *args: str, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["git", *args], cwd=self.remote, capture_output=True, text=True, env={**os.environ, **(env or {})})
+
+    def _pull_refs(self, payload: dict[str, Any]) -> None:
+        """Make ``refs/pull/<n>/head`` and ``refs/pull/<n>/merge`` from the PR's branches, like GitHub."""
+        pull = payload.get("pull_request")
+        if not isinstance(pull, dict):
+            return
+        number = pull.get("number") or payload.get("number")
+        head, base = pull.get("head") or {}, pull.get("base") or {}
+        head_sha = self._rev(str(head.get("sha") or "")) if head.get("sha") else None
+        head_sha = head_sha or (self._rev(f"refs/heads/{head.get('ref')}") if head.get("ref") else None)
+        base_sha = self._rev(str(base.get("sha") or "")) if base.get("sha") else None
+        base_sha = base_sha or (self._rev(f"refs/heads/{base.get('ref')}") if base.get("ref") else None)
+        if not (number and head_sha and base_sha):
+            return
+        head["sha"], base["sha"] = head_sha, base_sha
+        self._git("update-ref", f"refs/pull/{number}/head", head_sha)
+        merged = self._git("merge-tree", "--write-tree", base_sha, head_sha)
+        if merged.returncode != 0:
+            self._git("update-ref", "-d", f"refs/pull/{number}/merge")
+            pull["mergeable"] = False
+            return
+        tree = merged.stdout.split()[0]
+        when = str(pull.get("updated_at") or "2026-01-01T00:00:00Z")
+        identity = {"GIT_AUTHOR_NAME": "GitHub", "GIT_AUTHOR_EMAIL": "noreply@github.com", "GIT_COMMITTER_NAME": "GitHub",
+                    "GIT_COMMITTER_EMAIL": "noreply@github.com", "GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}
+        commit = self._git("commit-tree", tree, "-p", base_sha, "-p", head_sha, "-m", f"Merge {head_sha} into {base_sha}", env=identity)
+        if commit.returncode != 0:
+            raise WorkflowError(f"cannot make the merge commit of pull request #{number}: {commit.stderr.strip()}")
+        merge_sha = commit.stdout.strip()
+        self._git("update-ref", f"refs/pull/{number}/merge", merge_sha)
+        pull["merge_commit_sha"] = merge_sha
+        pull["mergeable"] = True
+
+    def _align_push(self, payload: dict[str, Any], sha: str) -> None:
+        if not sha or (payload.get("after") and self._rev(str(payload["after"]))):
+            return
+        if payload.get("deleted"):
+            return
+        payload["after"] = sha
+        if isinstance(payload.get("head_commit"), dict):
+            payload["head_commit"]["id"] = sha
+        if not (payload.get("before") and self._rev(str(payload["before"]))):
+            payload["before"] = self._rev(f"{sha}^") or "0" * 40
 
     def _github_context(
         self,
@@ -718,6 +777,9 @@ class Harness:
             if passthrough in os.environ:
                 env[passthrough] = os.environ[passthrough]
         return env | self.extra_env
+
+
+_PULL_EVENTS = ("pull_request", "pull_request_target", "pull_request_review", "pull_request_review_comment")
 
 
 def _str_map(values: Any, what: str) -> dict[str, Any]:

@@ -719,3 +719,60 @@ def test_pipx_links_installed_tools_and_never_downloads(git_repo, tmp_path: Path
     first, second = result.job("a").steps
     assert first.outcome == "success" and first.stdout.endswith("fakescan 1.2.3\n"), first.stderr
     assert second.outcome == "failure" and "cannot download 'surely-not-installed-tool>=1'" in second.stderr
+
+
+def test_pull_request_payloads_get_real_commits_and_a_merge_ref(git_repo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    base = git_repo.git("rev-parse", "HEAD")
+    git_repo.git("checkout", "-q", "-b", "feature")
+    head = git_repo.commit("feat: on the branch", {"feature.txt": "new\n"})
+    git_repo.git("checkout", "-q", "main")
+    main = git_repo.commit("docs: on main", {"NOTES.md": "notes\n"})
+    folder = tmp_path / "workflows"
+    folder.mkdir()
+    (folder / "w.yml").write_text(
+        textwrap.dedent(
+            f"""
+            on:
+              pull_request:
+              pull_request_target:
+              push:
+            permissions: {{}}
+            jobs:
+              a:
+                runs-on: ubuntu-latest
+                steps:
+                  - uses: {CHECKOUT}
+                    with:
+                      fetch-depth: 0
+                  - env:
+                      HEAD_SHA: ${{{{ github.event.pull_request.head.sha }}}}
+                      BASE_SHA: ${{{{ github.event.pull_request.base.sha }}}}
+                      BEFORE: ${{{{ github.event.before }}}}
+                      AFTER: ${{{{ github.event.after }}}}
+                    run: |
+                      echo "sha=$GITHUB_SHA ref=$GITHUB_REF head=$HEAD_SHA base=$BASE_SHA before=$BEFORE after=$AFTER"
+                      git log -1 --format='parents=%P'
+                      ls
+            """
+        ),
+        encoding="utf-8",
+    )
+    harness = Harness(git_repo.path, root=tmp_path / "gh", workflows_dir=folder)
+    payload = load_event("pull_request.opened", **{"pull_request.head.ref": "feature", "pull_request.base.ref": "main"})
+    result = harness.run("w.yml", "pull_request", payload)
+    assert result.ok, result.explain()
+    out = result.job("a").steps[1].stdout
+    merge = harness._rev("refs/pull/2/merge")
+    assert merge and harness._rev("refs/pull/2/head") == head
+    assert f"sha={merge} ref=refs/pull/2/merge head={head} base={main}" in out
+    assert f"parents={main} {head}" in out and "feature.txt" in out and "NOTES.md" in out
+    assert result.payload["pull_request"]["merge_commit_sha"] == merge
+    # pull_request_target runs on the base branch, never the PR's code
+    target = harness.run("w.yml", "pull_request_target", payload)
+    assert f"sha={main} ref=refs/heads/main" in target.job("a").steps[1].stdout and "feature.txt" not in target.job("a").steps[1].stdout
+    # a push payload follows the pushed branch
+    push = harness.run("w.yml", "push", load_event("push", ref="refs/heads/feature"))
+    assert f"sha={head} ref=refs/heads/feature head= base= before={base} after={head}" in push.job("a").steps[1].stdout
+    # SHAs that are commits in the repo are kept as given
+    kept = harness.run("w.yml", "pull_request", load_event("pull_request.opened", **{"pull_request.head.sha": base, "pull_request.base.ref": "main"}))
+    assert f"head={base} base={main}" in kept.job("a").steps[1].stdout
