@@ -60,14 +60,21 @@ def with_pygithub(double: GitHubDouble, number: int) -> None:
     repo.get_commit(head_sha).create_status("success", context="bench")
 
 
-def measure(fn, double: GitHubDouble, number: int, runs: int) -> tuple[float, int]:
-    fn(double, number)  # warm-up
-    times, before = [], len(double.requests)
+def measure(double: GitHubDouble, number: int, runs: int) -> dict[str, tuple[float, int]]:
+    """Median seconds and requests per workload; the two sides alternate so machine load hits both alike."""
+    workloads = {"forge": with_forge, "pygithub": with_pygithub}
+    times: dict[str, list[float]] = {name: [] for name in workloads}
+    requests: dict[str, int] = dict.fromkeys(workloads, 0)
+    for fn in workloads.values():
+        fn(double, number)  # warm-up
     for _ in range(runs):
-        start = time.perf_counter()
-        fn(double, number)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), (len(double.requests) - before) // runs
+        for name, fn in workloads.items():
+            before = len(double.requests)
+            start = time.perf_counter()
+            fn(double, number)
+            times[name].append(time.perf_counter() - start)
+            requests[name] = len(double.requests) - before
+    return {name: (statistics.median(times[name]), requests[name]) for name in workloads}
 
 
 def main() -> int:
@@ -76,8 +83,8 @@ def main() -> int:
     args = parser.parse_args()
     with GitHubDouble() as double:
         number = seed(double)
-        forge_time, forge_requests = measure(with_forge, double, number, args.runs)
-        peer_time, peer_requests = measure(with_pygithub, double, number, args.runs)
+        figures = measure(double, number, args.runs)
+        (forge_time, forge_requests), (peer_time, peer_requests) = figures["forge"], figures["pygithub"]
         double.assert_clean()
     print(f"GitHubForge:       median {forge_time * 1000:.1f} ms per workload, {forge_requests} requests")
     print(f"PyGithub directly: median {peer_time * 1000:.1f} ms per workload, {peer_requests} requests")
