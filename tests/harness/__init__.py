@@ -35,7 +35,7 @@ Example::
     from tests.harness import Harness
 
     def test_task_intake_comments(git_repo, tmp_path):
-        harness = Harness(git_repo, root=tmp_path / "gh", env={"LEADFORGE_FORGE": "local"})
+        harness = Harness(git_repo.path, root=tmp_path / "gh")
         payload = load_event("issues.labeled", **{"label.name": "task", "issue.body": "### Goal\\nx"})
         result = harness.run("tasks.yml", "issues", payload)
         assert result.ok, result.explain()
@@ -52,7 +52,18 @@ workflow_call inputs, declared defaults applied), ``ref``/``sha`` (override ``GI
 ``changed_files`` (for ``paths`` filters; push payloads use their commit lists), ``jobs`` (run only
 these job ids and their needs), ``env`` (runner environment for this run), ``replace_run`` (step id or
 name -> a script that replaces that step's ``run:``, flagged ``StepResult.replaced``; use it only for
-steps that cannot run here, such as a full machine set-up, and say why in the test).
+steps that cannot run here, such as a full machine set-up, and say why in the test), ``align_payload``
+(default on: pull request payloads get real ``head.sha``/``base.sha`` from the branches they name, plus
+``refs/pull/<n>/head`` and a real ``refs/pull/<n>/merge`` commit that becomes ``GITHUB_SHA``; push payloads
+get ``after``/``before`` of the pushed ref; SHAs that already are commits in the repo are kept).
+
+Knobs on ``Harness(...)``: ``secrets``, ``vars``, ``env`` (runner environment), ``repository``
+(``owner/name``; the payload's repository is rewritten to match), ``api_double`` (a started
+``tests.apidouble.server.GitHubDouble``: sets ``GITHUB_API_URL``/``GITHUB_SERVER_URL``, the repository and
+``secrets.GITHUB_TOKEN``), ``api_url``/``server_url`` (the same by hand), ``workflows_dir``, ``step_timeout``.
+``harness.remote`` is the bare repository standing in for GitHub's copy: assert on what workflows pushed.
+Shims on PATH: ``pip install .``/``python -m pip install .``/``pip install leadforge==<installed>`` are no-ops
+when leadforge is importable; ``pipx install <tool>`` links the tool ``./setup.sh`` put in ``.venv-tools``.
 
 Not emulated (by design): services/containers, composite or JavaScript actions' code, reusable
 workflows (a job-level ``uses:`` is recorded and the job reported skipped), concurrency (runs are
