@@ -95,3 +95,22 @@ def test_checkov_passes_on_terraform_and_k8s_with_every_skip_justified(tmp_path)
         assert report["summary"]["passed"] > 50
         for skipped in report["results"]["skipped_checks"]:
             assert len(skipped["check_result"].get("suppress_comment") or "") > 20, skipped["check_id"]
+
+
+def test_gitops_examples_follow_the_deploy_branches():
+    import yaml
+
+    from leadforge.deploy.applying import pull_files
+    from leadforge.deploy.settings import DeploySettings
+
+    settings = DeploySettings()
+    appset = yaml.safe_load((ROOT / "k8s/gitops/argocd/applicationset.yaml").read_text())
+    envs = [e["env"] for e in appset["spec"]["generators"][0]["list"]["elements"]]
+    assert envs == list(settings.environments)
+    assert appset["spec"]["template"]["spec"]["source"]["targetRevision"] == settings.branch_prefix + "{{.env}}"
+    assert "kustomization.yaml" in pull_files(b"")  # Argo CD and Flux build the branch root with kustomize
+    for env in settings.environments:
+        repo, kustomization = yaml.safe_load_all((ROOT / f"k8s/gitops/flux/{env}.yaml").read_text())
+        assert repo["spec"]["ref"] == {"branch": f"{settings.branch_prefix}{env}"}
+        assert kustomization["spec"]["sourceRef"]["name"] == repo["metadata"]["name"]
+        assert kustomization["spec"]["prune"] is True
