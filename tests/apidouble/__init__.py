@@ -36,6 +36,8 @@ draft=, head_repo=, author=) -> number``, ``merge_pull(number, sha)``, ``add_com
 ``add_issue``/``add_pull`` take ``number=`` to match a payload; ``seed_event(payload, files=[...])`` seeds the
 issue or pull request a webhook payload (``../shared/github/webhooks``) is about, with its number, refs and SHAs.
 Payloads name their repository: use ``make_github_double("Codertocat/Hello-World")`` (fixture) for those.
+Like GitHub, inline review comments must name a file of the pull request and a line of its patch: seed
+``files=`` with patches when a test posts inline comments.
 
 Inspection: ``issue(n)``, ``issue_comments(n)``, ``pull_reviews(n)``, ``pull_review_comments(n)``,
 ``release_by_tag(tag)``, ``statuses[sha]``, ``check_runs``, ``assets``, ``dispatches``, ``labels``,

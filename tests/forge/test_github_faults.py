@@ -199,3 +199,14 @@ def test_a_refused_create_is_resent_without_looking_for_it(github_double: GitHub
     upsert_issue_comment(forge, number, "summary", "x")
     assert github_double.count("issues/list-comments") == 1  # the upsert's own lookup only
     assert github_double.count("issues/create-comment") == 2
+
+
+def test_the_docs_example_holds(github_double: GitHubDouble) -> None:
+    """docs/forge.md, "Testing against GitHub": keep the example true."""
+    from leadforge.forge.models import ChangedFile
+
+    number = github_double.add_pull("PR", files=[ChangedFile("a.py", "modified", 1, 0, "@@ -0,0 +1 @@\n+x")])
+    forge = github_double.forge()
+    github_double.fail_next("POST", "issues/create-comment", status=502)
+    upsert_issue_comment(forge, number, "summary", "hello")
+    assert github_double.count("issues/create-comment") == 2 and forge.sleeps == [1.0]
