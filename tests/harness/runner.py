@@ -90,6 +90,8 @@ class JobResult:
     summary: str
     reason: str = ""  # why the job was skipped
     continue_on_error: bool = False
+    environment: dict[str, str] | None = None  # evaluated ``environment:`` (name, url)
+    concurrency: dict[str, Any] | None = None  # evaluated job ``concurrency:`` (group, cancel-in-progress)
 
     @property
     def ok(self) -> bool:
@@ -118,6 +120,7 @@ class RunResult:
     artifacts_dir: Path
     masks: list[str]
     env: dict[str, str]  # the GITHUB_* base environment of the run
+    concurrency: dict[str, Any] | None = None  # evaluated workflow ``concurrency:`` (group, cancel-in-progress)
 
     @property
     def triggered(self) -> bool:
@@ -566,6 +569,10 @@ class Harness:
             masks=[v for v in self.secrets.values() if v],
             env=base_env,
         )
+        try:
+            result.concurrency = _concurrency(doc.get("concurrency"), {"github": github, "inputs": resolved_inputs, "vars": self.vars})
+        except ExpressionError as err:
+            raise WorkflowError(f"{path.name}: concurrency: {err}") from None
         if not decision.runs:
             return result
         state = _RunState(
@@ -777,6 +784,18 @@ class Harness:
             if passthrough in os.environ:
                 env[passthrough] = os.environ[passthrough]
         return env | self.extra_env
+
+
+def _concurrency(value: Any, contexts: Mapping[str, Any]) -> dict[str, Any] | None:
+    """``concurrency:`` evaluated: a string is the group; ``cancel-in-progress`` defaults to false."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return {"group": to_string(interpolate(value, contexts)), "cancel-in-progress": False}
+    if isinstance(value, dict):
+        cancel = interpolate(value.get("cancel-in-progress", False), contexts)
+        return {"group": to_string(interpolate(value.get("group", ""), contexts)), "cancel-in-progress": is_truthy(cancel) if not isinstance(cancel, str) else cancel == "true"}
+    raise WorkflowError(f"concurrency must be a string or mapping, got {value!r}")
 
 
 _PULL_EVENTS = ("pull_request", "pull_request_target", "pull_request_review", "pull_request_review_comment")
@@ -1106,6 +1125,15 @@ class _RunState:
                 outputs[str(key)] = to_string(interpolate(value, contexts))
             except ExpressionError as err:
                 raise WorkflowError(f"{self.path.name}: jobs.{job_id}.outputs.{key}: {err}") from None
+        try:
+            environment = job.get("environment")
+            if isinstance(environment, str):
+                environment = {"name": to_string(interpolate(environment, contexts))}
+            elif isinstance(environment, dict):
+                environment = {str(k): to_string(interpolate(v, contexts)) for k, v in environment.items()}
+            concurrency = _concurrency(job.get("concurrency"), contexts)
+        except ExpressionError as err:
+            raise WorkflowError(f"{self.path.name}: jobs.{job_id} environment/concurrency: {err}") from None
         coe = job.get("continue-on-error", False)
         if isinstance(coe, str):
             coe = is_truthy(interpolate(coe, contexts))
@@ -1119,6 +1147,8 @@ class _RunState:
             workspace=workspace,
             summary="".join(summary_parts),
             continue_on_error=bool(coe),
+            environment=environment,
+            concurrency=concurrency,
         )
         self.result.jobs.append(job_result)
         return job_result

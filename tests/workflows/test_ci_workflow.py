@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.fixtures.events import load_event
-from tests.harness import PROJECT_ROOT, Harness, evaluate, load_workflow
+from tests.harness import PROJECT_ROOT, Harness, load_workflow
 from tests.workflows.pins import PINS
 
 CI = PROJECT_ROOT / ".github" / "workflows" / "ci.yml"
@@ -107,14 +107,11 @@ def test_other_events_do_not_trigger_ci(harness: Harness, event: str, payload: d
     assert why in result.decision.reason
 
 
-def test_least_privilege_and_pr_concurrency() -> None:
+def test_least_privilege_and_pr_concurrency(harness: Harness) -> None:
     doc = load_workflow(CI)
     assert doc["permissions"] == {}
     assert doc["jobs"]["test"]["permissions"] == {"contents": "read"}
-    group, cancel = doc["concurrency"]["group"], doc["concurrency"]["cancel-in-progress"]
-    pr = {"github": {"event_name": "pull_request", "ref": "refs/pull/2/merge", "event": load_event("pull_request.opened")}}
-    push = {"github": {"event_name": "push", "ref": "refs/heads/main", "event": _push_main()}}
-    from tests.harness import interpolate
-
-    assert interpolate(group, pr) == "ci-2" and evaluate(cancel, pr) is True
-    assert interpolate(group, push) == "ci-refs/heads/main" and evaluate(cancel, push) is False
+    pr = harness.run("ci.yml", "pull_request", load_event("pull_request.synchronize"), jobs=[], align_payload=False)
+    assert pr.concurrency == {"group": "ci-2", "cancel-in-progress": True}  # a new push to the PR cancels the old run
+    push = harness.run("ci.yml", "push", _push_main(), jobs=[])
+    assert push.concurrency == {"group": "ci-refs/heads/main", "cancel-in-progress": False}  # every push to main finishes

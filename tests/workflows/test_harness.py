@@ -776,3 +776,32 @@ def test_pull_request_payloads_get_real_commits_and_a_merge_ref(git_repo, tmp_pa
     # SHAs that are commits in the repo are kept as given
     kept = harness.run("w.yml", "pull_request", load_event("pull_request.opened", **{"pull_request.head.sha": base, "pull_request.base.ref": "main"}))
     assert f"head={base} base={main}" in kept.job("a").steps[1].stdout
+
+
+def test_environment_and_concurrency_are_evaluated(harness: Harness, tmp_path: Path) -> None:
+    _workflow(
+        tmp_path,
+        "w.yml",
+        """
+        on: workflow_dispatch
+        permissions: {}
+        concurrency: deploy-${{ github.ref_name }}
+        jobs:
+          deploy:
+            runs-on: ubuntu-latest
+            environment:
+              name: ${{ vars.STAGE }}
+              url: ${{ steps.d.outputs.url }}
+            concurrency:
+              group: env-${{ vars.STAGE }}
+              cancel-in-progress: ${{ github.event_name == 'pull_request' }}
+            steps:
+              - id: d
+                run: echo "url=https://qa.example.com" >> "$GITHUB_OUTPUT"
+        """,
+    )
+    result = harness.run("w.yml", "workflow_dispatch")
+    assert result.concurrency == {"group": "deploy-main", "cancel-in-progress": False}
+    job = result.job("deploy")
+    assert job.environment == {"name": "qa", "url": "https://qa.example.com"}
+    assert job.concurrency == {"group": "env-qa", "cancel-in-progress": False}
