@@ -108,3 +108,11 @@ def test_dispatch_and_permissions(local_forge: LocalForge) -> None:
     assert local_forge.get_permission("alice") == "write"
     assert local_forge.get_permission("mallory") == "read"
     assert local_forge.dispatches()[0]["inputs"] == {"task": "task-1"}
+
+
+def test_upsert_ignores_a_pasted_marker_in_someone_elses_comment(local_forge: LocalForge) -> None:
+    local_forge.open_issue("t")
+    pasted = local_forge.add_comment_as(1, f"{marker('status')}\nI copied your marker", author="mallory")
+    comment, what = upsert_issue_comment(local_forge, 1, "status", "ours")
+    assert what == "created" and comment.id != pasted.id
+    assert local_forge.list_issue_comments(1)[0].body.endswith("I copied your marker")

@@ -34,6 +34,7 @@ class Forge(Protocol):
     """What LeadForge needs from a forge. Methods raise ``ForgeError``/``NotFoundError``."""
 
     repository: str  # owner/name
+    login: str  # who this forge writes as (comments we own are trusted only from this login or an app bot)
 
     # issues ----------------------------------------------------------------------------------
     def get_issue(self, number: int) -> Issue: ...
@@ -120,10 +121,17 @@ def with_marker(key: str, body: str) -> str:
     return body if tag in body else f"{tag}\n{body}"
 
 
-def find_marked(comments: Sequence[Comment], key: str) -> Comment | None:
+def is_trusted_author(author: str, login: str) -> bool:
+    """Our own login, or a GitHub App bot (``name[bot]``: a person cannot take such a login)."""
+    return bool(author) and (author == login or author.endswith("[bot]"))
+
+
+def find_marked(comments: Sequence[Comment], key: str, login: str | None = None) -> Comment | None:
+    """The comment carrying marker ``key``. With ``login``, only a comment written by us (or an
+    app bot) counts: anyone can paste our marker into their own comment, and we must not edit it."""
     tag = marker(key)
     for comment in comments:
-        if tag in comment.body:
+        if tag in comment.body and (login is None or is_trusted_author(comment.author, login)):
             return comment
     return None
 
@@ -134,7 +142,7 @@ def upsert_issue_comment(forge: Forge, number: int, key: str, body: str) -> tupl
     Returns the comment and what happened: ``created``, ``updated`` or ``unchanged``.
     """
     text = with_marker(key, body)
-    existing = find_marked(forge.list_issue_comments(number), key)
+    existing = find_marked(forge.list_issue_comments(number), key, getattr(forge, "login", None))
     if existing is None:
         return forge.create_issue_comment(number, text), "created"
     if existing.body == text:

@@ -97,6 +97,8 @@ class GitHubForge:
         import github  # lazy: only runs when the github forge is chosen
 
         self.repository = repository
+        # Who our comments are written by: the Actions token's app bot unless a PAT's login is given.
+        self.login = os.environ.get("LEADFORGE_BOT_LOGIN", "github-actions[bot]")
         self.base_url = (base_url or DEFAULT_API_URL).rstrip("/")
         self.retries = retries
         self.backoff = backoff

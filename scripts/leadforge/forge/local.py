@@ -59,6 +59,7 @@ class LocalForge:
         self.repository = repository or "local/repo"
         self.root = Path(state_dir) if state_dir else self.repo_path / STATE_DIR
         self.user = user
+        self.login = user
         self.url = f"file://{self.root.resolve()}"
 
     # ---- storage ------------------------------------------------------------------------------
