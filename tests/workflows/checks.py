@@ -51,16 +51,35 @@ def check_permissions(name: str, text: str) -> list[str]:
     doc = load(text)
     if "permissions" not in doc:
         return [f"{name}:1: no top-level 'permissions:' (start from 'permissions: {{}}' and grant per job)"]
+    top = doc["permissions"]
+    writes = sorted(k for k, v in top.items() if v == "write") if isinstance(top, dict) else []
+    if top == "write-all" or writes:
+        granted = "write-all" if top == "write-all" else ", ".join(f"{k}: write" for k in writes)
+        return [f"{name}:{_line_of(text, 'permissions:')}: top-level permissions grant {granted}: grant write only to the job that needs it"]
     return []
+
+
+def _all_uses(doc: dict[str, Any]) -> list[str]:
+    found = []
+    for job in (doc.get("jobs") or {}).values():
+        if isinstance(job, dict):
+            if job.get("uses"):
+                found.append(str(job["uses"]))
+            for step in job.get("steps") or []:
+                if isinstance(step, dict) and step.get("uses"):
+                    found.append(str(step["uses"]))
+    return found
 
 
 def check_pins(name: str, text: str) -> list[str]:
     findings: list[str] = []
+    seen: set[str] = set()
     for number, line in enumerate(text.splitlines(), start=1):
         match = _USES_LINE.match(line)
         if not match:
             continue
         ref = match.group("ref")
+        seen.add(ref)
         comment = (match.group("comment") or "").strip()
         if ref.startswith("./"):
             continue
@@ -83,6 +102,9 @@ def check_pins(name: str, text: str) -> list[str]:
             findings.append(f"{name}:{number}: {action}@{version} differs from the pinned {pin.sha} # {pin.version}")
         elif comment.split()[:1] != [pin.version]:
             findings.append(f"{name}:{number}: {action} needs the version comment '# {pin.version}' (found {comment or 'none'!r})")
+    for ref in _all_uses(load(text)):
+        if ref not in seen:
+            findings.append(f"{name}:{_line_of(text, ref)}: 'uses: {ref}' is written in a form the pin check cannot read: use one line 'uses: owner/repo@<sha> # vX.Y.Z'")
     return findings
 
 

@@ -168,6 +168,13 @@ def test_rule_permissions_required() -> None:
     assert checks.check_permissions("w.yml", text) == ["w.yml:1: no top-level 'permissions:' (start from 'permissions: {}' and grant per job)"]
 
 
+@pytest.mark.parametrize("top", ["write-all", "{contents: write}", "{contents: read, issues: write}"])
+def test_rule_no_write_permissions_at_the_top(top: str) -> None:
+    findings = checks.check_permissions("w.yml", GOOD.replace("permissions: {}", f"permissions: {top}", 1))
+    assert len(findings) == 1 and "grant write only to the job" in findings[0] and findings[0].startswith("w.yml:3:")
+    assert checks.check_permissions("w.yml", GOOD.replace("permissions: {}", "permissions: {contents: read}", 1)) == []
+
+
 @pytest.mark.parametrize(
     ("uses", "expected"),
     [
@@ -183,6 +190,12 @@ def test_rule_pins(uses: str, expected: str) -> None:
     text = GOOD.replace("actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2", uses)
     findings = checks.check_pins("w.yml", text)
     assert len(findings) == 1 and expected in findings[0] and findings[0].startswith("w.yml:10:"), findings
+
+
+def test_rule_pins_reads_every_uses() -> None:
+    text = GOOD + "      - {uses: actions/checkout@v4}\n"
+    findings = checks.check_pins("w.yml", text)
+    assert len(findings) == 1 and "form the pin check cannot read" in findings[0]
 
 
 def test_rule_pins_allows_local_actions() -> None:
