@@ -112,10 +112,15 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         parents=[common],
         help="accept the PR's screenshots as the new baseline (comment or label; writers only)",
         description="On `/leadforge approve-visual` (visual.approve_command) or the label visual.approve_label: "
-        "when the sender has write permission, copy --current into the baseline folder and commit it to the "
-        "checked-out PR branch (pushed when --push). Others get a reply and nothing changes.",
+        "when the sender has write permission, commit the PR's new screenshots (from the assets branch, where "
+        "`visual pr` put them) as the baseline on top of the PR head, push it to the PR branch (--push), record "
+        "the approval and mark the check green. Others get a reply and nothing changes. With --current DIR: "
+        "copy DIR into the baseline and commit on the checked-out branch.",
     )
-    approve.add_argument("--current", required=True, metavar="DIR", help="screenshots of the PR head")
+    approve.add_argument(
+        "--current", metavar="DIR", default=None,
+        help="developer mode: copy these screenshots into the baseline and commit on the current branch",
+    )
     approve.add_argument("--push", action="store_true", help="push the commit to the PR branch")
     approve.add_argument("--remote", default="origin", help="git remote (default origin)")
     approve.set_defaults(handler=_handler("approve"))

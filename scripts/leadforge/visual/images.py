@@ -89,15 +89,25 @@ def save_png(path: str | Path, rgba: np.ndarray, *, optimize: bool = False) -> P
     return atomic_write(path, encode_png(rgba, optimize=optimize))
 
 
-def optimize_png_bytes(data: bytes, *, source: str = "screenshot") -> bytes:
-    """Re-encode PNG bytes (as a browser wrote them) losslessly and smaller; keep the original if not smaller."""
+def decode_png(data: bytes, *, source: str) -> np.ndarray:
+    """Decode image bytes (same checks and conversions as ``load_rgba``); errors name ``source``."""
+    import numpy as np
     from PIL import Image
 
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()
-            rgba = _to_rgba(image, __import__("numpy"))
-    except (OSError, SyntaxError, ValueError) as err:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                image.load()
+                return _to_rgba(image, np)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise InputError(f"{source}: refused as a possible decompression bomb (over PIL.Image.MAX_IMAGE_PIXELS)") from None
+    except (OSError, SyntaxError, ValueError, EOFError, zlib.error) as err:
         raise InputError(f"{source}: not a readable PNG: {_first_line(err)}") from None
+
+
+def optimize_png_bytes(data: bytes, *, source: str = "screenshot") -> bytes:
+    """Re-encode PNG bytes (as a browser wrote them) losslessly and smaller; keep the original if not smaller."""
+    rgba = decode_png(data, source=source)
     smaller = encode_png(rgba, optimize=True)
     return smaller if len(smaller) < len(data) else data

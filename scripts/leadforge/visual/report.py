@@ -27,7 +27,7 @@ TEMPLATE_DIR = Path(__file__).resolve().parents[1] / "templates" / "visual"
 OVERRIDE_DIR = Path(".github") / "leadforge" / "visual"
 
 # status -> does it fail the check?
-FAILING = {"failed": True, "new": True, "changed": False, "unchanged": False, "removed": False}
+FAILING = {"failed": True, "new": True, "changed": False, "approved": False, "unchanged": False, "removed": False}
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +37,7 @@ class Entry:
     name: str  # the file name, e.g. home-1280x800.png
     page: str
     viewport: str
-    status: str  # unchanged | changed (within its allowed ratio) | failed | new | removed
+    status: str  # unchanged | changed (within its allowed ratio) | failed | new | removed | approved
     allowed: float
     mismatch: int | None = None
     total: int | None = None
