@@ -40,7 +40,7 @@ def tasks() -> list[Task]:
             assigned_at="2026-11-09T09:00:00Z", branch="ai/task-1-login-form", pr=11, completed_at="2026-11-09T15:00:00Z",
             history=(
                 H("2026-11-09T08:00:00Z", "queued"),
-                H("2026-11-09T09:00:00Z", "assigned", note="to copilot"),
+                H("2026-11-09T09:00:00Z", "assigned", note="copilot (assign @Copilot), branch ai/task-1-login-form"),
                 H("2026-11-09T15:00:00Z", "completed"),
             ),
         ),
@@ -50,9 +50,9 @@ def tasks() -> list[Task]:
             branch="ai/task-2-search-box", pr=12, completed_at="2026-11-11T11:00:00Z",
             history=(
                 H("2026-11-10T00:00:00Z", "queued"),
-                H("2026-11-10T01:00:00Z", "assigned", note="to copilot"),
+                H("2026-11-10T01:00:00Z", "assigned", note="copilot (assign @Copilot), branch ai/task-1-login-form"),
                 H("2026-11-10T10:00:00Z", "requeued", by="sweep", note="no heartbeat for 8h"),
-                H("2026-11-10T11:00:00Z", "assigned", note="to claude"),
+                H("2026-11-10T11:00:00Z", "assigned", note="claude (comment), branch ai/task-2-search-box"),
                 H("2026-11-11T11:00:00Z", "completed"),
             ),
         ),

@@ -124,3 +124,15 @@ def test_weeks_are_iso_weeks() -> None:
     assert not period.contains(datetime(2026, 11, 2, tzinfo=UTC))
     with pytest.raises(InputError):
         make_period(None, None, "W47", now)
+
+
+@pytest.mark.parametrize("note, agents, expected", [
+    ("claude (comment), branch ai/task-1-x", frozenset({"claude", "copilot"}), "claude"),
+    ("copilot (assign @Copilot), branch ai/task-1-x", None, "copilot"),
+    ("to openhands", frozenset({"openhands"}), "openhands"),
+    ("ghost (label x)", frozenset({"claude"}), "unknown"),
+])
+def test_assignments_are_read_from_the_queue_note(note, agents, expected) -> None:
+    task = T("a", state="in-progress", history=(HistoryEntry("2026-01-01T00:00:00Z", "assigned", "leadforge[bot]", note),))
+    [happening] = timeline(task, People(agents=agents)).happenings
+    assert happening.agent == expected

@@ -55,7 +55,7 @@ def collect(app: Any, period: Period, *, forge: bool | None = None) -> dict[str,
     config = app.config
     settings = config.metrics
     inputs = gather(app.repo, ref=settings.ref, default_branch=config.default_branch)
-    people = people_from(app.repo, settings.humans)
+    people, profiles_note = people_from(app.repo, settings.humans)
     pulls: dict[int, Any] = {}
     forge_note = ""
     if settings.forge if forge is None else forge:
@@ -72,6 +72,7 @@ def collect(app: Any, period: Period, *, forge: bool | None = None) -> dict[str,
     ).to_dict()
     report["sources"]["git"] = inputs.git_note
     report["sources"]["forge"] = forge_note
+    report["sources"]["profiles"] = profiles_note
     return report
 
 

@@ -274,17 +274,32 @@ class Timeline:
     scope_flagged: bool
 
 
+_FIRST_WORD = re.compile(r"^@?([A-Za-z0-9][\w.\-]*)")
+
+
 def _agent_of(entry_by: str, note: str, people: People, fallback: str | None) -> str:
+    """Who an ``assigned`` entry hands the task to.
+
+    The queue writes ``note: "<profile> (<hand-off>), branch <branch>"``; ``to <agent>`` and
+    ``agent: <agent>`` are read too, and ``by`` when it names a known profile.
+    """
     if entry_by and people.agents is not None and people.known(entry_by):
         return entry_by
+    candidates = []
+    first = _FIRST_WORD.match(note or "")
+    if first and first.group(1).lower() not in {"to", "agent"}:
+        candidates.append(first.group(1))
     match = _NOTE_AGENT.search(note or "")
     if match:
-        name = match.group(1).rstrip(".,;")
-        if people.known(name):
+        candidates.append(match.group(1).rstrip(".,;"))
+    if people.agents is None:  # no profiles to check names against
+        if fallback and fallback in candidates:
+            return fallback
+        return candidates[0] if candidates else fallback or UNKNOWN
+    for name in candidates:
+        if name in people.agents or name in people.humans:
             return name
-    if fallback:
-        return fallback
-    return entry_by or UNKNOWN
+    return fallback or UNKNOWN
 
 
 def timeline(task: Task, people: People) -> Timeline:

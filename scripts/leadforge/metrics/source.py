@@ -31,27 +31,36 @@ class Inputs:
 
 def load_queue(repo: Path) -> tuple[list[Task], list[tuple[str, str]]]:
     """Every task file under ``docs/TASKS/queue/<state>/``; unreadable ones are returned as problems, never dropped."""
+    try:  # the task queue's own reader (also settles a move interrupted between write and unlink)
+        from leadforge.tasks.store import load_queue as store_load_queue
+    except ImportError:  # pragma: no cover - the queue area not installed
+        return _read_queue(repo)
+    queue = store_load_queue(repo)
+    problems = [(e.path, e.message.removeprefix(f"{e.path}: ")) for e in queue.errors]
+    return list(queue.tasks), problems
+
+
+def _read_queue(repo: Path) -> tuple[list[Task], list[tuple[str, str]]]:
     tasks: list[Task] = []
     problems: list[tuple[str, str]] = []
     for state in STATES:
-        folder = repo / QUEUE_DIR / state
+        folder = os.path.join(repo, QUEUE_DIR, state)
         try:
             entries = sorted(e.name for e in os.scandir(folder) if e.name.endswith(".md") and e.is_file())
         except FileNotFoundError:
             continue
         for name in entries:
-            path = folder / name
-            rel = str((QUEUE_DIR / state / name).as_posix())
+            rel = f"{QUEUE_DIR.as_posix()}/{state}/{name}"
             try:
-                text = path.read_text(encoding="utf-8")
-                task = parse_task(text, state=state, source=rel)
+                with open(os.path.join(folder, name), encoding="utf-8") as handle:
+                    task = parse_task(handle.read(), state=state, source=rel)
             except UnicodeDecodeError:
                 problems.append((rel, "not UTF-8 text"))
                 continue
             except LeadforgeError as err:
                 problems.append((rel, str(err).removeprefix(f"{rel}: ")))
                 continue
-            if task.id != path.stem:
+            if task.id != name[:-3]:
                 problems.append((rel, f"'id' is {task.id!r} but the file is named {name}"))
                 continue
             tasks.append(task)
@@ -145,43 +154,26 @@ def fetch_pulls(forge: Any, numbers: Sequence[int], limit: int) -> tuple[dict[in
     return pulls, note
 
 
-def people_from(repo: Path, humans: Sequence[str]) -> People:
-    """Agents from the queue's profiles when there are any (else every assignee counts), humans from config."""
-    names: set[str] = set()
+def people_from(repo: Path, humans: Sequence[str]) -> tuple[People, str]:
+    """Agents from the queue's profiles (``profiles/*.yml``) when there are any, else every assignee counts.
+
+    Humans: ``metrics.humans``, plus profiles with ``extra: {kind: human}`` or named ``human*``.
+    """
     human_names = set(humans)
     try:
-        from leadforge.tasks import profiles as profile_module  # the task queue's profiles, when present
-    except ImportError:
-        profile_module = None
-    loaded = None
-    if profile_module is not None:
-        for fn_name in ("load_profiles", "load_all", "read_profiles"):
-            fn = getattr(profile_module, fn_name, None)
-            if fn is None:
-                continue
-            try:
-                loaded = fn(repo)
-            except LeadforgeError:
-                loaded = None
-            break
-    if loaded is not None:
-        items = loaded.values() if isinstance(loaded, dict) else loaded
-        if isinstance(loaded, tuple) and len(loaded) == 2 and isinstance(loaded[1], list):
-            items = loaded[0].values() if isinstance(loaded[0], dict) else loaded[0]
-        for profile in items:
-            name = getattr(profile, "name", None)
-            if not name:
-                continue
-            names.add(name)
-            if _is_human_profile(profile):
-                human_names.add(name)
+        from leadforge.tasks.profiles import load_profiles
+    except ImportError:  # pragma: no cover - the queue area not installed
+        return People(None, frozenset(human_names)), ""
+    try:
+        profiles = load_profiles(repo)
+    except LeadforgeError as err:
+        return People(None, frozenset(human_names)), f"profiles not read: {err}"
+    names = set()
+    for profile in profiles:
+        names.add(profile.name)
+        kind = str((profile.extra or {}).get("kind", "")).lower()
+        if kind == "human" or profile.name.startswith("human"):
+            human_names.add(profile.name)
     if not names:
-        return People(None, frozenset(human_names))
-    return People(frozenset(names), frozenset(human_names))
-
-
-def _is_human_profile(profile: Any) -> bool:
-    kind = getattr(profile, "kind", None)
-    if isinstance(kind, str):
-        return kind.lower() == "human"
-    return bool(getattr(profile, "human", False)) or getattr(profile, "name", "").lower() in {"human", "humans", "maintainer"}
+        return People(None, frozenset(human_names)), ""
+    return People(frozenset(names), frozenset(human_names)), f"{len(names)} profiles"
