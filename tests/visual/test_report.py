@@ -127,3 +127,14 @@ def test_html_report_works_offline_in_chromium(run_cli, folders, tmp_path: Path,
     assert "20%" in section.locator(".slider .after").evaluate("el => el.style.clipPath")
     page.close()
     assert problems == []
+
+
+def test_only_plain_screenshot_files_are_compared(tmp_path: Path) -> None:
+    from leadforge.visual.report import screenshot_names
+
+    save(tmp_path / "home-10x10.png", text_image(10, 10, ""))
+    (tmp_path / "notes.txt").write_text("x")
+    (tmp_path / "we ird.png").write_bytes(b"x")
+    (tmp_path / "link-10x10.png").symlink_to(tmp_path / "home-10x10.png")
+    assert list(screenshot_names(tmp_path)) == ["home-10x10.png"]
+    assert screenshot_names(tmp_path / "missing") == {}

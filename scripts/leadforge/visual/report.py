@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -98,11 +99,19 @@ def verdict(mismatch: int, ratio: float, allowed: float) -> str:
     return "changed" if ratio <= allowed else "failed"
 
 
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\.png$")
+
+
 def screenshot_names(folder: Path) -> dict[str, Path]:
-    """The PNGs of a screenshot folder by file name (a missing folder has none)."""
+    """The PNGs of a screenshot folder by file name (a missing folder has none).
+
+    Only plain files with plain names count: the folder may come from an untrusted run's
+    artifact, so symlinks and names with other characters are ignored."""
     if not folder.is_dir():
         return {}
-    return {p.name: p for p in sorted(folder.glob("*.png")) if p.is_file()}
+    return {
+        p.name: p for p in sorted(folder.iterdir()) if _SAFE_NAME.match(p.name) and p.is_file() and not p.is_symlink()
+    }
 
 
 def page_and_viewport(name: str) -> tuple[str, str]:
