@@ -1,4 +1,4 @@
-"""LeadForge's own infrastructure: terraform fmt/validate offline, and checkov clean over terraform/ and k8s/."""
+"""LeadForge's own infrastructure: terraform fmt/validate offline; checkov clean over terraform/, k8s/ and deploy.yml."""
 
 from __future__ import annotations
 
@@ -81,18 +81,21 @@ def test_the_deploy_role_trusts_one_repository_and_environment_only():
 def test_checkov_passes_on_terraform_and_k8s_with_every_skip_justified(tmp_path):
     shutil.copytree(ROOT / "terraform", tmp_path / "terraform", ignore=shutil.ignore_patterns(".terraform*"))
     shutil.copytree(ROOT / "k8s", tmp_path / "k8s")
+    (tmp_path / ".github/workflows").mkdir(parents=True)
+    shutil.copyfile(ROOT / ".github/workflows/deploy.yml", tmp_path / ".github/workflows/deploy.yml")
     result = subprocess.run(
-        [tool_path("checkov"), "-d", ".", "--framework", "terraform", "kubernetes", "--skip-download", "-o", "json", "--compact"],  # type: ignore[list-item]
+        [tool_path("checkov"), "-d", ".", "--framework", "terraform", "kubernetes", "github_actions",  # type: ignore[list-item]
+         "--skip-download", "-o", "json", "--compact"],
         cwd=tmp_path, env={**os.environ, **CHECKOV_ENV}, capture_output=True, text=True,
     )
     reports = json.loads(result.stdout)
     reports = reports if isinstance(reports, list) else [reports]
     by_type = {r["check_type"]: r for r in reports}
-    assert set(by_type) == {"terraform", "kubernetes"}
+    assert set(by_type) == {"terraform", "kubernetes", "github_actions"}
     failed = [(r["check_type"], c["check_id"], c["resource"]) for r in reports for c in r["results"]["failed_checks"]]
     assert failed == []
     for report in reports:
-        assert report["summary"]["passed"] > 50
+        assert report["summary"]["passed"] > 50, report["check_type"]
         for skipped in report["results"]["skipped_checks"]:
             assert len(skipped["check_result"].get("suppress_comment") or "") > 20, skipped["check_id"]
 
