@@ -144,3 +144,22 @@ def test_unknown_environment_and_identical_overlays(deploy_repo, run_cli):
     assert "unknown environment 'qa'" in run_cli("deploy", "promote", "--from", "qa", "--to", "dev", repo=deploy_repo.path).stderr
     same = run_cli("deploy", "promote", "--from", "staging", "--to", "staging", repo=deploy_repo.path)
     assert same.code == 1 and "--from and --to are both 'staging'" in same.stderr
+
+
+@pytest.mark.integration
+def test_a_stale_remote_promotion_branch_is_reported_not_forced(deploy_repo, run_cli, tmp_path):
+    from tests.conftest import git
+
+    bare = tmp_path / "origin.git"
+    git(tmp_path, "init", "-q", "--bare", str(bare))
+    deploy_repo.git("remote", "add", "origin", str(bare))
+    deploy_repo.git("push", "-q", "origin", "main")
+    first = json.loads(run_cli("deploy", "promote", "--from", "dev", "--to", "staging", "--no-pr", "--json", repo=deploy_repo.path).stdout)
+    stale = git(bare, "rev-parse", first["branch"])
+    deploy_repo.commit("docs: something else", {"NOTES.md": "x\n"})
+
+    again = run_cli("deploy", "promote", "--from", "dev", "--to", "staging", "--no-pr", repo=deploy_repo.path)
+
+    assert again.code == 1
+    assert f"origin/{first['branch']} already exists with other commits" in again.stderr
+    assert git(bare, "rev-parse", first["branch"]) == stale

@@ -277,7 +277,7 @@ def _approved(app: Any, settings: DeploySettings) -> bool:
 
 def promote_command(app: Any, *, source: str, target: str, images: list[str], open_pr: bool) -> int:
     from leadforge.deploy.promote import PromotionPlan, branch_name, describe, parse_overrides, plan_edit
-    from leadforge.errors import ForgeError, GitError
+    from leadforge.errors import ForgeError, GitError, PushRejected
     from leadforge.fsutil import atomic_write
 
     settings = settings_of(app)
@@ -333,15 +333,19 @@ def promote_command(app: Any, *, source: str, target: str, images: list[str], op
         tree.add([target_file])
         sha = tree.commit(f"{title}\n\n" + "\n".join(human) + "\n")
         if remote:
-            tree.push(remote, f"HEAD:refs/heads/{branch}")
+            try:
+                tree.push(remote, f"HEAD:refs/heads/{branch}")
+            except PushRejected:
+                raise GitError(
+                    f"{remote}/{branch} already exists with other commits (a closed promotion?): delete that branch "
+                    f"and run the promotion again"
+                ) from None
     data["commit"] = sha
     if open_pr:
         try:
             pull = app.forge.create_pull(title=title, body=body, head=branch, base=base)
         except ForgeError as err:
             raise ForgeError(f"committed {sha[:12]} on {branch}, but opening the pull request failed: {err}") from None
-        except GitError:
-            raise
         data["pull_request"] = {"number": pull.number, "url": pull.url}
         human.append(f"opened pull request #{pull.number}: {title}")
     data["result"] = "promoted"
