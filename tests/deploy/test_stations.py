@@ -123,6 +123,8 @@ def test_stations_command_writes_the_component_and_the_overlays_render_it(deploy
     keys = {str(key_of(o)) for o in parse_objects(staging.stdout)}
     assert {"Namespace/station-claude", "Deployment/station-claude/agent-runner", "PersistentVolumeClaim/station-copilot/workspace",
             "NetworkPolicy/station-claude/default-deny", "ConfigMap/leadforge-staging/leadforge-stations"} <= keys
+    validated = run_cli("deploy", "validate", "--env", "staging", "--no-checkov", "--json", repo=deploy_repo.path)
+    assert validated.code == 0 and json.loads(validated.stdout)["environments"]["staging"]["findings"] == []
     prod = {str(key_of(o)) for o in parse_objects(kubectl_kustomize(deploy_repo.path / "k8s/overlays/prod").stdout)}
     assert not any("station-" in k for k in prod)
 
