@@ -234,3 +234,24 @@ def test_rule_no_pr_head_fetch_in_script() -> None:
     findings = checks.check_no_pr_head_checkout("w.yml", text)
     assert len(findings) == 1 and "fetches PR head code" in findings[0]
 
+
+
+# ---- every workflow is exercised through the harness --------------------------------------------------
+
+
+def _harness_tests() -> dict[Path, str]:
+    found = {}
+    for path in (PROJECT_ROOT / "tests").rglob("test_*.py"):
+        if path.resolve() == Path(__file__).resolve():
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if "tests.harness" in text:
+            found[path] = text
+    return found
+
+
+@pytest.mark.parametrize("workflow", WORKFLOWS, ids=_ids(WORKFLOWS))
+def test_workflow_has_a_harness_test(workflow: Path) -> None:
+    """The house rule: every workflow gets a test that runs it through tests/harness with a real payload."""
+    users = [p.relative_to(PROJECT_ROOT).as_posix() for p, text in _harness_tests().items() if workflow.name in text]
+    assert users, f"{workflow.name}: no test under tests/ runs it through the workflow harness (see docs/workflows.md)"
