@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from leadforge.release import conventional
 from leadforge.release.gitlog import RawCommit
@@ -32,8 +33,10 @@ class Person:
         return f"{self.name} <{self.email}>" if self.email else self.name
 
 
-@dataclass(frozen=True, slots=True)
-class Commit:
+class Commit(NamedTuple):
+    """One commit of the range, read. A NamedTuple rather than a frozen dataclass: as immutable,
+    and twice as fast to build, which is a tenth of the time at 50,000 commits."""
+
     sha: str
     header: str
     type: str | None  # the conventional type; None for other commits
@@ -88,44 +91,68 @@ def _coauthors(message: str) -> tuple[Person, ...]:
 
 
 def classify_commit(
-    raw: RawCommit, parsers: tuple[conventional.Parser, ...], unconventional: str, other_group: str = "other"
+    raw: RawCommit,
+    parsers: tuple[conventional.Parser, ...],
+    unconventional: str,
+    other_group: str = "other",
+    people: dict[tuple[str, str], Person] | None = None,
 ) -> Commit:
+    """One commit, read: conventional parts, group, PR number, issues, authors, what it reverts.
+    ``people`` caches ``Person`` records across a range (authors repeat)."""
     message = raw.message
-    header = message.split("\n", 1)[0].strip()
+    header = message.partition("\n")[0].strip()
     conv = conventional.parse(message)
-    pr_match = SQUASH_PR_RE.search(header) if header.endswith(")") else None
-    merge_match = MERGE_PR_RE.match(header) if len(raw.parents) > 1 else None
-    pr = int(pr_match.group(1)) if pr_match else int(merge_match.group(1)) if merge_match else None
+    merge = len(raw.parents) > 1
+    pr: int | None = None
+    squash = None
+    if header.endswith(")"):
+        squash = SQUASH_PR_RE.search(header)
+        if squash is not None:
+            pr = int(squash.group(1))
+    if pr is None and merge:
+        merged = MERGE_PR_RE.match(header)
+        if merged is not None:
+            pr = int(merged.group(1))
     if conv is not None:
         subject = conv.description
         group = conventional.classify(message, conv, parsers)
+        breaking = conv.breaking
+        breaking_description = conv.breaking_description if breaking else None
+        body = conv.body
     else:
         subject = header
         group = conventional.SKIP if unconventional == "skip" else other_group
-    if pr_match:
+        breaking, breaking_description = False, None
+        body = message.partition("\n")[2].strip() or None
+    if squash is not None:
         subject = SQUASH_PR_RE.sub("", subject) or subject
-    revert = REVERT_RE.search(message) if "This reverts commit" in message else None
-    breaking_description = conv.breaking_description if conv else None
     if conv is not None and breaking_description == conv.description:
         breaking_description = subject
+    revert = REVERT_RE.search(message) if "This reverts commit" in message else None
+    key = (raw.author, raw.email)
+    author = people.get(key) if people is not None else None
+    if author is None:
+        author = Person(raw.author, raw.email)
+        if people is not None:
+            people[key] = author
     return Commit(
-        sha=raw.sha,
-        header=header,
-        type=conv.type if conv else None,
-        scope=conv.scope if conv else None,
-        subject=subject,
-        body=conv.body if conv else (message.partition("\n")[2].strip() or None),
-        breaking=conv.breaking if conv else False,
-        breaking_description=breaking_description,
-        group=group,
-        pr=pr,
-        issues=conventional.issue_refs(message, conv),
-        author=Person(raw.author, raw.email),
-        coauthors=_coauthors(message),
-        timestamp=raw.timestamp,
-        merge=len(raw.parents) > 1,
-        reverts=revert.group(1) if revert else None,
-        truncated=raw.truncated,
+        raw.sha,
+        header,
+        conv.type if conv is not None else None,
+        conv.scope if conv is not None else None,
+        subject,
+        body,
+        breaking,
+        breaking_description,
+        group,
+        pr,
+        conventional.issue_refs(message, conv),
+        author,
+        _coauthors(message),
+        raw.timestamp,
+        merge,
+        revert.group(1) if revert else None,
+        raw.truncated,
     )
 
 
@@ -163,9 +190,11 @@ def _merge_prs(raws: Sequence[RawCommit], commits: dict[str, Commit]) -> dict[st
 def _cancel_reverts(commits: Sequence[Commit]) -> tuple[set[str], list[tuple[str, str]]]:
     """Newest first: a revert whose target is in the range removes both; a reverted revert
     no longer cancels its own target (revert of a revert restores the change)."""
-    by_prefix = {c.sha: c for c in commits}
     cancelled: set[str] = set()
     pairs: list[tuple[str, str]] = []
+    if not any(c.reverts for c in commits):
+        return cancelled, pairs
+    by_prefix = {c.sha: c for c in commits}
     for commit in commits:  # newest first
         if commit.sha in cancelled or not commit.reverts:
             continue
@@ -190,13 +219,14 @@ def analyse(
 ) -> Changes:
     """Classify a range (``raws`` newest first) into ``Changes``."""
     raw_list = list(raws)
-    classified = [classify_commit(r, parsers, unconventional, other_group) for r in raw_list]
-    by_sha = {c.sha: c for c in classified}
-
-    for sha, pr in _merge_prs(raw_list, by_sha).items():
-        if by_sha[sha].pr is None:
-            by_sha[sha] = replace(by_sha[sha], pr=pr)
-    classified = [by_sha[c.sha] for c in classified]
+    people: dict[tuple[str, str], Person] = {}
+    classified = [classify_commit(r, parsers, unconventional, other_group, people) for r in raw_list]
+    if any(c.merge for c in classified):
+        by_sha = {c.sha: c for c in classified}
+        for sha, pr in _merge_prs(raw_list, by_sha).items():
+            if by_sha[sha].pr is None:
+                by_sha[sha] = by_sha[sha]._replace(pr=pr)
+        classified = [by_sha[c.sha] for c in classified]
     cancelled, pairs = _cancel_reverts(classified)
     shown: list[Commit] = []
     skipped: list[Commit] = []

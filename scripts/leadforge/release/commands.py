@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +35,19 @@ def _notes_template(app: Any, settings: Any, template: str | None) -> Path | Non
     return configured if configured.is_file() else None
 
 
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """No cyclic garbage collection while a range is read: 50,000 commits allocate ~10^6 objects
+    that all stay alive, and the collector's passes over them cost a third of the time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _release(app: Any, *, to: str, from_: str | None, label: str | None = None, need_tag: bool = False) -> Release:
     settings = _settings(app)
     if need_tag:
@@ -40,7 +56,8 @@ def _release(app: Any, *, to: str, from_: str | None, label: str | None = None, 
         if not gitlog.tag_exists(app.repo, to):
             raise InputError(f"--tag {to}: no such tag in {app.repo} (push the tag first, or check the name)")
     rng = resolve_range(app.repo, settings, to=to, from_=from_, version=label)
-    release = collect(app.repo, settings, rng)
+    with _no_gc():
+        release = collect(app.repo, settings, rng)
     for warning in release.warnings:
         app.out.info(f"leadforge: warning: {warning}")
     return release
@@ -50,7 +67,8 @@ def render_notes(app: Any, release: Release, template: str | None = None) -> str
     settings = _settings(app)
     links = _links(app, release.range.version, settings)
     path = _notes_template(app, settings, template)
-    return rendering.render(release.context, path=path, repo=app.repo, links=links)
+    with _no_gc():
+        return rendering.render(release.context, path=path, repo=app.repo, links=links)
 
 
 def notes(app: Any, *, to: str | None, from_: str | None, tag: str | None, template: str | None, label: str | None,

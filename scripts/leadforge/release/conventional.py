@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 HEADER_RE = re.compile(r"([^\s():!]+)(?:\(([^()\r\n]+)\))?(!)?:[^\S\r\n]*([^\r\n]+)")
 FOOTER_RE = re.compile(r"(BREAKING CHANGE|[^\s():!]+)(:| #)[^\S\r\n]*(.*)")
@@ -43,8 +44,9 @@ class Footer:
         return f"{self.token}{sep}{self.value}"
 
 
-@dataclass(frozen=True, slots=True)
-class Conventional:
+class Conventional(NamedTuple):
+    """A conventional reading (NamedTuple: immutable and cheap to build, one per commit)."""
+
     type: str
     scope: str | None
     description: str

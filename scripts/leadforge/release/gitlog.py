@@ -14,8 +14,8 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from leadforge.errors import GitError
 
@@ -23,8 +23,9 @@ FORMAT = "%H%x1f%P%x1f%an%x1f%ae%x1f%at%x1f%B"
 _ENV = {"LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0", "GIT_CONFIG_NOSYSTEM": "1"}
 
 
-@dataclass(frozen=True, slots=True)
-class RawCommit:
+class RawCommit(NamedTuple):
+    """One record of the log (a NamedTuple: immutable, cheap to build 50,000 times)."""
+
     sha: str
     parents: tuple[str, ...]
     author: str

@@ -75,8 +75,9 @@ def contributors(
     people: dict[str, dict[str, Any]] = {}
     task_agents = {str(t["agent"]).lower() for t in tasks if t.get("agent")}
     for commit in commits:
+        authors = commit.authors if commit.coauthors else (commit.author,)
         seen_here: set[str] = set()
-        for person in commit.authors:
+        for person in authors:
             key = person.name.lower()
             if key in seen_here:
                 continue
