@@ -40,7 +40,8 @@ def _forge_pulls(app: Any, numbers: list[int], limit: int) -> tuple[dict[int, An
         return {}, f"forge not read: {err}"
     root = getattr(forge, "root", None)
     if root is not None and not (Path(root) / "state.json").exists():
-        return {}, "forge not read: the local forge holds no pull requests"
+        # nothing to ask (and reading would create its folder): the same answer as asking
+        return {}, f"0 pull requests read from the forge, {len(set(numbers[:limit]))} not found"
     try:
         return fetch_pulls(forge, numbers, limit)
     except ForgeError as err:
