@@ -51,7 +51,8 @@ def test_planted_problems_are_found_and_traced_to_the_overlay(deploy_repo, run_c
     assert ("policy", "deploy/privileged", patch) in seen
     assert ("policy", "deploy/replicas", patch) in seen
     assert any(f["rule"] == "deploy/resources" and "'sidecar'" in f["message"] for f in findings)
-    assert ("checkov", "CKV_K8S_16") in {(f["tool"], f["rule"]) for f in findings}  # checkov: privileged container
+    assert ("checkov", "CKV_K8S_16", patch) in seen  # checkov: privileged container, set by the overlay's patch
+    assert ("checkov", "CKV_K8S_14", kustomization) in seen  # checkov: :latest, set by the overlay's images:
     line = {f["rule"]: f["line"] for f in findings if f["path"] == patch}
     text = (deploy_repo.path / patch).read_text().splitlines()
     assert text[line["deploy/replicas"] - 1] == "  path: /spec/replicas"

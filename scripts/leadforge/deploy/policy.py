@@ -110,21 +110,32 @@ def _patch_targets(text: str, key: ObjectKey) -> bool:
 
 
 def locate(key: ObjectKey, needles: Sequence[str], origin: Origin | None, sources: Sources) -> tuple[str, int]:
-    """The file (and line) to blame for a field of ``key``: an overlay patch that sets the field, the overlay's
-    kustomization when it names the needle (images:), else the object's resource file."""
+    """The file (and line) to blame for a field of ``key``.
+
+    Needles are tried in order of preference; each is looked for first in the overlay's patches that
+    target the object, then in the overlay's kustomization (only needles that are not YAML keys, such as
+    an image name); the object's resource file is the fallback."""
+    aimed = []
     for path in sources.patches:
         text = sources.texts.get(path, "")
         target = sources.targets.get(path)
-        aimed = target is not None and target[0] in {"", key.kind} and target[1] in {"", key.name}
-        if text and (aimed or _patch_targets(text, key)):
-            line = _line_of(text, *needles)
+        by_target = target is not None and target[0] in {"", key.kind} and target[1] in {"", key.name}
+        if text and (by_target or _patch_targets(text, key)):
+            aimed.append((path, text))
+    overlay_text = ""
+    if sources.overlay and origin and sources.overlay in origin.transformed_by:
+        overlay_text = sources.texts.get(sources.overlay, "")
+    for needle in needles:
+        if not needle:
+            continue
+        for path, text in aimed:
+            line = _line_of(text, needle)
             if line:
                 return path, line
-    if sources.overlay and origin and sources.overlay in origin.transformed_by:
-        text = sources.texts.get(sources.overlay, "")
-        line = _line_of(text, *[n for n in needles if not n.endswith(":")])
-        if line:
-            return sources.overlay, line
+        if overlay_text and not needle.endswith(":"):
+            line = _line_of(overlay_text, needle)
+            if line:
+                return sources.overlay, line
     if origin and origin.resource:
         text = sources.texts.get(origin.resource, "")
         return origin.resource, _line_of(text, *needles) if text else 0
@@ -245,7 +256,7 @@ def _check_resources(ctx: _Ctx, key: ObjectKey, box: Mapping[str, Any], name: st
     if missing:
         ctx.add(
             "resources", "error", key, f"container '{name}' has no resources {', '.join(missing)}",
-            ["resources:", "/resources", "limits:", f"name: {name}"], "Set cpu and memory requests and limits on every container.",
+            [f"name: {name}", "resources:", "/resources", "limits:"], "Set cpu and memory requests and limits on every container.",
         )
 
 

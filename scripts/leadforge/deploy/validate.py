@@ -72,6 +72,41 @@ def schema_findings(
     return findings
 
 
+# The fields some checkov Kubernetes checks look at: a finding is blamed on the overlay patch that sets the
+# field when there is one. Other checks point at the object's resource file.
+CHECKOV_FIELDS: dict[str, tuple[str, ...]] = {
+    "CKV_K8S_8": ("livenessProbe", "/livenessProbe"),
+    "CKV_K8S_9": ("readinessProbe", "/readinessProbe"),
+    "CKV_K8S_10": ("/resources", "requests:", "resources:"),
+    "CKV_K8S_11": ("/resources", "limits:", "resources:"),
+    "CKV_K8S_12": ("/resources", "requests:", "resources:"),
+    "CKV_K8S_13": ("/resources", "limits:", "resources:"),
+    "CKV_K8S_14": ("newTag", "image:"),
+    "CKV_K8S_16": ("/privileged", "privileged:"),
+    "CKV_K8S_20": ("/allowPrivilegeEscalation", "allowPrivilegeEscalation:"),
+    "CKV_K8S_22": ("/readOnlyRootFilesystem", "readOnlyRootFilesystem:"),
+    "CKV_K8S_23": ("/runAsNonRoot", "runAsNonRoot:"),
+    "CKV_K8S_28": ("/capabilities", "capabilities:"),
+    "CKV_K8S_37": ("/capabilities", "capabilities:"),
+    "CKV_K8S_40": ("/runAsUser", "runAsUser:"),
+}
+
+
+def _checkov_blame(check_id: str, key: ObjectKey | None, origins: Mapping[ObjectKey, Origin], sources: Sources) -> tuple[str, int]:
+    if key is None:
+        return sources.overlay, 0
+    origin = origins.get(key)
+    needles = CHECKOV_FIELDS.get(check_id)
+    if needles:
+        return locate(key, needles, origin, sources)
+    if origin and origin.resource:
+        text = sources.texts.get(origin.resource, "")
+        lines = text.splitlines()
+        line = next((n for n, t in enumerate(lines, 1) if t.strip() == f"name: {key.name}"), 0)
+        return origin.resource, line
+    return sources.overlay, 0
+
+
 def checkov_argv(executable: str, manifest: str) -> list[str]:
     return [executable, "-f", manifest, "--framework", "kubernetes", "-o", "json", "--skip-download", "--quiet", "--compact"]
 
@@ -98,7 +133,7 @@ def parse_checkov(
         for check in ((report or {}).get("results") or {}).get("failed_checks") or []:
             key = checkov_resource_key(check.get("resource", ""), known)
             label = str(key) if key else check.get("resource", "?")
-            path, line = _blame(key, origins, sources, [f"name: {key.name}"]) if key else (sources.overlay, 0)
+            path, line = _checkov_blame(check.get("check_id", ""), key, origins, sources)
             findings.append(
                 Finding(
                     tool="checkov", rule=check.get("check_id", "?"), severity="error", path=path, line=line,
