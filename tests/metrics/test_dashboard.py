@@ -157,3 +157,16 @@ def test_dashboard_in_chromium_has_no_errors_shows_every_task_and_draws_charts(s
     assert problems == []
     pixels = np.asarray(Image.open(io.BytesIO(shot)).convert("RGB"))
     assert pixels.std() > 10 and len(np.unique(pixels.reshape(-1, 3), axis=0)) > 50
+
+
+def test_sample_dashboard_is_byte_identical_on_every_build(run_cli, tmp_path: Path) -> None:
+    from leadforge.metrics.sample import sample_tasks
+
+    pages = []
+    for name in ("one", "two"):
+        result = run_cli("dashboard", "build", "--sample", "--out", str(tmp_path / name), repo=tmp_path)
+        assert result.code == 0, result.stderr
+        pages.append((tmp_path / name / "index.html").read_text(encoding="utf-8"))
+    assert pages[0] == pages[1]
+    assert all(f'id="task-{t.id}"' in pages[0] for t in sample_tasks())
+    assert "unknown dependency: payments-v2" in pages[0]

@@ -51,6 +51,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     build.add_argument("--out", metavar="DIR", default="site", help="output folder (default: ./site, relative to the current directory)")
     _period_options(build)
+    build.add_argument("--sample", action="store_true",
+                       help="render fixed sample data instead of this repository (a stable page for visual regression)")
     build.set_defaults(handler=_dashboard_build)
 
 
@@ -67,7 +69,7 @@ def _report(app: Any, since: str | None, until: str | None, week: str | None, ou
     return run_report(app, week, since, until, out, post, commit)
 
 
-def _dashboard_build(app: Any, out: str, since: str | None, until: str | None, week: str | None) -> int:
+def _dashboard_build(app: Any, out: str, since: str | None, until: str | None, week: str | None, sample: bool) -> int:
     from leadforge.metrics.dashboard import run_build
 
-    return run_build(app, out, since, until, week)
+    return run_build(app, out, since, until, week, sample)

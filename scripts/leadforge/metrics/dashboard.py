@@ -279,7 +279,7 @@ def write_site(out: Path, files: Mapping[str, str | bytes]) -> list[str]:
     return sorted(files)
 
 
-def run_build(app: Any, out: str, since: str | None, until: str | None, week: str | None) -> int:
+def run_build(app: Any, out: str, since: str | None, until: str | None, week: str | None, sample: bool = False) -> int:
     from leadforge.metrics import visualchangelog
     from leadforge.metrics.commands import _now, collect
     from leadforge.metrics.period import make_period
@@ -288,25 +288,37 @@ def run_build(app: Any, out: str, since: str | None, until: str | None, week: st
     config = app.config
     settings = config.metrics.dashboard
     period = make_period(since, until, week, _now(app))
-    report = collect(app, period)
-    tasks, _problems = load_queue(app.repo)
-    remote = None
-    if not settings.base_url and not app.context.repository:
-        try:
-            remote = app.git.remote_url()
-        except Exception:  # noqa: BLE001 - not a git repository: no links
-            remote = None
-    links = Links(repo_base_url(settings.base_url, app.context.server_url, app.context.repository, remote))
-    visual = visualchangelog.load(app.repo, settings.visual_changelog)
+    if sample:
+        from leadforge.metrics.compute import People, Weights, compute
+        from leadforge.metrics.sample import SAMPLE_URL, sample_git, sample_tasks
+
+        tasks = sample_tasks()
+        report = compute(tasks, period=period, people=People(humans=frozenset({"mona"})), git=sample_git(),
+                         weights=Weights(config.metrics.keystrokes_per_line, config.metrics.keystrokes_per_removed_line))
+        report_data = report.to_dict()
+        report_data["sources"].update(git="sample history", forge="", profiles="")
+        links, visual, repository = Links(SAMPLE_URL), None, "example/shop (sample data)"
+    else:
+        report_data = collect(app, period)
+        tasks, _problems = load_queue(app.repo)
+        remote = None
+        if not settings.base_url and not app.context.repository:
+            try:
+                remote = app.git.remote_url()
+            except Exception:  # noqa: BLE001 - not a git repository: no links
+                remote = None
+        links = Links(repo_base_url(settings.base_url, app.context.server_url, app.context.repository, remote))
+        visual = visualchangelog.load(app.repo, settings.visual_changelog)
+        repository = app.context.repository or app.repo.name
     context = page_context(
         title=settings.title,
         tasks=tasks,
-        report=report,
+        report=report_data,
         links=links,
         visual=visual,
         visual_path=settings.visual_changelog,
         completed_limit=settings.completed_limit,
-        generated_for=app.context.repository or app.repo.name,
+        generated_for=repository,
         reports_url=links.tree(config.default_branch, config.metrics.reports_dir),
     )
     files = render_site(app.repo, context)
@@ -324,8 +336,8 @@ def run_build(app: Any, out: str, since: str | None, until: str | None, week: st
         "index": str(target / "index.html"),
         "files": written,
         "tasks": len(tasks),
-        "agents": len(report["agents"]),
+        "agents": len(report_data["agents"]),
         "visual_entry": visual.title if visual else None,
     }
-    app.out.result(summary, f"dashboard: {target / 'index.html'} ({len(tasks)} tasks, {len(report['agents'])} agent rows)")
+    app.out.result(summary, f"dashboard: {target / 'index.html'} ({len(tasks)} tasks, {len(report_data['agents'])} agent rows)")
     return 0
