@@ -170,7 +170,7 @@ def _grey_words(img: np.ndarray, words: np.ndarray, start: int, stop: int, alpha
     n = stop - start
     if n > 1:
         changes = np.flatnonzero(band[1:] != band[:-1])
-        if changes.size < n // 8:
+        if changes.size < n // 2:  # runs of equal pixels: one value per run
             starts = np.empty(changes.size + 1, dtype=np.intp)
             starts[0] = 0
             np.add(changes, 1, out=starts[1:])
