@@ -40,3 +40,19 @@ def test_failed_capture_never_overwrites_the_baseline(run_cli, tmp_path: Path) -
     written = decode((baseline / "blue-200x100.png").read_bytes())
     assert written.shape == (100, 200, 4)
     assert tuple(written[30, 60, :3]) == (0x20, 0x50, 0xC0)
+
+
+def test_a_missing_configured_browser_is_one_line(run_cli, tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    write_site(repo / "site")
+    (repo / ".github").mkdir(parents=True)
+    (repo / ".github" / "leadforge.yml").write_text(
+        "visual:\n  app: {static: site}\n  browser: {executable: /nowhere/chromium}\n"
+        "  pages: [{name: blue, path: /blue.html, viewports: [200x100]}]\n",
+        encoding="utf-8",
+    )
+    result = run_cli("visual", "capture", "--out", str(tmp_path / "shots"), repo=repo)
+    assert result.code == 1
+    lines = [line for line in result.stderr.splitlines() if line.startswith("leadforge: error:")]
+    assert len(lines) == 1 and "/nowhere/chromium does not exist" in lines[0] and "playwright install chromium" in lines[0]
+    assert not (tmp_path / "shots").exists()
