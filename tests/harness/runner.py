@@ -553,6 +553,8 @@ class Harness:
             self._align_push(payload, git_sha)
         event_path = run_dir / "event.json"
         event_path.write_text(json.dumps(payload, indent=2), encoding="utf-8")
+        if changed_files is None and align_payload and event in _PULL_EVENTS:
+            changed_files = self._pull_changed_files(payload)
         decision = should_run(on, event, {**payload, "ref": git_ref} if event == "push" else payload, changed_files=changed_files)
 
         github = self._github_context(doc, path, event, payload, repository, git_ref, git_sha, event_path, actor)
@@ -684,10 +686,48 @@ class Harness:
         if payload.get("deleted"):
             return
         payload["after"] = sha
-        if isinstance(payload.get("head_commit"), dict):
-            payload["head_commit"]["id"] = sha
         if not (payload.get("before") and self._rev(str(payload["before"]))):
             payload["before"] = self._rev(f"{sha}^") or "0" * 40
+        before = str(payload["before"])
+        span = f"{before}..{sha}" if self._rev(before) else sha
+        listed = self._git("rev-list", "--reverse", "--max-count=20", span) if self._rev(before) else self._git("rev-list", "--max-count=1", sha)
+        repo_url = f"{self.server_url or 'https://github.com'}/{(payload.get('repository') or {}).get('full_name', '')}"
+        commits = [self._commit_payload(c, repo_url) for c in listed.stdout.split()]
+        payload["commits"] = commits
+        payload["head_commit"] = commits[-1] if commits else None
+        if isinstance(payload.get("repository"), dict) and payload["ref"].startswith("refs/heads/"):
+            payload["compare"] = f"{repo_url}/compare/{before[:12]}...{sha[:12]}"
+
+    def _commit_payload(self, sha: str, repo_url: str) -> dict[str, Any]:
+        """One entry of a push payload's ``commits`` list, from the real commit."""
+        fields = self._git("show", "-s", "--format=%T%x00%an%x00%ae%x00%cn%x00%ce%x00%aI%x00%B", sha).stdout.split("\x00")
+        tree, an, ae, cn, ce, date, message = (fields + [""] * 7)[:7]
+        changes = self._git("diff-tree", "--root", "--no-commit-id", "--name-status", "-r", "--no-renames", sha).stdout
+        added, modified, removed = [], [], []
+        for line in changes.splitlines():
+            status, _, path = line.partition("\t")
+            {"A": added, "D": removed}.get(status[:1], modified).append(path)
+        return {
+            "id": sha,
+            "tree_id": tree,
+            "distinct": True,
+            "message": message.rstrip("\n"),
+            "timestamp": date,
+            "url": f"{repo_url}/commit/{sha}",
+            "author": {"name": an, "email": ae, "username": an},
+            "committer": {"name": cn, "email": ce, "username": cn},
+            "added": added,
+            "removed": removed,
+            "modified": modified,
+        }
+
+    def _pull_changed_files(self, payload: Mapping[str, Any]) -> list[str] | None:
+        pull = payload.get("pull_request") or {}
+        base, head = (pull.get("base") or {}).get("sha"), (pull.get("head") or {}).get("sha")
+        if not (base and head and self._rev(str(base)) and self._rev(str(head))):
+            return None
+        done = self._git("diff", "--name-only", f"{base}...{head}")
+        return done.stdout.split("\n")[:-1] if done.returncode == 0 else None
 
     def _github_context(
         self,

@@ -805,3 +805,32 @@ def test_environment_and_concurrency_are_evaluated(harness: Harness, tmp_path: P
     job = result.job("deploy")
     assert job.environment == {"name": "qa", "url": "https://qa.example.com"}
     assert job.concurrency == {"group": "env-qa", "cancel-in-progress": False}
+
+
+def test_path_filters_see_the_real_changes(git_repo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    before = git_repo.git("rev-parse", "HEAD")
+    git_repo.git("checkout", "-q", "-b", "docs-only")
+    docs = git_repo.commit("docs: guide", {"docs/guide.md": "guide\n"})
+    git_repo.git("checkout", "-q", "main")
+    code = git_repo.commit("feat: code", {"src/app.py": "print(1)\n", "README.md": "changed\n"})
+    git_repo.git("rm", "-q", "README.md")
+    removed = git_repo.commit("chore: drop readme")
+    folder = tmp_path / "workflows"
+    folder.mkdir()
+    (folder / "w.yml").write_text(
+        'on:\n  push:\n    paths: ["src/**"]\n  pull_request:\n    paths: ["src/**"]\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n'
+        "    steps:\n      - run: python -c \"import json, os; e = json.load(open(os.environ['GITHUB_EVENT_PATH'])); print(e['before'], e['after'], e['head_commit']['id'], json.dumps(e['commits']))\"\n",
+        encoding="utf-8",
+    )
+    harness = Harness(git_repo.path, root=tmp_path / "gh", workflows_dir=folder)
+    push = harness.run("w.yml", "push", load_event("push", ref="refs/heads/main", before=before))
+    assert push.ok, push.explain()
+    first, second = push.job("a").steps[0].stdout.split(" ", 3)[:3], json.loads(push.job("a").steps[0].stdout.split(" ", 3)[3])
+    assert first == [before, removed, removed]
+    assert [c["id"] for c in second] == [code, removed]
+    assert second[0]["added"] == ["src/app.py"] and second[0]["modified"] == ["README.md"] and second[1]["removed"] == ["README.md"]
+    assert second[0]["message"] == "feat: code" and second[0]["author"]["email"] == "author@example.com"
+    # a pull request that only touches docs does not match paths: src/**
+    pr = load_event("pull_request.opened", **{"pull_request.head.ref": "docs-only", "pull_request.base.ref": "main"})
+    decision = harness.run("w.yml", "pull_request", pr).decision
+    assert not decision.runs and "docs/guide.md" in decision.reason and docs
