@@ -163,7 +163,10 @@ def _post(app: Any, report: ReviewReport, template: str) -> list[str]:
 
 def post_command(app: Any, *, artifact: str) -> int:
     """``leadforge review post ARTIFACT``: the trusted half of the two-workflow pattern."""
-    report = load_artifact_file(artifact)
+    from pathlib import Path
+
+    path = Path(artifact) if Path(artifact).is_absolute() else app.repo / artifact
+    report = load_artifact_file(str(path))
     if report.pull is None:
         raise InputError(f"{artifact}: the artifact is not for a pull request (no 'pull'); nothing to post")
     repository = app.context.repository

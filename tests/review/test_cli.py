@@ -1,0 +1,87 @@
+"""`leadforge review` / `leadforge scan` at the command line: help, bad input, config errors.
+(No scanner runs here: the sources are switched off in the config or the input is refused first.)"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+OFF = "review:\n  scanners: []\n"
+
+
+def test_help_everywhere(run_cli) -> None:
+    for argv in (("review", "--help"), ("review", "post", "--help"), ("scan", "--help")):
+        result = run_cli(*argv)
+        assert result.code == 0 and "usage: leadforge" in result.stdout
+
+
+def test_unknown_ref_is_a_one_line_error(run_cli, git_repo) -> None:
+    result = run_cli("review", "--base", "main", "--head", "nope", repo=git_repo.path)
+    assert result.code == 1
+    assert result.stderr.strip() == "leadforge: error: unknown git ref 'nope': no such branch, tag or commit"
+
+
+def test_a_bad_review_key_names_the_file_line_and_key(run_cli, git_repo) -> None:
+    git_repo.write(".github/leadforge.yml", "review:\n  max_coments: 3\n")
+    result = run_cli("review", "--base", "main", repo=git_repo.path)
+    assert result.code == 1
+    assert "leadforge.yml:2: review.max_coments: unknown key" in result.stderr
+
+
+def test_range_review_without_scanners_checks_criteria_and_architecture(run_cli, git_repo) -> None:
+    git_repo.write(".github/leadforge.yml", OFF + "  architecture:\n    rules:\n      - name: pure\n"
+                   "        modules: ['app.*']\n        may_not_import: ['subprocess']\n")
+    git_repo.commit("chore: config")
+    git_repo.git("checkout", "-q", "-b", "topic")
+    git_repo.commit("feat: x", {"app/core.py": "import os\nimport subprocess\n"})
+    result = run_cli("--json", "review", "--base", "main", repo=git_repo.path)
+    assert result.code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["verdict"] == "REQUEST_CHANGES"
+    assert [(f["tool"], f["path"], f["line"], f["in_diff"]) for f in data["findings"]] == [
+        ("architecture", "app/core.py", 2, True)]
+    assert data["coverage"] == {"changed_lines": 0, "covered": 0, "percent": None}
+
+
+def test_coverage_for_other_paths_is_a_note_not_a_crash(run_cli, git_repo) -> None:
+    git_repo.write(".github/leadforge.yml", OFF)
+    git_repo.commit("chore: config")
+    git_repo.git("checkout", "-q", "-b", "topic")
+    git_repo.commit("feat: x", {"app/core.py": "def f():\n    return 1\n"})
+    git_repo.write("coverage.xml", '<coverage><packages><package><classes><class filename="other/x.py"><lines>'
+                   '<line number="1" hits="1"/></lines></class></classes></package></packages></coverage>')
+    result = run_cli("--json", "review", "--base", "main", "--coverage", "coverage.xml", repo=git_repo.path)
+    assert result.code == 0, result.stderr
+    assert json.loads(result.stdout)["coverage"]["percent"] is None
+    assert "review: note: coverage: the coverage report has no data for the changed files (app/core.py)" in result.stderr
+
+
+def test_fail_on_blocking_sets_the_exit_code(run_cli, git_repo) -> None:
+    git_repo.write(".github/leadforge.yml", OFF + "  criteria:\n    forbidden_paths: ['secrets/**']\n")
+    git_repo.commit("chore: config")
+    git_repo.git("checkout", "-q", "-b", "topic")
+    git_repo.commit("feat: x", {"secrets/prod.env": "A=1\n"})
+    assert run_cli("review", "--base", "main", repo=git_repo.path).code == 0
+    result = run_cli("review", "--base", "main", "--fail-on-blocking", repo=git_repo.path)
+    assert result.code == 1 and "forbidden-path" in result.stdout
+
+
+@pytest.mark.parametrize(("content", "needle"), [("{", "not valid JSON"), ('{"leadforge_review": 1, "pull": -2}', "pull must be")])
+def test_review_post_refuses_a_bad_artifact(run_cli, git_repo, content: str, needle: str) -> None:
+    git_repo.write("review.json", content)
+    result = run_cli("review", "post", "review.json", repo=git_repo.path)
+    assert result.code == 1
+    assert needle in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_dry_run_on_a_pull_request_prints_the_plan_and_posts_nothing(run_cli, git_repo, local_forge) -> None:
+    git_repo.write(".github/leadforge.yml", OFF)
+    base = git_repo.commit("chore: config")
+    git_repo.git("checkout", "-q", "-b", "topic")
+    head = git_repo.commit("Add things", {"docs/x.md": "x\n"})
+    pull = local_forge.open_pull("Add things", head="topic", base="main", head_sha=head, base_sha=base)
+    result = run_cli("--dry-run", "--forge", "local", "review", "--pr", str(pull.number), repo=git_repo.path)
+    assert result.code == 0, result.stderr
+    assert "[dry-run] would submit a REQUEST_CHANGES review on #1 with 0 inline comment(s)" in result.stderr
+    assert local_forge.list_reviews(pull.number) == []
