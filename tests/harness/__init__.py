@@ -18,7 +18,7 @@ pipefail {0}`` for ``shell: bash``) in a fresh per-job workspace, with:
 * ``${{ }}`` expressions (``tests/harness/expressions.py``): the ``github``, ``env``, ``inputs``,
   ``vars``, ``secrets``, ``steps``, ``needs``, ``matrix``, ``strategy``, ``job``, ``runner`` contexts,
   operators ``! == != < <= > >= && ||``, ``.*`` filters, and ``contains``, ``startsWith``,
-  ``endsWith``, ``format``, ``join``, ``toJSON``, ``fromJSON``, ``hashFiles``, ``success``,
+  ``endsWith``, ``format``, ``join``, ``toJSON``, ``fromJSON``, ``case``, ``hashFiles``, ``success``,
   ``always``, ``failure``, ``cancelled``;
 * ``uses:`` steps replaced by what they set up (``tests/harness/actions.py``): checkout clones the
   harness's bare *remote* (a copy of your repo, so workflow pushes land there), setup-python/node are
@@ -54,8 +54,9 @@ these job ids and their needs), ``env`` (runner environment for this run), ``rep
 name -> a script that replaces that step's ``run:``, flagged ``StepResult.replaced``; use it only for
 steps that cannot run here, such as a full machine set-up, and say why in the test), ``align_payload``
 (default on: pull request payloads get real ``head.sha``/``base.sha`` from the branches they name, plus
-``refs/pull/<n>/head`` and a real ``refs/pull/<n>/merge`` commit that becomes ``GITHUB_SHA``; push payloads
-get ``after``/``before`` of the pushed ref; SHAs that already are commits in the repo are kept).
+``refs/pull/<n>/head`` and a real ``refs/pull/<n>/merge`` commit that becomes ``GITHUB_SHA``, and their
+``paths`` filters see the real diff; push payloads get ``after``/``before`` of the pushed ref and ``commits``
+listing the real commits; SHAs that already are commits in the repo are kept).
 
 Knobs on ``Harness(...)``: ``secrets``, ``vars``, ``env`` (runner environment), ``repository``
 (``owner/name``; the payload's repository is rewritten to match), ``api_double`` (a started

@@ -4,7 +4,7 @@ Follows the documented semantics: literals (``null``, booleans, numbers, ``'sing
 context access (``github.event.issue.title``, ``steps['id'].outputs.x``, ``needs.*.result``), operators
 ``( ) [ ] . ! < <= > >= == != && ||`` with JavaScript-like ``&&``/``||`` (they return an operand), loose
 equality that coerces mismatched types to numbers and compares strings case-insensitively, and the
-functions ``contains startsWith endsWith format join toJSON fromJSON hashFiles`` plus the status
+functions ``contains startsWith endsWith format join toJSON fromJSON case hashFiles`` plus the status
 functions ``success always failure cancelled``.
 
 Evaluation errors raise :class:`ExpressionError` naming the expression, the way the runner fails a step.
@@ -461,6 +461,13 @@ class _Evaluator:
             return json.dumps(args[0], indent=2)
         if name == "fromjson":
             return _from_json(args[0])
+        if name == "case":
+            if len(args) < 3 or len(args) % 2 == 0:
+                raise ExpressionError(f"case() takes pairs of (condition, value) and a default: {self.text!r}")
+            for index in range(0, len(args) - 1, 2):
+                if is_truthy(args[index]):
+                    return args[index + 1]
+            return args[-1]
         if name == "hashfiles":
             return _hash_files(self.workspace, *args)
         raise ExpressionError(f"unknown function {name}() in expression: {self.text!r}")

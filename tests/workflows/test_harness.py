@@ -56,6 +56,8 @@ CTX = {
         ("'It''s' == 'it''s'", True),
         ("null == 0", True),
         ("'abc' < 'abd'", True),
+        ("case(github.event_name == 'push', 'p', github.event_name == 'issues', 'i', 'other')", "i"),
+        ("case(false, 1, 2)", 2),
     ],
 )
 def test_expression_values(expression: str, expected: object) -> None:
