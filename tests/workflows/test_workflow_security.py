@@ -255,3 +255,24 @@ def test_workflow_has_a_harness_test(workflow: Path) -> None:
     """The house rule: every workflow gets a test that runs it through tests/harness with a real payload."""
     users = [p.relative_to(PROJECT_ROOT).as_posix() for p, text in _harness_tests().items() if workflow.name in text]
     assert users, f"{workflow.name}: no test under tests/ runs it through the workflow harness (see docs/workflows.md)"
+
+
+@pytest.mark.integration
+def test_scaffolded_workflows_stay_clean(tmp_path: Path) -> None:
+    """What `leadforge init` writes into a user's repository (workflows rewritten to install the released
+    package) passes zizmor, the schema and our rules too."""
+    scaffold = pytest.importorskip("leadforge.scaffold")
+    rels = [rel for rel in scaffold.template_files() if rel.startswith(".github/workflows/")]
+    assert rels, "leadforge init offers no workflows"
+    written = []
+    for rel in rels:
+        target = tmp_path / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(scaffold.adapt(rel, (scaffold.SCAFFOLD_ROOT / rel).read_text(encoding="utf-8")), encoding="utf-8")
+        written.append(target)
+    done = _zizmor(*written)
+    assert done.returncode == 0, done.stdout + done.stderr
+    for path in written:
+        assert checks.check_all(path, name=path.relative_to(tmp_path).as_posix()) == []
+        schema = _check_jsonschema("vendor.github-workflows", path)
+        assert schema.returncode == 0, schema.stdout + schema.stderr
