@@ -123,3 +123,23 @@ def test_empty_queue_gives_an_empty_valid_report(run_cli, tmp_path: Path) -> Non
 def test_bad_period_is_a_one_line_error(run_cli, tmp_path: Path, args, message) -> None:
     result = run_cli("metrics", *args, repo=tmp_path)
     assert result.code == 1 and message in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_report_dry_run_writes_and_posts_nothing(run_cli, history) -> None:
+    result = run_cli("--dry-run", "metrics", "report", "--week", "2026-W46", "--post", "--commit", repo=history.path)
+    assert result.code == 0, result.stderr
+    assert "[dry-run] would write docs/metrics/2026-W46.json" in result.stderr
+    assert "upsert the comment marked metrics:2026-W46" in result.stderr
+    assert not (history.path / "docs" / "metrics").exists()
+    assert not (history.path / ".leadforge" / "forge" / "state.json").exists()
+
+
+def test_report_writes_json_and_markdown_with_the_formula(run_cli, history) -> None:
+    result = run_cli("metrics", "report", "--week", "2026-W46", "--json", repo=history.path)
+    assert result.code == 0, result.stderr
+    written = json.loads((history.path / "docs/metrics/2026-W46.json").read_text())
+    assert written == json.loads(GOLDEN.read_text(encoding="utf-8"))
+    markdown = (history.path / "docs/metrics/2026-W46.md").read_text()
+    assert "lines_added x 35 + lines_removed x 2" in markdown
+    assert "| copilot | agent | 2 | 1 | 1 | 0 | 7 / 7 | 5 / 5 |" in markdown
+    assert "`task-5`: completed task without completed_at" in markdown
