@@ -17,11 +17,13 @@ Each emulation gets a :class:`UsesContext` and returns the step's outputs, or ra
 
 from __future__ import annotations
 
+import fnmatch
 import glob
 import os
 import shutil
 import subprocess
 import sys
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -122,8 +124,7 @@ def _checkout(ctx: UsesContext) -> dict[str, str]:
         else:
             target = ref[len("refs/tags/") :] if ref.startswith("refs/tags/") else ref
             _git(["checkout", "--quiet", "--force", "--detach", target], dest, env)
-    if str(w.get("fetch-depth", "1")) == "0" or w.get("fetch-tags") in (True, "true"):
-        pass  # a local clone already has all history and tags
+    # fetch-depth/fetch-tags need nothing: a local clone already has the whole history and every tag
     commit = _git(["rev-parse", "HEAD"], dest, env)
     return {"ref": ref or ctx.ref, "commit": commit}
 
@@ -199,7 +200,8 @@ def _store(ctx: UsesContext, name: str, root: Path, files: list[Path], overwrite
         shutil.copy2(file, dest)
     target.mkdir(parents=True, exist_ok=True)
     ctx.uploaded_this_run.add(name)
-    return {"artifact-id": str(abs(hash(name)) % 10**8), "artifact-url": f"harness-artifact://{name}"}
+    artifact_id = str(zlib.crc32(name.encode("utf-8")))
+    return {"artifact-id": artifact_id, "artifact-url": f"harness-artifact://{name}", "artifact-digest": ""}
 
 
 def _upload_artifact(ctx: UsesContext) -> dict[str, str]:
@@ -237,8 +239,6 @@ def _download_artifact(ctx: UsesContext) -> dict[str, str]:
         return {"download-path": str(dest)}
     pattern = str(w.get("pattern") or "*")
     merge = str(w.get("merge-multiple", "false")).lower() == "true"
-    import fnmatch
-
     for source in sorted(ctx.artifacts.iterdir()) if ctx.artifacts.exists() else []:
         if source.is_dir() and fnmatch.fnmatch(source.name, pattern):
             shutil.copytree(source, dest if merge else dest / source.name, dirs_exist_ok=True)
