@@ -6,7 +6,9 @@
 Cases (generated screenshots of a web page, PNG decode excluded from in-process timings):
   typical-1080p   1920x1080, a few regions changed
   typical-long    1280x8000, a few regions changed
-  worst-1080p     1920x1080, the whole page shifted by (3, 2) px: every pixel differs
+  worst-1080p     1920x1080, the whole page shifted by (3, 2) px, with a faint position-dependent
+                  tint so that every pixel differs
+  shifted-1080p   the plain page shifted by (3, 2) px: most pixels differ, anti-aliased text everywhere
 Each is timed with a diff image (the usual use) and without (count only). JS is timed inside
 node (process.hrtime around the pixelmatch call), ours with perf_counter around ours: the
 median of N runs. The PyPI port is pure Python: timed once, on the 1080p typical case.
@@ -157,6 +159,7 @@ def main() -> int:
         ("typical-1080p", base_1080, changed(base_1080)),
         ("typical-long", base_long, changed(base_long)),
         ("worst-1080p", page(1920, 1080, tint=True), page(1920, 1080, dx=3, dy=2, tint=True)),
+        ("shifted-1080p", base_1080, page(1920, 1080, dx=3, dy=2)),
     ]
     worst = cases[2]
     differing = np.count_nonzero(worst[1].reshape(-1).view(np.uint32) != worst[2].reshape(-1).view(np.uint32))
@@ -199,7 +202,7 @@ def main() -> int:
               f"ours {ours:.1f} ms: {pypi_ratio:.0f}x faster")
 
     print("\nwhole process (PNG decode + diff + PNG encode), median wall ms:")
-    for name, a, b in cases[:1] + cases[2:]:
+    for name, a, b in cases[:1] + cases[2:3]:
         from PIL import Image
 
         pa, pb = work / f"{name}-a.png", work / f"{name}-b.png"
@@ -213,7 +216,7 @@ def main() -> int:
 
     print("\ntargets:")
     typical = min(speed[(n, m)] for n in ("typical-1080p", "typical-long") for m in ("diff image", "count only"))
-    worst_speed = min(speed[("worst-1080p", m)] for m in ("diff image", "count only"))
+    worst_speed = min(speed[(n, m)] for n in ("worst-1080p", "shifted-1080p") for m in ("diff image", "count only"))
     rows = [
         (">= 1x JS on typical cases", f"{typical:.2f}x", typical >= 1.0),
         (">= 0.5x JS on the worst case", f"{worst_speed:.2f}x", worst_speed >= 0.5),

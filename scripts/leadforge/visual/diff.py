@@ -186,7 +186,7 @@ def _grey_words(img: np.ndarray, words: np.ndarray, start: int, stop: int, alpha
 
 def _bytes(words: np.ndarray) -> np.ndarray:
     """The RGBA bytes of 32-bit pixel words: shape (..., 4)."""
-    return words.view(np.uint8).reshape(*words.shape, 4)
+    return np.ascontiguousarray(words).view(np.uint8).reshape(*words.shape, 4)
 
 
 def _checker(pos: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -387,6 +387,17 @@ class _Context:
                 missing[out] += 1
             invalid_count = np.zeros(n, dtype=np.int8)
             invalid_count[border] = missing
+        # The answer is "the darkest or the brightest neighbour has many siblings in both images":
+        # without any such neighbour it is no, whatever the brightness deltas are.
+        hopeful = np.flatnonzero(many[neighbour_loc].any(axis=0))
+        if hopeful.size < n:
+            if hopeful.size == 0:
+                return result
+            todo, c, on_border = todo[hopeful], c[hopeful], on_border[hopeful]
+            neighbours, neighbour_loc = neighbours[:, hopeful], neighbour_loc[:, hopeful]
+            if border.size:
+                invalid_count = invalid_count[hopeful]  # type: ignore[index]
+            n = c.size
         dr, dg, db = _channel_deltas(words[c], words[neighbours], c * 4 if self.checkerboard else None, self.checkerboard)
         delta = _brightness(dr, dg, db)
         zeroes = np.count_nonzero(delta == 0, axis=0) + on_border - invalid_count
