@@ -88,3 +88,13 @@ def test_secrets_parse_keeps_type_and_place_never_the_value() -> None:
 def test_secrets_argv_never_verifies_over_the_network() -> None:
     args = secrets.argv(["a.py"], python="py")
     assert args == ["py", "-m", "detect_secrets", "scan", "--no-verify", "a.py"]
+
+
+def test_semgrep_parse_adds_the_fix_hint_of_our_own_rules() -> None:
+    log = {"runs": [{"tool": {"driver": {"name": "semgrep", "rules": []}}, "results": [
+        {"ruleId": "x.leadforge.python.eval-exec", "level": "error", "message": {"text": "eval"},
+         "locations": [{"physicalLocation": {"artifactLocation": {"uri": "a.py"}, "region": {"startLine": 1}}}]}]}]}
+    (finding,) = semgrep.parse(json.dumps(log), configs=[], cwd=".")
+    assert finding.rule == "x.leadforge.python.eval-exec"  # no prefix to strip for an unknown folder
+    (stripped,) = semgrep.parse(json.dumps(log).replace("x.leadforge", "leadforge"))
+    assert "ast.literal_eval" in stripped.help

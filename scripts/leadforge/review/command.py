@@ -110,7 +110,7 @@ def review_command(app: Any, *, base: str | None = None, head: str | None = None
         extra.append(f"not posted: {reason}")
     else:
         app.actions.summary(render(report, inline=[], template=template, run_url=app.context.run_url))
-    if change.pull is not None and settings.ai.profile:
+    if change.pull is not None and settings.ai.profile and post != "never" and not _is_fork(app, change):
         extra.append(_ai_review(app, change, settings))
     app.out.result(report.to_json(), posting.human(report, extra))
     return 1 if fail_on_blocking and report.verdict == "REQUEST_CHANGES" else 0

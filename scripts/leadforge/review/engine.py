@@ -150,7 +150,12 @@ class Reviewer:
             return
         folder = Path(tempfile.mkdtemp(prefix="leadforge-review-"))
         target = folder / "head"
-        git.run("worktree", "add", "--detach", "--quiet", str(target), head)
+        try:
+            git.run("worktree", "add", "--detach", "--quiet", str(target), head)
+        except GitError as err:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise GitError(f"cannot check out the head {head[:12]} to scan it ({err}); is the commit in this clone? "
+                           "(actions/checkout with fetch-depth: 0)") from None
         try:
             yield target
         finally:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
+from functools import lru_cache
 from pathlib import Path, PurePath
 
 from leadforge.findings import Finding
@@ -45,7 +47,23 @@ def rule_prefixes(configs: Sequence[str], cwd: str | Path) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=1)
+def builtin_hints() -> dict[str, str]:
+    """``metadata.help`` of our own rules: SARIF has no room for it, so the fix hint comes from here."""
+    import yaml
+
+    hints = {}
+    for path in sorted(BUILTIN_RULES.glob("*.yml")):
+        for rule in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("rules", []):
+            help_text = (rule.get("metadata") or {}).get("help")
+            if help_text:
+                hints[rule["id"]] = str(help_text)
+    return hints
+
+
 def parse(text: str, *, configs: Sequence[str] = (), cwd: str | Path = ".",
           read_line: Callable[[str, int], str] | None = None) -> list[Finding]:
-    return sarif.parse(text, source="semgrep SARIF output", tool="semgrep", roots=[str(Path(cwd).resolve())],
-                       rule_prefixes=rule_prefixes(configs, cwd), read_line=read_line)
+    findings = sarif.parse(text, source="semgrep SARIF output", tool="semgrep", roots=[str(Path(cwd).resolve())],
+                           rule_prefixes=rule_prefixes(configs, cwd), read_line=read_line)
+    hints = builtin_hints()
+    return [replace(f, help=hints[f.rule]) if not f.help and f.rule in hints else f for f in findings]
