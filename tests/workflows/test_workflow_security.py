@@ -6,7 +6,6 @@ touching this file; each test is parametrized per file, so a failure names the f
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 import sys
