@@ -136,3 +136,19 @@ def test_assignments_are_read_from_the_queue_note(note, agents, expected) -> Non
     task = T("a", state="in-progress", history=(HistoryEntry("2026-01-01T00:00:00Z", "assigned", "leadforge[bot]", note),))
     [happening] = timeline(task, People(agents=agents)).happenings
     assert happening.agent == expected
+
+
+def test_untracked_commits_go_to_their_author_or_alias_and_bots_are_nobody() -> None:
+    from leadforge.metrics.gitlog import GitIndex, Landed
+
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    landed = (
+        Landed("1", at, None, "Mona Lisa", "mona@example.com", 5, 1, ("src/a.py",), False),
+        Landed("2", at, None, "Someone", "x@example.com", 2, 0, ("src/b.py",), False),
+        Landed("3", at, None, "leadforge[bot]", "bot@example.com", 50, 0, ("src/c.py",), False),
+        Landed("4", at, None, "Mona Lisa", "mona@example.com", 9, 0, ("docs/TASKS/queue/pending/x.md",), False),
+    )
+    people = People(humans=frozenset({"mona"}), aliases={"mona@example.com": "mona"})
+    report = compute([], period=Period(), people=people, git=GitIndex(landed, (), 4, {}))
+    rows = {r.agent: (r.kind, r.lines_added, r.lines_removed) for r in report.agents}
+    assert rows == {"mona": ("human", 5, 1), "Someone": ("human", 2, 0)}

@@ -56,7 +56,7 @@ def collect(app: Any, period: Period, *, forge: bool | None = None) -> dict[str,
     config = app.config
     settings = config.metrics
     inputs = gather(app.repo, ref=settings.ref, default_branch=config.default_branch)
-    people, profiles_note = people_from(app.repo, settings.humans)
+    people, profiles_note = people_from(app.repo, settings.humans, settings.aliases)
     pulls: dict[int, Any] = {}
     forge_note = ""
     if settings.forge if forge is None else forge:

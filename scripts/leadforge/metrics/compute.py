@@ -58,6 +58,10 @@ class People:
 
     agents: frozenset[str] | None = None
     humans: frozenset[str] = frozenset()
+    aliases: Mapping[str, str] = field(default_factory=dict)  # commit author name or email -> row name
+
+    def author(self, name: str, email: str) -> str:
+        return self.aliases.get(email) or self.aliases.get(name) or name or UNKNOWN
 
     def kind(self, name: str) -> str:
         if name == UNKNOWN:
@@ -514,7 +518,7 @@ def compute(
             elif weights.untracked_commits and not is_bot(landed.author, landed.email) and not all(
                 p.startswith(QUEUE_PREFIXES) for p in landed.paths
             ) and landed.paths:
-                name = landed.author or UNKNOWN
+                name = people.author(landed.author, landed.email)
                 if name not in rows:
                     is_agent = people.agents is not None and name in people.agents and name not in people.humans
                     rows[name] = _Acc(name, "agent" if is_agent else "human")

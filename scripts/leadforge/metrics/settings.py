@@ -34,6 +34,10 @@ class MetricsSettings(StrictModel):
         description="Assignees that are people, shown as human rows beside the AI agents\n"
         "(profiles with `kind: human` and authors of commits outside the queue count as humans too).",
     )
+    aliases: dict[str, str] = Field(
+        default_factory=dict,
+        description="Commit author name or email -> the agent or human row it belongs to (e.g. \"Mona Lisa\": mona).",
+    )
     ref: str = Field("", description="Git ref whose history is measured (default: default_branch when it exists, else HEAD).")
     untracked_commits: bool = Field(
         True,

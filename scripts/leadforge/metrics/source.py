@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -154,7 +154,7 @@ def fetch_pulls(forge: Any, numbers: Sequence[int], limit: int) -> tuple[dict[in
     return pulls, note
 
 
-def people_from(repo: Path, humans: Sequence[str]) -> tuple[People, str]:
+def people_from(repo: Path, humans: Sequence[str], aliases: Mapping[str, str] | None = None) -> tuple[People, str]:
     """Agents from the queue's profiles (``profiles/*.yml``) when there are any, else every assignee counts.
 
     Humans: ``metrics.humans``, plus profiles with ``extra: {kind: human}`` or named ``human*``.
@@ -163,11 +163,11 @@ def people_from(repo: Path, humans: Sequence[str]) -> tuple[People, str]:
     try:
         from leadforge.tasks.profiles import load_profiles
     except ImportError:  # pragma: no cover - the queue area not installed
-        return People(None, frozenset(human_names)), ""
+        return People(None, frozenset(human_names), dict(aliases or {})), ""
     try:
         profiles = load_profiles(repo)
     except LeadforgeError as err:
-        return People(None, frozenset(human_names)), f"profiles not read: {err}"
+        return People(None, frozenset(human_names), dict(aliases or {})), f"profiles not read: {err}"
     names = set()
     for profile in profiles:
         names.add(profile.name)
@@ -175,5 +175,5 @@ def people_from(repo: Path, humans: Sequence[str]) -> tuple[People, str]:
         if kind == "human" or profile.name.startswith("human"):
             human_names.add(profile.name)
     if not names:
-        return People(None, frozenset(human_names)), ""
-    return People(frozenset(names), frozenset(human_names)), f"{len(names)} profiles"
+        return People(None, frozenset(human_names), dict(aliases or {})), ""
+    return People(frozenset(names), frozenset(human_names), dict(aliases or {})), f"{len(names)} profiles"
