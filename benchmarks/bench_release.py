@@ -7,13 +7,15 @@ over v1.0.0..v2.0.0. git-cliff runs with its conventional preset (`git-cliff --i
 
     .venv/bin/python benchmarks/bench_release.py [--commits 50000] [--runs 3]
 
-Prints the median wall time of each command and the ratio leadforge / git-cliff (target <= 0.25).
+Prints the median wall and CPU time (user+sys, children included) of each command and the ratios
+leadforge / git-cliff (target <= 0.25).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -70,17 +72,25 @@ def build(repo: Path, count: int) -> None:
     subprocess.run(["git", "checkout", "-q", "main"], cwd=repo, check=True)
 
 
-def timed(argv: list[str], cwd: Path, runs: int, env: dict[str, str]) -> tuple[float, int]:
-    times = []
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(argv: list[str], cwd: Path, runs: int, env: dict[str, str]) -> tuple[float, float, int]:
+    """Median wall time and median CPU time (user+sys of the process and its children, e.g. git)."""
+    walls, cpus = [], []
     size = 0
     for _ in range(runs):
+        cpu = _children_cpu()
         start = time.perf_counter()
         done = subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        times.append(time.perf_counter() - start)
+        walls.append(time.perf_counter() - start)
+        cpus.append(_children_cpu() - cpu)
         if done.returncode != 0:
             raise SystemExit(f"{' '.join(argv)} exited {done.returncode}")
         size = len(done.stdout)
-    return statistics.median(times), size
+    return statistics.median(walls), statistics.median(cpus), size
 
 
 def main() -> int:
@@ -109,14 +119,17 @@ def main() -> int:
             ("git-cliff --context", cliff + ["--context"]),
         ]
         results = {}
+        print(f"{'command':34s} {'wall':>8s} {'cpu':>8s}")
         for label, argv in rows:
             results[label] = timed(argv, repo, args.runs, env)
-            seconds, size = results[label]
-            print(f"{label:34s} {seconds:7.3f}s  ({size / 1024:.0f} KiB of output)")
-        notes_ratio = results["leadforge release notes"][0] / results["git-cliff"][0]
-        json_ratio = results["leadforge release notes --json"][0] / results["git-cliff --context"][0]
-        print(f"ratio notes  / git-cliff           {notes_ratio:.3f}x  (target <= 0.25x)")
-        print(f"ratio --json / git-cliff --context {json_ratio:.3f}x  (target <= 0.25x)")
+            wall, cpu, size = results[label]
+            print(f"{label:34s} {wall:7.3f}s {cpu:7.3f}s  ({size / 1024:.0f} KiB of output)")
+        for ours, peer in (("leadforge release notes", "git-cliff"), ("leadforge release notes --json", "git-cliff --context")):
+            wall = results[ours][0] / results[peer][0]
+            cpu = results[ours][1] / results[peer][1]
+            print(f"ratio {ours} / {peer}: wall {wall:.3f}x, cpu {cpu:.3f}x  (target <= 0.25x)")
+        print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs "
+              "(wall times stretch on a busy machine; the CPU ratio does not)")
     return 0
 
 

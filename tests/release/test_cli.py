@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
-import types
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -260,80 +257,73 @@ def test_completed_tasks_of_the_range_and_their_agents_are_listed(git_repo: Repo
     assert "### Tasks completed" in text and "| `add-login` | Add login | claude-code | #5 |" in text
 
 
-@dataclass(frozen=True, slots=True)
-class VisualChange:  # the visual area's record (leadforge.visual.release.VisualChange)
-    page: str
-    viewport: str
-    before: str | None
-    after: str | None
-    diff: str | None
-    mismatch_ratio: float | None
+def _png(path: Path, color: tuple[int, int, int], box: tuple[int, int, int, int] | None = None) -> None:
+    from PIL import Image, ImageDraw
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image = Image.new("RGBA", (40, 30), (*color, 255))
+    if box:
+        ImageDraw.Draw(image).rectangle(box, fill=(200, 20, 20, 255))
+    image.save(path)
 
 
-@pytest.fixture
-def visual_area(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Path, str, str | None]]:
-    """Install a ``leadforge.visual.release`` module that reports the files under screenshots/releases/<tag>/."""
-    import importlib.machinery
-
-    calls: list[tuple[Path, str, str | None]] = []
-
-    def release_changes(repo: Path, tag: str, previous: str | None) -> list[VisualChange]:
-        calls.append((repo, tag, previous))
-        base = f"screenshots/releases/{tag}"
-        return [
-            VisualChange("home", "desktop", f"{base}/home-desktop-before.png", f"{base}/home-desktop-after.png",
-                         f"{base}/home-desktop-diff.png", 0.125),
-            VisualChange("pricing", "mobile", None, f"{base}/pricing-mobile-after.png", None, None),
-        ]
-
-    module = types.ModuleType("leadforge.visual.release")
-    module.__spec__ = importlib.machinery.ModuleSpec("leadforge.visual.release", None)
-    module.release_changes = release_changes  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "leadforge.visual.release", module)
-    return calls
+def _release_screens(repo: Repo) -> None:
+    """v1.0.0 and v1.1.0 screenshots as the visual area stores them: home changed, pricing new."""
+    base = repo.path / "screenshots" / "releases"
+    _png(base / "v1.0.0" / "home-1280x800.png", (255, 255, 255))
+    _png(base / "v1.1.0" / "home-1280x800.png", (255, 255, 255), (0, 0, 9, 9))
+    _png(base / "v1.1.0" / "pricing-390x844.png", (240, 240, 240))
+    _png(base / "v1.0.0" / "about-1280x800.png", (250, 250, 250))
+    _png(base / "v1.1.0" / "about-1280x800.png", (250, 250, 250))  # unchanged: not listed
 
 
-def _screens(repo: Repo, tag: str, names: list[str]) -> None:
-    for name in names:
-        target = repo.path / f"screenshots/releases/{tag}/{name}"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(b"\x89PNG\r\n\x1a\n" + name.encode())
-
-
-def test_visual_changes_are_shown_uploaded_and_logged(git_repo: Repo, run_cli, visual_area, tmp_path: Path) -> None:
+@pytest.mark.integration
+def test_visual_changes_are_shown_uploaded_and_logged(git_repo: Repo, run_cli, tmp_path: Path) -> None:
     from leadforge.forge.local import LocalForge
 
+    pytest.importorskip("leadforge.visual.release")
     tagged(git_repo, "feat: one", tag="v1.0.0")
     tagged(git_repo, "feat: restyle", tag="v1.1.0")
-    _screens(git_repo, "v1.1.0", ["home-desktop-before.png", "home-desktop-after.png", "home-desktop-diff.png", "pricing-mobile-after.png"])
+    _release_screens(git_repo)
     context = json.loads(run_cli("release", "notes", "--tag", "v1.1.0", "--json", repo=git_repo.path).stdout)
-    assert visual_area[-1][1:] == ("v1.1.0", "v1.0.0")
-    assert [v["page"] for v in context["visual"]] == ["home", "pricing"]
+    visual = {v["page"]: v for v in context["visual"]}
+    assert sorted(visual) == ["home", "pricing"]
+    assert visual["home"]["before"] == "screenshots/releases/v1.0.0/home-1280x800.png"
+    assert visual["home"]["mismatch_ratio"] == pytest.approx(100 / 1200)
+    assert visual["pricing"]["before"] is None and visual["pricing"]["diff"] is None
     env = _summary(tmp_path) | {"GITHUB_REPOSITORY": "o/r"}
     result = run_cli("--forge", "local", "release", "publish", "--tag", "v1.1.0", "--changelog", "--json", repo=git_repo.path, env=env)
     assert result.code == 0, result.stderr
-    assert sorted(json.loads(result.stdout)["assets"]) == sorted(
-        ["home-desktop-before.png", "home-desktop-after.png", "home-desktop-diff.png", "pricing-mobile-after.png"])
+    expected = ["v1.0.0-home-1280x800.png", "v1.1.0-diffs-home-1280x800.png", "v1.1.0-home-1280x800.png", "v1.1.0-pricing-390x844.png"]
+    assert sorted(json.loads(result.stdout)["assets"]) == expected
     release = LocalForge(git_repo.path, "o/r").get_release_by_tag("v1.1.0")
-    assert release is not None and len(release.assets) == 4
-    assert "<details>" in release.body and "12.50% of pixels changed" in release.body
-    assert "https://github.com/o/r/releases/download/v1.1.0/home-desktop-after.png" in release.body
+    assert release is not None and sorted(a.name for a in release.assets) == expected
+    assert "<details>" in release.body and "8.33% of pixels changed" in release.body and "new page" in release.body
+    assert "https://github.com/o/r/releases/download/v1.1.0/v1.1.0-home-1280x800.png" in release.body
     # re-publishing replaces same-named assets instead of adding more
     run_cli("--forge", "local", "release", "publish", "--tag", "v1.1.0", repo=git_repo.path, env=env)
     assert len(LocalForge(git_repo.path, "o/r").get_release_by_tag("v1.1.0").assets) == 4  # type: ignore[union-attr]
     visual_log = (git_repo.path / "VISUAL_CHANGELOG.md").read_text()
-    assert "## v1.1.0" in visual_log and 'src="screenshots/releases/v1.1.0/home-desktop-after.png"' in visual_log
+    assert "## v1.1.0" in visual_log and 'src="screenshots/releases/v1.1.0/home-1280x800.png"' in visual_log
     assert git_repo.git("log", "-1", "--format=%s") == "docs(changelog): v1.1.0"
 
 
-def test_a_missing_screenshot_stops_before_anything_is_published(git_repo: Repo, run_cli, visual_area) -> None:
-    from leadforge.forge.local import LocalForge
+def test_without_screenshots_there_is_no_visual_section(git_repo: Repo, run_cli) -> None:
+    tagged(git_repo, "feat: one", tag="v1.0.0")
+    text = run_cli("release", "notes", "--tag", "v1.0.0", repo=git_repo.path).stdout
+    assert "Visual changes" not in text and "<details>" not in text
 
-    tagged(git_repo, "feat: restyle", tag="v1.0.0")
-    _screens(git_repo, "v1.0.0", ["home-desktop-before.png"])
-    result = run_cli("--forge", "local", "release", "publish", "--tag", "v1.0.0", repo=git_repo.path)
-    assert result.code == 1 and "home-desktop-after.png" in result.stderr and "nothing was published" in result.stderr
-    assert LocalForge(git_repo.path, "local/repo").get_release_by_tag("v1.0.0") is None
+
+def test_a_missing_screenshot_stops_before_anything_is_published(git_repo: Repo, tmp_path: Path) -> None:
+    from leadforge.errors import InputError
+    from leadforge.release.publish import plan_publish
+
+    visual = [{"page": "home", "viewport": "desktop", "before": None, "after": "screenshots/releases/v1.0.0/home-1280x800.png",
+               "diff": None, "mismatch_ratio": None}]
+    with pytest.raises(InputError, match="home-1280x800.png: screenshot of home .*nothing was published"):
+        plan_publish(git_repo.path, {"version": "v1.0.0", "visual": visual}, "notes", prerelease=False, upload=True)
+    plan = plan_publish(git_repo.path, {"version": "v1.0.0", "visual": visual}, "notes", prerelease=False, upload=False)
+    assert plan.assets == ()
 
 
 def test_unreadable_task_files_warn_but_do_not_block(git_repo: Repo, run_cli) -> None:

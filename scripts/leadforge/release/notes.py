@@ -160,8 +160,10 @@ def tasks_in_range(tasks: Iterable[Any], prs: Iterable[int]) -> list[Any]:
     return sorted(chosen, key=lambda t: (t.pr, t.id))
 
 
-def asset_name(path: str, tag: str) -> str:
-    """The release asset name of a screenshot: its path under ``screenshots/releases/<tag>/``, '/' -> '-'."""
-    prefix = f"screenshots/releases/{tag}/"
+def asset_name(path: str) -> str:
+    """The release asset name of a screenshot: its path under ``screenshots/releases/``, '/' -> '-'
+    (``screenshots/releases/v1.1.0/diffs/home-desktop.png`` -> ``v1.1.0-diffs-home-desktop.png``), so the
+    before (previous release), after and diff images of a page never collide."""
+    prefix = "screenshots/releases/"
     rel = path[len(prefix) :] if path.startswith(prefix) else path
     return re.sub(r"[^A-Za-z0-9._-]+", "-", rel.replace("/", "-")).strip("-") or "screenshot.png"

@@ -70,7 +70,7 @@ def plan_publish(repo: Path, context: dict[str, Any], notes: str, *, prerelease:
                 seen.add(path)
                 if not (repo / path).is_file():
                     raise InputError(f"{path}: screenshot of {change['page']} ({key}) is missing; nothing was published")
-                assets.append(AssetPlan(path, asset_name(path, tag)))
+                assets.append(AssetPlan(path, asset_name(path)))
     names = [a.name for a in assets]
     if len(set(names)) != len(names):
         raise InputError(f"two screenshots map to the same asset name in {tag}: {sorted(n for n in names if names.count(n) > 1)[0]}")

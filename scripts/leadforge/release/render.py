@@ -58,7 +58,7 @@ class Links:
         if self.repo_url and self.assets and self.tag:
             from leadforge.release.notes import asset_name
 
-            return f"{self.repo_url}/releases/download/{self.tag}/{asset_name(path, self.tag)}"
+            return f"{self.repo_url}/releases/download/{self.tag}/{asset_name(path)}"
         return path
 
     def refs(self, commit: Mapping[str, Any]) -> str:
