@@ -11,14 +11,17 @@ Each emulation gets a :class:`UsesContext` and returns the step's outputs, or ra
   jobs and workflows of one :class:`~tests.harness.Harness`.
 * ``actions/upload-pages-artifact``: stores the site folder as the ``github-pages`` artifact (files,
   not the tarball); ``actions/configure-pages`` / ``actions/deploy-pages``: recorded, with outputs.
-* anything else (``github/codeql-action/upload-sarif``, ``actions/cache``, cloud credentials, ...):
-  recorded in ``RunResult.uses`` with its evaluated ``with:`` inputs and nothing run.
+* ``github/codeql-action/upload-sarif``: recorded, not uploaded; fails like the action when the SARIF
+  file is missing or is not a SARIF 2.1.0 log. ``actions/cache``: recorded, always a miss.
+* anything else (cloud credentials, ...): recorded in ``RunResult.uses`` with its evaluated ``with:``
+  inputs and nothing run.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import glob
+import json
 import os
 import shutil
 import subprocess
@@ -272,7 +275,32 @@ def _deploy_pages(ctx: UsesContext) -> dict[str, str]:
     return {"page_url": f"https://{owner.lower()}.github.io/{repo}/"}
 
 
+def _upload_sarif(ctx: UsesContext) -> dict[str, str]:
+    """Recorded, not uploaded; but like the real action it fails on a missing or malformed SARIF file."""
+    ctx.call.emulated = False
+    target = ctx.call.path("sarif_file") if ctx.call.with_.get("sarif_file") else ctx.call.workspace / "../results"
+    files = sorted(target.rglob("*.sarif")) if target.is_dir() else [target]
+    if not files or not files[0].exists():
+        raise StepFailed(f"upload-sarif: Path does not exist: {target}")
+    for file in files:
+        try:
+            data = json.loads(file.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+            raise StepFailed(f"upload-sarif: {file} is not valid JSON: {err}") from None
+        if not isinstance(data, dict) or data.get("version") != "2.1.0" or not isinstance(data.get("runs"), list):
+            raise StepFailed(f"upload-sarif: {file} is not a SARIF 2.1.0 log (needs version 2.1.0 and a runs list)")
+    return {"sarif-id": f"harness-{zlib.crc32(str(files).encode('utf-8'))}"}
+
+
+def _cache(ctx: UsesContext) -> dict[str, str]:
+    ctx.call.emulated = False
+    return {"cache-hit": "false"}  # always a miss: the step that fills the cache runs
+
+
 EMULATED: dict[str, Callable[[UsesContext], dict[str, str]]] = {
+    "github/codeql-action/upload-sarif": _upload_sarif,
+    "actions/cache": _cache,
+    "actions/cache/restore": _cache,
     "actions/checkout": _checkout,
     "actions/setup-python": _setup_python,
     "actions/setup-node": _setup_node,

@@ -12,7 +12,6 @@ Evaluation errors raise :class:`ExpressionError` naming the expression, the way 
 
 from __future__ import annotations
 
-import fnmatch
 import hashlib
 import json
 import math
@@ -357,19 +356,40 @@ def _from_json(text: Any) -> Any:
         raise ExpressionError(f"fromJSON: invalid JSON {to_string(text)[:60]!r}: {err.msg}") from None
 
 
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    """A glob as @actions/glob reads it: ``**/`` is zero or more folders, ``*``/``?`` stay in one folder."""
+    out, i = [], 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:[^/]*/)*")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append("[^/]")
+            i += 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return re.compile("".join(out) + r"\Z")
+
+
 def _hash_files(workspace: Path | None, *patterns: Any) -> str:
+    """``hashFiles``: SHA-256 over the SHA-256 of each matching file (sorted), '' when nothing matches."""
     if workspace is None:
         return ""
-    includes = [to_string(p) for p in patterns if not to_string(p).startswith("!")]
-    excludes = [to_string(p)[1:] for p in patterns if to_string(p).startswith("!")]
-    files = sorted(
-        path
-        for path in workspace.rglob("*")
-        if path.is_file()
-        and ".git" not in path.relative_to(workspace).parts
-        and any(fnmatch.fnmatch(path.relative_to(workspace).as_posix(), pattern) for pattern in includes)
-        and not any(fnmatch.fnmatch(path.relative_to(workspace).as_posix(), pattern) for pattern in excludes)
-    )
+    texts = [to_string(p).removeprefix("./") for p in patterns]
+    includes = [_glob_regex(p) for p in texts if not p.startswith("!")]
+    excludes = [_glob_regex(p[1:].removeprefix("./")) for p in texts if p.startswith("!")]
+    files = []
+    for path in sorted(workspace.rglob("*")):
+        rel = path.relative_to(workspace).as_posix()
+        if path.is_file() and ".git" not in rel.split("/") and any(r.match(rel) for r in includes) and not any(r.match(rel) for r in excludes):
+            files.append(path)
     if not files:
         return ""
     outer = hashlib.sha256()

@@ -836,3 +836,52 @@ def test_path_filters_see_the_real_changes(git_repo, tmp_path: Path) -> None:  #
     pr = load_event("pull_request.opened", **{"pull_request.head.ref": "docs-only", "pull_request.base.ref": "main"})
     decision = harness.run("w.yml", "pull_request", pr).decision
     assert not decision.runs and "docs/guide.md" in decision.reason and docs
+
+
+def test_upload_sarif_checks_the_file_like_the_action(harness: Harness, tmp_path: Path) -> None:
+    sarif = uses("github/codeql-action/upload-sarif")
+    _workflow(
+        tmp_path,
+        "w.yml",
+        f"""
+        on: push
+        permissions: {{}}
+        jobs:
+          a:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: {CHECKOUT}
+              - run: |
+                  echo '{{"version": "2.1.0", "runs": []}}' > good.sarif
+                  echo '{{"runs": 1}}' > bad.sarif
+              - id: good
+                uses: {sarif}
+                with:
+                  sarif_file: good.sarif
+              - id: bad
+                continue-on-error: true
+                uses: {sarif}
+                with:
+                  sarif_file: bad.sarif
+              - id: missing
+                continue-on-error: true
+                uses: {sarif}
+                with:
+                  sarif_file: nowhere.sarif
+              - id: cache
+                uses: {uses("actions/cache")}
+                with:
+                  path: ~/.cache/pip
+                  key: pip-${{{{ hashFiles('**/pyproject.toml') }}}}
+              - if: steps.cache.outputs.cache-hit != 'true'
+                run: echo filling the cache
+        """,
+    )
+    result = harness.run("w.yml", "push")
+    job = result.job("a")
+    assert job.step("good").outcome == "success"
+    assert job.step("bad").outcome == "failure" and "not a SARIF 2.1.0 log" in job.step("bad").error
+    assert job.step("missing").outcome == "failure" and "Path does not exist" in job.step("missing").error
+    assert job.steps[-1].stdout == "filling the cache\n"
+    key = result.uses_of("actions/cache")[0].with_["key"]
+    assert key.startswith("pip-") and len(key) == len("pip-") + 64  # hashFiles hashed the checked-out pyproject.toml
