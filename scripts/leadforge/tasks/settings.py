@@ -1,9 +1,33 @@
-"""The `tasks:` section of `.github/leadforge.yml` (AI task queue)."""
+"""The `tasks:` section of `.github/leadforge.yml` (AI task queue).
+
+The keys, types, defaults and descriptions live once, in ``options.SPEC``; this pydantic model (used
+by the root config, the JSON Schema and the generated reference) is built from that table, and the
+queue commands read the same table without pydantic (``options.load_options``).
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+from pydantic import Field, create_model
+
 from leadforge.strict import StrictModel
+from leadforge.tasks.options import SPEC
+
+_TYPES: dict[str, Any] = {"str": str, "int": int, "float": float, "bool": bool, "list[str]": list[str]}
 
 
-class TasksSettings(StrictModel):
-    """AI task queue settings."""
+def _field(kind: str, default: Any, description: str) -> tuple[Any, Any]:
+    if kind == "list[str]":
+        return list[str], Field(default_factory=lambda d=tuple(default): list(d), description=description)
+    if kind in {"int", "float"}:
+        return _TYPES[kind], Field(default, ge=0, description=description)
+    return _TYPES[kind], Field(default, description=description)
+
+
+TasksSettings = create_model(  # type: ignore[call-overload]
+    "TasksSettings",
+    __base__=StrictModel,
+    __doc__="AI task queue settings.",
+    **{name: _field(*spec) for name, spec in SPEC.items()},
+)

@@ -191,7 +191,7 @@ def task_from_mapping(data: Any, *, state: str, body: str = "", source: str) -> 
     depends = tuple(d if not d.isdigit() else f"task-{d}" for d in (x.lstrip("#") for x in _str_list(data, "depends_on", source)))
     scope = _str_list(data, "scope", source)
     for glob in scope:
-        if glob.startswith("/") or ".." in Path(glob).parts:
+        if glob.startswith("/") or ".." in glob.split("/"):
             raise InputError(f"{source}: 'scope' globs must be relative to the repository root, got {glob!r}")
     return Task(
         id=task_id,
@@ -219,8 +219,154 @@ def task_from_mapping(data: Any, *, state: str, body: str = "", source: str) -> 
     )
 
 
+# ---- a fast reader for the front matter this module writes ------------------------------------------
+# yaml.load costs ~80 us per small document even with the C loader (the Python constructor dominates);
+# a queue of 10,000 files would spend most of a dispatch there. The pipeline writes front matter in one
+# narrow shape (block lists, one-line scalars), which this reader handles line by line. It returns None
+# for anything outside that shape -- multi-line or escaped strings, comments, anchors, tags, nested
+# mappings, timestamps, octal-looking numbers -- and the caller falls back to yaml, so the result is
+# always exactly what yaml.load would give (tests/tasks/test_taskfile.py compares the two).
+
+_KEY_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*):(?: (.*))?$")
+_ITEM_LINE = re.compile(r"( *)- (.*)$")
+_PLAIN_BAD = re.compile(r": |\s#|\t|:$")
+_INDICATORS = frozenset("-?:,[]{}#&*!|>%@`")
+_RESOLVERS = yaml.resolver.Resolver.yaml_implicit_resolvers
+_DEC = re.compile(r"0|[1-9][0-9]*$")
+_FLOAT = re.compile(r"[0-9]+\.[0-9]+$")
+_BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_FAIL = object()
+
+
+_SCALARS: dict[str, Any] = {}  # values repeat a lot across a queue (P2, feature, auto, queued, dates...)
+
+
+def _fast_scalar(text: str) -> Any:
+    cached = _SCALARS.get(text, _FAIL)
+    if cached is not _FAIL:
+        return cached
+    value = _resolve_scalar(text)
+    if value is not _FAIL and len(_SCALARS) < 50000:
+        _SCALARS[text] = value
+    return value
+
+
+def _resolve_scalar(text: str) -> Any:
+    text = text.rstrip(" ")
+    if not text:
+        return None
+    first = text[0]
+    if first == "'":
+        inner = text[1:-1]
+        if len(text) < 2 or text[-1] != "'" or "'" in inner.replace("''", ""):
+            return _FAIL
+        return inner.replace("''", "'")
+    if first == '"':
+        inner = text[1:-1]
+        if len(text) < 2 or text[-1] != '"' or '"' in inner or "\\" in inner:
+            return _FAIL
+        return inner
+    if first in _INDICATORS or _PLAIN_BAD.search(text):
+        return _FAIL
+    resolvers = _RESOLVERS.get(first)
+    if resolvers:
+        for tag, pattern in resolvers:
+            if pattern.match(text):
+                kind = tag.rsplit(":", 1)[1]
+                if kind == "int" and _DEC.match(text):
+                    return int(text)
+                if kind == "float" and _FLOAT.match(text):
+                    return float(text)
+                if kind == "bool" and text in _BOOLS:
+                    return _BOOLS[text]
+                if kind == "null":
+                    return None
+                return _FAIL
+    return text
+
+
+def _fast_load(front: str) -> dict[str, Any] | None:
+    """The front matter as yaml.load would read it, or None when it is outside the narrow shape."""
+    lines = front.split("\n")
+    data: dict[str, Any] = {}
+    i, n = 0, len(lines)
+    while i < n:
+        line = lines[i]
+        i += 1
+        if not line.strip():
+            continue
+        match = _KEY_LINE.match(line)
+        if match is None:
+            return None
+        key, raw = match.group(1), match.group(2)
+        if key in data or _fast_scalar(key) != key:
+            return None
+        if raw is not None and raw.strip():
+            raw = raw.rstrip(" ")
+            if raw == "[]":
+                data[key] = []
+                continue
+            if raw == "{}":
+                data[key] = {}
+                continue
+            value = _fast_scalar(raw)
+            if value is _FAIL:
+                return None
+            data[key] = value
+            continue
+        # a block sequence (indented or not), or null
+        items: list[Any] = []
+        indent: int | None = None
+        while i < n:
+            line = lines[i]
+            if not line.strip():
+                i += 1
+                continue
+            item = _ITEM_LINE.match(line)
+            if item is None:
+                if line[:1] == " ":
+                    return None
+                break
+            if indent is None:
+                indent = len(item.group(1))
+            elif len(item.group(1)) != indent:
+                return None
+            i += 1
+            content = item.group(2)
+            pair = _KEY_LINE.match(content)
+            if pair is None or content[:1] in "'\"":
+                value = _fast_scalar(content)
+                if value is _FAIL:
+                    return None
+                items.append(value)
+                continue
+            mapping: dict[str, Any] = {}
+            pad = " " * (indent + 2)
+            while True:
+                mkey, mraw = pair.group(1), pair.group(2)
+                if mkey in mapping or _fast_scalar(mkey) != mkey or mraw is None or not mraw.strip():
+                    return None  # a bare "key:" may open a nested block: let yaml decide
+                value = _fast_scalar(mraw)
+                if value is _FAIL or mraw.strip() in {"[]", "{}"}:
+                    return None
+                mapping[mkey] = value
+                if i < n and lines[i].startswith(pad) and lines[i][len(pad):len(pad) + 1] not in {" ", "-", ""}:
+                    pair = _KEY_LINE.match(lines[i][len(pad):])
+                    if pair is None:
+                        return None
+                    i += 1
+                    continue
+                break
+            items.append(mapping)
+        data[key] = items if indent is not None else None
+    return data or None
+
+
 def parse_task(text: str, *, state: str, source: str) -> Task:
     front, body = split_front_matter(text, source)
+    data = _fast_load(front)
+    if data is not None:
+        return task_from_mapping(data, state=state, body=body, source=source)
     try:
         data = yaml.load(front, Loader=_Loader)
     except yaml.YAMLError as err:

@@ -1,0 +1,136 @@
+"""The ``tasks:`` section of ``.github/leadforge.yml``, read without pydantic.
+
+``dispatch`` must stay fast on a 10,000-task queue, so the queue commands read their section with the
+C YAML loader and check it against ``SPEC`` here. ``settings.TasksSettings`` (the pydantic model the
+root config, the JSON Schema and the reference file use) is built from the same ``SPEC``, so the two
+cannot drift: one table, two readers. Unknown keys and wrong types are errors naming the key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from leadforge.errors import ConfigError
+
+DEFAULT_CONFIG_PATH = ".github/leadforge.yml"
+
+# name: (type, default, description). Types: str, int, float, bool, list[str].
+SPEC: dict[str, tuple[str, Any, str]] = {
+    "profiles_dir": ("str", "profiles", "Folder of agent profiles (one `<agent>.yml` each), relative to the repository root."),
+    "intake_label": ("str", "ai-task", "Label the issue form sets; `task intake` ignores issues without it."),
+    "needs_info_label": ("str", "needs-info", "Label added to an AI-task issue whose form could not be turned into a task."),
+    "branch_prefix": ("str", "ai/", "Prefix of the branch made for an assigned task: `<prefix><id>-<slug>`."),
+    "slug_length": ("int", 40, "Longest slug (from the title) in a task branch name."),
+    "required_checks": (
+        "list[str]",
+        [],
+        "Check runs / commit statuses that must be green on the merged PR's head. Empty: every completed check "
+        "and status present must be green.",
+    ),
+    "ignore_checks": (
+        "list[str]",
+        ["ai-task-completion"],
+        "Check names never considered by verification (the completion workflow itself).",
+    ),
+    "allowed_outside_scope": (
+        "list[str]",
+        [],
+        "Globs a task's PR may change besides its declared scope (e.g. CHANGELOG.md).",
+    ),
+    "verify_commands": (
+        "list[str]",
+        [],
+        "Extra commands run in the repository after a task's PR merges (shell-style words, no shell); any "
+        "non-zero exit fails verification.",
+    ),
+    "verify_timeout_seconds": ("int", 600, "Time limit for each verify command."),
+    "stale_after_hours": ("float", 48.0, "An in-progress task with no heartbeat (commits on its branch, PR activity, "
+                          "`task heartbeat`) for this long gets a warning comment."),
+    "requeue_after_hours": ("float", 24.0, "After the warning, this much more silence moves the task back to pending/."),
+    "dispatch_after_complete": ("bool", True, "Run dispatch right after a task completes, for what it unblocked."),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TaskOptions:
+    profiles_dir: str = "profiles"
+    intake_label: str = "ai-task"
+    needs_info_label: str = "needs-info"
+    branch_prefix: str = "ai/"
+    slug_length: int = 40
+    required_checks: tuple[str, ...] = ()
+    ignore_checks: tuple[str, ...] = ("ai-task-completion",)
+    allowed_outside_scope: tuple[str, ...] = ()
+    verify_commands: tuple[str, ...] = ()
+    verify_timeout_seconds: int = 600
+    stale_after_hours: float = 48.0
+    requeue_after_hours: float = 24.0
+    dispatch_after_complete: bool = True
+    default_branch: str = "main"
+
+
+def _check(key: str, kind: str, value: Any, where: str) -> Any:
+    bad = ConfigError(f"{where}: tasks.{key}: expected {kind.replace('list[str]', 'a list of strings')}, got {value!r}")
+    if kind == "str":
+        if not isinstance(value, str):
+            raise bad
+        return value
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise bad
+        return value
+    if kind == "int":
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise bad
+        return value
+    if kind == "float":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise bad
+        return float(value)
+    if kind == "list[str]":
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise bad
+        return tuple(value)
+    raise AssertionError(kind)  # pragma: no cover
+
+
+def options_from_mapping(section: Any, *, default_branch: str = "main", where: str = DEFAULT_CONFIG_PATH) -> TaskOptions:
+    if section is None:
+        section = {}
+    if not isinstance(section, dict):
+        raise ConfigError(f"{where}: tasks: must be a mapping of keys")
+    values: dict[str, Any] = {}
+    for key, value in section.items():
+        if key not in SPEC:
+            raise ConfigError(f"{where}: tasks.{key}: unknown key (check the spelling; see docs/leadforge.reference.yml)")
+        values[key] = _check(key, SPEC[key][0], value, where)
+    return TaskOptions(default_branch=default_branch, **values)
+
+
+def load_options(repo: str | Path, config_path: str | None = None) -> TaskOptions:
+    """Read ``tasks:`` (and ``default_branch``) from the config file; a missing default file means defaults."""
+    import yaml
+
+    path = Path(repo) / (config_path or DEFAULT_CONFIG_PATH)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        if config_path and Path(config_path) != Path(DEFAULT_CONFIG_PATH):
+            raise ConfigError(f"{path}: config file not found") from None
+        return TaskOptions()
+    try:
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{path}{where}: invalid YAML: {getattr(err, 'problem', err)}") from None
+    if data is None:
+        return TaskOptions()
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping of keys")
+    branch = data.get("default_branch", "main")
+    if not isinstance(branch, str):
+        raise ConfigError(f"{path}: default_branch: expected a string, got {branch!r}")
+    return options_from_mapping(data.get("tasks"), default_branch=branch, where=str(path))
