@@ -306,6 +306,8 @@ def test_visual_changes_are_shown_uploaded_and_logged(git_repo: Repo, run_cli, t
     visual_log = (git_repo.path / "VISUAL_CHANGELOG.md").read_text()
     assert "## v1.1.0" in visual_log and 'src="screenshots/releases/v1.1.0/home-1280x800.png"' in visual_log
     assert git_repo.git("log", "-1", "--format=%s") == "docs(changelog): v1.1.0"
+    committed = git_repo.git("show", "--name-only", "--format=", "HEAD").splitlines()
+    assert "screenshots/releases/v1.1.0/diffs/home-1280x800.png" in committed and "VISUAL_CHANGELOG.md" in committed
 
 
 def test_without_screenshots_there_is_no_visual_section(git_repo: Repo, run_cli) -> None:

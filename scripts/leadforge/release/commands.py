@@ -161,12 +161,14 @@ def _write_changelog(app: Any, release: Release, commit: bool) -> list[str]:
         raise InputError(f"cannot commit the changelog: HEAD is detached and there is no remote to push {branch} to")
     written: list[str] = []
 
+    # VISUAL_CHANGELOG.md shows the release's screenshots by repository path: commit them with it.
+    screenshots = sorted({p for v in release.context["visual"] for p in (v["before"], v["after"], v["diff"])
+                          if p and (app.repo / p).is_file()})
+
     def apply() -> str | None:
         written.clear()
         written.extend(apply_changelog(_changelog_plan(app, release), app.repo))
-        if not written:
-            return None
-        git.add(written)
+        git.add([*written, *screenshots])
         return f"docs(changelog): {release.range.version}"
 
     sha = git.transact(apply, branch=branch if has_remote else None, push=has_remote)
