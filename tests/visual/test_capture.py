@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -165,3 +166,15 @@ def test_a_selector_that_never_appears_fails_naming_the_page(browser, site) -> N
         capturer.shot(Shot("never", (200, 100), "/never.html", full_page=False, wait_for="#ready"))
     with pytest.raises(ToolError, match="HTTP 404"):
         capturer.shot(Shot("gone", (200, 100), "/gone.html", full_page=False))
+
+
+def test_no_pages_configured_is_not_an_error(run_cli, tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / ".github").mkdir(parents=True)
+    (repo / ".github" / "leadforge.yml").write_text("visual: {app: {static: site}}\n", encoding="utf-8")
+    shots = tmp_path / "shots"
+    result = run_cli("visual", "capture", "--out", str(shots), repo=repo)
+    assert result.code == 0 and "nothing to capture" in result.stdout
+    assert json.loads((shots / "capture.json").read_text()) == {"files": [], "blocked": []}
+    report = run_cli("visual", "pr", "--current", str(shots), "--pr", "1", "--out", str(tmp_path / "r"), repo=repo)
+    assert report.code == 0 and "nothing to report" in report.stdout

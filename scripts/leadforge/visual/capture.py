@@ -363,6 +363,19 @@ def write_shots(results: dict[str, bytes], folder: Path) -> tuple[str, ...]:
     return tuple(sorted(results))
 
 
+MANIFEST = "capture.json"
+
+
+def _write_manifest(folder: Path, files: Sequence[str], blocked: Sequence[str]) -> None:
+    """``capture.json`` beside the screenshots: the artifact always exists, even with no pages."""
+    import json
+
+    from leadforge.fsutil import atomic_write
+
+    folder.mkdir(parents=True, exist_ok=True)
+    atomic_write(folder / MANIFEST, json.dumps({"files": list(files), "blocked": list(blocked)}, indent=2) + "\n")
+
+
 def history_folder(settings: VisualSettings, repo: Path, today: dt.date | None = None) -> Path:
     day = (today or dt.datetime.now(dt.timezone.utc).date()).isoformat()
     return repo / settings.history_dir / day
@@ -380,6 +393,13 @@ def run_capture_command(
         folder = Path(out).expanduser().resolve()
     else:
         raise ConfigError("visual capture: say where the screenshots go: --out DIR, --baseline or --history")
+    if not settings.pages and not page:
+        # a repository that has not configured pages yet: nothing to do, and not an error
+        if out and not app.dry_run:
+            _write_manifest(folder, (), ())
+        app.out.result({"folder": str(folder), "files": [], "blocked": []},
+                       "visual.pages is empty: nothing to capture (see docs/visual.md)")
+        return 0
     shots = plan_shots(settings, page)
     if app.dry_run:
         for shot in shots:
@@ -391,6 +411,8 @@ def run_capture_command(
     for url in blocked:
         app.out.info(f"blocked a request outside the app's origin: {url}")
     files = write_shots(results, folder)
+    if out:
+        _write_manifest(folder, files, blocked)
     result = CaptureResult(files, str(folder), tuple(blocked))
     human = "\n".join([f"wrote {len(files)} screenshot(s) to {folder}", *(f"  {name}" for name in files)])
     app.out.result({"folder": result.folder, "files": list(result.files), "blocked": list(result.blocked)}, human)

@@ -212,10 +212,14 @@ def run_pr_command(
     from leadforge.visual.report import CompareReport, compare_folders, screenshot_names
 
     settings = app.config.visual
-    target = _pull_target(app, pr)
     current_dir = Path(current).expanduser().resolve()
     baseline_dir = Path(baseline).expanduser().resolve() if baseline else app.repo / settings.baseline_dir
     out_dir = Path(out).expanduser().resolve()
+    if not screenshot_names(current_dir) and not screenshot_names(baseline_dir):
+        app.out.result({"entries": [], "passed": True},
+                       "no screenshots and no baseline (visual.pages is empty?): nothing to report")
+        return 0
+    target = _pull_target(app, pr)
     if app.dry_run:
         app.out.would(f"compare {current_dir} with {baseline_dir}, publish images to {settings.assets_branch}, "
                       f"comment on #{target.number} and set {STATUS_CONTEXT} on {target.head_sha[:7]}")
