@@ -12,6 +12,7 @@ from leadforge.visual.images import load_rgba
 
 
 @pytest.mark.integration
+@pytest.mark.slow
 def test_visual_demo_stage_reports_and_approves_a_ui_change(tmp_path: Path) -> None:
     from leadforge.visual.demo import BRANCH, run_stage
 

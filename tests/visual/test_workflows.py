@@ -81,6 +81,7 @@ def _remote_bytes(harness: Harness, spec: str) -> bytes:
 
 
 @pytest.mark.integration
+@pytest.mark.slow
 def test_pull_request_capture_comment_and_approval(git_repo: Repo, tmp_path: Path, github_double) -> None:
     # main: the site with a blue box and its accepted screenshot
     write_site(git_repo.path / "site")
@@ -160,3 +161,26 @@ def test_pull_request_capture_comment_and_approval(git_repo: Repo, tmp_path: Pat
     rerun = harness.run("visual-post.yml", "workflow_run", finished)
     assert rerun.ok, rerun.explain()
     assert "Visual check passed" in github_double.issue_comments(7)[0]["body"]
+
+
+@pytest.mark.integration
+def test_the_label_starts_the_approval_and_other_comments_do_not(git_repo: Repo, tmp_path: Path, github_double) -> None:
+    git_repo.write(".github/leadforge.yml", CONFIG)
+    git_repo.commit("chore: config")
+    harness = Harness(git_repo.path, root=tmp_path / "gh", api_double=github_double)
+    github_double.add_pull("Some PR", number=5, head="main", base="main")
+    github_double.set_permission("drive-by", "triage")
+    labeled = load_event("pull_request.labeled", **{
+        "number": 5, "pull_request.number": 5, "label.name": "visual:approve", "sender.login": "drive-by",
+        "repository.full_name": REPOSITORY, "pull_request.head.repo.full_name": REPOSITORY,
+        "pull_request.head.ref": "main", "pull_request.base.ref": "main",
+    })
+    result = harness.run("visual-approve.yml", "pull_request_target", labeled)
+    assert result.ok, result.explain()
+    assert result.ran == ["approve"]
+    assert "only people with write permission" in github_double.issue_comments(5)[-1]["body"]
+    other = load_event("pull_request.labeled", **{"label.name": "bug", "repository.full_name": REPOSITORY})
+    assert harness.run("visual-approve.yml", "pull_request_target", other).ran == []
+    chat = load_event("issue_comment.created", **{"issue.number": 5, "issue.pull_request": {"url": "x"},
+                                                  "comment.body": "looks good", "repository.full_name": REPOSITORY})
+    assert harness.run("visual-approve.yml", "issue_comment", chat).ran == []
