@@ -41,10 +41,12 @@ def _plant_problems(repo) -> None:
 def test_planted_problems_are_found_and_traced_to_the_overlay(deploy_repo, run_cli):
     _plant_problems(deploy_repo)
 
-    result = run_cli("deploy", "validate", "--env", "prod", "--json", repo=deploy_repo.path)
+    result = run_cli("deploy", "validate", "--all", "--json", repo=deploy_repo.path)
 
     assert result.code == 1
-    findings = json.loads(result.stdout)["environments"]["prod"]["findings"]
+    report = json.loads(result.stdout)["environments"]
+    assert (report["dev"]["findings"], report["staging"]["findings"]) == ([], [])  # one checkov run, split per env
+    findings = report["prod"]["findings"]
     seen = {(f["tool"], f["rule"], f["path"]) for f in findings}
     patch, kustomization = "k8s/overlays/prod/patch-deployment.yaml", "k8s/overlays/prod/kustomization.yaml"
     assert ("policy", "deploy/image-tag", kustomization) in seen

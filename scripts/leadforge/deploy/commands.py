@@ -150,26 +150,43 @@ def trace_origins(app: Any, settings: DeploySettings, env: str, renderer: kustom
     return origins_from_traced(parse_objects(data), overlay_rel)
 
 
-def validate_env(app: Any, settings: DeploySettings, env: str, rendered: bytes, renderer: kustomize.Renderer, *, checkov: bool) -> list[Finding]:
+def prepare_env(app: Any, settings: DeploySettings, env: str, rendered: bytes, renderer: kustomize.Renderer) -> tuple[list[Any], Any]:
+    """Parse one render and trace its objects: (objects, EnvManifests)."""
     from leadforge.deploy.manifests import key_of, parse_objects
-    from leadforge.deploy.policy import PolicyOptions, check_policy
-    from leadforge.deploy.validate import run_checkov, schema_findings
+    from leadforge.deploy.validate import EnvManifests
 
     overlay_rel = f"{settings.overlays_dir}/{env}"
     objects = parse_objects(rendered, f"{overlay_rel} (rendered)")
     origins = trace_origins(app, settings, env, renderer)
     sources = _sources_for(app.repo, overlay_rel, origins)
+    return objects, EnvManifests(rendered, tuple(key_of(o) for o in objects), origins, sources)
+
+
+def local_findings(settings: DeploySettings, env: str, objects: list[Any], manifests: Any) -> list[Finding]:
+    """Schema and policy findings for one environment."""
+    from leadforge.deploy.policy import PolicyOptions, check_policy
+    from leadforge.deploy.validate import schema_findings
+
     options = PolicyOptions(
         env=env,
         latest_allowed=env in settings.latest_allowed_in,
         production=env in settings.production,
         min_replicas=settings.min_replicas,
     )
-    findings = schema_findings(objects, env, settings.kubernetes_version, origins, sources)
-    findings += check_policy(objects, options, origins, sources)
+    findings = schema_findings(objects, env, settings.kubernetes_version, manifests.origins, manifests.sources)
+    return findings + check_policy(objects, options, manifests.origins, manifests.sources)
+
+
+def validate_envs(app: Any, settings: DeploySettings, rendered: dict[str, bytes], renderer: kustomize.Renderer, *, checkov: bool) -> dict[str, list[Finding]]:
+    """Schema, policy and (one run of) checkov over every rendered environment."""
+    from leadforge.deploy.validate import run_checkov
+
+    prepared = {env: prepare_env(app, settings, env, data, renderer) for env, data in rendered.items()}
+    found = {env: local_findings(settings, env, objects, manifests) for env, (objects, manifests) in prepared.items()}
     if checkov:
-        findings += run_checkov(rendered, env, [key_of(o) for o in objects], origins, sources)
-    return findings
+        for env, extra in run_checkov({env: manifests for env, (_o, manifests) in prepared.items()}).items():
+            found[env] += extra
+    return found
 
 
 def _finding_line(finding: Finding) -> str:
@@ -188,8 +205,9 @@ def validate_command(app: Any, *, env: str | None, all_envs: bool, checkov: bool
     report: dict[str, Any] = {}
     human: list[str] = []
     errors = 0
+    found = validate_envs(app, settings, rendered, renderer, checkov=use_checkov)
     for name in envs:
-        findings = sort_findings(validate_env(app, settings, name, rendered[name], renderer, checkov=use_checkov))
+        findings = sort_findings(found[name])
         count = sum(1 for f in findings if f.severity == "error")
         errors += count
         report[name] = {"errors": count, "findings": [dataclasses.asdict(f) for f in findings]}
@@ -368,7 +386,7 @@ def apply_command(app: Any, *, env: str, mode: str | None, push: bool, validate:
     renderer = renderer_of(settings) if validate else None
     rendered = render_envs(app.repo, settings, pick_envs(settings, env, False), renderer)[env]
     if validate and renderer is not None:
-        findings = validate_env(app, settings, env, rendered, renderer, checkov=False)
+        findings = validate_envs(app, settings, {env: rendered}, renderer, checkov=False)[env]
         errors = [f for f in findings if f.severity == "error"]
         for f in findings:
             app.out.info(_finding_line(f))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import tempfile
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -107,8 +108,49 @@ def _checkov_blame(check_id: str, key: ObjectKey | None, origins: Mapping[Object
     return sources.overlay, 0
 
 
-def checkov_argv(executable: str, manifest: str) -> list[str]:
-    return [executable, "-f", manifest, "--framework", "kubernetes", "-o", "json", "--skip-download", "--quiet", "--compact"]
+def checkov_argv(executable: str, folder: str) -> list[str]:
+    return [executable, "-d", folder, "--framework", "kubernetes", "-o", "json", "--skip-download", "--quiet", "--compact"]
+
+
+def _load_reports(stdout: str) -> list[Any]:
+    text = stdout.strip()
+    if not text:
+        return []
+    try:
+        data: Any = json.loads(text)
+    except json.JSONDecodeError:
+        raise ToolError(f"checkov: output is not JSON: {text.splitlines()[0][:200]}") from None
+    return data if isinstance(data, list) else [data]
+
+
+def _failed_checks(reports: Sequence[Any]) -> list[Mapping[str, Any]]:
+    return [check for report in reports for check in ((report or {}).get("results") or {}).get("failed_checks") or []]
+
+
+def findings_from_checks(
+    checks: Sequence[Mapping[str, Any]],
+    env: str,
+    known: Sequence[ObjectKey],
+    origins: Mapping[ObjectKey, Origin] | None = None,
+    sources: Sources | None = None,
+) -> list[Finding]:
+    """checkov's failed checks for one environment's render, blamed on the overlay files where traceable."""
+    origins, sources = origins or {}, sources or Sources()
+    findings: list[Finding] = []
+    for check in checks:
+        key = checkov_resource_key(check.get("resource", ""), known)
+        label = str(key) if key else check.get("resource", "?")
+        path, line = _checkov_blame(check.get("check_id", ""), key, origins, sources)
+        findings.append(
+            Finding(
+                tool="checkov", rule=check.get("check_id", "?"), severity="error", path=path, line=line,
+                message=f"{env}: {label}: {check.get('check_name', '')}",
+                help=check.get("guideline") or "Fix it, or skip it on the object with a justified "
+                "`checkov.io/skip<N>: <ID>=<why>` annotation.",
+                code_line=f"{env}:{label}",
+            )
+        )
+    return findings
 
 
 def parse_checkov(
@@ -118,46 +160,42 @@ def parse_checkov(
     origins: Mapping[ObjectKey, Origin] | None = None,
     sources: Sources | None = None,
 ) -> list[Finding]:
-    """Failed checks of checkov's JSON report, blamed on the overlay files where traceable."""
-    text = stdout.strip()
-    if not text:
-        return []
-    try:
-        data: Any = json.loads(text)
-    except json.JSONDecodeError:
-        raise ToolError(f"checkov: output is not JSON: {text.splitlines()[0][:200]}") from None
-    reports = data if isinstance(data, list) else [data]
-    origins, sources = origins or {}, sources or Sources()
-    findings: list[Finding] = []
-    for report in reports:
-        for check in ((report or {}).get("results") or {}).get("failed_checks") or []:
-            key = checkov_resource_key(check.get("resource", ""), known)
-            label = str(key) if key else check.get("resource", "?")
-            path, line = _checkov_blame(check.get("check_id", ""), key, origins, sources)
-            findings.append(
-                Finding(
-                    tool="checkov", rule=check.get("check_id", "?"), severity="error", path=path, line=line,
-                    message=f"{env}: {label}: {check.get('check_name', '')}",
-                    help=check.get("guideline") or "Fix it, or skip it on the object with a justified "
-                    "`checkov.io/skip<N>: <ID>=<why>` annotation.",
-                    code_line=f"{env}:{label}",
-                )
-            )
-    return findings
+    """Failed checks of checkov's JSON report (one environment's render)."""
+    return findings_from_checks(_failed_checks(_load_reports(stdout)), env, known, origins, sources)
 
 
-def run_checkov(rendered: bytes, env: str, known: Sequence[ObjectKey], origins: Mapping[ObjectKey, Origin], sources: Sources) -> list[Finding]:
+@dataclass(frozen=True, slots=True)
+class EnvManifests:
+    """One environment's render and what tracing learned about it."""
+
+    rendered: bytes
+    known: tuple[ObjectKey, ...]
+    origins: Mapping[ObjectKey, Origin]
+    sources: Sources
+
+
+def run_checkov(envs: Mapping[str, EnvManifests]) -> dict[str, list[Finding]]:
+    """One checkov run over every environment's render (``<env>.yaml`` in a temp folder); findings per env."""
     executable = tool_path("checkov")
     if not executable:
         raise ToolError(f"checkov: command not found. {INSTALL_HINT['checkov']} (or pass --no-checkov)")
+    if not envs:
+        return {}
     with tempfile.TemporaryDirectory(prefix="leadforge-checkov-") as tmp:
-        manifest = Path(tmp) / f"{env}.yaml"
-        manifest.write_bytes(rendered)
-        result = proc.run(checkov_argv(executable, str(manifest)), cwd=tmp, env=CHECKOV_ENV, check=False, timeout=600)
+        for env, manifests in envs.items():
+            (Path(tmp) / f"{env}.yaml").write_bytes(manifests.rendered)
+        result = proc.run(checkov_argv(executable, tmp), cwd=tmp, env=CHECKOV_ENV, check=False, timeout=600)
     if result.returncode not in (0, 1):
         detail = (result.stderr.strip() or result.stdout.strip()).splitlines()
         raise ToolError(f"checkov exited {result.returncode}: {detail[-1] if detail else 'no output'}")
-    return parse_checkov(result.stdout, env, known, origins, sources)
+    by_env: dict[str, list[Mapping[str, Any]]] = {env: [] for env in envs}
+    for check in _failed_checks(_load_reports(result.stdout)):
+        env = Path(str(check.get("file_path", ""))).stem
+        if env in by_env:
+            by_env[env].append(check)
+    return {
+        env: findings_from_checks(by_env[env], env, m.known, m.origins, m.sources) for env, m in envs.items()
+    }
 
 
 def traced_render_root(repo: Path, overlays_dir: str, tmp: Path) -> Path:
