@@ -27,8 +27,14 @@ def pick_envs(settings: DeploySettings, env: str | None, all_envs: bool) -> list
     return [env]
 
 
-def renderer_of(settings: DeploySettings) -> kustomize.Renderer:
-    return kustomize.find_renderer(settings.kustomize, settings.min_kustomize_version)
+def renderer_of(settings: DeploySettings, envs: list[str] | None = None) -> kustomize.Renderer:
+    """The renderer; when it is missing or too old the error names the overlays it was needed for."""
+    try:
+        return kustomize.find_renderer(settings.kustomize, settings.min_kustomize_version)
+    except LeadforgeError as err:
+        if not envs:
+            raise
+        raise type(err)(f"{', '.join(f'{settings.overlays_dir}/{e}' for e in envs)}: {err}") from None
 
 
 def render_envs(root: Path, settings: DeploySettings, envs: list[str], renderer: kustomize.Renderer | None = None) -> dict[str, bytes]:
@@ -38,10 +44,7 @@ def render_envs(root: Path, settings: DeploySettings, envs: list[str], renderer:
         path = kustomize.overlay_dir(root, settings.overlays_dir, env, settings.environments)
         jobs.append((env, path, f"{settings.overlays_dir}/{env}"))
     if renderer is None:
-        try:
-            renderer = renderer_of(settings)
-        except LeadforgeError as err:
-            raise type(err)(f"{', '.join(label for _e, _p, label in jobs)}: {err}") from None
+        renderer = renderer_of(settings, envs)
     return kustomize.render_many(renderer, jobs, timeout=settings.render_timeout)
 
 
@@ -199,7 +202,9 @@ def validate_command(app: Any, *, env: str | None, all_envs: bool, checkov: bool
 
     settings = settings_of(app)
     envs = pick_envs(settings, env, all_envs)
-    renderer = renderer_of(settings)
+    for name in envs:
+        kustomize.overlay_dir(app.repo, settings.overlays_dir, name, settings.environments)
+    renderer = renderer_of(settings, envs)
     rendered = render_envs(app.repo, settings, envs, renderer)
     use_checkov = checkov and settings.checkov
     report: dict[str, Any] = {}
@@ -383,7 +388,7 @@ def apply_command(app: Any, *, env: str, mode: str | None, push: bool, validate:
             f"apply to '{env}' needs the GitHub environment '{settings.approval_environment}': run it from the deploy "
             f"workflow's production job (required reviewers), which sets LEADFORGE_APPROVED_ENVIRONMENT"
         )
-    renderer = renderer_of(settings) if validate else None
+    renderer = renderer_of(settings, [env]) if validate else None
     rendered = render_envs(app.repo, settings, pick_envs(settings, env, False), renderer)[env]
     if validate and renderer is not None:
         findings = validate_envs(app, settings, {env: rendered}, renderer, checkov=False)[env]
@@ -539,7 +544,7 @@ def diff_command(app: Any, *, base: str, head: str, envs: list[str] | None, pr: 
 
     settings = settings_of(app)
     chosen = list(settings.environments) if not envs else [e for e in envs if pick_envs(settings, e, False)]
-    renderer = renderer_of(settings)
+    renderer = renderer_of(settings, chosen)
     old = render_at_ref(app, settings, base, chosen, renderer)
     new = render_at_ref(app, settings, head, chosen, renderer)
     diffs = []
