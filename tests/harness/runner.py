@@ -1134,7 +1134,12 @@ class _RunState:
                 try:
                     new_outputs = _parse_file_commands(step_files["GITHUB_OUTPUT"].read_text(encoding="utf-8"))
                     sr.outputs.update(new_outputs)
-                    file_env.update(_parse_file_commands(step_files["GITHUB_ENV"].read_text(encoding="utf-8")))
+                    for key, value in _parse_file_commands(step_files["GITHUB_ENV"].read_text(encoding="utf-8")).items():
+                        if key.upper().startswith(("GITHUB_", "RUNNER_")) or key.upper() == "NODE_OPTIONS":
+                            # the runner keeps its own variables fixed
+                            self.result.annotations.append(Annotation("warning", f"Can't set {key} with GITHUB_ENV", job=job_id, step=label))
+                            continue
+                        file_env[key] = value
                 except StepFailed as err:
                     sr.outcome = "failure"
                     sr.error = str(err)

@@ -235,7 +235,8 @@ def test_github_env_path_and_step_conditions(harness: Harness, tmp_path: Path) -
                   printf '#!/bin/sh\\necho tool-ran\\n' > "$RUNNER_TEMP/bin/mytool" && chmod +x "$RUNNER_TEMP/bin/mytool"
                   echo "$RUNNER_TEMP/bin" >> "$GITHUB_PATH"
                   echo "COLOR=blue" >> "$GITHUB_ENV"
-              - run: mytool && echo "color=$COLOR"
+                  echo "GITHUB_SHA=forged" >> "$GITHUB_ENV"
+              - run: mytool && echo "color=$COLOR" && test "$GITHUB_SHA" != forged
               - if: env.COLOR == 'blue'
                 run: echo blue-branch
               - if: env.COLOR == 'red'
@@ -266,6 +267,7 @@ def test_github_env_path_and_step_conditions(harness: Harness, tmp_path: Path) -
     assert outs[8][0] == "skipped"
     assert outs[9] == ("success", "cleanup")
     assert job.result == "failure" and not result.ok
+    assert any(a.level == "warning" and "Can't set GITHUB_SHA" in a.message for a in result.annotations)
 
 
 def test_needs_order_outputs_skips_and_matrix(harness: Harness, tmp_path: Path) -> None:
