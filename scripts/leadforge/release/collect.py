@@ -98,17 +98,31 @@ def load_completed_tasks(repo: Path, folder: str) -> tuple[list[Any], list[str]]
     return tasks, warnings
 
 
-def visual_changes(repo: Path, tag: str, previous: str | None) -> list[Any]:
-    """The visual area's changes for this release; none when that area is not installed."""
+def visual_changes(repo: Path, tag: str, previous: str | None, visual_settings: Any = None) -> list[Any]:
+    """The visual area's changes for this release; none when that area is not installed.
+
+    When the repository has neither ``<releases_dir>/<tag>/`` nor a baseline folder there are no
+    screenshots at all, and the visual module (numpy, Pillow) is not even imported.
+    """
     if importlib.util.find_spec("leadforge.visual.release") is None:
         return []
+    if visual_settings is not None:
+        releases = repo / visual_settings.releases_dir / tag
+        if not releases.is_dir() and not (repo / visual_settings.baseline_dir).is_dir():
+            return []
     from leadforge.visual.release import release_changes
 
     return list(release_changes(repo, tag, previous))
 
 
 def collect(
-    repo: Path, settings: Any, rng: ReleaseRange, *, with_tasks: bool = True, with_visual: bool = True
+    repo: Path,
+    settings: Any,
+    rng: ReleaseRange,
+    *,
+    with_tasks: bool = True,
+    with_visual: bool = True,
+    visual_settings: Any = None,
 ) -> Release:
     """Everything the notes need for ``rng``: one streamed ``git log``, the queue, the screenshots."""
     current = Version.parse(rng.previous, settings.tag_prefix) if rng.previous else None
@@ -133,7 +147,7 @@ def collect(
     if with_tasks and changes.prs:
         completed, warnings = load_completed_tasks(repo, settings.tasks_dir)
         tasks = tasks_in_range(completed, changes.prs)
-    visual = visual_changes(repo, rng.version, rng.previous) if with_visual and rng.is_tag else []
+    visual = visual_changes(repo, rng.version, rng.previous, visual_settings) if with_visual and rng.is_tag else []
     context = build_context(
         version=rng.version,
         previous=rng.previous,

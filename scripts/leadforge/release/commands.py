@@ -57,7 +57,7 @@ def _release(app: Any, *, to: str, from_: str | None, label: str | None = None, 
             raise InputError(f"--tag {to}: no such tag in {app.repo} (push the tag first, or check the name)")
     rng = resolve_range(app.repo, settings, to=to, from_=from_, version=label)
     with _no_gc():
-        release = collect(app.repo, settings, rng)
+        release = collect(app.repo, settings, rng, visual_settings=getattr(app.config, "visual", None))
     for warning in release.warnings:
         app.out.info(f"leadforge: warning: {warning}")
     return release
