@@ -204,3 +204,24 @@ def test_schema_validation_reports_the_bad_field():
     findings = schema_findings([bad, PDB], "prod", "1.31")
     assert [(f.tool, f.rule) for f in findings] == [("kubernetes-validate", "schema")]
     assert "spec.replicas" in findings[0].message and "1.31" in findings[0].message
+
+
+def test_dead_patch_targets_are_named():
+    from leadforge.deploy.manifests import dead_patch_targets
+
+    objects = [deployment(), {"kind": "ConfigMap", "metadata": {"name": "cfg-5t8m2k9h4b"}}]
+    kustomization = {
+        "patches": [
+            {"path": "a.yaml", "target": {"kind": "Deployment", "name": "web"}},
+            {"path": "b.yaml", "target": {"kind": "Deployment", "name": "api"}},
+            {"patch": "[]", "target": {"kind": "ConfigMap", "name": "cfg"}},
+            {"patch": "[]", "target": {"kind": "Service"}},
+            {"patch": "[]", "target": {"labelSelector": "app=none"}},
+            {"path": "smp.yaml"},
+        ]
+    }
+    assert dead_patch_targets(kustomization, objects) == [
+        "patches[1] (b.yaml): target Deployment/api matches no object",
+        "patches[3]: target Service matches no object",
+    ]
+    assert dead_patch_targets({**kustomization, "namePrefix": "x-"}, objects) == []

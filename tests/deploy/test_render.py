@@ -93,6 +93,21 @@ def test_missing_kubectl_names_the_overlay(deploy_repo, run_cli, monkeypatch, tm
     assert result.stderr.startswith("leadforge: error: k8s/overlays/dev: kubectl: command not found")
 
 
+def test_a_patch_target_that_matches_nothing_is_a_broken_overlay(deploy_repo, run_cli, tmp_path):
+    set_yaml(deploy_repo, "k8s/overlays/prod/kustomization.yaml", "kind: HorizontalPodAutoscaler\n      name: leadforge-web",
+             "kind: HorizontalPodAutoscaler\n      name: leadforge-api")
+    assert kubectl_kustomize(deploy_repo.path / "k8s/overlays/prod").returncode == 0  # kustomize says nothing
+
+    result = run_cli("deploy", "render", "--env", "prod", "--out", str(tmp_path / "prod.yaml"), repo=deploy_repo.path)
+
+    assert result.code == 1
+    assert result.stderr.strip() == (
+        "leadforge: error: k8s/overlays/prod: patches[1] (patch-hpa.yaml): target HorizontalPodAutoscaler/leadforge-api "
+        "matches no object"
+    )
+    assert not (tmp_path / "prod.yaml").exists()
+
+
 def _fake_tool(folder: Path, name: str, script: str) -> None:
     folder.mkdir(exist_ok=True)
     path = folder / name

@@ -45,7 +45,27 @@ def render_envs(root: Path, settings: DeploySettings, envs: list[str], renderer:
         jobs.append((env, path, f"{settings.overlays_dir}/{env}"))
     if renderer is None:
         renderer = renderer_of(settings, envs)
-    return kustomize.render_many(renderer, jobs, timeout=settings.render_timeout)
+    rendered = kustomize.render_many(renderer, jobs, timeout=settings.render_timeout)
+    for env, path, label in jobs:
+        _check_patch_targets(path, label, rendered[env])
+    return rendered
+
+
+def _check_patch_targets(overlay: Path, label: str, rendered: bytes) -> None:
+    """A patch whose target matches nothing is a broken overlay, though kustomize renders it silently."""
+    import yaml
+
+    from leadforge.deploy.manifests import dead_patch_targets, parse_objects
+
+    try:
+        data = yaml.safe_load((overlay / "kustomization.yaml").read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        return  # kustomize read it; a file we cannot read here is not ours to judge
+    if not isinstance(data, dict):
+        return
+    dead = dead_patch_targets(data, parse_objects(rendered, f"{label} (rendered)"))
+    if dead:
+        raise InputError(f"{label}: {dead[0]}" + (f" (and {len(dead) - 1} more)" if len(dead) > 1 else ""))
 
 
 def _write_stdout(app: Any, data: bytes) -> None:

@@ -104,3 +104,32 @@ def strip_build_metadata(obj: dict[str, Any]) -> dict[str, Any]:
         if not notes:
             meta.pop("annotations")
     return obj
+
+
+def dead_patch_targets(kustomization: Mapping[str, Any], objects: Iterable[Mapping[str, Any]]) -> list[str]:
+    """Patches whose ``target:`` selects no rendered object (kustomize skips those silently).
+
+    Targets with label/annotation selectors, and kustomizations that rename objects (namePrefix,
+    nameSuffix), are not judged. A generated ConfigMap/Secret matches with its hash suffix."""
+    import re
+
+    if kustomization.get("namePrefix") or kustomization.get("nameSuffix"):
+        return []
+    keys = [key_of(obj) for obj in objects]
+    dead = []
+    for index, patch in enumerate(kustomization.get("patches") or []):
+        if not isinstance(patch, Mapping) or not isinstance(patch.get("target"), Mapping):
+            continue
+        target = patch["target"]
+        if target.get("labelSelector") or target.get("annotationSelector"):
+            continue
+        kind, name = target.get("kind"), target.get("name")
+        try:
+            pattern = re.compile(f"(?:{name})(?:-[a-z0-9]{{10}})?") if name else None
+        except re.error:
+            pattern = None
+        if not any((not kind or key.kind == kind) and (pattern is None or pattern.fullmatch(key.name)) for key in keys):
+            what = "/".join(str(p) for p in (kind, name) if p) or "(any)"
+            source = f" ({patch['path']})" if patch.get("path") else ""
+            dead.append(f"patches[{index}]{source}: target {what} matches no object")
+    return dead
