@@ -48,7 +48,7 @@ def _push_branch(app: Any) -> str | None:
     return branch or None
 
 
-def _transact(app: Any, opts: TaskOptions, apply: Any) -> str | None:
+def transact_queue(app: Any, opts: TaskOptions, apply: Any) -> str | None:
     branch = _push_branch(app) or opts.default_branch
     return app.git.transact(apply, branch=branch, on_retry=lambda n: app.out.info(f"queue moved under us: re-deciding (attempt {n + 1})"))
 
@@ -162,7 +162,7 @@ def run_dispatch(app: Any, *, opts: TaskOptions | None = None) -> DispatchOutcom
         for assignment in outcome.plan.assigned:
             app.out.would(f"move {assignment.task} to in-progress/, create branch {assignment.branch}, hand off to {assignment.agent}")
         return outcome
-    sha = _transact(app, opts, apply)
+    sha = transact_queue(app, opts, apply)
     outcome = DispatchOutcome(holder["plan"], holder["queue"], sha)
     if outcome.plan.assigned:
         _hand_off(app, opts, outcome, holder["profiles"], sha)
@@ -261,7 +261,7 @@ def run_heartbeat(app: Any, task_id: str, note: str = "", by: str = "") -> Task:
         apply()
         app.out.would(f"record a heartbeat on {task_id}")
     else:
-        _transact(app, opts, apply)
+        transact_queue(app, opts, apply)
     return holder["task"]
 
 

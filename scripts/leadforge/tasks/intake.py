@@ -1,0 +1,184 @@
+"""``leadforge task intake``: an ``issues`` event (opened/edited, labelled ai-task) -> a pending task file.
+
+Valid form: write ``pending/task-<n>.md`` (or update it while still pending; history keeps the edit),
+regenerate the index, commit and push (``transact``), then comment on the issue with the task id and
+drop the needs-info label. Invalid form: one comment listing what is wrong, the needs-info label, and
+no file. Re-running on the same event changes nothing (the comment is upserted by its marker).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from leadforge.context import load_event, require
+from leadforge.errors import InputError, LeadforgeError
+from leadforge.tasks.issueform import AI_TASK_FIELDS, FormField, parse_body, parse_template, task_from_form
+from leadforge.tasks.options import TaskOptions
+from leadforge.tasks.profiles import load_profiles
+from leadforge.tasks.service import BOT, transact_queue, current_time, options
+from leadforge.tasks.store import Queue, load_queue, write_index, write_task
+from leadforge.tasks.taskfile import Task
+
+FORM_PATH = ".github/ISSUE_TEMPLATE/ai-task.yml"
+INTAKE_MARKER = "task:intake"
+
+
+@dataclass
+class IntakeOutcome:
+    issue: int
+    status: str  # queued | updated | unchanged | invalid | skipped | kept
+    task: str | None = None
+    errors: list[str] = field(default_factory=list)
+    note: str = ""
+    commit: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"issue": self.issue, "status": self.status, "task": self.task, "valid": self.status not in {"invalid", "skipped"},
+                "errors": self.errors, "note": self.note}
+
+
+def form_fields(repo: Path) -> tuple[FormField, ...]:
+    """The repository's copy of the form (labels may be reworded there), else the built-in one."""
+    import yaml
+
+    path = repo / FORM_PATH
+    if not path.exists():
+        return AI_TASK_FIELDS
+    try:
+        fields = parse_template(yaml.safe_load(path.read_text(encoding="utf-8")))
+    except yaml.YAMLError as err:
+        raise InputError(f"{FORM_PATH}: invalid YAML: {getattr(err, 'problem', err)}") from None
+    return fields or AI_TASK_FIELDS
+
+
+def invalid_comment(errors: list[str], label: str) -> str:
+    lines = ["This issue could not be queued as an AI task yet:", ""]
+    lines += [f"- {e}" for e in errors]
+    lines += ["", f"Edit the issue to fix the form; it will be checked again (the `{label}` label goes away when it passes)."]
+    return "\n".join(lines)
+
+
+def queued_comment(task: Task, status: str) -> str:
+    verb = {"queued": "Queued", "updated": "Updated", "unchanged": "Queued"}.get(status, "Queued")
+    lines = [
+        f"{verb} as **{task.id}** (`{task.relpath().as_posix()}`): {task.priority} {task.type}.",
+        "",
+        f"- scope: {', '.join(f'`{s}`' for s in task.scope)}",
+    ]
+    if task.depends_on:
+        lines.append(f"- waits for: {', '.join(task.depends_on)}")
+    lines.append(f"- agent: {task.agent}")
+    lines += ["", "`leadforge task dispatch` assigns it when its dependencies are done and no running task overlaps its scope."]
+    return "\n".join(lines)
+
+
+def _merge(existing: Task, fresh: Task, now: str) -> Task | None:
+    """The pending task updated from an edited form, or None when nothing changed."""
+    updated = replace(
+        existing, title=fresh.title, priority=fresh.priority, type=fresh.type, agent=fresh.agent,
+        depends_on=fresh.depends_on, scope=fresh.scope, acceptance=fresh.acceptance,
+        estimate_hours=fresh.estimate_hours, body=fresh.body,
+    )
+    if updated == existing:
+        return None
+    return updated.with_event("updated", at=now, by=BOT, note="issue form edited")
+
+
+def run_intake(app: Any, payload: dict[str, Any], opts: TaskOptions | None = None) -> IntakeOutcome:
+    opts = opts or options(app)
+    number = int(require(payload, "issue.number"))
+    issue = payload["issue"]
+    labels = [lbl.get("name", "") if isinstance(lbl, dict) else str(lbl) for lbl in issue.get("labels") or []]
+    if issue.get("pull_request") is not None:
+        return IntakeOutcome(number, "skipped", note="a pull request, not an issue")
+    if opts.intake_label not in labels:
+        return IntakeOutcome(number, "skipped", note=f"no {opts.intake_label!r} label")
+    profiles = load_profiles(app.repo, opts.profiles_dir)
+    answers = parse_body(str(issue.get("body") or ""), form_fields(app.repo))
+    created = str(issue.get("created_at") or "") or current_time(app)
+    result = task_from_form(answers, issue=number, title=str(issue.get("title") or ""), created=created,
+                            agents=[p.name for p in profiles])
+    forge_needed = not app.dry_run
+    if result.task is None:
+        outcome = IntakeOutcome(number, "invalid", errors=list(result.errors))
+        if forge_needed:
+            from leadforge.forge.base import upsert_issue_comment
+
+            upsert_issue_comment(app.forge, number, INTAKE_MARKER, invalid_comment(outcome.errors, opts.needs_info_label))
+            app.forge.add_labels(number, [opts.needs_info_label])
+        else:
+            app.out.would(f"comment on #{number} listing {len(result.errors)} problem(s) and add label {opts.needs_info_label}")
+        return outcome
+
+    fresh = result.task
+    holder: dict[str, Any] = {}
+
+    def apply() -> str | None:
+        queue = load_queue(app.repo)
+        existing = queue.get(fresh.id)
+        now = current_time(app)
+        if existing is None:
+            task = fresh.with_event("queued", at=now, by=BOT, note=f"from issue #{number}")
+            status = "queued"
+        elif existing.state != "pending":
+            holder.update(status="kept", task=existing)
+            return None
+        else:
+            merged = _merge(existing, fresh, now)
+            if merged is None:
+                holder.update(status="unchanged", task=existing)
+                return None
+            task, status = merged, "updated"
+        holder.update(status=status, task=task)
+        if app.dry_run:
+            return None
+        write_task(app.repo, task)
+        tasks = [t for t in queue.tasks if t.id != task.id] + [task]
+        changed = [task.relpath().as_posix()]
+        index = write_index(app.repo, Queue(tuple(tasks), queue.errors))
+        if index:
+            changed.append(index)
+        app.git.add(changed)
+        return f"tasks: {status} {task.id} from #{number}\n\n[skip ci]"
+
+    if app.dry_run:
+        apply()
+        app.out.would(f"{holder['status']} {fresh.id} in pending/ and comment on #{number}")
+        return IntakeOutcome(number, holder["status"], fresh.id)
+    sha = transact_queue(app, opts, apply)
+    task = holder["task"]
+    outcome = IntakeOutcome(number, holder["status"], task.id, commit=sha)
+    from leadforge.forge.base import upsert_issue_comment
+
+    if outcome.status == "kept":
+        outcome.note = f"{task.id} is {task.state}; form edits are not applied once a task has started"
+        upsert_issue_comment(app.forge, number, INTAKE_MARKER,
+                             f"**{task.id}** is already {task.state}; edits to the form are not applied to a started task.")
+        return outcome
+    upsert_issue_comment(app.forge, number, INTAKE_MARKER, queued_comment(task, outcome.status))
+    if opts.needs_info_label in labels:
+        try:
+            app.forge.remove_label(number, opts.needs_info_label)
+        except LeadforgeError:
+            pass
+    return outcome
+
+
+def intake_command(app: Any, event: str | None) -> int:
+    payload = load_event(event or app.context.event_path)
+    outcome = run_intake(app, payload)
+    human = {
+        "queued": f"#{outcome.issue}: queued as {outcome.task}",
+        "updated": f"#{outcome.issue}: {outcome.task} updated from the edited form",
+        "unchanged": f"#{outcome.issue}: {outcome.task} unchanged",
+        "kept": f"#{outcome.issue}: {outcome.note}",
+        "skipped": f"#{outcome.issue}: skipped ({outcome.note})",
+        "invalid": f"#{outcome.issue}: not queued:\n" + "\n".join(f"  - {e}" for e in outcome.errors),
+    }[outcome.status]
+    app.out.result(outcome.to_dict(), human)
+    if outcome.task:
+        app.actions.set_output("task", outcome.task)
+    app.actions.set_output("status", outcome.status)
+    return 0

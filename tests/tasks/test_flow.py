@@ -1,0 +1,213 @@
+"""The queue end to end, in process: intake -> dispatch -> complete -> dispatch, on real git and the local forge."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from leadforge.forge.local import LocalForge
+from leadforge.forge.models import ChangedFile
+from leadforge.tasks.issueform import render_form_body
+from leadforge.tasks.store import load_queue
+from tests.fixtures.events import load_event
+from tests.tasks.conftest import add_profiles, add_task
+
+NOW = {"LEADFORGE_NOW": "2026-02-01T09:00:00Z"}
+
+
+def form(**answers: str) -> str:
+    base = {"description": "Make it better.", "type": "feature", "priority": "P2 (normal)", "scope": "src/app/**",
+            "acceptance": "It works\nTests pass", "agent": "auto"}
+    base.update(answers)
+    return render_form_body(base)
+
+
+def write_event(tmp: Path, name: str, payload: dict) -> Path:  # type: ignore[type-arg]
+    path = tmp / f"{name}-{len(list(tmp.glob('*.json')))}.json"
+    path.write_text(json.dumps(payload), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def queue_repo(git_repo, tmp_path):  # type: ignore[no-untyped-def]
+    add_profiles(git_repo.path)
+    git_repo.commit("chore: profiles")
+    return git_repo
+
+
+def open_form_issue(repo: Path, tmp: Path, title: str, body: str) -> tuple[int, Path]:
+    forge = LocalForge(repo, "local/repo")
+    issue = forge.open_issue(title, body, labels=["ai-task"])
+    payload = load_event("issues.opened", **{"issue.number": issue.number, "issue.title": title, "issue.body": body,
+                                             "issue.labels": [{"name": "ai-task"}], "issue.created_at": f"2026-01-0{issue.number}T00:00:00Z"})
+    return issue.number, write_event(tmp, "issues", payload)
+
+
+def test_intake_queues_a_valid_form_and_comments_with_the_task_id(queue_repo, tmp_path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    number, event = open_form_issue(queue_repo.path, tmp_path, "[AI task]: Add search", form(depends_on="#9, task-x"))
+    result = run_cli("task", "intake", "--event", str(event), "--json", repo=queue_repo.path, env=NOW)
+    assert result.code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["status"] == "queued" and data["task"] == f"task-{number}"
+    task = load_queue(queue_repo.path).get(f"task-{number}")
+    assert task is not None and task.state == "pending"
+    assert (task.title, task.scope, task.acceptance, task.depends_on) == ("Add search", ("src/app/**",), ("It works", "Tests pass"), ("task-9", "task-x"))
+    assert task.history[-1].event == "queued"
+    assert "queued" in queue_repo.git("log", "-1", "--format=%s") and queue_repo.git("status", "--porcelain", "docs") == ""
+    comments = LocalForge(queue_repo.path, "local/repo").list_issue_comments(number)
+    assert len(comments) == 1 and f"task-{number}" in comments[0].body
+    again = run_cli("task", "intake", "--event", str(event), "--json", repo=queue_repo.path, env=NOW)
+    assert json.loads(again.stdout)["status"] == "unchanged"
+    assert len(LocalForge(queue_repo.path, "local/repo").list_issue_comments(number)) == 1
+
+
+def test_intake_of_an_invalid_form_comments_labels_and_writes_nothing(queue_repo, tmp_path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    number, event = open_form_issue(queue_repo.path, tmp_path, "Broken", form(type="", scope="", priority="P7", agent="robot"))
+    head = queue_repo.git("rev-parse", "HEAD")
+    result = run_cli("task", "intake", "--event", str(event), "--json", repo=queue_repo.path)
+    assert result.code == 0
+    data = json.loads(result.stdout)
+    assert data["status"] == "invalid" and not data["valid"]
+    assert any(e.startswith("Type:") for e in data["errors"]) and any(e.startswith("Scope:") for e in data["errors"])
+    assert any(e.startswith("Priority:") for e in data["errors"]) and any("robot" in e for e in data["errors"])
+    forge = LocalForge(queue_repo.path, "local/repo")
+    assert "needs-info" in forge.get_issue(number).labels
+    assert "Scope:" in forge.list_issue_comments(number)[0].body
+    assert queue_repo.git("rev-parse", "HEAD") == head and not (queue_repo.path / "docs/TASKS/queue/pending").exists()
+
+
+def test_dispatch_assigns_moves_branches_comments_and_hands_off(queue_repo, tmp_path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    forge = LocalForge(queue_repo.path, "local/repo")
+    a = forge.open_issue("A", "", labels=["ai-task"]).number
+    b = forge.open_issue("B", "", labels=["ai-task"]).number
+    add_task(queue_repo.path, f"task-{a}", issue=a, scope=("src/a/**",), type="docs", priority="P1")
+    add_task(queue_repo.path, f"task-{b}", issue=b, scope=("src/a/b.py",), type="feature")
+    add_task(queue_repo.path, "broken", scope=("x/**",))
+    (queue_repo.path / "docs/TASKS/queue/pending/broken.md").write_text("---\nid: broken\ntitle: t\npriority: P9\n---\n")
+    queue_repo.commit("queue")
+    dry = run_cli("task", "dispatch", "--dry-run", "--json", repo=queue_repo.path)
+    plan = json.loads(dry.stdout)
+    assert set(plan) == {"assigned", "waiting", "blocked"}
+    assert plan["assigned"] == [{"task": f"task-{a}", "agent": "claude", "branch": f"ai/task-{a}-title-of-task-{a}"}]
+    assert plan["waiting"][0]["task"] == f"task-{b}" and f"overlaps task-{a}" in plan["waiting"][0]["reason"]
+    assert "broken.md" in dry.stderr and "'priority'" in dry.stderr
+    assert queue_repo.git("status", "--porcelain", "docs") == ""  # dry run changed nothing
+    real = run_cli("task", "dispatch", "--json", repo=queue_repo.path, env=NOW)
+    assert real.code == 0, real.stderr
+    assert json.loads(real.stdout) == plan
+    task = load_queue(queue_repo.path).get(f"task-{a}")
+    assert task is not None and task.state == "in-progress" and task.assigned_to == "claude"
+    assert task.branch == f"ai/task-{a}-title-of-task-{a}" and task.assigned_at == NOW["LEADFORGE_NOW"]
+    assert [h.event for h in task.history] == ["queued", "assigned"]
+    assert queue_repo.git("rev-parse", "--verify", f"refs/heads/ai/task-{a}-title-of-task-{a}")
+    comments = [c.body for c in forge.list_issue_comments(a)]
+    assert any("assigned to **claude**" in c for c in comments)
+    assert any(c.startswith("<!-- leadforge:task:task-") and "@claude please implement" in c for c in comments)
+    assert (queue_repo.path / "docs/TASKS/queue/pending/broken.md").read_text().endswith("priority: P9\n---\n")
+    readme = (queue_repo.path / "docs/TASKS/queue/README.md").read_text()
+    assert f"[task-{a}](in-progress/task-{a}.md)" in readme and "broken.md" in readme
+    assert queue_repo.git("status", "--porcelain", "docs") == ""
+    second = run_cli("task", "dispatch", "--json", repo=queue_repo.path, env=NOW)
+    assert json.loads(second.stdout)["assigned"] == []  # idempotent
+
+
+def _merge_branch(repo, branch: str, files: dict[str, str]) -> str:  # type: ignore[no-untyped-def]
+    repo.git("checkout", "-q", branch)
+    repo.commit("work", files)
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "--no-ff", "-m", "merge", branch)
+    return repo.git("rev-parse", f"refs/heads/{branch}")
+
+
+def test_complete_verifies_then_completes_closes_and_unblocks_the_dependant(queue_repo, tmp_path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    forge = LocalForge(queue_repo.path, "local/repo")
+    first = forge.open_issue("First", "").number
+    second = forge.open_issue("Second", "").number
+    add_task(queue_repo.path, f"task-{first}", issue=first, scope=("src/**",), acceptance=("It works",))
+    add_task(queue_repo.path, f"task-{second}", issue=second, scope=("docs/**",), depends_on=(f"task-{first}",))
+    queue_repo.commit("queue")
+    run_cli("task", "dispatch", repo=queue_repo.path, env=NOW)
+    task = load_queue(queue_repo.path).get(f"task-{first}")
+    assert task is not None and task.branch
+    head = _merge_branch(queue_repo, task.branch, {"src/app.py": "print('hi')\n"})
+    body = f"Closes #{first}\n\n- [x] It works\n"
+    pull = forge.open_pull("Work", head=task.branch, body=body, head_sha=head,
+                           files=[ChangedFile("src/app.py", "added", 1, 0)])
+    forge.merge_pull(pull.number)
+    payload = load_event("pull_request.closed.merged", **{"pull_request.number": pull.number, "pull_request.body": body,
+                                                          "pull_request.head.ref": task.branch, "pull_request.head.sha": head})
+    result = run_cli("task", "complete", "--event", str(write_event(tmp_path, "pr", payload)), "--json", repo=queue_repo.path, env=NOW)
+    assert result.code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["status"] == "completed" and data["task"] == f"task-{first}"
+    assert data["dispatch"]["assigned"][0]["task"] == f"task-{second}"
+    done = load_queue(queue_repo.path).get(f"task-{first}")
+    assert done is not None and done.state == "completed" and done.pr == pull.number
+    assert [h.event for h in done.history][-2:] == ["verified", "completed"]
+    assert forge.get_issue(first).state == "closed"
+    assert load_queue(queue_repo.path).get(f"task-{second}").state == "in-progress"  # type: ignore[union-attr]
+
+
+def test_complete_fails_with_exact_reasons_and_keeps_the_task_in_progress(queue_repo, tmp_path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    forge = LocalForge(queue_repo.path, "local/repo")
+    number = forge.open_issue("Scoped", "").number
+    add_task(queue_repo.path, f"task-{number}", issue=number, scope=("src/**",), acceptance=("It works", "Docs updated"))
+    queue_repo.commit("queue")
+    run_cli("task", "dispatch", repo=queue_repo.path, env=NOW)
+    task = load_queue(queue_repo.path).get(f"task-{number}")
+    assert task is not None and task.branch
+    body = "- [x] It works\n- [ ] Docs updated\n"
+    pull = forge.open_pull("Work", head=task.branch, body=body, head_sha="abc123",
+                           files=[ChangedFile("src/app.py", "added"), ChangedFile("setup.py", "modified")])
+    forge.merge_pull(pull.number)
+    from leadforge.forge.models import CommitStatus
+
+    forge.create_status("abc123", CommitStatus("ci/tests", "failure"))
+    payload = load_event("pull_request.closed.merged", **{"pull_request.number": pull.number, "pull_request.body": body,
+                                                          "pull_request.head.ref": task.branch, "pull_request.head.sha": "abc123"})
+    result = run_cli("task", "complete", "--event", str(write_event(tmp_path, "pr", payload)), "--json", repo=queue_repo.path, env=NOW)
+    assert result.code == 1
+    failures = json.loads(result.stdout)["failures"]
+    assert "check 'ci/tests' is failure" in failures
+    assert any("outside the task's scope" in f and "setup.py" in f and "src/app.py" not in f for f in failures)
+    assert any("not ticked" in f and "Docs updated" in f and "It works" not in f for f in failures)
+    kept = load_queue(queue_repo.path).get(f"task-{number}")
+    assert kept is not None and kept.state == "in-progress" and kept.history[-1].event == "verification-failed"
+    comment = forge.list_issue_comments(pull.number)[0].body
+    assert "setup.py" in comment and "Docs updated" in comment
+
+
+def test_sweep_warns_then_requeues_a_silent_task(queue_repo, tmp_path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    forge = LocalForge(queue_repo.path, "local/repo")
+    number = forge.open_issue("Slow", "").number
+    add_task(queue_repo.path, f"task-{number}", issue=number, scope=("src/**",))
+    queue_repo.commit("queue")
+    run_cli("task", "dispatch", repo=queue_repo.path, env={"LEADFORGE_NOW": "2026-02-01T00:00:00Z"})
+    early = run_cli("task", "sweep", "--json", repo=queue_repo.path, env={"LEADFORGE_NOW": "2026-02-02T00:00:00Z"})
+    assert json.loads(early.stdout)["warned"] == []
+    beat = run_cli("task", "heartbeat", f"task-{number}", "--note", "still here", repo=queue_repo.path,
+                   env={"LEADFORGE_NOW": "2026-02-02T12:00:00Z"})
+    assert beat.code == 0, beat.stderr
+    warn = run_cli("task", "sweep", "--json", repo=queue_repo.path, env={"LEADFORGE_NOW": "2026-02-04T13:00:00Z"})
+    assert json.loads(warn.stdout)["warned"] == [f"task-{number}"]
+    assert "no activity for 49 hours" in forge.list_issue_comments(number)[-1].body
+    again = run_cli("task", "sweep", "--json", repo=queue_repo.path, env={"LEADFORGE_NOW": "2026-02-04T20:00:00Z"})
+    assert json.loads(again.stdout)["warned"] == [] and json.loads(again.stdout)["requeued"] == []
+    requeue = run_cli("task", "sweep", "--json", repo=queue_repo.path, env={"LEADFORGE_NOW": "2026-02-05T14:00:00Z"})
+    assert json.loads(requeue.stdout)["requeued"] == [f"task-{number}"]
+    task = load_queue(queue_repo.path).get(f"task-{number}")
+    assert task is not None and task.state == "pending" and task.assigned_to is None and task.branch is None
+    assert [h.event for h in task.history] == ["queued", "assigned", "heartbeat", "stale-warning", "requeued"]
+
+
+def test_list_and_show_read_the_queue(queue_repo, run_cli) -> None:  # type: ignore[no-untyped-def]
+    add_task(queue_repo.path, "task-5", issue=5, scope=("a/**",), priority="P0")
+    add_task(queue_repo.path, "task-6", state="completed", scope=("b/**",))
+    listing = run_cli("task", "list", "--state", "pending", "--json", repo=queue_repo.path)
+    assert [t["id"] for t in json.loads(listing.stdout)["tasks"]] == ["task-5"]
+    shown = run_cli("task", "show", "#5", repo=queue_repo.path)
+    assert shown.code == 0 and "task-5 [pending] P0" in shown.stdout and "queued by test" in shown.stdout
+    missing = run_cli("task", "show", "nope", repo=queue_repo.path)
+    assert missing.code == 1 and "task nope: not found" in missing.stderr
