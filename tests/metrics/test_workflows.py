@@ -80,9 +80,18 @@ def test_scheduled_metrics_upserts_one_comment_per_week(queue_repo, tmp_path: Pa
 def test_pages_workflow_builds_the_site_it_uploads(queue_repo, tmp_path: Path) -> None:
     harness = Harness(queue_repo.path, root=tmp_path / "gh", repository="demo/shop",
                       env={"LEADFORGE_NOW": "2026-11-17T06:17:00Z"})
-    result = harness.run("pages.yml", "workflow_dispatch", jobs=["build"])
+    result = harness.run("pages.yml", "workflow_dispatch")
     assert result.ok, result.explain()
+    assert result.ran == ["build", "deploy"]
+    assert len(result.uses_of("actions/deploy-pages")) == 1
     [upload] = result.uses_of("actions/upload-pages-artifact")
     site = Path(str(upload.with_["path"]))
     html = (site / "index.html").read_text(encoding="utf-8")
     assert 'id="task-task-1"' in html and "https://github.com/demo/shop/pull/11" in html
+
+
+@pytest.mark.integration
+def test_pages_workflow_runs_on_queue_pushes_only(queue_repo, tmp_path: Path) -> None:
+    harness = Harness(queue_repo.path, root=tmp_path / "gh", repository="demo/shop")
+    assert harness.run("pages.yml", "push", changed_files=["docs/TASKS/queue/pending/task-9.md"], jobs=["build"]).triggered
+    assert not harness.run("pages.yml", "push", changed_files=["src/app.py"], jobs=["build"]).triggered
