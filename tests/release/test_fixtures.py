@@ -57,7 +57,8 @@ def test_notes_match_golden_files(histories: dict[str, Path], run_cli, name: str
 
 
 def _subjects(repo: Path) -> dict[str, str]:
-    out = subprocess.run(["git", "log", "--all", "--format=%H%x00%s"], cwd=repo, capture_output=True, check=True).stdout
+    out = subprocess.run(["git", "log", "--all", "--encoding=UTF-8", "--format=%H%x00%s"], cwd=repo, capture_output=True,
+                         check=True).stdout
     pairs = (line.split(b"\0", 1) for line in out.splitlines())
     return {subject.decode("utf-8", "replace"): sha.decode() for sha, subject in pairs}
 
@@ -84,12 +85,18 @@ def test_commits_per_type_equal_git_cliff_context(histories: dict[str, Path], ru
     finals = cliff.releases(repo, config, FINAL, env)
     every = cliff.releases(repo, config, ANY_SEMVER, env)
     subjects = _subjects(repo)
-    declared = json.loads((FIXTURES / name / "expected.json").read_text())["cancelled_subjects"]
-    cancelled = {subjects[s] for s in declared}
-    assert len(cancelled) == len(declared)
+    declared = json.loads((FIXTURES / name / "expected.json").read_text(encoding="utf-8"))
+    cancelled = {subjects[s] for s in declared["cancelled_subjects"]}
+    assert len(cancelled) == len(declared["cancelled_subjects"])
+    # git-cliff (libgit2) reads no message from a commit that is not UTF-8 and drops it; we keep it.
+    unreadable = {subjects[s] for s in declared.get("peer_unreadable_subjects", [])}
+    assert len(unreadable) == len(declared.get("peer_unreadable_subjects", []))
     for tag in release_tags(repo):
         peer = (every if "-" in tag else finals)[tag]
         expected = {title: shas - cancelled for title, shas in peer.items() if shas - cancelled}
-        assert _ours(run_cli, repo, tag) == expected, f"{name} {tag}"
+        ours = {title: shas - unreadable for title, shas in _ours(run_cli, repo, tag).items() if shas - unreadable}
+        assert ours == expected, f"{name} {tag}"
+        if unreadable:
+            assert unreadable <= {sha for shas in _ours(run_cli, repo, tag).values() for sha in shas}
         shown = {sha for shas in _ours(run_cli, repo, tag).values() for sha in shas}
         assert not (shown & cancelled)
