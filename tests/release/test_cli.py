@@ -334,3 +334,28 @@ def test_unreadable_task_files_warn_but_do_not_block(git_repo: Repo, run_cli) ->
     tagged(git_repo, "feat: x (#4)", tag="v1.1.0")
     result = run_cli("release", "notes", "--tag", "v1.1.0", repo=git_repo.path)
     assert result.code == 0 and "warning" in result.stderr and "broken.md" in result.stderr
+
+
+def test_untagged_head_is_unreleased_since_the_latest_release(git_repo: Repo, run_cli) -> None:
+    tagged(git_repo, "feat: a", tag="v1.0.0")
+    tagged(git_repo, "feat: b", tag="v1.1.0-rc.1")
+    tagged(git_repo, "fix: c")
+    context = json.loads(run_cli("release", "notes", "--json", repo=git_repo.path).stdout)
+    assert (context["version"], context["previous"]) == ("Unreleased", "v1.0.0")
+    assert [c["subject"] for g in context["groups"] for c in g["commits"]] == ["b", "c"]
+    labelled = json.loads(run_cli("release", "notes", "--version", "v1.1.0", "--json", repo=git_repo.path).stdout)
+    assert labelled["version"] == "v1.1.0"
+
+
+def test_changelog_dry_run_writes_nothing(git_repo: Repo, run_cli) -> None:
+    tagged(git_repo, "feat: a", tag="v1.0.0")
+    result = run_cli("--dry-run", "release", "changelog", "--tag", "v1.0.0", repo=git_repo.path)
+    assert result.code == 0 and "[dry-run] would write the v1.0.0 entry into CHANGELOG.md" in result.stderr
+    assert not (git_repo.path / "CHANGELOG.md").exists()
+
+
+def test_publish_refuses_tags_that_are_not_releases(git_repo: Repo, run_cli) -> None:
+    git_repo.git("tag", "v1")
+    result = run_cli("--forge", "local", "release", "publish", "--tag", "v1", repo=git_repo.path)
+    assert result.code == 1 and "not a release tag" in result.stderr
+    assert not (git_repo.path / ".leadforge").exists()
