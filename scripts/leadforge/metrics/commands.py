@@ -50,6 +50,11 @@ def _forge_pulls(app: Any, numbers: list[int], limit: int) -> tuple[dict[int, An
 
 def collect(app: Any, period: Period, *, forge: bool | None = None) -> dict[str, Any]:
     """The report for ``period`` as a dict (the `--json` shape)."""
+    return collect_with_tasks(app, period, forge=forge)[0]
+
+
+def collect_with_tasks(app: Any, period: Period, *, forge: bool | None = None) -> tuple[dict[str, Any], list[Any]]:
+    """The report and the tasks it was computed from (the dashboard draws both)."""
     from leadforge.metrics.compute import timeline
     from leadforge.metrics.source import gather, people_from
 
@@ -74,7 +79,7 @@ def collect(app: Any, period: Period, *, forge: bool | None = None) -> dict[str,
     report["sources"]["git"] = inputs.git_note
     report["sources"]["forge"] = forge_note
     report["sources"]["profiles"] = profiles_note
-    return report
+    return report, list(inputs.tasks)
 
 
 def run_metrics(app: Any, since: str | None, until: str | None, week: str | None, csv: bool) -> int:

@@ -281,9 +281,8 @@ def write_site(out: Path, files: Mapping[str, str | bytes]) -> list[str]:
 
 def run_build(app: Any, out: str, since: str | None, until: str | None, week: str | None, sample: bool = False) -> int:
     from leadforge.metrics import visualchangelog
-    from leadforge.metrics.commands import _now, collect
+    from leadforge.metrics.commands import _now, collect_with_tasks
     from leadforge.metrics.period import make_period
-    from leadforge.metrics.source import load_queue
 
     config = app.config
     settings = config.metrics.dashboard
@@ -299,8 +298,7 @@ def run_build(app: Any, out: str, since: str | None, until: str | None, week: st
         report_data["sources"].update(git="sample history", forge="", profiles="")
         links, visual, repository = Links(SAMPLE_URL), None, "example/shop (sample data)"
     else:
-        report_data = collect(app, period)
-        tasks, _problems = load_queue(app.repo)
+        report_data, tasks = collect_with_tasks(app, period)
         remote = None
         if not settings.base_url and not app.context.repository:
             try:
