@@ -43,7 +43,11 @@ def test_deploy_workflow_is_thin_least_privilege_and_gated():
         assert runs == ["pip install .", f"leadforge deploy apply --env {name} --validate"]
     # untrusted text (inputs, event fields) reaches the shell only through env:
     assert jobs["promote"]["steps"][-1]["env"]["SOURCE"] == "${{ inputs.promote_from }}"
-    assert jobs["diff"]["steps"][-1]["env"]["BASE_SHA"] == "${{ github.event.pull_request.base.sha }}"
+    diff_step = next(s for s in jobs["diff"]["steps"] if s.get("name") == "Comment the rendered diff")
+    assert diff_step["env"]["BASE_SHA"] == "${{ github.event.pull_request.base.sha }}"
+    assert [s.get("run") for s in jobs["diff"]["steps"]][-2:] == [
+        'leadforge deploy diff --base "$BASE_SHA" --head HEAD', "leadforge deploy validate --all --no-checkov",
+    ]
 
 
 @pytest.fixture
