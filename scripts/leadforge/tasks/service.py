@@ -49,8 +49,22 @@ def _push_branch(app: Any) -> str | None:
 
 
 def transact_queue(app: Any, opts: TaskOptions, apply: Any) -> str | None:
+    """Commit what ``apply`` staged and push it; on a moved remote, re-read and re-decide.
+
+    Each commit carries a unique ``Leadforge-Run`` trailer: two runs that reach the same decision at the
+    same second would otherwise make byte-identical commits, both pushes would "succeed", and both runs
+    would hand the same tasks off.
+    """
+    import uuid
+
     branch = _push_branch(app) or opts.default_branch
-    return app.git.transact(apply, branch=branch, on_retry=lambda n: app.out.info(f"queue moved under us: re-deciding (attempt {n + 1})"))
+    run = f"{app.env.get('GITHUB_RUN_ID', '') or 'local'}-{uuid.uuid4().hex[:12]}"
+
+    def unique() -> str | None:
+        message = apply()
+        return None if message is None else f"{message}\n\nLeadforge-Run: {run}"
+
+    return app.git.transact(unique, branch=branch, on_retry=lambda n: app.out.info(f"queue moved under us: re-deciding (attempt {n + 1})"))
 
 
 def _unreadable_ids(errors: Sequence[FileError]) -> list[str]:

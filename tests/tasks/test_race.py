@@ -1,0 +1,96 @@
+"""Four dispatchers at once, from four clones of one bare remote, on a 300-task queue."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from leadforge.forge.local import LocalForge
+from leadforge.tasks.dispatch import scope_of
+from leadforge.tasks.scopes import scopes_meet
+from leadforge.tasks.store import load_queue
+from tests.conftest import git
+from tests.tasks.conftest import add_profiles, add_task
+
+CAPACITY = {"alpha": 12, "beta": 9, "gamma": 7, "delta": 5}
+
+
+def _profiles() -> dict[str, str]:
+    return {
+        name: f"name: {name}\nhandoff:\n  workflow:\n    file: agent-{name}.yml\n    inputs:\n      task: \"{{id}}\"\n"
+        f"capacity: {cap}\nweight: {cap}\n"
+        for name, cap in CAPACITY.items()
+    }
+
+
+@pytest.mark.integration
+def test_four_racing_dispatchers_never_double_assign_or_lose_history(tmp_path: Path) -> None:
+    seed = tmp_path / "seed"
+    seed.mkdir()
+    git(seed, "init", "-q", "-b", "main")
+    rng = random.Random(5)
+    add_profiles(seed, _profiles())
+    for k in range(300):
+        area = f"src/m{rng.randrange(60)}"
+        scope = (f"{area}/**",) if rng.random() < 0.7 else (f"{area}/f{k % 5}.py", f"docs/d{rng.randrange(60)}.md")
+        deps = (f"task-{rng.randrange(k)}",) if k and rng.random() < 0.15 else ()
+        add_task(seed, f"task-{k}", scope=scope, depends_on=deps, priority=f"P{rng.randrange(4)}",
+                 created=f"2026-01-01T{k // 60:02d}:{k % 60:02d}:00Z")
+    (seed / "docs/TASKS/queue/pending/bad-one.md").write_text("---\nid: bad-one\ntitle: x\nscope: {oops: 1}\n---\n")
+    git(seed, "add", "-A")
+    git(seed, "commit", "-q", "-m", "queue of 300")
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "clone", "-q", "--bare", str(seed), str(remote))
+    clones = []
+    for i in range(4):
+        clone = tmp_path / f"clone{i}"
+        git(tmp_path, "clone", "-q", str(remote), str(clone))
+        clones.append(clone)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
+    procs = [
+        subprocess.Popen([sys.executable, "-m", "leadforge", "--repo", str(c), "--forge", "local", "--json", "task", "dispatch"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        for c in clones
+    ]
+    outputs = [p.communicate(timeout=600) for p in procs]
+    for proc, (out, err) in zip(procs, outputs):
+        assert proc.returncode == 0, err
+        assert "bad-one.md" in err and "'scope'" in err  # reported with the file and the key
+    plans = [json.loads(out) for out, _ in outputs]
+
+    final = tmp_path / "final"
+    git(tmp_path, "clone", "-q", str(remote), str(final))
+    queue = load_queue(final)
+    assert len(queue.tasks) == 300 and [e.path for e in queue.errors] == ["docs/TASKS/queue/pending/bad-one.md"]
+    assert (final / "docs/TASKS/queue/pending/bad-one.md").read_text().endswith("scope: {oops: 1}\n---\n")  # untouched
+    # each task in exactly one folder
+    for task in queue.tasks:
+        present = [s for s in ("pending", "in-progress", "completed") if (final / f"docs/TASKS/queue/{s}/{task.id}.md").exists()]
+        assert present == [task.state], (task.id, present)
+    running = queue.in_state("in-progress")
+    assert running, "something was dispatched"
+    # none assigned twice: the winning plans are disjoint, each assignment happened once
+    assigned = [a["task"] for plan in plans for a in plan["assigned"]]
+    assert len(assigned) == len(set(assigned))
+    assert sorted(assigned) == sorted(t.id for t in running)
+    handed = [d["inputs"]["task"] for c in clones for d in LocalForge(c, "local/repo").dispatches()]
+    assert sorted(handed) == sorted(assigned)
+    # capacities held, no overlapping scopes among running tasks
+    for agent, cap in CAPACITY.items():
+        assert sum(1 for t in running if t.assigned_to == agent) <= cap
+    for i, x in enumerate(running):
+        for y in running[i + 1:]:
+            assert not any(scopes_meet(a, b) for a in scope_of(x) for b in scope_of(y)), (x.id, y.id)
+    # no history entry lost: queued once for all, assigned exactly once for the running ones
+    for task in queue.tasks:
+        events = [h.event for h in task.history]
+        assert events == (["queued", "assigned"] if task.state == "in-progress" else ["queued"]), (task.id, events)
+    # the remote's history is linear: every dispatcher's commit sits on the one before
+    log = git(final, "log", "--format=%s", "--first-parent")
+    assert log.count("tasks: dispatch") >= 1 and "Merge" not in log
