@@ -473,6 +473,17 @@ class Harness:
         proc = subprocess.run(["git", "symbolic-ref", "--short", "HEAD"], cwd=self.remote, capture_output=True, text=True)
         return proc.stdout.strip() or "main"
 
+    def remote_git(self, *args: str) -> str:
+        """Run git in the remote (what workflows pushed to) and return stdout: ``remote_git("log", "--oneline")``."""
+        done = self._git(*args)
+        if done.returncode != 0:
+            raise WorkflowError(f"git {' '.join(args)} in the harness remote failed: {done.stderr.strip()}")
+        return done.stdout
+
+    def remote_file(self, path: str, ref: str | None = None) -> str:
+        """A file as committed in the remote on ``ref`` (default: the default branch)."""
+        return self.remote_git("show", f"{ref or self._default_branch()}:{path}")
+
     # -- running ---------------------------------------------------------------------------------
 
     def workflow_path(self, workflow: str | os.PathLike[str]) -> Path:

@@ -399,6 +399,10 @@ def test_checkout_ref_and_path_and_pushes_reach_the_remote(harness: Harness, git
     assert calls[1].outputs["commit"] == first and calls[0].outputs["commit"] == result.env["GITHUB_SHA"]
     log = subprocess.run(["git", "log", "-1", "--format=%s", "main"], cwd=harness_with_tag.remote, capture_output=True, text=True).stdout
     assert log.strip() == "chore: from workflow"
+    assert harness_with_tag.remote_git("log", "-1", "--format=%s").strip() == "chore: from workflow"
+    assert harness_with_tag.remote_file("app/more.txt") == "more\n"
+    with pytest.raises(WorkflowError, match="harness remote failed"):
+        harness_with_tag.remote_file("app/missing.txt")
     # a later run sees the pushed commit
     again = harness_with_tag.run("w.yml", "push", load_event("push", ref="refs/heads/main"), jobs=["a"])
     assert again.env["GITHUB_SHA"] != result.env["GITHUB_SHA"]
