@@ -837,6 +837,16 @@ class Harness:
         return env | self.extra_env
 
 
+def _minutes(value: Any, contexts: Mapping[str, Any]) -> float:
+    """``timeout-minutes`` (a number or an expression); 0 when unset."""
+    if value is None or value == "":
+        return 0.0
+    try:
+        return float(to_string(interpolate(value, contexts)) if isinstance(value, str) else value)
+    except (ValueError, ExpressionError) as err:
+        raise WorkflowError(f"timeout-minutes: {value!r} is not a number ({err})") from None
+
+
 def _concurrency(value: Any, contexts: Mapping[str, Any]) -> dict[str, Any] | None:
     """``concurrency:`` evaluated: a string is the group; ``cancel-in-progress`` defaults to false."""
     if value is None:
@@ -1047,7 +1057,7 @@ class _RunState:
             out: dict[str, str] = {}
             for key, value in _str_map(values, where).items():
                 try:
-                    out[str(key)] = to_string(interpolate(value, {**ctx, "env": {**ctx["env"], **out}}))
+                    out[str(key)] = to_string(interpolate(value, ctx))  # sees the outer env, not its siblings
                 except ExpressionError as err:
                     raise WorkflowError(f"{self.path.name}: {where}.{key}: {err}") from None
             return out
@@ -1064,7 +1074,7 @@ class _RunState:
         results: list[StepResult] = []
         summary_parts: list[str] = []
         failed = False
-        job_timeout = float(job.get("timeout-minutes") or 0) * 60 or None
+        job_timeout = _minutes(job.get("timeout-minutes"), contexts) * 60 or None
         steps = job.get("steps")
         if not isinstance(steps, list) or not steps:
             raise WorkflowError(f"{self.path.name}: job {job_id} has no steps")
@@ -1127,7 +1137,7 @@ class _RunState:
             if extra_path:
                 process_env["PATH"] = os.pathsep.join([*reversed(extra_path), process_env["PATH"]])
             sr.env = dict(process_env)
-            timeout = float(step.get("timeout-minutes") or 0) * 60 or job_timeout or h.step_timeout
+            timeout = _minutes(step.get("timeout-minutes"), contexts) * 60 or job_timeout or h.step_timeout
             timeout = min(timeout, h.step_timeout)
             try:
                 if "uses" in step:
