@@ -113,17 +113,24 @@ def git(root: Path, *args: str) -> str:
                           env={**os.environ, **ENV}).stdout.strip()
 
 
+def python_module(n: int) -> str:
+    """~130 lines, like a typical module (the template's ~35 lines, four times with distinct names)."""
+    head, _, body = PY.format(n=n).partition("from dataclasses import dataclass\n")
+    blocks = [body.replace(f"Order{n}", f"Order{n}x{k}").replace(f"_{n}(", f"_{n}x{k}(") for k in range(4)]
+    return head + "from dataclasses import dataclass\n" + "".join(blocks)
+
+
 def build(root: Path, total: int) -> None:
     n_tf, n_k8s, n_wf = total // 20, total // 30, 10
     n_py = total - n_tf - n_k8s - n_wf
     for n in range(n_py):
         path = root / "src" / f"pkg{n // 100}" / f"mod{n}.py"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(PY.format(n=n))
+        path.write_text(python_module(n))
     for n in range(n_tf):
         path = root / "terraform" / f"stack{n // 25}" / f"main{n}.tf"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(TF.format(n=n))
+        path.write_text(TF.format(n=n) + "\n" + TF.format(n=f"{n}b"))
     for n in range(n_k8s):
         path = root / "k8s" / f"app{n // 20}" / f"deploy{n}.yaml"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -168,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         build(root, args.files)
         changed = pull_request(root, args.changed)
         tracked = len(git(root, "ls-files").splitlines())
+        lines = sum(len((root / p).read_text().splitlines()) for p in git(root, "ls-files").splitlines())
         scanner = Scanner(root)
 
         def measure(files: list[str] | None) -> tuple[float, float, object]:
@@ -192,7 +200,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{label} scan: {failed}", file=sys.stderr)
                 return 1
         ratio = pr_s / full_s
-        print(f"repository: {tracked} files; pull request: {len(changed)} changed files; best of {args.repeat} runs each")
+        print(f"repository: {tracked} files ({lines} lines, {lines // tracked} per file); pull request: "
+              f"{len(changed)} changed files; best of {args.repeat} runs each")
         for label, report, seconds, cpu in (("full scan", full, full_s, full_cpu), ("PR scan  ", pr, pr_s, pr_cpu)):
             parts = ", ".join(f"{s.name} {s.seconds:.1f}s/{s.files} files" for s in report.sources)
             print(f"{label}: {seconds:6.2f}s wall {cpu:6.2f}s cpu {len(report.findings):5d} findings  ({parts})")
