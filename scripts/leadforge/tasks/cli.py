@@ -37,6 +37,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     complete.add_argument("--event", metavar="PATH", help="event payload file (default: $GITHUB_EVENT_PATH)")
     complete.add_argument("--pr", type=int, metavar="N", help="verify pull request N instead of the event's")
+    complete.add_argument("--no-dispatch", action="store_true",
+                          help="do not dispatch after completing (the workflow runs ai-task-dispatch.yml instead)")
     complete.set_defaults(handler=_complete)
 
     sweep = verbs.add_parser(
@@ -85,10 +87,10 @@ def _dispatch(app: Any) -> int:
     return dispatch_command(app)
 
 
-def _complete(app: Any, event: str | None, pr: int | None) -> int:
+def _complete(app: Any, event: str | None, pr: int | None, no_dispatch: bool) -> int:
     from leadforge.tasks.complete import complete_command
 
-    return complete_command(app, event, pr)
+    return complete_command(app, event, pr, dispatch=not no_dispatch)
 
 
 def _sweep(app: Any) -> int:

@@ -184,7 +184,7 @@ def _pull_from_payload(payload: dict[str, Any]) -> PullRequest:
     )
 
 
-def run_complete(app: Any, pull: PullRequest, opts: TaskOptions | None = None) -> CompleteOutcome:
+def run_complete(app: Any, pull: PullRequest, opts: TaskOptions | None = None, *, dispatch: bool = True) -> CompleteOutcome:
     from leadforge.forge.base import upsert_issue_comment
 
     opts = opts or options(app)
@@ -239,7 +239,7 @@ def run_complete(app: Any, pull: PullRequest, opts: TaskOptions | None = None) -
                 forge.close_issue(task.issue, "completed")
             except LeadforgeError as err:
                 app.out.info(f"leadforge: warning: could not close #{task.issue}: {err}")
-        if opts.dispatch_after_complete:
+        if dispatch and opts.dispatch_after_complete:
             from leadforge.tasks.service import run_dispatch
 
             result = run_dispatch(app, opts=opts)
@@ -254,7 +254,7 @@ def run_complete(app: Any, pull: PullRequest, opts: TaskOptions | None = None) -
     return outcome
 
 
-def complete_command(app: Any, event: str | None, pr: int | None) -> int:
+def complete_command(app: Any, event: str | None, pr: int | None, *, dispatch: bool = True) -> int:
     if pr is not None:
         pull = app.forge.get_pull(pr)
     else:
@@ -264,7 +264,7 @@ def complete_command(app: Any, event: str | None, pr: int | None) -> int:
             app.out.result({"pr": pull.number, "status": "skipped", "task": None, "failures": [], "dispatch": None},
                            f"#{pull.number}: skipped (action {payload.get('action')!r}, not closed)")
             return 0
-    outcome = run_complete(app, pull)
+    outcome = run_complete(app, pull, dispatch=dispatch)
     human = {
         "completed": f"{outcome.task}: completed by #{outcome.pr}",
         "failed": f"{outcome.task}: verification of #{outcome.pr} failed:\n" + "\n".join(f"  - {f}" for f in outcome.failures),

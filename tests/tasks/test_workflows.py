@@ -1,0 +1,160 @@
+"""ai-task-*.yml through the workflow harness, with real webhook payloads and the GitHub API double.
+
+An issue opened with the form is queued and dispatched (the task file lands on the remote's main, the
+agent's hand-off reaches the API); an invalid form gets needs-info; a merged PR completes the task and
+the dispatch it calls unblocks the dependant; the sweep runs on its schedule.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from leadforge.forge.models import ChangedFile
+from leadforge.tasks.issueform import render_form_body
+from leadforge.tasks.taskfile import parse_task
+from tests.apidouble.plugin import github_double  # noqa: F401 - fixture
+from tests.conftest import Repo
+from tests.fixtures.events import load_event
+from tests.harness import Harness, load_workflow
+from tests.tasks.conftest import add_profiles
+from tests.workflows.pins import PINS
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKFLOWS = ROOT / ".github" / "workflows"
+REPOSITORY = "octo-org/octo-repo"
+NAMES = ("ai-task-intake.yml", "ai-task-dispatch.yml", "ai-task-completion.yml", "ai-task-sweep.yml")
+
+
+def test_workflows_are_thin_pinned_least_privilege_and_never_interpolate_issue_text() -> None:
+    for name in NAMES:
+        data = load_workflow(WORKFLOWS / name)
+        text = (WORKFLOWS / name).read_text()
+        assert data["permissions"] == {}, name
+        for job_id, job in data["jobs"].items():
+            assert "permissions" in job, (name, job_id)
+            assert "write-all" not in str(job["permissions"]) and "pull-requests: write" not in text or name == "ai-task-completion.yml"
+            runs = [s["run"] for s in job.get("steps", []) if "run" in s]
+            if runs:
+                assert runs[0] == "python -m pip install ." and len(runs) == 2 and runs[1].startswith("leadforge task "), (name, runs)
+                assert "concurrency" in job, (name, job_id)
+        for needle in ("issue.title", "issue.body", "pull_request.body", "pull_request.title", "head.ref }}", "comment.body"):
+            assert needle not in text, (name, needle)
+        for line in text.splitlines():
+            if "uses:" in line and "@" in line:
+                action, _, rest = line.split("uses:", 1)[1].strip().partition("@")
+                assert rest.split()[0] == PINS[action].sha, line
+    assert load_workflow(WORKFLOWS / "ai-task-dispatch.yml")["jobs"]["dispatch"]["concurrency"]["group"] == "ai-task-queue"
+    assert load_workflow(WORKFLOWS / "ai-task-sweep.yml")["jobs"]["sweep"]["concurrency"]["group"] == "ai-task-queue"
+
+
+def _form(**answers: str) -> str:
+    base = {"description": "Paginate the settings page.", "type": "feature", "priority": "P1 (high)",
+            "scope": "src/settings/**", "acceptance": "50 per page", "agent": "auto"}
+    base.update(answers)
+    return render_form_body(base)
+
+
+def _issue_event(number: int, title: str, body: str) -> dict:  # type: ignore[type-arg]
+    return load_event("issues.opened", **{
+        "issue.number": number, "issue.title": title, "issue.body": body, "issue.labels": [{"name": "ai-task"}],
+        "issue.created_at": "2026-01-05T10:00:00Z", "repository.full_name": REPOSITORY, "repository.default_branch": "main",
+    })
+
+
+@pytest.fixture
+def queue_repo(git_repo: Repo) -> Repo:
+    add_profiles(git_repo.path, {
+        "claude": "name: claude\nhandoff:\n  comment: \"@claude please implement {id} on {branch}\"\ncapacity: 2\nweight: 50\n",
+        "copilot": "name: copilot\nhandoff:\n  assign: Copilot\ncapacity: 1\nweight: 10\n",
+    })
+    git_repo.commit("chore: agent profiles")
+    return git_repo
+
+
+@pytest.mark.integration
+def test_issue_form_is_queued_then_dispatched_and_handed_off(queue_repo: Repo, tmp_path: Path, github_double) -> None:  # type: ignore[no-untyped-def]
+    harness = Harness(queue_repo.path, root=tmp_path / "gh", api_double=github_double)
+    number = github_double.add_issue("[AI task]: Paginate settings", _form(), labels=["ai-task"])
+    result = harness.run("ai-task-intake.yml", "issues", _issue_event(number, "[AI task]: Paginate settings", _form()))
+    assert result.ok, result.explain()
+    assert result.ran == ["intake", "dispatch/dispatch"] or set(result.ran) >= {"intake"}, result.ran
+    task = parse_task(harness.remote_file(f"docs/TASKS/queue/in-progress/task-{number}.md"), state="in-progress", source="x")
+    assert task.title == "Paginate settings" and task.assigned_to == "claude" and task.scope == ("src/settings/**",)
+    assert [h.event for h in task.history] == ["queued", "assigned"]
+    assert harness.remote_git("rev-parse", "--verify", f"refs/heads/{task.branch}")
+    bodies = [c["body"] for c in github_double.issue_comments(number)]
+    assert any(f"Queued as **task-{number}**" in b for b in bodies)
+    assert any(f"@claude please implement task-{number} on {task.branch}" in b for b in bodies)
+    assert "tasks: dispatch 1 task(s)" in harness.remote_git("log", "-3", "--format=%s")
+
+
+@pytest.mark.integration
+def test_invalid_form_gets_needs_info_and_no_task_file(queue_repo: Repo, tmp_path: Path, github_double) -> None:  # type: ignore[no-untyped-def]
+    harness = Harness(queue_repo.path, root=tmp_path / "gh", api_double=github_double)
+    body = _form(scope="", acceptance="")
+    number = github_double.add_issue("[AI task]: Vague", body, labels=["ai-task"])
+    before = harness.remote_git("rev-parse", "main")
+    result = harness.run("ai-task-intake.yml", "issues", _issue_event(number, "[AI task]: Vague", body))
+    assert result.ok, result.explain()
+    assert "dispatch/dispatch" not in result.ran and "dispatch" not in [r.split("/")[0] for r in result.ran[1:]]
+    assert "needs-info" in github_double.issue(number)["labels"]
+    comment = github_double.issue_comments(number)[0]["body"]
+    assert "Scope:" in comment and "Acceptance criteria:" in comment
+    assert harness.remote_git("rev-parse", "main") == before
+
+
+@pytest.mark.integration
+def test_merged_pull_request_completes_the_task_and_unblocks_its_dependant(queue_repo: Repo, tmp_path: Path, github_double) -> None:  # type: ignore[no-untyped-def]
+    harness = Harness(queue_repo.path, root=tmp_path / "gh", api_double=github_double)
+    first = github_double.add_issue("[AI task]: First", _form(), labels=["ai-task"])
+    assert harness.run("ai-task-intake.yml", "issues", _issue_event(first, "[AI task]: First", _form())).ok
+    second_body = _form(scope="docs/**", depends_on=f"#{first}", type="docs")
+    second = github_double.add_issue("[AI task]: Second", second_body, labels=["ai-task"])
+    assert harness.run("ai-task-intake.yml", "issues", _issue_event(second, "[AI task]: Second", second_body)).ok
+    task = parse_task(harness.remote_file(f"docs/TASKS/queue/in-progress/task-{first}.md"), state="in-progress", source="x")
+    assert harness.remote_file(f"docs/TASKS/queue/pending/task-{second}.md")
+    # the agent's work, merged into main on the remote
+    work = tmp_path / "agent"
+    from tests.conftest import git
+
+    git(tmp_path, "clone", "-q", str(harness.remote), str(work))
+    git(work, "checkout", "-q", task.branch or "")
+    (work / "src/settings").mkdir(parents=True)
+    (work / "src/settings/page.py").write_text("PAGE = 50\n")
+    git(work, "add", "-A")
+    git(work, "commit", "-q", "-m", "feat: paginate")
+    head = git(work, "rev-parse", "HEAD")
+    git(work, "checkout", "-q", "main")
+    git(work, "merge", "-q", "--no-ff", "-m", "Merge pull request", task.branch or "")
+    git(work, "push", "-q", "origin", "main", task.branch or "")
+    body = f"Closes #{first}\n\n- [x] 50 per page\n"
+    pr = github_double.add_pull("Paginate", head=task.branch or "", body=body, head_sha=head,
+                                files=[ChangedFile("src/settings/page.py", "added", 1, 0)])
+    github_double.merge_pull(pr, git(work, "rev-parse", "HEAD"))
+    payload = load_event("pull_request.closed.merged", **{
+        "number": pr, "pull_request.number": pr, "pull_request.body": body, "pull_request.head.ref": task.branch,
+        "pull_request.base.ref": "main", "repository.full_name": REPOSITORY, "repository.default_branch": "main",
+        "pull_request.head.repo.full_name": REPOSITORY, "pull_request.base.repo.full_name": REPOSITORY,
+    })
+    result = harness.run("ai-task-completion.yml", "pull_request", payload)
+    assert result.ok, result.explain()
+    done = parse_task(harness.remote_file(f"docs/TASKS/queue/completed/task-{first}.md"), state="completed", source="x")
+    assert done.pr == pr and [h.event for h in done.history][-2:] == ["verified", "completed"]
+    assert github_double.issue(first)["state"] == "closed"
+    unblocked = parse_task(harness.remote_file(f"docs/TASKS/queue/in-progress/task-{second}.md"), state="in-progress", source="x")
+    assert unblocked.depends_on == (f"task-{first}",) and unblocked.assigned_to
+
+
+@pytest.mark.integration
+def test_sweep_runs_on_schedule_and_reports_blocked_chains(queue_repo: Repo, tmp_path: Path, github_double) -> None:  # type: ignore[no-untyped-def]
+    from tests.tasks.conftest import add_task
+
+    add_task(queue_repo.path, "task-a", depends_on=("task-b",), scope=("a/**",))
+    add_task(queue_repo.path, "task-b", depends_on=("task-a",), scope=("b/**",))
+    queue_repo.commit("queue with a cycle")
+    harness = Harness(queue_repo.path, root=tmp_path / "gh", api_double=github_double)
+    result = harness.run("ai-task-sweep.yml", "schedule")
+    assert result.ok, result.explain()
+    assert "dependency cycle: task-a -> task-b -> task-a" in result.summary
