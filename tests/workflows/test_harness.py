@@ -891,3 +891,66 @@ def test_upload_sarif_checks_the_file_like_the_action(harness: Harness, tmp_path
     assert job.steps[-1].stdout == "filling the cache\n"
     key = result.uses_of("actions/cache")[0].with_["key"]
     assert key.startswith("pip-") and len(key) == len("pip-") + 64  # hashFiles hashed the checked-out pyproject.toml
+
+
+def test_matrix_expansion_rules() -> None:
+    from tests.harness.runner import _expand_matrix
+
+    assert _expand_matrix(None) == [{}]
+    combos = _expand_matrix(
+        {
+            "os": ["linux", "mac"],
+            "py": ["3.11", "3.12"],
+            "exclude": [{"os": "mac", "py": "3.11"}],
+            "include": [{"os": "linux", "py": "3.12", "slow": True}, {"os": "win", "py": "3.12"}],
+        }
+    )
+    assert combos == [
+        {"os": "linux", "py": "3.11"},
+        {"os": "linux", "py": "3.12", "slow": True},
+        {"os": "mac", "py": "3.12"},
+        {"os": "win", "py": "3.12"},
+    ]
+    with pytest.raises(WorkflowError, match="must be a list"):
+        _expand_matrix({"os": "linux"})
+
+
+def test_download_all_artifacts_by_pattern(harness: Harness, tmp_path: Path) -> None:
+    up, down = uses("actions/upload-artifact"), uses("actions/download-artifact")
+    _workflow(
+        tmp_path,
+        "w.yml",
+        f"""
+        on: push
+        permissions: {{}}
+        jobs:
+          make:
+            runs-on: ubuntu-latest
+            strategy:
+              matrix:
+                part: [a, b]
+            steps:
+              - run: echo ${{{{ matrix.part }}}} > ${{{{ matrix.part }}}}.txt
+              - uses: {up}
+                with:
+                  name: part-${{{{ matrix.part }}}}
+                  path: ${{{{ matrix.part }}}}.txt
+          join:
+            needs: make
+            runs-on: ubuntu-latest
+            steps:
+              - uses: {down}
+                with:
+                  pattern: part-*
+                  path: merged
+                  merge-multiple: true
+              - uses: {down}
+                with:
+                  path: separate
+              - run: cat merged/a.txt merged/b.txt separate/part-a/a.txt separate/part-b/b.txt
+        """,
+    )
+    result = harness.run("w.yml", "push")
+    assert result.ok, result.explain()
+    assert result.job("join").steps[2].stdout == "a\nb\na\nb\n"
+    assert sorted(result.artifacts) == ["part-a", "part-b"]
