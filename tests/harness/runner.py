@@ -617,28 +617,43 @@ class Harness:
 
     @staticmethod
     def _inputs(on: Any, event: str, given: Mapping[str, Any] | None) -> dict[str, Any]:
-        """``inputs.*``: the declared inputs of the event's trigger with defaults, then ``given``."""
-        declared: dict[str, Any] = {}
-        if isinstance(on, dict) and event in ("workflow_dispatch", "workflow_call"):
-            for trigger in (event,):
-                config = on.get(trigger)
-                if isinstance(config, dict) and isinstance(config.get("inputs"), dict):
-                    for name, spec in config["inputs"].items():
-                        spec = spec or {}
-                        if "default" in spec:
-                            declared[name] = spec["default"]
-                        elif spec.get("type") == "boolean":
-                            declared[name] = False
-                        else:
-                            declared[name] = ""
-        values = {**declared, **dict(given or {})}
-        if isinstance(on, dict) and isinstance(on.get(event), dict):
-            specs = on[event].get("inputs") or {}
-            for name, spec in specs.items():
-                if (spec or {}).get("required") and (given is None or name not in given) and "default" not in (spec or {}):
-                    raise WorkflowError(f"input {name!r} is required by the {event} trigger: pass inputs={{'{name}': ...}}")
-                if (spec or {}).get("type") == "choice" and name in values and values[name] not in (spec.get("options") or []):
-                    raise WorkflowError(f"input {name!r}: {values[name]!r} is not one of {spec.get('options')}")
+        """``inputs.*`` for ``workflow_dispatch``/``workflow_call``: declared defaults, then ``given``, typed.
+
+        Like GitHub: unknown inputs and missing required ones are errors, ``choice`` values must be options,
+        ``boolean`` inputs are booleans and ``number`` inputs numbers in the ``inputs`` context.
+        """
+        config = on.get(event) if isinstance(on, dict) and event in ("workflow_dispatch", "workflow_call") else None
+        specs = (config.get("inputs") if isinstance(config, dict) else None) or {}
+        given = dict(given or {})
+        if not specs:
+            return given
+        unknown = sorted(set(given) - set(specs))
+        if unknown:
+            raise WorkflowError(f"unexpected inputs {unknown} for the {event} trigger (declared: {sorted(specs)})")
+        values: dict[str, Any] = {}
+        for name, spec in specs.items():
+            spec = spec or {}
+            kind = spec.get("type", "string")
+            if name in given:
+                value = given[name]
+            elif "default" in spec:
+                value = spec["default"]
+            elif spec.get("required"):
+                raise WorkflowError(f"input {name!r} is required by the {event} trigger: pass inputs={{'{name}': ...}}")
+            else:
+                value = False if kind == "boolean" else ""
+            if kind == "boolean" and isinstance(value, str):
+                if value.lower() not in ("true", "false"):
+                    raise WorkflowError(f"input {name!r}: {value!r} is not a boolean")
+                value = value.lower() == "true"
+            elif kind == "number" and isinstance(value, str) and value != "":
+                try:
+                    value = float(value)
+                except ValueError:
+                    raise WorkflowError(f"input {name!r}: {value!r} is not a number") from None
+            if kind == "choice" and value not in (spec.get("options") or []):
+                raise WorkflowError(f"input {name!r}: {value!r} is not one of {spec.get('options')}")
+            values[name] = value
         return values
 
     def _event_ref(self, event: str, payload: Mapping[str, Any]) -> str:
@@ -758,8 +773,7 @@ class Harness:
         ref_type = "tag" if ref.startswith("refs/tags/") else "branch"
         ref_name = ref.split("/", 2)[2] if ref.startswith(("refs/heads/", "refs/tags/")) else ref.removeprefix("refs/")
         if ref.startswith("refs/pull/"):
-            ref_name = ref[len("refs/") :].removeprefix("pull/")
-            ref_name = f"{ref_name}"
+            ref_name = ref[len("refs/pull/") :]  # "<n>/merge", as GitHub reports it
         login = actor or str((payload.get("sender") or {}).get("login") or "octocat")
         run_id = str(7_000_000_000 + self._runs)
         return {

@@ -362,6 +362,13 @@ def test_workflow_dispatch_inputs(harness: Harness, tmp_path: Path) -> None:
         harness.run("w.yml", "workflow_dispatch")
     with pytest.raises(WorkflowError, match="not one of"):
         harness.run("w.yml", "workflow_dispatch", inputs={"who": "x", "level": "max"})
+    with pytest.raises(WorkflowError, match="unexpected inputs"):
+        harness.run("w.yml", "workflow_dispatch", inputs={"who": "x", "colour": "red"})
+    with pytest.raises(WorkflowError, match="not a boolean"):
+        harness.run("w.yml", "workflow_dispatch", inputs={"who": "x", "dry": "maybe"})
+    typed = harness.run("w.yml", "workflow_dispatch", inputs={"who": "x", "dry": "false"})
+    assert typed.job("a").steps[0].stdout.strip() == "low x wet"  # "false" is the boolean false in inputs
+    assert json.loads(Path(typed.env["GITHUB_EVENT_PATH"]).read_text())["inputs"] == {"level": "low", "dry": "false", "who": "x"}
 
 
 def test_checkout_ref_and_path_and_pushes_reach_the_remote(harness: Harness, git_repo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
