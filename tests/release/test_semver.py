@@ -73,3 +73,12 @@ def test_previous_tag_skips_floating_tags_prereleases_and_higher_versions() -> N
     assert previous_tag("v0.9.0", tags) is None
     assert latest_tag(tags) == "v2.0.0"
     assert latest_tag(["v1", "v1.0.0-rc.1"]) is None
+
+
+def test_candidates_are_ordered_best_first() -> None:
+    from leadforge.release.semver import candidates
+
+    tags = ["v1.0.0", "v1.2.0", "v1.1.0", "v1.2.0-rc.1", "v2.0.0", "v1.1.0+build.7", "x"]
+    assert candidates("v2.0.0", tags) == ["v1.2.0", "v1.1.0", "v1.1.0+build.7", "v1.0.0"]
+    assert candidates("v1.2.0-rc.2", tags) == ["v1.2.0-rc.1", "v1.1.0", "v1.1.0+build.7", "v1.0.0"]
+    assert candidates(None, tags)[0] == "v2.0.0"

@@ -5,7 +5,7 @@ the visual changes from the visual area, and hand plain data to the pure core.
 from __future__ import annotations
 
 import importlib.util
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,8 @@ from leadforge.release import gitlog
 from leadforge.release.changes import Changes, analyse
 from leadforge.release.conventional import compile_parsers
 from leadforge.release.notes import build_context, tasks_in_range
-from leadforge.release.semver import BumpRules, Version, latest_tag, previous_tag
+from leadforge.release.semver import BumpRules, Version
+from leadforge.release.semver import candidates as semver_candidates
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +28,11 @@ class ReleaseRange:
     date: str  # YYYY-MM-DD (UTC) of the tag, or of the commit for an untagged range
     is_tag: bool
     prerelease: bool
+    # The previous tag is chosen by version order; whether it is reachable from ``to`` is checked by
+    # the same ``git log`` walk that reads the range (``--boundary``), not by a walk of its own.
+    previous_sha: str | None = None
+    verified: bool = True
+    candidates: tuple[str, ...] = ()  # every tag the previous one could be, for the rare fallback
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,27 +54,53 @@ def resolve_range(repo: Path, settings: Any, *, to: str = "HEAD", from_: str | N
     if target is None:
         raise InputError(f"--to {to}: no such tag, branch or commit in {repo}")
     to_sha, committed = target
-    is_tag = gitlog.tag_exists(repo, to)
+    tags = gitlog.tag_commits(repo)
+    is_tag = to in tags and tags[to][0] == to_sha
     prefix = settings.tag_prefix
     parsed = Version.parse(to, prefix) if is_tag else None
+    previous_sha: str | None = None
+    candidates: list[str] = []
     if from_ is not None:
-        if gitlog.resolve(repo, from_) is None:
+        start = gitlog.resolve(repo, from_)
+        if start is None:
             raise InputError(f"--from {from_}: no such tag, branch or commit in {repo}")
         previous: str | None = from_
+        previous_sha = start[0]
     else:
-        reachable = gitlog.tags_merged(repo, to_sha)
-        previous = previous_tag(to, reachable, prefix) if parsed is not None else latest_tag(reachable, prefix)
-    stamp = (gitlog.tag_date(repo, to) if is_tag else None) or committed
-    label = to if is_tag else (version or "Unreleased")
+        candidates = semver_candidates(to if parsed is not None else None, tags, prefix)
+        previous = candidates[0] if candidates else None
+        previous_sha = tags[previous][0] if previous else None
+    stamp = (tags[to][1] if is_tag else 0) or committed
     return ReleaseRange(
         to=to,
         to_sha=to_sha,
-        version=label,
+        version=to if is_tag else (version or "Unreleased"),
         previous=previous,
         date=_day(stamp),
         is_tag=is_tag,
         prerelease=bool(parsed and parsed.prerelease),
+        previous_sha=previous_sha,
+        verified=from_ is not None or previous is None,
+        candidates=tuple(candidates),
     )
+
+
+def _read_range(repo: Path, settings: Any, rng: ReleaseRange, analyse_range: Any) -> tuple[ReleaseRange, Changes]:
+    """Stream the range once; if the previous tag turns out not to be reachable from ``to`` (it was
+    the best by version only), pick the reachable one with ``git tag --merged`` and read again."""
+    boundary: set[str] | None = None if rng.verified else set()
+    raws = gitlog.stream_log(
+        repo, rng.to_sha, [rng.previous] if rng.previous else [], max_body=settings.max_body_bytes, boundary=boundary
+    )
+    changes = analyse_range(raws, rng)
+    if boundary is None or rng.previous_sha in boundary or rng.previous_sha == rng.to_sha:
+        return rng, changes
+    reachable = set(gitlog.tags_merged(repo, rng.to_sha))
+    previous = next((c for c in rng.candidates if c in reachable), None)
+    tags = gitlog.tag_commits(repo) if previous else {}
+    rng = replace(rng, previous=previous, previous_sha=tags[previous][0] if previous else None, verified=True)
+    raws = gitlog.stream_log(repo, rng.to_sha, [previous] if previous else [], max_body=settings.max_body_bytes)
+    return rng, analyse_range(raws, rng)
 
 
 def load_completed_tasks(repo: Path, folder: str) -> tuple[list[Any], list[str]]:
@@ -125,23 +157,26 @@ def collect(
     visual_settings: Any = None,
 ) -> Release:
     """Everything the notes need for ``rng``: one streamed ``git log``, the queue, the screenshots."""
-    current = Version.parse(rng.previous, settings.tag_prefix) if rng.previous else None
-    raws = gitlog.stream_log(
-        repo, rng.to_sha, [rng.previous] if rng.previous else [], max_body=settings.max_body_bytes
+    parsers = compile_parsers(settings.commit_parsers)
+    rules = BumpRules(
+        minor_types=tuple(settings.minor_types),
+        patch_types=tuple(settings.patch_types),
+        zero_breaking_bump=settings.zero_breaking_bump,
+        zero_minor_bump=settings.zero_minor_bump,
     )
-    changes = analyse(
-        raws,
-        parsers=compile_parsers(settings.commit_parsers),
-        unconventional=settings.unconventional,
-        other_group=settings.other_group,
-        rules=BumpRules(
-            minor_types=tuple(settings.minor_types),
-            patch_types=tuple(settings.patch_types),
-            zero_breaking_bump=settings.zero_breaking_bump,
-            zero_minor_bump=settings.zero_minor_bump,
-        ),
-        current=current,
-    )
+
+    def analyse_range(raws: Any, current_range: ReleaseRange) -> Changes:
+        current = Version.parse(current_range.previous, settings.tag_prefix) if current_range.previous else None
+        return analyse(
+            raws,
+            parsers=parsers,
+            unconventional=settings.unconventional,
+            other_group=settings.other_group,
+            rules=rules,
+            current=current,
+        )
+
+    rng, changes = _read_range(repo, settings, rng, analyse_range)
     warnings: list[str] = []
     tasks: list[Any] = []
     if with_tasks and changes.prs:

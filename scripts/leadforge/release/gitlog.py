@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 from leadforge.errors import GitError
 
-FORMAT = "%H%x1f%P%x1f%an%x1f%ae%x1f%at%x1f%B"
+FORMAT = "%m%x1f%H%x1f%P%x1f%an%x1f%ae%x1f%at%x1f%B"  # %m: "-" marks a --boundary commit
 _ENV = {"LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0", "GIT_CONFIG_NOSYSTEM": "1"}
 
 
@@ -35,16 +35,19 @@ class RawCommit(NamedTuple):
     truncated: bool = False
 
 
-def log_argv(to: str, exclude: Sequence[str] = ()) -> list[str]:
-    """``git log`` over ``exclude..to``, newest first in topological order (children before parents)."""
+def log_argv(to: str, exclude: Sequence[str] = (), *, boundary: bool = False) -> list[str]:
+    """``git log`` over ``exclude..to``, newest first in topological order (children before parents).
+    With ``boundary``, the excluded commits next to the range are listed too (marked ``-``)."""
     return [
         "git", "-c", "log.showSignature=false", "-c", "i18n.logOutputEncoding=UTF-8",
         "log", "--topo-order", "-z", "--no-color", "--encoding=UTF-8", f"--format={FORMAT}",
-        to, *(f"^{ref}" for ref in exclude), "--",
+        *(["--boundary"] if boundary else []), to, *(f"^{ref}" for ref in exclude), "--",
     ]
 
 
 def parse_record(record: bytes, max_body: int) -> RawCommit:
+    if record[:1] in (b"-", b">", b"<") and record[1:2] == b"\x1f":
+        record = record[2:]
     sha, parents, author, email, stamp, message = record.split(b"\x1f", 5)
     truncated = len(message) > max_body
     if truncated:
@@ -63,16 +66,26 @@ def parse_record(record: bytes, max_body: int) -> RawCommit:
     )
 
 
-def stream_log(repo: Path, to: str, exclude: Sequence[str] = (), *, max_body: int = 65536) -> Iterator[RawCommit]:
-    """Yield the commits of ``exclude..to`` as git produces them (newest first)."""
-    argv = log_argv(to, exclude)
+def stream_log(
+    repo: Path, to: str, exclude: Sequence[str] = (), *, max_body: int = 65536, boundary: set[str] | None = None
+) -> Iterator[RawCommit]:
+    """Yield the commits of ``exclude..to`` as git produces them (newest first).
+
+    With a ``boundary`` set, git also walks the boundary (``--boundary``) and the excluded commits
+    adjacent to the range are added to that set instead of being yielded: an excluded ref is an
+    ancestor of ``to`` exactly when its commit is among them (or is ``to`` itself), so the range and
+    the "is the previous tag reachable?" check come from the same single walk.
+    """
+    import tempfile
+
+    argv = log_argv(to, exclude, boundary=boundary is not None)
+    errors = tempfile.TemporaryFile()  # a file, not a pipe: a chatty stderr can never block git
     try:
-        child = subprocess.Popen(
-            argv, cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, **_ENV}
-        )
+        child = subprocess.Popen(argv, cwd=repo, stdout=subprocess.PIPE, stderr=errors, env={**os.environ, **_ENV})
     except FileNotFoundError:
+        errors.close()
         raise GitError("git: command not found. Is git installed and on PATH?") from None
-    assert child.stdout is not None and child.stderr is not None
+    assert child.stdout is not None
     pending = b""
     try:
         while True:
@@ -82,20 +95,47 @@ def stream_log(repo: Path, to: str, exclude: Sequence[str] = (), *, max_body: in
             pending += chunk
             *records, pending = pending.split(b"\0")
             for record in records:
-                if record:
-                    yield parse_record(record.lstrip(b"\n"), max_body)
-        if pending.strip():
-            yield parse_record(pending.lstrip(b"\n"), max_body)
-        error = child.stderr.read()
+                record = record.lstrip(b"\n")
+                if not record:
+                    continue
+                if boundary is not None and record[:2] == b"-\x1f":
+                    boundary.add(record[2:42].decode("ascii"))
+                    continue
+                yield parse_record(record, max_body)
+        record = pending.strip(b"\n")
+        if record:
+            if boundary is not None and record[:2] == b"-\x1f":
+                boundary.add(record[2:42].decode("ascii"))
+            else:
+                yield parse_record(record, max_body)
     finally:
         if child.poll() is None:
             child.stdout.close()
             child.kill()
         child.wait()
-        child.stderr.close()
+        child.stdout.close()
+    errors.seek(0)
+    error = errors.read()
+    errors.close()
     if child.returncode != 0:
         lines = error.decode("utf-8", "replace").strip().splitlines()
         raise GitError(f"git log {to}: {lines[-1] if lines else f'exit {child.returncode}'}")
+
+
+def tag_commits(repo: Path) -> dict[str, tuple[str, int]]:
+    """Every tag: the commit it points at (annotated tags peeled) and when it was made (tagger date,
+    or the commit date of a lightweight tag). One cheap ``for-each-ref``, no history walk."""
+    from leadforge import proc
+
+    fmt = "%(refname:strip=2)%00%(*objectname)%00%(objectname)%00%(creatordate:unix)"
+    result = proc.run(["git", "for-each-ref", f"--format={fmt}", "refs/tags"], cwd=repo, env=_ENV, check=False)
+    if not result.ok:
+        raise GitError(f"git for-each-ref refs/tags: {result.stderr.strip() or 'failed'}")
+    tags = {}
+    for line in result.stdout.splitlines():
+        name, peeled, sha, stamp = line.split("\0")
+        tags[name] = (peeled or sha, int(stamp) if stamp.isdigit() else 0)
+    return tags
 
 
 def tags_merged(repo: Path, ref: str) -> list[str]:

@@ -119,39 +119,38 @@ def bump_level(commits: Iterable[tuple[str | None, bool]], current: Version | No
     return name
 
 
-def previous_tag(tag: str, candidates: Iterable[str], prefix: str = "v") -> str | None:
-    """The highest semver tag below ``tag`` among ``candidates`` (tags reachable from it).
-
-    A final release skips pre-releases (its notes cover everything since the last final
-    release); a pre-release compares against every earlier version. Non-semver tags are ignored.
-    """
-    current = Version.parse(tag, prefix)
-    best: tuple[Version, str] | None = None
-    for name in candidates:
+def candidates(tag: str | None, names: Iterable[str], prefix: str = "v") -> list[str]:
+    """Tags that may be the release before ``tag``, best first: semver tags below it (all of them
+    when ``tag`` is None or not semver). A final release skips pre-releases (its notes cover
+    everything since the last final release); a pre-release compares against every earlier
+    version. Non-semver tags (``v10``, ``latest``) are never candidates. Equal versions (build
+    metadata differs) go by name."""
+    current = Version.parse(tag, prefix) if tag else None
+    found: list[tuple[Version, str]] = []
+    for name in names:
         if name == tag:
             continue
         version = Version.parse(name, prefix)
         if version is None:
             continue
         if current is not None:
-            if not version < current:
-                continue
-            if not current.prerelease and version.prerelease:
+            if not version < current or (version.prerelease and not current.prerelease):
                 continue
         elif version.prerelease:
             continue
-        if best is None or best[0] < version or (best[0] == version and name < best[1]):
-            best = (version, name)
-    return best[1] if best else None
+        found.append((version, name))
+    found.sort(key=lambda item: item[1])
+    found.sort(key=lambda item: item[0]._key(), reverse=True)
+    return [name for _, name in found]
 
 
-def latest_tag(candidates: Iterable[str], prefix: str = "v", include_prereleases: bool = False) -> str | None:
-    """The highest semver tag among ``candidates``."""
-    best: tuple[Version, str] | None = None
-    for name in candidates:
-        version = Version.parse(name, prefix)
-        if version is None or (version.prerelease and not include_prereleases):
-            continue
-        if best is None or best[0] < version:
-            best = (version, name)
-    return best[1] if best else None
+def previous_tag(tag: str, names: Iterable[str], prefix: str = "v") -> str | None:
+    """The highest semver tag below ``tag`` among ``names`` (see ``candidates``)."""
+    found = candidates(tag, names, prefix)
+    return found[0] if found else None
+
+
+def latest_tag(names: Iterable[str], prefix: str = "v") -> str | None:
+    """The highest final (not pre-release) semver tag among ``names``."""
+    found = candidates(None, names, prefix)
+    return found[0] if found else None
