@@ -92,7 +92,9 @@ def test_ensure_component_adds_once_and_removes():
     added = ensure_component(text, "k.yaml", "../../stations", True)
     assert "components:\n  - ../../stations\n" in added and "# tail comment" in added
     assert ensure_component(added, "k.yaml", "../../stations", True) == added
-    assert "components" not in ensure_component(added, "k.yaml", "../../stations", False)
+    removed = ensure_component(added, "k.yaml", "../../stations", False)
+    assert "components: []\n" in removed and "../../stations" not in removed
+    assert ensure_component(removed, "k.yaml", "../../stations", True) == added
 
 
 @pytest.mark.integration

@@ -213,9 +213,8 @@ def ensure_component(text: str, path: str, component: str, present: bool) -> str
         else:
             current.append(component)
     elif not present and component in items:
+        # The key stays (possibly as an empty list) so its comment keeps its place for the next add.
         current.remove(component)
-        if not current:
-            del data["components"]
     else:
         return text
     return dump_rt(data)

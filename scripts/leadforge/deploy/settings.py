@@ -34,7 +34,10 @@ class StationSettings(StrictModel):
     profiles_dir: str = Field("profiles", description="Folder of agent profiles (one YAML per agent).")
     out_dir: str = Field("k8s/stations", description="Where `leadforge deploy stations` writes the component.")
     environments: tuple[str, ...] = Field(
-        ("dev", "staging"), description="Overlays that include the stations component (`components: [../../stations]`)."
+        ("dev",), description="Overlays that include the stations component (`components: [../../stations]`)."
+    )
+    require_block: bool = Field(
+        True, description="Only profiles with a `station:` block get a station; false: every profile, with the defaults."
     )
     namespace_prefix: str = Field("station-", description="Station namespace = prefix + agent name.")
     skip: tuple[str, ...] = Field((), description="Agents (profile names) that get no station.")
