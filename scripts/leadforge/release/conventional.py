@@ -82,17 +82,19 @@ def parse(message: str) -> Conventional | None:
     if match is None:
         return None
     kind, scope, bang, description = match.groups()
-    if description.strip() == "":
-        return None
     description = description.rstrip()
-    if not rest.strip():
+    if not description:
+        return None
+    if not rest or rest.isspace():
         return Conventional(kind, scope, description, None, (), bang is not None)
+    if "\r" in rest:
+        rest = rest.replace("\r\n", "\n")
+    if FOOTER_HINT_RE.search(rest) is None:  # no line can start a footer: all body
+        return Conventional(kind, scope, description, rest.strip(), (), bang is not None)
     body_lines: list[str] = []
     footers: list[list[str]] = []  # [token, separator, value lines...]
-    maybe_footer = FOOTER_HINT_RE.search(rest) is not None
     for line in rest.split("\n"):
-        line = line.rstrip("\r")
-        found = _footer_start(line) if maybe_footer else None
+        found = _footer_start(line)
         if found is not None:
             footers.append([found.group(1), found.group(2), found.group(3)])
         elif footers:
