@@ -85,3 +85,20 @@ def test_dry_run_on_a_pull_request_prints_the_plan_and_posts_nothing(run_cli, gi
     assert result.code == 0, result.stderr
     assert "[dry-run] would submit a REQUEST_CHANGES review on #1 with 0 inline comment(s)" in result.stderr
     assert local_forge.list_reviews(pull.number) == []
+
+
+def test_a_pull_request_is_judged_by_the_base_branchs_config(run_cli, git_repo, local_forge) -> None:
+    git_repo.write(".github/leadforge.yml", OFF + "  criteria:\n    forbidden_paths: ['secrets/**']\n")
+    base = git_repo.commit("chore: config")
+    git_repo.git("checkout", "-q", "-b", "sneaky")
+    # the PR touches a forbidden path AND tries to lift the rule in the same change
+    git_repo.write(".github/leadforge.yml", OFF)
+    head = git_repo.commit("chore: tidy", {"secrets/prod.env": "A=1\n"})
+    pull = local_forge.open_pull("chore: tidy", head="sneaky", base="main", head_sha=head, base_sha=base)
+    result = run_cli("--json", "--forge", "local", "review", "--pr", str(pull.number), repo=git_repo.path)
+    assert result.code == 0, result.stderr
+    assert json.loads(result.stdout)["verdict"] == "REQUEST_CHANGES"
+    assert "this review uses the base branch's version" in result.stderr
+    # a range review (no PR) reads the working tree's config
+    local = run_cli("--json", "review", "--base", "main", repo=git_repo.path)
+    assert json.loads(local.stdout)["verdict"] == "COMMENT"

@@ -71,6 +71,26 @@ def _with_files(app: Any, change: Change) -> Change:
     return replace(change, files=tuple(files))
 
 
+def config_for(app: Any, change: Change) -> Any:
+    """A pull request is reviewed with the BASE branch's config, so a PR cannot switch off the checks that
+    judge it (an explicit --config wins). A range review uses the working tree's config."""
+    from leadforge.config import DEFAULT_CONFIG_PATH, parse_config
+
+    if change.pull is None or app.config_path is not None or not change.base_sha:
+        return app.config
+    text = app.git.show_file(change.base_sha, DEFAULT_CONFIG_PATH)
+    if text is None:
+        if any(f.path == DEFAULT_CONFIG_PATH for f in change.files):
+            app.out.info(f"review: the pull request adds {DEFAULT_CONFIG_PATH}; it takes effect once merged (defaults used)")
+        from leadforge.config import Config
+
+        return Config()
+    if any(f.path == DEFAULT_CONFIG_PATH for f in change.files):
+        app.out.info(f"review: the pull request changes {DEFAULT_CONFIG_PATH}; this review uses the base branch's "
+                     "version (the change takes effect once merged)")
+    return parse_config(text, f"{DEFAULT_CONFIG_PATH}@{change.base_sha[:7]}")
+
+
 def _criteria_url(app: Any, repository: str) -> str:
     if not repository or not app.context.in_actions:
         return ""
@@ -85,11 +105,12 @@ def review_command(app: Any, *, base: str | None = None, head: str | None = None
                    post: str = "auto", artifact: str | None = None, coverage: str | None = None,
                    sarif: Sequence[str] | None = None, filter_mode: str | None = None,
                    fail_on_blocking: bool = False) -> int:
-    settings = app.config.review
     change = resolve_change(app, base=base, head=head, pr=pr)
     what = f"#{change.pull}" if change.pull else f"{change.base_sha[:7]}...{change.head_sha[:7]}"
     app.out.info(f"review: {what}: {len(change.files)} changed file(s)")
-    reviewer = Reviewer(app.repo, settings, app.config.scan)
+    config = config_for(app, change)
+    settings = config.review
+    reviewer = Reviewer(app.repo, settings, config.scan)
     report = reviewer.review(change, coverage_path=coverage, sarif_files=sarif or (), mode=filter_mode)
     for note in report.notes:
         app.out.info(f"review: note: {note}")
@@ -101,7 +122,7 @@ def review_command(app: Any, *, base: str | None = None, head: str | None = None
     template = load_template(app.repo, settings.template)
     extra: list[str] = []
     if change.pull is not None and post != "never":
-        extra += _post_or_fallback(app, report, change, template, forced=post == "always")
+        extra += _post_or_fallback(app, report, change, template, forced=post == "always", settings=settings)
     elif change.pull is not None and app.context.in_actions:
         reason = ("this run may not write (it runs the pull request's code with a read-only token); the "
                   "Review (post) workflow posts the review from the uploaded artifact" if artifact
@@ -116,7 +137,8 @@ def review_command(app: Any, *, base: str | None = None, head: str | None = None
     return 1 if fail_on_blocking and report.verdict == "REQUEST_CHANGES" else 0
 
 
-def _post_or_fallback(app: Any, report: ReviewReport, change: Change, template: str, *, forced: bool) -> list[str]:
+def _post_or_fallback(app: Any, report: ReviewReport, change: Change, template: str, *, forced: bool,
+                      settings: Any = None) -> list[str]:
     """Post the review, or (fork, no permission) annotate and say why."""
     if _is_fork(app, change) and app.context.event_name == "pull_request" and not forced:
         reason = (f"pull request from the fork {change.head_repo}: this run's token is read-only, so the "
@@ -124,7 +146,7 @@ def _post_or_fallback(app: Any, report: ReviewReport, change: Change, template: 
         _fallback(app, report, template, reason)
         return [f"not posted: {reason}"]
     try:
-        return _post(app, report, template)
+        return _post(app, report, template, settings)
     except ForgeError as err:
         reason = f"cannot write to the pull request ({err})"
         _fallback(app, report, template, reason)
@@ -138,8 +160,8 @@ def _fallback(app: Any, report: ReviewReport, template: str, reason: str) -> Non
                         + f"\n> **Note:** {reason}.\n")
 
 
-def _post(app: Any, report: ReviewReport, template: str) -> list[str]:
-    settings = app.config.review
+def _post(app: Any, report: ReviewReport, template: str, settings: Any = None) -> list[str]:
+    settings = settings or app.config.review
     forge = app.forge
     plan = plan_review(
         report, reviews=forge.list_reviews(report.pull), comments=forge.list_review_comments(report.pull),
