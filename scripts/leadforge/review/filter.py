@@ -54,8 +54,6 @@ def _anchor(finding: Finding, diff: FileDiff, mode: str) -> tuple[int, int] | No
     """GitHub's (start_line, line): commentable lines of the finding's range, within one hunk."""
     allowed = diff.added if mode == "added" else diff.added | diff.context
     lines = [n for n in range(finding.line, max(finding.end_line, finding.line) + 1) if n in allowed]
-    if not lines and mode != "added":
-        return None
     if not lines:
         return None
     first = lines[0]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from leadforge.errors import InputError
-from leadforge.findings import SEVERITIES, Finding, count_by_severity, sort_findings
+from leadforge.findings import SEVERITIES, Finding, count_by_severity
 from leadforge.review.coverage import CoverageResult
 from leadforge.review.diff import format_ranges
 from leadforge.review.filter import PLACES, Placed
@@ -260,4 +260,4 @@ def uncovered_text(coverage: CoverageResult) -> list[tuple[str, str]]:
     return [(path, format_ranges(ranges)) for path, ranges in coverage.uncovered.items()]
 
 
-__all__ = ["ReviewReport", "SourceStatus", "build_report", "from_artifact", "load_artifact_file", "sort_findings"]
+__all__ = ["ReviewReport", "SourceStatus", "build_report", "from_artifact", "load_artifact_file"]
