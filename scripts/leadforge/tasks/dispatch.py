@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from leadforge.tasks.profiles import Profile
 from leadforge.tasks.scopes import ScopeIndex, TrackedFiles, includes, parse_scope
-from leadforge.tasks.taskfile import PRIORITIES, Task
+from leadforge.tasks.taskfile import PRIORITIES, QUEUE_DIR, Task
 
 _PRIORITY_RANK = {p: i for i, p in enumerate(PRIORITIES)}
 
@@ -195,7 +195,13 @@ def decide(
     profile_by_name = {p.name: p for p in profiles}
 
     # dependency cycles among tasks not yet completed
-    graph = {t.id: tuple(d for d in t.depends_on if d in by_id and d not in completed) for t in tasks if t.id not in completed}
+    # (only tasks with an open dependency can be on a cycle)
+    graph = {}
+    for t in tasks:
+        if t.depends_on and t.id not in completed:
+            edges = tuple(d for d in t.depends_on if d in by_id and d not in completed)
+            if edges:
+                graph[t.id] = edges
     cycles = _cycles(graph)
 
     blocked: dict[str, str] = {}
@@ -269,7 +275,7 @@ def decide(
         text = f"scope {mine or '(whole repository)'} overlaps {owner} ({state}: {theirs or '(whole repository)'})"
         if not (parse_scope(mine).pathlike and parse_scope(theirs).pathlike):
             if tracked_files is None:
-                tracked_files = TrackedFiles(tracked() if callable(tracked) else tracked)
+                tracked_files = TrackedFiles(tracked() if callable(tracked) else tracked, exclude=QUEUE_DIR.as_posix())
             hit = tracked_files.witness(mine, theirs)
             text += f"; both cover {hit}" if hit else "; no tracked file matches both, but the globs cannot be shown apart"
         return text

@@ -311,8 +311,11 @@ def includes(outer: str, inner: str) -> bool:
 class TrackedFiles:
     """The repository's files, sorted, with the matches of each glob computed once."""
 
-    def __init__(self, paths: Iterable[str]) -> None:
-        self.paths = sorted(paths)
+    def __init__(self, paths: Iterable[str], exclude: str = "") -> None:
+        # ``exclude``: a folder whose files never count as witnesses (the queue itself: pipeline-owned
+        # metadata that changes on every dispatch and that no task's work is about)
+        skip = exclude.rstrip("/") + "/" if exclude else None
+        self.paths = sorted(p for p in paths if skip is None or not p.startswith(skip))
         self._matches: dict[str, frozenset[str]] = {}
 
     def under(self, prefix: str) -> Sequence[str]:

@@ -285,6 +285,18 @@ def _resolve_scalar(text: str) -> Any:
     return text
 
 
+_PLAIN_KEYS: set[str] = set()
+
+
+def _plain_key(key: str) -> bool:
+    """A key yaml reads as this very string (not a bool, null or number)."""
+    if _fast_scalar(key) != key:
+        return False
+    if len(_PLAIN_KEYS) < 10000:
+        _PLAIN_KEYS.add(key)
+    return True
+
+
 def _fast_load(front: str) -> dict[str, Any] | None:
     """The front matter as yaml.load would read it, or None when it is outside the narrow shape."""
     lines = front.split("\n")
@@ -293,13 +305,13 @@ def _fast_load(front: str) -> dict[str, Any] | None:
     while i < n:
         line = lines[i]
         i += 1
-        if not line.strip():
+        if not line or line.isspace():
             continue
         match = _KEY_LINE.match(line)
         if match is None:
             return None
-        key, raw = match.group(1), match.group(2)
-        if key in data or _fast_scalar(key) != key:
+        key, raw = match.groups()
+        if key in data or (key not in _PLAIN_KEYS and not _plain_key(key)):
             return None
         if raw is not None and raw.strip():
             raw = raw.rstrip(" ")
@@ -343,8 +355,8 @@ def _fast_load(front: str) -> dict[str, Any] | None:
             mapping: dict[str, Any] = {}
             pad = " " * (indent + 2)
             while True:
-                mkey, mraw = pair.group(1), pair.group(2)
-                if mkey in mapping or _fast_scalar(mkey) != mkey or mraw is None or not mraw.strip():
+                mkey, mraw = pair.groups()
+                if mkey in mapping or (mkey not in _PLAIN_KEYS and not _plain_key(mkey)) or mraw is None or not mraw.strip():
                     return None  # a bare "key:" may open a nested block: let yaml decide
                 value = _fast_scalar(mraw)
                 if value is _FAIL or mraw.strip() in {"[]", "{}"}:
