@@ -80,7 +80,7 @@ def run_stage(demo: Demo) -> dict[str, Any]:
     findings = sum(len(r["findings"]) for r in validate["environments"].values())
     return {
         "title": "Environments: overlays, validation, promotion, GitOps apply",
-        "summary": f"Rendered {', '.join(ENVS)} with {'kubectl kustomize'} (byte-identical), validated them "
+        "summary": f"Rendered {', '.join(ENVS)} with the real kustomize (byte-identical to kubectl kustomize), validated them "
         f"({'schema, policy, checkov' if with_checkov else 'schema, policy'}: {findings} finding(s)), opened promotion "
         f"PR #{number} dev → staging with its rendered diff, and committed dev's manifests to deploy/dev "
         f"({first['commit'][:12]}) for Argo CD / Flux.",
