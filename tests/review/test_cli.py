@@ -102,3 +102,27 @@ def test_a_pull_request_is_judged_by_the_base_branchs_config(run_cli, git_repo, 
     # a range review (no PR) reads the working tree's config
     local = run_cli("--json", "review", "--base", "main", repo=git_repo.path)
     assert json.loads(local.stdout)["verdict"] == "COMMENT"
+
+
+def test_a_fork_pull_request_event_falls_back_to_annotations(run_cli, git_repo, tmp_path) -> None:
+    from tests.fixtures.events import load_event
+
+    git_repo.write(".github/leadforge.yml", OFF)
+    base = git_repo.commit("chore: config")
+    git_repo.git("checkout", "-q", "-b", "topic")
+    head = git_repo.commit("Add things", {"docs/x.md": "x\n"})
+    event = load_event("pull_request.opened", **{
+        "pull_request.number": 3, "pull_request.title": "Add things", "pull_request.head.sha": head,
+        "pull_request.base.sha": base, "pull_request.head.repo.full_name": "someone/fork",
+        "repository.full_name": "octo-org/octo-repo"})
+    path = tmp_path / "event.json"
+    path.write_text(json.dumps(event))
+    summary = tmp_path / "summary.md"
+    result = run_cli("--forge", "local", "review", repo=git_repo.path, env={
+        "GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": str(path), "GITHUB_ACTIONS": "true",
+        "GITHUB_REPOSITORY": "octo-org/octo-repo", "GITHUB_STEP_SUMMARY": str(summary)})
+    assert result.code == 0, result.stderr
+    assert "not posted: pull request from the fork someone/fork" in result.stdout
+    assert "::error title=criteria conventional-title::" in result.stderr
+    assert "LeadForge review: changes requested" in summary.read_text()
+    assert not (git_repo.path / ".leadforge").exists()  # nothing was posted anywhere
