@@ -10,6 +10,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -924,6 +925,7 @@ class _RunState:
     prefix: str = ""  # "<caller job>/" for the jobs of a called (reusable) workflow
     needs_results: dict[str, dict[str, Any]] = field(default_factory=dict)
     replaced_used: set[str] = field(default_factory=set)
+    process_groups: list[int] = field(default_factory=list)  # of the current job's steps: killed when it ends
 
     # -- ordering --------------------------------------------------------------------------------
 
@@ -1043,7 +1045,12 @@ class _RunState:
         combos = _expand_matrix(matrix)
         results: list[JobResult] = []
         for index, combo in enumerate(combos):
-            results.append(self._run_job(job_id, job, combo, index, len(combos), needs_ctx))
+            try:
+                results.append(self._run_job(job_id, job, combo, index, len(combos), needs_ctx))
+            finally:
+                # the runner's orphan clean-up: whatever the job's steps left running ends with the job
+                while self.process_groups:
+                    _kill_group(self.process_groups.pop())
         final = "failure" if any(r.result == "failure" and not r.continue_on_error for r in results) else "success"
         outputs: dict[str, str] = {}
         for r in results:
@@ -1370,20 +1377,35 @@ class _RunState:
         if binary is None:
             raise StepFailed(f"shell {argv[0]!r} not found on PATH")
         argv[0] = binary
+        # Output goes to files and the step ends when its shell exits, as on a runner: a background process it
+        # started (a local server, say) keeps running until the job ends, then its process group is killed.
+        out_path, err_path = script_path.with_suffix(".out"), script_path.with_suffix(".err")
+        with open(out_path, "wb") as out_file, open(err_path, "wb") as err_file:
+            proc = subprocess.Popen(argv, cwd=cwd, env=process_env, stdin=subprocess.DEVNULL, stdout=out_file, stderr=err_file, start_new_session=True)
+        self.process_groups.append(proc.pid)
         try:
-            proc = subprocess.run(argv, cwd=cwd, env=process_env, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
-        except subprocess.TimeoutExpired as err:
-            sr.stdout = (err.stdout or b"").decode("utf-8", "replace")
-            sr.stderr = (err.stderr or b"").decode("utf-8", "replace")
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _kill_group(proc.pid)
+            proc.wait()
+            sr.stdout = out_path.read_bytes().decode("utf-8", "replace")
+            sr.stderr = err_path.read_bytes().decode("utf-8", "replace")
             sr.exit_code = None
             sr.outcome = "failure"
             raise StepFailed(f"the step timed out after {timeout:.0f}s") from None
-        sr.stdout = proc.stdout.decode("utf-8", "replace")
-        sr.stderr = proc.stderr.decode("utf-8", "replace")
+        sr.stdout = out_path.read_bytes().decode("utf-8", "replace")
+        sr.stderr = err_path.read_bytes().decode("utf-8", "replace")
         sr.exit_code = proc.returncode
         if proc.returncode != 0:
             sr.outcome = "failure"
             self.result.annotations.append(Annotation("error", f"Process completed with exit code {proc.returncode}.", job=job_id, step=label))
+
+
+def _kill_group(pgid: int) -> None:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 def _strip_braces(text: str) -> str:

@@ -574,7 +574,7 @@ def test_replace_run_working_directory_and_errors(harness: Harness, tmp_path: Pa
 
 def test_step_timeout_fails_the_step(git_repo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     harness = Harness(git_repo.path, root=tmp_path / "gh", workflows_dir=tmp_path / "workflows", step_timeout=1)
-    _workflow(tmp_path, "w.yml", "on: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: sleep 30\n")
+    _workflow(tmp_path, "w.yml", "on: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n          sleep 30 &\n          sleep 30\n          echo never\n")
     result = harness.run("w.yml", "push", load_event("push", ref="refs/heads/main"))
     step = result.job("a").steps[0]
     assert step.outcome == "failure" and "timed out" in step.error
@@ -961,3 +961,48 @@ def test_download_all_artifacts_by_pattern(harness: Harness, tmp_path: Path) -> 
     assert result.ok, result.explain()
     assert result.job("join").steps[2].stdout == "a\nb\na\nb\n"
     assert sorted(result.artifacts) == ["part-a", "part-b"]
+
+
+def test_background_processes_live_until_the_job_ends(harness: Harness, tmp_path: Path) -> None:
+    _workflow(
+        tmp_path,
+        "w.yml",
+        """
+        on: push
+        permissions: {}
+        jobs:
+          a:
+            runs-on: ubuntu-latest
+            steps:
+              - run: |
+                  python -m http.server 0 --bind 127.0.0.1 > "$RUNNER_TEMP/server.log" 2>&1 &
+                  echo "SERVER_PID=$!" >> "$GITHUB_ENV"
+                  echo started
+              - run: kill -0 "$SERVER_PID" && echo still-running
+          b:
+            needs: a
+            runs-on: ubuntu-latest
+            steps:
+              - run: echo next job
+        """,
+    )
+    result = harness.run("w.yml", "push")
+    assert result.ok, result.explain()
+    steps = result.job("a").steps
+    assert steps[0].stdout == "started\n" and steps[1].stdout == "still-running\n"
+    pid = int(steps[1].env["SERVER_PID"])
+    assert _gone(pid), "the background server outlived its job"
+
+
+def _gone(pid: int, attempts: int = 100) -> bool:
+    """The process no longer runs (it may linger as a zombie until its new parent reaps it)."""
+    import time
+
+    for _ in range(attempts):
+        try:
+            if Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z":
+                return True
+        except FileNotFoundError:
+            return True
+        time.sleep(0.05)
+    return False
