@@ -15,6 +15,7 @@ pipefail {0}`` for ``shell: bash``) in a fresh per-job workspace, with:
 * ``env:`` at workflow, job and step level; ``GITHUB_ENV``/``GITHUB_PATH`` carried to later steps;
   ``id:`` + ``GITHUB_OUTPUT`` as ``steps.<id>.outputs``; job ``outputs:`` passed on as ``needs``;
   ``working-directory``, ``defaults.run``, ``continue-on-error``, ``timeout-minutes``, simple matrices;
+  a step ends when its shell exits (background processes live until the job ends, then are killed);
 * ``${{ }}`` expressions (``tests/harness/expressions.py``): the ``github``, ``env``, ``inputs``,
   ``vars``, ``secrets``, ``steps``, ``needs``, ``matrix``, ``strategy``, ``job``, ``runner`` contexts,
   operators ``! == != < <= > >= && ||``, ``.*`` filters, and ``contains``, ``startsWith``,
