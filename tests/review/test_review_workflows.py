@@ -44,7 +44,12 @@ def _pull_request_payload(planted: Planted) -> dict:
 
 
 def test_a_fork_pull_request_is_reviewed_by_two_workflows(planted: Planted, github_double, tmp_path: Path) -> None:
-    harness = Harness(planted.path, root=tmp_path / "gh", api_double=github_double)
+    # the opt-in coverage step stands for the project's tests: it writes a Cobertura report for app/new.py
+    coverage = ("printf '<coverage><packages><package><classes><class filename=\"app/new.py\"><lines>"
+                "<line number=\"2\" hits=\"1\"/><line number=\"4\" hits=\"1\"/><line number=\"7\" hits=\"0\"/>"
+                "<line number=\"8\" hits=\"0\"/></lines></class></classes></package></packages></coverage>' > coverage.xml")
+    harness = Harness(planted.path, root=tmp_path / "gh", api_double=github_double,
+                      vars={"LEADFORGE_COVERAGE_COMMAND": coverage})
     files = changed_files(GitRepo(planted.path), planted.base, planted.head)
     github_double.add_pull("feat: new client", number=1, head="feature", base="main", head_sha=planted.head,
                            base_sha=planted.base, files=files, head_repo=FORK)
@@ -62,6 +67,8 @@ def test_a_fork_pull_request_is_reviewed_by_two_workflows(planted: Planted, gith
     assert "LeadForge review: changes requested" in computed.summary
     artifact = json.loads((computed.artifacts["leadforge-review"] / "review.json").read_text())
     assert artifact["pull"] == 1 and artifact["head_sha"] == planted.head and artifact["head_repo"] == FORK
+    assert (artifact["coverage"]["changed_lines"], artifact["coverage"]["covered"]) == (4, 2)
+    assert any(f["rule"] == "changed-lines-coverage" and f["in_diff"] for f in artifact["findings"])
     assert github_double.pull_reviews(1) == []  # the fork's run could not (and did not) post
 
     # 2. workflow_run: the trusted poster, on the base repository's code only
