@@ -211,3 +211,20 @@ def test_list_and_show_read_the_queue(queue_repo, run_cli) -> None:  # type: ign
     assert shown.code == 0 and "task-5 [pending] P0" in shown.stdout and "queued by test" in shown.stdout
     missing = run_cli("task", "show", "nope", repo=queue_repo.path)
     assert missing.code == 1 and "task nope: not found" in missing.stderr
+
+
+def test_a_pull_request_closed_unmerged_is_reported_not_failed(queue_repo, tmp_path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    forge = LocalForge(queue_repo.path, "local/repo")
+    number = forge.open_issue("Abandoned", "").number
+    add_task(queue_repo.path, f"task-{number}", issue=number, scope=("src/**",))
+    queue_repo.commit("queue")
+    run_cli("task", "dispatch", repo=queue_repo.path, env=NOW)
+    task = load_queue(queue_repo.path).get(f"task-{number}")
+    assert task is not None and task.branch
+    pull = forge.open_pull("Nope", head=task.branch, body="", files=[])
+    payload = load_event("pull_request.closed", **{"pull_request.number": pull.number, "pull_request.body": "",
+                                                   "pull_request.head.ref": task.branch, "pull_request.merged": False})
+    result = run_cli("task", "complete", "--event", str(write_event(tmp_path, "pr", payload)), "--json", repo=queue_repo.path, env=NOW)
+    assert result.code == 0
+    assert json.loads(result.stdout)["failures"][0] == f"pull request #{pull.number} was closed without being merged"
+    assert load_queue(queue_repo.path).get(f"task-{number}").state == "in-progress"  # type: ignore[union-attr]

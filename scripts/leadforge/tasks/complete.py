@@ -275,4 +275,5 @@ def complete_command(app: Any, event: str | None, pr: int | None, *, dispatch: b
         human += f"\nthen dispatched {len(outcome.dispatched['assigned'])} task(s)"
     app.out.result(outcome.to_dict(), human)
     app.actions.set_output("status", outcome.status)
-    return 1 if outcome.status == "failed" else 0
+    # a merged PR that fails verification is an error (red run); a PR closed unmerged is only reported
+    return 1 if outcome.status == "failed" and pull.merged else 0
