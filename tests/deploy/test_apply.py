@@ -186,3 +186,64 @@ def test_apply_with_validate_deploys_nothing_when_a_policy_fails(deploy_repo, re
     assert "[policy deploy/image-tag] staging: Deployment/leadforge-staging/leadforge-web" in result.stderr
     assert result.stderr.strip().endswith("k8s/overlays/staging: 1 validation error(s) (listed above); nothing deployed")
     assert "deploy/staging" not in git(remote, "branch", "--list")
+
+
+def _fake_kubectl(tmp_path: Path, rollout_status_exit: int) -> tuple[Path, Path]:
+    """A kubectl that renders with the real one, logs every other call, and fails `rollout status` on demand."""
+    import shutil as _shutil
+
+    log = tmp_path / "kubectl.log"
+    script = tmp_path / "bin" / "kubectl"
+    script.parent.mkdir()
+    script.write_text(
+        "#!/bin/sh\n"
+        f'case "$1" in kustomize|version) exec {_shutil.which("kubectl")} "$@";; esac\n'
+        f'echo "KUBECTL_APPLYSET=$KUBECTL_APPLYSET $*" >> {log}\n'
+        'if [ "$1" = apply ]; then echo "deployment.apps/leadforge-web serverside-applied"; exit 0; fi\n'
+        'if [ "$1 $2" = "rollout status" ]; then\n'
+        f'  [ {rollout_status_exit} = 0 ] && exit 0\n'
+        '  echo \'error: deployment "leadforge-web" exceeded its progress deadline\' >&2; exit 1\n'
+        "fi\n"
+        "exit 0\n"
+    )
+    script.chmod(0o755)
+    return script, log
+
+
+def test_push_mode_rolls_back_when_a_rollout_does_not_become_ready(deploy_repo, run_cli, tmp_path):
+    kubectl, log = _fake_kubectl(tmp_path, rollout_status_exit=1)
+    config = tmp_path / "kubeconfig"
+    config.write_text(KUBECONFIG, encoding="utf-8")
+
+    result = run_cli("deploy", "apply", "--env", "dev", "--mode", "push", repo=deploy_repo.path,
+                     env={"KUBECONFIG": str(config), "LEADFORGE_KUBECTL": str(kubectl)})
+
+    assert result.code == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        "leadforge: error: k8s/overlays/dev: deployment/leadforge-web -n leadforge-dev did not become ready "
+        "(deployment \"leadforge-web\" exceeded its progress deadline); rolled back deployment/leadforge-web -n leadforge-dev"
+    )
+    lines = log.read_text().splitlines()
+    assert all(line.startswith("KUBECTL_APPLYSET=true ") for line in lines)
+    calls = [line.split(" ", 1)[1] for line in lines]
+    assert calls[0].startswith("apply --server-side --field-manager=leadforge --prune --applyset=leadforge-dev --namespace leadforge-dev -f ")
+    # it stops at the first workload that is not ready and undoes that one only
+    assert calls[1:] == [
+        "rollout status deployment/leadforge-web --namespace leadforge-dev --timeout=300s",
+        "rollout undo deployment/leadforge-web --namespace leadforge-dev",
+    ]
+
+
+def test_push_mode_succeeds_when_every_rollout_is_ready(deploy_repo, run_cli, tmp_path):
+    kubectl, log = _fake_kubectl(tmp_path, rollout_status_exit=0)
+    config = tmp_path / "kubeconfig"
+    config.write_text(KUBECONFIG, encoding="utf-8")
+
+    result = run_cli("deploy", "apply", "--env", "prod", "--mode", "push", "--json", repo=deploy_repo.path,
+                     env={"KUBECONFIG": str(config), "LEADFORGE_KUBECTL": str(kubectl),
+                          "GITHUB_ACTIONS": "true", "LEADFORGE_APPROVED_ENVIRONMENT": "production"})
+
+    assert result.code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert (data["result"], data["rollouts"]) == ("applied", ["deployment/leadforge-web -n leadforge-prod"])
+    assert not any(" rollout undo " in f" {line} " for line in log.read_text().splitlines())

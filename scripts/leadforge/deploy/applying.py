@@ -172,19 +172,18 @@ def run_push(plan: PushPlan, overlay: str, kubeconfig: str, *, say: Any = None) 
     if not result.ok:
         raise ToolError(f"{overlay}: kubectl apply failed: {_message(result)}")
     applied = [line for line in result.stdout.splitlines() if line.strip()]
-    for step in plan.rollouts:
+    for step, undo in zip(plan.rollouts, plan.undos):
+        workload = f"{step.argv[3]} -n {step.argv[5]}"
         if say:
-            say(f"waiting: {' '.join(step.argv[1:4])}")
+            say(f"waiting: rollout of {workload}")
         status = proc.run(step.argv, env=env, check=False, timeout=3600)
         if not status.ok:
-            undone = []
-            for undo in plan.undos:
-                if proc.run(undo.argv, env=env, check=False, timeout=300).ok:
-                    undone.append(undo.argv[3])
-            raise ToolError(
-                f"{overlay}: {step.argv[3]} did not become ready ({_message(status)}); rolled back: {', '.join(undone) or 'nothing'}"
-            )
-    return {"applied": applied, "rollouts": [s.argv[3] for s in plan.rollouts]}
+            # Only the workload that failed goes back: undoing one this apply did not change would
+            # roll it to an older revision.
+            back = proc.run(undo.argv, env=env, check=False, timeout=300)
+            outcome = f"rolled back {workload}" if back.ok else f"rollback of {workload} failed too: {_message(back)}"
+            raise ToolError(f"{overlay}: {workload} did not become ready ({_message(status)}); {outcome}")
+    return {"applied": applied, "rollouts": [f"{s.argv[3]} -n {s.argv[5]}" for s in plan.rollouts]}
 
 
 def ensure_clean_index(git: GitRepo) -> None:
