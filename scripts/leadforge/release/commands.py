@@ -50,12 +50,14 @@ def _no_gc() -> Iterator[None]:
 
 def _release(app: Any, *, to: str, from_: str | None, label: str | None = None, need_tag: bool = False) -> Release:
     settings = _settings(app)
-    if need_tag:
-        from leadforge.release import gitlog
-
-        if not gitlog.tag_exists(app.repo, to):
-            raise InputError(f"--tag {to}: no such tag in {app.repo} (push the tag first, or check the name)")
-    rng = resolve_range(app.repo, settings, to=to, from_=from_, version=label)
+    try:
+        rng = resolve_range(app.repo, settings, to=to, from_=from_, version=label)
+    except InputError:
+        if need_tag:
+            raise InputError(f"--tag {to}: no such tag in {app.repo} (push the tag first, or check the name)") from None
+        raise
+    if need_tag and not rng.is_tag:
+        raise InputError(f"--tag {to}: no such tag in {app.repo} (push the tag first, or check the name)")
     with _no_gc():
         release = collect(app.repo, settings, rng, visual_settings=getattr(app.config, "visual", None))
     for warning in release.warnings:
@@ -80,7 +82,7 @@ def notes(app: Any, *, to: str | None, from_: str | None, tag: str | None, templ
         # Compact, one line: json's C encoder only runs without indent (15 MB of context at 50k commits).
         import json
 
-        app.out.stdout.write(json.dumps(release.context) + "\n")
+        app.out.stdout.write(json.dumps(release.context, check_circular=False) + "\n")
         app.out.stdout.flush()
         return 0
     text = render_notes(app, release, template)
