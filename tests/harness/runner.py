@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -1140,7 +1141,6 @@ class _RunState:
                 "GITHUB_ENV": temp / f"env_{uuid.uuid4().hex}",
                 "GITHUB_PATH": temp / f"path_{uuid.uuid4().hex}",
                 "GITHUB_STEP_SUMMARY": temp / f"summary_{uuid.uuid4().hex}",
-                "GITHUB_STATE": temp / f"state_{uuid.uuid4().hex}",
             }
             for file in step_files.values():
                 file.write_text("", encoding="utf-8")
@@ -1174,9 +1174,9 @@ class _RunState:
 
             if sr.outcome == "success" or "run" in step:
                 try:
-                    new_outputs = _parse_file_commands(step_files["GITHUB_OUTPUT"].read_text(encoding="utf-8"))
+                    new_outputs = _parse_file_commands(_read(step_files["GITHUB_OUTPUT"]))
                     sr.outputs.update(new_outputs)
-                    for key, value in _parse_file_commands(step_files["GITHUB_ENV"].read_text(encoding="utf-8")).items():
+                    for key, value in _parse_file_commands(_read(step_files["GITHUB_ENV"])).items():
                         if key.upper().startswith(("GITHUB_", "RUNNER_")) or key.upper() == "NODE_OPTIONS":
                             # the runner keeps its own variables fixed
                             self.result.annotations.append(Annotation("warning", f"Can't set {key} with GITHUB_ENV", job=job_id, step=label))
@@ -1185,10 +1185,10 @@ class _RunState:
                 except StepFailed as err:
                     sr.outcome = "failure"
                     sr.error = str(err)
-                for line in step_files["GITHUB_PATH"].read_text(encoding="utf-8").splitlines():
+                for line in _read(step_files["GITHUB_PATH"]).splitlines():
                     if line.strip():
                         extra_path.append(line.strip())
-                sr.summary = step_files["GITHUB_STEP_SUMMARY"].read_text(encoding="utf-8")
+                sr.summary = _read(step_files["GITHUB_STEP_SUMMARY"])
                 if sr.summary:
                     summary_parts.append(sr.summary if sr.summary.endswith("\n") else sr.summary + "\n")
             annotations, masks = _workflow_commands(sr.stdout + "\n" + sr.stderr, job_id, label)
@@ -1383,22 +1383,40 @@ class _RunState:
         with open(out_path, "wb") as out_file, open(err_path, "wb") as err_file:
             proc = subprocess.Popen(argv, cwd=cwd, env=process_env, stdin=subprocess.DEVNULL, stdout=out_file, stderr=err_file, start_new_session=True)
         self.process_groups.append(proc.pid)
-        try:
-            proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
+        # a blocking wait with a watchdog (Popen.wait(timeout=) polls with sleeps, slowing every step)
+        timed_out = threading.Event()
+
+        def expire() -> None:
+            timed_out.set()
             _kill_group(proc.pid)
+
+        watchdog = threading.Timer(timeout, expire)
+        watchdog.daemon = True
+        watchdog.start()
+        try:
             proc.wait()
-            sr.stdout = out_path.read_bytes().decode("utf-8", "replace")
-            sr.stderr = err_path.read_bytes().decode("utf-8", "replace")
+        finally:
+            watchdog.cancel()
+        sr.stdout = _read(out_path)
+        sr.stderr = _read(err_path)
+        if timed_out.is_set():
             sr.exit_code = None
             sr.outcome = "failure"
-            raise StepFailed(f"the step timed out after {timeout:.0f}s") from None
-        sr.stdout = out_path.read_bytes().decode("utf-8", "replace")
-        sr.stderr = err_path.read_bytes().decode("utf-8", "replace")
+            raise StepFailed(f"the step timed out after {timeout:.0f}s")
         sr.exit_code = proc.returncode
         if proc.returncode != 0:
             sr.outcome = "failure"
             self.result.annotations.append(Annotation("error", f"Process completed with exit code {proc.returncode}.", job=job_id, step=label))
+
+
+def _read(path: Path) -> str:
+    """A file the step may have written ('' when empty or missing), decoded leniently."""
+    try:
+        if os.path.getsize(path) == 0:
+            return ""
+        return path.read_bytes().decode("utf-8", "replace")
+    except FileNotFoundError:
+        return ""
 
 
 def _kill_group(pgid: int) -> None:
