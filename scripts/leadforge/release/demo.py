@@ -62,7 +62,8 @@ def run_stage(demo: Demo) -> dict[str, Any]:
     git = demo.git
     git.tag("v1.0.0", message="Release v1.0.0")
     task_id, pr, title = _completed_task(demo)
-    demo.commit(f"feat(checkout): {title.lower()} (#{pr})\n\nCo-authored-by: Claude <noreply@anthropic.com>")
+    subject = title[:1].lower() + title[1:]
+    demo.commit(f"feat: {subject} (#{pr})\n\nCo-authored-by: Claude <noreply@anthropic.com>")
     demo.commit("fix(cart): round totals half-up (#102)\n\nCloses #17")
     demo.commit("perf: cache product thumbnails (#103)")
     demo.commit("docs: pricing guide (#104)")
