@@ -65,7 +65,7 @@ def by_key(objects: Iterable[Mapping[str, Any]]) -> dict[ObjectKey, Mapping[str,
 
 def canonical_yaml(obj: Any) -> str:
     """Sorted keys, block style: two equal objects dump to equal text."""
-    return yaml.dump(obj, Dumper=_Dumper, sort_keys=True, default_flow_style=False, allow_unicode=True)
+    return yaml.dump(obj, Dumper=_Dumper, sort_keys=True, default_flow_style=False, allow_unicode=True, width=1 << 20)
 
 
 def annotations(obj: Mapping[str, Any]) -> dict[str, str]:
