@@ -28,7 +28,7 @@ SCAFFOLD: tuple[str, ...] = (
     "docs/TASKS/queue/README.md",
     "docs/REVIEW_CRITERIA.md",
     "profiles/*.yml",
-    "k8s/**",
+    "k8s/**/*",
     "screenshots/**/.gitkeep",
 )
 # LeadForge's own CI (runs LeadForge's test suite) is not something a user's repository wants.

@@ -4,9 +4,8 @@ to a bare remote's deploy/dev branch."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
-from pathlib import Path
+import shutil
 from typing import Any
 
 from leadforge.demo import Demo
@@ -15,17 +14,9 @@ from leadforge.tools import tool_path
 ENVS = ("dev", "staging", "prod")
 
 
-def _ensure_overlays(demo: Demo) -> None:
-    """`leadforge init` scaffolds k8s/; a repository without it gets LeadForge's own tree."""
-    if (demo.root / "k8s" / "overlays" / "dev" / "kustomization.yaml").is_file():
-        return
-    source = Path(__file__).resolve().parents[1] / "scaffold" / "k8s"
-    shutil.copytree(source, demo.root / "k8s", dirs_exist_ok=True)
-    demo.commit("feat(deploy): kustomize overlays", ["k8s"])
-
-
 def run_stage(demo: Demo) -> dict[str, Any]:
-    _ensure_overlays(demo)
+    demo.check((demo.root / "k8s" / "overlays" / "dev" / "kustomization.yaml").is_file(),
+               "`leadforge init` scaffolded the kustomize overlays")
     work = demo.out / "work" / "deploy"
     work.mkdir(parents=True, exist_ok=True)
 
