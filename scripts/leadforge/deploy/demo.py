@@ -4,8 +4,8 @@ to a bare remote's deploy/dev branch."""
 
 from __future__ import annotations
 
-import subprocess
 import shutil
+import subprocess
 from typing import Any
 
 from leadforge.demo import Demo
