@@ -71,9 +71,14 @@ def make_queue(root: Path, pending: int, seed: int = 7) -> None:
     for _ in range(IN_PROGRESS):
         write("in-progress", assigned_to=f"agent{rng.randrange(AGENTS)}", assigned_at="2026-06-01T00:00:00Z",
               branch=f"ai/task-{n + 1}-x")
-    for _ in range(pending):
+    first_pending = n + 1
+    for k in range(pending):
         deps: tuple[str, ...] = ()
-        if rng.random() < 0.3:
+        if k % 500 == 499:
+            deps = (f"task-missing-{k}",)  # unknown dependency: blocked
+        elif k < 3:
+            deps = (f"task-{first_pending + (k + 1) % 3}",)  # a three-task cycle: blocked
+        elif rng.random() < 0.3:
             deps = (f"task-{rng.randrange(1, n + 1)}",)
         write("pending", depends_on=deps)
     subprocess.run(["git", "init", "-q", "-b", "main"], cwd=root, check=True)

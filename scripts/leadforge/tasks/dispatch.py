@@ -213,20 +213,24 @@ def decide(
             blocked[task.id] = f"unknown dependency {', '.join(unknown)}"
         elif task.id in cycles:
             blocked[task.id] = "dependency cycle: " + " -> ".join(cycles[task.id])
-    # tasks that wait on a blocked task are blocked too (transitively), naming the root cause
+    # tasks that wait on a blocked task are blocked too (transitively), naming the root cause:
+    # a breadth-first walk from the blocked tasks along reverse dependency edges (linear in the queue)
+    dependants: dict[str, list[Task]] = {}
+    for task in pending:
+        for dep in task.depends_on:
+            dependants.setdefault(dep, []).append(task)
     cause = dict(blocked)
-    changed = True
-    while changed:
-        changed = False
-        for task in pending:
-            if task.id in blocked:
-                continue
-            for dep in task.depends_on:
-                if dep in blocked:
-                    cause[task.id] = cause[dep]
-                    blocked[task.id] = f"depends on {dep}, which is blocked: {cause[dep]}"
-                    changed = True
-                    break
+    frontier = sorted(blocked)
+    while frontier:
+        following: list[str] = []
+        for dep in frontier:
+            for task in dependants.get(dep, ()):
+                if task.id in blocked:
+                    continue
+                cause[task.id] = cause[dep]
+                blocked[task.id] = f"depends on {dep}, which is blocked: {cause[dep]}"
+                following.append(task.id)
+        frontier = following
     for task in pending:
         if task.id in blocked:
             continue

@@ -9,6 +9,7 @@ task in two folders (repaired on the next load: the later state wins) but never 
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -60,7 +61,19 @@ def _read(path: Path) -> str:
 
 def load_queue(repo: str | os.PathLike[str], states: Sequence[str] = STATES) -> Queue:
     """Every task in ``states``; unreadable files become ``errors`` (file + key), never exceptions."""
-    root = queue_root(Path(repo))
+    # Tens of thousands of small dicts/lists/records and no reference cycles: the cyclic collector
+    # would run hundreds of times for nothing, so it pauses while the queue is read.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _load_queue(Path(repo), states)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _load_queue(repo: Path, states: Sequence[str]) -> Queue:
+    root = queue_root(repo)
     found: dict[str, Task] = {}
     errors: list[FileError] = []
     for state in states:
