@@ -110,3 +110,35 @@ def test_first_matching_parser_wins() -> None:
 def test_issue_references_come_from_closing_footers() -> None:
     message = "fix: x\n\nbody mentions #99 in passing\n\nCloses #12\nFixes: #13\nRefs #12"
     assert conventional.issue_refs(message, conventional.parse(message)) == (12, 13)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        ("^feat", {"f"}),
+        ("^chore|^ci", {"c"}),
+        ("^chore\\(deps.*\\)", {"c"}),
+        (".*", None),
+        ("^f?x", None),
+        ("^f*", None),
+        ("^(feat|fix)", None),
+        ("(?i)^feat", None),
+        ("^[ab]", None),
+        ("^x|y", None),
+        ("feat", None),
+    ],
+)
+def test_first_character_prefilter_is_conservative(pattern: str, expected: set[str] | None) -> None:
+    found = conventional.first_chars(pattern)
+    assert (set(found) if found is not None else None) == expected
+
+
+def test_prefilter_never_changes_the_group() -> None:
+    from leadforge.release.settings import CommitParser
+
+    rules = [CommitParser(message="^f?ix", group="fix"), CommitParser(message="^feat|^ci", group="feat"),
+             CommitParser(message="(?i)^docs", group="docs"), CommitParser(message=".*", group="other")]
+    parsers = conventional.compile_parsers(rules)
+    slow = tuple(conventional.Parser(p.message, p.body, p.footer, p.group, p.skip, None) for p in parsers)
+    for message in ["ix: a", "fix: b", "feat: c", "ci: d", "DOCS: e", "Docs: f", "zzz", " feat: g", ""]:
+        assert conventional.classify(message, None, parsers) == conventional.classify(message, None, slow), message

@@ -100,8 +100,9 @@ def classify_commit(
     """One commit, read: conventional parts, group, PR number, issues, authors, what it reverts.
     ``people`` caches ``Person`` records across a range (authors repeat)."""
     message = raw.message
-    header = message.partition("\n")[0].strip()
-    conv = conventional.parse(message)
+    first, _, rest = message.partition("\n")
+    conv = conventional.parse_parts(first, rest)
+    header = first.strip()
     merge = len(raw.parents) > 1
     pr: int | None = None
     squash = None
@@ -123,7 +124,7 @@ def classify_commit(
         subject = header
         group = conventional.SKIP if unconventional == "skip" else other_group
         breaking, breaking_description = False, None
-        body = message.partition("\n")[2].strip() or None
+        body = rest.strip() or None
     if squash is not None:
         subject = SQUASH_PR_RE.sub("", subject) or subject
     if conv is not None and breaking_description == conv.description:

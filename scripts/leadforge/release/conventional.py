@@ -56,7 +56,7 @@ class Conventional(NamedTuple):
 
     @property
     def breaking(self) -> bool:
-        return self.bang or any(f.breaking for f in self.footers)
+        return self.bang or (bool(self.footers) and any(f.breaking for f in self.footers))
 
     @property
     def breaking_description(self) -> str | None:
@@ -78,6 +78,11 @@ def _footer_start(line: str) -> re.Match[str] | None:
 def parse(message: str) -> Conventional | None:
     """The conventional reading of ``message``, or None when its header is not conventional."""
     header, _, rest = message.partition("\n")
+    return parse_parts(header, rest)
+
+
+def parse_parts(header: str, rest: str) -> Conventional | None:
+    """``parse`` for a message already split at its first newline."""
     match = HEADER_RE.fullmatch(header.rstrip("\r"))
     if match is None:
         return None
@@ -115,6 +120,28 @@ class Parser:
     footer: re.Pattern[str] | None
     group: str | None
     skip: bool
+    first: frozenset[str] | None = None  # the only first characters ``message`` can match, when known
+
+
+_PLAIN_BRANCH = re.compile(r"\^([A-Za-z0-9_-])(?![?*{])")
+
+
+def first_chars(pattern: str) -> frozenset[str] | None:
+    """The characters a text must start with for ``pattern`` to match, or None when any may.
+
+    Known only for the simple, common form ``^lit...`` (or ``^a...|^b...`` without groups or
+    classes): every branch anchored at the start and beginning with a plain character that is not
+    optional. Anything else (flags, groups, escapes, classes) is None, i.e. always searched. A
+    cheap first-character test then skips most parsers: ``classify`` runs for every commit."""
+    if any(ch in pattern for ch in "([\\") and "|" in pattern:
+        return None
+    found: set[str] = set()
+    for branch in pattern.split("|") if not any(ch in pattern for ch in "([\\") else [pattern]:
+        match = _PLAIN_BRANCH.match(branch)
+        if match is None:
+            return None
+        found.add(match.group(1))
+    return frozenset(found)
 
 
 def compile_parsers(rules: object) -> tuple[Parser, ...]:
@@ -123,6 +150,7 @@ def compile_parsers(rules: object) -> tuple[Parser, ...]:
     for rule in rules:  # type: ignore[attr-defined]
         compiled.append(
             Parser(
+                first=first_chars(rule.message) if rule.message else None,
                 message=re.compile(rule.message) if rule.message else None,
                 body=re.compile(rule.body) if rule.body else None,
                 footer=re.compile(rule.footer) if rule.footer else None,
@@ -139,11 +167,12 @@ SKIP = "__skip__"
 def classify(message: str, conv: Conventional | None, parsers: tuple[Parser, ...]) -> str | None:
     """The group of a commit: the first parser whose regex matches wins; ``SKIP`` to leave it out;
     None when no parser matches. Like git-cliff, regexes are searched in the trimmed text."""
-    text = message.strip()
+    text = message.strip() if message[:1].isspace() or message[-1:].isspace() else message
     body: str | None = None
     footers: list[str] | None = None
+    start = text[:1]
     for parser in parsers:
-        if parser.message is not None and parser.message.search(text):
+        if parser.message is not None and (parser.first is None or start in parser.first) and parser.message.search(text):
             return SKIP if parser.skip else parser.group
         if parser.body is not None:
             if body is None:
