@@ -64,7 +64,8 @@ Knobs on ``Harness(...)``: ``secrets``, ``vars``, ``env`` (runner environment), 
 ``tests.apidouble.server.GitHubDouble``: sets ``GITHUB_API_URL``/``GITHUB_SERVER_URL``, the repository and
 ``secrets.GITHUB_TOKEN``), ``api_url``/``server_url`` (the same by hand), ``workflows_dir``, ``step_timeout``.
 ``harness.remote`` is the bare repository standing in for GitHub's copy: assert on what workflows pushed
-(``harness.remote_git("log", "--oneline")``, ``harness.remote_file("docs/x.md")``).
+(``harness.remote_git("log", "--oneline")``, ``harness.remote_file("docs/x.md")``). It is a snapshot of ``repo``'s
+commits when the harness is made: ``harness.sync()`` copies later commits (like a push to GitHub).
 Shims on PATH: ``pip install .``/``python -m pip install .``/``pip install leadforge==<installed>`` are no-ops
 when leadforge is importable; ``pipx install <tool>`` links the tool ``./setup.sh`` put in ``.venv-tools``.
 

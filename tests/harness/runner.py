@@ -437,6 +437,7 @@ class Harness:
         self.home.mkdir(exist_ok=True)
         self.remote = self.root / "remote.git"
         source = Path(repo).resolve()
+        self.source = source
         if not self.remote.exists():
             proc = subprocess.run(["git", "clone", "--quiet", "--bare", str(source), str(self.remote)], capture_output=True, text=True)
             if proc.returncode != 0:
@@ -474,6 +475,16 @@ class Harness:
     def _default_branch(self) -> str:
         proc = subprocess.run(["git", "symbolic-ref", "--short", "HEAD"], cwd=self.remote, capture_output=True, text=True)
         return proc.stdout.strip() or "main"
+
+    def sync(self) -> None:
+        """Copy the source repo's branches and tags into the remote again, like pushing them to GitHub.
+
+        The remote is a snapshot taken when the harness was made; call this after committing more in the
+        source repo. Refs a workflow pushed are overwritten when the source has the same ref.
+        """
+        done = self._git("fetch", "--quiet", "--force", "--tags", str(self.source), "+refs/heads/*:refs/heads/*")
+        if done.returncode != 0:
+            raise WorkflowError(f"cannot sync the harness remote from {self.source}: {done.stderr.strip()}")
 
     def remote_git(self, *args: str) -> str:
         """Run git in the remote (what workflows pushed to) and return stdout: ``remote_git("log", "--oneline")``."""

@@ -1006,3 +1006,15 @@ def _gone(pid: int, attempts: int = 100) -> bool:
             return True
         time.sleep(0.05)
     return False
+
+
+def test_sync_publishes_later_commits(harness: Harness, git_repo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _workflow(tmp_path, "w.yml", f"on: push\npermissions: {{}}\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: {CHECKOUT}\n      - run: cat later.txt\n")
+    git_repo.commit("feat: later", {"later.txt": "later\n"})
+    git_repo.git("tag", "v9.9.9")
+    assert not harness.run("w.yml", "push").ok  # the remote is a snapshot from when the harness was made
+    harness.sync()
+    result = harness.run("w.yml", "push")
+    assert result.ok, result.explain()
+    assert result.job("a").steps[1].stdout == "later\n"
+    assert "v9.9.9" in harness.remote_git("tag")
