@@ -17,6 +17,7 @@ HUMAN = Profile("human", Handoff("label", "needs-human"), capacity=1, weight=0)
 
 def t(task_id: str, **fields: object) -> Task:
     fields.setdefault("title", task_id)
+    fields.setdefault("issue", 1)
     fields.setdefault("created", "2026-01-01T00:00:00Z")
     return Task(id=task_id, **fields)  # type: ignore[arg-type]
 
@@ -95,6 +96,16 @@ def test_takes_types_and_paths_filter_auto_agents() -> None:
     assert agents == {"in-web": "web", "outside": "copilot"}
     assert {b.task for b in plan.blocked} == {"sec"}  # nobody takes security here
     assert "no agent profile takes type security" in plan.blocked[0].reason
+
+
+def test_a_task_without_an_issue_only_goes_to_a_workflow_hand_off() -> None:
+    runner = Profile("runner", Handoff("workflow", "agent.yml"), capacity=1, weight=-5)
+    tasks = [t("hand-written", issue=None, scope=("h/**",)), t("named", issue=None, agent="claude", scope=("n/**",))]
+    plan = decide(tasks, [CLAUDE, runner])
+    assert [(a.task, a.agent) for a in plan.assigned] == [("hand-written", "runner")]
+    assert plan.blocked[0].reason == "agent claude hands off on the issue (comment), and the task has none"
+    lonely = decide([t("alone", issue=None, scope=("a/**",))], [CLAUDE])
+    assert lonely.blocked[0].reason.endswith("without an issue (only workflow hand-offs need none)")
 
 
 def test_capacity_counts_in_progress_tasks_and_full_agents_make_tasks_wait() -> None:

@@ -158,3 +158,23 @@ def test_sweep_runs_on_schedule_and_reports_blocked_chains(queue_repo: Repo, tmp
     result = harness.run("ai-task-sweep.yml", "schedule")
     assert result.ok, result.explain()
     assert "dependency cycle: task-a -> task-b -> task-a" in result.summary
+
+
+@pytest.mark.integration
+def test_manual_dispatch_dry_run_prints_the_plan_and_changes_nothing(queue_repo: Repo, tmp_path: Path, github_double) -> None:  # type: ignore[no-untyped-def]
+    from tests.tasks.conftest import add_task
+
+    number = github_double.add_issue("X", "")
+    add_task(queue_repo.path, "task-x", issue=number, scope=("x/**",))
+    queue_repo.commit("queue")
+    harness = Harness(queue_repo.path, root=tmp_path / "gh", api_double=github_double)
+    before = harness.remote_git("rev-parse", "main")
+    manual = load_event("workflow_dispatch", **{"repository.default_branch": "main", "repository.full_name": REPOSITORY})
+    result = harness.run("ai-task-dispatch.yml", "workflow_dispatch", manual, inputs={"dry-run": True})
+    assert result.ok, result.explain()
+    assert "[dry-run] would move task-x to in-progress/" in result.log
+    assert harness.remote_git("rev-parse", "main") == before
+    real = harness.run("ai-task-dispatch.yml", "workflow_dispatch", manual, inputs={"dry-run": False})
+    assert real.ok, real.explain()
+    assert harness.remote_file("docs/TASKS/queue/in-progress/task-x.md")
+    assert any("@claude please implement task-x" in c["body"] for c in github_double.issue_comments(number))

@@ -10,7 +10,8 @@
 * A task may not start while one of its scope globs overlaps a scope of an in-progress or
   just-assigned task (``scopes.scopes_meet``); it *waits*, and the reason names the other task.
 * The agent is the profile named by ``agent``, else the highest-weight profile that takes the type
-  and every scope glob and still has capacity (ties: name). No capacity left: the task waits.
+  and every scope glob and still has capacity (ties: name). No capacity left: the task waits. A task
+  without an issue can only go to a profile that hands off by workflow dispatch.
 
 The greedy pass is maximal: the active scopes only grow and capacities only shrink during the pass, so
 a task that had to wait when its turn came still could not be assigned at the end.
@@ -260,8 +261,12 @@ def decide(
 
     takes_cache: dict[tuple[str, tuple[str, ...]], bool] = {}
 
+    def reachable(profile: Profile, task: Task) -> bool:
+        """Assign, label and comment hand-offs act on the task's issue; only a workflow needs none."""
+        return task.issue is not None or profile.handoff.kind == "workflow"
+
     def takes(profile: Profile, task: Task) -> bool:
-        if task.type not in profile.types:
+        if task.type not in profile.types or not reachable(profile, task):
             return False
         if not profile.paths:
             return True
@@ -294,6 +299,9 @@ def decide(
             continue
         if task.agent != "auto":
             profile = profile_by_name[task.agent]
+            if not reachable(profile, task):
+                blocked[task.id] = f"agent {profile.name} hands off on the issue ({profile.handoff.kind}), and the task has none"
+                continue
             if load[profile.name] >= profile.capacity:
                 waiting[task.id] = f"agent {profile.name} is at capacity ({load[profile.name]}/{profile.capacity})"
                 continue
@@ -301,7 +309,8 @@ def decide(
         else:
             eligible = [p for p in ranked if takes(p, task)]
             if not eligible:
-                blocked[task.id] = f"no agent profile takes type {task.type} with scope {', '.join(task.scope) or '(whole repository)'}"
+                blocked[task.id] = f"no agent profile takes type {task.type} with scope {', '.join(task.scope) or '(whole repository)'}" + (
+                    "" if task.issue is not None else " without an issue (only workflow hand-offs need none)")
                 continue
             free = [p for p in eligible if load[p.name] < p.capacity]
             if not free:
