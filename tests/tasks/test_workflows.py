@@ -178,3 +178,25 @@ def test_manual_dispatch_dry_run_prints_the_plan_and_changes_nothing(queue_repo:
     assert real.ok, real.explain()
     assert harness.remote_file("docs/TASKS/queue/in-progress/task-x.md")
     assert any("@claude please implement task-x" in c["body"] for c in github_double.issue_comments(number))
+
+
+def test_every_hand_off_kind_reaches_the_github_api(queue_repo: Repo, github_double, run_cli) -> None:  # type: ignore[no-untyped-def]
+    from tests.tasks.conftest import add_task
+
+    add_profiles(queue_repo.path, {
+        "copilot": "name: copilot\nhandoff:\n  assign: Copilot\ncapacity: 1\n",
+        "openhands": "name: openhands\nhandoff:\n  label: fix-me\ncapacity: 1\n",
+        "runner": "name: runner\nhandoff:\n  workflow:\n    file: agent.yml\n    ref: main\n    inputs: {task: \"{id}\", branch: \"{branch}\"}\ncapacity: 1\n",
+    })
+    numbers = {agent: github_double.add_issue(agent, "") for agent in ("copilot", "openhands", "runner")}
+    for agent, number in numbers.items():
+        add_task(queue_repo.path, f"task-{number}", issue=number, agent=agent, scope=(f"{agent}/**",))
+    queue_repo.commit("queue")
+    result = run_cli("task", "dispatch", "--json", repo=queue_repo.path, env=github_double.env())
+    assert result.code == 0, result.stderr
+    assert "Copilot" in github_double.issue(numbers["copilot"])["assignees"]
+    assert "fix-me" in github_double.issue(numbers["openhands"])["labels"]
+    (dispatch,) = github_double.dispatches
+    assert dispatch["inputs"]["task"] == f"task-{numbers['runner']}" and dispatch["inputs"]["branch"].startswith("ai/task-")
+    for number in numbers.values():
+        assert any("is assigned to" in c["body"] for c in github_double.issue_comments(number))
