@@ -40,7 +40,8 @@ install_tool checkov 'checkov>=3.2,<4'
 log "Chromium for Playwright"
 if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then
   echo "using the system Chromium: $(command -v chromium || command -v chromium-browser)"
-elif command -v apt-get >/dev/null 2>&1 && { [ "$(id -u)" = 0 ] || command -v sudo >/dev/null 2>&1; }; then
+elif grep -qs '^ID=debian' /etc/os-release && { [ "$(id -u)" = 0 ] || command -v sudo >/dev/null 2>&1; }; then
+  # Debian's chromium is a real package (Ubuntu's is a snap wrapper: Playwright's download is better there).
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
