@@ -27,16 +27,30 @@ REPOSITORY = "octo-org/octo-repo"
 NAMES = ("ai-task-intake.yml", "ai-task-dispatch.yml", "ai-task-completion.yml", "ai-task-sweep.yml")
 
 
+PERMISSIONS = {
+    ("ai-task-intake.yml", "intake"): {"contents": "write", "issues": "write"},
+    ("ai-task-intake.yml", "dispatch"): {"contents": "write", "issues": "write", "actions": "write"},
+    ("ai-task-dispatch.yml", "dispatch"): {"contents": "write", "issues": "write", "actions": "write"},
+    ("ai-task-completion.yml", "complete"): {"contents": "write", "issues": "write", "pull-requests": "write",
+                                             "checks": "read", "statuses": "read"},
+    ("ai-task-completion.yml", "dispatch"): {"contents": "write", "issues": "write", "actions": "write"},
+    ("ai-task-sweep.yml", "sweep"): {"contents": "write", "issues": "write", "pull-requests": "read"},
+}
+
+
 def test_workflows_are_thin_pinned_least_privilege_and_never_interpolate_issue_text() -> None:
+    seen = set()
     for name in NAMES:
         data = load_workflow(WORKFLOWS / name)
         text = (WORKFLOWS / name).read_text()
         assert data["permissions"] == {}, name
         for job_id, job in data["jobs"].items():
-            assert "permissions" in job, (name, job_id)
-            assert "write-all" not in str(job["permissions"]) and "pull-requests: write" not in text or name == "ai-task-completion.yml"
+            assert job["permissions"] == PERMISSIONS[(name, job_id)], (name, job_id)
+            seen.add((name, job_id))
             runs = [s["run"] for s in job.get("steps", []) if "run" in s]
-            if runs:
+            if "uses" in job:
+                assert job["uses"] == "./.github/workflows/ai-task-dispatch.yml" and "needs" in job
+            else:
                 assert runs[0] == "python -m pip install ." and len(runs) == 2 and runs[1].startswith("leadforge task "), (name, runs)
                 assert "concurrency" in job, (name, job_id)
         for needle in ("issue.title", "issue.body", "pull_request.body", "pull_request.title", "head.ref }}", "comment.body"):
@@ -45,6 +59,7 @@ def test_workflows_are_thin_pinned_least_privilege_and_never_interpolate_issue_t
             if "uses:" in line and "@" in line:
                 action, _, rest = line.split("uses:", 1)[1].strip().partition("@")
                 assert rest.split()[0] == PINS[action].sha, line
+    assert seen == set(PERMISSIONS)
     assert load_workflow(WORKFLOWS / "ai-task-dispatch.yml")["jobs"]["dispatch"]["concurrency"]["group"] == "ai-task-queue"
     assert load_workflow(WORKFLOWS / "ai-task-sweep.yml")["jobs"]["sweep"]["concurrency"]["group"] == "ai-task-queue"
 

@@ -160,6 +160,7 @@ def run_dispatch(app: Any, *, opts: TaskOptions | None = None) -> DispatchOutcom
         if app.dry_run:
             return None
         changed, tasks = _apply_assignments(app, queue, plan, profiles, current_time(app))
+        files_changed = bool(changed)
         index = write_index(app.repo, Queue(tuple(tasks), queue.errors))
         if index:
             changed.append(index)
@@ -168,7 +169,13 @@ def run_dispatch(app: Any, *, opts: TaskOptions | None = None) -> DispatchOutcom
         app.git.add(changed)
         n = len(plan.assigned)
         ids = ", ".join(a.task for a in plan.assigned[:5]) + (" ..." if n > 5 else "")
-        return f"tasks: dispatch {n} task(s){': ' + ids if n else ''}\n\n[skip ci]" if n else "tasks: update blocked reasons\n\n[skip ci]"
+        if n:
+            subject = f"tasks: dispatch {n} task(s): {ids}"
+        elif files_changed:
+            subject = "tasks: update blocked reasons"
+        else:
+            subject = "tasks: regenerate the queue index"
+        return f"{subject}\n\n[skip ci]"
 
     if app.dry_run:
         apply()
