@@ -359,3 +359,15 @@ def test_publish_refuses_tags_that_are_not_releases(git_repo: Repo, run_cli) -> 
     result = run_cli("--forge", "local", "release", "publish", "--tag", "v1", repo=git_repo.path)
     assert result.code == 1 and "not a release tag" in result.stderr
     assert not (git_repo.path / ".leadforge").exists()
+
+
+def test_a_configured_tag_prefix_is_honoured(git_repo: Repo, run_cli) -> None:
+    git_repo.write(".github/leadforge.yml", "release:\n  tag_prefix: release-\n")
+    tagged(git_repo, "feat: a", tag="release-1.0.0")
+    tagged(git_repo, "feat: b", tag="v9.0.0")  # not a release under this prefix
+    tagged(git_repo, "fix: c", tag="release-1.0.1")
+    context = json.loads(run_cli("release", "notes", "--tag", "release-1.0.1", "--json", repo=git_repo.path).stdout)
+    assert context["previous"] == "release-1.0.0"
+    assert sorted(c["subject"] for g in context["groups"] for c in g["commits"]) == ["b", "c"]
+    nxt = json.loads(run_cli("release", "next-version", "--json", repo=git_repo.path).stdout)
+    assert (nxt["current"], nxt["next"]) == ("release-1.0.1", None)

@@ -47,16 +47,15 @@ def _day(stamp: int) -> str:
     return datetime.fromtimestamp(stamp, tz=timezone.utc).strftime("%Y-%m-%d")
 
 
-def resolve_range(repo: Path, settings: Any, *, to: str = "HEAD", from_: str | None = None, version: str | None = None) -> ReleaseRange:
+def resolve_range(repo: Path, prefix: str, *, to: str = "HEAD", from_: str | None = None, version: str | None = None) -> ReleaseRange:
     """Decide the range: ``to`` (a tag, branch or commit) back to ``from_`` or, by default,
-    the previous semver release tag reachable from ``to`` (none: the whole history)."""
+    the previous semver release tag (with ``prefix``) reachable from ``to`` (none: the whole history)."""
     target = gitlog.resolve(repo, to)
     if target is None:
         raise InputError(f"--to {to}: no such tag, branch or commit in {repo}")
     to_sha, committed = target
     tags = gitlog.tag_commits(repo)
     is_tag = to in tags and tags[to][0] == to_sha
-    prefix = settings.tag_prefix
     parsed = Version.parse(to, prefix) if is_tag else None
     previous_sha: str | None = None
     candidates: list[str] = []
@@ -85,13 +84,20 @@ def resolve_range(repo: Path, settings: Any, *, to: str = "HEAD", from_: str | N
     )
 
 
-def _read_range(repo: Path, settings: Any, rng: ReleaseRange, analyse_range: Any) -> tuple[ReleaseRange, Changes]:
-    """Stream the range once; if the previous tag turns out not to be reachable from ``to`` (it was
+def start_range(repo: Path, rng: ReleaseRange) -> gitlog.LogStream:
+    """Start the one ``git log`` of ``rng`` (with ``--boundary`` when the previous tag's reachability
+    is still to be checked); the caller may do other work while git walks."""
+    return gitlog.start_log(repo, rng.to_sha, [rng.previous] if rng.previous else [], boundary=not rng.verified)
+
+
+def _read_range(
+    repo: Path, settings: Any, rng: ReleaseRange, analyse_range: Any, started: gitlog.LogStream | None
+) -> tuple[ReleaseRange, Changes]:
+    """Read the range once; if the previous tag turns out not to be reachable from ``to`` (it was
     the best by version only), pick the reachable one with ``git tag --merged`` and read again."""
     boundary: set[str] | None = None if rng.verified else set()
-    raws = gitlog.stream_log(
-        repo, rng.to_sha, [rng.previous] if rng.previous else [], max_body=settings.max_body_bytes, boundary=boundary
-    )
+    stream = started if started is not None else start_range(repo, rng)
+    raws = stream.records(max_body=settings.max_body_bytes, boundary=boundary)
     changes = analyse_range(raws, rng)
     if boundary is None or rng.previous_sha in boundary or rng.previous_sha == rng.to_sha:
         return rng, changes
@@ -155,8 +161,10 @@ def collect(
     with_tasks: bool = True,
     with_visual: bool = True,
     visual_settings: Any = None,
+    started: gitlog.LogStream | None = None,
 ) -> Release:
-    """Everything the notes need for ``rng``: one streamed ``git log``, the queue, the screenshots."""
+    """Everything the notes need for ``rng``: one streamed ``git log`` (``started`` by
+    ``start_range`` when the caller began it early), the queue, the screenshots."""
     parsers = compile_parsers(settings.commit_parsers)
     rules = BumpRules(
         minor_types=tuple(settings.minor_types),
@@ -176,7 +184,7 @@ def collect(
             current=current,
         )
 
-    rng, changes = _read_range(repo, settings, rng, analyse_range)
+    rng, changes = _read_range(repo, settings, rng, analyse_range, started)
     warnings: list[str] = []
     tasks: list[Any] = []
     if with_tasks and changes.prs:

@@ -15,7 +15,7 @@ import os
 import subprocess
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from leadforge.errors import GitError
 
@@ -66,60 +66,86 @@ def parse_record(record: bytes, max_body: int) -> RawCommit:
     )
 
 
-def stream_log(
-    repo: Path, to: str, exclude: Sequence[str] = (), *, max_body: int = 65536, boundary: set[str] | None = None
-) -> Iterator[RawCommit]:
-    """Yield the commits of ``exclude..to`` as git produces them (newest first).
+class LogStream:
+    """A running ``git log`` (see ``start_log``): read it with ``records``, or ``cancel`` it."""
 
-    With a ``boundary`` set, git also walks the boundary (``--boundary``) and the excluded commits
-    adjacent to the range are added to that set instead of being yielded: an excluded ref is an
-    ancestor of ``to`` exactly when its commit is among them (or is ``to`` itself), so the range and
-    the "is the previous tag reachable?" check come from the same single walk.
+    def __init__(self, child: subprocess.Popen[bytes], errors: Any, to: str) -> None:
+        self.child, self.errors, self.to = child, errors, to
+
+    def records(self, *, max_body: int = 65536, boundary: set[str] | None = None) -> Iterator[RawCommit]:
+        """Yield the commits as git produces them (newest first). Boundary commits (``start_log``
+        with ``boundary=True``) go into ``boundary`` instead of being yielded."""
+        child = self.child
+        assert child.stdout is not None
+        pending = b""
+        try:
+            while True:
+                chunk = child.stdout.read(1 << 16)
+                if not chunk:
+                    break
+                pending += chunk
+                *records, pending = pending.split(b"\0")
+                for record in records:
+                    record = record.lstrip(b"\n")
+                    if not record:
+                        continue
+                    if record[:2] == b"-\x1f":
+                        if boundary is not None:
+                            boundary.add(record[2:42].decode("ascii"))
+                        continue
+                    yield parse_record(record, max_body)
+            record = pending.strip(b"\n")
+            if record and record[:2] == b"-\x1f":
+                if boundary is not None:
+                    boundary.add(record[2:42].decode("ascii"))
+            elif record:
+                yield parse_record(record, max_body)
+        finally:
+            self.cancel()
+        self.errors.seek(0)
+        error = self.errors.read()
+        self.errors.close()
+        if child.returncode != 0:
+            lines = error.decode("utf-8", "replace").strip().splitlines()
+            raise GitError(f"git log {self.to}: {lines[-1] if lines else f'exit {child.returncode}'}")
+
+    def cancel(self) -> None:
+        """Stop git if it still runs (the range is no longer wanted) and reap it."""
+        if self.child.poll() is None:
+            assert self.child.stdout is not None
+            self.child.stdout.close()
+            self.child.kill()
+        self.child.wait()
+        if self.child.stdout is not None:
+            self.child.stdout.close()
+
+
+def start_log(repo: Path, to: str, exclude: Sequence[str] = (), *, boundary: bool = False) -> LogStream:
+    """Start ``git log`` over ``exclude..to`` now; git walks while the caller does other work.
+
+    With ``boundary``, git also lists the excluded commits adjacent to the range: an excluded ref
+    is an ancestor of ``to`` exactly when its commit is among them (or is ``to`` itself), so the
+    range and the "is the previous tag reachable?" check come from the same single walk.
     """
     import tempfile
 
-    argv = log_argv(to, exclude, boundary=boundary is not None)
     errors = tempfile.TemporaryFile()  # a file, not a pipe: a chatty stderr can never block git
     try:
-        child = subprocess.Popen(argv, cwd=repo, stdout=subprocess.PIPE, stderr=errors, env={**os.environ, **_ENV})
+        child = subprocess.Popen(
+            log_argv(to, exclude, boundary=boundary), cwd=repo, stdout=subprocess.PIPE, stderr=errors,
+            env={**os.environ, **_ENV},
+        )
     except FileNotFoundError:
         errors.close()
         raise GitError("git: command not found. Is git installed and on PATH?") from None
-    assert child.stdout is not None
-    pending = b""
-    try:
-        while True:
-            chunk = child.stdout.read(1 << 16)
-            if not chunk:
-                break
-            pending += chunk
-            *records, pending = pending.split(b"\0")
-            for record in records:
-                record = record.lstrip(b"\n")
-                if not record:
-                    continue
-                if boundary is not None and record[:2] == b"-\x1f":
-                    boundary.add(record[2:42].decode("ascii"))
-                    continue
-                yield parse_record(record, max_body)
-        record = pending.strip(b"\n")
-        if record:
-            if boundary is not None and record[:2] == b"-\x1f":
-                boundary.add(record[2:42].decode("ascii"))
-            else:
-                yield parse_record(record, max_body)
-    finally:
-        if child.poll() is None:
-            child.stdout.close()
-            child.kill()
-        child.wait()
-        child.stdout.close()
-    errors.seek(0)
-    error = errors.read()
-    errors.close()
-    if child.returncode != 0:
-        lines = error.decode("utf-8", "replace").strip().splitlines()
-        raise GitError(f"git log {to}: {lines[-1] if lines else f'exit {child.returncode}'}")
+    return LogStream(child, errors, to)
+
+
+def stream_log(
+    repo: Path, to: str, exclude: Sequence[str] = (), *, max_body: int = 65536, boundary: set[str] | None = None
+) -> Iterator[RawCommit]:
+    """Yield the commits of ``exclude..to`` (newest first); ``boundary``: see ``start_log``."""
+    return start_log(repo, to, exclude, boundary=boundary is not None).records(max_body=max_body, boundary=boundary)
 
 
 def tag_commits(repo: Path) -> dict[str, tuple[str, int]]:

@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from leadforge.release.semver import DEFAULT_TAG_PREFIX
 from leadforge.strict import StrictModel
 
 
@@ -83,7 +84,7 @@ DEFAULT_GROUPS: tuple[Group, ...] = (
 class ReleaseSettings(StrictModel):
     """Release notes and publishing settings."""
 
-    tag_prefix: str = Field("v", description="Prefix of release tags (v1.2.3). Tags that are not full semver (v10, v10.6) are ignored.")
+    tag_prefix: str = Field(DEFAULT_TAG_PREFIX, description="Prefix of release tags (v1.2.3). Tags that are not full semver (v10, v10.6) are ignored.")
     unconventional: Literal["other", "skip"] = Field(
         "other", description="Commits that are not conventional: 'other' lists them in other_group, 'skip' leaves them out."
     )
