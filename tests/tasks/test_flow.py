@@ -37,11 +37,13 @@ def queue_repo(git_repo, tmp_path):  # type: ignore[no-untyped-def]
     return git_repo
 
 
-def open_form_issue(repo: Path, tmp: Path, title: str, body: str) -> tuple[int, Path]:
+def open_form_issue(repo: Path, tmp: Path, title: str, body: str, sender: str = "Codertocat") -> tuple[int, Path]:
     forge = LocalForge(repo, "local/repo")
+    forge.set_permission("Codertocat", "write")  # the maintainer of the fixture payloads
     issue = forge.open_issue(title, body, labels=["ai-task"])
     payload = load_event("issues.opened", **{"issue.number": issue.number, "issue.title": title, "issue.body": body,
-                                             "issue.labels": [{"name": "ai-task"}], "issue.created_at": f"2026-01-0{issue.number}T00:00:00Z"})
+                                             "issue.labels": [{"name": "ai-task"}], "issue.created_at": f"2026-01-0{issue.number}T00:00:00Z",
+                                             "sender.login": sender})
     return issue.number, write_event(tmp, "issues", payload)
 
 
@@ -76,6 +78,15 @@ def test_intake_of_an_invalid_form_comments_labels_and_writes_nothing(queue_repo
     assert "needs-info" in forge.get_issue(number).labels
     assert "Scope:" in forge.list_issue_comments(number)[0].body
     assert queue_repo.git("rev-parse", "HEAD") == head and not (queue_repo.path / "docs/TASKS/queue/pending").exists()
+
+
+def test_intake_ignores_forms_from_people_without_triage_permission(queue_repo, tmp_path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    number, event = open_form_issue(queue_repo.path, tmp_path, "[AI task]: Mine", form(), sender="drive-by")
+    result = run_cli("task", "intake", "--event", str(event), "--json", repo=queue_repo.path)
+    data = json.loads(result.stdout)
+    assert result.code == 0 and data["status"] == "unauthorized" and "@drive-by has read permission" in data["note"]
+    assert load_queue(queue_repo.path).tasks == ()
+    assert "not queued as an AI task" in LocalForge(queue_repo.path, "local/repo").list_issue_comments(number)[0].body
 
 
 def test_dispatch_assigns_moves_branches_comments_and_hands_off(queue_repo, tmp_path, run_cli) -> None:  # type: ignore[no-untyped-def]

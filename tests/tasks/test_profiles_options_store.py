@@ -67,6 +67,10 @@ def test_fast_options_reader_matches_the_pydantic_model() -> None:
         options_from_mapping({"stale_after": 5})
     with pytest.raises(ConfigError, match="tasks.required_checks: expected a list of strings"):
         options_from_mapping({"required_checks": "ci"})
+    with pytest.raises(ConfigError, match="tasks.min_permission: expected one of none, read, triage"):
+        options_from_mapping({"min_permission": "owner"})
+    with pytest.raises(Exception, match="min_permission"):
+        TasksSettings.model_validate({"min_permission": "owner"})
 
 
 def test_options_come_from_the_config_file(tmp_path: Path) -> None:

@@ -88,6 +88,13 @@ def queue_repo(git_repo: Repo) -> Repo:
     return git_repo
 
 
+@pytest.fixture(autouse=True)
+def _maintainer(request) -> None:  # type: ignore[no-untyped-def]
+    """The fixture payloads' sender (Codertocat) is a maintainer of the doubled repository."""
+    if "github_double" in request.fixturenames:
+        request.getfixturevalue("github_double").set_permission("Codertocat", "write")
+
+
 @pytest.mark.integration
 def test_issue_form_is_queued_then_dispatched_and_handed_off(queue_repo: Repo, tmp_path: Path, github_double) -> None:  # type: ignore[no-untyped-def]
     harness = Harness(queue_repo.path, root=tmp_path / "gh", api_double=github_double)

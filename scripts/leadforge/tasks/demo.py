@@ -23,10 +23,11 @@ def _form(**answers: str) -> str:
 
 
 def _open(demo: Any, title: str, body: str, created: str) -> tuple[int, Any]:
+    demo.forge.set_permission("mona", "maintain")  # only people who may triage can queue work for agents
     issue = demo.forge.open_issue(title, body, labels=["ai-task"], author="mona")
     event = demo.event("issues.opened", {
         "issue.number": issue.number, "issue.title": title, "issue.body": body, "issue.created_at": created,
-        "issue.labels": [{"name": "ai-task"}], "issue.user.login": "mona",
+        "issue.labels": [{"name": "ai-task"}], "issue.user.login": "mona", "sender.login": "mona",
     })
     step = demo.cli("task", "intake", "--json", event=event, env={"LEADFORGE_NOW": NOW})
     return issue.number, step.json()

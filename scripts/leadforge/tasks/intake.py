@@ -15,7 +15,7 @@ from typing import Any
 from leadforge.context import load_event, require
 from leadforge.errors import InputError, LeadforgeError
 from leadforge.tasks.issueform import AI_TASK_FIELDS, FormField, parse_body, parse_template, task_from_form
-from leadforge.tasks.options import TaskOptions
+from leadforge.tasks.options import PERMISSIONS, TaskOptions
 from leadforge.tasks.profiles import load_profiles
 from leadforge.tasks.service import BOT, transact_queue, current_time, options
 from leadforge.tasks.store import Queue, load_queue, write_index, write_task
@@ -28,14 +28,15 @@ INTAKE_MARKER = "task:intake"
 @dataclass
 class IntakeOutcome:
     issue: int
-    status: str  # queued | updated | unchanged | invalid | skipped | kept
+    status: str  # queued | updated | unchanged | invalid | skipped | kept | unauthorized
     task: str | None = None
     errors: list[str] = field(default_factory=list)
     note: str = ""
     commit: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"issue": self.issue, "status": self.status, "task": self.task, "valid": self.status not in {"invalid", "skipped"},
+        return {"issue": self.issue, "status": self.status, "task": self.task,
+                "valid": self.status not in {"invalid", "skipped", "unauthorized"},
                 "errors": self.errors, "note": self.note}
 
 
@@ -95,6 +96,18 @@ def run_intake(app: Any, payload: dict[str, Any], opts: TaskOptions | None = Non
         return IntakeOutcome(number, "skipped", note="a pull request, not an issue")
     if opts.intake_label not in labels:
         return IntakeOutcome(number, "skipped", note=f"no {opts.intake_label!r} label")
+    sender = str((payload.get("sender") or {}).get("login") or (issue.get("user") or {}).get("login") or "")
+    permission = app.forge.get_permission(sender) if sender else "none"
+    if PERMISSIONS.index(permission if permission in PERMISSIONS else "none") < PERMISSIONS.index(opts.min_permission):
+        outcome = IntakeOutcome(number, "unauthorized", note=f"@{sender or '?'} has {permission} permission; "
+                                f"queueing AI tasks needs {opts.min_permission}")
+        if not app.dry_run:
+            from leadforge.forge.base import upsert_issue_comment
+
+            upsert_issue_comment(app.forge, number, INTAKE_MARKER,
+                                 f"This issue was not queued as an AI task: {outcome.note}. A maintainer can re-apply "
+                                 f"the `{opts.intake_label}` label or edit the issue to queue it.")
+        return outcome
     profiles = load_profiles(app.repo, opts.profiles_dir)
     answers = parse_body(str(issue.get("body") or ""), form_fields(app.repo))
     created = str(issue.get("created_at") or "") or current_time(app)
@@ -175,6 +188,7 @@ def intake_command(app: Any, event: str | None) -> int:
         "unchanged": f"#{outcome.issue}: {outcome.task} unchanged",
         "kept": f"#{outcome.issue}: {outcome.note}",
         "skipped": f"#{outcome.issue}: skipped ({outcome.note})",
+        "unauthorized": f"#{outcome.issue}: not queued ({outcome.note})",
         "invalid": f"#{outcome.issue}: not queued:\n" + "\n".join(f"  - {e}" for e in outcome.errors),
     }[outcome.status]
     app.out.result(outcome.to_dict(), human)

@@ -15,12 +15,19 @@ from typing import Any
 from leadforge.errors import ConfigError
 
 DEFAULT_CONFIG_PATH = ".github/leadforge.yml"
+PERMISSIONS = ("none", "read", "triage", "write", "maintain", "admin")  # weakest first
 
 # name: (type, default, description). Types: str, int, float, bool, list[str].
 SPEC: dict[str, tuple[str, Any, str]] = {
     "profiles_dir": ("str", "profiles", "Folder of agent profiles (one `<agent>.yml` each), relative to the repository root."),
     "intake_label": ("str", "ai-task", "Label the issue form sets; `task intake` ignores issues without it."),
     "needs_info_label": ("str", "needs-info", "Label added to an AI-task issue whose form could not be turned into a task."),
+    "min_permission": (
+        "str",
+        "triage",
+        "Least repository permission the person opening or editing an AI-task issue needs for it to be queued "
+        "(none, read, triage, write, maintain, admin): agents act on what the queue says.",
+    ),
     "branch_prefix": ("str", "ai/", "Prefix of the branch made for an assigned task: `<prefix><id>-<slug>`."),
     "slug_length": ("int", 40, "Longest slug (from the title) in a task branch name."),
     "required_checks": (
@@ -58,6 +65,7 @@ class TaskOptions:
     profiles_dir: str = "profiles"
     intake_label: str = "ai-task"
     needs_info_label: str = "needs-info"
+    min_permission: str = "triage"
     branch_prefix: str = "ai/"
     slug_length: int = 40
     required_checks: tuple[str, ...] = ()
@@ -106,6 +114,8 @@ def options_from_mapping(section: Any, *, default_branch: str = "main", where: s
         if key not in SPEC:
             raise ConfigError(f"{where}: tasks.{key}: unknown key (check the spelling; see docs/leadforge.reference.yml)")
         values[key] = _check(key, SPEC[key][0], value, where)
+    if values.get("min_permission", "triage") not in PERMISSIONS:
+        raise ConfigError(f"{where}: tasks.min_permission: expected one of {', '.join(PERMISSIONS)}, got {values['min_permission']!r}")
     return TaskOptions(default_branch=default_branch, **values)
 
 

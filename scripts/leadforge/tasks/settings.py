@@ -7,17 +7,19 @@ queue commands read the same table without pydantic (``options.load_options``).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, create_model
 
 from leadforge.strict import StrictModel
-from leadforge.tasks.options import SPEC
+from leadforge.tasks.options import PERMISSIONS, SPEC
 
 _TYPES: dict[str, Any] = {"str": str, "int": int, "float": float, "bool": bool, "list[str]": list[str]}
 
 
-def _field(kind: str, default: Any, description: str) -> tuple[Any, Any]:
+def _field(kind: str, default: Any, description: str, name: str = "") -> tuple[Any, Any]:
+    if name == "min_permission":
+        return Literal[PERMISSIONS], Field(default, description=description)  # type: ignore[valid-type]
     if kind == "list[str]":
         return list[str], Field(default_factory=lambda d=tuple(default): list(d), description=description)
     if kind in {"int", "float"}:
@@ -29,5 +31,5 @@ TasksSettings = create_model(  # type: ignore[call-overload]
     "TasksSettings",
     __base__=StrictModel,
     __doc__="AI task queue settings.",
-    **{name: _field(*spec) for name, spec in SPEC.items()},
+    **{name: _field(*spec, name=name) for name, spec in SPEC.items()},
 )
