@@ -82,14 +82,16 @@ def timed(argv: list[str], cwd: Path, runs: int, env: dict[str, str]) -> tuple[f
     walls, cpus = [], []
     size = 0
     for _ in range(runs):
-        cpu = _children_cpu()
-        start = time.perf_counter()
-        done = subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        walls.append(time.perf_counter() - start)
-        cpus.append(_children_cpu() - cpu)
+        # stdout goes to a file (as `> notes.md` would): a pipe would time this script's reading too
+        with tempfile.TemporaryFile() as sink:
+            cpu = _children_cpu()
+            start = time.perf_counter()
+            done = subprocess.run(argv, cwd=cwd, env=env, stdout=sink, stderr=subprocess.DEVNULL)
+            walls.append(time.perf_counter() - start)
+            cpus.append(_children_cpu() - cpu)
+            size = sink.seek(0, os.SEEK_END)
         if done.returncode != 0:
             raise SystemExit(f"{' '.join(argv)} exited {done.returncode}")
-        size = len(done.stdout)
     return statistics.median(walls), statistics.median(cpus), size
 
 
