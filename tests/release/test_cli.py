@@ -87,6 +87,7 @@ def test_previous_tag_must_be_reachable(git_repo: Repo, run_cli) -> None:
         (("--to", "nope"), "--to nope: no such tag, branch or commit"),
         (("--from", "nope"), "--from nope: no such tag, branch or commit"),
         (("--template", "missing.j2"), "--template missing.j2: file not found"),
+        (("--to=--output=/tmp/x",), "--to --output=/tmp/x: no such tag, branch or commit"),
     ],
 )
 def test_bad_refs_and_files_are_one_line_errors(git_repo: Repo, run_cli, argv: tuple[str, ...], needle: str) -> None:

@@ -175,28 +175,14 @@ def tags_merged(repo: Path, ref: str) -> list[str]:
 
 
 def resolve(repo: Path, ref: str) -> tuple[str, int] | None:
-    """The commit ``ref`` names and its committer timestamp, or None when it does not exist."""
+    """The commit ``ref`` names and its committer timestamp, or None when it does not exist
+    (a ref starting with ``-`` never exists: git would read it as an option)."""
     from leadforge import proc
 
+    if not ref or ref.startswith("-"):
+        return None
     result = proc.run(["git", "log", "-1", "--format=%H %ct", f"{ref}^{{commit}}", "--"], cwd=repo, env=_ENV, check=False)
     if not result.ok or not result.stdout.strip():
         return None
     sha, stamp = result.stdout.split()
     return sha, int(stamp)
-
-
-def tag_exists(repo: Path, tag: str) -> bool:
-    from leadforge import proc
-
-    return proc.run(["git", "rev-parse", "--verify", "--quiet", f"refs/tags/{tag}"], cwd=repo, env=_ENV, check=False).ok
-
-
-def tag_date(repo: Path, tag: str) -> int | None:
-    """When the tag was made: the tagger date of an annotated tag, the commit date of a lightweight one."""
-    from leadforge import proc
-
-    result = proc.run(
-        ["git", "for-each-ref", "--format=%(creatordate:unix)", f"refs/tags/{tag}"], cwd=repo, env=_ENV, check=False
-    )
-    text = result.stdout.strip()
-    return int(text) if result.ok and text.isdigit() else None
