@@ -76,3 +76,40 @@ def test_floating_and_other_tags_do_not_trigger(git_repo: Repo, tmp_path: Path) 
     pre = harness.run("release.yml", "push", load_event("push.tag", ref="refs/tags/v2.0.0-rc.1"), ref="refs/tags/v2.0.0-rc.1",
                       jobs=[])
     assert pre.triggered
+
+
+def _png(path: Path, box: tuple[int, int, int, int] | None = None) -> None:
+    from PIL import Image, ImageDraw
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image = Image.new("RGBA", (40, 30), (255, 255, 255, 255))
+    if box:
+        ImageDraw.Draw(image).rectangle(box, fill=(200, 20, 20, 255))
+    image.save(path)
+
+
+@pytest.mark.integration
+def test_tag_push_with_screenshots_uploads_them_and_reruns_cleanly(git_repo: Repo, tmp_path: Path, github_double) -> None:
+    if importlib.util.find_spec("leadforge.forge.github") is None or importlib.util.find_spec("leadforge.visual.release") is None:
+        pytest.skip("needs the GitHub forge and the visual area")
+    _png(git_repo.path / "screenshots/releases/v1.0.0/home-1280x800.png")
+    _png(git_repo.path / "screenshots/baseline/home-1280x800.png")
+    _tag(git_repo, "feat: one", tag="v1.0.0")
+    _png(git_repo.path / "screenshots/baseline/home-1280x800.png", (0, 0, 9, 9))
+    _tag(git_repo, "feat(ui): restyle home", tag="v1.1.0")
+    harness = Harness(git_repo.path, root=tmp_path / "gh", api_double=github_double)
+    push = load_event("push.tag", ref="refs/tags/v1.1.0")
+    first = harness.run("release.yml", "push", push, ref="refs/tags/v1.1.0")
+    assert first.ok, first.explain()
+    release = github_double.release_by_tag("v1.1.0")
+    assert release is not None and "<details>" in release["body"]
+    names = sorted(github_double.assets[a]["name"] for a in release["assets"])
+    assert names == ["v1.0.0-home-1280x800.png", "v1.1.0-diffs-home-1280x800.png", "v1.1.0-home-1280x800.png"]
+    files = _remote(harness, "ls-tree", "-r", "--name-only", "main").splitlines()
+    assert "screenshots/releases/v1.1.0/home-1280x800.png" in files and "VISUAL_CHANGELOG.md" in files
+    head = _remote(harness, "rev-parse", "main")
+    again = harness.run("release.yml", "push", push, ref="refs/tags/v1.1.0")
+    assert again.ok, again.explain()
+    assert _remote(harness, "rev-parse", "main") == head
+    release = github_double.release_by_tag("v1.1.0")
+    assert len(release["assets"]) == 3  # type: ignore[index]

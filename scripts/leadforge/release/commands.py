@@ -172,23 +172,33 @@ def _write_changelog(app: Any, release: Release, commit: bool) -> list[str]:
         return [u.path for u in plan.changed]
     if not commit:
         return apply_changelog(plan, app.repo)
+    from leadforge.fsutil import atomic_write
+
     settings = _settings(app)
     git = app.git
     branch = settings.changelog_branch or app.config.default_branch
     has_remote = git.remote_url() is not None
+    # VISUAL_CHANGELOG.md shows the release's screenshots by repository path: commit them with it.
+    # They are held in memory across the branch switch: untracked copies (stored at the tag by the
+    # visual area) would make `git checkout` refuse when the branch already has them (a re-run).
+    screenshots = {p: (app.repo / p).read_bytes() for v in release.context["visual"]
+                   for p in (v["before"], v["after"], v["diff"]) if p and (app.repo / p).is_file()}
     if has_remote:
+        untracked = set(screenshots) - set(git.ls_files(*screenshots)) if screenshots else set()
+        for path in untracked:
+            (app.repo / path).unlink()
         git.fetch("origin", f"+refs/heads/{branch}:refs/remotes/origin/{branch}")
         git.create_branch(branch, f"origin/{branch}", checkout=True)
     elif git.current_branch() == "":
         raise InputError(f"cannot commit the changelog: HEAD is detached and there is no remote to push {branch} to")
     written: list[str] = []
 
-    # VISUAL_CHANGELOG.md shows the release's screenshots by repository path: commit them with it.
-    screenshots = sorted({p for v in release.context["visual"] for p in (v["before"], v["after"], v["diff"])
-                          if p and (app.repo / p).is_file()})
-
     def apply() -> str | None:
         written.clear()
+        for path, data in screenshots.items():
+            target = app.repo / path
+            if not target.is_file() or target.read_bytes() != data:
+                atomic_write(target, data)
         written.extend(apply_changelog(_changelog_plan(app, release), app.repo))
         git.add([*written, *screenshots])
         return f"docs(changelog): {release.range.version}"
