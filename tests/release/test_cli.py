@@ -372,3 +372,13 @@ def test_a_configured_tag_prefix_is_honoured(git_repo: Repo, run_cli) -> None:
     assert sorted(c["subject"] for g in context["groups"] for c in g["commits"]) == ["b", "c"]
     nxt = json.loads(run_cli("release", "next-version", "--json", repo=git_repo.path).stdout)
     assert (nxt["current"], nxt["next"]) == ("release-1.0.1", None)
+
+
+@pytest.mark.integration
+def test_dry_run_publish_writes_no_screenshots(git_repo: Repo, run_cli) -> None:
+    pytest.importorskip("leadforge.visual.release")
+    _png(git_repo.path / "screenshots/baseline/home-1280x800.png", (255, 255, 255))
+    tagged(git_repo, "feat: one", tag="v1.0.0")
+    result = run_cli("--forge", "local", "--dry-run", "release", "publish", "--tag", "v1.0.0", repo=git_repo.path)
+    assert result.code == 0, result.stderr
+    assert not (git_repo.path / "screenshots/releases").exists() and not (git_repo.path / ".leadforge").exists()

@@ -74,8 +74,13 @@ def _release(app: Any, *, to: str, from_: str | None, label: str | None = None, 
             started.cancel()  # type: ignore[union-attr]
             started = None
             rng = resolve(settings.tag_prefix)
+        visual_settings = getattr(app.config, "visual", None)
+        if app.dry_run:
+            # The visual area stores the release's screenshots and writes diff images: not in a dry run.
+            app.out.info("[dry-run] visual changes are not computed (storing release screenshots writes files)")
         with _no_gc():
-            release = collect(app.repo, settings, rng, visual_settings=getattr(app.config, "visual", None), started=started)
+            release = collect(app.repo, settings, rng, visual_settings=visual_settings, started=started,
+                              with_visual=not app.dry_run)
     except BaseException:
         if started is not None:
             started.cancel()
