@@ -20,6 +20,8 @@ def test_deploy_demo_stage_renders_validates_promotes_and_applies(tmp_path: Path
     make_repository(root)
     (tmp_path / "out" / "work").mkdir(parents=True)
     demo = Demo(root=root, out=tmp_path / "out", stage="deploy")
+    demo.cli("init")  # as the foundation stage does before this one
+    demo.commit("chore: adopt LeadForge")
 
     result = run_stage(demo)
 

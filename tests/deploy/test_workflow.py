@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.apidouble.plugin import github_double  # noqa: F401 - fixture
 from tests.conftest import ROOT, Repo
 from tests.deploy.conftest import kubectl_kustomize, needs_kubectl, set_yaml
 from tests.fixtures.events import load_event

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 from tests.apidouble import GitHubDouble
-from tests.apidouble.plugin import make_github_double  # noqa: F401  (until tests/conftest.py registers the plugin)
 from tests.apidouble.server import _diff_lines
 
 

@@ -10,7 +10,6 @@ from leadforge.errors import ForgeError, NotFoundError
 from leadforge.forge.base import marker, upsert_issue_comment, upsert_release
 from leadforge.forge.github import GitHubForge
 from tests.apidouble import GitHubDouble
-from tests.apidouble.plugin import github_double  # noqa: F401
 
 ISSUE = "/repos/{owner}/{repo}/issues/{issue_number}"
 COMMENTS = "/repos/{owner}/{repo}/issues/{issue_number}/comments"

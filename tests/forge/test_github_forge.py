@@ -13,7 +13,6 @@ from leadforge.forge.base import Forge, marker, replace_asset, upsert_issue_comm
 from leadforge.forge.github import GitHubForge
 from leadforge.forge.models import ChangedFile, CheckAnnotation, CommitStatus, NewReviewComment
 from tests.apidouble import GitHubDouble
-from tests.apidouble.plugin import github_double  # noqa: F401  (until tests/conftest.py registers the plugin)
 
 ROOT = Path(__file__).resolve().parents[2]
 PATCH = "@@ -1,3 +1,4 @@\n line one\n-line two\n+line 2\n+line 2b\n line three"

@@ -11,7 +11,6 @@ import pytest
 
 from tests.harness import Harness, load_workflow
 from tests.metrics import scenario
-from tests.apidouble.plugin import github_double  # noqa: F401 - fixture
 from tests.workflows.pins import PINS
 
 ROOT = Path(__file__).resolve().parents[2]

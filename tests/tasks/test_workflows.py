@@ -14,7 +14,6 @@ import pytest
 from leadforge.forge.models import ChangedFile
 from leadforge.tasks.issueform import render_form_body
 from leadforge.tasks.taskfile import parse_task
-from tests.apidouble.plugin import github_double  # noqa: F401 - fixture
 from tests.conftest import Repo
 from tests.fixtures.events import load_event
 from tests.harness import Harness, load_workflow

@@ -17,7 +17,6 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.apidouble.plugin import github_double  # noqa: F401 - fixture
 from tests.conftest import Repo
 from tests.fixtures.events import load_event
 from tests.harness import Harness, load_workflow

@@ -368,10 +368,8 @@ def plan_stations(profiles: Sequence[tuple[str, Mapping[str, Any]]], settings: S
 def load_profiles(repo: Path, profiles_dir: str) -> list[tuple[str, dict[str, Any]]]:
     """Agent profiles as (repository-relative path, {name, station}), read with the task queue's loader
     (``leadforge.tasks.profiles``) so a profile the dispatcher rejects is rejected here too."""
-    try:
-        from leadforge.tasks.profiles import load_profiles as load_task_profiles
-    except ImportError:  # pragma: no cover - the task queue area is part of the package
-        return _load_raw(repo, profiles_dir)
+    from leadforge.tasks.profiles import load_profiles as load_task_profiles
+
     found = []
     for profile in load_task_profiles(repo, profiles_dir):
         station = profile.station
@@ -382,25 +380,4 @@ def load_profiles(repo: Path, profiles_dir: str) -> list[tuple[str, dict[str, An
             if station.env:
                 block["env"] = dict(station.env)
         found.append((profile.source or f"{profiles_dir}/{profile.name}.yml", {"name": profile.name, "station": block}))
-    return found
-
-
-def _load_raw(repo: Path, profiles_dir: str) -> list[tuple[str, dict[str, Any]]]:
-    folder = repo / profiles_dir
-    if not folder.is_dir():
-        return []
-    found = []
-    for path in sorted([*folder.glob("*.yml"), *folder.glob("*.yaml")]):
-        rel = path.relative_to(repo).as_posix()
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as err:
-            mark = getattr(err, "problem_mark", None)
-            where = f":{mark.line + 1}" if mark is not None else ""
-            raise InputError(f"{rel}{where}: invalid YAML: {getattr(err, 'problem', None) or err}") from None
-        if data is None:
-            continue
-        if not isinstance(data, dict):
-            raise InputError(f"{rel}: a profile must be a mapping")
-        found.append((rel, data))
     return found

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from leadforge.tasks.scopes import covered_by_any
 from leadforge.metrics.gitlog import GitIndex
 from leadforge.tasks.taskfile import Task, parse_timestamp
 
@@ -219,35 +220,9 @@ def is_bot(name: str, email: str) -> bool:
 QUEUE_PREFIXES = ("docs/TASKS/", "docs/metrics/")
 
 
-def _glob_regex(glob: str) -> re.Pattern[str]:
-    out, i = [], 0
-    while i < len(glob):
-        if glob.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif glob.startswith("**", i):
-            out.append(".*")
-            i += 2
-        else:
-            char = glob[i]
-            out.append("[^/]*" if char == "*" else "[^/]" if char == "?" else re.escape(char))
-            i += 1
-    return re.compile("".join(out) + r"(?:/.*)?\Z")
-
-
-def _covered_fallback(globs: Sequence[str], path: str) -> bool:
-    return any(_glob_regex(g.strip().rstrip("/")).match(path) for g in globs if g.strip())
-
-
-try:  # the task queue's scope semantics (a glob covers what it matches and everything inside it)
-    from leadforge.tasks.scopes import covered_by_any as _covered
-except ImportError:  # pragma: no cover - the queue area not installed
-    _covered = _covered_fallback
-
-
 def in_scope(path: str, scope: Sequence[str]) -> bool:
     """A path is inside the scope when a glob matches it or one of its folders (``dir`` = ``dir/**``)."""
-    return _covered(list(scope), path)
+    return covered_by_any(list(scope), path)
 
 
 def out_of_scope(paths: Iterable[str], scope: Sequence[str]) -> list[str]:

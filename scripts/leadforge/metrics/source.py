@@ -7,7 +7,6 @@ overlap instead of adding up.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from leadforge import proc
 from leadforge.errors import GitError, LeadforgeError, ToolError
 from leadforge.metrics.compute import People, PullInfo
 from leadforge.metrics.gitlog import Commit, GitIndex, TaskKeys, index_history, log_argv, parse_log
-from leadforge.tasks.taskfile import QUEUE_DIR, STATES, Task, parse_task, parse_timestamp
+from leadforge.tasks.taskfile import Task, parse_timestamp
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,40 +30,11 @@ class Inputs:
 
 def load_queue(repo: Path) -> tuple[list[Task], list[tuple[str, str]]]:
     """Every task file under ``docs/TASKS/queue/<state>/``; unreadable ones are returned as problems, never dropped."""
-    try:  # the task queue's own reader (also settles a move interrupted between write and unlink)
-        from leadforge.tasks.store import load_queue as store_load_queue
-    except ImportError:  # pragma: no cover - the queue area not installed
-        return _read_queue(repo)
+    from leadforge.tasks.store import load_queue as store_load_queue  # also settles an interrupted move
+
     queue = store_load_queue(repo)
     problems = [(e.path, e.message.removeprefix(f"{e.path}: ")) for e in queue.errors]
     return list(queue.tasks), problems
-
-
-def _read_queue(repo: Path) -> tuple[list[Task], list[tuple[str, str]]]:
-    tasks: list[Task] = []
-    problems: list[tuple[str, str]] = []
-    for state in STATES:
-        folder = os.path.join(repo, QUEUE_DIR, state)
-        try:
-            entries = sorted(e.name for e in os.scandir(folder) if e.name.endswith(".md") and e.is_file())
-        except FileNotFoundError:
-            continue
-        for name in entries:
-            rel = f"{QUEUE_DIR.as_posix()}/{state}/{name}"
-            try:
-                with open(os.path.join(folder, name), encoding="utf-8") as handle:
-                    task = parse_task(handle.read(), state=state, source=rel)
-            except UnicodeDecodeError:
-                problems.append((rel, "not UTF-8 text"))
-                continue
-            except LeadforgeError as err:
-                problems.append((rel, str(err).removeprefix(f"{rel}: ")))
-                continue
-            if task.id != name[:-3]:
-                problems.append((rel, f"'id' is {task.id!r} but the file is named {name}"))
-                continue
-            tasks.append(task)
-    return tasks, problems
 
 
 def measured_ref(repo: Path, configured: str, default_branch: str) -> str | None:
@@ -160,10 +130,8 @@ def people_from(repo: Path, humans: Sequence[str], aliases: Mapping[str, str] | 
     Humans: ``metrics.humans``, plus profiles with ``extra: {kind: human}`` or named ``human*``.
     """
     human_names = set(humans)
-    try:
-        from leadforge.tasks.profiles import load_profiles
-    except ImportError:  # pragma: no cover - the queue area not installed
-        return People(None, frozenset(human_names), dict(aliases or {})), ""
+    from leadforge.tasks.profiles import load_profiles
+
     try:
         profiles = load_profiles(repo)
     except LeadforgeError as err:

@@ -31,7 +31,7 @@ from leadforge.errors import InputError
 if TYPE_CHECKING:
     from leadforge.app import App
     from leadforge.gitrepo import GitRepo
-    from leadforge.visual.report import CompareReport, Entry
+    from leadforge.visual.report import Entry
     from leadforge.visual.settings import VisualSettings
 
 COMMENT_KEY = "visual"
