@@ -5,9 +5,9 @@ to a bare remote's deploy/dev branch."""
 from __future__ import annotations
 
 import shutil
-import subprocess
 from typing import Any
 
+from leadforge import proc
 from leadforge.demo import Demo
 from leadforge.tools import tool_path
 
@@ -28,7 +28,7 @@ def run_stage(demo: Demo) -> dict[str, Any]:
     rendered = demo.cli("deploy", "render", "--all", "--out", str(work / "rendered"), "--json").json()["environments"]
     demo.check(sorted(rendered) == sorted(ENVS), "every environment renders with the real kustomize")
     for env in ENVS:
-        direct = subprocess.run(["kubectl", "kustomize", str(demo.root / "k8s/overlays" / env)], capture_output=True)
+        direct = proc.run(["kubectl", "kustomize", str(demo.root / "k8s/overlays" / env)], text=False)
         demo.check(direct.stdout == (work / "rendered" / f"{env}.yaml").read_bytes(),
                    f"`deploy render --env {env}` is byte-identical to kubectl kustomize")
 
@@ -51,13 +51,13 @@ def run_stage(demo: Demo) -> dict[str, Any]:
 
     # Pull mode: a bare "origin" stands in for GitHub; Argo CD / Flux would follow its deploy/dev branch.
     origin = demo.root.parent / "origin.git"
-    subprocess.run(["git", "init", "-q", "--bare", str(origin)], check=True)
+    proc.run(["git", "init", "-q", "--bare", str(origin)])
     demo.git.run("remote", "add", "origin", str(origin))
     try:
         demo.git.run("push", "-q", "origin", "main")
         first = demo.cli("deploy", "apply", "--env", "dev", "--validate", "--json").json()
         again = demo.cli("deploy", "apply", "--env", "dev", "--json").json()
-        shipped = subprocess.run(["git", "show", "deploy/dev:manifests.yaml"], cwd=origin, capture_output=True).stdout
+        shipped = proc.run(["git", "show", "deploy/dev:manifests.yaml"], cwd=origin, text=False).stdout
     finally:
         demo.git.run("remote", "remove", "origin")
     demo.check(first["result"] == "committed" and first["pushed"], "pull-mode apply pushes deploy/dev to the remote")
