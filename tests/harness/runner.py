@@ -28,7 +28,7 @@ from tests.harness.triggers import Decision, should_run
 __all__ = ["Harness", "RunResult", "JobResult", "StepResult", "Annotation", "WorkflowError", "PROJECT_ROOT", "load_workflow"]
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_TOKEN = "ghs_harnessFakeToken0000000000000000000000"  # pragma: allowlist secret  nosemgrep
+DEFAULT_TOKEN = "ghs_harnessFakeToken0000000000000000000000"  # nosemgrep pragma: allowlist secret
 DEFAULT_STEP_TIMEOUT = 300.0
 
 
