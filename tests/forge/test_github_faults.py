@@ -153,7 +153,7 @@ def test_404_is_not_found_and_never_retried(github_double: GitHubDouble) -> None
 
 
 def test_bad_token_is_named_but_never_shown(github_double: GitHubDouble) -> None:
-    secret = "ghs_wrongtoken1234567890"  # nosemgrep pragma: allowlist secret
+    secret = "ghs_wrongtoken1234567890"  # pragma: allowlist secret # nosemgrep
     forge = GitHubForge(github_double.repository, token=secret, base_url=github_double.url, sleep=lambda s: None)  # nosemgrep
     with pytest.raises(ForgeError) as caught:
         forge.get_issue(1)

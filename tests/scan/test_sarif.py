@@ -102,3 +102,18 @@ def test_rendered_sarif_carries_what_code_scanning_needs() -> None:
     result = run["results"][0]
     assert result["partialFingerprints"][sarif.FINGERPRINT_KEY]
     assert result["locations"][0]["physicalLocation"]["region"] == {"startLine": 3, "endLine": 3}
+
+
+def test_results_suppressed_in_source_are_not_findings() -> None:
+    import json
+
+    from leadforge.scan.sarif import parse
+
+    result = {
+        "ruleId": "r1", "level": "error", "message": {"text": "m"},
+        "locations": [{"physicalLocation": {"artifactLocation": {"uri": "a.py"}, "region": {"startLine": 3}}}],
+    }
+    log = {"runs": [{"tool": {"driver": {"name": "semgrep"}},
+                     "results": [result, {**result, "suppressions": [{"kind": "inSource"}]},
+                                 {**result, "suppressions": [{"kind": "external", "status": "rejected"}]}]}]}
+    assert [f.path for f in parse(json.dumps(log))] == ["a.py", "a.py"]

@@ -85,11 +85,20 @@ def parse(
         if not isinstance(results, list):
             raise SarifError(f"{source}: runs[{r}].results is not a list")
         for i, result in enumerate(results):
+            if _suppressed(result):
+                continue  # `# nosemgrep` and the like: the author silenced it in the source, with a reason
             try:
                 findings.append(_finding(result, rules, name, roots, prefixes, read_line))
             except (KeyError, TypeError, ValueError, AttributeError) as err:
                 raise SarifError(f"{source}: runs[{r}].results[{i}] is malformed ({type(err).__name__}: {err})") from None
     return findings
+
+
+def _suppressed(result: Any) -> bool:
+    """SARIF marks in-source suppressions (``# nosemgrep``) instead of dropping the result."""
+    if not isinstance(result, dict):
+        return False
+    return any(isinstance(s, dict) and s.get("status", "accepted") == "accepted" for s in result.get("suppressions") or [])
 
 
 def _finding(
