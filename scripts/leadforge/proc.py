@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from leadforge.errors import ToolError
 
@@ -81,3 +83,42 @@ def run(
         detail = detail.replace("\n", " | ")
         raise ToolError(f"{' '.join(argv[:4])} exited {completed.returncode}: {detail} {hint}".strip())
     return result
+
+
+def spawn(
+    argv: Sequence[str],
+    *,
+    cwd: str | os.PathLike[str] | None = None,
+    env: Mapping[str, str] | None = None,
+    stdout: Any = subprocess.DEVNULL,
+    stderr: Any = subprocess.DEVNULL,
+    new_session: bool = False,
+    hint: str = "",
+) -> subprocess.Popen[bytes]:
+    """Start a process whose output is streamed or which runs in the background (an app server,
+    a long ``git log``). A missing binary raises the same ``ToolError`` as ``run``."""
+    argv = tuple(str(a) for a in argv)
+    merged_env = None if env is None else {**os.environ, **env}
+    try:
+        return subprocess.Popen(argv, cwd=cwd, env=merged_env, stdout=stdout, stderr=stderr,
+                                start_new_session=new_session)
+    except FileNotFoundError:
+        raise ToolError(f"{argv[0]}: command not found. {hint or 'Is it installed and on PATH?'}".strip()) from None
+    except OSError as err:
+        raise ToolError(f"{argv[0]}: could not start: {err.strerror or err}. {hint}".strip()) from None
+
+
+def stop(process: subprocess.Popen[bytes], *, grace: float = 10.0) -> None:
+    """Stop a process started with ``spawn(new_session=True)`` and everything it started:
+    SIGTERM to its process group, SIGKILL after ``grace`` seconds."""
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=5)

@@ -1,7 +1,6 @@
 """Read a commit range from git: ONE streamed ``git log`` call, no per-commit subprocess.
 
-``stream_log`` is the only place in LeadForge that reads a subprocess's output as a
-stream (``proc.run`` collects it whole): a release range can hold tens of
+``stream_log`` reads git's output as a stream (``proc.spawn``; ``proc.run`` collects it whole): a release range can hold tens of
 thousands of commits, and parsing overlaps with git producing them. Records are
 NUL-separated (``-z``), fields ``\\x1f``-separated; the message is last, so any
 byte it contains (except NUL, which git forbids) is safe. Bytes that are not
@@ -11,13 +10,13 @@ tail (the footers) and lose the middle.
 
 from __future__ import annotations
 
-import os
 import subprocess
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from leadforge.errors import GitError
+from leadforge import proc
+from leadforge.errors import GitError, ToolError
 
 FORMAT = "%m%x1f%H%x1f%P%x1f%an%x1f%ae%x1f%at%x1f%B"  # %m: "-" marks a --boundary commit
 _ENV = {"LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0", "GIT_CONFIG_NOSYSTEM": "1"}
@@ -131,13 +130,11 @@ def start_log(repo: Path, to: str, exclude: Sequence[str] = (), *, boundary: boo
 
     errors = tempfile.TemporaryFile()  # a file, not a pipe: a chatty stderr can never block git
     try:
-        child = subprocess.Popen(
-            log_argv(to, exclude, boundary=boundary), cwd=repo, stdout=subprocess.PIPE, stderr=errors,
-            env={**os.environ, **_ENV},
-        )
-    except FileNotFoundError:
+        child = proc.spawn(log_argv(to, exclude, boundary=boundary), cwd=repo, stdout=subprocess.PIPE, stderr=errors,
+                           env=_ENV, hint="Is git installed?")
+    except ToolError as err:
         errors.close()
-        raise GitError("git: command not found. Is git installed and on PATH?") from None
+        raise GitError(str(err)) from None
     return LogStream(child, errors, to)
 
 

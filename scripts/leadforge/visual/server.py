@@ -10,8 +10,6 @@ import functools
 import http.server
 import os
 import shlex
-import signal
-import subprocess
 import threading
 import time
 import urllib.error
@@ -21,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from leadforge import proc
 from leadforge.errors import ConfigError, ToolError
 
 if TYPE_CHECKING:
@@ -84,30 +83,14 @@ def run_command(command: str, url: str, repo: Path, timeout: float) -> Iterator[
     hence this one ``Popen``."""
     argv = ["/bin/sh", "-c", command] if os.name == "posix" else shlex.split(command)
     try:
-        process = subprocess.Popen(  # noqa: S603 - the repository's own configured start command
-            argv, cwd=repo, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-        )
-    except OSError as err:
+        process = proc.spawn(argv, cwd=repo, new_session=True)  # the repository's own configured start command
+    except ToolError as err:
         raise ToolError(f"visual.app.command {command!r} could not start: {err}") from None
     try:
         wait_for_url(url, timeout, alive=lambda: process.poll() is None)
         yield url.rstrip("/")
     finally:
-        _stop(process)
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is not None:
-        return
-    try:
-        os.killpg(process.pid, signal.SIGTERM)  # the group we created: the command and its children
-    except ProcessLookupError:
-        return
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=5)
+        proc.stop(process)
 
 
 @contextmanager
