@@ -116,3 +116,15 @@ def test_upsert_ignores_a_pasted_marker_in_someone_elses_comment(local_forge: Lo
     comment, what = upsert_issue_comment(local_forge, 1, "status", "ours")
     assert what == "created" and comment.id != pasted.id
     assert local_forge.list_issue_comments(1)[0].body.endswith("I copied your marker")
+
+
+def test_reviews_follow_githubs_rules(local_forge: LocalForge) -> None:
+    pr = local_forge.open_pull("x", head="f", head_sha="abc")
+    with pytest.raises(ForgeError, match="needs a body"):
+        local_forge.create_review(pr.number, commit_sha="abc", body=" ", event="COMMENT")
+    commented = local_forge.create_review(pr.number, commit_sha="abc", body="note", event="COMMENT")
+    with pytest.raises(ForgeError, match="only approvals and change requests can be dismissed"):
+        local_forge.dismiss_review(pr.number, commented.id, "stale")
+    blocking = local_forge.create_review(pr.number, commit_sha="abc", body="fix it", event="REQUEST_CHANGES")
+    local_forge.dismiss_review(pr.number, blocking.id, "fixed")
+    assert {r.id: r.state for r in local_forge.list_reviews(pr.number)}[blocking.id] == "DISMISSED"

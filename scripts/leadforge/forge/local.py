@@ -331,6 +331,8 @@ class LocalForge:
         states = {"COMMENT": "COMMENTED", "REQUEST_CHANGES": "CHANGES_REQUESTED", "APPROVE": "APPROVED"}
         if event not in states:
             raise ForgeError(f"review event must be one of {', '.join(states)}, got {event!r}")
+        if event != "APPROVE" and not body.strip():
+            raise ForgeError(f"a {event} review needs a body (GitHub refuses it with 422)")
         with self._state() as state:
             record = self._pull_record(state, number)
             rid = self._next_id(state)
@@ -368,6 +370,9 @@ class LocalForge:
             review = state["reviews"].get(str(review_id))
             if review is None or review["pull"] != number:
                 raise NotFoundError(f"{self.repository}: review {review_id} on #{number} not found (local forge)")
+            if review["state"] not in {"CHANGES_REQUESTED", "APPROVED"}:
+                raise ForgeError(f"review {review_id} is {review['state']}: only approvals and change requests "
+                                 "can be dismissed (GitHub refuses it with 422)")
             review.update(state="DISMISSED", dismissal_message=message)
 
     def list_review_comments(self, number: int) -> list[ReviewComment]:
