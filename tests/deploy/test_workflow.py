@@ -39,7 +39,7 @@ def test_deploy_workflow_is_thin_least_privilege_and_gated():
     for name in ("dev", "staging", "prod"):
         assert jobs[name]["concurrency"] == {"group": f"leadforge-deploy-{name}", "cancel-in-progress": False}
         runs = [s["run"] for s in jobs[name]["steps"] if "run" in s]
-        assert runs == ["pip install .", f"leadforge deploy apply --env {name} --validate"]
+        assert runs == ["python -m pip install .", f"leadforge deploy apply --env {name} --validate"]
     # untrusted text (inputs, event fields) reaches the shell only through env:
     assert jobs["promote"]["steps"][-1]["env"]["SOURCE"] == "${{ inputs.promote_from }}"
     diff_step = next(s for s in jobs["diff"]["steps"] if s.get("name") == "Comment the rendered diff")
