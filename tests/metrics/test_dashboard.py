@@ -118,7 +118,7 @@ def test_newest_visual_entry_is_sanitized_and_tolerates_absence(tmp_path: Path) 
     entry = newest_entry(VISUAL)
     assert entry is not None and entry.title == "v1.2.0 - 2026-11-20"
     rendered = render_entry(Entry("x", '<a href="javascript:alert(1)">x</a> <img src="https://cdn.example/a.png" alt="remote">'),
-                            tmp_path)
+                            tmp_path, changelog_path="VISUAL_CHANGELOG.md")
     assert "javascript" not in rendered.html and "cdn.example" not in rendered.html
     assert "[remote: image not available]" in rendered.html and rendered.images == {}
 

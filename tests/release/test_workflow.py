@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.apidouble.plugin import github_double  # noqa: F401 - fixture
 from tests.conftest import Repo
 from tests.fixtures.events import load_event
 from tests.harness import Harness, load_workflow

@@ -306,7 +306,7 @@ def run_build(app: Any, out: str, since: str | None, until: str | None, week: st
             except Exception:  # noqa: BLE001 - not a git repository: no links
                 remote = None
         links = Links(repo_base_url(settings.base_url, app.context.server_url, app.context.repository, remote))
-        visual = visualchangelog.load(app.repo, settings.visual_changelog)
+        visual = visualchangelog.load(app.repo, config.visual.changelog)
         repository = app.context.repository or app.repo.name
     context = page_context(
         title=settings.title,
@@ -314,7 +314,7 @@ def run_build(app: Any, out: str, since: str | None, until: str | None, week: st
         report=report_data,
         links=links,
         visual=visual,
-        visual_path=settings.visual_changelog,
+        visual_path=config.visual.changelog,
         completed_limit=settings.completed_limit,
         generated_for=repository,
         reports_url=links.tree(config.default_branch, config.metrics.reports_dir),

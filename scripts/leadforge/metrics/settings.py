@@ -16,10 +16,6 @@ class DashboardSettings(StrictModel):
         ge=0,
         description="Completed tasks shown as cards on the board (newest first); older ones are listed compactly below.",
     )
-    visual_changelog: str = Field(
-        "VISUAL_CHANGELOG.md",
-        description="Visual changelog whose newest entry the dashboard shows (absent file: the section says so).",
-    )
     base_url: str = Field(
         "",
         description="Web address of the repository for issue/PR links (default: from GITHUB_REPOSITORY or the origin remote).",

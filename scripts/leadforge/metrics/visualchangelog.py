@@ -151,7 +151,7 @@ def sanitize(html: str, repo: Path, *, base: str = "", prefix: str = "visual") -
     return parser.result(), parser.images
 
 
-def render_entry(entry: Entry, repo: Path, *, changelog_path: str = "VISUAL_CHANGELOG.md", prefix: str = "visual") -> Rendered:
+def render_entry(entry: Entry, repo: Path, *, changelog_path: str, prefix: str = "visual") -> Rendered:
     """Markdown (with the inline HTML the release templates write) to sanitized HTML; images to copy."""
     from markdown_it import MarkdownIt
 

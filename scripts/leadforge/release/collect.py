@@ -4,7 +4,6 @@ the visual changes from the visual area, and hand plain data to the pure core.
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -120,7 +119,7 @@ def load_completed_tasks(repo: Path, folder: str) -> tuple[list[Any], list[str]]
         return [], []
     from leadforge.tasks.taskfile import QUEUE_DIR, load_task
 
-    if Path(folder) == QUEUE_DIR / "completed" and importlib.util.find_spec("leadforge.tasks.store") is not None:
+    if Path(folder) == QUEUE_DIR / "completed":
         from leadforge.tasks.store import load_queue
 
         queue = load_queue(repo, ("completed",))
@@ -136,18 +135,9 @@ def load_completed_tasks(repo: Path, folder: str) -> tuple[list[Any], list[str]]
     return tasks, warnings
 
 
-def visual_changes(repo: Path, tag: str, previous: str | None, visual_settings: Any = None) -> list[Any]:
-    """The visual area's changes for this release; none when that area is not installed.
-
-    When the repository has neither ``<releases_dir>/<tag>/`` nor a baseline folder there are no
-    screenshots at all, and the visual module (numpy, Pillow) is not even imported.
-    """
-    if importlib.util.find_spec("leadforge.visual.release") is None:
-        return []
-    if visual_settings is not None:
-        releases = repo / visual_settings.releases_dir / tag
-        if not releases.is_dir() and not (repo / visual_settings.baseline_dir).is_dir():
-            return []
+def visual_changes(repo: Path, tag: str, previous: str | None) -> list[Any]:
+    """The visual area's changes for this release (``[]`` when the repository has no screenshots;
+    ``release_changes`` returns that before importing numpy or Pillow)."""
     from leadforge.visual.release import release_changes
 
     return list(release_changes(repo, tag, previous))
@@ -160,7 +150,6 @@ def collect(
     *,
     with_tasks: bool = True,
     with_visual: bool = True,
-    visual_settings: Any = None,
     started: gitlog.LogStream | None = None,
 ) -> Release:
     """Everything the notes need for ``rng``: one streamed ``git log`` (``started`` by
@@ -190,7 +179,7 @@ def collect(
     if with_tasks and changes.prs:
         completed, warnings = load_completed_tasks(repo, settings.tasks_dir)
         tasks = tasks_in_range(completed, changes.prs)
-    visual = visual_changes(repo, rng.version, rng.previous, visual_settings) if with_visual and rng.is_tag else []
+    visual = visual_changes(repo, rng.version, rng.previous) if with_visual and rng.is_tag else []
     context = build_context(
         version=rng.version,
         previous=rng.previous,

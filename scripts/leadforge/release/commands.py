@@ -74,13 +74,11 @@ def _release(app: Any, *, to: str, from_: str | None, label: str | None = None, 
             started.cancel()  # type: ignore[union-attr]
             started = None
             rng = resolve(settings.tag_prefix)
-        visual_settings = getattr(app.config, "visual", None)
         if app.dry_run:
             # The visual area stores the release's screenshots and writes diff images: not in a dry run.
             app.out.info("[dry-run] visual changes are not computed (storing release screenshots writes files)")
         with _no_gc():
-            release = collect(app.repo, settings, rng, visual_settings=visual_settings, started=started,
-                              with_visual=not app.dry_run)
+            release = collect(app.repo, settings, rng, started=started, with_visual=not app.dry_run)
     except BaseException:
         if started is not None:
             started.cancel()
@@ -160,11 +158,12 @@ def _changelog_plan(app: Any, release: Release) -> Any:
     settings = _settings(app)
     links = _links(app, release.range.version, settings)
     entry = rendering.render(release.context, name=rendering.CHANGELOG_ENTRY, repo=app.repo, links=links)
-    has_visual_file = (app.repo / settings.visual_changelog).exists()
+    visual_changelog = app.config.visual.changelog
+    has_visual_file = (app.repo / visual_changelog).exists()
     visual_entry = None
     if release.context["visual"] or has_visual_file:
         visual_entry = rendering.render(release.context, name=rendering.VISUAL_ENTRY, repo=app.repo, links=links)
-    return plan_changelog(app.repo, settings, release.range.version, entry, visual_entry)
+    return plan_changelog(app.repo, settings.changelog, visual_changelog, release.range.version, entry, visual_entry)
 
 
 def _write_changelog(app: Any, release: Release, commit: bool) -> list[str]:

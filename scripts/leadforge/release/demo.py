@@ -41,12 +41,8 @@ def _completed_task(demo: Demo) -> tuple[str, int, str]:
 
 
 def _store_release_screenshots(demo: Demo, tag: str) -> bool:
-    """When the visual area is built and the visual stage left a baseline, store the release's screenshots
+    """When the visual stage left a baseline, store the release's screenshots
     (``leadforge visual release``) so the notes get their "Visual changes" section."""
-    import importlib.util
-
-    if importlib.util.find_spec("leadforge.visual.release") is None:
-        return False
     baseline = demo.root / "screenshots" / "baseline"
     if not baseline.is_dir() or not any(baseline.rglob("*.png")):
         return False

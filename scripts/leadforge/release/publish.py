@@ -89,13 +89,14 @@ def apply_publish(plan: PublishPlan, forge: Any, repo: Path) -> dict[str, Any]:
 
 
 def plan_changelog(
-    repo: Path, settings: Any, tag: str, entry: str, visual_entry: str | None
+    repo: Path, changelog: str, visual_changelog: str, tag: str, entry: str, visual_entry: str | None
 ) -> ChangelogPlan:
-    """New texts of CHANGELOG.md (and VISUAL_CHANGELOG.md when there are visual changes or an entry exists)."""
+    """New texts of ``changelog`` (release.changelog) and, when there are visual changes or an entry
+    exists, of ``visual_changelog`` (visual.changelog)."""
     files: list[FileUpdate] = []
-    targets = [(settings.changelog, entry, CHANGELOG_HEADER)]
+    targets = [(changelog, entry, CHANGELOG_HEADER)]
     if visual_entry is not None:
-        targets.append((settings.visual_changelog, visual_entry, VISUAL_HEADER))
+        targets.append((visual_changelog, visual_entry, VISUAL_HEADER))
     for rel, text, header in targets:
         path = repo / rel
         try:

@@ -106,7 +106,6 @@ class ReleaseSettings(StrictModel):
         description="Release notes template (Jinja2, sandboxed) in the repository; the built-in one is used when absent.",
     )
     changelog: str = Field("CHANGELOG.md", description="Changelog file; each release is prepended (re-runs replace the entry).")
-    visual_changelog: str = Field("VISUAL_CHANGELOG.md", description="Visual changelog file, newest release first.")
     changelog_branch: str = Field(
         "", description="Branch the changelog follow-up commit goes to (empty: default_branch)."
     )

@@ -76,10 +76,10 @@ def store_release(repo: Path, settings: VisualSettings, tag: str, source: Path |
 
 
 def release_changes(repo: Path, tag: str, previous: str | None) -> list[VisualChange]:
-    """What the UI change between ``previous`` and ``tag`` looks like (see the module docstring)."""
-    from leadforge.visual.diff import diff_images
-    from leadforge.visual.images import load_rgba, save_png
-    from leadforge.visual.report import page_and_viewport, screenshot_names
+    """What the UI change between ``previous`` and ``tag`` looks like (see the module docstring).
+
+    A repository without screenshots returns ``[]`` before numpy and Pillow are imported."""
+    from leadforge.visual.report import screenshot_names
 
     repo = Path(repo)
     settings = _settings(repo)
@@ -89,6 +89,10 @@ def release_changes(repo: Path, tag: str, previous: str | None) -> list[VisualCh
         if not screenshot_names(repo / settings.baseline_dir):
             return []  # no screenshots in this repository: no visual section
         store_release(repo, settings, tag)
+    from leadforge.visual.diff import diff_images
+    from leadforge.visual.images import load_rgba, save_png
+    from leadforge.visual.report import page_and_viewport
+
     after_files = screenshot_names(current_dir)
     before_files = screenshot_names(releases / check_tag(previous)) if previous else {}
 
