@@ -24,7 +24,7 @@ def test_release_workflow_is_thin_pinned_and_least_privilege() -> None:
     assert data["jobs"]["publish"]["permissions"] == {"contents": "write"}
     steps = data["jobs"]["publish"]["steps"]
     runs = [s["run"] for s in steps if "run" in s]
-    assert runs == ["pip install .", 'leadforge release publish --tag "$TAG" --changelog']
+    assert runs == ["python -m pip install .", 'leadforge release publish --tag "$TAG" --changelog']
     assert steps[-1]["env"]["TAG"] == "${{ github.ref_name }}"  # untrusted text only through env
     for line in WORKFLOW.read_text().splitlines():
         if "uses:" in line:
