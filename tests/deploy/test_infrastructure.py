@@ -73,8 +73,8 @@ def test_the_deploy_role_trusts_one_repository_and_environment_only():
     assert 'subject = "repo:${var.repository}:environment:${var.github_environment}"' in module
     assert 'variable = "${local.issuer}:sub"' in module and 'values   = [local.subject]' in module
     assert "aws_iam_access_key" not in module  # no long-lived keys
-    prod = (ROOT / "terraform/envs/prod/variables.tf").read_text()
-    assert 'default     = "production"' in prod
+    prod = (ROOT / "terraform/envs/prod/main.tf").read_text()
+    assert 'github_environment = "production"' in prod
 
 
 @pytest.mark.skipif(tool_path("checkov") is None, reason="checkov is not installed (./setup.sh)")
@@ -98,6 +98,18 @@ def test_checkov_passes_on_terraform_and_k8s_with_every_skip_justified(tmp_path)
         assert report["summary"]["passed"] > 50, report["check_type"]
         for skipped in report["results"]["skipped_checks"]:
             assert len(skipped["check_result"].get("suppress_comment") or "") > 20, skipped["check_id"]
+
+
+def test_every_environment_root_is_one_platform_call():
+    """The roots differ only in their values: the wiring lives once, in modules/platform."""
+    for env in ("dev", "staging", "prod"):
+        main = (ROOT / f"terraform/envs/{env}/main.tf").read_text()
+        assert main.count('module "') == 1 and 'source = "../../modules/platform"' in main
+        assert f'environment        = "{env}"' in main and f'deploy_namespaces  = ["leadforge-{env}"]' in main
+        assert "resource " not in main
+        outputs = (ROOT / f"terraform/envs/{env}/outputs.tf").read_text()
+        for name in ("cluster_name", "deploy_role_arn", "repository_urls"):
+            assert f'output "{name}" {{ value = module.platform.{name} }}' in outputs
 
 
 def test_gitops_examples_follow_the_deploy_branches():

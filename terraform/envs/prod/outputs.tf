@@ -1,14 +1,4 @@
-output "cluster_name" {
-  description = "aws eks update-kubeconfig --name <this>"
-  value       = module.eks.name
-}
-
-output "deploy_role_arn" {
-  description = "Set as the AWS_ROLE_ARN variable of the GitHub environment \"production\"."
-  value       = module.github_oidc.role_arn
-}
-
-output "repository_urls" {
-  description = "ECR repositories."
-  value       = module.ecr.repository_urls
-}
+# Descriptions: terraform/modules/platform/outputs.tf
+output "cluster_name" { value = module.platform.cluster_name }
+output "deploy_role_arn" { value = module.platform.deploy_role_arn }
+output "repository_urls" { value = module.platform.repository_urls }

@@ -1,68 +1,17 @@
-# The staging environment: network, EKS cluster with a managed node group, ECR repositories, and the
-# role GitHub Actions assumes (OIDC) from jobs in the "staging" GitHub environment.
+# The staging environment: everything comes from modules/platform (network, EKS with a managed node
+# group, ECR, the GitHub OIDC deploy role); the values below are what sets staging apart.
 # In-cluster objects (namespaces, quotas, RBAC, network policies) live in k8s/overlays/staging.
 
-locals {
-  name = "leadforge-staging"
-}
+module "platform" {
+  source = "../../modules/platform"
 
-module "network" {
-  source = "../../modules/network"
-
-  name = local.name
-  cidr = var.vpc_cidr
-  azs  = var.azs
-}
-
-module "eks" {
-  source = "../../modules/eks"
-
-  name                = local.name
-  kubernetes_version  = var.kubernetes_version
-  subnet_ids          = module.network.private_subnet_ids
-  public_access_cidrs = var.api_allowed_cidrs
-  instance_types      = var.instance_types
-  capacity_type       = var.capacity_type
-  min_size            = var.min_nodes
-  desired_size        = var.min_nodes
-  max_size            = var.max_nodes
-}
-
-module "ecr" {
-  source = "../../modules/ecr"
-
-  repositories = var.ecr_repositories
-}
-
-module "github_oidc" {
-  source = "../../modules/github-oidc"
-
-  repository          = var.github_repository
-  github_environment  = var.github_environment
-  role_name           = "${local.name}-github-deploy"
-  create_provider     = var.create_oidc_provider
-  provider_arn        = var.oidc_provider_arn
-  ecr_repository_arns = module.ecr.repository_arns
-  eks_cluster_arn     = module.eks.arn
-}
-
-# The deploy role may change objects in the app's namespace only (push mode); pull mode needs no
-# cluster access at all: Argo CD or Flux pulls the deploy/staging branch.
-resource "aws_eks_access_entry" "deploy" {
-  cluster_name  = module.eks.name
-  principal_arn = module.github_oidc.role_arn
-  type          = "STANDARD"
-}
-
-resource "aws_eks_access_policy_association" "deploy" {
-  cluster_name  = module.eks.name
-  principal_arn = module.github_oidc.role_arn
-  policy_arn    = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSEditPolicy"
-
-  access_scope {
-    type       = "namespace"
-    namespaces = var.deploy_namespaces
-  }
-
-  depends_on = [aws_eks_access_entry.deploy]
+  environment        = "staging"
+  github_environment = "staging" # its protection rules gate the deploy role
+  vpc_cidr           = "10.20.0.0/16"
+  azs                = ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
+  instance_types     = ["t3.large"]
+  capacity_type      = "ON_DEMAND"
+  min_nodes          = 2
+  max_nodes          = 4
+  deploy_namespaces  = ["leadforge-staging"]
 }

@@ -1,19 +1,22 @@
-variable "region" {
-  description = "AWS region of the environment."
+# What differs between environments has no default: each root under terraform/envs states it.
+
+variable "environment" {
+  description = "Environment name (dev, staging, prod); resources are named leadforge-<environment>."
   type        = string
-  default     = "eu-west-1"
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]*$", var.environment))
+    error_message = "environment must be lower-case letters, digits and dashes."
+  }
 }
 
 variable "azs" {
   description = "Availability zones (two or more)."
   type        = list(string)
-  default     = ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
 }
 
 variable "vpc_cidr" {
   description = "VPC range of the environment."
   type        = string
-  default     = "10.30.0.0/16"
 }
 
 variable "kubernetes_version" {
@@ -31,25 +34,21 @@ variable "api_allowed_cidrs" {
 variable "instance_types" {
   description = "Node instance types."
   type        = list(string)
-  default     = ["m6i.large"]
 }
 
 variable "capacity_type" {
   description = "ON_DEMAND or SPOT."
   type        = string
-  default     = "ON_DEMAND"
 }
 
 variable "min_nodes" {
-  description = "Fewest nodes."
+  description = "Fewest nodes (also the size at creation)."
   type        = number
-  default     = 3
 }
 
 variable "max_nodes" {
   description = "Most nodes."
   type        = number
-  default     = 8
 }
 
 variable "ecr_repositories" {
@@ -67,7 +66,6 @@ variable "github_repository" {
 variable "github_environment" {
   description = "GitHub environment of the deploy job (its protection rules gate this role)."
   type        = string
-  default     = "production"
 }
 
 variable "create_oidc_provider" {
@@ -85,5 +83,4 @@ variable "oidc_provider_arn" {
 variable "deploy_namespaces" {
   description = "Namespaces the deploy role may edit in push mode."
   type        = list(string)
-  default     = ["leadforge-prod"]
 }
