@@ -19,11 +19,10 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
-if [ -f requirements.lock ]; then
-  .venv/bin/python -m pip install --quiet -r requirements.lock
-fi
+# requirements.lock is `uv export` of uv.lock (the exact versions, dev tools included);
+# uv users can run `uv sync --all-extras` instead. The package itself goes in editable.
+.venv/bin/python -m pip install --quiet -r requirements.lock
 .venv/bin/python -m pip install --quiet --no-deps -e .
-.venv/bin/python -m pip install --quiet -e '.[dev]'
 
 log "Scanner environments (.venv-tools)"
 install_tool() {  # name, pip requirement

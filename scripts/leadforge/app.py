@@ -47,6 +47,47 @@ class Output:
         """One line for an effect that ``--dry-run`` skipped."""
         self.info(f"[dry-run] would {action}")
 
+    def progress(self, total: int, description: str) -> Progress:
+        """Progress for long work, on stderr: a live bar on a terminal, one line per step in logs."""
+        return Progress(self, total, description)
+
+
+class Progress:
+    """``with out.progress(n, "capturing") as bar: bar.advance("home")``.
+
+    On a terminal it draws a rich progress bar; in CI logs (no TTY) it prints
+    ``[2/5] capturing: home`` lines, which read well in Actions' log viewer.
+    """
+
+    def __init__(self, out: Output, total: int, description: str) -> None:
+        self.out, self.total, self.description, self.done = out, total, description, 0
+        self._live: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> Progress:
+        if self.out.stderr.isatty() and not os.environ.get("CI"):
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress as RichProgress, TextColumn, TimeElapsedColumn
+
+            self._live = RichProgress(
+                TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                TextColumn("{task.fields[label]}"), console=Console(file=self.out.stderr), transient=True,
+            )
+            self._live.start()
+            self._task = self._live.add_task(self.description, total=self.total, label="")
+        return self
+
+    def advance(self, label: str = "") -> None:
+        self.done += 1
+        if self._live is not None:
+            self._live.update(self._task, advance=1, label=label)
+        else:
+            self.out.info(f"[{self.done}/{self.total}] {self.description}{': ' + label if label else ''}")
+
+    def __exit__(self, *exc: object) -> None:
+        if self._live is not None:
+            self._live.stop()
+
 
 @dataclass
 class App:

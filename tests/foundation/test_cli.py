@@ -87,3 +87,16 @@ def test_help_does_not_import_heavy_modules() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == ""
+
+
+def test_progress_prints_one_line_per_step_in_logs() -> None:
+    import io
+
+    from leadforge.app import Output
+
+    err = io.StringIO()
+    out = Output(stderr=err)
+    with out.progress(2, "capturing") as bar:
+        bar.advance("home")
+        bar.advance()
+    assert err.getvalue() == "[1/2] capturing: home\n[2/2] capturing\n"

@@ -227,24 +227,25 @@ def run_demo(app: Any, *, out: str, keep: bool = False) -> int:
     demo = Demo(root=root, out=report_dir)
     stages: list[dict[str, Any]] = []
     failed = None
-    for name, module in available_stages():
-        demo.stage = name
-        app.out.info(f"demo: {name} ...")
-        started = time.perf_counter()
-        try:
-            result = importlib.import_module(module).run_stage(demo)
-            status = "ok"
-        except LeadforgeError as err:
-            result, status, failed = {"title": name, "summary": str(err)}, "failed", f"{name}: {err}"
-        result = dict(result)
-        result.setdefault("title", name)
-        for key, empty in (("summary", ""), ("facts", {}), ("links", {}), ("artifacts", [])):
-            result.setdefault(key, empty)
-        result.update(stage=name, status=status, seconds=round(time.perf_counter() - started, 2))
-        stages.append(result)
-        app.out.info(f"demo: {name} {status} ({result['seconds']}s)")
-        if failed:
-            break
+    planned = available_stages()
+    with app.out.progress(len(planned), "demo") as bar:
+        for name, module in planned:
+            demo.stage = name
+            started = time.perf_counter()
+            try:
+                result = importlib.import_module(module).run_stage(demo)
+                status = "ok"
+            except LeadforgeError as err:
+                result, status, failed = {"title": name, "summary": str(err)}, "failed", f"{name}: {err}"
+            result = dict(result)
+            result.setdefault("title", name)
+            for key, empty in (("summary", ""), ("facts", {}), ("links", {}), ("artifacts", [])):
+                result.setdefault(key, empty)
+            result.update(stage=name, status=status, seconds=round(time.perf_counter() - started, 2))
+            stages.append(result)
+            bar.advance(f"{name} {status} ({result['seconds']}s)")
+            if failed:
+                break
     report = {
         "repository": DEMO_REPOSITORY,
         "workdir": str(root),

@@ -338,8 +338,11 @@ class CaptureResult:
     blocked: tuple[str, ...]  # requests to other origins that were refused
 
 
-def capture_shots(settings: VisualSettings, repo: Path, shots: Sequence[Shot]) -> tuple[dict[str, bytes], list[str]]:
-    """Serve the app, launch the browser and take every shot; all PNGs in memory, or an error."""
+def capture_shots(
+    settings: VisualSettings, repo: Path, shots: Sequence[Shot], on_shot: Callable[[str], None] | None = None
+) -> tuple[dict[str, bytes], list[str]]:
+    """Serve the app, launch the browser and take every shot; all PNGs in memory, or an error.
+    ``on_shot(file_name)`` is called after each one (progress)."""
     from leadforge.visual.server import serve
 
     results: dict[str, bytes] = {}
@@ -347,6 +350,8 @@ def capture_shots(settings: VisualSettings, repo: Path, shots: Sequence[Shot]) -
         capturer = Capturer(browser, base_url, settings.browser)
         for shot in shots:
             results[shot.file_name] = capturer.shot(shot)
+            if on_shot is not None:
+                on_shot(shot.file_name)
     return results, capturer.blocked
 
 
@@ -406,8 +411,9 @@ def run_capture_command(
             app.out.would(f"capture {shot.path} at {shot.viewport_name} -> {folder / shot.file_name}")
         app.out.result({"folder": str(folder), "files": [s.file_name for s in shots], "dry_run": True}, "")
         return 0
-    app.out.info(f"capturing {len(shots)} screenshot(s) of {len({s.page for s in shots})} page(s) ...")
-    results, blocked = capture_shots(settings, app.repo, shots)
+    pages = len({s.page for s in shots})
+    with app.out.progress(len(shots), f"capturing {len(shots)} screenshot(s) of {pages} page(s)") as bar:
+        results, blocked = capture_shots(settings, app.repo, shots, on_shot=bar.advance)
     for url in blocked:
         app.out.info(f"blocked a request outside the app's origin: {url}")
     files = write_shots(results, folder)
