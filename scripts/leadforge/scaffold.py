@@ -31,8 +31,11 @@ SCAFFOLD: tuple[str, ...] = (
     "k8s/**/*",
     "screenshots/**/.gitkeep",
 )
-# LeadForge's own CI (runs LeadForge's test suite) is not something a user's repository wants.
-EXCLUDE: tuple[str, ...] = (".github/workflows/ci.yml",)
+# LeadForge's own CI (runs LeadForge's test suite) is not something a user's repository wants, and its own
+# config names LeadForge's modules and pages: a user's repository starts from the starter config instead.
+EXCLUDE: tuple[str, ...] = (".github/workflows/ci.yml", ".github/leadforge.yml")
+# Files whose template lives elsewhere in the scaffold: destination -> source.
+RENAMED: dict[str, str] = {".github/leadforge.yml": "starter/leadforge.yml"}
 SELF_INSTALL = "python -m pip install ."
 
 
@@ -51,6 +54,7 @@ def template_files(root: Path = SCAFFOLD_ROOT) -> list[str]:
                 rel = path.relative_to(root).as_posix()
                 if not any(fnmatch.fnmatch(rel, ex) for ex in EXCLUDE):
                     found.add(rel)
+    found.update(dest for dest, source in RENAMED.items() if (root / source).is_file())
     return sorted(found)
 
 
@@ -76,7 +80,7 @@ def init_repository(app: Any, path: str | None) -> int:
         raise InputError(f"{SCAFFOLD_ROOT}: the scaffold is empty (broken installation?)")
     plan = plan_init(target, files)
     for rel in plan.create:
-        source = SCAFFOLD_ROOT / rel
+        source = SCAFFOLD_ROOT / RENAMED.get(rel, rel)
         if app.dry_run:
             app.out.would(f"create {rel}")
             continue

@@ -37,3 +37,10 @@ def test_init_workflows_install_the_released_package(run_cli, tmp_path: Path) ->
 def test_init_into_a_missing_folder_is_an_error(run_cli, tmp_path: Path) -> None:
     result = run_cli("init", str(tmp_path / "nope"))
     assert result.code == 1 and "not a directory" in result.stderr
+
+
+def test_init_writes_the_starter_config_not_leadforges_own(run_cli, tmp_path: Path) -> None:
+    run_cli("init", str(tmp_path))
+    text = (tmp_path / ".github" / "leadforge.yml").read_text()
+    assert "leadforge.tasks" not in text and "dashboard" not in text
+    assert run_cli("config", "validate", repo=tmp_path).code == 0
