@@ -214,14 +214,44 @@ def make_repository(root: Path) -> None:
     git.commit("chore: initial commit")
 
 
+REPORT_MARKER = ".leadforge-demo-report"  # written into every report folder; only such folders are replaced
+
+
+def is_demo_report(folder: Path) -> bool:
+    """Whether ``folder`` is a report an earlier ``leadforge demo`` wrote (so it may be replaced)."""
+    if (folder / REPORT_MARKER).is_file():
+        return True
+    try:  # reports written before the marker existed
+        report = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(report, dict) and report.get("repository") == DEMO_REPOSITORY and "stages" in report
+
+
+def prepare_report_dir(report_dir: Path) -> None:
+    """Make ``report_dir`` an empty report folder without ever deleting something the demo did not write.
+
+    A missing or empty folder is used as is, an earlier demo report is replaced; anything else (a file, a folder
+    with other files, the current folder) is refused with a one-line error.
+    """
+    if report_dir.is_symlink() or (report_dir.exists() and not report_dir.is_dir()):
+        raise LeadforgeError(f"demo: --out {report_dir} exists and is not a folder; choose another --out")
+    if report_dir.exists() and any(report_dir.iterdir()):
+        if not is_demo_report(report_dir) or report_dir in (Path.cwd().resolve(), *Path.cwd().resolve().parents):
+            raise LeadforgeError(f"demo: --out {report_dir} is a non-empty folder that is not an earlier demo report; "
+                                 "choose a new or empty folder")
+        shutil.rmtree(report_dir)
+    (report_dir / "work").mkdir(parents=True, exist_ok=True)
+    (report_dir / REPORT_MARKER).write_text("written by `leadforge demo`; the folder is replaced on the next run\n",
+                                            encoding="utf-8")
+
+
 def run_demo(app: Any, *, out: str, keep: bool = False) -> int:
     """Run every available stage; write ``out/index.html`` and ``out/report.json``."""
     from leadforge.demo.report import write_report
 
     report_dir = (Path.cwd() / out).resolve() if not Path(out).is_absolute() else Path(out)
-    if report_dir.exists():
-        shutil.rmtree(report_dir)
-    (report_dir / "work").mkdir(parents=True)
+    prepare_report_dir(report_dir)
     root = Path(tempfile.mkdtemp(prefix="leadforge-demo-")) / "repo"
     make_repository(root)
     demo = Demo(root=root, out=report_dir)
