@@ -145,3 +145,25 @@ def test_sixteen_bit_grey_keeps_the_high_byte(tmp_path: Path) -> None:
 def test_load_errors_are_input_errors(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="is a directory"):
         load_rgba(tmp_path)
+
+
+def test_out_that_is_a_folder_is_one_line_not_a_traceback(run_cli, pair, tmp_path: Path) -> None:
+    a, b = pair
+    result = run_cli("visual", "diff", str(a), str(b), "--out", str(tmp_path))
+    assert result.code == 1, result.stderr
+    assert "is a folder" in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_padded_union_over_pillows_limit_is_refused_only_when_drawing_it(run_cli, tmp_path: Path, monkeypatch) -> None:
+    # two thin images, each fine on its own, make a padded union Pillow could not read back
+    tall = save(tmp_path / "tall.png", np.full((400, 1, 4), 255, dtype=np.uint8))
+    wide = save(tmp_path / "wide.png", np.full((1, 400, 4), 255, dtype=np.uint8))
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 100_000)  # the union has 160,000; each image 400
+    out = tmp_path / "d.png"
+    refused = run_cli("visual", "diff", str(tall), str(wide), "--out", str(out))
+    assert refused.code == 1 and "over Pillow's limit" in refused.stderr and "400x400" in refused.stderr
+    assert not out.exists()
+    counted = run_cli("visual", "diff", str(tall), str(wide), "--json")
+    assert counted.code == 0, counted.stderr
+    assert json.loads(counted.stdout)["mismatch"] == 400 * 400 - 1

@@ -138,3 +138,20 @@ def test_only_plain_screenshot_files_are_compared(tmp_path: Path) -> None:
     (tmp_path / "link-10x10.png").symlink_to(tmp_path / "home-10x10.png")
     assert list(screenshot_names(tmp_path)) == ["home-10x10.png"]
     assert screenshot_names(tmp_path / "missing") == {}
+
+
+def test_out_that_is_a_file_is_one_line(run_cli, folders, tmp_path: Path) -> None:
+    repo, base, cur = folders
+    target = tmp_path / "report.txt"
+    target.write_text("keep me", encoding="utf-8")
+    result = run_cli("visual", "compare", "--baseline", str(base), "--current", str(cur), "--out", str(target), repo=repo)
+    assert result.code == 1 and "is a file" in result.stderr and "Traceback" not in result.stderr
+    assert target.read_text(encoding="utf-8") == "keep me"
+
+
+def test_a_corrupt_new_screenshot_is_refused_not_listed_as_new(run_cli, folders, tmp_path: Path) -> None:
+    repo, base, cur = folders
+    (cur / "broken-160x90.png").write_bytes(b"\x89PNG\r\n\x1a\n truncated")
+    result = run_cli("visual", "compare", "--baseline", str(base), "--current", str(cur), "--out", str(tmp_path / "r"), repo=repo)
+    assert result.code == 1 and "broken-160x90.png" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "r" / "report.json").exists()

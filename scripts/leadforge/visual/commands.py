@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from leadforge.errors import InputError
+
 if TYPE_CHECKING:
     from leadforge.app import App
 
@@ -29,10 +31,15 @@ def diff(
     aa_color: tuple[int, int, int],
 ) -> int:
     from leadforge.visual.diff import diff_images
-    from leadforge.visual.images import load_rgba, save_png
+    from leadforge.visual.images import check_canvas, load_rgba, save_png
 
+    out_path = _resolve(app, out) if out is not None else None
+    if out_path is not None and out_path.is_dir():
+        raise InputError(f"--out {out}: is a folder; give the diff image's file name, e.g. {out_path / 'diff.png'}")
     img1 = load_rgba(_resolve(app, image1))
     img2 = load_rgba(_resolve(app, image2))
+    if out_path is not None:
+        check_canvas(img1, img2, what="the diff image", hint="run without --out to get the counts only")
     result, output = diff_images(
         img1,
         img2,
@@ -55,7 +62,8 @@ def diff(
         if app.dry_run:
             app.out.would(f"write the diff image {out}")
         else:
-            save_png(_resolve(app, out), output)
+            assert out_path is not None
+            save_png(out_path, output)
     human = f"{result.mismatch} of {result.total} pixels differ ({result.ratio:.4%})"
     app.out.result(result.as_dict(), human)
     return 0

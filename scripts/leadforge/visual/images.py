@@ -47,6 +47,19 @@ def load_rgba(path: str | Path) -> np.ndarray:
         raise InputError(f"{path}: corrupt or truncated image: {_first_line(err)}") from None
 
 
+def check_canvas(img1: np.ndarray, img2: np.ndarray, *, what: str, hint: str) -> None:
+    """Refuse an image on the padded union of two larger than Pillow reads back (two thin images make a huge one)."""
+    from PIL import Image
+
+    limit = Image.MAX_IMAGE_PIXELS
+    width, height = max(img1.shape[1], img2.shape[1]), max(img1.shape[0], img2.shape[0])
+    if limit is not None and width * height > limit:
+        raise InputError(
+            f"{what} would be {width}x{height} ({width * height} pixels), over Pillow's limit of {limit} "
+            f"(PIL.Image.MAX_IMAGE_PIXELS); {hint}"
+        )
+
+
 def _first_line(err: BaseException) -> str:
     text = str(err).strip().splitlines()
     return text[0] if text else type(err).__name__

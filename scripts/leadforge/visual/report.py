@@ -158,7 +158,7 @@ def compare_folders(
 ) -> CompareReport:
     """Diff every screenshot of ``current`` against ``baseline`` and write the report to ``out``."""
     from leadforge.visual.diff import diff_images
-    from leadforge.visual.images import load_rgba, save_png
+    from leadforge.visual.images import check_canvas, load_rgba, save_png
 
     if not current.is_dir():
         raise InputError(f"{current}: no such folder of screenshots (run `leadforge visual capture --out {current}`)")
@@ -166,6 +166,8 @@ def compare_folders(
     after_files = screenshot_names(current)
     if not after_files:
         raise InputError(f"{current}: no PNG screenshots to compare")
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out}: is a file, not a folder; give a folder for the report")
     colour_threshold = settings.threshold if threshold is None else threshold
     images = out / "images"
     images.mkdir(parents=True, exist_ok=True)
@@ -180,12 +182,14 @@ def compare_folders(
             assert present is not None
             kind = "after" if after_path else "before"
             rel = f"images/{stem}.{kind}.png"
+            load_rgba(present)  # a corrupt or oversized new/removed screenshot is refused like a compared one
             shutil.copyfile(present, out / rel)
             entries.append(
                 Entry(name, page, viewport, "new" if after_path else "removed", allowed, **{kind: rel})  # type: ignore[arg-type]
             )
             continue
         img1, img2 = load_rgba(before_path), load_rgba(after_path)
+        check_canvas(img1, img2, what=f"{name}: the diff image", hint="the two screenshots' sizes differ too much")
         result, diff_img = diff_images(img1, img2, threshold=colour_threshold, include_aa=settings.include_aa)
         status = verdict(result.mismatch, result.ratio, allowed)
         fields: dict[str, Any] = {}
