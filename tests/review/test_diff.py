@@ -70,3 +70,22 @@ def test_split_git_diff_reads_a_pure_rename_without_hunks() -> None:
     text = "diff --git a/a.py b/b.py\nsimilarity index 100%\nrename from a.py\nrename to b.py\n"
     (only,) = split_git_diff(text)
     assert (only.path, only.status, only.previous_path, only.patch) == ("b.py", "renamed", "a.py", None)
+
+
+def test_parse_patch_keeps_form_feeds_and_line_separators_inside_lines() -> None:
+    # str.splitlines would break "+\x0c" and "+s = 'a\u2028b'" in two, shifting every later line
+    added, context, hunks = parse_patch("@@ -1 +1,4 @@\n a\n+\x0c\n+s = 'a\u2028b'\n+c = 1")
+    assert added == {2, 3, 4}
+    assert context == {1}
+    assert hunks == ((1, 4),)
+
+
+def test_changed_files_line_numbers_survive_a_form_feed_line(git_repo) -> None:
+    base = git_repo.commit("base", {"m.py": "a = 1\n"})
+    head = git_repo.commit("change", {"m.py": "a = 1\n\x0c\nb = 2\nc = 3\n", "n é.py": "x = '\u2028'\ny = 2\n"})
+    files = {f.path: f for f in changed_files(GitRepo(git_repo.path), base, head)}
+    assert files["m.py"].additions == 3
+    diffs = file_diffs(files.values())
+    # an independent count: the new file's lines 2..4 are the added ones
+    assert diffs["m.py"].added == {2, 3, 4} and diffs["m.py"].context == {1}
+    assert diffs["n é.py"].added == {1, 2}

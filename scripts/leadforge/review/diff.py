@@ -38,6 +38,14 @@ class FileDiff:
         return None
 
 
+def _lines(text: str) -> list[str]:
+    """Newline-separated lines (not ``str.splitlines``: a form feed or \\u2028 inside a line is not a line break)."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
 def parse_patch(patch: str, *, path: str = "") -> tuple[frozenset[int], frozenset[int], tuple[tuple[int, int], ...]]:
     """(added lines, context lines, hunks) on the new side of one file's unified-diff hunks."""
     added: set[int] = set()
@@ -46,7 +54,7 @@ def parse_patch(patch: str, *, path: str = "") -> tuple[frozenset[int], frozense
     new_line = 0
     first = 0
     in_hunk = False
-    for raw in patch.splitlines():
+    for raw in _lines(patch):
         match = _HUNK.match(raw)
         if match:
             if in_hunk and new_line > first:

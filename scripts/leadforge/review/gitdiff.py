@@ -27,6 +27,15 @@ class _Building:
     lines: list[str] = field(default_factory=list)
 
 
+def _lines(text: str) -> list[str]:
+    """Split on newlines only: ``str.splitlines`` also splits on form feeds, \\x1c-\\x1e, \\x85 and
+    \\u2028/\\u2029, which a changed file's lines may hold, and that would shift every line after them."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
 def split_git_diff(text: str) -> list[ChangedFile]:
     """``git diff`` output (with ``-M``) -> one ``ChangedFile`` per file, GitHub-style: ``patch``
     holds only the hunks; binaries and pure renames have none; removed files keep their old path."""
@@ -46,7 +55,7 @@ def split_git_diff(text: str) -> list[ChangedFile]:
                                  previous_path=previous))
 
     in_hunks = False
-    for line in text.splitlines():
+    for line in _lines(text):
         if line.startswith("diff --git "):
             finish()
             current = _Building()
