@@ -188,6 +188,13 @@ def test_complete_fails_with_exact_reasons_and_keeps_the_task_in_progress(queue_
     assert kept is not None and kept.state == "in-progress" and kept.history[-1].event == "verification-failed"
     comment = forge.list_issue_comments(pull.number)[0].body
     assert "setup.py" in comment and "Docs updated" in comment
+    # a re-run of the same event records nothing new (metrics count each verification-failed entry)
+    head = queue_repo.git("rev-parse", "HEAD")
+    rerun = run_cli("task", "complete", "--event", str(write_event(tmp_path, "pr", payload)), "--json", repo=queue_repo.path, env=NOW)
+    assert rerun.code == 1 and json.loads(rerun.stdout)["failures"] == failures
+    again = load_queue(queue_repo.path).get(f"task-{number}")
+    assert again is not None and [h.event for h in again.history].count("verification-failed") == 1
+    assert queue_repo.git("rev-parse", "HEAD") == head and len(forge.list_issue_comments(pull.number)) == 1
 
 
 def test_sweep_warns_then_requeues_a_silent_task(queue_repo, tmp_path, run_cli) -> None:  # type: ignore[no-untyped-def]

@@ -76,3 +76,54 @@ def test_every_problem_is_named_by_its_field() -> None:
     fields = sorted({e.split(":")[0] for e in result.errors})
     assert fields == ["Acceptance criteria", "Depends on", "Description", "Estimate (hours)", "Preferred agent",
                       "Priority", "Scope", "Title", "Type"]
+
+
+def _answers(**override: str) -> dict[str, str]:
+    base = {"description": "Do it.", "type": "bug", "priority": "P1 (high)", "scope": "src/**", "acceptance": "- works"}
+    base.update(override)
+    return base
+
+
+@pytest.mark.parametrize("newline", ["\r\n", "\r"])
+def test_windows_and_old_mac_line_endings_parse_like_unix_ones(newline: str) -> None:
+    body = render_form_body(_answers(description="Line one.\n\nLine two.", acceptance="- a\n- b"))
+    unix = task_from_form(parse_body(body, AI_TASK_FIELDS), issue=3, title="x", created="c")
+    other = task_from_form(parse_body(body.replace("\n", newline), AI_TASK_FIELDS), issue=3, title="x", created="c")
+    assert unix.errors == () and other.errors == ()
+    assert other.task == unix.task
+    assert other.task is not None and other.task.acceptance == ("a", "b") and other.task.body == "Line one.\n\nLine two.\n"
+
+
+def test_a_real_form_with_extra_and_missing_sections() -> None:
+    # GitHub's rendering of the form with the optional sections removed by an edit and a section the form never had
+    body = ("### Description\n\nFix it.\n\n### Type\n\nbug\n\n### Priority\n\nP0 (highest)\n\n### Scope\n\nsrc/a.py\n\n"
+            "### Notes from the reporter\n\nnot a form field\n\n### Acceptance criteria\n\n- [ ] a passes\n")
+    result = task_from_form(parse_body(body, AI_TASK_FIELDS), issue=8, title="Fix", created="c")
+    assert result.errors == ()
+    task = result.task
+    assert task is not None
+    assert (task.scope, task.acceptance, task.agent, task.estimate_hours, task.depends_on) == (("src/a.py",), ("a passes",), "auto", None, ())
+    assert "not a form field" not in task.body
+    missing = task_from_form(parse_body("### Description\n\nFix it.\n", AI_TASK_FIELDS), issue=8, title="Fix", created="c")
+    assert sorted(e.split(":")[0] for e in missing.errors) == ["Acceptance criteria", "Priority", "Scope", "Type"]
+
+
+def test_very_long_answers_are_kept_whole() -> None:
+    description = "\n".join(f"Paragraph {i}: " + "word " * 40 for i in range(2000))
+    scope = "\n".join(f"src/module_{i}/**" for i in range(500))
+    result = task_from_form(parse_body(render_form_body(_answers(description=description, scope=scope)), AI_TASK_FIELDS),
+                            issue=9, title="x" * 5000, created="c")
+    assert result.errors == () and result.task is not None
+    assert result.task.body == description.rstrip() + "\n" and len(result.task.scope) == 500
+    assert result.task.title == "x" * 5000
+
+
+@pytest.mark.parametrize(("text", "hours"), [("3", 3.0), ("2.5h", 2.5), ("4 hours", 4.0), ("1 hr", 1.0), (" 6 H ", 6.0),
+                                            ("inf", None), ("1e400", None), ("nan", None), ("-1", None), ("1,5", None)])
+def test_estimate_accepts_hours_and_rejects_non_finite_numbers(text: str, hours: float | None) -> None:
+    result = task_from_form(parse_body(render_form_body(_answers(estimate_hours=text)), AI_TASK_FIELDS), issue=2,
+                            title="x", created="c")
+    if hours is None:
+        assert result.task is None and result.errors == (f"Estimate (hours): {text.strip()!r} is not a number of hours",)
+    else:
+        assert result.task is not None and result.task.estimate_hours == hours

@@ -82,6 +82,8 @@ def test_round_trip_keeps_fields_history_body_and_unknown_keys() -> None:
         ("---\nid: a\ntitle: t\npriority: P9\n---\n", "'priority'"),
         ("---\nid: a\ntitle: t\nscope: [/etc/passwd]\n---\n", "'scope'"),
         ("---\nid: a\ntitle: t\nhistory: [x]\n---\n", "'history[0]'"),
+        ("---\nid: a\ntitle: t\nestimate_hours: .inf\n---\n", "'estimate_hours'"),
+        ("---\nid: a\ntitle: t\nestimate_hours: .nan\n---\n", "'estimate_hours'"),
         ("---\nid: a\ntitle: [unclosed\n---\n", "not valid YAML"),
         ("no front matter\n", "no YAML front matter"),
     ],

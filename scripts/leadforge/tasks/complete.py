@@ -218,8 +218,11 @@ def run_complete(app: Any, pull: PullRequest, opts: TaskOptions | None = None, *
                                  completed_at=now, pr=pull.number, blocked_reason=None)
             changed = move_task(app.repo, now_task, new)
         else:
-            new = now_task.with_event("verification-failed", at=now, by=BOT, note="; ".join(verdict.failures)[:500],
-                                      pr=pull.number)
+            note = "; ".join(verdict.failures)[:500]
+            last = now_task.history[-1] if now_task.history else None
+            if last is not None and last.event == "verification-failed" and last.note == note and now_task.pr == pull.number:
+                return None  # a re-run on the same event: already recorded (metrics count each entry)
+            new = now_task.with_event("verification-failed", at=now, by=BOT, note=note, pr=pull.number)
             write_task(app.repo, new)
             changed = [new.relpath().as_posix()]
         tasks = [t for t in current.tasks if t.id != new.id] + [new]

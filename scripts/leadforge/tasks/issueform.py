@@ -10,6 +10,7 @@ slugged labels and values the raw text. Everything here is pure.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -68,7 +69,7 @@ def parse_template(data: Any) -> tuple[FormField, ...]:
 def sections(body: str) -> list[tuple[str, str]]:
     """``(label, answer)`` for every ``### label`` heading, in order; text before the first is ignored."""
     found: list[tuple[str, list[str]]] = []
-    for line in (body or "").replace("\r\n", "\n").split("\n"):
+    for line in (body or "").replace("\r\n", "\n").replace("\r", "\n").split("\n"):
         match = _HEADING.match(line)
         if match:
             found.append((match.group(1).strip(), []))
@@ -135,6 +136,7 @@ AI_TASK_FIELDS: tuple[FormField, ...] = (
 TITLE_PREFIX = re.compile(r"^\s*\[(?:ai[ -]?task|task)\]\s*:?\s*", re.IGNORECASE)
 _BULLET = re.compile(r"^\s*(?:[-*+]\s+(?:\[[ xX]\]\s+)?|\d+[.)]\s+)")
 _DEP_SPLIT = re.compile(r"[\s,;]+")
+_HOURS_UNIT = re.compile(r"\s*(?:h|hrs?|hours?)\s*$")
 
 
 def _lines(text: str) -> list[str]:
@@ -213,8 +215,8 @@ def task_from_form(
     estimate_text = str(answers.get("estimate_hours") or "").strip()
     if estimate_text and estimate_text != NO_RESPONSE:
         try:
-            estimate = float(estimate_text.lower().rstrip("h").strip())
-            if estimate < 0 or estimate != estimate:
+            estimate = float(_HOURS_UNIT.sub("", estimate_text.lower()).strip())
+            if not math.isfinite(estimate) or estimate < 0:
                 raise ValueError
         except ValueError:
             errors.append(f"Estimate (hours): {estimate_text!r} is not a number of hours")

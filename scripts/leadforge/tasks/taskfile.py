@@ -8,6 +8,7 @@ untouched.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -171,7 +172,8 @@ def task_from_mapping(data: Any, *, state: str, body: str = "", source: str) -> 
     if not isinstance(agent, str):
         raise InputError(f"{source}: 'agent' must be 'auto' or a profile name")
     estimate = data.get("estimate_hours")
-    if estimate is not None and (isinstance(estimate, bool) or not isinstance(estimate, (int, float)) or estimate < 0):
+    if estimate is not None and (isinstance(estimate, bool) or not isinstance(estimate, (int, float))
+                                 or not math.isfinite(estimate) or estimate < 0):
         raise InputError(f"{source}: 'estimate_hours' must be a non-negative number, got {estimate!r}")
     history_raw = data.get("history") or []
     if not isinstance(history_raw, list):
