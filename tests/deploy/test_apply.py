@@ -129,6 +129,19 @@ def test_push_mode_without_a_kubeconfig_says_so(deploy_repo, run_cli, monkeypatc
     )
 
 
+def test_push_mode_with_kubeconfig_naming_a_missing_file_says_which(deploy_repo, run_cli, monkeypatch, tmp_path):
+    missing = tmp_path / "nowhere" / "config"
+    monkeypatch.setenv("KUBECONFIG", str(missing))
+
+    result = run_cli("deploy", "apply", "--env", "dev", "--mode", "push", repo=deploy_repo.path)
+
+    assert result.code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert f"KUBECONFIG={missing} names no existing file" in lines[0] and lines[0].startswith(
+        "leadforge: error: k8s/overlays/dev: push mode needs a kubeconfig")
+
+
 KUBECONFIG = """\
 apiVersion: v1
 kind: Config

@@ -146,3 +146,26 @@ def test_version_parsing_and_tool_messages():
     klog = 'E1121 07:08:38.222111 7738 run.go:72] "command failed" err="invalid Kustomization: yaml: line 1: x"'
     assert tool_message(klog) == "invalid Kustomization: yaml: line 1: x"
     assert tool_message("Error: no such file\n") == "no such file"
+    # klog's multi-line form (err=< ... >): the block, joined, not the closing ">".
+    block = (
+        'E1121 08:18:43.414170 12778 run.go:72] "command failed" err=<\n'
+        "\ttrouble configuring builtin PatchTransformer with config: `\n\tpath: patch.yaml\n"
+        '\t`: unable to parse SM or JSON patch from [path: "patch.yaml"]\n >\n'
+    )
+    assert tool_message(block) == (
+        'trouble configuring builtin PatchTransformer with config: ` path: patch.yaml `: unable to parse SM or JSON '
+        'patch from [path: "patch.yaml"]'
+    )
+
+
+def test_invalid_yaml_in_a_patch_file_gives_kustomizes_message_on_one_line(deploy_repo, run_cli):
+    patch = deploy_repo.path / "k8s/overlays/dev/patch-deployment.yaml"
+    patch.write_text(patch.read_text() + "  broken: [\n")
+
+    result = run_cli("deploy", "render", "--env", "dev", repo=deploy_repo.path)
+
+    assert result.code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("leadforge: error: k8s/overlays/dev: kubectl kustomize failed: ")
+    assert "patch-deployment.yaml" in lines[0] and not lines[0].endswith(">")

@@ -504,6 +504,11 @@ def _apply_push(app: Any, settings: DeploySettings, env: str, rendered: bytes) -
             app.out.result({**data, "result": "dry-run"}, "")
             return 0
         kubeconfig = find_kubeconfig(app.env)
+        if not kubeconfig and app.env.get("KUBECONFIG"):
+            raise ToolError(
+                f"{overlay}: push mode needs a kubeconfig: KUBECONFIG={app.env['KUBECONFIG']} names no existing file; "
+                f"point it at a kubeconfig (e.g. `aws eks update-kubeconfig --name <cluster>`), or use --mode pull"
+            )
         if not kubeconfig:
             raise ToolError(
                 f"{overlay}: push mode needs a kubeconfig: set KUBECONFIG or create ~/.kube/config "

@@ -21,6 +21,7 @@ from leadforge.tools import INSTALL_HINT, tool_path
 
 _VERSION_RE = re.compile(r"v?(\d+)\.(\d+)\.(\d+)")
 _KLOG_ERR_RE = re.compile(r'err="(.*)"\s*$')
+_KLOG_BLOCK_RE = re.compile(r"err=<\s*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,10 +62,19 @@ def tool_message(stderr: str) -> str:
     lines = [line.strip() for line in (stderr or "").strip().splitlines() if line.strip()]
     if not lines:
         return "failed without a message"
-    for line in lines:
+    for index, line in enumerate(lines):
         match = _KLOG_ERR_RE.search(line)
         if match:
             return match[1].replace('\\"', '"')
+        if _KLOG_BLOCK_RE.search(line):
+            # klog prints a multi-line error as ``err=<`` ... ``>``: join the block into one line.
+            block: list[str] = []
+            for part in lines[index + 1:]:
+                if part == ">":
+                    break
+                block.append(part)
+            if block:
+                return re.sub(r"\s+", " ", " ".join(block))
     text = lines[-1]
     return text.removeprefix("Error: ").removeprefix("error: ")
 
