@@ -51,3 +51,35 @@ def test_a_file_that_does_not_parse_is_a_note() -> None:
 
 def test_no_rules_no_work() -> None:
     assert check({"scripts/leadforge/review/x.py": "import argparse"}, ArchitectureSettings()) == ([], [])
+
+
+def test_relative_imports_beyond_the_top_package_are_not_guessed() -> None:
+    # python raises "attempted relative import beyond top-level package" for these: no module is imported
+    found = {i.module for i in imports_of("from .. import q\nfrom ...z import w\nfrom . import r\n", "pkg.mod")}
+    assert found == {"pkg", "pkg.r"}
+    assert {i.module for i in imports_of("from . import x\n", "top")} == set()
+    assert {i.module for i in imports_of("from .. import up\n", "pkg.core.mod")} == {"pkg", "pkg.up"}
+
+
+def test_tricky_imports_all_count() -> None:
+    rules = ArchitectureSettings(source_roots=["src"], rules=[
+        ArchitectureRule(name="core-no-io", modules=["app.core*"], may_not_import=["app.io", "requests"]),
+    ])
+    source = (
+        "from __future__ import annotations\n"
+        "from typing import TYPE_CHECKING\n"
+        "import requests.adapters as ra\n"          # 3: a submodule of a forbidden package, aliased
+        "from ..io.files import read\n"             # 4: relative, into app.io
+        "from requests.adapters import HTTPAdapter\n"  # 5: from a submodule
+        "if TYPE_CHECKING:\n"
+        "    from app.io import Handle\n"           # 7: type-only imports are still dependencies
+        "def f():\n"
+        "    import app.io\n"                       # 9: inside a function
+        "import app.iofake\n"                       # 10: a different module that only shares the prefix
+        "from . import helpers\n"                   # 11: allowed
+    )
+    findings, notes = check({"src/app/core/logic.py": source}, rules)
+    assert notes == []
+    assert sorted(f.line for f in findings) == [3, 4, 5, 7, 9]
+    findings.sort(key=lambda f: f.line)
+    assert "app.core.logic may not import app.io.files" in findings[1].message

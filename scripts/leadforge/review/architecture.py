@@ -52,8 +52,8 @@ def imports_of(source: str, module: str, *, is_package: bool = False, path: str 
         elif isinstance(node, ast.ImportFrom):
             if node.level:
                 base_parts = package.split(".") if package else []
-                if node.level - 1 > len(base_parts):
-                    continue  # beyond the top package: python would fail too
+                if node.level > len(base_parts):
+                    continue  # beyond the top package (or no package at all): python would fail too
                 base_parts = base_parts[: len(base_parts) - (node.level - 1)]
                 base = ".".join(base_parts + ([node.module] if node.module else []))
             else:
@@ -73,6 +73,12 @@ def _matches(name: str, patterns: Iterable[str]) -> bool:
         if pattern.endswith(".*") and name == pattern[:-2]:
             return True
     return False
+
+
+def _forbidden(name: str, patterns: Iterable[str]) -> bool:
+    """Importing ``a.b.c`` imports ``a`` and ``a.b`` too: a pattern forbids a module and everything under it."""
+    parts = name.split(".")
+    return any(_matches(".".join(parts[:n]), patterns) for n in range(len(parts), 0, -1))
 
 
 def check(files: Mapping[str, str], settings: ArchitectureSettings) -> tuple[list[Finding], list[str]]:
@@ -96,7 +102,7 @@ def check(files: Mapping[str, str], settings: ArchitectureSettings) -> tuple[lis
         seen: set[tuple[str, int]] = set()
         for rule in rules:
             for imp in imports:
-                if imp.module == module or not _matches(imp.module, rule.may_not_import):
+                if imp.module == module or not _forbidden(imp.module, rule.may_not_import):
                     continue
                 if (rule.name, imp.line) in seen:
                     continue  # `from a import b` matches as a and a.b: one finding per line
