@@ -100,9 +100,11 @@ def test_bad_refs_and_files_are_one_line_errors(git_repo: Repo, run_cli, argv: t
     ("template", "where", "what"),
     [
         ("{% for g in groups %}\n{{ g.title }\n{% endfor %}\n", ":2:", "syntax error"),
-        ("line one\n{% if version %}\nunclosed\n", ":", "syntax error"),
+        ("line one\n{% if version %}\nunclosed\n", ":3:", "Unexpected end of template"),
         ("ok\n{{ nonexistent_name }}\n", ":2:", "'nonexistent_name' is undefined"),
         ("{{ version.__class__.__mro__ }}\n", ":1:", "sandbox"),
+        ("# notes\n\n{{ groups | length / 0 }}\n", ":3:1:", "division by zero"),
+        ("{% set d = {} %}\nx {{ d.pop('missing') }}\n", ":2:", "missing"),
     ],
 )
 def test_template_errors_name_the_file_line_and_column(git_repo: Repo, run_cli, template: str, where: str, what: str) -> None:

@@ -198,7 +198,8 @@ def render(
         raise InputError(f"{where}: template syntax error: {err.message}") from None
     except TemplateNotFound as err:
         raise InputError(f"{shown}: template not found: {err.name}") from None
-    except (UndefinedError, SecurityError, TemplateError, TypeError, ValueError) as err:
+    except (UndefinedError, SecurityError, TemplateError, TypeError, ValueError, ArithmeticError, LookupError,
+            AttributeError) as err:  # what a template's own expressions can raise (1/0, {}.pop('x'))
         tb = sys.exc_info()[2]
         line = _template_line(tb, shown) or _template_line(tb, "<template>")
         where = f"{shown}:{line}:{_column(source, line, str(err))}" if line else shown
