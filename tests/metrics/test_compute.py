@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timezone
 
 import pytest
@@ -51,6 +52,29 @@ def test_the_agent_holding_the_task_is_charged_for_requeues_and_failures() -> No
     assert [(h.kind, h.agent) for h in line.happenings] == [
         ("assigned", "alpha"), ("failed", "alpha"), ("requeued", "alpha"), ("assigned", "beta")]
     assert line.scope_flagged
+
+
+def test_a_scope_failure_written_by_task_complete_counts_as_a_scope_violation() -> None:
+    from leadforge.forge.models import ChangedFile, PullRequest
+    from leadforge.tasks.complete import verify
+
+    task = T("a", state="in-progress", scope=("src/a/**",), acceptance=("ok",))
+    pull = PullRequest(number=7, title="", body="- [x] ok", state="closed", merged=True, merged_at="", merge_commit_sha="",
+                       head_ref="ai/a-a", head_sha="", base_ref="main", base_sha="", author="")
+    failed = verify(task, pull, [ChangedFile("setup.py", "modified")], [], [])
+    unticked = verify(task, replace(pull, body=""), [], [], [])
+    history = (
+        HistoryEntry("2026-01-01T00:00:00Z", "assigned", "leadforge", "alpha (assign alpha), branch ai/a-a"),
+        HistoryEntry("2026-01-01T05:00:00Z", "verification-failed", "leadforge", "; ".join(failed.failures)),
+        HistoryEntry("2026-01-01T06:00:00Z", "verified", "leadforge", "#8"),
+        HistoryEntry("2026-01-01T06:00:00Z", "completed", "leadforge", "merged #8"),
+    )
+    done = T("a", state="completed", scope=("src/a/**",), assigned_to="alpha", created="2026-01-01T00:00:00Z",
+             assigned_at="2026-01-01T00:00:00Z", completed_at="2026-01-01T06:00:00Z", history=history)
+    assert timeline(done, People()).scope_flagged
+    assert compute([done], period=Period()).agents[0].scope_violations == 1
+    other = (history[0], HistoryEntry(history[1].at, history[1].event, "leadforge", "; ".join(unticked.failures)), *history[2:])
+    assert not timeline(replace(done, history=other), People()).scope_flagged
 
 
 def test_forge_review_rounds_and_merge_time_are_used_when_present() -> None:

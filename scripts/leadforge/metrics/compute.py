@@ -29,7 +29,8 @@ FAILED_EVENTS = frozenset({"verification-failed", "verify-failed", "verification
 COMPLETE_EVENTS = frozenset({"completed"})
 MERGE_EVENTS = frozenset({"verified", "merged"})
 QUEUE_EVENTS = frozenset({"queued", "created", "intake"})
-SCOPE_NOTE = re.compile(r"outside (?:the )?(?:declared )?scope|scope violation", re.I)
+# tasks.complete writes "<n> changed file(s) outside the task's scope (...)" in the verification-failed note
+SCOPE_NOTE = re.compile(r"outside (?:the )?(?:task's |declared )?scope|scope violation", re.I)
 _NOTE_AGENT = re.compile(r"(?:\bto|\bagent)\s*[=:]?\s*@?([A-Za-z0-9][\w.\-\[\]]*)", re.I)
 
 
