@@ -90,3 +90,36 @@ def test_release_command_stores_and_commits(run_cli, git_repo) -> None:
     assert "screenshots/releases/v1.1.0/diffs/home-120x60.png" in git_repo.git("show", "--name-only", "--format=", "HEAD")
     bad = run_cli("visual", "release", "--tag", "../evil", repo=git_repo.path)
     assert bad.code == 1 and "release tag" in bad.stderr
+
+
+def test_a_diff_stored_against_another_previous_release_is_replaced(tmp_path: Path) -> None:
+    # `visual release` may have compared v1.1.0 with another release than the notes do: the diff
+    # image must always show the comparison asked for, not whichever ran first
+    put(tmp_path, "home-120x60.png", "Home")
+    release_changes(tmp_path, "v1.0.0", None)
+    put(tmp_path, "home-120x60.png", "Home page, longer")
+    release_changes(tmp_path, "v1.0.1", "v1.0.0")
+    put(tmp_path, "home-120x60.png", "Home page 3")
+    against_101 = release_changes(tmp_path, "v1.1.0", "v1.0.1")[0]
+    diff_path = tmp_path / against_101.diff
+    against_100 = release_changes(tmp_path, "v1.1.0", "v1.0.0")[0]
+    assert against_100.diff == against_101.diff
+    before = load_rgba(tmp_path / "screenshots/releases/v1.0.0/home-120x60.png")
+    after = load_rgba(tmp_path / "screenshots/releases/v1.1.0/home-120x60.png")
+    from leadforge.visual.diff import diff_images
+
+    _, expected = diff_images(before, after)
+    assert np.array_equal(load_rgba(diff_path), expected)
+
+
+def test_default_previous_follows_semver_not_the_digits_in_the_name(run_cli, git_repo) -> None:
+    put(git_repo.path, "home-120x60.png", "Home")
+    git_repo.commit("feat: home page")
+    for tag in ("v1.0.0-rc.1", "v1.0.0", "v1.10.0-beta.1", "v1"):
+        assert run_cli("visual", "release", "--tag", tag, repo=git_repo.path).code == 0
+    result = run_cli("visual", "release", "--tag", "v1.0.1", "--json", repo=git_repo.path)
+    assert result.code == 0, result.stderr
+    # v1.0.0-rc.1 has more numbers than v1.0.0 and v1 has fewer: neither is the release before v1.0.1
+    assert json.loads(result.stdout)["previous"] == "v1.0.0"
+    pre = run_cli("visual", "release", "--tag", "v1.10.0-rc.1", "--json", repo=git_repo.path)
+    assert json.loads(pre.stdout)["previous"] == "v1.10.0-beta.1"

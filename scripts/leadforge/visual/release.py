@@ -115,24 +115,47 @@ def release_changes(repo: Path, tag: str, previous: str | None) -> list[VisualCh
         result, output = diff_images(img1, img2, threshold=settings.threshold, include_aa=settings.include_aa)
         if result.mismatch == 0:
             continue  # re-encoded but the same pixels
-        if not diff_path.is_file():
-            assert output is not None
+        assert output is not None
+        if not _same_pixels(diff_path, output):
+            # written once per comparison; a diff stored against another previous release is replaced
             save_png(diff_path, output, optimize=True)
         changes.append(VisualChange(page, viewport, rel(before), rel(after), rel(diff_path), result.ratio))
     return changes
 
 
-def latest_stored_release(repo: Path, settings: VisualSettings, tag: str) -> str | None:
-    """The most recent release folder other than ``tag`` (by version order), for ``--previous`` by default."""
+def _same_pixels(path: Path, rgba: object) -> bool:
+    """Does the PNG at ``path`` hold exactly ``rgba`` (a missing or unreadable file does not)?"""
+    import numpy as np
+
+    from leadforge.visual.images import load_rgba
+
+    if not path.is_file():
+        return False
+    try:
+        return bool(np.array_equal(load_rgba(path), rgba))
+    except InputError:
+        return False
+
+
+def latest_stored_release(repo: Path, settings: VisualSettings, tag: str, prefix: str = "v") -> str | None:
+    """The release folder before ``tag``, for ``--previous`` by default. For a semver tag the same rule as
+    the release notes' previous tag (highest semver below it; a final release skips pre-releases); other
+    names go by the numbers in them."""
+    from leadforge.release.semver import Version, candidates
+
     folder = repo / settings.releases_dir
     if not folder.is_dir():
         return None
+    stored = [p.name for p in folder.iterdir() if p.is_dir() and p.name != tag]
+    if Version.parse(tag, prefix) is not None:
+        found = candidates(tag, stored, prefix)
+        return found[0] if found else None
 
     def key(name: str) -> tuple[tuple[int, ...], str]:
         numbers = tuple(int(n) for n in re.findall(r"\d+", name))
         return numbers, name
 
-    names = sorted((p.name for p in folder.iterdir() if p.is_dir() and p.name != tag), key=key)
+    names = sorted(stored, key=key)
     older = [n for n in names if key(n) < key(tag)]
     return older[-1] if older else None
 
@@ -141,7 +164,7 @@ def run_release_command(app: App, *, tag: str, source: str | None, previous: str
     settings = app.config.visual
     check_tag(tag)
     source_dir = Path(source).expanduser().resolve() if source else None
-    previous = previous or latest_stored_release(app.repo, settings, tag)
+    previous = previous or latest_stored_release(app.repo, settings, tag, app.config.release.tag_prefix)
     folder = app.repo / settings.releases_dir / tag
     if app.dry_run:
         app.out.would(f"store the screenshots of {tag} in {folder} and diff them against {previous or 'nothing'}")
