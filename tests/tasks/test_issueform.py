@@ -127,3 +127,9 @@ def test_estimate_accepts_hours_and_rejects_non_finite_numbers(text: str, hours:
         assert result.task is None and result.errors == (f"Estimate (hours): {text.strip()!r} is not a number of hours",)
     else:
         assert result.task is not None and result.task.estimate_hours == hours
+
+
+@pytest.mark.parametrize(("text", "depends"), [("#12 and #14", ("task-12", "task-14")), ("None", ()), ("#3; task-x & 4", ("task-3", "task-x", "task-4"))])
+def test_depends_on_reads_numbers_and_ids_between_plain_connectors(text: str, depends: tuple[str, ...]) -> None:
+    result = task_from_form(parse_body(render_form_body(_answers(depends_on=text)), AI_TASK_FIELDS), issue=2, title="x", created="c")
+    assert result.task is not None and result.task.depends_on == depends

@@ -193,7 +193,7 @@ def task_from_form(
     depends: list[str] = []
     for token in _DEP_SPLIT.split(str(answers.get("depends_on") or "")):
         token = token.strip().strip("`")
-        if not token or token in {NO_RESPONSE, "none", "None", "-"}:
+        if not token or token.lower() in {NO_RESPONSE.lower(), "none", "-", "and", "&"}:
             continue
         bare = token.lstrip("#")
         if bare.isdigit():
