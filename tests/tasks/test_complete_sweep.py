@@ -78,3 +78,13 @@ def test_sweep_warns_after_silence_and_requeues_after_the_grace_period() -> None
     # a commit on the branch after the warning is a sign of life: no re-queue, and the clock restarts
     revived = decide_sweep([warned], {"t": ["2026-01-01T12:00:00+00:00"]}, "2026-01-01T16:00:00Z", opts)
     assert revived.actions == ()
+
+
+def test_a_huge_out_of_scope_change_is_counted_not_listed_in_full() -> None:
+    files = [ChangedFile(f"vendor/lib/very/long/path/to/module_{i:05d}.py", "added") for i in range(5000)]
+    verdict = verify(TASK, pull(), files, [], [])
+    assert len(verdict.outside_scope) == 5000
+    (message,) = verdict.failures
+    assert message.startswith("5000 changed file(s) outside the task's scope (src/search/**, docs/search.md): ")
+    assert message.endswith(" and 4950 more") and "module_00049.py" in message and "module_00050.py" not in message
+    assert len(message) < 5000

@@ -28,6 +28,7 @@ from leadforge.tasks.taskfile import Task
 _CLOSES = re.compile(r"\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s*:?\s+#(\d+)\b", re.IGNORECASE)
 _TICKED = re.compile(r"^\s*[-*+]\s+\[[xX]\]\s+(.+?)\s*$", re.MULTILINE)
 _GREEN = {"success", "neutral", "skipped"}
+LISTED_FILES = 50  # files named in a failure; the rest are counted (a comment body is limited to 65,536 characters)
 
 
 def _norm(text: str) -> str:
@@ -106,7 +107,8 @@ def verify(
                 outside.append(path)
     outside = sorted(set(outside))
     if outside:
-        failures.append(f"{len(outside)} changed file(s) outside the task's scope ({', '.join(scope)}): " + ", ".join(outside))
+        shown = ", ".join(outside[:LISTED_FILES]) + (f" and {len(outside) - LISTED_FILES} more" if len(outside) > LISTED_FILES else "")
+        failures.append(f"{len(outside)} changed file(s) outside the task's scope ({', '.join(scope)}): {shown}")
     ticked = {_norm(m) for m in _TICKED.findall(pull.body or "")}
     unticked = [a for a in task.acceptance if _norm(a) not in ticked]
     if unticked:
