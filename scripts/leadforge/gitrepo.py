@@ -216,6 +216,11 @@ class GitRepo:
         """
         branch = branch or self.current_branch()
         can_push = push and self.remote_url(remote) is not None
+        if self.has_staged_changes():
+            # They would land in our commit (or be unstaged when there is nothing to commit).
+            raise GitError(
+                f"{self.path}: the index has staged changes; commit or unstage them (git restore --staged .) and re-run"
+            )
         for attempt in range(1, attempts + 1):
             message = apply()
             if message is None or not self.has_staged_changes():
@@ -234,5 +239,12 @@ class GitRepo:
                     on_retry(attempt)
                 time.sleep(backoff * attempt * (0.5 + random.random()))
                 self.fetch(remote, f"+refs/heads/{branch}:refs/remotes/{remote}/{branch}")
-                self.run("reset", "-q", "--hard", f"{remote}/{branch}")
+                # --keep, not --hard: uncommitted edits in the working tree survive the move to the new
+                # head; git refuses (and we stop) when one of them is in a file the remote changed.
+                moved = self.run("reset", "-q", "--keep", f"{remote}/{branch}", check=False)
+                if not moved.ok:
+                    raise GitError(
+                        f"{self.path}: {remote}/{branch} moved and changes files that have uncommitted edits here; "
+                        f"commit or stash them and re-run (the unpushed commit {sha[:12]} is left on {branch})"
+                    )
         raise AssertionError("unreachable")  # pragma: no cover

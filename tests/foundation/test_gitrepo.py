@@ -118,3 +118,53 @@ def test_tags_and_changed_files(git_repo: Repo) -> None:
 def test_git_failure_names_the_command(tmp_path: Path) -> None:
     with pytest.raises(GitError, match="git rev-parse"):
         GitRepo(tmp_path).head()
+
+
+def test_transact_retry_keeps_uncommitted_edits_in_the_working_tree(remote_and_clones) -> None:
+    bare, a, b = remote_and_clones
+    a.transact(lambda: _append_line(a, "a"), branch="main")
+    # b has an uncommitted edit in a tracked file the pipeline does not touch.
+    readme = next(p for p in b.path.iterdir() if p.is_file())
+    tracked = b.ls_files(readme.name)
+    assert tracked, "the fixture repository has a tracked file"
+    readme.write_text(readme.read_text() + "work in progress\n")
+
+    sha = b.transact(lambda: _append_line(b, "b"), branch="main", backoff=0)
+
+    assert GitRepo(bare).out("show", "main:log.txt").splitlines() == ["a", "b"]
+    assert sha == GitRepo(bare).out("rev-parse", "main")
+    assert readme.read_text().endswith("work in progress\n"), "the retry must not reset --hard over the user's edit"
+    assert readme.name not in GitRepo(bare).out("show", "--name-only", "--format=", "main")
+
+
+def test_transact_refuses_when_the_index_already_has_staged_changes(remote_and_clones) -> None:
+    _, a, _ = remote_and_clones
+    (a.path / "mine.txt").write_text("the user's own staged work\n")
+    a.add(["mine.txt"])
+    head = a.head()
+
+    with pytest.raises(GitError, match="the index has staged changes"):
+        a.transact(lambda: _append_line(a, "a"), branch="main")
+
+    assert a.head() == head
+    assert "mine.txt" in a.out("diff", "--cached", "--name-only"), "the user's staging is left as it was"
+
+
+def test_transact_stops_when_the_remote_changed_a_file_with_uncommitted_edits(remote_and_clones) -> None:
+    bare, a, b = remote_and_clones
+
+    def write_shared(repo: GitRepo, text: str) -> str:
+        (repo.path / "shared.txt").write_text(text)
+        repo.add(["shared.txt"])
+        return f"shared: {text.strip()}"
+
+    a.transact(lambda: write_shared(a, "one\n"), branch="main")
+    b.run("pull", "-q", "origin", "main")
+    a.transact(lambda: write_shared(a, "two\n"), branch="main")  # the remote moves and changes shared.txt
+    (b.path / "shared.txt").write_text("b's unsaved work\n")  # ... which b edits without committing
+
+    with pytest.raises(GitError, match="uncommitted edits here; commit or stash them"):
+        b.transact(lambda: _append_line(b, "b"), branch="main", backoff=0)
+
+    assert (b.path / "shared.txt").read_text() == "b's unsaved work\n"
+    assert GitRepo(bare).out("show", "main:shared.txt") == "two", "nothing forced over the remote"
