@@ -167,6 +167,23 @@ def test_next_version_without_tags_starts_at_0_1_0(git_repo: Repo, run_cli) -> N
     assert run_cli("release", "next-version", repo=git_repo.path).stdout.strip() == "v0.1.0"
 
 
+@pytest.mark.parametrize(
+    ("pre", "messages", "expected"),
+    [
+        ("v1.0.0-rc.1", ["fix: a"], "v1.0.0"),  # the release the pre-release heads to, not v0.1.0
+        ("v1.0.0-rc.1", ["docs: only docs"], "v1.0.0"),
+        ("v1.2.0-beta.2", ["feat!: c"], "v2.0.0"),
+        ("v0.3.0-rc.1", ["feat!: c"], "v0.3.0"),  # 0.x: breaking is a minor bump, which 0.3.0-rc.1 heads to
+    ],
+)
+def test_next_version_after_only_a_prerelease(git_repo: Repo, run_cli, pre: str, messages: list[str], expected: str) -> None:
+    tagged(git_repo, "feat: first", tag=pre)
+    tagged(git_repo, "chore: unrelated", tag="v9")  # a floating tag is never the current release
+    tagged(git_repo, *messages)
+    data = json.loads(run_cli("release", "next-version", "--json", repo=git_repo.path).stdout)
+    assert (data["current"], data["next"]) == (pre, expected)
+
+
 def test_bad_config_names_the_key(git_repo: Repo, run_cli) -> None:
     git_repo.write(".github/leadforge.yml", "release:\n  commit_parsers:\n    - message: '^feat('\n      group: feat\n")
     result = run_cli("release", "next-version", repo=git_repo.path)

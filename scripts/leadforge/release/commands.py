@@ -123,6 +123,21 @@ def notes(app: Any, *, to: str | None, from_: str | None, tag: str | None, templ
     return 0
 
 
+def _latest_prerelease(app: Any, release: Release, prefix: str) -> tuple[str, Any] | None:
+    """The highest pre-release tag reachable from the range's end, when the range has no previous release."""
+    from leadforge.release import gitlog
+    from leadforge.release.semver import Version
+
+    if release.range.previous is not None:
+        return None
+    found = [(v, name) for name in gitlog.tags_merged(app.repo, release.range.to_sha)
+             if (v := Version.parse(name, prefix)) is not None and v.prerelease]
+    if not found:
+        return None
+    version, name = max(found, key=lambda item: item[0]._key())
+    return name, version
+
+
 def next_version(app: Any, *, to: str | None, from_: str | None) -> int:
     from leadforge.release.semver import Version
 
@@ -130,7 +145,17 @@ def next_version(app: Any, *, to: str | None, from_: str | None) -> int:
     release = _release(app, to=to or "HEAD", from_=from_)
     previous = release.range.previous
     current = Version.parse(previous, settings.tag_prefix) if previous else None
-    if current is None:
+    pre = _latest_prerelease(app, release, settings.tag_prefix) if current is None else None
+    if pre is not None:
+        # No final release yet, but a pre-release (v1.0.0-rc.1): the next release is at least the one it
+        # heads to, never a lower v0.1.0.
+        previous, current = pre
+        bump = release.changes.bump
+        if current.major == 0 and bump in ("major", "minor"):
+            bump = settings.zero_breaking_bump if bump == "major" else settings.zero_minor_bump
+        bump = "patch" if bump == "none" else bump
+        nxt = current.bump(bump)
+    elif current is None:
         nxt = Version(0, 1, 0) if release.changes.commits or release.changes.skipped else None
         bump = "initial" if nxt else "none"
     else:
