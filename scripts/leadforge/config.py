@@ -58,6 +58,40 @@ def _line_of(tree: Any, loc: tuple[Any, ...]) -> int | None:
     return line
 
 
+def key_path(loc: tuple[Any, ...]) -> str:
+    """``deploy.environments[1]``: dotted keys, list items by index."""
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += ("." if text else "") + str(part)
+    return text or "(top level)"
+
+
+_MESSAGES = {
+    "extra_forbidden": "unknown key (check the spelling; see docs/leadforge.reference.yml)",
+    "missing": "required key is missing",
+    "dict_type": "expected a mapping of keys (key: value)",
+    "model_type": "expected a mapping of keys (key: value)",
+    "model_attributes_type": "expected a mapping of keys (key: value)",
+    "list_type": "expected a list (- item per line, or [a, b])",
+    "tuple_type": "expected a list (- item per line, or [a, b])",
+}
+
+
+def error_message(error: Any) -> str:
+    """One pydantic error in the config's terms (no model class names), with the value found when short."""
+    kind = str(error.get("type", ""))
+    message = _MESSAGES.get(kind) or str(error.get("msg", "invalid value")).removeprefix("Value error, ")
+    if kind.endswith(("_type", "_parsing")) or kind in {"literal_error", "enum"}:
+        found = error.get("input")
+        shown = json.dumps(found, default=str) if not isinstance(found, str) else repr(found)
+        if len(shown) <= 60:
+            message += f"; got {shown}"
+    return message
+
+
 def _read_yaml(path: Path, text: str) -> Any:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
@@ -85,12 +119,10 @@ def parse_config(text: str, path: str | Path = DEFAULT_CONFIG_PATH) -> Config:
     except ValidationError as err:
         first = err.errors()[0]
         loc = tuple(first["loc"])
-        key = ".".join(str(p) for p in loc) or "(top level)"
+        key = key_path(loc)
         line = _line_of(tree, loc)
         where = f"{path}:{line}" if line else str(path)
-        message = first["msg"]
-        if first["type"] == "extra_forbidden":
-            message = "unknown key (check the spelling; see docs/leadforge.reference.yml)"
+        message = error_message(first)
         more = f" (and {err.error_count() - 1} more)" if err.error_count() > 1 else ""
         raise ConfigError(f"{where}: {key}: {message}{more}") from None
 

@@ -91,3 +91,26 @@ def test_committed_json_schema_is_current() -> None:
 def test_schema_rejects_unknown_keys() -> None:
     schema = json_schema()
     assert schema["additionalProperties"] is False
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A list item is named by its index, on its own line, with the value found.
+        ("deploy:\n  environments:\n    - dev\n    - 3\n",
+         "cfg.yml:4: deploy.environments[1]: Input should be a valid string; got 3"),
+        # A key inside a list item: the item's path and line.
+        ("visual:\n  pages:\n    - name: home\n      colour: red\n",
+         "cfg.yml:4: visual.pages[0].colour: unknown key"),
+        # A section given as a list: said in the config's terms, not the model's class name.
+        ("tasks:\n  - a\n", "cfg.yml:1: tasks: expected a mapping of keys (key: value); got [\"a\"]"),
+        ("deploy:\n  environments: dev\n", "cfg.yml:2: deploy.environments: expected a list (- item per line, or [a, b]); got 'dev'"),
+        ("release:\n  groups:\n    - title: Fixes\n", "cfg.yml:3: release.groups[0].id: required key is missing"),
+    ],
+)
+def test_nested_and_list_item_errors_name_the_path_line_and_value(text: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        parse_config(text, "cfg.yml")
+    message = str(err.value)
+    assert message.startswith(expected), message
+    assert "\n" not in message and "Settings" not in message
