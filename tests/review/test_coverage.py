@@ -46,3 +46,20 @@ def test_a_report_for_other_paths_says_so_instead_of_guessing() -> None:
 def test_bad_reports_are_one_line_errors(text: str, needle: str) -> None:
     with pytest.raises(InputError, match=needle):
         parse_cobertura(text, "coverage.xml")
+
+
+def test_a_file_of_the_same_name_elsewhere_is_not_taken_for_the_measured_one() -> None:
+    # made in another checkout; measures scripts/leadforge/a.py only. tools/leadforge/a.py is not measured:
+    # a suffix match must use the whole source-joined path, not the bare "leadforge/a.py"
+    data = parse_cobertura(XML)
+    result = changed_lines_coverage(data, {"tools/leadforge/a.py": {2, 3}, "scripts/leadforge/a.py": {5}},
+                                    repo_root="/home/me/repo")
+    assert (result.changed_lines, result.covered) == (1, 1)
+    assert result.unmeasured == ("tools/leadforge/a.py",)
+
+
+def test_a_report_made_on_windows_matches_by_its_source_joined_path() -> None:
+    xml = XML.replace("/ci/work/repo/scripts", "D:\\a\\repo\\scripts").replace('filename="leadforge/a.py"',
+                                                                                'filename="leadforge\\a.py"')
+    result = changed_lines_coverage(parse_cobertura(xml), {"scripts/leadforge/a.py": {1, 2}}, repo_root="/home/me/repo")
+    assert (result.changed_lines, result.covered) == (2, 1)

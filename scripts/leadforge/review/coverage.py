@@ -56,7 +56,7 @@ def parse_cobertura(text: str, source: str = "coverage.xml") -> CoverageData:
         raise InputError(f"{source}: not valid XML ({err})") from None
     if root.tag != "coverage":
         raise InputError(f"{source}: not a Cobertura report (root element <{root.tag}>, expected <coverage>)")
-    sources = tuple((s.text or "").strip() for s in root.iter("source") if (s.text or "").strip())
+    sources = tuple((s.text or "").strip().replace("\\", "/") for s in root.iter("source") if (s.text or "").strip())
     files: dict[str, dict[int, int]] = {}
     for cls in root.iter("class"):
         name = (cls.get("filename") or "").replace("\\", "/")
@@ -83,8 +83,13 @@ def _resolve(data: CoverageData, path: str, repo_root: str) -> Mapping[int, int]
                     return lines
             elif candidate == path:
                 return lines
-    # a report made elsewhere (another checkout folder): match the longest unique path suffix
-    matches = [lines for name, lines in data.files.items() if path.endswith("/" + name) or name.endswith("/" + path)]
+    # a report made elsewhere (another checkout folder): the one file whose full name (joined with its
+    # <source>, when the report has sources) ends with the path; never the bare name of a source-relative file
+    matches = []
+    for name, lines in data.files.items():
+        fulls = [posixpath.normpath(posixpath.join(s, name)) for s in data.sources] or [name]
+        if any(full.endswith("/" + path) or (not full.startswith("/") and path.endswith("/" + full)) for full in fulls):
+            matches.append(lines)
     return matches[0] if len(matches) == 1 else None
 
 
