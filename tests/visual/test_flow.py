@@ -100,3 +100,55 @@ def test_status_and_comment() -> None:
     assert "about" not in body.split("</details>")[-1]  # no images section for the unchanged page
     offline = render_comment(entries, passed=False, head_sha="0" * 40, settings=SETTINGS, images=None, run_url="")
     assert "leadforge-visual` artifact" in offline and "<img" not in offline
+
+
+def _refs(repo) -> str:
+    return repo.git("for-each-ref", "--format=%(refname) %(objectname)")
+
+
+@pytest.mark.integration
+def test_approve_from_an_event_with_dry_run_changes_nothing(git_repo, run_cli, tmp_path) -> None:
+    import json
+
+    from PIL import Image
+
+    from leadforge.forge.local import LOCAL_USER, LocalForge
+
+    def shot(folder, colour) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        Image.new("RGBA", (40, 20), colour).save(folder / "home-40x20.png")
+
+    shot(git_repo.path / "screenshots" / "baseline", (0, 0, 255, 255))
+    git_repo.commit("feat: baseline")
+    git_repo.git("checkout", "-q", "-b", "feature")
+    git_repo.commit("feat: red home", {"page.txt": "red\n"})
+    git_repo.git("checkout", "-q", "main")
+    forge = LocalForge(git_repo.path, "octo-org/octo-repo")
+    pull = forge.create_pull(title="Red", body="", head="feature", base="main")
+    shot(tmp_path / "current", (255, 0, 0, 255))
+    posted = run_cli("--forge", "local", "visual", "pr", "--current", str(tmp_path / "current"), "--pr", str(pull.number),
+                     "--out", str(tmp_path / "report"), repo=git_repo.path)  # no remote: the local assets branch
+    assert posted.code == 0, posted.stderr  # the verdict is the status, not the exit code
+    assert "1 failed" in posted.stdout
+    event = tmp_path / "event.json"
+    env = {"GITHUB_EVENT_NAME": "issue_comment", "GITHUB_EVENT_PATH": str(event), "GITHUB_REPOSITORY": "octo-org/octo-repo"}
+
+    def ask(sender: str) -> None:
+        payload = load_event("issue_comment.created", **{
+            "issue.number": pull.number, "issue.pull_request": {"url": "u"}, "comment.body": "/leadforge approve-visual",
+            "comment.user.login": sender, "sender.login": sender})
+        event.write_text(json.dumps(payload), encoding="utf-8")
+
+    state = git_repo.path / ".leadforge" / "forge" / "state.json"
+    for sender in ("mallory", LOCAL_USER):  # a reader (denied: a reply) and a writer (the baseline commit)
+        ask(sender)
+        refs, forge_state = _refs(git_repo), state.read_bytes()
+        dry = run_cli("--forge", "local", "--dry-run", "visual", "approve", repo=git_repo.path, env=env)
+        assert dry.code == 0, dry.stderr
+        assert "[dry-run] would" in dry.stderr
+        assert _refs(git_repo) == refs and state.read_bytes() == forge_state, sender
+    # the same request for real does change things (the dry run above skipped a real path)
+    real = run_cli("--forge", "local", "visual", "approve", repo=git_repo.path, env=env)
+    assert real.code == 0, real.stderr
+    assert _refs(git_repo) != refs
+    assert git_repo.git("show", "--name-only", "--format=", "feature") == "screenshots/baseline/home-40x20.png"

@@ -97,7 +97,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         help="pull request: compare, publish images to the assets branch, upsert the PR comment",
         description="Compare --current with the baseline, push the report images to the assets branch "
         "(visual.assets_branch, never the PR branch), and create or update one PR comment with a table and "
-        "before/after/diff images. Exits 1 when a page exceeds its allowed ratio.",
+        "before/after/diff images. The verdict is the leadforge/visual commit status (and the step output "
+        "`passed`): the command exits 0 once they are posted, even when a page exceeds its allowed ratio.",
     )
     pr.add_argument("--current", required=True, metavar="DIR", help="screenshots of the PR head")
     pr.add_argument("--baseline", metavar="DIR", default=None, help="default: visual.baseline_dir")

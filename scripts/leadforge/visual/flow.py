@@ -272,6 +272,9 @@ def run_pr_command(
 
 
 def _reply(app: App, number: int, text: str) -> None:
+    if app.dry_run:
+        app.out.would(f"reply on #{number}: {text}")
+        return
     app.forge.create_issue_comment(number, text)
     app.out.info(text)
 
@@ -337,6 +340,13 @@ def _approve_from_assets(app: App, settings: VisualSettings, request: ApprovalRe
         name = target.rsplit("/", 1)[-1]
         pixels = decode_png(data, source=f"{settings.assets_branch}:{source}")
         approved[name] = {"pixels": pixel_hash(pixels), "by": request.sender, "head": pull.head_sha}
+    if app.dry_run:
+        for target in sorted(files):
+            app.out.would(("delete " if files[target] is None else "write ") + f"{target} in a commit on top of "
+                          f"{pull.head_ref} ({pull.head_sha[:7]})" + (f" and push it to {remote}" if push_remote else ""))
+        app.out.would(f"record the approval of #{request.number} on {settings.assets_branch}, update the comment "
+                      f"and set {STATUS_CONTEXT} to success")
+        return 0
     # the baseline commit, on top of the PR head (fetched, never checked out)
     if push_remote and git.remote_url(push_remote):
         git.run("fetch", "-q", push_remote, f"+refs/heads/{pull.head_ref}:refs/remotes/{push_remote}/{pull.head_ref}")
