@@ -9,6 +9,7 @@ instead of the template's own source.
 from __future__ import annotations
 
 import fnmatch
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,9 +60,20 @@ def template_files(root: Path = SCAFFOLD_ROOT) -> list[str]:
 
 
 def plan_init(target: Path, files: list[str]) -> ScaffoldPlan:
-    create = tuple(f for f in files if not (target / f).exists())
-    skip = tuple(f for f in files if (target / f).exists())
+    # lexists: a dangling symlink is something the user put there too; it is skipped, not replaced.
+    create = tuple(f for f in files if not os.path.lexists(target / f))
+    skip = tuple(f for f in files if os.path.lexists(target / f))
     return ScaffoldPlan(create, skip)
+
+
+def blocker(target: Path, rel: str) -> str | None:
+    """The first folder on the way to ``rel`` that exists but is not a folder (a file, a broken link)."""
+    parts = Path(rel).parts[:-1]
+    for depth in range(1, len(parts) + 1):
+        folder = Path(*parts[:depth])
+        if os.path.lexists(target / folder) and not (target / folder).is_dir():
+            return folder.as_posix()
+    return None
 
 
 def adapt(rel: str, text: str) -> str:
@@ -79,6 +91,15 @@ def init_repository(app: Any, path: str | None) -> int:
     if not files:
         raise InputError(f"{SCAFFOLD_ROOT}: the scaffold is empty (broken installation?)")
     plan = plan_init(target, files)
+    # Checked before writing anything, so a refused init leaves the repository as it was.
+    blocked = [(rel, where) for rel in plan.create if (where := blocker(target, rel))]
+    if blocked:
+        rel, where = blocked[0]
+        raise InputError(
+            f"{target / where}: is not a folder, but init puts {rel}"
+            + (f" (and {len(blocked) - 1} more file(s))" if len(blocked) > 1 else "")
+            + " there; move it away and re-run (nothing was written)"
+        )
     for rel in plan.create:
         source = SCAFFOLD_ROOT / RENAMED.get(rel, rel)
         if app.dry_run:
@@ -89,7 +110,10 @@ def init_repository(app: Any, path: str | None) -> int:
             data = adapt(rel, data.decode("utf-8")).encode("utf-8")
         except UnicodeDecodeError:
             pass
-        atomic_write(target / rel, data)
+        try:
+            atomic_write(target / rel, data)
+        except OSError as err:
+            raise InputError(f"{target / rel}: cannot write ({err.strerror or err}); check the folder's permissions") from None
     for rel in plan.skip:
         app.out.info(f"skipped {rel} (already exists)")
     verb = "would create" if app.dry_run else "created"

@@ -29,9 +29,14 @@ def test_init_dry_run_writes_nothing(run_cli, tmp_path: Path) -> None:
 
 
 def test_init_workflows_install_the_released_package(run_cli, tmp_path: Path) -> None:
-    run_cli("init", str(tmp_path))
-    for workflow in (tmp_path / ".github" / "workflows").glob("*.yml"):
-        assert SELF_INSTALL not in workflow.read_text()
+    from leadforge import __version__
+
+    assert run_cli("init", str(tmp_path)).code == 0
+    workflows = sorted((tmp_path / ".github" / "workflows").glob("*.yml"))
+    assert workflows, "init copies the workflows"
+    texts = [w.read_text() for w in workflows]
+    assert all(SELF_INSTALL not in text for text in texts)
+    assert any(f"pip install 'leadforge=={__version__}'" in text for text in texts)
 
 
 def test_init_into_a_missing_folder_is_an_error(run_cli, tmp_path: Path) -> None:
@@ -44,3 +49,36 @@ def test_init_writes_the_starter_config_not_leadforges_own(run_cli, tmp_path: Pa
     text = (tmp_path / ".github" / "leadforge.yml").read_text()
     assert "leadforge.tasks" not in text and "dashboard" not in text
     assert run_cli("config", "validate", repo=tmp_path).code == 0
+
+
+def test_init_where_a_file_blocks_a_folder_writes_nothing_and_says_which(run_cli, tmp_path: Path) -> None:
+    (tmp_path / "k8s").write_text("not a folder\n")
+
+    result = run_cli("init", str(tmp_path))
+
+    assert result.code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"{tmp_path / 'k8s'}: is not a folder" in lines[0] and "nothing was written" in lines[0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["k8s"]
+    assert (tmp_path / "k8s").read_text() == "not a folder\n"
+
+
+def test_init_never_replaces_a_symlink_even_a_dangling_one(run_cli, tmp_path: Path) -> None:
+    (tmp_path / ".github").mkdir()
+    link = tmp_path / ".github" / "leadforge.yml"
+    link.symlink_to(tmp_path / "elsewhere.yml")  # dangling: exists() is False, but it is the user's
+
+    result = run_cli("init", str(tmp_path))
+
+    assert result.code == 0, result.stderr
+    assert link.is_symlink() and not (tmp_path / "elsewhere.yml").exists()
+    assert "skipped .github/leadforge.yml (already exists)" in result.stderr
+
+
+def test_init_through_a_broken_folder_link_is_refused(run_cli, tmp_path: Path) -> None:
+    (tmp_path / ".github").symlink_to(tmp_path / "gone")
+
+    result = run_cli("init", str(tmp_path))
+
+    assert result.code == 1 and "/.github: is not a folder" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".github"]
