@@ -246,8 +246,13 @@ def test_publish_marks_prereleases_and_dry_run_changes_nothing(git_repo: Repo, r
     from leadforge.forge.local import LocalForge
 
     tagged(git_repo, "feat: one", tag="v2.0.0-rc.1")
-    dry = run_cli("--forge", "local", "--dry-run", "release", "publish", "--tag", "v2.0.0-rc.1", repo=git_repo.path)
+    refs = git_repo.git("for-each-ref", "--format=%(refname) %(objectname)")
+    dry = run_cli("--forge", "local", "--dry-run", "release", "publish", "--tag", "v2.0.0-rc.1", "--changelog",
+                  repo=git_repo.path)
     assert dry.code == 0 and "[dry-run] would create or update pre-release v2.0.0-rc.1" in dry.stderr
+    assert "[dry-run] would write the v2.0.0-rc.1 entry into CHANGELOG.md" in dry.stderr
+    assert git_repo.git("for-each-ref", "--format=%(refname) %(objectname)") == refs
+    assert not (git_repo.path / "CHANGELOG.md").exists() and git_repo.git("status", "--porcelain") == ""
     forge = LocalForge(git_repo.path, "local/repo")
     assert forge.get_release_by_tag("v2.0.0-rc.1") is None
     run_cli("--forge", "local", "release", "publish", "--tag", "v2.0.0-rc.1", repo=git_repo.path, env=_summary(tmp_path))
@@ -371,6 +376,7 @@ def test_changelog_dry_run_writes_nothing(git_repo: Repo, run_cli) -> None:
     tagged(git_repo, "feat: a", tag="v1.0.0")
     result = run_cli("--dry-run", "release", "changelog", "--tag", "v1.0.0", repo=git_repo.path)
     assert result.code == 0 and "[dry-run] would write the v1.0.0 entry into CHANGELOG.md" in result.stderr
+    assert result.stdout.strip() == "v1.0.0: would update CHANGELOG.md"  # not "updated": nothing was
     assert not (git_repo.path / "CHANGELOG.md").exists()
 
 

@@ -242,7 +242,8 @@ def changelog(app: Any, *, tag: str, from_: str | None, commit: bool) -> int:
     release = _release(app, to=tag, from_=from_, need_tag=True)
     written = _write_changelog(app, release, commit)
     data = {"tag": tag, "written": written}
-    app.out.result(data, f"{tag}: " + (f"updated {', '.join(written)}" if written else "changelogs already up to date"))
+    verb = "would update" if app.dry_run else "updated"
+    app.out.result(data, f"{tag}: " + (f"{verb} {', '.join(written)}" if written else "changelogs already up to date"))
     return 0
 
 
