@@ -246,3 +246,35 @@ def test_a_pull_request_closed_unmerged_is_reported_not_failed(queue_repo, tmp_p
     assert result.code == 0
     assert json.loads(result.stdout)["failures"][0] == f"pull request #{pull.number} was closed without being merged"
     assert load_queue(queue_repo.path).get(f"task-{number}").state == "in-progress"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("agent", ["claude", "human"])
+def test_a_requeued_task_handed_to_the_same_agent_starts_it_again(queue_repo, run_cli, agent: str) -> None:  # type: ignore[no-untyped-def]
+    # claude starts on a new @claude comment (an edited one does not count), human/openhands-style agents on the label
+    # being added: after a re-queue the next hand-off must produce that trigger again
+    from tests.tasks.conftest import PROFILES
+
+    for other in PROFILES:
+        (queue_repo.path / "profiles" / f"{other}.yml").unlink()
+    add_profiles(queue_repo.path, {agent: PROFILES[agent]})
+    forge = LocalForge(queue_repo.path, "local/repo")
+    number = forge.open_issue("Again", "").number
+    add_task(queue_repo.path, f"task-{number}", issue=number, scope=("src/**",))
+    queue_repo.commit("queue")
+
+    def handoff_comments() -> list[str]:
+        return [c.body for c in forge.list_issue_comments(number) if "@claude please" in c.body]
+
+    assert run_cli("task", "dispatch", repo=queue_repo.path, env={"LEADFORGE_NOW": "2026-02-01T00:00:00Z"}).code == 0
+    run_cli("task", "sweep", repo=queue_repo.path, env={"LEADFORGE_NOW": "2026-02-03T01:00:00Z"})
+    requeue = run_cli("task", "sweep", "--json", repo=queue_repo.path, env={"LEADFORGE_NOW": "2026-02-04T02:00:00Z"})
+    assert json.loads(requeue.stdout)["requeued"] == [f"task-{number}"]
+    if agent == "human":
+        assert "needs-human" not in forge.get_issue(number).labels
+    assert run_cli("task", "dispatch", repo=queue_repo.path, env={"LEADFORGE_NOW": "2026-02-04T03:00:00Z"}).code == 0
+    task = load_queue(queue_repo.path).get(f"task-{number}")
+    assert task is not None and task.state == "in-progress" and task.assigned_to == agent
+    if agent == "claude":
+        assert len(handoff_comments()) == 2
+    else:
+        assert "needs-human" in forge.get_issue(number).labels and handoff_comments() == []

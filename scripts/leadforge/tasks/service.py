@@ -224,7 +224,9 @@ def _hand_off(app: Any, opts: TaskOptions, outcome: DispatchOutcome, profiles: S
             elif handoff.kind == "label":
                 forge.add_labels(task.issue, [handoff.value])
             else:
-                upsert_issue_comment(forge, task.issue, f"task:{task.id}:handoff", render_template(handoff.value, values))
+                # one comment per assignment: a mention in an edited comment does not start the agent again
+                key = f"task:{task.id}:handoff:{task.assigned_at or ''}".rstrip(":")
+                upsert_issue_comment(forge, task.issue, key, render_template(handoff.value, values))
             record["status"] = "done"
         except LeadforgeError as err:
             record["status"] = f"failed: {err}"

@@ -126,7 +126,8 @@ def run_sweep(app: Any, opts: TaskOptions | None = None) -> tuple[SweepPlan, Que
         app.git.run("fetch", "-q", "origin", check=False)
     activity = _activity(app, queue.tasks)
     now = current_time(app)
-    plan_blocked = decide(queue.tasks, load_profiles(app.repo, opts.profiles_dir)).blocked
+    profiles = {p.name: p for p in load_profiles(app.repo, opts.profiles_dir)}
+    plan_blocked = decide(queue.tasks, list(profiles.values())).blocked
     plan = decide_sweep(queue.tasks, activity, now, opts, [(b.task, b.reason) for b in plan_blocked])
     if app.dry_run or not plan.actions:
         for action in plan.actions:
@@ -173,6 +174,13 @@ def run_sweep(app: Any, opts: TaskOptions | None = None) -> tuple[SweepPlan, Que
                 upsert_issue_comment(app.forge, task.issue, f"task:{task.id}:stale",
                                      f"**{task.id}** went back to the queue: no activity from {task.assigned_to} for "
                                      f"{action.silent_hours:g} hours. The next dispatch may hand it to another agent.")
+                profile = profiles.get(task.assigned_to or "")
+                if profile is not None and profile.handoff.kind == "label":
+                    # the agent starts when the label is added: take it off so the next hand-off adds it again
+                    try:
+                        app.forge.remove_label(task.issue, profile.handoff.value)
+                    except LeadforgeError as err:
+                        app.out.info(f"leadforge: warning: could not remove label {profile.handoff.value!r} from #{task.issue}: {err}")
         except LeadforgeError as err:
             app.out.info(f"leadforge: warning: could not comment on #{task.issue}: {err}")
     return plan, queue
