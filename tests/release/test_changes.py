@@ -41,6 +41,20 @@ def test_a_revert_of_a_revert_restores_the_change() -> None:
     assert shas(analyse(commits, parsers=PARSERS)) == ["a"]
 
 
+def test_a_revert_of_a_revert_of_a_revert_removes_the_change_again() -> None:
+    revert = 'Revert "x"\n\nThis reverts commit {}.'
+    commits = [
+        raw("e", revert.format("d" * 40), "d"),
+        raw("d", revert.format("c" * 40), "c"),
+        raw("c", revert.format("a" * 40), "b"),
+        raw("b", "fix: b", "a"),
+        raw("a", "feat: a"),
+    ]
+    changes = analyse(commits, parsers=PARSERS)
+    assert shas(changes) == ["b"]  # a was reverted, restored, reverted: the net change is b only
+    assert changes.bump == "patch"
+
+
 def test_a_revert_of_a_commit_outside_the_range_stays() -> None:
     commits = [raw("c", "revert: old thing\n\nThis reverts commit 1234567.", "b"), raw("b", "fix: b")]
     changes = analyse(commits, parsers=PARSERS)
