@@ -155,3 +155,12 @@ def test_a_corrupt_new_screenshot_is_refused_not_listed_as_new(run_cli, folders,
     result = run_cli("visual", "compare", "--baseline", str(base), "--current", str(cur), "--out", str(tmp_path / "r"), repo=repo)
     assert result.code == 1 and "broken-160x90.png" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "r" / "report.json").exists()
+
+
+def test_a_missing_baseline_folder_is_said_and_every_screenshot_is_new(run_cli, folders, tmp_path: Path) -> None:
+    repo, _, cur = folders
+    result = run_cli("visual", "compare", "--baseline", str(tmp_path / "typo"), "--current", str(cur),
+                     "--out", str(tmp_path / "r"), "--json", repo=repo)
+    assert result.code == 1
+    assert "typo: no such folder, so every screenshot is new" in result.stderr
+    assert {e["status"] for e in json.loads(result.stdout)["entries"]} == {"new"}

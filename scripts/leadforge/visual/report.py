@@ -270,9 +270,13 @@ def run_compare_command(
     if app.dry_run:
         app.out.would(f"compare {current} with {baseline} and write the report to {out_dir}")
         return 0
+    baseline_dir = Path(baseline).expanduser().resolve()
+    if not baseline_dir.is_dir():
+        app.out.info(f"note: --baseline {baseline}: no such folder, so every screenshot is new "
+                     "(capture one with `leadforge visual capture --baseline`)")
     report = compare_folders(
         settings,
-        Path(baseline).expanduser().resolve(),
+        baseline_dir,
         Path(current).expanduser().resolve(),
         out_dir,
         threshold=threshold,
