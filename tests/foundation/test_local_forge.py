@@ -128,3 +128,36 @@ def test_reviews_follow_githubs_rules(local_forge: LocalForge) -> None:
     blocking = local_forge.create_review(pr.number, commit_sha="abc", body="fix it", event="REQUEST_CHANGES")
     local_forge.dismiss_review(pr.number, blocking.id, "fixed")
     assert {r.id: r.state for r in local_forge.list_reviews(pr.number)}[blocking.id] == "DISMISSED"
+
+
+def _forge_worker(args: tuple[str, int]) -> list[int]:
+    root, worker = args
+    forge = LocalForge(root, "octo-org/octo-repo")
+    numbers = []
+    for i in range(8):
+        issue = forge.create_issue(f"w{worker}-{i}", "")
+        forge.create_issue_comment(issue.number, f"from {worker}")
+        forge.add_labels(1, [f"worker-{worker}"])
+        numbers.append(issue.number)
+    return numbers
+
+
+def test_concurrent_processes_lose_no_update(local_forge: LocalForge, git_repo: Repo) -> None:
+    import multiprocessing
+
+    local_forge.open_issue("shared")
+    with multiprocessing.get_context("spawn").Pool(4) as pool:
+        results = pool.map(_forge_worker, [(str(git_repo.path), w) for w in range(4)])
+    numbers = [n for batch in results for n in batch]
+    # Every process got its own issue numbers, and every read-modify-write of the shared issue survived.
+    assert len(numbers) == len(set(numbers)) == 32
+    assert sorted(i.number for i in local_forge.list_issues()) == list(range(1, 34))
+    assert sorted(local_forge.get_issue(1).labels) == [f"worker-{w}" for w in range(4)]
+    assert all(len(local_forge.list_issue_comments(n)) == 1 for n in numbers)
+
+
+def test_uploading_a_missing_file_is_a_forge_error_and_changes_nothing(local_forge: LocalForge, tmp_path: Path) -> None:
+    release, _ = upsert_release(local_forge, tag="v1.0.0", name="v1.0.0", body="a")
+    with pytest.raises(ForgeError, match="no such file to upload"):
+        local_forge.upload_asset(release.id, tmp_path / "gone.png")
+    assert local_forge.get_release_by_tag("v1.0.0").assets == ()

@@ -466,6 +466,8 @@ class LocalForge:
                      content_type: str | None = None) -> Asset:
         path = Path(path)
         name = name or path.name
+        if not path.is_file():
+            raise ForgeError(f"{path}: no such file to upload as release asset {name}")
         with self._state() as state:
             record = state["releases"].get(str(release_id))
             if record is None:
