@@ -126,3 +126,24 @@ def test_a_fork_pull_request_event_falls_back_to_annotations(run_cli, git_repo, 
     assert "::error title=criteria conventional-title::" in result.stderr
     assert "LeadForge review: changes requested" in summary.read_text()
     assert not (git_repo.path / ".leadforge").exists()  # nothing was posted anywhere
+
+
+def test_outside_a_git_repository_is_a_one_line_error(run_cli, tmp_path) -> None:
+    result = run_cli("review", repo=tmp_path)
+    assert result.code == 1
+    assert result.stderr.strip() == (f"leadforge: error: {tmp_path}: not a git repository; leadforge review compares "
+                                     "two commits of one (--repo PATH)")
+
+
+def test_an_unwritable_artifact_or_sarif_path_is_a_one_line_error(run_cli, git_repo, tmp_path) -> None:
+    git_repo.write(".github/leadforge.yml", OFF)
+    git_repo.commit("chore: config")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")  # a file where a folder should be
+    result = run_cli("review", "--base", "main", "--artifact", str(blocker / "review.json"), repo=git_repo.path)
+    assert result.code == 1
+    assert f"leadforge: error: --artifact {blocker / 'review.json'}: cannot write it" in result.stderr
+    assert "Traceback" not in result.stderr
+    result = run_cli("scan", "--tool", "secrets", "--sarif", str(blocker / "out.sarif"), repo=git_repo.path)
+    assert result.code == 1
+    assert f"leadforge: error: --sarif {blocker / 'out.sarif'}: cannot write it" in result.stderr

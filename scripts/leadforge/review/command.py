@@ -105,6 +105,8 @@ def review_command(app: Any, *, base: str | None = None, head: str | None = None
                    post: str = "auto", artifact: str | None = None, coverage: str | None = None,
                    sarif: Sequence[str] | None = None, filter_mode: str | None = None,
                    fail_on_blocking: bool = False) -> int:
+    if not app.git.is_repo():
+        raise InputError(f"{app.repo}: not a git repository; leadforge review compares two commits of one (--repo PATH)")
     change = resolve_change(app, base=base, head=head, pr=pr)
     what = f"#{change.pull}" if change.pull else f"{change.base_sha[:7]}...{change.head_sha[:7]}"
     app.out.info(f"review: {what}: {len(change.files)} changed file(s)")
@@ -115,8 +117,11 @@ def review_command(app: Any, *, base: str | None = None, head: str | None = None
     for note in report.notes:
         app.out.info(f"review: note: {note}")
     if artifact:
-        atomic_write(app.repo / artifact if not artifact.startswith("/") else artifact,
-                     json.dumps(report.to_artifact(), indent=1) + "\n")
+        try:
+            atomic_write(app.repo / artifact if not artifact.startswith("/") else artifact,
+                         json.dumps(report.to_artifact(), indent=1) + "\n")
+        except OSError as err:
+            raise InputError(f"--artifact {artifact}: cannot write it ({err.strerror or err})") from None
         app.out.info(f"review: wrote the review artifact {artifact}")
 
     template = load_template(app.repo, settings.template)

@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from leadforge.errors import InputError
 from leadforge.findings import count_by_severity
 from leadforge.fsutil import atomic_write
 from leadforge.scan import sarif
@@ -44,7 +45,10 @@ def scan_command(app: Any, *, changed_only: bool = False, base: str | None = Non
         app.actions.annotate("warning", note, title="leadforge scan")
     if sarif:
         log = render_sarif(report, settings.sarif_category)
-        atomic_write(app.repo / sarif if not sarif.startswith("/") else sarif, json.dumps(log, indent=2) + "\n")
+        try:
+            atomic_write(app.repo / sarif if not sarif.startswith("/") else sarif, json.dumps(log, indent=2) + "\n")
+        except OSError as err:
+            raise InputError(f"--sarif {sarif}: cannot write it ({err.strerror or err})") from None
         app.out.info(f"scan: wrote {sarif} ({len(report.findings)} result(s))")
     app.actions.summary(summary_markdown(report))
     app.out.result(report.to_dict(), human_text(report))
