@@ -278,3 +278,19 @@ def test_a_requeued_task_handed_to_the_same_agent_starts_it_again(queue_repo, ru
         assert len(handoff_comments()) == 2
     else:
         assert "needs-human" in forge.get_issue(number).labels and handoff_comments() == []
+
+
+def test_index_and_heartbeat_dry_runs_say_what_would_happen_and_change_nothing(queue_repo, run_cli) -> None:  # type: ignore[no-untyped-def]
+    add_task(queue_repo.path, "task-5", state="in-progress", issue=5, scope=("a/**",), assigned_to="claude",
+             assigned_at="2026-01-02T00:00:00Z", branch="ai/task-5-x")
+    queue_repo.commit("queue")  # no README yet
+    index = queue_repo.path / "docs/TASKS/queue/README.md"
+    dry = run_cli("task", "index", "--dry-run", "--json", repo=queue_repo.path)
+    assert dry.code == 0 and json.loads(dry.stdout) == {"changed": True, "tasks": 1} and not index.exists()
+    assert run_cli("task", "index", repo=queue_repo.path).code == 0 and index.exists()
+    again = run_cli("task", "index", "--dry-run", repo=queue_repo.path)
+    assert "unchanged" in again.stdout and "would rewrite" not in again.stderr
+    head = queue_repo.git("rev-parse", "HEAD")
+    beat = run_cli("task", "heartbeat", "5", "--dry-run", repo=queue_repo.path, env=NOW)
+    assert beat.code == 0 and "would be recorded" in beat.stdout
+    assert queue_repo.git("rev-parse", "HEAD") == head and queue_repo.git("status", "--porcelain", "docs/TASKS/queue/in-progress") == ""

@@ -71,7 +71,8 @@ def show_command(app: Any, task_id: str) -> int:
 def heartbeat_command(app: Any, task_id: str, note: str, by: str) -> int:
     key = task_id.strip().lstrip("#")
     task = run_heartbeat(app, f"task-{key}" if key.isdigit() else key, note, by)
-    app.out.result({"task": task.id, "heartbeat_at": task.heartbeat_at}, f"heartbeat recorded on {task.id} at {task.heartbeat_at}")
+    verb = "would be recorded" if app.dry_run else "recorded"
+    app.out.result({"task": task.id, "heartbeat_at": task.heartbeat_at}, f"heartbeat {verb} on {task.id} at {task.heartbeat_at}")
     return 0
 
 
@@ -79,10 +80,19 @@ def index_command(app: Any) -> int:
     queue = load_queue(app.repo)
     report_errors(app, queue.errors)
     if app.dry_run:
-        app.out.would("rewrite docs/TASKS/queue/README.md")
-        changed = None
-    else:
-        changed = write_index(app.repo, queue)
-    app.out.result({"changed": bool(changed), "tasks": len(queue.tasks)},
+        from leadforge.tasks.store import INDEX_NAME, queue_root, render_index
+
+        path = queue_root(app.repo) / INDEX_NAME
+        try:
+            changed = path.read_text(encoding="utf-8") != render_index(queue.tasks, queue.errors)
+        except FileNotFoundError:
+            changed = True
+        if changed:
+            app.out.would("rewrite docs/TASKS/queue/README.md")
+        app.out.result({"changed": changed, "tasks": len(queue.tasks)},
+                       f"queue index {'would be rewritten' if changed else 'unchanged'} ({len(queue.tasks)} tasks)")
+        return 0
+    changed = bool(write_index(app.repo, queue))
+    app.out.result({"changed": changed, "tasks": len(queue.tasks)},
                    f"queue index {'rewritten' if changed else 'unchanged'} ({len(queue.tasks)} tasks)")
     return 0
