@@ -120,6 +120,14 @@ def test_column_points_at_the_broken_tag(git_repo: Repo, run_cli) -> None:
     assert f"{path}:2:6:" in result.stderr, result.stderr  # the column of 'endfor'
 
 
+def test_an_error_in_an_included_template_names_that_file(git_repo: Repo, run_cli) -> None:
+    git_repo.write(".github/leadforge/release-notes.md.j2", "# notes\n{% include 'parts.md.j2' %}\n")
+    part = git_repo.write(".github/leadforge/parts.md.j2", "ok\n\n  {{ missing_name }}\n")
+    result = run_cli("release", "notes", repo=git_repo.path)
+    assert result.code == 1
+    assert f"{part}:3:6: template error: 'missing_name' is undefined" in result.stderr, result.stderr
+
+
 def test_repository_template_override_is_used(git_repo: Repo, run_cli) -> None:
     git_repo.write(".github/leadforge/release-notes.md.j2", "{{ version }} has {{ groups | length }} groups\n")
     tagged(git_repo, "feat: x", tag="v1.0.0")

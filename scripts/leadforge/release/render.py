@@ -158,6 +158,17 @@ def _template_line(tb: Any, filename: str) -> int | None:
     return line
 
 
+def _innermost_template(tb: Any, shown: str) -> tuple[str, int] | None:
+    """The last traceback frame that runs template code (Jinja names those frames after the template file)."""
+    found = None
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename in (shown, "<template>") or filename.endswith(".j2"):
+            found = (shown if filename == "<template>" else filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return found
+
+
 def render(
     context: Mapping[str, Any],
     *,
@@ -201,7 +212,16 @@ def render(
     except (UndefinedError, SecurityError, TemplateError, TypeError, ValueError, ArithmeticError, LookupError,
             AttributeError) as err:  # what a template's own expressions can raise (1/0, {}.pop('x'))
         tb = sys.exc_info()[2]
-        line = _template_line(tb, shown) or _template_line(tb, "<template>")
+        inner = _innermost_template(tb, shown)
+        if inner is not None and inner[0] != shown:
+            # the error is in an included/imported template: name that file and its line
+            shown, line = inner
+            try:
+                source = Path(shown).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                source = ""
+        else:
+            line = _template_line(tb, shown) or _template_line(tb, "<template>")
         where = f"{shown}:{line}:{_column(source, line, str(err))}" if line else shown
         kind = "sandbox refused" if isinstance(err, SecurityError) else "template error"
         raise InputError(f"{where}: {kind}: {err}") from None
