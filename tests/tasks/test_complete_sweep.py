@@ -88,3 +88,9 @@ def test_a_huge_out_of_scope_change_is_counted_not_listed_in_full() -> None:
     assert message.startswith("5000 changed file(s) outside the task's scope (src/search/**, docs/search.md): ")
     assert message.endswith(" and 4950 more") and "module_00049.py" in message and "module_00050.py" not in message
     assert len(message) < 5000
+
+
+def test_ticks_are_read_from_windows_bodies_and_numbered_task_lists() -> None:
+    body = "Closes #4\r\n\r\n1. [x] Returns matches\r\n2) [X] **Handles `empty` query**\r\n"
+    assert verify(TASK, pull(body=body), [], [], []).unticked == ()
+    assert verify(TASK, pull(body="1. [ ] Returns matches\n- [x] Handles `empty` query"), [], [], []).unticked == ("Returns matches",)

@@ -26,7 +26,7 @@ from leadforge.tasks.store import Queue, load_queue, move_task, write_index, wri
 from leadforge.tasks.taskfile import Task
 
 _CLOSES = re.compile(r"\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s*:?\s+#(\d+)\b", re.IGNORECASE)
-_TICKED = re.compile(r"^\s*[-*+]\s+\[[xX]\]\s+(.+?)\s*$", re.MULTILINE)
+_TICKED = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+\[[xX]\]\s+(.+?)\s*$", re.MULTILINE)  # GitHub task list items
 _GREEN = {"success", "neutral", "skipped"}
 LISTED_FILES = 50  # files named in a failure; the rest are counted (a comment body is limited to 65,536 characters)
 
