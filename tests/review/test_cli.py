@@ -147,3 +147,19 @@ def test_an_unwritable_artifact_or_sarif_path_is_a_one_line_error(run_cli, git_r
     result = run_cli("scan", "--tool", "secrets", "--sarif", str(blocker / "out.sarif"), repo=git_repo.path)
     assert result.code == 1
     assert f"leadforge: error: --sarif {blocker / 'out.sarif'}: cannot write it" in result.stderr
+
+
+def test_changed_only_scan_of_a_head_that_is_not_checked_out_reads_the_heads_files(run_cli, git_repo) -> None:
+    git_repo.write(".github/leadforge.yml", OFF)
+    git_repo.commit("chore: config")
+    git_repo.git("checkout", "-q", "-b", "topic")
+    key = "AKIA" + "IOSFODNN7EXAMPLE"  # split so the project's own scan does not see a key here
+    git_repo.commit("feat: client", {"app/client.py": f"x = 1\naws = '{key}'\n"})
+    git_repo.git("checkout", "-q", "main")  # app/client.py is not in the working tree now
+    result = run_cli("--json", "scan", "--changed-only", "--tool", "secrets", "--base", "main", "--head", "topic",
+                     repo=git_repo.path)
+    assert result.code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert [(f["path"], f["line"], f["rule"]) for f in data["findings"]] == [("app/client.py", 2, "aws-access-key")]
+    assert key not in result.stdout + result.stderr
+    assert git_repo.git("worktree", "list").count("\n") == 0  # the temporary worktree is gone

@@ -12,6 +12,7 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 from pathlib import Path
 
 from leadforge.errors import GitError, LeadforgeError
@@ -134,31 +135,36 @@ class Reviewer:
             notes.append(f"coverage: {result.note}")
         return result
 
-    @contextmanager
-    def _checkout(self, head: str) -> Iterator[Path]:
-        """The repository itself when ``head`` is checked out (or empty: the working tree), else a worktree."""
-        git = GitRepo(self.repo)
-        if not head:
-            yield self.repo
-            return
-        try:
-            current = git.head()
-        except GitError:
-            current = ""
-        if current == head:
-            yield self.repo
-            return
-        folder = Path(tempfile.mkdtemp(prefix="leadforge-review-"))
-        target = folder / "head"
-        try:
-            git.run("worktree", "add", "--detach", "--quiet", str(target), head)
-        except GitError as err:
-            shutil.rmtree(folder, ignore_errors=True)
-            raise GitError(f"cannot check out the head {head[:12]} to scan it ({err}); is the commit in this clone? "
-                           "(actions/checkout with fetch-depth: 0)") from None
-        try:
-            yield target
-        finally:
-            git.run("worktree", "remove", "--force", str(target), check=False)
-            shutil.rmtree(folder, ignore_errors=True)
-            git.run("worktree", "prune", check=False)
+    def _checkout(self, head: str) -> Any:
+        return head_checkout(self.repo, head)
+
+
+@contextmanager
+def head_checkout(repo: Path, head: str) -> Iterator[Path]:
+    """The repository itself when ``head`` is checked out (or empty: the working tree), else a temporary
+    worktree of ``head`` (removed afterwards): scanners read files from disk."""
+    git = GitRepo(repo)
+    if not head:
+        yield repo
+        return
+    try:
+        current = git.head()
+    except GitError:
+        current = ""
+    if current == head:
+        yield repo
+        return
+    folder = Path(tempfile.mkdtemp(prefix="leadforge-review-"))
+    target = folder / "head"
+    try:
+        git.run("worktree", "add", "--detach", "--quiet", str(target), head)
+    except GitError as err:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise GitError(f"cannot check out the head {head[:12]} to scan it ({err}); is the commit in this clone? "
+                       "(actions/checkout with fetch-depth: 0)") from None
+    try:
+        yield target
+    finally:
+        git.run("worktree", "remove", "--force", str(target), check=False)
+        shutil.rmtree(folder, ignore_errors=True)
+        git.run("worktree", "prune", check=False)

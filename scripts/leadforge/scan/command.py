@@ -39,7 +39,13 @@ def scan_command(app: Any, *, changed_only: bool = False, base: str | None = Non
                       f"with {', '.join(sources)}" + (f" and write {sarif}" if sarif else ""))
         app.out.result(plan, "")
         return 0
-    report = Scanner(app.repo, settings).scan(files, sources=sources)
+    if changed_only:
+        from leadforge.review.engine import head_checkout  # the head's files, when --head is not checked out
+
+        with head_checkout(app.repo, app.git.rev_parse(head)) as root:
+            report = Scanner(root, settings).scan(files, sources=sources)
+    else:
+        report = Scanner(app.repo, settings).scan(files, sources=sources)
     for note in report.notes:
         app.out.info(f"scan: note: {note}")
         app.actions.annotate("warning", note, title="leadforge scan")
