@@ -87,6 +87,21 @@ def test_invalid_target_yaml_names_the_file_and_line():
         plan_edit(SOURCE, "images:\n  - [\n", source_path="dev", target_path="staging/kustomization.yaml")
 
 
+def test_promotion_keeps_the_target_files_own_list_indentation():
+    # A kustomization written with "- item" at the key's column: only the tag line may change.
+    target = (
+        "# prod\nresources:\n- ../../base\n- namespace.yaml  # ns\nimages:\n- name: ghcr.io/acme/web\n"
+        "  newTag: 1.3.9\nlabels:\n- pairs:\n    tier: web\n"
+    )
+    text, changes = plan_edit(SOURCE, target, source_path="dev", target_path="prod", overrides={}, fields=())
+    assert [c.field for c in changes][0] == "images[ghcr.io/acme/web].newTag"
+    expected = target.replace("  newTag: 1.3.9\n", "  newTag: 1.4.0\n").replace(
+        "labels:", "- name: ghcr.io/acme/worker\n  digest: sha256:abc\nlabels:")
+    assert text == expected
+    # And the component edit keeps it too.
+    assert ensure_component(target, "k.yaml", "../../stations", True) == target + "components:\n- ../../stations\n"
+
+
 def test_ensure_component_adds_once_and_removes():
     text = "resources:\n  - ../../base\n# tail comment\n"
     added = ensure_component(text, "k.yaml", "../../stations", True)

@@ -37,12 +37,30 @@ class PromotionPlan:
         return not self.changes
 
 
-def _yaml() -> Any:
+Style = tuple[int, int, int]  # mapping indent, sequence indent, dash offset (ruamel's YAML.indent)
+DEFAULT_STYLE: Style = (2, 4, 2)  # kustomize's own style: "  - item" under its key
+
+
+def guess_style(text: str) -> Style:
+    """The file's own indentation, so an edit does not re-indent every list (``- x`` vs ``  - x``)."""
+    from ruamel.yaml.util import load_yaml_guess_indent
+
+    try:
+        _, indent, offset = load_yaml_guess_indent(text)
+    except Exception:  # noqa: BLE001 - invalid YAML is reported by load_rt with its line
+        return DEFAULT_STYLE
+    if not indent or offset is None:
+        return DEFAULT_STYLE
+    return (indent - offset if indent - offset >= 2 else 2, indent, offset)
+
+
+def _yaml(style: Style = DEFAULT_STYLE) -> Any:
     from ruamel.yaml import YAML
 
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
-    yaml.indent(mapping=2, sequence=4, offset=2)
+    mapping, sequence, offset = style
+    yaml.indent(mapping=mapping, sequence=sequence, offset=offset)
     yaml.width = 4096
     return yaml
 
@@ -63,9 +81,9 @@ def load_rt(text: str, path: str) -> Any:
     return data
 
 
-def dump_rt(data: Any) -> str:
+def dump_rt(data: Any, style: Style = DEFAULT_STYLE) -> str:
     buffer = io.StringIO()
-    _yaml().dump(data, buffer)
+    _yaml(style).dump(data, buffer)
     return buffer.getvalue()
 
 
@@ -175,7 +193,7 @@ def plan_edit(
             changes.append(Change(f"configMapGenerator[{generator}].{key}", None, value))
     if not changes:
         return target_text, ()
-    return dump_rt(target), tuple(changes)
+    return dump_rt(target, guess_style(target_text)), tuple(changes)
 
 
 def branch_name(prefix: str, source: str, target: str, changes: Sequence[Change]) -> str:
@@ -217,4 +235,4 @@ def ensure_component(text: str, path: str, component: str, present: bool) -> str
         current.remove(component)
     else:
         return text
-    return dump_rt(data)
+    return dump_rt(data, guess_style(text))
