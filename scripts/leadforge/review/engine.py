@@ -12,8 +12,8 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from leadforge.errors import GitError, LeadforgeError
 from leadforge.findings import Finding

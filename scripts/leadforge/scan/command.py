@@ -40,7 +40,8 @@ def scan_command(app: Any, *, changed_only: bool = False, base: str | None = Non
         app.out.result(plan, "")
         return 0
     if changed_only:
-        from leadforge.review.engine import head_checkout  # the head's files, when --head is not checked out
+        # the head's files, when --head is not checked out
+        from leadforge.review.engine import head_checkout
 
         with head_checkout(app.repo, app.git.rev_parse(head)) as root:
             report = Scanner(root, settings).scan(files, sources=sources)
