@@ -10,7 +10,7 @@ from leadforge.errors import InputError
 from leadforge.findings import count_by_severity
 from leadforge.fsutil import atomic_write
 from leadforge.scan import sarif
-from leadforge.scan.runner import SOURCES, ScanReport, Scanner
+from leadforge.scan.runner import SOURCES, Scanner, ScanReport
 
 
 def default_base(app: Any) -> str:
