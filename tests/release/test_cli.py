@@ -195,7 +195,7 @@ def test_next_version_after_only_a_prerelease(git_repo: Repo, run_cli, pre: str,
 def test_bad_config_names_the_key(git_repo: Repo, run_cli) -> None:
     git_repo.write(".github/leadforge.yml", "release:\n  commit_parsers:\n    - message: '^feat('\n      group: feat\n")
     result = run_cli("release", "next-version", repo=git_repo.path)
-    assert result.code == 1 and "release.commit_parsers.0" in result.stderr and "invalid regex" in result.stderr
+    assert result.code == 1 and "leadforge.yml:3: release.commit_parsers[0]" in result.stderr and "invalid regex" in result.stderr
 
 
 def test_changelog_prepends_and_replaces_idempotently(git_repo: Repo, run_cli) -> None:
