@@ -169,3 +169,19 @@ def test_invalid_yaml_in_a_patch_file_gives_kustomizes_message_on_one_line(deplo
     assert len(lines) == 1
     assert lines[0].startswith("leadforge: error: k8s/overlays/dev: kubectl kustomize failed: ")
     assert "patch-deployment.yaml" in lines[0] and not lines[0].endswith(">")
+
+
+def test_out_of_the_wrong_kind_is_one_line_and_writes_nothing(deploy_repo, run_cli, tmp_path):
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    result = run_cli("deploy", "render", "--env", "dev", "--out", str(folder), repo=deploy_repo.path)
+    assert result.code == 1 and result.stderr.strip().splitlines() == [
+        f"leadforge: error: --out {folder}: is a folder; give a file name (e.g. {folder / 'dev.yaml'})"
+    ]
+    assert list(folder.iterdir()) == []
+
+    afile = tmp_path / "rendered"
+    afile.write_text("mine")
+    result = run_cli("deploy", "render", "--all", "--out", str(afile), repo=deploy_repo.path)
+    assert result.code == 1 and "is a file; with --all it must be a folder" in result.stderr
+    assert afile.read_text() == "mine"

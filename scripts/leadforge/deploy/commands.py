@@ -90,6 +90,13 @@ def render_command(app: Any, *, env: str | None, all_envs: bool, out: str | None
 
     settings = settings_of(app)
     envs = pick_envs(settings, env, all_envs)
+    if out:
+        # Checked before rendering, so a bad --out is one line and nothing is written.
+        where = Path(out) if Path(out).is_absolute() else Path.cwd() / out
+        if all_envs and where.exists() and not where.is_dir():
+            raise InputError(f"--out {out}: is a file; with --all it must be a folder (one ENV.yaml per environment)")
+        if not all_envs and where.is_dir():
+            raise InputError(f"--out {out}: is a folder; give a file name (e.g. {Path(out) / (envs[0] + '.yaml')})")
     rendered = render_envs(app.repo, settings, envs)
     report: dict[str, Any] = {}
     for name in envs:
