@@ -136,3 +136,20 @@ def test_a_regenerated_configmap_is_one_change_not_an_add_and_a_remove():
 
     assert [(d.key, d.status) for d in diffs] == [("ConfigMap/ns/cfg-7c6hb2bk9m", "changed")]
     assert diffs[0].diff.startswith("--- a/ConfigMap/ns/cfg-5t8m2k9h4b\n+++ b/ConfigMap/ns/cfg-7c6hb2bk9m\n")
+
+
+@pytest.mark.integration
+@needs_kubectl
+def test_a_broken_overlay_at_head_fails_naming_repository_paths_not_temp_folders(deploy_repo, run_cli):
+    base = deploy_repo.git("rev-parse", "HEAD")
+    set_yaml(deploy_repo, "k8s/overlays/dev/kustomization.yaml", "  - namespace.yaml", "  - namespace.yaml\n  - gone.yaml")
+    deploy_repo.commit("break dev")
+
+    first = run_cli("deploy", "diff", "--base", base, "--json", repo=deploy_repo.path)
+    second = run_cli("deploy", "diff", "--base", base, "--json", repo=deploy_repo.path)
+
+    assert first.code == 1
+    error = json.loads(first.stdout)["environments"]["dev"]["error"]
+    assert error.startswith("k8s/overlays/dev@HEAD: kubectl kustomize failed:") and "k8s/overlays/dev/gone.yaml" in error
+    assert "leadforge-diff-" not in error
+    assert json.loads(second.stdout) == json.loads(first.stdout), "the same input gives the same report (and comment)"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -563,7 +564,12 @@ def render_at_ref(app: Any, settings: DeploySettings, ref: str, envs: list[str],
                 try:
                     return env, (kustomize.render(renderer, path, label=f"{settings.overlays_dir}/{env}@{ref}", timeout=settings.render_timeout), "")
                 except ToolError as err:
-                    return env, (None, str(err))
+                    # The tool names files by their temporary path: make them repository paths, so the
+                    # message (and the PR comment holding it) is the same on every run.
+                    message = str(err)
+                    for prefix in {os.path.realpath(tmp), tmp}:
+                        message = message.replace(prefix + os.sep, "")
+                    return env, (None, message)
 
             with ThreadPoolExecutor(max_workers=min(4, len(jobs))) as pool:
                 results.update(dict(pool.map(one, jobs)))
