@@ -131,6 +131,27 @@ def test_a_revert_made_on_a_side_branch_is_charged_to_the_reverted_task() -> Non
     assert index.by_task["task-1"][0].added == 3
 
 
+def test_the_queue_commit_that_names_the_pr_is_not_the_task_s_work() -> None:
+    # the PR merges at 06:00 (+10 lines); `task complete` then commits "tasks: complete task-1 (#8)" at 12:00,
+    # moving the task file: that commit must neither add lines to the agent nor stretch the cycle time
+    commits = [
+        _commit("q", ["m"], "tasks: complete task-1 (#8)\n\n[skip ci]\n\nLeadforge-Run: local-1",
+                [("docs/TASKS/queue/{in-progress => completed}/task-1.md", 9, 0), ("docs/TASKS/queue/README.md", 2, 2)],
+                date="2026-01-01T12:00:00+00:00"),
+        _commit("m", ["base", "w"], "Merge pull request #8 from o/ai/task-1-a", [("src/a.py", 10, 0)],
+                date="2026-01-01T06:00:00+00:00"),
+        _commit("w", ["base"], "work", [("src/a.py", 10, 0)], date="2026-01-01T05:00:00+00:00"),
+        _commit("base", [], "init", [("README", 1, 0)]),
+    ]
+    task = T("task-1", state="completed", pr=8, scope=("src/**",), assigned_to="alpha", created="2026-01-01T00:00:00Z",
+             assigned_at="2026-01-01T02:00:00Z", completed_at="2026-01-01T12:00:00Z")
+    index = index_history(commits, TaskKeys.of([task]))
+    assert [c.sha for c in index.by_task["task-1"]] == ["m"]
+    row = next(r for r in compute([task], period=Period(), git=index).agents if r.agent == "alpha")
+    assert (row.lines_added, row.lines_removed) == (10, 0)
+    assert row.cycle_time_hours.median == 4.0  # 02:00 assigned -> 06:00 merged
+
+
 def test_parse_log_reads_numstat_and_binary_files() -> None:
     text = "\x1eaaa bbb\x1f2026-01-01T00:00:00+00:00\x1fA\x1fa@x\x1fsubject\n\nbody\n\x1f\n\n3\t1\tsrc/x.py\n-\t-\timg.png\n"
     [commit] = parse_log(text)

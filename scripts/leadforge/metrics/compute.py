@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from leadforge.tasks.scopes import covered_by_any
-from leadforge.metrics.gitlog import GitIndex
+from leadforge.metrics.gitlog import QUEUE_PREFIXES, GitIndex
 from leadforge.tasks.taskfile import Task, parse_timestamp
 
 UNKNOWN = "unknown"
@@ -218,7 +218,6 @@ def is_bot(name: str, email: str) -> bool:
     return "[bot]" in lowered or name.lower().endswith("-bot") or "github-actions" in lowered
 
 
-QUEUE_PREFIXES = ("docs/TASKS/", "docs/metrics/")
 
 
 def in_scope(path: str, scope: Sequence[str]) -> bool:

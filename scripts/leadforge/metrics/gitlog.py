@@ -94,6 +94,8 @@ def parse_log(text: str) -> list[Commit]:
 
 # ---- mapping commits to tasks (pure) ---------------------------------------------------------
 
+# the task queue and the metrics reports: bookkeeping, never anybody's work
+QUEUE_PREFIXES = ("docs/TASKS/", "docs/metrics/")
 _TRAILER = re.compile(r"^(?:Leadforge-Task|Task-Id):\s*([a-z0-9][a-z0-9-]*)\s*$", re.M | re.I)
 _MERGE_PR = re.compile(r"^Merge pull request #(\d+) from [^/\s]+/(\S+)")
 _MERGE_BRANCH = re.compile(r"^Merge (?:remote-tracking )?branch '([^']+)'")
@@ -227,6 +229,9 @@ def index_history(commits: list[Commit], keys: TaskKeys) -> GitIndex:
     landed = []
     for commit in chain:
         task = task_of(commit, keys)
+        if task and commit.files and all(f[0].startswith(QUEUE_PREFIXES) for f in commit.files):
+            # the queue's own bookkeeping ("tasks: complete task-3 (#12)") names the PR but delivers no work
+            task = None
         owner[commit.sha], bringer[commit.sha] = task, commit
         stack = list(commit.parents[1:])  # what this merge brought in that no earlier one did
         while stack:
