@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -81,6 +82,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for k, v in vars(args).items()
         if k not in GLOBAL_KEYS and k not in {"handler", "area", "area_parser"} and not k.endswith("_verb")
     }
+    if args.area != "demo" and not os.path.isdir(args.repo):
+        print(f"leadforge: error: --repo {args.repo}: no such folder; give the repository's path (default: .)", file=sys.stderr)
+        return 1
     from leadforge.app import App
 
     app = App(repo=args.repo, config_path=args.config, forge_kind=args.forge, dry_run=args.dry_run, json=args.json)

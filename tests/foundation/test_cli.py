@@ -100,3 +100,13 @@ def test_progress_prints_one_line_per_step_in_logs() -> None:
         bar.advance("home")
         bar.advance()
     assert err.getvalue() == "[1/2] capturing: home\n[2/2] capturing\n"
+
+
+def test_a_missing_repo_folder_is_named_not_blamed_on_a_file_inside_it(run_cli, tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-repo"
+    result = run_cli("deploy", "render", "--env", "dev", repo=missing)
+    assert result.code == 1
+    assert result.stderr.strip().splitlines() == [
+        f"leadforge: error: --repo {missing}: no such folder; give the repository's path (default: .)"
+    ]
+    assert not missing.exists()
