@@ -90,6 +90,16 @@ def test_previous_tag_must_be_reachable(git_repo: Repo, run_cli) -> None:
         (("--to=--output=/tmp/x",), "--to --output=/tmp/x: no such tag, branch or commit"),
     ],
 )
+def test_a_repository_without_commits_is_one_line(tmp_path: Path, run_cli) -> None:
+    import subprocess
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    for verb in ("notes", "next-version"):
+        result = run_cli("release", verb, repo=tmp_path)
+        assert result.code == 1 and "no commits yet, or not a git repository" in result.stderr, result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+
+
 def test_bad_refs_and_files_are_one_line_errors(git_repo: Repo, run_cli, argv: tuple[str, ...], needle: str) -> None:
     result = run_cli("release", "notes", *argv, repo=git_repo.path)
     assert result.code == 1

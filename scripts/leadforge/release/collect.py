@@ -51,7 +51,8 @@ def resolve_range(repo: Path, prefix: str, *, to: str = "HEAD", from_: str | Non
     the previous semver release tag (with ``prefix``) reachable from ``to`` (none: the whole history)."""
     target = gitlog.resolve(repo, to)
     if target is None:
-        raise InputError(f"--to {to}: no such tag, branch or commit in {repo}")
+        hint = " (no commits yet, or not a git repository)" if to == "HEAD" else ""
+        raise InputError(f"--to {to}: no such tag, branch or commit in {repo}{hint}")
     to_sha, committed = target
     tags = gitlog.tag_commits(repo)
     is_tag = to in tags and tags[to][0] == to_sha
