@@ -94,10 +94,17 @@ def test_a_broken_overlay_commits_nothing(deploy_repo, remote, run_cli):
     assert deploy_repo.git("branch", "--list", "deploy/*") == ""
 
 
-def test_apply_to_prod_outside_the_approved_job_is_refused(deploy_repo, run_cli):
+def test_apply_to_prod_outside_the_approved_job_is_refused(deploy_repo, run_cli, monkeypatch):
+    monkeypatch.delenv("LEADFORGE_APPROVED_ENVIRONMENT", raising=False)
+
     result = run_cli("deploy", "apply", "--env", "prod", repo=deploy_repo.path)
 
     assert result.code == 1
+    assert result.stderr.strip().splitlines() == [
+        "leadforge: error: apply to 'prod' needs the GitHub environment 'production': run it from the deploy workflow's "
+        "production job (required reviewers), which sets LEADFORGE_APPROVED_ENVIRONMENT"
+    ]
+    assert deploy_repo.git("branch", "--list", "deploy/*") == ""
     assert "apply to 'prod' needs the GitHub environment 'production'" in result.stderr
 
 
