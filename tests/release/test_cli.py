@@ -80,16 +80,6 @@ def test_previous_tag_must_be_reachable(git_repo: Repo, run_cli) -> None:
     assert context["previous"] == "v1.0.0"
 
 
-@pytest.mark.parametrize(
-    ("argv", "needle"),
-    [
-        (("--tag", "v9.9.9"), "--tag v9.9.9: no such tag"),
-        (("--to", "nope"), "--to nope: no such tag, branch or commit"),
-        (("--from", "nope"), "--from nope: no such tag, branch or commit"),
-        (("--template", "missing.j2"), "--template missing.j2: file not found"),
-        (("--to=--output=/tmp/x",), "--to --output=/tmp/x: no such tag, branch or commit"),
-    ],
-)
 def test_a_repository_without_commits_is_one_line(tmp_path: Path, run_cli) -> None:
     import subprocess
 
@@ -100,6 +90,16 @@ def test_a_repository_without_commits_is_one_line(tmp_path: Path, run_cli) -> No
         assert len(result.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (("--tag", "v9.9.9"), "--tag v9.9.9: no such tag"),
+        (("--to", "nope"), "--to nope: no such tag, branch or commit"),
+        (("--from", "nope"), "--from nope: no such tag, branch or commit"),
+        (("--template", "missing.j2"), "--template missing.j2: file not found"),
+        (("--to=--output=/tmp/x",), "--to --output=/tmp/x: no such tag, branch or commit"),
+    ],
+)
 def test_bad_refs_and_files_are_one_line_errors(git_repo: Repo, run_cli, argv: tuple[str, ...], needle: str) -> None:
     result = run_cli("release", "notes", *argv, repo=git_repo.path)
     assert result.code == 1
