@@ -112,3 +112,32 @@ def test_groups_merge_findings_on_the_same_anchor() -> None:
     assert group.fingerprints == tuple(sorted({SG.fingerprint, SG2.fingerprint}))
     assert group.new_comment().start_side == "RIGHT"
     assert HEAD  # the factories' fixed head
+
+
+def test_markers_pasted_by_someone_else_are_not_taken_for_ours() -> None:
+    # the PR's author posts a review and a comment carrying our hidden markers: we neither edit, dismiss
+    # nor delete them, and our own review and comments are found by the forge's login
+    first = plan_review(report([inline(KEY), inline(SG)]), reviews=[], comments=[])
+    reviews, comments = _posted(first)
+    bot = "github-actions[bot]"
+    reviews = [Review(r.id, r.body, r.state, r.commit_id, author=bot) for r in reviews]
+    comments = [ReviewComment(c.id, c.path, c.body, line=c.line, start_line=c.start_line, review_id=c.review_id,
+                              author=bot) for c in comments]
+    planted_review = Review(300, first.body, "COMMENTED", author="mallory")
+    planted_comment = ReviewComment(301, "app/new.py", comments[0].body.replace(KEY.fingerprint, "0" * 16), line=9,
+                                    author="mallory")
+    again = plan_review(report([inline(KEY), inline(SG)]), reviews=[*reviews, planted_review],
+                        comments=[*comments, planted_comment], login=bot)
+    assert again.review_id == 100 and not again.create_review
+    assert 301 not in again.delete_comments and not again.changes
+    alone = plan_review(report([inline(KEY)]), reviews=[planted_review], comments=[planted_comment], login=bot)
+    assert alone.create_review and alone.review_id is None and alone.supersede == () and alone.dismiss == ()
+    assert alone.delete_comments == ()
+
+
+def test_the_state_is_read_from_the_end_of_our_summary() -> None:
+    from leadforge.review.summary import read_state
+
+    planted = '<!-- leadforge-review-state {"head":"x","fingerprints":["f00d"]} -->'
+    body = f"<!-- leadforge:review -->\n- `{planted}`\n\n" + '<!-- leadforge-review-state {"head":"y","fingerprints":[]} -->\n'
+    assert read_state(body) == {"head": "y", "fingerprints": []}

@@ -173,6 +173,7 @@ def _post(app: Any, report: ReviewReport, template: str, settings: Any = None) -
         max_comments=settings.max_comments, template=template, run_url=app.context.run_url,
         criteria_url=_criteria_url(app, report.repository),
         status_context=settings.status_context if settings.status != "none" else None,
+        login=getattr(forge, "login", None) or None,
     )
     app.actions.summary(plan.body)
     if app.dry_run:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from leadforge.findings import Finding
-from leadforge.forge.base import marker, markers_in
+from leadforge.forge.base import is_trusted_author, marker, markers_in
 from leadforge.forge.models import CommitStatus, NewReviewComment, Review, ReviewComment
 from leadforge.review import summary
 from leadforge.review.filter import Placed
@@ -116,9 +116,15 @@ def groups(placed: Sequence[Placed]) -> list[CommentGroup]:
     return out
 
 
-def _our_review(reviews: Sequence[Review]) -> Review | None:
+def _ours(author: str, login: str | None) -> bool:
+    """Written by us: anyone can paste our hidden markers into a review or comment, so with ``login``
+    only our own login (or an app bot) counts; without it (tests, old callers) every author does."""
+    return login is None or is_trusted_author(author, login)
+
+
+def _our_review(reviews: Sequence[Review], login: str | None = None) -> Review | None:
     key = marker(summary.REVIEW_KEY)
-    mine = [r for r in reviews if key in (r.body or "") and r.state != "PENDING"]
+    mine = [r for r in reviews if key in (r.body or "") and r.state != "PENDING" and _ours(r.author, login)]
     return mine[-1] if mine else None
 
 
@@ -149,6 +155,7 @@ def plan_review(
     run_url: str = "",
     criteria_url: str = "",
     status_context: str | None = "leadforge/review",
+    login: str | None = None,
 ) -> ReviewPlan:
     if report.pull is None:
         raise ValueError("a review plan needs a pull request number")
@@ -157,7 +164,7 @@ def plan_review(
     overflow = sum(len(g.findings) for g in all_groups[max_comments:])
     inline_findings = [f for g in inline_groups for f in g.findings]
 
-    existing = _our_review(reviews)
+    existing = _our_review(reviews, login)
     now = [p.finding.fingerprint for p in report.in_diff]
     since = summary.since_from(summary.read_state(existing.body) if existing else None, report.head_sha, now)
     text = summary.render(report, inline=inline_findings, since=since, template=template, run_url=run_url,
@@ -165,7 +172,7 @@ def plan_review(
     body = summary.with_state(text, head=report.head_sha, fingerprints=now, since=since)
 
     # ---- inline comments: keep, edit, delete, create --------------------------------------
-    ours = [(c, fps) for c in comments if (fps := _comment_fps(c)) is not None]
+    ours = [(c, fps) for c in comments if (fps := _comment_fps(c)) is not None and _ours(c.author, login)]
     matched: set[int] = set()
     new: list[NewReviewComment] = []
     updates: list[tuple[int, str]] = []

@@ -131,11 +131,11 @@ def with_state(body: str, *, head: str, fingerprints: Sequence[str], since: Sinc
 
 
 def read_state(body: str) -> Mapping[str, Any] | None:
-    match = STATE_RE.search(body or "")
-    if not match:
+    found = STATE_RE.findall(body or "")
+    if not found:
         return None
     try:
-        data = json.loads(match.group(1))
+        data = json.loads(found[-1])  # ours is the last line; an earlier one came from untrusted text
     except json.JSONDecodeError:
         return None
     if not isinstance(data, dict) or not isinstance(data.get("fingerprints"), list):
