@@ -294,3 +294,23 @@ def test_index_and_heartbeat_dry_runs_say_what_would_happen_and_change_nothing(q
     beat = run_cli("task", "heartbeat", "5", "--dry-run", repo=queue_repo.path, env=NOW)
     assert beat.code == 0 and "would be recorded" in beat.stdout
     assert queue_repo.git("rev-parse", "HEAD") == head and queue_repo.git("status", "--porcelain", "docs/TASKS/queue/in-progress") == ""
+
+
+def test_an_invalid_edit_of_a_queued_task_keeps_the_task_and_says_so(queue_repo, tmp_path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    number, event = open_form_issue(queue_repo.path, tmp_path, "[AI task]: Keep me", form())
+    assert json.loads(run_cli("task", "intake", "--event", str(event), "--json", repo=queue_repo.path, env=NOW).stdout)["status"] == "queued"
+    before = load_queue(queue_repo.path).get(f"task-{number}")
+    head = queue_repo.git("rev-parse", "HEAD")
+    broken = form(scope="", description="Now with\r\nno scope")
+    payload = load_event("issues.opened", **{"action": "edited", "issue.number": number, "issue.title": "[AI task]: Keep me",
+                                             "issue.body": broken.replace("\n", "\r\n"), "issue.labels": [{"name": "ai-task"}],
+                                             "sender.login": "Codertocat"})
+    result = run_cli("task", "intake", "--event", str(write_event(tmp_path, "issues", payload)), "--json", repo=queue_repo.path, env=NOW)
+    data = json.loads(result.stdout)
+    assert result.code == 0 and data["status"] == "invalid" and data["task"] == f"task-{number}"
+    assert [e.split(":")[0] for e in data["errors"]] == ["Scope"]
+    assert load_queue(queue_repo.path).get(f"task-{number}") == before and queue_repo.git("rev-parse", "HEAD") == head
+    comments = LocalForge(queue_repo.path, "local/repo").list_issue_comments(number)
+    assert len(comments) == 1  # the intake comment, rewritten
+    assert f"This edit was not applied: **task-{number}** (pending) keeps its last valid version." in comments[0].body
+    assert "Scope:" in comments[0].body

@@ -116,10 +116,18 @@ def run_intake(app: Any, payload: dict[str, Any], opts: TaskOptions | None = Non
     forge_needed = not app.dry_run
     if result.task is None:
         outcome = IntakeOutcome(number, "invalid", errors=list(result.errors))
+        queued = load_queue(app.repo).get(f"task-{number}")
+        if queued is not None:
+            outcome.task = queued.id
+            outcome.note = f"{queued.id} ({queued.state}) keeps its last valid version"
         if forge_needed:
             from leadforge.forge.base import upsert_issue_comment
 
-            upsert_issue_comment(app.forge, number, INTAKE_MARKER, invalid_comment(outcome.errors, opts.needs_info_label))
+            body = invalid_comment(outcome.errors, opts.needs_info_label)
+            if queued is not None:
+                body = body.replace("This issue could not be queued as an AI task yet:",
+                                    f"This edit was not applied: **{queued.id}** ({queued.state}) keeps its last valid version.", 1)
+            upsert_issue_comment(app.forge, number, INTAKE_MARKER, body)
             app.forge.add_labels(number, [opts.needs_info_label])
         else:
             app.out.would(f"comment on #{number} listing {len(result.errors)} problem(s) and add label {opts.needs_info_label}")
@@ -189,7 +197,8 @@ def intake_command(app: Any, event: str | None) -> int:
         "kept": f"#{outcome.issue}: {outcome.note}",
         "skipped": f"#{outcome.issue}: skipped ({outcome.note})",
         "unauthorized": f"#{outcome.issue}: not queued ({outcome.note})",
-        "invalid": f"#{outcome.issue}: not queued:\n" + "\n".join(f"  - {e}" for e in outcome.errors),
+        "invalid": (f"#{outcome.issue}: edit not applied, {outcome.note}:\n" if outcome.note else f"#{outcome.issue}: not queued:\n")
+        + "\n".join(f"  - {e}" for e in outcome.errors),
     }[outcome.status]
     app.out.result(outcome.to_dict(), human)
     if outcome.task:
