@@ -80,6 +80,19 @@ def test_previous_tag_must_be_reachable(git_repo: Repo, run_cli) -> None:
     assert context["previous"] == "v1.0.0"
 
 
+def test_a_floating_tag_stands_for_the_release_on_its_commit(git_repo: Repo, run_cli) -> None:
+    tagged(git_repo, "feat: one", tag="v1.0.0")
+    tagged(git_repo, "fix: two", tag="v1.0.1")
+    for floating in ("v1", "v1.0"):
+        git_repo.git("tag", "-f", floating)
+    for ref in ("v1", "v1.0"):
+        context = json.loads(run_cli("release", "notes", "--to", ref, "--json", repo=git_repo.path).stdout)
+        assert context["previous"] == "v1.0.0", ref  # not v1.0.1, which is the same commit (empty notes)
+        assert [c["subject"] for g in context["groups"] for c in g["commits"]] == ["two"]
+    head = json.loads(run_cli("release", "notes", "--json", repo=git_repo.path).stdout)
+    assert head["previous"] == "v1.0.1"  # HEAD is not a tag: its unreleased changes are none
+
+
 def test_a_repository_without_commits_is_one_line(tmp_path: Path, run_cli) -> None:
     import subprocess
 

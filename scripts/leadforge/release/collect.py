@@ -66,7 +66,12 @@ def resolve_range(repo: Path, prefix: str, *, to: str = "HEAD", from_: str | Non
         previous: str | None = from_
         previous_sha = start[0]
     else:
-        candidates = semver_candidates(to if parsed is not None else None, tags, prefix)
+        anchor = to if parsed is not None else None
+        if anchor is None and is_tag:
+            # a floating tag (v1, v1.2) stands for the release tag on the same commit: notes since the one before it
+            aliases = [name for name, (sha, _) in tags.items() if sha == to_sha and Version.parse(name, prefix) is not None]
+            anchor = next(iter(semver_candidates(None, aliases, prefix)), None)
+        candidates = semver_candidates(anchor, tags, prefix)
         previous = candidates[0] if candidates else None
         previous_sha = tags[previous][0] if previous else None
     stamp = (tags[to][1] if is_tag else 0) or committed
