@@ -163,3 +163,16 @@ def test_changed_only_scan_of_a_head_that_is_not_checked_out_reads_the_heads_fil
     assert [(f["path"], f["line"], f["rule"]) for f in data["findings"]] == [("app/client.py", 2, "aws-access-key")]
     assert key not in result.stdout + result.stderr
     assert git_repo.git("worktree", "list").count("\n") == 0  # the temporary worktree is gone
+
+
+def test_a_file_named_like_a_scanner_option_does_not_switch_the_scan_off(run_cli, git_repo) -> None:
+    # detect-secrets took "--exclude-files=.*" (a file the PR adds) as an option and skipped every file
+    git_repo.write(".github/leadforge.yml", "review:\n  scanners: [secrets]\n")
+    git_repo.commit("chore: config")
+    git_repo.git("checkout", "-q", "-b", "topic")
+    key = "AKIA" + "IOSFODNN7EXAMPLE"  # split so the project's own scan does not see a key here
+    git_repo.commit("feat: client", {"app/client.py": f"aws = '{key}'\n", "--exclude-files=.*": "x\n"})
+    result = run_cli("--json", "review", "--base", "main", repo=git_repo.path)
+    assert result.code == 0, result.stderr
+    found = [(f["tool"], f["path"], f["line"]) for f in json.loads(result.stdout)["findings"]]
+    assert found == [("secrets", "app/client.py", 1)]

@@ -45,7 +45,8 @@ def test_checkov_argv_sets_offline_flags_and_env() -> None:
     assert "--skip-download" in args
     assert args[args.index("--framework") + 1] == "terraform,dockerfile"
     assert args[args.index("--skip-check") + 1] == "CKV_X"
-    assert [args[i + 1] for i, a in enumerate(args) if a == "-f"] == ["a.tf", "Dockerfile"]
+    assert [a for a in args if a.startswith("--file=")] == ["--file=a.tf", "--file=Dockerfile"]
+    assert checkov.argv("ck", files=["--skip-check=CKV_AWS_24.tf"])[-1] == "--file=--skip-check=CKV_AWS_24.tf"
     assert checkov.ENV["BC_SKIP_MAPPING"] == "TRUE" and checkov.ENV["CKV_SKIP_PACKAGE_UPDATE_CHECK"] == "true"
     assert checkov.argv("ck", directory=".")[-2:] == ["-d", "."]
 
@@ -87,7 +88,7 @@ def test_secrets_parse_keeps_type_and_place_never_the_value() -> None:
 
 def test_secrets_argv_never_verifies_over_the_network() -> None:
     args = secrets.argv(["a.py"], python="py")
-    assert args == ["py", "-m", "detect_secrets", "scan", "--no-verify", "a.py"]
+    assert args == ["py", "-m", "detect_secrets", "scan", "--no-verify", "--", "a.py"]
 
 
 def test_semgrep_parse_adds_the_fix_hint_of_our_own_rules() -> None:

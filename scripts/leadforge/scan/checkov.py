@@ -24,8 +24,8 @@ def argv(executable: str, *, files: Sequence[str] = (), directory: str | None = 
         args += ["--skip-check", ",".join(skip_checks)]
     if directory is not None:
         args += ["-d", directory]
-    for path in files:
-        args += ["-f", path]
+    # --file=PATH, not -f PATH: a changed file named like an option ("--skip-check=...") stays a file name
+    args += [f"--file={path}" for path in files]
     return args
 
 

@@ -13,7 +13,8 @@ from leadforge.scan.sarif import SarifError
 
 def argv(files: Sequence[str], *, python: str | None = None) -> list[str]:
     """``python -m detect_secrets scan --no-verify FILES`` (JSON on stdout; nothing goes to the network)."""
-    return [python or sys.executable, "-m", "detect_secrets", "scan", "--no-verify", *files]
+    # "--": a changed file named like an option ("--exclude-files=.*") must not switch the scan off
+    return [python or sys.executable, "-m", "detect_secrets", "scan", "--no-verify", "--", *files]
 
 
 def parse(text: str, *, severity: str = "error") -> list[Finding]:
