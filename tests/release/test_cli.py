@@ -366,6 +366,20 @@ def test_visual_changes_are_shown_uploaded_and_logged(git_repo: Repo, run_cli, t
     assert "screenshots/releases/v1.1.0/diffs/home-1280x800.png" in committed and "VISUAL_CHANGELOG.md" in committed
 
 
+@pytest.mark.integration
+def test_a_failed_fetch_keeps_the_release_screenshots(git_repo: Repo, run_cli, tmp_path: Path) -> None:
+    pytest.importorskip("leadforge.visual.release")
+    tagged(git_repo, "feat: one", tag="v1.0.0")
+    tagged(git_repo, "feat: restyle", tag="v1.1.0")
+    _release_screens(git_repo)
+    git_repo.git("remote", "add", "origin", str(tmp_path / "gone.git"))  # unreachable: the fetch fails
+    stored = git_repo.path / "screenshots" / "releases" / "v1.1.0"
+    result = run_cli("release", "changelog", "--tag", "v1.1.0", "--commit", repo=git_repo.path)
+    assert result.code != 0 and "Traceback" not in result.stderr
+    assert (stored / "home-1280x800.png").is_file() and (stored / "pricing-390x844.png").is_file()
+    assert (stored / "diffs" / "home-1280x800.png").is_file()
+
+
 def test_without_screenshots_there_is_no_visual_section(git_repo: Repo, run_cli) -> None:
     tagged(git_repo, "feat: one", tag="v1.0.0")
     text = run_cli("release", "notes", "--tag", "v1.0.0", repo=git_repo.path).stdout

@@ -216,8 +216,14 @@ def _write_changelog(app: Any, release: Release, commit: bool) -> list[str]:
         untracked = set(screenshots) - set(git.ls_files(*screenshots)) if screenshots else set()
         for path in untracked:
             (app.repo / path).unlink()
-        git.fetch("origin", f"+refs/heads/{branch}:refs/remotes/origin/{branch}")
-        git.create_branch(branch, f"origin/{branch}", checkout=True)
+        try:
+            git.fetch("origin", f"+refs/heads/{branch}:refs/remotes/origin/{branch}")
+            git.create_branch(branch, f"origin/{branch}", checkout=True)
+        except BaseException:
+            # the only copies of the release's screenshots were those files: put them back
+            for path in untracked:
+                atomic_write(app.repo / path, screenshots[path])
+            raise
     elif git.current_branch() == "":
         raise InputError(f"cannot commit the changelog: HEAD is detached and there is no remote to push {branch} to")
     written: list[str] = []
