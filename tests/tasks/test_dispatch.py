@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import random
 
-from leadforge.tasks.dispatch import branch_name, decide, slugify
+from leadforge.tasks.dispatch import branch_name, decide, order_key, slugify
 from leadforge.tasks.profiles import Handoff, Profile
 from leadforge.tasks.scopes import scopes_meet
 from leadforge.tasks.taskfile import Task
@@ -180,6 +180,16 @@ def test_random_queues_get_maximal_conflict_free_plans_within_capacity() -> None
             task = by_id[w.task]
             if all(d in completed for d in task.depends_on):
                 assert not _could_assign(task, tasks, assigned, profiles), (w, plan)
+        # priority order: a task waiting on a just-assigned task names one that came before it, and overlaps it
+        for w in plan.waiting:
+            if "(just assigned" in w.reason:
+                owner = w.reason.split(" overlaps ", 1)[1].split(" ", 1)[0]
+                assert owner in assigned and order_key(by_id[owner]) < order_key(by_id[w.task]), w
+                assert any(scopes_meet(a, b) for a in by_id[w.task].scope for b in by_id[owner].scope), w
+        # the chosen agent takes the task's type
+        for x in new:
+            chosen = next(p for p in profiles if p.name == assigned[x.id])
+            assert x.type in chosen.types
         # every pending task is accounted for exactly once
         pending = {x.id for x in tasks if x.state == "pending"}
         seen = [a.task for a in plan.assigned] + [w.task for w in plan.waiting] + [b.task for b in plan.blocked]
