@@ -123,3 +123,10 @@ def test_default_previous_follows_semver_not_the_digits_in_the_name(run_cli, git
     assert json.loads(result.stdout)["previous"] == "v1.0.0"
     pre = run_cli("visual", "release", "--tag", "v1.10.0-rc.1", "--json", repo=git_repo.path)
     assert json.loads(pre.stdout)["previous"] == "v1.10.0-beta.1"
+
+
+def test_a_previous_release_that_was_never_stored_is_one_line(run_cli, git_repo) -> None:
+    put(git_repo.path, "home-120x60.png", "Home")
+    result = run_cli("visual", "release", "--tag", "v1.1.0", "--previous", "v0.9.0", repo=git_repo.path)
+    assert result.code == 1 and "--previous v0.9.0: no stored release" in result.stderr
+    assert not (git_repo.path / "screenshots" / "releases" / "v1.1.0").exists()  # nothing stored

@@ -164,6 +164,9 @@ def run_release_command(app: App, *, tag: str, source: str | None, previous: str
     settings = app.config.visual
     check_tag(tag)
     source_dir = Path(source).expanduser().resolve() if source else None
+    if previous is not None and not (app.repo / settings.releases_dir / check_tag(previous)).is_dir():
+        raise InputError(f"--previous {previous}: no stored release in {settings.releases_dir}/{previous} "
+                         f"(run `leadforge visual release --tag {previous}` at that tag, or leave --previous out)")
     previous = previous or latest_stored_release(app.repo, settings, tag, app.config.release.tag_prefix)
     folder = app.repo / settings.releases_dir / tag
     if app.dry_run:
