@@ -93,6 +93,13 @@ def test_a_floating_tag_stands_for_the_release_on_its_commit(git_repo: Repo, run
     assert head["previous"] == "v1.0.1"  # HEAD is not a tag: its unreleased changes are none
 
 
+def test_output_that_is_a_folder_is_one_line(git_repo: Repo, run_cli, tmp_path: Path) -> None:
+    tagged(git_repo, "feat: one", tag="v1.0.0")
+    result = run_cli("release", "notes", "--tag", "v1.0.0", "--output", str(tmp_path), repo=git_repo.path)
+    assert result.code == 1 and "--output" in result.stderr and "is a folder" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_a_repository_without_commits_is_one_line(tmp_path: Path, run_cli) -> None:
     import subprocess
 

@@ -100,6 +100,8 @@ def notes(app: Any, *, to: str | None, from_: str | None, tag: str | None, templ
           output: str | None) -> int:
     if tag and to and tag != to:
         raise InputError("--tag and --to name different refs; give one of them")
+    if output and Path(output).is_dir():
+        raise InputError(f"--output {output}: is a folder; give the notes' file name, e.g. {Path(output) / 'notes.md'}")
     release = _release(app, to=tag or to or "HEAD", from_=from_, label=label, need_tag=bool(tag))
     if app.json:
         # Compact, one line: json's C encoder only runs without indent (15 MB of context at 50k commits).
