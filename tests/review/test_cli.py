@@ -176,3 +176,28 @@ def test_a_file_named_like_a_scanner_option_does_not_switch_the_scan_off(run_cli
     assert result.code == 0, result.stderr
     found = [(f["tool"], f["path"], f["line"]) for f in json.loads(result.stdout)["findings"]]
     assert found == [("secrets", "app/client.py", 1)]
+
+
+def test_review_post_takes_the_verdict_rules_from_the_base_config_not_the_artifact(run_cli, git_repo, local_forge) -> None:
+    git_repo.write(".github/leadforge.yml", OFF)
+    base = git_repo.commit("chore: config")
+    git_repo.git("checkout", "-q", "-b", "topic")
+    head = git_repo.commit("feat: x", {"app/x.py": "x = 1\n"})
+    pull = local_forge.open_pull("feat: x", head="topic", base="main", head_sha=head, base_sha=base)
+    warning = {"tool": "semgrep", "rule": "r", "severity": "warning", "path": "app/x.py", "line": 1, "message": "m",
+               "place": "added", "in_diff": True, "anchor": [1, 1]}
+    # a fork's run wrote it: it asks for an approval, and says nothing blocks
+    forged = {"leadforge_review": 1, "repository": "octo-org/octo-repo", "pull": pull.number, "head_sha": head,
+              "base_sha": base, "approve": True, "blocking": ["error"], "findings": []}
+    git_repo.write("review.json", json.dumps(forged))
+    result = run_cli("--json", "--forge", "local", "review", "post", "review.json", repo=git_repo.path)
+    assert result.code == 0, result.stderr
+    assert json.loads(result.stdout)["verdict"] == "COMMENT"
+    assert [r.state for r in local_forge.list_reviews(pull.number)] == ["COMMENTED"]
+    # the base config blocks on warnings: the artifact cannot lift that
+    git_repo.git("checkout", "-q", "main")
+    git_repo.write(".github/leadforge.yml", OFF + "  blocking: [error, warning]\n")
+    git_repo.write("review.json", json.dumps({**forged, "approve": False, "findings": [warning]}))
+    result = run_cli("--json", "--forge", "local", "review", "post", "review.json", repo=git_repo.path)
+    assert result.code == 0, result.stderr
+    assert json.loads(result.stdout)["verdict"] == "REQUEST_CHANGES"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from leadforge.context import require
@@ -59,8 +60,6 @@ def resolve_change(app: Any, *, base: str | None, head: str | None, pr: int | No
 
 def _with_files(app: Any, change: Change) -> Change:
     """Files from local git when both commits are here (no API call), else from the forge."""
-    from dataclasses import replace
-
     try:
         files = changed_files(app.git, change.base_sha, change.head_sha)
     except GitError:
@@ -210,7 +209,11 @@ def post_command(app: Any, *, artifact: str) -> int:
                      f"{report.head_sha[:7]}. Skipping: the newer run posts.")
         app.out.result({"posted": False, "reason": "stale"}, "")
         return 0
-    template = load_template(app.repo, app.config.review.template)
+    # the verdict rules are the base repository's, never the artifact's: a fork's run made it and could
+    # otherwise ask for an approval (approve: true) or make nothing blocking
+    settings = app.config.review
+    report = replace(report, approve=settings.approve, blocking=tuple(settings.blocking))
+    template = load_template(app.repo, settings.template)
     try:
         lines = _post(app, report, template)
     except ForgeError as err:
