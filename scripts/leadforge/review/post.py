@@ -16,6 +16,11 @@ _CHECK_LEVEL = {"error": "failure", "warning": "warning", "note": "notice"}
 def apply(plan: ReviewPlan, forge: Any, *, status_kind: str = "status", report: ReviewReport | None = None) -> dict[str, Any]:
     """Post the plan. Returns what was done (ids and counts) for the log and --json."""
     done: dict[str, Any] = {"review": None, "created": 0, "updated": 0, "deleted": 0, "dismissed": 0, "summary": "unchanged"}
+    if plan.create_review:
+        # the new review first: when the forge refuses it, the old one still stands (not superseded, not dismissed)
+        review = forge.create_review(plan.pull, commit_sha=plan.head_sha, body=plan.body, event=plan.event,
+                                     comments=list(plan.new_comments))
+        done.update(review=review.id, created=len(plan.new_comments), summary="created")
     for review_id, note in plan.supersede:
         forge.update_review(plan.pull, review_id, note)
     for review_id, message in plan.dismiss:
@@ -27,11 +32,7 @@ def apply(plan: ReviewPlan, forge: Any, *, status_kind: str = "status", report: 
     for comment_id, body in plan.update_comments:
         forge.update_review_comment(comment_id, body)
         done["updated"] += 1
-    if plan.create_review:
-        review = forge.create_review(plan.pull, commit_sha=plan.head_sha, body=plan.body, event=plan.event,
-                                     comments=list(plan.new_comments))
-        done.update(review=review.id, created=len(plan.new_comments), summary="created")
-    else:
+    if not plan.create_review:
         done["review"] = plan.review_id
         if plan.update_body and plan.review_id is not None:
             forge.update_review(plan.pull, plan.review_id, plan.body)
