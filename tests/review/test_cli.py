@@ -201,3 +201,22 @@ def test_review_post_takes_the_verdict_rules_from_the_base_config_not_the_artifa
     result = run_cli("--json", "--forge", "local", "review", "post", "review.json", repo=git_repo.path)
     assert result.code == 0, result.stderr
     assert json.loads(result.stdout)["verdict"] == "REQUEST_CHANGES"
+
+
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [
+        (b"\xff\xfe{", "bad.sarif: not UTF-8 text (byte 0)"),
+        (b'{"runs": [{"tool": "semgrep", "results": []}]}', "bad.sarif: runs[0].tool.driver is not an object"),
+    ],
+)
+def test_a_bad_sarif_input_is_a_note_and_the_review_goes_on(run_cli, git_repo, content: bytes, needle: str) -> None:
+    git_repo.write(".github/leadforge.yml", OFF + "  criteria:\n    forbidden_paths: ['secrets/**']\n")
+    git_repo.commit("chore: config")
+    git_repo.git("checkout", "-q", "-b", "topic")
+    git_repo.commit("feat: x", {"secrets/prod.env": "A=1\n"})
+    (git_repo.path / "bad.sarif").write_bytes(content)
+    result = run_cli("--json", "review", "--base", "main", "--sarif", "bad.sarif", repo=git_repo.path)
+    assert result.code == 0, result.stderr
+    assert f"review: note: SARIF input: {needle}" in result.stderr
+    assert [f["rule"] for f in json.loads(result.stdout)["findings"]] == ["forbidden-path"]

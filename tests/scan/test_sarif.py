@@ -69,6 +69,9 @@ def test_read_line_fills_in_when_there_is_no_snippet() -> None:
         ('{"runs": {}}', "not a SARIF log"),
         ('{"runs": [{"results": {}}]}', "results is not a list"),
         ('{"runs": [{"results": [{"locations": [{"physicalLocation": {"region": {"startLine": "x"}}}]}]}]}', "results[0] is malformed"),
+        ('{"runs": [{"tool": "semgrep", "results": []}]}', "runs[0].tool.driver is not an object"),
+        ('{"runs": [{"tool": {"driver": ["x"]}, "results": []}]}', "runs[0].tool.driver is not an object"),
+        ('{"runs": [{"tool": {"driver": {"rules": "r"}}, "results": []}]}', "runs[0].tool.driver.rules is not a list"),
     ],
 )
 def test_malformed_sarif_is_a_one_line_error_naming_the_source(text: str, needle: str) -> None:
@@ -117,3 +120,10 @@ def test_results_suppressed_in_source_are_not_findings() -> None:
                      "results": [result, {**result, "suppressions": [{"kind": "inSource"}]},
                                  {**result, "suppressions": [{"kind": "external", "status": "rejected"}]}]}]}
     assert [f.path for f in parse(json.dumps(log))] == ["a.py", "a.py"]
+
+
+def test_rules_with_odd_ids_are_ignored_not_a_crash() -> None:
+    text = ('{"runs": [{"tool": {"driver": {"name": "x", "rules": [{"id": ["a"]}, 5]}}, '
+            '"results": [{"ruleId": "r", "level": "error", "message": {"text": "m"}}]}]}')
+    (only,) = sarif.parse(text, source="tool.sarif")
+    assert (only.tool, only.rule, only.severity, only.message) == ("x", "r", "error", "m")

@@ -24,9 +24,10 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
                         help="post the review (auto: when reviewing a PR and the token may write; forks fall back to annotations)")
     parser.add_argument("--artifact", metavar="FILE", default=None,
                         help="also write the computed review as JSON for `leadforge review post` (fork-safe posting)")
-    parser.add_argument("--coverage", metavar="FILE", default=None, help="Cobertura coverage.xml (default: review.coverage.report)")
+    parser.add_argument("--coverage", metavar="FILE", default=None,
+                        help="Cobertura coverage.xml, relative to the repository (default: review.coverage.report)")
     parser.add_argument("--sarif", metavar="FILE", action="append", default=None,
-                        help="merge another tool's SARIF findings (repeatable)")
+                        help="merge another tool's SARIF findings (repeatable; relative to the repository)")
     parser.add_argument("--filter-mode", choices=("added", "diff_context", "file", "nofilter"), default=None,
                         help="which findings count as the PR's own (default: review.filter_mode)")
     parser.add_argument("--fail-on-blocking", action="store_true", help="exit 1 when the verdict is REQUEST_CHANGES")

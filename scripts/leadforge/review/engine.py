@@ -100,12 +100,17 @@ class Reviewer:
         # findings from other tools' SARIF (e.g. a CodeQL or linter step earlier in the job)
         for path in sarif_files:
             try:
-                text = Path(path).read_text(encoding="utf-8")
+                text = (self.repo / path).read_text(encoding="utf-8")  # relative to the repo, like --coverage
                 extra = sarif.parse(text, source=path, roots=[str(self.repo.resolve())])
                 findings += extra
                 sources.append(SourceStatus(Path(path).name, "ok", 0))
-            except (OSError, LeadforgeError) as err:
-                message = str(err) if isinstance(err, LeadforgeError) else f"{path}: {err.strerror or err}"
+            except (OSError, UnicodeDecodeError, LeadforgeError) as err:
+                if isinstance(err, LeadforgeError):
+                    message = str(err)
+                elif isinstance(err, UnicodeDecodeError):
+                    message = f"{path}: not UTF-8 text (byte {err.start}); a SARIF log is JSON"
+                else:
+                    message = f"{path}: {err.strerror or err}"
                 notes.append(f"SARIF input: {message}")
                 sources.append(SourceStatus(Path(path).name, "failed", 0, message))
 

@@ -74,11 +74,17 @@ def parse(
     for r, run in enumerate(log["runs"]):
         if not isinstance(run, dict):
             raise SarifError(f"{source}: runs[{r}] is not an object")
-        driver = (run.get("tool") or {}).get("driver") or {}
+        tool_obj = run.get("tool") or {}
+        driver = tool_obj.get("driver") or {} if isinstance(tool_obj, dict) else None
+        if not isinstance(driver, dict):
+            raise SarifError(f"{source}: runs[{r}].tool.driver is not an object")
         name = tool or str(driver.get("name") or "sarif").lower()
         rules = {}
-        for rule in driver.get("rules") or []:
-            if isinstance(rule, dict) and "id" in rule:
+        declared = driver.get("rules") or []
+        if not isinstance(declared, list):
+            raise SarifError(f"{source}: runs[{r}].tool.driver.rules is not a list")
+        for rule in declared:
+            if isinstance(rule, dict) and isinstance(rule.get("id"), str):
                 rules[rule["id"]] = rule
         results = run.get("results")
         results = [] if results is None else results
