@@ -89,3 +89,11 @@ def test_changed_files_line_numbers_survive_a_form_feed_line(git_repo) -> None:
     # an independent count: the new file's lines 2..4 are the added ones
     assert diffs["m.py"].added == {2, 3, 4} and diffs["m.py"].context == {1}
     assert diffs["n é.py"].added == {1, 2}
+
+
+def test_changed_files_ignore_the_users_diff_prefix_settings(git_repo) -> None:
+    base = git_repo.commit("base", {"keep.txt": "a\n"})
+    head = git_repo.commit("change", {"pkg/ü.py": "x = 1\n", "pkg/bin é.dat": "\x00\x01", "keep.txt": "b\n"})
+    git_repo.git("config", "diff.noprefix", "true")
+    paths = sorted(f.path for f in changed_files(GitRepo(git_repo.path), base, head))
+    assert paths == ["keep.txt", "pkg/bin é.dat", "pkg/ü.py"]

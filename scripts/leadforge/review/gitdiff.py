@@ -89,7 +89,7 @@ def split_git_diff(text: str) -> list[ChangedFile]:
             current.old, current.status = _unquote(line[10:]), "copied"
         elif line.startswith("copy to "):
             current.new = _unquote(line[8:])
-        elif line.startswith("Binary files ") or line.startswith("GIT binary patch"):
+        elif line.startswith(("Binary files ", "GIT binary patch")):
             current.binary = True
             match = re.match(r"Binary files (.+?) and (.+?) differ", line)
             if match:
@@ -104,5 +104,7 @@ def split_git_diff(text: str) -> list[ChangedFile]:
 
 def changed_files(git: object, base: str, head: str) -> list[ChangedFile]:
     """The files of ``base...head`` (merge base to head), as a pull request shows them."""
-    text = git.run("diff", "--no-color", "--no-ext-diff", "-M", "-U3", f"{base}...{head}").stdout  # type: ignore[attr-defined]
+    # explicit prefixes: a user's diff.noprefix / diff.mnemonicPrefix would change the a/ b/ the parser strips
+    text = git.run("diff", "--no-color", "--no-ext-diff", "--src-prefix=a/", "--dst-prefix=b/", "-M", "-U3",  # type: ignore[attr-defined]
+                   f"{base}...{head}").stdout
     return split_git_diff(text)
