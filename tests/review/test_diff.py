@@ -97,3 +97,12 @@ def test_changed_files_ignore_the_users_diff_prefix_settings(git_repo) -> None:
     git_repo.git("config", "diff.noprefix", "true")
     paths = sorted(f.path for f in changed_files(GitRepo(git_repo.path), base, head))
     assert paths == ["keep.txt", "pkg/bin é.dat", "pkg/ü.py"]
+
+
+def test_a_binary_file_with_and_in_its_name_keeps_its_path(git_repo) -> None:
+    # "Binary files a/x and y.bin and b/x and y.bin differ" cannot be split on " and "
+    base = git_repo.commit("base", {"x and y.bin": "\x00\x01"})
+    head = git_repo.commit("change", {"x and y.bin": "\x00\x02", "new and old.bin": "\x00\x03"})
+    files = {f.path: f for f in changed_files(GitRepo(git_repo.path), base, head)}
+    assert {p: (f.status, f.patch) for p, f in files.items()} == {
+        "x and y.bin": ("modified", None), "new and old.bin": ("added", None)}

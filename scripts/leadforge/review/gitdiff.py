@@ -36,6 +36,22 @@ def _lines(text: str) -> list[str]:
     return lines
 
 
+_QUOTED_PAIR = re.compile(r'^("(?:[^"\\]|\\.)*") ("(?:[^"\\]|\\.)*")$')
+
+
+def _header_path(rest: str) -> str:
+    """The path of ``diff --git a/P b/P`` (same path on both sides; "" when they differ: a rename,
+    whose ``rename from``/``rename to`` lines name both)."""
+    quoted = _QUOTED_PAIR.match(rest)
+    if quoted:
+        a, b = _unquote(quoted.group(1)), _unquote(quoted.group(2))
+        return a[2:] if a[2:] == b[2:] else ""
+    half = (len(rest) - 5) // 2
+    if (len(rest) - 5) % 2 == 0 and rest.startswith("a/") and rest[2 + half : 5 + half] == " b/" and rest[2:2 + half] == rest[5 + half :]:
+        return rest[2 : 2 + half]
+    return ""
+
+
 def split_git_diff(text: str) -> list[ChangedFile]:
     """``git diff`` output (with ``-M``) -> one ``ChangedFile`` per file, GitHub-style: ``patch``
     holds only the hunks; binaries and pure renames have none; removed files keep their old path."""
@@ -59,6 +75,7 @@ def split_git_diff(text: str) -> list[ChangedFile]:
         if line.startswith("diff --git "):
             finish()
             current = _Building()
+            current.old = current.new = _header_path(line[11:])  # ---/+++ and rename lines refine it
             in_hunks = False
             continue
         if current is None:
@@ -92,7 +109,7 @@ def split_git_diff(text: str) -> list[ChangedFile]:
         elif line.startswith(("Binary files ", "GIT binary patch")):
             current.binary = True
             match = re.match(r"Binary files (.+?) and (.+?) differ", line)
-            if match:
+            if match and not current.new:  # " and " may be part of a name: the header's path wins
                 a, b = match.group(1), match.group(2)
                 if a != "/dev/null":
                     current.old = _unquote(a)[2:] if a.startswith('"') else a.removeprefix("a/")
