@@ -172,6 +172,13 @@ def test_a_stale_remote_promotion_branch_is_reported_not_forced(deploy_repo, run
     deploy_repo.git("remote", "add", "origin", str(bare))
     deploy_repo.git("push", "-q", "origin", "main")
     first = json.loads(run_cli("deploy", "promote", "--from", "dev", "--to", "staging", "--no-pr", "--json", repo=deploy_repo.path).stdout)
+    # Someone pushed more to the promotion branch: it is no longer just this promotion.
+    other = tmp_path / "other"
+    git(tmp_path, "clone", "-q", "-b", first["branch"], str(bare), str(other))
+    (other / "EXTRA.md").write_text("more\n")
+    git(other, "add", "EXTRA.md")
+    git(other, "-c", "user.name=T", "-c", "user.email=t@example.com", "commit", "-qm", "extra")
+    git(other, "push", "-q", "origin", first["branch"])
     stale = git(bare, "rev-parse", first["branch"])
     deploy_repo.commit("docs: something else", {"NOTES.md": "x\n"})
 
@@ -180,3 +187,26 @@ def test_a_stale_remote_promotion_branch_is_reported_not_forced(deploy_repo, run
     assert again.code == 1
     assert f"origin/{first['branch']} already exists with other commits" in again.stderr
     assert git(bare, "rev-parse", first["branch"]) == stale
+
+
+@pytest.mark.integration
+def test_rerunning_a_promotion_reuses_its_branch_and_opens_the_pull_request(deploy_repo, run_cli, tmp_path):
+    from tests.conftest import git
+
+    bare = tmp_path / "origin.git"
+    git(tmp_path, "init", "-q", "--bare", str(bare))
+    deploy_repo.git("remote", "add", "origin", str(bare))
+    deploy_repo.git("push", "-q", "origin", "main")
+    # First run: committed and pushed, but no pull request (--no-pr, or the API failed after the push).
+    first = json.loads(run_cli("deploy", "promote", "--from", "dev", "--to", "staging", "--no-pr", "--json", repo=deploy_repo.path).stdout)
+    pushed = git(bare, "rev-parse", first["branch"])
+    deploy_repo.commit("docs: main moves on", {"NOTES.md": "x\n"})  # a later run makes a commit with another sha
+
+    again = run_cli("deploy", "promote", "--from", "dev", "--to", "staging", "--json", repo=deploy_repo.path)
+
+    assert again.code == 0, again.stderr
+    data = json.loads(again.stdout)
+    assert data["result"] == "promoted" and data["commit"] == pushed and data["pull_request"]["number"] == 1
+    assert git(bare, "rev-parse", first["branch"]) == pushed
+    pulls = LocalForge(deploy_repo.path, "").list_pulls(state="open")
+    assert [(p.number, p.head_ref) for p in pulls] == [(1, first["branch"])]

@@ -376,21 +376,32 @@ def promote_command(app: Any, *, source: str, target: str, images: list[str], op
         data.update(result="exists", pull_request={"number": existing[0].number, "url": existing[0].url})
         app.out.result(data, "\n".join(human + [f"pull request #{existing[0].number} already open for {branch}"]))
         return 0
-    from leadforge.deploy.applying import branch_worktree
+    from leadforge.deploy.applying import branch_worktree, remote_branch_start
 
     remote = settings.remote if app.git.remote_url(settings.remote) else None
-    with branch_worktree(app.git, branch, "HEAD") as tree:
-        atomic_write(tree.path / target_file, plan.new_text)
-        tree.add([target_file])
-        sha = tree.commit(f"{title}\n\n" + "\n".join(human) + "\n")
-        if remote:
-            try:
-                tree.push(remote, f"HEAD:refs/heads/{branch}")
-            except PushRejected:
-                raise GitError(
-                    f"{remote}/{branch} already exists with other commits (a closed promotion?): delete that branch "
-                    f"and run the promotion again"
-                ) from None
+    # The branch name is derived from the content: a branch that already holds this edit is this promotion
+    # made before (a re-run after a failed pull request, or with --no-pr); reuse it rather than push over it.
+    earlier = remote_branch_start(app.git, remote, branch)
+    reused = (
+        earlier is not None
+        and app.git.show_file(earlier, target_file) == plan.new_text
+        and [c.path for c in app.git.changed_files("HEAD", earlier)] == [target_file]
+    )
+    if reused:
+        sha = app.git.rev_parse(earlier)
+    else:
+        with branch_worktree(app.git, branch, "HEAD") as tree:
+            atomic_write(tree.path / target_file, plan.new_text)
+            tree.add([target_file])
+            sha = tree.commit(f"{title}\n\n" + "\n".join(human) + "\n")
+            if remote:
+                try:
+                    tree.push(remote, f"HEAD:refs/heads/{branch}")
+                except PushRejected:
+                    raise GitError(
+                        f"{remote}/{branch} already exists with other commits (a closed promotion?): delete that branch "
+                        f"and run the promotion again"
+                    ) from None
     data["commit"] = sha
     if open_pr:
         try:
@@ -401,7 +412,8 @@ def promote_command(app: Any, *, source: str, target: str, images: list[str], op
         human.append(f"opened pull request #{pull.number}: {title}")
     data["result"] = "promoted"
     app.actions.set_output("branch", branch)
-    app.out.result(data, "\n".join(human + [f"committed {sha[:12]} on {branch}"]))
+    done = f"{branch} already holds this promotion ({sha[:12]})" if reused else f"committed {sha[:12]} on {branch}"
+    app.out.result(data, "\n".join(human + [done]))
     return 0
 
 
