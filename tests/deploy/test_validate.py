@@ -86,3 +86,13 @@ def test_validate_fails_on_a_broken_overlay_with_one_line(deploy_repo, run_cli):
     assert result.stdout == ""
     assert result.stderr.startswith("leadforge: error: k8s/overlays/staging: kubectl kustomize failed:")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_configured_checkov_that_is_not_there_is_one_line_with_the_way_out(deploy_repo, run_cli, monkeypatch, tmp_path):
+    monkeypatch.setenv("LEADFORGE_CHECKOV", str(tmp_path / "no-checkov"))
+
+    result = run_cli("deploy", "validate", "--env", "dev", repo=deploy_repo.path)
+
+    assert result.code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "no-checkov: command not found" in lines[0] and lines[0].endswith("(or pass --no-checkov)")

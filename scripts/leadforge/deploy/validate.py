@@ -184,7 +184,10 @@ def run_checkov(envs: Mapping[str, EnvManifests]) -> dict[str, list[Finding]]:
     with tempfile.TemporaryDirectory(prefix="leadforge-checkov-") as tmp:
         for env, manifests in envs.items():
             (Path(tmp) / f"{env}.yaml").write_bytes(manifests.rendered)
-        result = proc.run(checkov_argv(executable, tmp), cwd=tmp, env=CHECKOV_ENV, check=False, timeout=600)
+        try:
+            result = proc.run(checkov_argv(executable, tmp), cwd=tmp, env=CHECKOV_ENV, check=False, timeout=600)
+        except ToolError as err:  # e.g. LEADFORGE_CHECKOV naming a file that is not there
+            raise ToolError(f"{err} (or pass --no-checkov)") from None
     if result.returncode not in (0, 1):
         detail = (result.stderr.strip() or result.stdout.strip()).splitlines()
         raise ToolError(f"checkov exited {result.returncode}: {detail[-1] if detail else 'no output'}")
