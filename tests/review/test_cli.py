@@ -220,3 +220,19 @@ def test_a_bad_sarif_input_is_a_note_and_the_review_goes_on(run_cli, git_repo, c
     assert result.code == 0, result.stderr
     assert f"review: note: SARIF input: {needle}" in result.stderr
     assert [f["rule"] for f in json.loads(result.stdout)["findings"]] == ["forbidden-path"]
+
+
+def test_a_symlink_in_the_pull_request_is_not_followed(run_cli, git_repo, tmp_path) -> None:
+    outside = tmp_path / "outside.py"  # a file of the runner, not of the repository
+    outside.write_text("import subprocess\naws = '" + "AKIA" + "IOSFODNN7EXAMPLE" + "'\n")
+    git_repo.write(".github/leadforge.yml", "review:\n  scanners: [secrets]\n  architecture:\n    rules:\n"
+                   "      - name: pure\n        modules: ['app.*']\n        may_not_import: ['subprocess']\n")
+    git_repo.commit("chore: config")
+    git_repo.git("checkout", "-q", "-b", "topic")
+    (git_repo.path / "app").mkdir()
+    (git_repo.path / "app" / "leak.py").symlink_to(outside)
+    git_repo.commit("feat: link")
+    assert git_repo.git("ls-files", "-s", "app/leak.py").startswith("120000")  # committed as a link
+    result = run_cli("--json", "review", "--base", "main", repo=git_repo.path)
+    assert result.code == 0, result.stderr
+    assert json.loads(result.stdout)["findings"] == []

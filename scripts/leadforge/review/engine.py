@@ -70,7 +70,7 @@ class Reviewer:
             if self.settings.architecture.rules:
                 texts = {}
                 for path in live:
-                    if path.endswith(".py") and (root / path).is_file():
+                    if path.endswith(".py") and (root / path).is_file() and not (root / path).is_symlink():
                         texts[path] = (root / path).read_text(encoding="utf-8", errors="replace")
                 arch, arch_notes = architecture.check(texts, self.settings.architecture)
                 findings += arch

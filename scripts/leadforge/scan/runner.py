@@ -68,7 +68,9 @@ class Scanner:
 
     def scan(self, files: Sequence[str] | None = None, *, sources: Sequence[str] = SOURCES) -> ScanReport:
         scope = "full" if files is None else "changed"
-        targets = None if files is None else [f for f in self._keep(files) if (self.repo / f).is_file()]
+        # symlinks are not followed: a pull request's link could point anywhere on the runner
+        targets = None if files is None else [f for f in self._keep(files)
+                                              if (self.repo / f).is_file() and not (self.repo / f).is_symlink()]
         jobs: list[tuple[str, Callable[[], tuple[list[Finding], int]]]] = []
         enabled = {
             "semgrep": self.settings.semgrep.enabled,
