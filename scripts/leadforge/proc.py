@@ -70,9 +70,13 @@ def run(
             errors="replace" if text else None,
         )
     except FileNotFoundError:
+        if cwd is not None and not os.path.isdir(cwd):
+            raise ToolError(f"{argv[0]}: cannot run in {cwd}: no such folder") from None
         raise ToolError(f"{argv[0]}: command not found. {hint or 'Is it installed and on PATH?'}".strip()) from None
     except subprocess.TimeoutExpired:
         raise ToolError(f"{' '.join(argv[:3])}: timed out after {timeout:g}s. {hint}".strip()) from None
+    except OSError as err:  # not executable, a folder, a bad interpreter line...
+        raise ToolError(f"{argv[0]}: could not start: {err.strerror or err}. {hint}".strip()) from None
     stdout = completed.stdout if completed.stdout is not None else ("" if text else b"")
     stderr = completed.stderr if completed.stderr is not None else ("" if text else b"")
     result = Result(argv, completed.returncode, stdout, stderr)  # type: ignore[arg-type]

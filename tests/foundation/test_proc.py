@@ -56,3 +56,17 @@ def test_stop_ends_the_whole_process_group(tmp_path: Path) -> None:
     # The grandchild was in the same group: it is gone too (or a zombie reaped by init).
     state = subprocess.run(["ps", "-o", "stat=", "-p", str(child_pid)], capture_output=True, text=True).stdout.strip()
     assert state == "" or state.startswith("Z")
+
+
+def test_a_file_that_cannot_be_executed_is_a_tool_error(tmp_path: Path) -> None:
+    script = tmp_path / "kubectl"
+    script.write_text("#!/bin/sh\necho hi\n")  # not executable
+    with pytest.raises(ToolError, match=r"kubectl: could not start: Permission denied\. Install it\."):
+        proc.run([str(script), "version"], hint="Install it.")
+    with pytest.raises(ToolError, match="could not start"):
+        proc.run([str(tmp_path)])  # a folder
+
+
+def test_a_missing_working_folder_is_not_reported_as_a_missing_command(tmp_path: Path) -> None:
+    with pytest.raises(ToolError, match=r"cannot run in .*gone: no such folder"):
+        proc.run([sys.executable, "-c", "pass"], cwd=tmp_path / "gone")
