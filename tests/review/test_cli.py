@@ -236,3 +236,12 @@ def test_a_symlink_in_the_pull_request_is_not_followed(run_cli, git_repo, tmp_pa
     result = run_cli("--json", "review", "--base", "main", repo=git_repo.path)
     assert result.code == 0, result.stderr
     assert json.loads(result.stdout)["findings"] == []
+
+
+def test_a_dry_run_does_not_write_the_artifact(run_cli, git_repo) -> None:
+    git_repo.write(".github/leadforge.yml", OFF)
+    git_repo.commit("chore: config")
+    result = run_cli("--dry-run", "review", "--base", "main", "--artifact", "out/review.json", repo=git_repo.path)
+    assert result.code == 0, result.stderr
+    assert "[dry-run] would write the review artifact out/review.json" in result.stderr
+    assert not (git_repo.path / "out").exists()

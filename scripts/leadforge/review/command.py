@@ -115,7 +115,9 @@ def review_command(app: Any, *, base: str | None = None, head: str | None = None
     report = reviewer.review(change, coverage_path=coverage, sarif_files=sarif or (), mode=filter_mode)
     for note in report.notes:
         app.out.info(f"review: note: {note}")
-    if artifact:
+    if artifact and app.dry_run:
+        app.out.would(f"write the review artifact {artifact}")
+    elif artifact:
         try:
             atomic_write(app.repo / artifact if not artifact.startswith("/") else artifact,
                          json.dumps(report.to_artifact(), indent=1) + "\n")
