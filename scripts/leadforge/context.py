@@ -85,6 +85,8 @@ def load_event(path: str | os.PathLike[str]) -> dict[str, Any]:
         raise InputError(f"{path}: event payload file not found (GITHUB_EVENT_PATH)") from None
     except OSError as err:
         raise InputError(f"{path}: cannot read event payload: {err.strerror}") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: event payload is not UTF-8 text (GITHUB_EVENT_PATH should name the JSON payload)") from None
     try:
         payload = json.loads(raw)
     except json.JSONDecodeError as err:

@@ -87,3 +87,10 @@ def test_event_roundtrip(tmp_path: Path) -> None:
     path = tmp_path / "e.json"
     path.write_text(json.dumps({"action": "opened"}))
     assert Context(event_path=str(path)).event() == {"action": "opened"}
+
+
+def test_a_binary_event_payload_is_one_clear_error(tmp_path: Path) -> None:
+    payload = tmp_path / "event.json"
+    payload.write_bytes(b"\xff\xfe\x00binary")
+    with pytest.raises(InputError, match="event payload is not UTF-8 text"):
+        load_event(payload)
