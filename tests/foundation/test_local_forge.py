@@ -100,6 +100,10 @@ def test_corrupt_state_is_a_clear_error(local_forge: LocalForge, git_repo: Repo)
     (git_repo.path / ".leadforge" / "forge" / "state.json").write_text("{broken")
     with pytest.raises(ForgeError, match="local forge state is corrupt"):
         local_forge.get_issue(1)
+    for broken in (b"\xff\xfe binary", b"[]", b'{"issues": []}'):
+        (git_repo.path / ".leadforge" / "forge" / "state.json").write_bytes(broken)
+        with pytest.raises(ForgeError, match="local forge state is corrupt .*; delete it to start over"):
+            local_forge.get_issue(1)
 
 
 def test_dispatch_and_permissions(local_forge: LocalForge) -> None:

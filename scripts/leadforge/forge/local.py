@@ -97,6 +97,10 @@ class LocalForge:
                     state = self._empty()
                 except json.JSONDecodeError as err:
                     raise ForgeError(f"{self._file}: local forge state is corrupt ({err.msg}); delete it to start over") from None
+                except UnicodeDecodeError:
+                    raise ForgeError(f"{self._file}: local forge state is corrupt (not UTF-8); delete it to start over") from None
+                if not isinstance(state, dict) or not isinstance(state.get("issues"), dict):
+                    raise ForgeError(f"{self._file}: local forge state is corrupt (not a state object); delete it to start over")
                 yield state
                 if write:
                     atomic_write(self._file, json.dumps(state, indent=1, sort_keys=True))
