@@ -35,11 +35,13 @@ def _compile(pattern: str) -> re.Pattern[str]:
             i += 1
         elif pat[i] == "[":
             end = pat.find("]", i + 1)
+            if end == i + 1 or (end == i + 2 and pat[i + 1] == "!"):  # "[]" / "[!]": not a class, a literal
+                end = -1
             if end < 0:
                 out.append(re.escape(pat[i]))
                 i += 1
             else:
-                body = pat[i + 1 : end]
+                body = pat[i + 1 : end].replace("\\", "\\\\")
                 if body.startswith("!"):
                     body = "^" + body[1:]
                 out.append(f"[{body}]")
@@ -47,7 +49,10 @@ def _compile(pattern: str) -> re.Pattern[str]:
         else:
             out.append(re.escape(pat[i]))
             i += 1
-    return re.compile("".join(out) + r"\Z")
+    try:
+        return re.compile("".join(out) + r"\Z")
+    except re.error:  # a bracket that is not a valid class ("[z-a]"): the pattern matches itself literally
+        return re.compile(re.escape(pat) + r"\Z")
 
 
 def glob_match(path: str, pattern: str) -> bool:
