@@ -14,6 +14,13 @@ from functools import lru_cache
 
 @lru_cache(maxsize=512)
 def _compile(pattern: str) -> re.Pattern[str]:
+    try:
+        return re.compile(_translate(pattern, classes=True))
+    except re.error:  # a bracket that is not a valid class ("[z-a]"): brackets are literal text then
+        return re.compile(_translate(pattern, classes=False))
+
+
+def _translate(pattern: str, *, classes: bool) -> str:
     pat = pattern.strip().lstrip("/")
     if "/" not in pat.rstrip("/"):
         pat = "**/" + pat
@@ -33,7 +40,7 @@ def _compile(pattern: str) -> re.Pattern[str]:
         elif pat[i] == "?":
             out.append("[^/]")
             i += 1
-        elif pat[i] == "[":
+        elif pat[i] == "[" and classes:
             end = pat.find("]", i + 1)
             if end == i + 1 or (end == i + 2 and pat[i + 1] == "!"):  # "[]" / "[!]": not a class, a literal
                 end = -1
@@ -49,15 +56,12 @@ def _compile(pattern: str) -> re.Pattern[str]:
         else:
             out.append(re.escape(pat[i]))
             i += 1
-    try:
-        return re.compile("".join(out) + r"\Z")
-    except re.error:  # a bracket that is not a valid class ("[z-a]"): the pattern matches itself literally
-        return re.compile(re.escape(pat) + r"\Z")
+    return "".join(out) + r"\Z"
 
 
 def glob_match(path: str, pattern: str) -> bool:
     """True when the repository-relative ``path`` matches ``pattern``."""
-    return _compile(pattern).match(path[2:] if path.startswith("./") else path) is not None
+    return _compile(pattern).match(path.removeprefix("./")) is not None
 
 
 def matches_any(path: str, patterns: Iterable[str]) -> bool:
