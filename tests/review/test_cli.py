@@ -245,3 +245,10 @@ def test_a_dry_run_does_not_write_the_artifact(run_cli, git_repo) -> None:
     assert result.code == 0, result.stderr
     assert "[dry-run] would write the review artifact out/review.json" in result.stderr
     assert not (git_repo.path / "out").exists()
+
+
+def test_scan_base_without_changed_only_is_a_one_line_error(run_cli, git_repo) -> None:
+    result = run_cli("scan", "--base", "main", repo=git_repo.path)
+    assert result.code == 1
+    assert result.stderr.strip() == ("leadforge: error: leadforge scan: --base/--head choose the files of "
+                                     "--changed-only; add --changed-only (without it every tracked file is scanned)")

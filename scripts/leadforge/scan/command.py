@@ -28,6 +28,9 @@ def scan_command(app: Any, *, changed_only: bool = False, base: str | None = Non
                  sarif: str | None = None, tools: Sequence[str] | None = None, fail_on: str = "never") -> int:
     settings = app.config.scan
     files = None
+    if not changed_only and (base is not None or head != "HEAD"):
+        raise InputError("leadforge scan: --base/--head choose the files of --changed-only; add --changed-only "
+                         "(without it every tracked file is scanned)")
     if changed_only:
         base = base or default_base(app)
         files = changed_paths(app, base, head)
