@@ -28,6 +28,13 @@ def test_the_task_is_found_by_branch_then_by_closes_reference() -> None:
     assert find_task_for_pull([TASK, other], pull(head_ref="feature/x", body="mentions #5 only")) is None
 
 
+def test_a_renamed_branch_of_the_task_is_found_with_the_configured_prefix() -> None:
+    moved = Task("task-6", "Moved", state="in-progress", issue=6, branch="agents/task-6-moved")
+    # The agent pushed to a differently-slugged branch: the id after the configured prefix still identifies it.
+    assert find_task_for_pull([moved], pull(head_ref="agents/task-6-renamed", body=""), "agents/") is moved
+    assert find_task_for_pull([moved], pull(head_ref="agents/task-6-renamed", body="")) is None
+
+
 def test_verification_passes_when_everything_holds() -> None:
     files = [ChangedFile("src/search/api.py", "added"), ChangedFile("docs/search.md", "modified")]
     verdict = verify(TASK, pull(), files, [], [])

@@ -35,14 +35,15 @@ def _norm(text: str) -> str:
     return re.sub(r"\s+", " ", text.strip().strip("`*_").strip()).casefold()
 
 
-def find_task_for_pull(tasks: Sequence[Task], pull: PullRequest) -> Task | None:
-    """The task of this PR: its branch (exact, or ``ai/<id>-...``), else ``Closes #n`` in the body."""
+def find_task_for_pull(tasks: Sequence[Task], pull: PullRequest, branch_prefix: str = "ai/") -> Task | None:
+    """The task of this PR: its branch (exact, or ``<branch_prefix><id>-...``), else ``Closes #n`` in the body."""
     candidates = [t for t in tasks if t.state in {"in-progress", "pending"}]
     for task in candidates:
         if task.branch and task.branch == pull.head_ref:
             return task
     for task in candidates:
-        if pull.head_ref.startswith(f"ai/{task.id}-") or pull.head_ref == f"ai/{task.id}":
+        own = f"{branch_prefix}{task.id}"
+        if pull.head_ref.startswith(f"{own}-") or pull.head_ref == own:
             return task
     numbers = {int(n) for n in _CLOSES.findall(pull.body or "")}
     for task in candidates:
@@ -191,7 +192,7 @@ def run_complete(app: Any, pull: PullRequest, opts: TaskOptions | None = None, *
 
     opts = opts or options(app)
     queue = load_queue(app.repo)
-    task = find_task_for_pull(queue.tasks, pull)
+    task = find_task_for_pull(queue.tasks, pull, opts.branch_prefix)
     if task is None:
         done = [t for t in queue.tasks if t.state == "completed" and (t.pr == pull.number or t.branch == pull.head_ref)]
         if done:
