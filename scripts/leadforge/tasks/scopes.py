@@ -23,9 +23,11 @@ from __future__ import annotations
 import bisect
 import fnmatch
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TypeVar
+
 
 _MAGIC = re.compile(r"[*?\[]")
 
@@ -75,6 +77,8 @@ def parse_scope(glob: str) -> Scope:
 
 
 # ---- one segment: tokens and pairwise intersection ------------------------------------------------
+
+T = TypeVar("T")  # an atom of a pattern: a character token, or a path segment
 
 _STAR = ("*",)
 _ANY = ("?",)
@@ -156,7 +160,15 @@ def segments_meet(a: str, b: str) -> bool:
         return fnmatch.fnmatchcase(b, a.replace("[^", "[!"))
     if not _MAGIC.search(a):
         return fnmatch.fnmatchcase(a, b.replace("[^", "[!"))
-    ta, tb = _tokens(a), _tokens(b)
+    return _languages_meet(_tokens(a), _tokens(b), _STAR, _chars_meet)
+
+
+def _languages_meet(a: Sequence[T], b: Sequence[T], star: T, meet: Callable[[T, T], bool]) -> bool:
+    """Do two patterns (atoms, where ``star`` matches any run of atoms) match one common sequence?
+
+    A search over pairs of positions, i.e. the product of the two patterns' automata. It serves
+    both levels: characters within a segment (``*``) and segments within a path (``**``).
+    """
     seen: set[tuple[int, int]] = set()
     stack = [(0, 0)]
     while stack:
@@ -164,20 +176,20 @@ def segments_meet(a: str, b: str) -> bool:
         if (i, j) in seen:
             continue
         seen.add((i, j))
-        end_a, end_b = i == len(ta), j == len(tb)
+        end_a, end_b = i == len(a), j == len(b)
         if end_a and end_b:
             return True
-        sa = not end_a and ta[i] == _STAR
-        sb = not end_b and tb[j] == _STAR
-        if sa:
+        star_a = not end_a and a[i] == star
+        star_b = not end_b and b[j] == star
+        if star_a:
             stack.append((i + 1, j))
             if not end_b:
-                stack.append((i, j + 1))  # the star eats b's next character (or b's star)
-        if sb:
+                stack.append((i, j + 1))  # the star eats b's next atom (or b's star)
+        if star_b:
             stack.append((i, j + 1))
             if not end_a:
                 stack.append((i + 1, j))
-        if not sa and not sb and not end_a and not end_b and _chars_meet(ta[i], tb[j]):
+        if not star_a and not star_b and not end_a and not end_b and meet(a[i], b[j]):
             stack.append((i + 1, j + 1))
     return False
 
@@ -191,29 +203,7 @@ def _open(segments: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _paths_meet(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
-    seen: set[tuple[int, int]] = set()
-    stack = [(0, 0)]
-    while stack:
-        i, j = stack.pop()
-        if (i, j) in seen:
-            continue
-        seen.add((i, j))
-        end_a, end_b = i == len(a), j == len(b)
-        if end_a and end_b:
-            return True
-        da = not end_a and a[i] == "**"
-        db = not end_b and b[j] == "**"
-        if da:
-            stack.append((i + 1, j))
-            if not end_b:
-                stack.append((i, j + 1))
-        if db:
-            stack.append((i, j + 1))
-            if not end_a:
-                stack.append((i + 1, j))
-        if not da and not db and not end_a and not end_b and segments_meet(a[i], b[j]):
-            stack.append((i + 1, j + 1))
-    return False
+    return _languages_meet(a, b, "**", segments_meet)
 
 
 def _is_prefix(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
