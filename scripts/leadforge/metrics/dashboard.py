@@ -18,8 +18,9 @@ from typing import Any
 
 from leadforge.errors import InputError
 from leadforge.tasks.taskfile import STATES, Task, parse_timestamp
+from leadforge.templating import BUILTIN_TEMPLATES, sandboxed_environment
 
-BUILTIN_DIR = Path(__file__).resolve().parents[1] / "templates" / "dashboard"
+BUILTIN_DIR = BUILTIN_TEMPLATES / "dashboard"
 OVERRIDE_DIR = Path(".github/leadforge/dashboard")
 MANIFEST = ".leadforge-site.json"
 PRIORITY_ORDER = {"P0": 0, "P1": 1, "P2": 2, "P3": 3}
@@ -199,18 +200,11 @@ def page_context(*, title: str, tasks: Sequence[Task], report: Mapping[str, Any]
 
 
 def _environment(repo: Path) -> Any:
-    from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, select_autoescape
-    from jinja2.sandbox import SandboxedEnvironment
+    from jinja2 import select_autoescape
 
-    search = [str(BUILTIN_DIR)]
-    if (repo / OVERRIDE_DIR).is_dir():
-        search.insert(0, str(repo / OVERRIDE_DIR))
-    env = SandboxedEnvironment(
-        loader=ChoiceLoader([FileSystemLoader(search)]),
+    env = sandboxed_environment(
+        BUILTIN_DIR, repo, OVERRIDE_DIR,
         autoescape=select_autoescape(["html", "html.j2", "j2"], default_for_string=True, default=True),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
     )
     env.filters["num"] = _num
     return env

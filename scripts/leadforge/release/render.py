@@ -23,8 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from leadforge.errors import InputError
+from leadforge.templating import BUILTIN_TEMPLATES, sandboxed_environment
 
-BUILTIN_DIR = Path(__file__).resolve().parent.parent / "templates" / "release"
+BUILTIN_DIR = BUILTIN_TEMPLATES / "release"
 OVERRIDE_DIR = Path(".github/leadforge")
 NOTES = "release-notes.md.j2"
 CHANGELOG_ENTRY = "changelog-entry.md.j2"
@@ -106,7 +107,6 @@ def _column(source: str, lineno: int, message: str) -> int:
 
 
 def _environment(repo: Path | None, links: Links) -> Any:
-    from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined
     from jinja2.sandbox import SandboxedEnvironment
 
     class ReleaseEnvironment(SandboxedEnvironment):
@@ -122,17 +122,8 @@ def _environment(repo: Path | None, links: Links) -> Any:
                     pass
             return super().getattr(obj, attribute)
 
-    search = [str(BUILTIN_DIR)]
-    if repo is not None and (repo / OVERRIDE_DIR).is_dir():
-        search.insert(0, str(repo / OVERRIDE_DIR))
-    env = ReleaseEnvironment(
-        loader=ChoiceLoader([FileSystemLoader(search)]),
-        undefined=StrictUndefined,
-        autoescape=False,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+    env = sandboxed_environment(BUILTIN_DIR, repo, OVERRIDE_DIR, autoescape=False,
+                                environment_class=ReleaseEnvironment, keep_trailing_newline=True)
     env.globals.update(
         repo_url=links.repo_url,
         compare_url=links.compare_url,
@@ -182,7 +173,12 @@ def render(
     Errors name the template file with ``:line:column``: syntax errors at load time,
     undefined names or sandbox violations at render time.
     """
-    from jinja2 import TemplateError, TemplateNotFound, TemplateSyntaxError, UndefinedError
+    from jinja2 import (
+        TemplateError,
+        TemplateNotFound,
+        TemplateSyntaxError,
+        UndefinedError,
+    )
     from jinja2.sandbox import SecurityError
 
     env = _environment(repo, links)

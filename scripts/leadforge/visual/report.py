@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from leadforge.errors import InputError
+from leadforge.templating import BUILTIN_TEMPLATES, sandboxed_environment
 
 if TYPE_CHECKING:
     import numpy as np
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
     from leadforge.app import App
     from leadforge.visual.settings import VisualSettings
 
-TEMPLATE_DIR = Path(__file__).resolve().parents[1] / "templates" / "visual"
+TEMPLATE_DIR = BUILTIN_TEMPLATES / "visual"
 OVERRIDE_DIR = Path(".github") / "leadforge" / "visual"
 
 # status -> does it fail the check?
@@ -220,16 +221,7 @@ def compare_folders(
 
 
 def _environment(repo: Path | None) -> Any:
-    from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined
-    from jinja2.sandbox import SandboxedEnvironment
-
-    loaders = []
-    if repo is not None and (repo / OVERRIDE_DIR).is_dir():
-        loaders.append(FileSystemLoader(str(repo / OVERRIDE_DIR)))
-    loaders.append(FileSystemLoader(str(TEMPLATE_DIR)))
-    env = SandboxedEnvironment(
-        loader=ChoiceLoader(loaders), autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True
-    )
+    env = sandboxed_environment(TEMPLATE_DIR, repo, OVERRIDE_DIR, autoescape=True)
     env.filters["percent"] = format_percent
     return env
 
