@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from leadforge import proc
 from leadforge.errors import GitError, LeadforgeError, ToolError
+from leadforge.gitrepo import GitRepo
 from leadforge.metrics.compute import People, PullInfo
 from leadforge.metrics.gitlog import Commit, GitIndex, TaskKeys, index_history, log_argv, parse_log
 from leadforge.tasks.taskfile import Task, parse_timestamp
@@ -39,12 +39,12 @@ def load_queue(repo: Path) -> tuple[list[Task], list[tuple[str, str]]]:
 
 def measured_ref(repo: Path, configured: str, default_branch: str) -> str | None:
     """The ref to read: the configured one, else the default branch (local or origin/), else HEAD; None without commits."""
+    git = GitRepo(repo)
     candidates = [configured] if configured else [default_branch, f"origin/{default_branch}", "HEAD"]
     for ref in candidates:
-        result = proc.run(["git", "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], cwd=repo, check=False)
-        if result.ok:
+        if git.ref_exists(ref):
             return ref
-    if not proc.run(["git", "rev-parse", "--git-dir"], cwd=repo, check=False).ok:
+    if not git.is_repo():
         raise GitError(f"{repo} is not a git repository")
     if configured:
         raise GitError(f"metrics.ref: unknown git ref {configured!r} in {repo}")
@@ -52,7 +52,7 @@ def measured_ref(repo: Path, configured: str, default_branch: str) -> str | None
 
 
 def read_commits(repo: Path, ref: str) -> list[Commit]:
-    result = proc.run(log_argv(ref), cwd=repo, env={"LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0"}, check=False)
+    result = GitRepo(repo).run(*log_argv(ref)[1:], check=False)
     if not result.ok:
         detail = (result.stderr.strip().splitlines() or [f"exit {result.returncode}"])[-1]
         raise GitError(f"git log {ref}: {detail}")
