@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import random
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +23,24 @@ GIT_HINT = "git failed. Is it installed, and is this a Git repository?"
 # Identity for commits the pipeline makes when none is configured (as actions/checkout users do).
 BOT_NAME = "leadforge[bot]"
 BOT_EMAIL = "leadforge-bot@users.noreply.github.com"
+
+
+# Commands that write commits or tags: only these need an author/committer identity.
+_NEEDS_IDENTITY = frozenset({"commit", "commit-tree", "tag", "merge", "revert", "cherry-pick", "rebase", "am", "stash",
+                             "notes", "pull"})
+
+
+def _subcommand(args: Sequence[str]) -> str:
+    """The git subcommand in ``args`` (skipping ``-c key=value``/``-C dir`` and other global options)."""
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg in ("-c", "-C"):
+            skip = True
+        elif not arg.startswith("-"):
+            return arg
+    return ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,12 +65,13 @@ class GitRepo:
         self.path = Path(path)
 
     # ---- plumbing ----------------------------------------------------------------------------
-    def _env(self) -> dict[str, str]:
+    def _env(self, args: Sequence[str], extra: Mapping[str, str] | None) -> dict[str, str]:
         env = {"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
-        if not os.environ.get("GIT_AUTHOR_NAME") and not self._has_identity():
+        if _subcommand(args) in _NEEDS_IDENTITY and not os.environ.get("GIT_AUTHOR_NAME") and not self._has_identity():
             env.update(
                 GIT_AUTHOR_NAME=BOT_NAME, GIT_AUTHOR_EMAIL=BOT_EMAIL, GIT_COMMITTER_NAME=BOT_NAME, GIT_COMMITTER_EMAIL=BOT_EMAIL
             )
+        env.update(extra or {})
         return env
 
     def _has_identity(self) -> bool:
@@ -61,13 +80,26 @@ class GitRepo:
             self._identity = rc == 0
         return self._identity
 
-    def run(self, *args: str, check: bool = True, input: str | None = None, timeout: float | None = 600) -> proc.Result:
+    def run(
+        self,
+        *args: str,
+        check: bool = True,
+        input: str | bytes | None = None,
+        timeout: float | None = 600,
+        env: Mapping[str, str] | None = None,
+        text: bool = True,
+    ) -> proc.Result:
+        """``git <args>`` in this repository; ``env`` adds variables (``GIT_INDEX_FILE``...), ``text=False``
+        returns bytes. With ``check``, a failure raises ``GitError`` with git's last line."""
         try:
-            result = proc.run(["git", *args], cwd=self.path, env=self._env(), check=False, input=input, timeout=timeout)
+            result = proc.run(["git", *args], cwd=self.path, env=self._env(args, env), check=False, input=input,
+                              timeout=timeout, text=text)
         except ToolError as err:
             raise GitError(f"{err} {GIT_HINT}") from None
         if check and not result.ok:
-            message = (result.stderr.strip() or result.stdout.strip()).splitlines()
+            err_text = result.stderr if isinstance(result.stderr, str) else result.stderr.decode(errors="replace")
+            out_text = result.stdout if isinstance(result.stdout, str) else result.stdout.decode(errors="replace")
+            message = (err_text.strip() or out_text.strip()).splitlines()
             detail = message[-1] if message else f"exit {result.returncode}"
             raise GitError(f"git {' '.join(args[:3])}: {detail}")
         return result

@@ -168,3 +168,23 @@ def test_transact_stops_when_the_remote_changed_a_file_with_uncommitted_edits(re
 
     assert (b.path / "shared.txt").read_text() == "b's unsaved work\n"
     assert GitRepo(bare).out("show", "main:shared.txt") == "two", "nothing forced over the remote"
+
+
+def test_commits_fall_back_to_the_bot_identity_and_plumbing_takes_env_and_bytes(tmp_path: Path, monkeypatch) -> None:
+    from leadforge.gitrepo import BOT_NAME, _subcommand
+
+    for key in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"):
+        monkeypatch.delenv(key, raising=False)
+    repo = GitRepo(tmp_path)
+    repo.run("init", "-q", "-b", "main")
+    (tmp_path / "a.txt").write_text("a\n")
+    repo.add(["a.txt"])
+    repo.commit("first")  # no identity configured: the bot's is used
+    assert repo.out("log", "-1", "--format=%an") == BOT_NAME
+    blob = repo.run("hash-object", "-w", "--stdin", input=b"\x00\xffbytes", text=False).stdout.decode().strip()
+    assert repo.run("cat-file", "blob", blob, text=False).stdout == b"\x00\xffbytes"
+    index = {"GIT_INDEX_FILE": str(tmp_path / "private-index")}
+    repo.run("read-tree", "--empty", env=index)
+    assert repo.run("ls-files", env=index).stdout == ""  # the private index is empty; the real one is not
+    assert repo.ls_files() == ["a.txt"]
+    assert [_subcommand(a) for a in (["-c", "x=y", "commit"], ["-C", "d", "log"], ["--no-pager", "tag"])] == ["commit", "log", "tag"]

@@ -547,7 +547,6 @@ def render_at_ref(app: Any, settings: DeploySettings, ref: str, envs: list[str],
     import io
     import tarfile
 
-    from leadforge import proc
     from leadforge.errors import ToolError
 
     sha = app.git.rev_parse(ref)
@@ -556,9 +555,7 @@ def render_at_ref(app: Any, settings: DeploySettings, ref: str, envs: list[str],
     with tempfile.TemporaryDirectory(prefix="leadforge-diff-") as tmp:
         listing = app.git.run("ls-tree", "--name-only", sha, "--", top).stdout.strip()
         if listing:
-            archive = proc.run(["git", "archive", "--format=tar", sha, "--", top], cwd=app.repo, text=False, check=False)
-            if archive.returncode != 0:
-                raise ToolError(f"git archive {ref}: {archive.stderr.decode(errors='replace').strip()}")
+            archive = app.git.run("archive", "--format=tar", sha, "--", top, text=False)
             with tarfile.open(fileobj=io.BytesIO(archive.stdout), mode="r:") as tar:
                 tar.extractall(tmp, filter="data")
         jobs = []

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from leadforge import proc, tools
-from leadforge.errors import LeadforgeError
+from leadforge.errors import GitError, LeadforgeError
 from leadforge.findings import Finding, sort_findings
+from leadforge.gitrepo import GitRepo
 from leadforge.scan import checkov, secrets, semgrep
 from leadforge.scan.paths import matches_any
 from leadforge.scan.settings import ScanSettings
@@ -190,9 +191,10 @@ def _tail(text: str, lines: int = 3) -> str:
 
 
 def _tracked(repo: Path) -> list[str]:
-    result = proc.run(["git", "ls-files", "-z"], cwd=repo, check=False)
-    if result.ok:
-        return [p for p in result.stdout.split("\0") if p and (repo / p).is_file()]
+    try:
+        return [p for p in GitRepo(repo).ls_files() if (repo / p).is_file()]
+    except GitError:  # not a git repository: every file on disk
+        pass
     return [str(p.relative_to(repo)) for p in repo.rglob("*") if p.is_file() and ".git" not in p.parts]
 
 

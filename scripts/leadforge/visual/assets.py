@@ -12,23 +12,8 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
-from leadforge import proc
 from leadforge.errors import GitError, PushRejected
 from leadforge.gitrepo import GitRepo
-
-
-def _index_env(index: Path) -> dict[str, str]:
-    return {"GIT_INDEX_FILE": str(index), "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
-
-
-def _git(repo: Path, *args: str, env: Mapping[str, str], data: bytes | None = None) -> str:
-    result = proc.run(["git", *args], cwd=repo, env=dict(env), input=data, text=data is None, check=False)
-    if not result.ok:
-        err = result.stderr if isinstance(result.stderr, str) else result.stderr.decode(errors="replace")
-        lines = err.strip().splitlines()
-        raise GitError(f"git {' '.join(args[:2])}: {lines[-1] if lines else 'failed'}")
-    out = result.stdout if isinstance(result.stdout, str) else result.stdout.decode()
-    return out.strip()
 
 
 def commit_files(
@@ -41,19 +26,18 @@ def commit_files(
 ) -> str | None:
     """A new commit on ``parent`` (None: a root commit) with ``files`` written (``None`` deletes);
     ``clear_prefix`` first removes everything under that folder. Returns None when nothing changed."""
-    repo = git.path
     with tempfile.TemporaryDirectory(prefix="leadforge-index-") as tmp:
-        env = _index_env(Path(tmp) / "index")
-        _git(repo, "read-tree", *([parent] if parent else ["--empty"]), env=env)
+        index = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}  # a private index: the work tree is never touched
+        git.run("read-tree", *([parent] if parent else ["--empty"]), env=index)
         if clear_prefix:
-            _git(repo, "rm", "--cached", "-r", "-q", "--ignore-unmatch", "--", clear_prefix, env=env)
+            git.run("rm", "--cached", "-r", "-q", "--ignore-unmatch", "--", clear_prefix, env=index)
         for path, data in sorted(files.items()):
             if data is None:
-                _git(repo, "update-index", "--force-remove", "--", path, env=env)
+                git.run("update-index", "--force-remove", "--", path, env=index)
                 continue
-            blob = _git(repo, "hash-object", "-w", "--stdin", env=env, data=data)
-            _git(repo, "update-index", "--add", "--cacheinfo", f"100644,{blob},{path}", env=env)
-        tree = _git(repo, "write-tree", env=env)
+            blob = git.run("hash-object", "-w", "--stdin", env=index, input=data, text=False).stdout.decode().strip()
+            git.run("update-index", "--add", "--cacheinfo", f"100644,{blob},{path}", env=index)
+        tree = git.run("write-tree", env=index).stdout.strip()
     if parent and git.out("rev-parse", f"{parent}^{{tree}}") == tree:
         return None
     args = ["commit-tree", tree, "-m", message] + (["-p", parent] if parent else [])
@@ -108,7 +92,6 @@ def read_file(git: GitRepo, commit: str | None, path: str) -> bytes | None:
     """The bytes of ``path`` at ``commit`` (None when absent)."""
     if commit is None:
         return None
-    result = proc.run(["git", "cat-file", "blob", f"{commit}:{path}"], cwd=git.path, text=False, check=False,
-                      env={"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"})
+    result = git.run("cat-file", "blob", f"{commit}:{path}", text=False, check=False)
     return result.stdout if result.ok and isinstance(result.stdout, bytes) else None
 
