@@ -1,34 +1,19 @@
 # Container repositories: immutable tags (a promoted tag always names the same image), scan on push,
 # KMS encryption, and a lifecycle policy that expires untagged images.
 
-data "aws_caller_identity" "current" {}
-
 locals {
   tags = merge(var.tags, { "leadforge/module" = "ecr" })
 }
 
-data "aws_iam_policy_document" "key" {
-  # A KMS key policy: "*" as the resource means the key the policy is attached to, nothing else.
-  # checkov:skip=CKV_AWS_109:key policy; its resource "*" is this key only, and the account root administers it
-  # checkov:skip=CKV_AWS_111:key policy; its resource "*" is this key only, and writes are limited to the named principals
-  # checkov:skip=CKV_AWS_356:key policy; its resource "*" is this key only (key policies cannot name the key's own ARN)
-  statement {
-    sid       = "AccountAdministers"
-    actions   = ["kms:*"]
-    resources = ["*"] # in a key policy, "*" means this key
-    principals {
-      type        = "AWS"
-      identifiers = ["arn:aws:iam::${data.aws_caller_identity.current.account_id}:root"]
-    }
-  }
+module "kms_key" {
+  source      = "../kms-key"
+  description = "ECR repositories: ${join(", ", var.repositories)}"
+  tags        = local.tags
 }
 
-resource "aws_kms_key" "this" {
-  description             = "ECR repositories: ${join(", ", var.repositories)}"
-  enable_key_rotation     = true
-  deletion_window_in_days = 30
-  policy                  = data.aws_iam_policy_document.key.json
-  tags                    = local.tags
+moved {
+  from = aws_kms_key.this
+  to   = module.kms_key.aws_kms_key.this
 }
 
 resource "aws_ecr_repository" "this" {
@@ -43,7 +28,7 @@ resource "aws_ecr_repository" "this" {
 
   encryption_configuration {
     encryption_type = "KMS"
-    kms_key         = aws_kms_key.this.arn
+    kms_key         = module.kms_key.arn
   }
 
   tags = local.tags

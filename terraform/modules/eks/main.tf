@@ -1,57 +1,29 @@
 # An EKS cluster with a managed node group: private API endpoint by default, secrets encrypted with
 # a customer key, control-plane logs kept, API authentication (access entries, no aws-auth ConfigMap).
 
-data "aws_caller_identity" "current" {}
-data "aws_region" "current" {}
 data "aws_partition" "current" {}
 
 locals {
   tags = merge(var.tags, { "leadforge/module" = "eks" })
 }
 
-data "aws_iam_policy_document" "key" {
-  # A KMS key policy: "*" as the resource means the key the policy is attached to, nothing else.
-  # checkov:skip=CKV_AWS_109:key policy; its resource "*" is this key only, and the account root administers it
-  # checkov:skip=CKV_AWS_111:key policy; its resource "*" is this key only, and writes are limited to the named principals
-  # checkov:skip=CKV_AWS_356:key policy; its resource "*" is this key only (key policies cannot name the key's own ARN)
-  statement {
-    sid       = "AccountAdministers"
-    actions   = ["kms:*"]
-    resources = ["*"] # in a key policy, "*" means this key
-    principals {
-      type        = "AWS"
-      identifiers = ["arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"]
-    }
-  }
-  statement {
-    sid       = "CloudWatchLogsUseTheKey"
-    actions   = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
-    resources = ["*"] # in a key policy, "*" means this key
-    principals {
-      type        = "Service"
-      identifiers = ["logs.${data.aws_region.current.name}.amazonaws.com"]
-    }
-    condition {
-      test     = "ArnLike"
-      variable = "kms:EncryptionContext:aws:logs:arn"
-      values   = ["arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:log-group:/aws/eks/${var.name}/*"]
-    }
-  }
+module "kms_key" {
+  source            = "../kms-key"
+  description       = "${var.name}: EKS secrets and control-plane logs"
+  log_group_pattern = "/aws/eks/${var.name}/*"
+  tags              = local.tags
 }
 
-resource "aws_kms_key" "this" {
-  description             = "${var.name}: EKS secrets and control-plane logs"
-  enable_key_rotation     = true
-  deletion_window_in_days = 30
-  policy                  = data.aws_iam_policy_document.key.json
-  tags                    = local.tags
+moved {
+  from = aws_kms_key.this
+  to   = module.kms_key.aws_kms_key.this
 }
 
 # Created before the cluster so EKS writes into a group with our retention and key.
 resource "aws_cloudwatch_log_group" "cluster" {
   name              = "/aws/eks/${var.name}/cluster"
   retention_in_days = var.log_retention_days
-  kms_key_id        = aws_kms_key.this.arn
+  kms_key_id        = module.kms_key.arn
   tags              = local.tags
 }
 
@@ -96,7 +68,7 @@ resource "aws_eks_cluster" "this" {
   encryption_config {
     resources = ["secrets"]
     provider {
-      key_arn = aws_kms_key.this.arn
+      key_arn = module.kms_key.arn
     }
   }
 

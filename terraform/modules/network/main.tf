@@ -2,7 +2,6 @@
 # one NAT gateway, and flow logs to an encrypted CloudWatch log group.
 
 data "aws_caller_identity" "current" {}
-data "aws_region" "current" {}
 
 locals {
   tags = merge(var.tags, { "leadforge/module" = "network" })
@@ -93,48 +92,22 @@ resource "aws_route_table_association" "private" {
 
 # ---- flow logs ----------------------------------------------------------------------------------
 
-data "aws_iam_policy_document" "logs_key" {
-  # A KMS key policy: "*" as the resource means the key the policy is attached to, nothing else.
-  # checkov:skip=CKV_AWS_109:key policy; its resource "*" is this key only, and the account root administers it
-  # checkov:skip=CKV_AWS_111:key policy; its resource "*" is this key only, and writes are limited to the named principals
-  # checkov:skip=CKV_AWS_356:key policy; its resource "*" is this key only (key policies cannot name the key's own ARN)
-  statement {
-    sid       = "AccountAdministers"
-    actions   = ["kms:*"]
-    resources = ["*"] # in a key policy, "*" means this key
-    principals {
-      type        = "AWS"
-      identifiers = ["arn:aws:iam::${data.aws_caller_identity.current.account_id}:root"]
-    }
-  }
-  statement {
-    sid       = "CloudWatchLogsUseTheKey"
-    actions   = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
-    resources = ["*"] # in a key policy, "*" means this key
-    principals {
-      type        = "Service"
-      identifiers = ["logs.${data.aws_region.current.name}.amazonaws.com"]
-    }
-    condition {
-      test     = "ArnLike"
-      variable = "kms:EncryptionContext:aws:logs:arn"
-      values   = ["arn:aws:logs:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:log-group:*"]
-    }
-  }
+module "logs_key" {
+  source            = "../kms-key"
+  description       = "${var.name}: VPC flow logs"
+  log_group_pattern = "*"
+  tags              = local.tags
 }
 
-resource "aws_kms_key" "logs" {
-  description             = "${var.name}: VPC flow logs"
-  enable_key_rotation     = true
-  deletion_window_in_days = 30
-  policy                  = data.aws_iam_policy_document.logs_key.json
-  tags                    = local.tags
+moved {
+  from = aws_kms_key.logs
+  to   = module.logs_key.aws_kms_key.this
 }
 
 resource "aws_cloudwatch_log_group" "flow" {
   name              = "/vpc/${var.name}/flow-logs"
   retention_in_days = var.flow_log_retention_days
-  kms_key_id        = aws_kms_key.logs.arn
+  kms_key_id        = module.logs_key.arn
   tags              = local.tags
 }
 
