@@ -302,7 +302,7 @@ def forecast_table(forecast: Forecast, titles: Mapping[str, str]) -> str:
     return "\n".join(lines)
 
 
-def gantt_svg(forecast: Forecast, chart_id: str = "chart-forecast", *, width: int = 720, limit: int = 60) -> str:
+def gantt_svg(forecast: Forecast, chart_id: str = "chart-forecast", *, width: int = 1100, limit: int = 60) -> str:
     """A static Gantt chart: one row per task (the first ``limit`` by start), bars on an hour axis, the critical path
     marked; a ``<title>`` and a ``<desc>`` state every row, so the picture is text too."""
     from html import escape
@@ -322,7 +322,7 @@ def gantt_svg(forecast: Forecast, chart_id: str = "chart-forecast", *, width: in
         facts += f"; and {more} more task(s)"
     title = f"Forecast: {forecast.total_hours:.1f} h to finish the queue"
     out = [
-        f'<svg class="chart" id="{chart_id}" role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" '
+        f'<svg class="gantt" id="{chart_id}" role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" '
         f'viewBox="0 0 {width} {height}" width="100%" preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">',
         f'<title id="{chart_id}-title">{escape(title)}</title>',
         f'<desc id="{chart_id}-desc">{escape(facts)}</desc>',
@@ -333,7 +333,7 @@ def gantt_svg(forecast: Forecast, chart_id: str = "chart-forecast", *, width: in
         x = label_w + plot_w * i / ticks
         out.append(f'<line x1="{x:.1f}" y1="{top - 8}" x2="{x:.1f}" y2="{height - 24}" stroke="{GRID}" stroke-width="0.5"/>')
         out.append(f'<text x="{x:.1f}" y="{height - 10}" font-size="11" text-anchor="middle" fill="{TEXT}">'
-                   f'{span * i / ticks:.0f} h</text>')
+                   f'{round(span * i / ticks, 1):g} h</text>')
     if not slots:
         out.append(f'<text x="{label_w + 8}" y="{top + 12}" font-size="13" fill="{TEXT}">Nothing to schedule</text>')
     for row, slot in enumerate(slots):
