@@ -108,9 +108,6 @@ class Ledger:
     rates: dict[str, Rate] = field(default_factory=dict)
     repository_rate: Rate = Rate(None, None, "no completed task has both an estimate and a cost")
 
-    def total(self, table: Mapping[str, float | int]) -> float:
-        return float(sum(table.values()))
-
     def rate(self, agent: str) -> Rate:
         own = self.rates.get(agent)
         if own is not None:
@@ -187,9 +184,15 @@ def _money(value: float) -> str:
     return f"{value:,.2f}"
 
 
-def refusal(scope: str, budget: Budget | None, expected: Expected, ledger: Ledger, agents: Sequence[str]) -> str | None:
-    """Why ``budget`` (of ``scope``: an agent, or ``REPOSITORY`` over ``agents``) refuses this task, or None."""
-    if budget is None:
+def refusal(scope: str, budget: Budget | None, expected: Expected, ledger: Ledger, agents: Sequence[str],
+            metered: bool = True) -> str | None:
+    """Why ``budget`` (of ``scope``: an agent, or ``REPOSITORY`` over ``agents``) refuses this task, or None.
+
+    A monthly limit refuses when spent + committed + expected passes it, or, for a metered agent, when spent +
+    committed already reached it (an agent with no cost history has an expected cost of 0 but is still stopped
+    once its month is used up). People (``metered=False``) add nothing and are never refused.
+    """
+    if budget is None or not metered:
         return None
     name = "tasks.budget" if scope == REPOSITORY else f"{scope}.budget"
     if budget.usd_per_task is not None and expected.usd > budget.usd_per_task:
@@ -197,12 +200,14 @@ def refusal(scope: str, budget: Budget | None, expected: Expected, ledger: Ledge
                 f"> {_money(budget.usd_per_task)} USD")
     spent_usd = sum(ledger.spent_usd.get(a, 0.0) for a in agents)
     committed_usd = sum(ledger.committed_usd.get(a, 0.0) for a in agents)
-    if budget.usd_per_month is not None and spent_usd + committed_usd + expected.usd > budget.usd_per_month + 1e-9:
+    if budget.usd_per_month is not None and (spent_usd + committed_usd + expected.usd > budget.usd_per_month + 1e-9
+                                             or spent_usd + committed_usd >= budget.usd_per_month):
         return (f"budget {name}.usd_per_month: {_money(spent_usd)} spent + {_money(committed_usd)} committed + "
                 f"{_money(expected.usd)} expected > {_money(budget.usd_per_month)} USD ({ledger.month})")
     spent_tokens = sum(ledger.spent_tokens.get(a, 0) for a in agents)
     committed_tokens = sum(ledger.committed_tokens.get(a, 0) for a in agents)
-    if budget.tokens_per_month is not None and spent_tokens + committed_tokens + expected.tokens > budget.tokens_per_month:
+    if budget.tokens_per_month is not None and (spent_tokens + committed_tokens + expected.tokens > budget.tokens_per_month
+                                                or spent_tokens + committed_tokens >= budget.tokens_per_month):
         return (f"budget {name}.tokens_per_month: {spent_tokens:,} spent + {committed_tokens:,} committed + "
                 f"{expected.tokens:,} expected > {budget.tokens_per_month:,} tokens ({ledger.month})")
     return None

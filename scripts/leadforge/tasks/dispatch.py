@@ -335,10 +335,11 @@ def decide(
         if ledger is None:
             return None, None
         expected = ledger.expected(task, profile.name, profile.budget)
-        reason = refusal(profile.name, profile.budget, expected, ledger, [profile.name])
+        metered = profile.name not in ledger.humans
+        reason = refusal(profile.name, profile.budget, expected, ledger, [profile.name], metered)
         if reason is None and budget is not None:
             everyone = sorted(set(ledger.spent_usd) | set(ledger.committed_usd) | set(ledger.spent_tokens) | {profile.name})
-            reason = refusal(REPOSITORY, budget, expected, ledger, everyone)
+            reason = refusal(REPOSITORY, budget, expected, ledger, everyone, metered)
         return reason, expected.usd
 
     # the active scopes and each agent's load
