@@ -89,6 +89,7 @@ class GitHubDouble:
         self.violations: list[str] = []
         self.requests: list[Request] = []
         self.hits: Counter[str] = Counter()  # operationId -> count
+        self.premium_usage: list[dict[str, Any]] = []  # add_premium_usage: {user, date, item}
         self._faults: dict[str, list[Fault]] = {}
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -312,7 +313,10 @@ class GitHubDouble:
             return self._reply(method, path, op, query, None, 401, {}, {"message": "Bad credentials",
                                                                       "documentation_url": "https://docs.github.com/rest"})
         params = {k: urllib.parse.unquote(v) for k, v in params.items()}
-        if params.get("owner") != self.owner or params.get("repo") != self.repo:
+        if "org" in params:  # organization endpoints (billing): the repository's owner is the organization
+            if params["org"].lower() != self.owner.lower():
+                return self._reply(method, path, op, query, None, 404, {}, _error_body("Not Found"))
+        elif params.get("owner") != self.owner or params.get("repo") != self.repo:
             return self._reply(method, path, op, query, None, 404, {}, _error_body("Not Found"))
         body: Any = None
         present = bool(raw_body)
@@ -1034,6 +1038,43 @@ class GitHubDouble:
         self.dispatches.append({"kind": "repository", "event_type": ctx.body["event_type"],
                                 "client_payload": dict(payload)})
         return 204, None
+
+    def _op_billing_get_github_billing_premium_request_usage_report_org(self, ctx: _Ctx) -> tuple[int, Any]:
+        """Seeded usage (``add_premium_usage``) for the asked year/month/day/user; year and month default to now's."""
+        year = int(ctx.q("year") or 2026)
+        month = ctx.q("month")
+        day = ctx.q("day")
+        user = ctx.q("user")
+        items = []
+        for record in self.premium_usage:
+            y, m, d = (int(x) for x in record["date"].split("-"))
+            if y != year or (month and m != int(month)) or (day and d != int(day)):
+                continue
+            if user and record["user"].lower() != user.lower():
+                continue
+            items.append(dict(record["item"]))
+        period: dict[str, int] = {"year": year}
+        if month:
+            period["month"] = int(month)
+        if day:
+            period["day"] = int(day)
+        out: dict[str, Any] = {"timePeriod": period, "organization": self.owner, "usageItems": items}
+        if user:
+            out["user"] = user
+        return 200, out
+
+    def add_premium_usage(self, user: str, date: str, *, quantity: float, price: float = 0.04, net: float | None = None,
+                          model: str = "Claude Sonnet 4", product: str = "Copilot") -> None:
+        """Seed one day of premium-request usage for ``user`` (``date`` YYYY-MM-DD), as GitHub's report lists it."""
+        gross = round(quantity * price, 4)
+        net_amount = gross if net is None else net
+        self.premium_usage.append({"user": user, "date": date, "item": {
+            "product": product, "sku": "Copilot Premium Request", "model": model, "unitType": "requests",
+            "pricePerUnit": price, "grossQuantity": quantity, "grossAmount": gross,
+            "discountQuantity": round((gross - net_amount) / price, 4) if price else 0.0,
+            "discountAmount": round(gross - net_amount, 4), "netQuantity": round(net_amount / price, 4) if price else 0.0,
+            "netAmount": net_amount,
+        }})
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_op_"):

@@ -34,3 +34,24 @@ def test_scheduled_scan_uploads_sarif_for_code_scanning(tmp_path: Path) -> None:
     assert ("semgrep", "leadforge.actions.expression-injection") in rules
     assert "AKIAIOSFODNN7OLDKEY1" not in json.dumps(log)
     assert "LeadForge scan (full)" in result.summary
+
+
+def test_scheduled_scan_turns_new_findings_into_queue_tasks_when_switched_on(tmp_path: Path) -> None:
+    planted = make_planted(tmp_path / "repo")
+    planted.git("checkout", "-q", "main")
+    config = planted.path / ".github" / "leadforge.yml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text("version: 1\ntasks:\n  tasks_from_findings: true\n", encoding="utf-8")
+    planted.git("add", "-A")
+    planted.git("commit", "-q", "-m", "config: tasks from findings")
+    harness = Harness(planted.path, root=tmp_path / "gh")
+    result = harness.run("security.yml", "schedule", replace_run={"tools": "true  # scanners from .venv-tools"})
+    assert result.ok, result.explain()
+    job = result.job("scan")
+    step = job.step("tasks")
+    assert not step.replaced and "task(s) from" in step.output
+    assert "GITHUB_TOKEN" not in job.step("scan").env  # the scanners run without the token
+    log = harness.remote_git("log", "-1", "--format=%s", "main")
+    assert "task(s) from scan findings" in log
+    listing = harness.remote_git("ls-tree", "-r", "--name-only", "main", "docs/TASKS/queue/pending")
+    assert any(name.endswith(".md") and "/scan-" in name for name in listing.split())

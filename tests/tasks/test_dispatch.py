@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import random
 
-from leadforge.tasks.dispatch import branch_name, decide, order_key, slugify
+from leadforge.tasks.dispatch import branch_name, critical_paths, decide, order_key, slugify
 from leadforge.tasks.profiles import Handoff, Profile
 from leadforge.tasks.scopes import scopes_meet
 from leadforge.tasks.taskfile import Task
@@ -184,7 +184,8 @@ def test_random_queues_get_maximal_conflict_free_plans_within_capacity() -> None
         for w in plan.waiting:
             if "(just assigned" in w.reason:
                 owner = w.reason.split(" overlaps ", 1)[1].split(" ", 1)[0]
-                assert owner in assigned and order_key(by_id[owner]) < order_key(by_id[w.task]), w
+                ranks = critical_paths(tasks)
+                assert owner in assigned and order_key(by_id[owner], ranks[owner]) < order_key(by_id[w.task], ranks[w.task]), w
                 assert any(scopes_meet(a, b) for a in by_id[w.task].scope for b in by_id[owner].scope), w
         # the chosen agent takes the task's type
         for x in new:

@@ -94,3 +94,64 @@ def test_four_racing_dispatchers_never_double_assign_or_lose_history(tmp_path: P
     # the remote's history is linear: every dispatcher's commit sits on the one before
     log = git(final, "log", "--format=%s", "--first-parent")
     assert log.count("tasks: dispatch") >= 1 and "Merge" not in log
+
+
+BUDGETS = {"alpha": 30.0, "beta": 18.0, "gamma": 1000.0, "delta": 9.0}  # USD this month; every agent costs 1 USD/h
+
+
+@pytest.mark.integration
+def test_four_racing_dispatchers_keep_every_agent_within_its_budget(tmp_path: Path) -> None:
+    from leadforge.tasks.budget import build_ledger
+    from leadforge.tasks.costs import record_cost
+    from leadforge.tasks.store import write_task
+    from leadforge.tasks.taskfile import Cost, Task
+
+    seed = tmp_path / "seed"
+    seed.mkdir()
+    git(seed, "init", "-q", "-b", "main")
+    profiles = {name: text + f"budget:\n  usd_per_month: {BUDGETS[name]}\n" for name, text in _profiles().items()}
+    add_profiles(seed, profiles)
+    rng = random.Random(9)
+    for name in CAPACITY:  # history: each agent completed a 4 h task for 4 USD this month (rate 1 USD per estimated hour)
+        done = Task(id=f"done-{name}", title="done", state="completed", assigned_to=name, estimate_hours=4.0,
+                    created="2026-03-01T00:00:00Z", completed_at="2026-03-02T00:00:00Z")
+        billed = record_cost(done, Cost(4.0, 1000, 100, 2), at="2026-03-02T00:00:00Z", agent=name, source="seed")
+        assert billed is not None
+        write_task(seed, billed)
+    for k in range(150):
+        add_task(seed, f"task-{k}", scope=(f"src/m{k}/**",), priority=f"P{rng.randrange(4)}",
+                 estimate_hours=float(rng.choice([1, 2, 3, 5])), created=f"2026-03-01T{k // 60:02d}:{k % 60:02d}:00Z")
+    git(seed, "add", "-A")
+    git(seed, "commit", "-q", "-m", "queue of 150 with budgets")
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "clone", "-q", "--bare", str(seed), str(remote))
+    clones = []
+    for i in range(4):
+        clone = tmp_path / f"clone{i}"
+        git(tmp_path, "clone", "-q", str(remote), str(clone))
+        clones.append(clone)
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}, "LEADFORGE_NOW": "2026-03-10T12:00:00Z"}
+    procs = [
+        subprocess.Popen([sys.executable, "-m", "leadforge", "--repo", str(c), "--forge", "local", "--json", "task", "dispatch"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        for c in clones
+    ]
+    outputs = [p.communicate(timeout=600) for p in procs]
+    for proc, (_out, err) in zip(procs, outputs):
+        assert proc.returncode == 0, err
+    plans = [json.loads(out) for out, _ in outputs]
+    final = tmp_path / "final"
+    git(tmp_path, "clone", "-q", str(remote), str(final))
+    queue = load_queue(final)
+    running = queue.in_state("in-progress")
+    assigned = [a["task"] for plan in plans for a in plan["assigned"]]
+    assert len(assigned) == len(set(assigned)) and sorted(assigned) == sorted(t.id for t in running)
+    ledger = build_ledger(queue.tasks, "2026-03-10T12:00:00Z")
+    for agent, cap in BUDGETS.items():
+        spent = ledger.spent_usd.get(agent, 0.0)
+        committed = sum(t.estimate_hours or 0.0 for t in running if t.assigned_to == agent)  # 1 USD per estimated hour
+        assert spent == 4.0 and spent + committed <= cap + 1e-9, (agent, spent, committed, cap)
+        assert sum(1 for t in running if t.assigned_to == agent) <= CAPACITY[agent]
+    # the budgets bound something: the last plan has tasks waiting on a named budget
+    waiting = [w["reason"] for plan in plans for w in plan["waiting"]]
+    assert any("budget delta.budget.usd_per_month" in r or "budget beta.budget.usd_per_month" in r for r in waiting)

@@ -99,6 +99,10 @@ class Forge(Protocol):
     def dispatch_workflow(self, workflow: str, ref: str, inputs: Mapping[str, str] | None = None) -> None: ...
     def repository_dispatch(self, event_type: str, payload: Mapping[str, Any] | None = None) -> None: ...
 
+    # organization billing ------------------------------------------------------------------
+    def premium_request_usage(self, org: str, *, year: int, month: int, day: int | None = None,
+                              user: str | None = None) -> dict[str, Any]: ...  # GitHub's report object, as sent
+
 
 # ---- behaviour shared by every forge --------------------------------------------------------
 

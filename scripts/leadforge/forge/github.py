@@ -483,6 +483,23 @@ class GitHubForge:
         self._call(f"POST repository dispatch {event_type}",
                    lambda: self._repo.create_repository_dispatch(event_type, dict(payload or {})))
 
+    def premium_request_usage(self, org: str, *, year: int, month: int, day: int | None = None,
+                              user: str | None = None) -> dict[str, Any]:
+        """The Copilot premium-request usage report (needs the organization's Administration read permission)."""
+        query: dict[str, Any] = {"year": year, "month": month}
+        if day is not None:
+            query["day"] = day
+        if user:
+            query["user"] = user
+        path = f"/organizations/{urllib.parse.quote(org, safe='')}/settings/billing/premium_request/usage"
+
+        def fetch() -> Any:
+            _, data = self._gh.requester.requestJsonAndCheck("GET", path, parameters=query)
+            return data
+
+        data = self._call(f"GET premium request usage of {org}", fetch)
+        return dict(data) if isinstance(data, dict) else {}
+
     def __repr__(self) -> str:
         return f"GitHubForge({self.repository!r}, base_url={self.base_url!r})"
 

@@ -83,6 +83,7 @@ class LocalForge:
             "assets": {},
             "permissions": {},
             "dispatches": [],
+            "premium_usage": [],
         }
 
     @contextmanager
@@ -508,6 +509,30 @@ class LocalForge:
             if username == self.user:
                 return "admin"
             return str(state["permissions"].get(username, "read"))
+
+    def add_premium_usage(self, user: str, date: str, *, quantity: float, net_amount: float, price: float = 0.04,
+                          model: str = "Claude Sonnet 4") -> None:
+        """Seed one day (YYYY-MM-DD) of Copilot premium-request usage billed to ``user`` (demos, tests)."""
+        with self._state() as state:
+            state.setdefault("premium_usage", []).append({"user": user, "date": date, "item": {
+                "product": "Copilot", "sku": "Copilot Premium Request", "model": model, "unitType": "requests",
+                "pricePerUnit": price, "grossQuantity": quantity, "grossAmount": round(quantity * price, 4),
+                "discountQuantity": 0.0, "discountAmount": round(quantity * price - net_amount, 4),
+                "netQuantity": round(net_amount / price, 4) if price else 0.0, "netAmount": net_amount}})
+
+    def premium_request_usage(self, org: str, *, year: int, month: int, day: int | None = None,
+                              user: str | None = None) -> dict[str, Any]:
+        with self._state(write=False) as state:
+            items = []
+            for record in state.get("premium_usage", []):
+                y, m, d = (int(x) for x in record["date"].split("-"))
+                if (y, m) != (year, month) or (day is not None and d != day):
+                    continue
+                if user and record["user"].lower() != user.lower():
+                    continue
+                items.append(dict(record["item"]))
+        period: dict[str, int] = {"year": year, "month": month, **({"day": day} if day is not None else {})}
+        return {"timePeriod": period, "organization": org, **({"user": user} if user else {}), "usageItems": items}
 
     def dispatch_workflow(self, workflow: str, ref: str, inputs: Mapping[str, str] | None = None) -> None:
         with self._state() as state:

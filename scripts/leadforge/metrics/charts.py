@@ -31,7 +31,7 @@ def _fmt(value: float | None) -> str:
 
 
 def bar_chart(chart_id: str, title: str, labels: Sequence[str], series: Sequence[Series], *, unit: str = "",
-              width: int = 640) -> str:
+              width: int = 640, css_class: str = "chart") -> str:
     """Horizontal grouped bars: one group per label, one bar per series, values written beside the bars."""
     label_w = min(180, max([len(label) for label in labels] + [4]) * 7 + 16)
     bar_h, gap, top = 14, 12, 34
@@ -47,7 +47,7 @@ def bar_chart(chart_id: str, title: str, labels: Sequence[str], series: Sequence
         for i, label in enumerate(labels)
     ) or "no data in this period"
     out = [
-        f'<svg class="chart" id="{escape(chart_id)}" role="img" aria-labelledby="{escape(chart_id)}-title {escape(chart_id)}-desc" '
+        f'<svg class="{escape(css_class)}" id="{escape(chart_id)}" role="img" aria-labelledby="{escape(chart_id)}-title {escape(chart_id)}-desc" '
         f'viewBox="0 0 {width} {height}" width="100%" preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">',
         f'<title id="{escape(chart_id)}-title">{escape(title)}</title>',
         f'<desc id="{escape(chart_id)}-desc">{escape(facts)}</desc>',

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from leadforge.tasks.scopes import covered_by_any
 from leadforge.metrics.gitlog import QUEUE_PREFIXES, GitIndex
+from leadforge.tasks.costs import reports as cost_reports
+from leadforge.tasks.scopes import covered_by_any
 from leadforge.tasks.taskfile import Task, parse_timestamp
 
 UNKNOWN = "unknown"
@@ -109,6 +110,24 @@ class Spread:
 
 
 @dataclass(frozen=True, slots=True)
+class CostRow:
+    """What an agent's reported work cost in the period (history ``cost`` events, tasks/costs.py)."""
+
+    usd: float = 0.0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    requests: int = 0
+    reports: int = 0
+    usd_per_completed_task: float | None = None
+    usd_per_hour_saved: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"usd": self.usd, "tokens_in": self.tokens_in, "tokens_out": self.tokens_out, "requests": self.requests,
+                "reports": self.reports, "usd_per_completed_task": self.usd_per_completed_task,
+                "usd_per_hour_saved": self.usd_per_hour_saved}
+
+
+@dataclass(frozen=True, slots=True)
 class AgentRow:
     agent: str
     kind: str
@@ -128,6 +147,7 @@ class AgentRow:
     estimate_vs_actual: float | None
     keystrokes_saved: int
     completed_tasks: tuple[str, ...] = ()
+    cost: CostRow = CostRow()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -149,6 +169,7 @@ class AgentRow:
             "estimate_vs_actual": self.estimate_vs_actual,
             "keystrokes_saved": self.keystrokes_saved,
             "completed_tasks": list(self.completed_tasks),
+            "cost": self.cost.to_dict(),
         }
 
 
@@ -361,6 +382,19 @@ class _Acc:
     ratio_estimate: float = 0.0
     ratio_actual: float = 0.0
     tasks: list[str] = field(default_factory=list)
+    usd: float = 0.0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    requests: int = 0
+    reports: int = 0
+
+    def cost_row(self) -> CostRow:
+        usd = round(self.usd, 4)
+        return CostRow(
+            usd, self.tokens_in, self.tokens_out, self.requests, self.reports,
+            round(usd / self.completed, 4) if self.completed and self.reports else None,
+            round(usd / self.estimate, 4) if self.estimate > 0 and self.reports else None,
+        )
 
     def row(self, weights: Weights) -> AgentRow:
         ratio = round(self.ratio_estimate / self.ratio_actual, 2) if self.ratio_actual > 0 else None
@@ -384,6 +418,7 @@ class _Acc:
             estimate_vs_actual=ratio,
             keystrokes_saved=int(round(keystrokes)),
             completed_tasks=tuple(sorted(self.tasks)),
+            cost=self.cost_row(),
         )
 
 
@@ -399,6 +434,8 @@ def formulas(weights: Weights) -> dict[str, str]:
         "cycle_time_hours": "last assigned -> merged (forge merge time, else the merge commit, else verification)",
         "review_rounds": "per pull request: 1 + reviews requesting changes (0 when it had no review)",
         "lines": "lines added/removed by the commits that landed in the period on the measured branch, per task's agent",
+        "cost": "sum of the task cost reports made in the period, charged to the agent named by each report; "
+        "usd_per_completed_task = usd / completed, usd_per_hour_saved = usd / hours_saved",
     }
 
 
@@ -439,6 +476,17 @@ def compute(
                 row.requeued += 1
             elif happening.kind == "failed":
                 row.failed += 1
+        for report in cost_reports(task):
+            at = parse_timestamp(report.at)
+            if not period.contains(at):
+                continue
+            name = report.agent or task.assigned_to or UNKNOWN
+            row = acc(name if people.known(name) else UNKNOWN)
+            row.usd += report.cost.usd
+            row.tokens_in += report.cost.tokens_in
+            row.tokens_out += report.cost.tokens_out
+            row.requests += report.cost.requests
+            row.reports += 1
         if task.assigned_to and not people.known(task.assigned_to):
             unknown.append(Unknown(task.id, f"agent {task.assigned_to!r} has no profile: counted as unknown"))
         holder = task.assigned_to if task.assigned_to and people.known(task.assigned_to) else None
@@ -540,6 +588,11 @@ def compute(
         total.estimate += a.estimate
         total.ratio_estimate += a.ratio_estimate
         total.ratio_actual += a.ratio_actual
+        total.usd += a.usd
+        total.tokens_in += a.tokens_in
+        total.tokens_out += a.tokens_out
+        total.requests += a.requests
+        total.reports += a.reports
     seen: set[tuple[str, str]] = set()
     listed = []
     for item in sorted(unknown, key=lambda u: (u.task, u.reason)):

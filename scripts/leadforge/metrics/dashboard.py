@@ -13,10 +13,11 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from leadforge.errors import InputError
+from leadforge.errors import InputError, LeadforgeError
 from leadforge.tasks.taskfile import STATES, Task, parse_timestamp
 from leadforge.templating import BUILTIN_TEMPLATES, sandboxed_environment
 
@@ -182,13 +183,41 @@ def charts(report: Mapping[str, Any]) -> list[dict[str, str]]:
     return [{"id": cid, "title": title, "svg": bar_chart(cid, title, labels, series, unit=unit)} for cid, title, series, unit in specs]
 
 
+def cost_chart(report: Mapping[str, Any]) -> dict[str, str]:
+    """US dollars per agent in the period, and per completed task (from the ``cost`` object of each row)."""
+    from leadforge.metrics.charts import Series, bar_chart
+
+    rows = [r for r in report["agents"] if r.get("cost", {}).get("reports")]
+    labels = [r["agent"] for r in rows]
+    series = [Series("USD", tuple(float(r["cost"]["usd"]) for r in rows)),
+              Series("USD per completed task", tuple(r["cost"]["usd_per_completed_task"] for r in rows))]
+    title = "AI cost per agent, USD"
+    return {"id": "chart-cost", "title": title, "svg": bar_chart("chart-cost", title, labels, series, unit="USD",
+                                                                 css_class="cost-chart")}
+
+
+def forecast_context(forecast: Any) -> dict[str, Any] | None:
+    """The Gantt-like picture of the forecast and its figures (None: no forecast)."""
+    if forecast is None:
+        return None
+    from leadforge.tasks.forecast import gantt_svg
+
+    data = forecast.to_dict()
+    return {"svg": gantt_svg(forecast, "forecast-gantt"), "total_hours": data["total_hours"], "finish_at": data["finish_at"],
+            "critical_path": data["critical_path"], "lower_bound_hours": data["lower_bound_hours"],
+            "unscheduled": data["unscheduled"]}
+
+
 def page_context(*, title: str, tasks: Sequence[Task], report: Mapping[str, Any], links: Links, visual: Any,
-                 visual_path: str, completed_limit: int, generated_for: str, reports_url: str) -> dict[str, Any]:
+                 visual_path: str, completed_limit: int, generated_for: str, reports_url: str,
+                 forecast: Any = None) -> dict[str, Any]:
     return {
         "title": title,
         "board": board(tasks, links, completed_limit=completed_limit),
         "report": report,
         "charts": charts(report),
+        "cost_chart": cost_chart(report),
+        "forecast": forecast_context(forecast),
         "visual": visual,
         "visual_path": visual_path,
         "links": {"base": links.base, "reports": reports_url},
@@ -228,6 +257,10 @@ def render_site(repo: Path, context: Mapping[str, Any]) -> dict[str, str | bytes
     env = _environment(repo)
     ctx = dict(context)
     ctx["charts"] = [{**c, "svg": Markup(c["svg"])} for c in context["charts"]]
+    if context.get("cost_chart"):
+        ctx["cost_chart"] = {**context["cost_chart"], "svg": Markup(context["cost_chart"]["svg"])}
+    if context.get("forecast"):
+        ctx["forecast"] = {**context["forecast"], "svg": Markup(context["forecast"]["svg"])}
     if context.get("visual") is not None:
         ctx["visual_html"] = Markup(context["visual"].html)
     else:
@@ -273,6 +306,23 @@ def write_site(out: Path, files: Mapping[str, str | bytes]) -> list[str]:
     return sorted(files)
 
 
+def _forecast(app: Any, tasks: Sequence[Task]) -> Any:
+    """The queue's forecast from the repository's profiles; unreadable profiles leave the page without one."""
+    from leadforge.metrics.commands import _now
+    from leadforge.tasks.forecast import simulate
+    from leadforge.tasks.options import load_options
+    from leadforge.tasks.profiles import load_profiles
+
+    try:
+        opts = load_options(app.repo, app.config_path)
+        profiles = load_profiles(app.repo, opts.profiles_dir)
+    except LeadforgeError as err:
+        app.out.info(f"leadforge: warning: no forecast on the dashboard: {err}")
+        return None
+    now = _now(app).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return simulate(tasks, profiles, now=now, default_estimate=opts.default_estimate_hours)
+
+
 def run_build(app: Any, out: str, since: str | None, until: str | None, week: str | None, sample: bool = False) -> int:
     from leadforge.metrics import visualchangelog
     from leadforge.metrics.commands import _now, collect_with_tasks
@@ -283,9 +333,11 @@ def run_build(app: Any, out: str, since: str | None, until: str | None, week: st
     period = make_period(since, until, week, _now(app))
     if sample:
         from leadforge.metrics.compute import People, Weights, compute
-        from leadforge.metrics.sample import SAMPLE_URL, sample_git, sample_tasks
+        from leadforge.metrics.sample import BASE, SAMPLE_URL, sample_git, sample_profiles, sample_tasks
+        from leadforge.tasks.forecast import simulate
 
         tasks = sample_tasks()
+        forecast = simulate(tasks, sample_profiles(), now=(BASE + timedelta(days=2)).isoformat().replace("+00:00", "Z"))
         report = compute(tasks, period=period, people=People(humans=frozenset({"mona"})), git=sample_git(),
                          weights=Weights(config.metrics.keystrokes_per_line, config.metrics.keystrokes_per_removed_line))
         report_data = report.to_dict()
@@ -302,6 +354,7 @@ def run_build(app: Any, out: str, since: str | None, until: str | None, week: st
         links = Links(repo_base_url(settings.base_url, app.context.server_url, app.context.repository, remote))
         visual = visualchangelog.load(app.repo, config.visual.changelog)
         repository = app.context.repository or app.repo.name
+        forecast = _forecast(app, tasks)
     context = page_context(
         title=settings.title,
         tasks=tasks,
@@ -312,6 +365,7 @@ def run_build(app: Any, out: str, since: str | None, until: str | None, week: st
         completed_limit=settings.completed_limit,
         generated_for=repository,
         reports_url=links.tree(config.default_branch, config.metrics.reports_dir),
+        forecast=forecast,
     )
     files = render_site(app.repo, context)
     target = Path(out)

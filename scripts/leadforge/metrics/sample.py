@@ -9,9 +9,11 @@ visual change).
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from leadforge.metrics.gitlog import GitIndex, Landed, Revert
-from leadforge.tasks.taskfile import HistoryEntry, Task
+from leadforge.tasks.costs import cost_note
+from leadforge.tasks.taskfile import Cost, HistoryEntry, Task
 
 BASE = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)  # a Monday
 BOT = "leadforge[bot]"
@@ -33,6 +35,19 @@ _SPEC = (
 )
 
 
+# what the agents' own runs reported (history ``cost`` events): usd, tokens in, tokens out, requests
+_COSTS = {"checkout-page": (1.2, 0, 0, 30), "search-index": (6.4, 1_850_000, 96_000, 41), "fix-tax-rounding": (0.85, 310_000, 12_000, 9)}
+
+
+def sample_profiles() -> list[Any]:
+    """The agents of the sample repository, for the forecast (capacities as in the shipped profiles)."""
+    from leadforge.tasks.profiles import Handoff, Profile
+
+    return [Profile("claude", Handoff("comment", "@claude"), capacity=2, weight=50),
+            Profile("copilot", Handoff("assign", "Copilot"), capacity=3, weight=40),
+            Profile("openhands", Handoff("label", "fix-me"), types=("bug", "refactor", "test", "chore"), capacity=2, weight=30)]
+
+
 def _iso(at: datetime) -> str:
     return at.isoformat().replace("+00:00", "Z")
 
@@ -49,6 +64,11 @@ def sample_tasks() -> list[Task]:
             fields.update(assigned_to=agent, assigned_at=_iso(assigned), branch=f"ai/{task_id}")
         if state == "completed":
             done = assigned + timedelta(hours=to_merge, minutes=10)
+            if task_id in _COSTS:
+                usd, tokens_in, tokens_out, requests = _COSTS[task_id]
+                cost = Cost(usd, tokens_in, tokens_out, requests)
+                history.append(HistoryEntry(_iso(done - timedelta(minutes=5)), "cost", agent, cost_note(cost, f"sample:{task_id}")))
+                fields["cost"] = cost
             history.append(HistoryEntry(_iso(done), "completed", BOT))
             fields.update(completed_at=_iso(done), pr=100 + n)
         tasks.append(

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from leadforge.errors import InputError
 from leadforge.tasks.service import (
     dispatch_human,
     dispatch_summary,
@@ -15,6 +16,9 @@ from leadforge.tasks.service import (
     task_summary,
 )
 from leadforge.tasks.store import load_queue, write_index
+
+if TYPE_CHECKING:
+    from leadforge.app import App
 
 
 def dispatch_command(app: Any) -> int:
@@ -95,4 +99,23 @@ def index_command(app: Any) -> int:
     changed = bool(write_index(app.repo, queue))
     app.out.result({"changed": changed, "tasks": len(queue.tasks)},
                    f"queue index {'rewritten' if changed else 'unchanged'} ({len(queue.tasks)} tasks)")
+    return 0
+
+
+def forecast_command(app: App, agents: str) -> int:
+    from leadforge.tasks.forecast import forecast_table, parse_capacities, simulate
+    from leadforge.tasks.profiles import load_profiles
+    from leadforge.tasks.service import current_time, options
+
+    opts = options(app)
+    capacities = parse_capacities(agents)
+    profiles = load_profiles(app.repo, opts.profiles_dir)
+    unknown = sorted(set(capacities) - {p.name for p in profiles})
+    if unknown:
+        raise InputError(f"--agents: no profile named {unknown[0]!r} in {opts.profiles_dir}/")
+    queue = load_queue(app.repo)
+    report_errors(app, queue.errors)
+    forecast = simulate(queue.tasks, profiles, now=current_time(app), default_estimate=opts.default_estimate_hours,
+                        capacities=capacities)
+    app.out.result(forecast.to_dict(), forecast_table(forecast, {t.id: t.title for t in queue.tasks}))
     return 0

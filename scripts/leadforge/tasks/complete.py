@@ -19,6 +19,7 @@ from typing import Any
 from leadforge.context import load_event
 from leadforge.errors import InputError, LeadforgeError
 from leadforge.forge.models import ChangedFile, CheckRun, CommitStatus, PullRequest
+from leadforge.tasks.costs import record_cost
 from leadforge.tasks.options import TaskOptions
 from leadforge.tasks.scopes import covered_by_any
 from leadforge.tasks.service import BOT, current_time, options, transact_queue
@@ -205,6 +206,7 @@ def run_complete(app: Any, pull: PullRequest, opts: TaskOptions | None = None, *
     check_problems, checks = check_failures(runs, statuses, opts.required_checks, opts.ignore_checks)
     commands = run_verify_commands(app, opts) if pull.merged and opts.verify_commands else []
     verdict = verify(task, pull, files, check_problems, commands, opts.allowed_outside_scope)
+    costs = _pull_costs(app, task, pull)
     if app.dry_run:
         app.out.would(f"{'complete' if verdict.passed else 'keep in progress'} {task.id} after verifying #{pull.number}")
         return CompleteOutcome(pull.number, "completed" if verdict.passed else "failed", task.id, list(verdict.failures))
@@ -215,17 +217,23 @@ def run_complete(app: Any, pull: PullRequest, opts: TaskOptions | None = None, *
         if now_task is None or now_task.state == "completed":
             return None
         now = current_time(app)
+        before = now_task
+        for _task_id, cost, source, _agent in costs:
+            now_task = record_cost(now_task, cost, at=now, agent=now_task.assigned_to or BOT, source=source) or now_task
         if verdict.passed:
             new = now_task.with_event("verified", at=now, by=BOT, note=f"#{pull.number}: {len(files)} file(s), checks green")
             new = new.with_event("completed", at=now, by=BOT, note=f"merged #{pull.number}", state="completed",
                                  completed_at=now, pr=pull.number, blocked_reason=None)
-            changed = move_task(app.repo, now_task, new)
+            changed = move_task(app.repo, before, new)
         else:
             note = "; ".join(verdict.failures)[:500]
-            last = now_task.history[-1] if now_task.history else None
-            if last is not None and last.event == "verification-failed" and last.note == note and now_task.pr == pull.number:
-                return None  # a re-run on the same event: already recorded (metrics count each entry)
-            new = now_task.with_event("verification-failed", at=now, by=BOT, note=note, pr=pull.number)
+            last = before.history[-1] if before.history else None
+            if last is not None and last.event == "verification-failed" and last.note == note and before.pr == pull.number:
+                if now_task is before:
+                    return None  # a re-run on the same event: already recorded (metrics count each entry)
+                new = now_task  # only a new cost report to record
+            else:
+                new = now_task.with_event("verification-failed", at=now, by=BOT, note=note, pr=pull.number)
             write_task(app.repo, new)
             changed = [new.relpath().as_posix()]
         tasks = [t for t in current.tasks if t.id != new.id] + [new]
@@ -258,6 +266,23 @@ def run_complete(app: Any, pull: PullRequest, opts: TaskOptions | None = None, *
         if task.issue and task.issue != pull.number:
             upsert_issue_comment(forge, task.issue, f"task:{task.id}:verify", body)
     return outcome
+
+
+def _pull_costs(app: Any, task: Task, pull: PullRequest) -> list[tuple[str, Any, str, str]]:
+    """Cost reports the pull request carries (``Leadforge-Cost:`` in its body or a marked comment); a comment list
+    the forge cannot give is a warning, never a failed completion."""
+    from leadforge.tasks.ledger import pull_cost_reports
+
+    try:
+        comments = app.forge.list_issue_comments(pull.number)
+    except LeadforgeError as err:
+        app.out.info(f"leadforge: warning: could not read the comments of #{pull.number} for cost reports: {err}")
+        comments = []
+    try:
+        return pull_cost_reports(task, pull, comments)
+    except InputError as err:
+        app.out.info(f"leadforge: warning: cost report ignored: {err}")
+        return []
 
 
 def complete_command(app: Any, event: str | None, pr: int | None, *, dispatch: bool = True) -> int:

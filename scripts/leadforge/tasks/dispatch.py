@@ -6,15 +6,22 @@
   anywhere in the queue, or a dependency cycle, makes the task *blocked* (the cycle is spelled out:
   ``task-a -> task-b -> task-a``); so does depending on a blocked task, or asking for an agent no
   profile describes, or a type/scope no profile takes.
-* Ready tasks are taken in priority order (P0 first), then oldest ``created`` first, then by id.
+* A task whose ``not_before`` is still in the future *waits* (the reason names the time).
+* Ready tasks are taken in priority order (P0 first); within a priority, the task with the longest chain of
+  estimated work it unblocks goes first (its *critical path*: its own estimate plus the longest such chain
+  among the tasks that depend on it), then oldest ``created`` first, then by id.
 * A task may not start while one of its scope globs overlaps a scope of an in-progress or
   just-assigned task (``scopes.scopes_meet``); it *waits*, and the reason names the other task.
 * The agent is the profile named by ``agent``, else the highest-weight profile that takes the type
   and every scope glob and still has capacity (ties: name). No capacity left: the task waits. A task
-  without an issue can only go to a profile that hands off by workflow dispatch.
+  without an issue can only go to a profile that hands off by workflow dispatch, unless dispatch may open
+  its tracking issue (``open_issues``).
+* Budgets (``budget.py``): an agent is skipped when the task's expected cost would pass its budget or the
+  repository's; when every eligible agent is skipped so, the task waits with the budget named.
 
 The greedy pass is maximal: the active scopes only grow and capacities only shrink during the pass, so
-a task that had to wait when its turn came still could not be assigned at the end.
+a task that had to wait when its turn came still could not be assigned at the end (committed budget
+spend only grows during the pass too).
 """
 
 from __future__ import annotations
@@ -22,10 +29,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from leadforge.tasks.budget import REPOSITORY, Alert, Budget, Ledger, alerts, build_ledger, refusal
 from leadforge.tasks.profiles import Profile
 from leadforge.tasks.scopes import ScopeIndex, TrackedFiles, includes, parse_scope
-from leadforge.tasks.taskfile import PRIORITIES, QUEUE_DIR, Task
+from leadforge.tasks.taskfile import PRIORITIES, QUEUE_DIR, Task, parse_timestamp
 
 _PRIORITY_RANK = {p: i for i, p in enumerate(PRIORITIES)}
 
@@ -35,9 +44,16 @@ class Assignment:
     task: str
     agent: str
     branch: str
+    opens_issue: bool = False  # a hand-written task: dispatch opens its tracking issue before the hand-off
+    expected_usd: float | None = None  # when a budget applies
 
-    def to_dict(self) -> dict[str, str]:
-        return {"task": self.task, "agent": self.agent, "branch": self.branch}
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"task": self.task, "agent": self.agent, "branch": self.branch}
+        if self.opens_issue:
+            data["opens_issue"] = True
+        if self.expected_usd is not None:
+            data["expected_usd"] = self.expected_usd
+        return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,13 +72,18 @@ class DispatchPlan:
     assigned: tuple[Assignment, ...] = ()
     waiting: tuple[Held, ...] = ()
     blocked: tuple[Held, ...] = ()
+    budgeted: bool = False  # some budget is configured
+    alerts: tuple[Alert, ...] = ()  # monthly budgets at or past 80% / 95% (reported spend)
 
-    def to_dict(self) -> dict[str, list[dict[str, str]]]:
-        return {
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
             "assigned": [a.to_dict() for a in self.assigned],
             "waiting": [w.to_dict() for w in self.waiting],
             "blocked": [b.to_dict() for b in self.blocked],
         }
+        if self.budgeted:
+            data["budget_alerts"] = [a.to_dict() for a in self.alerts]
+        return data
 
 
 def slugify(title: str, length: int = 40) -> str:
@@ -82,8 +103,48 @@ def scope_of(task: Task) -> tuple[str, ...]:
     return task.scope or ("",)
 
 
-def order_key(task: Task) -> tuple[int, str, str]:
+def order_key(task: Task, critical: float = 0.0) -> tuple[int, float, str, str]:
+    """Dispatch order: priority, then the longest chain of work the task unblocks (``critical_paths``), then age, id."""
+    return (_PRIORITY_RANK.get(task.priority, len(PRIORITIES)), -critical, task.created or "", task.id)
+
+
+def age_key(task: Task) -> tuple[int, str, str]:
+    """Plain priority-then-age (what most task queues do): the order reasons and listings are shown in."""
     return (_PRIORITY_RANK.get(task.priority, len(PRIORITIES)), task.created or "", task.id)
+
+
+def critical_paths(tasks: Iterable[Task], default_estimate: float = 2.0) -> dict[str, float]:
+    """For each task not completed: its estimate plus the longest chain of estimated work among the open tasks that
+    depend on it (directly or not). A dependency cycle contributes nothing beyond the first repeat."""
+    open_tasks = {t.id: t for t in tasks if t.state != "completed"}
+    dependants: dict[str, list[str]] = {}
+    for task in open_tasks.values():
+        for dep in task.depends_on:
+            if dep in open_tasks and dep != task.id:
+                dependants.setdefault(dep, []).append(task.id)
+    rank: dict[str, float] = {}
+    visiting: set[str] = set()
+    for root in open_tasks:
+        if root in rank:
+            continue
+        stack: list[tuple[str, int]] = [(root, 0)]
+        visiting.add(root)
+        while stack:
+            node, index = stack[-1]
+            children = dependants.get(node, ())
+            if index < len(children):
+                stack[-1] = (node, index + 1)
+                child = children[index]
+                if child not in rank and child not in visiting:
+                    visiting.add(child)
+                    stack.append((child, 0))
+                continue
+            stack.pop()
+            visiting.discard(node)
+            own = open_tasks[node].estimate_hours
+            best = max((rank.get(c, 0.0) for c in children), default=0.0)
+            rank[node] = (own if own is not None else default_estimate) + best
+    return rank
 
 
 # ---- dependencies -----------------------------------------------------------------------------------------
@@ -183,14 +244,21 @@ def decide(
     unreadable: Iterable[str] = (),
     branch_prefix: str = "ai/",
     slug_length: int = 40,
+    now: str = "",
+    budget: Budget | None = None,
+    default_estimate: float = 2.0,
+    open_issues: bool = False,
 ) -> DispatchPlan:
     """The dispatch plan for this queue. ``tracked``: the repository's files (or a function giving
     them, called only when a reason needs a witness). ``unreadable``: ids of task files that could
-    not be read (a dependency on one waits instead of being unknown)."""
+    not be read (a dependency on one waits instead of being unknown). ``now``: ISO time for
+    ``not_before`` and the budget month. ``budget``: the repository-wide budget (profiles carry their
+    own). ``open_issues``: a task without an issue may go to any hand-off (dispatch opens the issue)."""
     tasks = list(tasks)
     by_id = {t.id: t for t in tasks}
     unreadable_ids = set(unreadable)
     completed = {t.id for t in tasks if t.state == "completed"}
+    clock = parse_timestamp(now) if now else None
     pending = [t for t in tasks if t.state == "pending"]
     in_progress = [t for t in tasks if t.state == "in-progress"]
     profile_by_name = {p.name: p for p in profiles}
@@ -246,9 +314,33 @@ def decide(
         if task.agent != "auto" and task.agent not in profile_by_name:
             blocked[task.id] = f"unknown agent {task.agent!r}: no profiles/{task.agent}.yml"
             continue
+        if task.not_before and clock is not None:
+            start = parse_timestamp(task.not_before)
+            if start is not None and start > clock:
+                waiting[task.id] = f"not before {task.not_before}"
+                continue
         ready.append(task)
 
-    ready.sort(key=order_key)
+    ranks = critical_paths(tasks, default_estimate)
+    ready.sort(key=lambda t: order_key(t, ranks.get(t.id, 0.0)))
+
+    budgets = {p.name: p.budget for p in profiles if p.budget is not None}
+    ledger: Ledger | None = None
+    if budgets or budget is not None:
+        ledger = build_ledger(tasks, now, default_estimate=default_estimate, budgets=budgets,
+                              humans=[p.name for p in profiles if p.is_human])
+
+    def over_budget(profile: Profile, task: Task) -> tuple[str | None, float | None]:
+        """Why a budget refuses ``profile`` this task (None: it fits), and the expected cost."""
+        if ledger is None:
+            return None, None
+        expected = ledger.expected(task, profile.name, profile.budget)
+        metered = profile.name not in ledger.humans
+        reason = refusal(profile.name, profile.budget, expected, ledger, [profile.name], metered)
+        if reason is None and budget is not None:
+            everyone = sorted(set(ledger.spent_usd) | set(ledger.committed_usd) | set(ledger.spent_tokens) | {profile.name})
+            reason = refusal(REPOSITORY, budget, expected, ledger, everyone, metered)
+        return reason, expected.usd
 
     # the active scopes and each agent's load
     index = ScopeIndex()
@@ -263,7 +355,7 @@ def decide(
 
     def reachable(profile: Profile, task: Task) -> bool:
         """Assign, label and comment hand-offs act on the task's issue; only a workflow needs none."""
-        return task.issue is not None or profile.handoff.kind == "workflow"
+        return task.issue is not None or open_issues or profile.handoff.kind == "workflow"
 
     def takes(profile: Profile, task: Task) -> bool:
         if task.type not in profile.types or not reachable(profile, task):
@@ -305,6 +397,10 @@ def decide(
             if load[profile.name] >= profile.capacity:
                 waiting[task.id] = f"agent {profile.name} is at capacity ({load[profile.name]}/{profile.capacity})"
                 continue
+            refused, expected_usd = over_budget(profile, task)
+            if refused is not None:
+                waiting[task.id] = f"agent {profile.name}: {refused}"
+                continue
             chosen = profile
         else:
             eligible = [p for p in ranked if takes(p, task)]
@@ -318,16 +414,36 @@ def decide(
                     f"{p.name} {load[p.name]}/{p.capacity}" for p in eligible
                 )
                 continue
-            chosen = free[0]
+            refusals: list[str] = []
+            picked: Profile | None = None
+            expected_usd = None
+            for candidate in free:
+                refused, expected_usd = over_budget(candidate, task)
+                if refused is None:
+                    picked = candidate
+                    break
+                refusals.append(f"{candidate.name}: {refused}")
+            if picked is None:
+                full = [f"{p.name} {load[p.name]}/{p.capacity}" for p in eligible if p not in free]
+                waiting[task.id] = "over budget: " + "; ".join(refusals) + (
+                    f" (at capacity: {', '.join(full)})" if full else "")
+                continue
+            chosen = picked
+        if ledger is not None:
+            ledger.commit(chosen.name, ledger.expected(task, chosen.name, chosen.budget))
         load[chosen.name] += 1
         for glob in scope:
             index.add(glob, task.id)
         just_assigned.add(task.id)
-        assigned.append(Assignment(task.id, chosen.name, branch_name(task, branch_prefix, slug_length)))
+        assigned.append(Assignment(task.id, chosen.name, branch_name(task, branch_prefix, slug_length),
+                                   opens_issue=task.issue is None and chosen.handoff.kind != "workflow",
+                                   expected_usd=expected_usd if ledger is not None else None))
 
-    pending_order = sorted(pending, key=order_key)
+    pending_order = sorted(pending, key=age_key)
     return DispatchPlan(
         assigned=tuple(assigned),
         waiting=tuple(Held(t.id, waiting[t.id]) for t in pending_order if t.id in waiting),
         blocked=tuple(Held(t.id, blocked[t.id]) for t in pending_order if t.id in blocked),
+        budgeted=ledger is not None,
+        alerts=tuple(alerts(ledger, budgets, budget)) if ledger is not None else (),
     )

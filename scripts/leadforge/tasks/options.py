@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from leadforge.errors import ConfigError
+from leadforge.errors import ConfigError, InputError
+from leadforge.tasks.budget import Budget, budget_from_mapping
 
 DEFAULT_CONFIG_PATH = ".github/leadforge.yml"
 PERMISSIONS = ("none", "read", "triage", "write", "maintain", "admin")  # weakest first
 
-# name: (type, default, description). Types: str, int, float, bool, list[str].
+# name: (type, default, description). Types: str, int, float, bool, list[str], budget (a mapping, see tasks/budget.py).
 SPEC: dict[str, tuple[str, Any, str]] = {
     "profiles_dir": ("str", "profiles", "Folder of agent profiles (one `<agent>.yml` each), relative to the repository root."),
     "intake_label": ("str", "ai-task", "Label the issue form sets; `task intake` ignores issues without it."),
@@ -57,6 +58,26 @@ SPEC: dict[str, tuple[str, Any, str]] = {
                           "`task heartbeat`) for this long gets a warning comment."),
     "requeue_after_hours": ("float", 24.0, "After the warning, this much more silence moves the task back to pending/."),
     "dispatch_after_complete": ("bool", True, "Run dispatch right after a task completes, for what it unblocked."),
+    "budget": (
+        "budget",
+        None,
+        "Repository-wide AI cost budget over every agent: {usd_per_month, usd_per_task, tokens_per_month} (each "
+        "optional). Dispatch never hands out a task whose expected cost would pass it; see docs/tasks.md#budgets.",
+    ),
+    "default_estimate_hours": ("float", 2.0, "Estimate assumed for a task without `estimate_hours` (expected cost, "
+                               "forecast, critical path)."),
+    "budget_label": ("str", "leadforge-budget", "Label of the issue that receives the 80%/95% budget comments (created "
+                     "when missing)."),
+    "over_budget_agent": ("str", "human", "Profile a task goes to when its reported cost passes its per-task budget "
+                          "(sweep re-queues it with the reason)."),
+    "open_issues": ("bool", True, "Dispatch opens a tracking issue for a hand-written task without `issue` before "
+                    "handing it off (else only workflow hand-offs can take such a task)."),
+    "issue_label": ("str", "leadforge-task", "Label of the tracking issues dispatch opens for hand-written tasks (not "
+                    "the intake label: the issue is no form)."),
+    "recurring_dir": ("str", "docs/TASKS/recurring", "Folder of recurring task templates (`schedule: <cron>`), "
+                      "instantiated by the sweep when due."),
+    "tasks_from_findings": ("bool", False, "`leadforge task from-findings` turns new scan findings on the default "
+                            "branch into pending tasks (one per rule and file group) and completes them when fixed."),
 }
 
 
@@ -76,6 +97,14 @@ class TaskOptions:
     stale_after_hours: float = 48.0
     requeue_after_hours: float = 24.0
     dispatch_after_complete: bool = True
+    budget: Budget | None = None
+    default_estimate_hours: float = 2.0
+    budget_label: str = "leadforge-budget"
+    over_budget_agent: str = "human"
+    open_issues: bool = True
+    issue_label: str = "leadforge-task"
+    recurring_dir: str = "docs/TASKS/recurring"
+    tasks_from_findings: bool = False
     default_branch: str = "main"
 
 
@@ -101,6 +130,11 @@ def _check(key: str, kind: str, value: Any, where: str) -> Any:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise bad
         return tuple(value)
+    if kind == "budget":
+        try:
+            return budget_from_mapping(value, f"{where}: tasks.{key}")
+        except InputError as err:
+            raise ConfigError(str(err)) from None
     raise AssertionError(kind)  # pragma: no cover
 
 

@@ -20,6 +20,10 @@ much the dispatcher prefers it::
       cpu: "2"
       memory: 4Gi
       storage: 10Gi
+    budget:                           # optional AI cost budget (see tasks/budget.py), each key optional
+      usd_per_month: 200
+      usd_per_task: 10
+      tokens_per_month: 50000000
     extra: {}                         # optional free-form mapping for other areas (metrics cost, ...)
 
 Templates in ``handoff`` may use ``{id} {title} {issue} {branch} {priority} {type} {scope} {acceptance}
@@ -40,11 +44,12 @@ from pathlib import Path
 from typing import Any
 
 from leadforge.errors import InputError
+from leadforge.tasks.budget import Budget, budget_from_mapping
 from leadforge.tasks.taskfile import TYPES
 
 HANDOFF_KINDS = ("assign", "label", "comment", "workflow")
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-_KEYS = frozenset({"name", "description", "handoff", "takes", "capacity", "weight", "station", "extra"})
+_KEYS = frozenset({"name", "description", "handoff", "takes", "capacity", "weight", "station", "budget", "extra"})
 _STATION_KEYS = frozenset({"image", "cpu", "memory", "storage", "env"})
 
 
@@ -86,6 +91,12 @@ class Profile:
     station: Station | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
     source: str = ""
+    budget: Budget | None = None
+
+    @property
+    def is_human(self) -> bool:
+        """A person, not a metered agent (``extra: {kind: human}``, as metrics reads it)."""
+        return str(self.extra.get("kind", "")).lower() == "human"
 
 
 def _str(data: Mapping[str, Any], key: str, source: str, *, required: bool = False) -> str:
@@ -196,6 +207,7 @@ def profile_from_mapping(data: Any, source: str, expected_name: str | None = Non
         station=_station(data.get("station"), source),
         extra=dict(extra),
         source=source,
+        budget=budget_from_mapping(data.get("budget"), f"{source}: budget"),
     )
 
 

@@ -154,7 +154,8 @@ def run_dispatch(app: Any, *, opts: TaskOptions | None = None) -> DispatchOutcom
         profiles = load_profiles(app.repo, opts.profiles_dir)
         plan = decide(
             queue.tasks, profiles, tracked=lambda: app.git.ls_files(), unreadable=_unreadable_ids(queue.errors),
-            branch_prefix=opts.branch_prefix, slug_length=opts.slug_length,
+            branch_prefix=opts.branch_prefix, slug_length=opts.slug_length, now=current_time(app), budget=opts.budget,
+            default_estimate=opts.default_estimate_hours, open_issues=opts.open_issues,
         )
         holder.update(queue=queue, plan=plan, profiles=profiles)
         if app.dry_run:
@@ -185,9 +186,108 @@ def run_dispatch(app: Any, *, opts: TaskOptions | None = None) -> DispatchOutcom
         return outcome
     sha = transact_queue(app, opts, apply)
     outcome = DispatchOutcome(holder["plan"], holder["queue"], sha)
+    if any(a.opens_issue for a in outcome.plan.assigned):
+        _open_issues(app, opts, outcome)
     if outcome.plan.assigned:
         _hand_off(app, opts, outcome, holder["profiles"], sha)
+    if outcome.plan.alerts:
+        _post_alerts(app, opts, outcome)
     return outcome
+
+
+TASK_ISSUE_KEY = "task-issue"  # <!-- leadforge:task-issue:<id> --> marks the tracking issue dispatch opened
+
+
+def task_issue_body(task: Task) -> str:
+    """The tracking issue of a hand-written task: its description, scope and criteria, and where its file is."""
+    from leadforge.forge.base import marker
+
+    lines = [task.body.strip() or f"Hand-written task `{task.id}`.", "", f"- task file: `{task.relpath().as_posix()}`",
+             f"- priority {task.priority}, type {task.type}",
+             f"- scope: {', '.join(f'`{s}`' for s in task.scope) or '(whole repository)'}"]
+    if task.depends_on:
+        lines.append(f"- depends on: {', '.join(task.depends_on)}")
+    if task.acceptance:
+        lines += ["", "Acceptance criteria:", ""] + [f"- [ ] {a}" for a in task.acceptance]
+    lines += ["", "Opened by LeadForge dispatch for a task written without an issue; its pull request closes it.", "",
+              marker(f"{TASK_ISSUE_KEY}:{task.id}")]
+    return "\n".join(lines)
+
+
+def _open_issues(app: Any, opts: TaskOptions, outcome: DispatchOutcome) -> None:
+    """Open (or find, on a re-run) the tracking issue of each hand-written task just assigned; record its number."""
+    from leadforge.forge.base import marker
+
+    current = load_queue(app.repo, states=("in-progress",)).by_id()
+    numbers: dict[str, int] = {}
+    existing: list[Any] | None = None
+    for assignment in outcome.plan.assigned:
+        task = current.get(assignment.task)
+        if not assignment.opens_issue or task is None or task.issue is not None:
+            continue
+        try:
+            if existing is None:
+                existing = app.forge.list_issues(state="all", labels=[opts.issue_label])
+            tag = marker(f"{TASK_ISSUE_KEY}:{task.id}")
+            found = next((i for i in existing if tag in (i.body or "")), None)
+            issue = found or app.forge.create_issue(task.title, task_issue_body(task), labels=[opts.issue_label])
+            numbers[task.id] = issue.number
+        except LeadforgeError as err:
+            outcome.failures.append(f"{task.id}: could not open its tracking issue: {err}")
+    if not numbers:
+        return
+
+    def apply() -> str | None:
+        queue = load_queue(app.repo)
+        changed: list[str] = []
+        tasks = queue.by_id()
+        for task_id, number in sorted(numbers.items()):
+            task = tasks.get(task_id)
+            if task is None or task.issue == number:
+                continue
+            new = task.with_event("issue-opened", at=current_time(app), by=BOT, note=f"tracking issue #{number}", issue=number)
+            write_task(app.repo, new)
+            changed.append(new.relpath().as_posix())
+            tasks[new.id] = new
+        index = write_index(app.repo, Queue(tuple(tasks.values()), queue.errors))
+        if index:
+            changed.append(index)
+        if not changed:
+            return None
+        app.git.add(changed)
+        return f"tasks: record the tracking issues of {', '.join(sorted(numbers))}\n\n[skip ci]"
+
+    transact_queue(app, opts, apply)
+
+
+BUDGET_ISSUE_TITLE = "LeadForge AI budget"
+
+
+def budget_issue(app: Any, opts: TaskOptions) -> int:
+    """The open issue labelled ``tasks.budget_label`` (the oldest), created when there is none."""
+    found = [i for i in app.forge.list_issues(state="open", labels=[opts.budget_label]) if not i.is_pull_request]
+    if found:
+        return min(i.number for i in found)
+    body = ("AI cost budgets of the task queue: dispatch comments here once per budget, month and threshold "
+            "(80% and 95%). See docs/tasks.md#budgets.")
+    return app.forge.create_issue(BUDGET_ISSUE_TITLE, body, labels=[opts.budget_label]).number
+
+
+def alert_comment(alert: Any) -> str:
+    action = ("Dispatch keeps handing out work that fits in what is left." if alert.threshold < 95 else
+              "Dispatch hands out only work whose expected cost still fits; raise the budget or wait for next month.")
+    return f"**{alert.text()}.**\n\n{action}"
+
+
+def _post_alerts(app: Any, opts: TaskOptions, outcome: DispatchOutcome) -> None:
+    from leadforge.forge.base import upsert_issue_comment
+
+    try:
+        number = budget_issue(app, opts)
+        for alert in outcome.plan.alerts:
+            upsert_issue_comment(app.forge, number, alert.key, alert_comment(alert))
+    except LeadforgeError as err:
+        outcome.failures.append(f"budget comment could not be posted: {err}")
 
 
 def _hand_off(app: Any, opts: TaskOptions, outcome: DispatchOutcome, profiles: Sequence[Profile], sha: str | None) -> None:
@@ -244,11 +344,15 @@ def dispatch_human(plan: DispatchPlan) -> str:
         lines.append(f"  ... and {len(plan.waiting) - 50} more waiting")
     for b in plan.blocked:
         lines.append(f"  blocked   {b.task}: {b.reason}")
+    for alert in plan.alerts:
+        lines.append(f"  budget    {alert.text()}")
     return "\n".join(lines)
 
 
 def dispatch_summary(plan: DispatchPlan) -> str:
     lines = ["### AI task dispatch", "", f"{len(plan.assigned)} assigned, {len(plan.waiting)} waiting, {len(plan.blocked)} blocked", ""]
+    for alert in plan.alerts:
+        lines += [f"> [!WARNING]\n> {alert.text()}", ""]
     if plan.assigned:
         lines += ["| task | agent | branch |", "| --- | --- | --- |"]
         lines += [f"| {a.task} | {a.agent} | `{a.branch}` |" for a in plan.assigned]

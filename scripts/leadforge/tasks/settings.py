@@ -17,7 +17,18 @@ from leadforge.tasks.options import PERMISSIONS, SPEC
 _TYPES: dict[str, Any] = {"str": str, "int": int, "float": float, "bool": bool, "list[str]": list[str]}
 
 
+class BudgetSettings(StrictModel):
+    """An AI cost budget (a profile's `budget:` has the same keys)."""
+
+    usd_per_month: float | None = Field(None, ge=0, description="Most US dollars reported per calendar month (UTC).")
+    usd_per_task: float | None = Field(None, ge=0, description="Most US dollars one task may cost (expected at dispatch, "
+                                       "reported afterwards: a task past it is stopped and goes to a person).")
+    tokens_per_month: int | None = Field(None, ge=0, description="Most tokens (in + out) reported per calendar month.")
+
+
 def _field(kind: str, default: Any, description: str, name: str = "") -> tuple[Any, Any]:
+    if kind == "budget":
+        return BudgetSettings | None, Field(default, description=description)
     if name == "min_permission":
         return Literal[PERMISSIONS], Field(default, description=description)  # type: ignore[valid-type]
     if kind == "list[str]":

@@ -6,6 +6,13 @@ Silent for ``stale_after_hours`` and not yet warned since: warn (a comment and a
 history entry). Warned, and silent ``requeue_after_hours`` after the warning: back to pending/ (fields
 cleared, history kept). It also reports blocked chains (tasks blocked by a cycle, an unknown dependency,
 or a blocked task), reusing the dispatch decision.
+
+Two more duties, both pure here and applied in the same queue commit:
+
+* **Per-task budget**: an in-progress task whose reported cost (``cost.usd``) passed its per-task cap (the holder's
+  ``budget.usd_per_task``, else ``tasks.budget.usd_per_task``) is stopped: back to pending/ with ``agent:`` set to
+  ``tasks.over_budget_agent`` (a person, by default), the reason in its history and on its issue.
+* **Recurring tasks**: templates under ``tasks.recurring_dir`` that are due get their instance (``recurring.py``).
 """
 
 from __future__ import annotations
@@ -18,7 +25,9 @@ from typing import Any
 from leadforge.errors import LeadforgeError
 from leadforge.tasks.dispatch import decide
 from leadforge.tasks.options import TaskOptions
+from leadforge.tasks.profiles import Profile
 from leadforge.tasks.service import BOT, current_time, options, report_errors, transact_queue
+from leadforge.tasks.recurring import due_instances, load_templates
 from leadforge.tasks.store import Queue, load_queue, move_task, write_index, write_task
 from leadforge.tasks.taskfile import Task, parse_timestamp
 
@@ -35,6 +44,9 @@ class SweepAction:
 class SweepPlan:
     actions: tuple[SweepAction, ...] = ()
     blocked: tuple[tuple[str, str], ...] = ()
+    stopped: tuple[tuple[str, str], ...] = ()  # (task, reason): over its per-task budget, re-queued to a person
+    instances: tuple[Task, ...] = ()  # recurring instances to queue
+    template_errors: tuple[tuple[str, str], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -43,7 +55,31 @@ class SweepPlan:
             "actions": [{"task": a.task, "action": a.action, "silent_hours": a.silent_hours,
                          "last_activity": a.last_activity} for a in self.actions],
             "blocked": [{"task": t, "reason": r} for t, r in self.blocked],
+            "stopped": [{"task": t, "reason": r} for t, r in self.stopped],
+            "instantiated": [{"task": t.id, "template": t.from_template, "period": t.created} for t in self.instances],
+            "template_errors": [{"file": f, "error": e} for f, e in self.template_errors],
         }
+
+    @property
+    def changes_queue(self) -> bool:
+        return bool(self.actions or self.stopped or self.instances)
+
+
+def over_cap(tasks: Sequence[Task], profiles: Mapping[str, Profile], opts: TaskOptions) -> list[tuple[str, str]]:
+    """In-progress tasks whose reported cost passed their per-task budget, with the reason (pure)."""
+    stopped = []
+    for task in sorted((t for t in tasks if t.state == "in-progress" and t.cost is not None), key=lambda t: t.id):
+        holder = profiles.get(task.assigned_to or "")
+        if task.assigned_to == opts.over_budget_agent or (holder is not None and holder.is_human):
+            continue
+        own = holder.budget.usd_per_task if holder is not None and holder.budget is not None else None
+        cap, name = (own, f"{task.assigned_to}.budget") if own is not None else (
+            opts.budget.usd_per_task if opts.budget is not None else None, "tasks.budget")
+        if cap is None or task.cost is None or task.cost.usd <= cap:
+            continue
+        stopped.append((task.id, f"cost {task.cost.usd:,.2f} USD passed {name}.usd_per_task {cap:,.2f} USD: "
+                                 f"stopped and re-queued to {opts.over_budget_agent}"))
+    return stopped
 
 
 def last_activity(task: Task, extra: Sequence[str] = ()) -> datetime | None:
@@ -129,11 +165,21 @@ def run_sweep(app: Any, opts: TaskOptions | None = None) -> tuple[SweepPlan, Que
     profiles = {p.name: p for p in load_profiles(app.repo, opts.profiles_dir)}
     plan_blocked = decide(queue.tasks, list(profiles.values())).blocked
     plan = decide_sweep(queue.tasks, activity, now, opts, [(b.task, b.reason) for b in plan_blocked])
-    if app.dry_run or not plan.actions:
+    templates, template_errors = load_templates(app.repo, opts.recurring_dir)
+    plan = replace(plan, stopped=tuple(over_cap(queue.tasks, profiles, opts)),
+                   instances=tuple(due_instances(templates, queue.tasks, now)), template_errors=tuple(template_errors))
+    for rel, message in template_errors:
+        app.out.info(f"leadforge: warning: {message} (template skipped)")
+    if app.dry_run or not plan.changes_queue:
         for action in plan.actions:
             app.out.would(f"{action.action} {action.task} (silent {action.silent_hours:g} h)")
+        for task_id, reason in plan.stopped:
+            app.out.would(f"stop {task_id}: {reason}")
+        for instance in plan.instances:
+            app.out.would(f"queue {instance.id} from recurring template {instance.from_template}")
         return plan, queue
-    chosen = {a.task: a for a in plan.actions}
+    chosen = {a.task: a for a in plan.actions if a.task not in dict(plan.stopped)}
+    stopped = dict(plan.stopped)
 
     def apply() -> str | None:
         current = load_queue(app.repo)
@@ -153,17 +199,38 @@ def run_sweep(app: Any, opts: TaskOptions | None = None) -> tuple[SweepPlan, Que
                 new = replace(new, assigned_to=None, assigned_at=None, branch=None, heartbeat_at=None, pr=None)
                 changed += move_task(app.repo, task, new)
             tasks[new.id] = new
+        for task_id, reason in stopped.items():
+            task = tasks.get(task_id)
+            if task is None or task.state != "in-progress":
+                continue
+            new = task.with_event("requeued", at=now, by=BOT, note=reason, state="pending")
+            new = replace(new, assigned_to=None, assigned_at=None, branch=None, heartbeat_at=None, pr=None,
+                          agent=opts.over_budget_agent)
+            changed += move_task(app.repo, task, new)
+            tasks[new.id] = new
+        for instance in plan.instances:
+            if instance.id in tasks:  # a racing sweep queued it first: the same file, nothing to add
+                continue
+            write_task(app.repo, instance)
+            changed.append(instance.relpath().as_posix())
+            tasks[instance.id] = instance
         index = write_index(app.repo, Queue(tuple(tasks.values()), current.errors))
         if index:
             changed.append(index)
         if not changed:
             return None
         app.git.add(changed)
-        return f"tasks: sweep ({len(chosen)} stale task(s))\n\n[skip ci]"
+        parts = [f"{len(chosen)} stale task(s)"] + ([f"{len(stopped)} over budget"] if stopped else []) + (
+            [f"{len(plan.instances)} recurring"] if plan.instances else [])
+        return f"tasks: sweep ({', '.join(parts)})\n\n[skip ci]"
 
     transact_queue(app, opts, apply)
     by_id = queue.by_id()
+    for task_id, reason in plan.stopped:
+        _tell_stopped(app, by_id[task_id], reason, profiles)
     for action in plan.actions:
+        if action.task in stopped:
+            continue
         task = by_id[action.task]
         if not task.issue:
             continue
@@ -186,16 +253,37 @@ def run_sweep(app: Any, opts: TaskOptions | None = None) -> tuple[SweepPlan, Que
     return plan, queue
 
 
+def _tell_stopped(app: Any, task: Task, reason: str, profiles: Mapping[str, Profile]) -> None:
+    from leadforge.forge.base import upsert_issue_comment
+
+    if not task.issue:
+        return
+    try:
+        upsert_issue_comment(app.forge, task.issue, f"task:{task.id}:budget",
+                             f"**{task.id}** was stopped: {reason}. The agent's pull request, if any, stays open for a "
+                             "person to finish or close.")
+        profile = profiles.get(task.assigned_to or "")
+        if profile is not None and profile.handoff.kind == "label":
+            app.forge.remove_label(task.issue, profile.handoff.value)
+    except LeadforgeError as err:
+        app.out.info(f"leadforge: warning: could not tell #{task.issue} that {task.id} was stopped: {err}")
+
+
 def sweep_command(app: Any) -> int:
     plan, queue = run_sweep(app)
     report_errors(app, queue.errors)
     data = plan.to_dict()
-    lines = [f"warned {len(data['warned'])}, requeued {len(data['requeued'])}, blocked {len(data['blocked'])}"]
+    lines = [f"warned {len(data['warned'])}, requeued {len(data['requeued'])}, blocked {len(data['blocked'])}, "
+             f"stopped {len(data['stopped'])}, recurring {len(data['instantiated'])}"]
+    lines += [f"  stopped  {t}: {r}" for t, r in plan.stopped]
+    lines += [f"  queued   {t.id} (recurring {t.from_template}, period {t.created})" for t in plan.instances]
     lines += [f"  {a.action:<8} {a.task} (silent {a.silent_hours:g} h since {a.last_activity})" for a in plan.actions]
     lines += [f"  blocked  {t}: {r}" for t, r in plan.blocked]
     app.out.result(data, "\n".join(lines))
     if plan.blocked:
         app.actions.summary("### Blocked task chains\n\n" + "\n".join(f"- **{t}**: {r}" for t, r in plan.blocked))
+    if plan.stopped:
+        app.actions.summary("### Tasks stopped over their budget\n\n" + "\n".join(f"- **{t}**: {r}" for t, r in plan.stopped))
     return 0
 
 

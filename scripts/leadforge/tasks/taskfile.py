@@ -29,8 +29,10 @@ ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 # Keys in the order they are written, so diffs of task files stay small and readable.
 KEY_ORDER = (
     "id", "title", "issue", "priority", "type", "agent", "depends_on", "scope", "acceptance", "estimate_hours",
-    "created", "assigned_to", "assigned_at", "branch", "pr", "heartbeat_at", "completed_at", "blocked_reason", "history",
+    "created", "not_before", "assigned_to", "assigned_at", "branch", "pr", "heartbeat_at", "completed_at", "blocked_reason",
+    "cost", "from_template", "findings", "history",
 )
+COST_KEYS = ("usd", "tokens_in", "tokens_out", "requests")
 _KNOWN = frozenset(KEY_ORDER)
 
 try:  # the C loader is ~10x faster; the queue may hold tens of thousands of files
@@ -55,6 +57,30 @@ class HistoryEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class Cost:
+    """What a task's work cost, summed over every report (``cost:`` in the front matter)."""
+
+    usd: float = 0.0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    requests: int = 0
+
+    def plus(self, other: Cost) -> Cost:
+        return Cost(round(self.usd + other.usd, 6), self.tokens_in + other.tokens_in, self.tokens_out + other.tokens_out,
+                    self.requests + other.requests)
+
+    @property
+    def tokens(self) -> int:
+        return self.tokens_in + self.tokens_out
+
+    def is_zero(self) -> bool:
+        return not (self.usd or self.tokens_in or self.tokens_out or self.requests)
+
+    def to_dict(self) -> dict[str, float | int]:
+        return {"usd": round(self.usd, 6), "tokens_in": self.tokens_in, "tokens_out": self.tokens_out, "requests": self.requests}
+
+
+@dataclass(frozen=True, slots=True)
 class Task:
     id: str
     title: str
@@ -68,6 +94,7 @@ class Task:
     acceptance: tuple[str, ...] = ()
     estimate_hours: float | None = None
     created: str = ""
+    not_before: str | None = None  # not dispatched before this time
     assigned_to: str | None = None
     assigned_at: str | None = None
     branch: str | None = None
@@ -75,6 +102,9 @@ class Task:
     heartbeat_at: str | None = None
     completed_at: str | None = None
     blocked_reason: str | None = None
+    cost: Cost | None = None  # summed over the cost reports (history ``cost`` events)
+    from_template: str | None = None  # the recurring template this task was made from
+    findings: tuple[str, ...] = ()  # fingerprints of the scan findings this task fixes
     history: tuple[HistoryEntry, ...] = ()
     body: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)  # unknown keys are kept, never dropped
@@ -152,6 +182,25 @@ def _opt_str(data: Mapping[str, Any], key: str) -> str | None:
     return None if value is None or value == "" else _timestamp(value)
 
 
+def _cost(value: Any, source: str) -> Cost | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise InputError(f"{source}: 'cost' must be a mapping of {', '.join(COST_KEYS)}")
+    unknown = sorted(set(value) - set(COST_KEYS))
+    if unknown:
+        raise InputError(f"{source}: 'cost.{unknown[0]}': unknown key (use {', '.join(COST_KEYS)})")
+    numbers: dict[str, float] = {}
+    for key in COST_KEYS:
+        number = value.get(key, 0) or 0
+        if isinstance(number, bool) or not isinstance(number, (int, float)) or not math.isfinite(number) or number < 0:
+            raise InputError(f"{source}: 'cost.{key}' must be a non-negative number, got {number!r}")
+        if key != "usd" and not float(number).is_integer():
+            raise InputError(f"{source}: 'cost.{key}' must be a whole number, got {number!r}")
+        numbers[key] = number
+    return Cost(float(numbers["usd"]), int(numbers["tokens_in"]), int(numbers["tokens_out"]), int(numbers["requests"]))
+
+
 def task_from_mapping(data: Any, *, state: str, body: str = "", source: str) -> Task:
     """Validate front-matter data into a ``Task``; errors name ``source`` and the key."""
     if not isinstance(data, dict):
@@ -175,6 +224,10 @@ def task_from_mapping(data: Any, *, state: str, body: str = "", source: str) -> 
     if estimate is not None and (isinstance(estimate, bool) or not isinstance(estimate, (int, float))
                                  or not math.isfinite(estimate) or estimate < 0):
         raise InputError(f"{source}: 'estimate_hours' must be a non-negative number, got {estimate!r}")
+    cost = _cost(data.get("cost"), source)
+    not_before = _opt_str(data, "not_before")
+    if not_before is not None and parse_timestamp(not_before) is None:
+        raise InputError(f"{source}: 'not_before' must be an ISO 8601 time, got {data.get('not_before')!r}")
     history_raw = data.get("history") or []
     if not isinstance(history_raw, list):
         raise InputError(f"{source}: 'history' must be a list of {{at, event, by, note}}")
@@ -208,6 +261,7 @@ def task_from_mapping(data: Any, *, state: str, body: str = "", source: str) -> 
         acceptance=_str_list(data, "acceptance", source),
         estimate_hours=float(estimate) if estimate is not None else None,
         created=_opt_str(data, "created") or "",
+        not_before=not_before,
         assigned_to=_opt_str(data, "assigned_to"),
         assigned_at=_opt_str(data, "assigned_at"),
         branch=_opt_str(data, "branch"),
@@ -215,6 +269,9 @@ def task_from_mapping(data: Any, *, state: str, body: str = "", source: str) -> 
         heartbeat_at=_opt_str(data, "heartbeat_at"),
         completed_at=_opt_str(data, "completed_at"),
         blocked_reason=_opt_str(data, "blocked_reason"),
+        cost=cost,
+        from_template=_opt_str(data, "from_template"),
+        findings=_str_list(data, "findings", source),
         history=tuple(history),
         body=body,
         extra={k: v for k, v in data.items() if k not in _KNOWN},
@@ -419,6 +476,7 @@ def task_to_mapping(task: Task) -> dict[str, Any]:
         "acceptance": list(task.acceptance),
         "estimate_hours": task.estimate_hours,
         "created": task.created or None,
+        "not_before": task.not_before,
         "assigned_to": task.assigned_to,
         "assigned_at": task.assigned_at,
         "branch": task.branch,
@@ -426,10 +484,13 @@ def task_to_mapping(task: Task) -> dict[str, Any]:
         "heartbeat_at": task.heartbeat_at,
         "completed_at": task.completed_at,
         "blocked_reason": task.blocked_reason,
+        "cost": task.cost.to_dict() if task.cost is not None else None,
+        "from_template": task.from_template,
+        "findings": list(task.findings) or None,
         "history": [entry.to_dict() for entry in task.history],
     }
-    optional = {"issue", "estimate_hours", "created", "assigned_to", "assigned_at", "branch", "pr",
-                "heartbeat_at", "completed_at", "blocked_reason"}
+    optional = {"issue", "estimate_hours", "created", "not_before", "assigned_to", "assigned_at", "branch", "pr",
+                "heartbeat_at", "completed_at", "blocked_reason", "cost", "from_template", "findings"}
     data = {k: v for k, v in data.items() if not (k in optional and v is None)}
     data.update(task.extra)
     return data
