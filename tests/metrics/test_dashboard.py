@@ -170,3 +170,16 @@ def test_sample_dashboard_is_byte_identical_on_every_build(run_cli, tmp_path: Pa
     assert pages[0] == pages[1]
     assert all(f'id="task-{t.id}"' in pages[0] for t in sample_tasks())
     assert "unknown dependency: payments-v2" in pages[0]
+
+
+def test_forecast_starts_at_the_head_commit_so_rebuilds_of_one_commit_match(git_repo, tmp_path: Path) -> None:
+    from leadforge.app import App
+    from leadforge.metrics.dashboard import _forecast_origin
+
+    git_repo.commit("chore: later", {"x.txt": "x\n"}, date="2026-02-03T04:05:06+02:00")
+    assert _forecast_origin(App(repo=git_repo.path, env={})) == "2026-02-03T02:05:06Z"
+    assert _forecast_origin(App(repo=git_repo.path, env={"LEADFORGE_NOW": "2026-05-01T00:00:00Z"})) == "2026-05-01T00:00:00Z"
+    plain = tmp_path / "not-a-repo"
+    plain.mkdir()
+    assert _forecast_origin(App(repo=plain, env={"LEADFORGE_NOW": "2026-05-01T00:00:00Z"})) == "2026-05-01T00:00:00Z"
+    assert _forecast_origin(App(repo=plain, env={})).endswith("Z")  # the clock, outside git

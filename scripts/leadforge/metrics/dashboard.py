@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -308,7 +308,6 @@ def write_site(out: Path, files: Mapping[str, str | bytes]) -> list[str]:
 
 def _forecast(app: Any, tasks: Sequence[Task]) -> Any:
     """The queue's forecast from the repository's profiles; unreadable profiles leave the page without one."""
-    from leadforge.metrics.commands import _now
     from leadforge.tasks.forecast import simulate
     from leadforge.tasks.options import load_options
     from leadforge.tasks.profiles import load_profiles
@@ -319,8 +318,26 @@ def _forecast(app: Any, tasks: Sequence[Task]) -> Any:
     except LeadforgeError as err:
         app.out.info(f"leadforge: warning: no forecast on the dashboard: {err}")
         return None
-    now = _now(app).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-    return simulate(tasks, profiles, now=now, default_estimate=opts.default_estimate_hours)
+    return simulate(tasks, profiles, now=_forecast_origin(app), default_estimate=opts.default_estimate_hours)
+
+
+def _forecast_origin(app: Any) -> str:
+    """The moment the forecast starts from: the checkout's HEAD commit, so a rebuild of one commit is byte-identical.
+
+    ``LEADFORGE_NOW`` still pins it; outside a git repository (or before the first commit) it is the clock.
+    """
+    from leadforge.errors import GitError
+    from leadforge.metrics.commands import _now
+
+    if not app.env.get("LEADFORGE_NOW"):
+        try:
+            committed = app.git.out("log", "-1", "--format=%cI", "HEAD")
+        except GitError:
+            committed = ""
+        if committed:
+            moment = datetime.fromisoformat(committed).astimezone(timezone.utc)
+            return moment.isoformat().replace("+00:00", "Z")
+    return _now(app).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def run_build(app: Any, out: str, since: str | None, until: str | None, week: str | None, sample: bool = False) -> int:
