@@ -1,5 +1,8 @@
 """review.yml -> review-post.yml through the workflow harness: the fork-safe two-workflow path.
 
+Both are callers of LeadForge's reusable workflows (reusable-review.yml, reusable-review-post.yml) at this
+same commit; the harness runs the called jobs as ``<caller job>/<job>``.
+
 The pull_request run computes the review with a read-only token, leaves annotations and uploads
 the artifact; the workflow_run run checks out only the base repository, downloads the artifact
 and posts one review to the GitHub API double. Substitution (visible as ``replaced``): the
@@ -57,9 +60,10 @@ def test_a_fork_pull_request_is_reviewed_by_two_workflows(planted: Planted, gith
     # 1. pull_request: compute, annotate, upload — no write token, nothing posted
     computed = harness.run("review.yml", "pull_request", _pull_request_payload(planted), replace_run={"tools": NO_DOWNLOADS})
     assert computed.ok, computed.explain()
-    job = computed.job("review")
+    assert computed.ran == ["review/review"]  # review.yml calls reusable-review.yml at this same commit
+    job = computed.job("review/review")
     assert job.step("tools").replaced and not job.step("review").replaced
-    assert "GITHUB_TOKEN" not in computed.job("review").step("review").env
+    assert "GITHUB_TOKEN" not in computed.job("review/review").step("review").env
     errors = [a for a in computed.annotations if a.level == "error"]
     assert {(a.file, a.line) for a in errors} >= {("app/new.py", 4)}
     assert not any(a.file in ("infra/old.tf", ".github/workflows/old.yml") for a in computed.annotations)
@@ -78,6 +82,7 @@ def test_a_fork_pull_request_is_reviewed_by_two_workflows(planted: Planted, gith
     })
     posted = harness.run("review-post.yml", "workflow_run", payload)
     assert posted.ok, posted.explain()
+    assert posted.ran == ["post/post"]
     checkout = posted.uses_of("actions/checkout")[0]
     assert "ref" not in checkout.with_ and checkout.outputs["commit"] == planted.base  # never the fork's code
     (review,) = github_double.pull_reviews(1)

@@ -23,7 +23,8 @@ def test_scheduled_scan_uploads_sarif_for_code_scanning(tmp_path: Path) -> None:
     harness = Harness(planted.path, root=tmp_path / "gh")
     result = harness.run("security.yml", "schedule", replace_run={"tools": "true  # scanners from .venv-tools"})
     assert result.ok, result.explain()
-    job = result.job("scan")
+    assert result.ran == ["scan/scan"]  # security.yml calls reusable-security.yml at this same commit
+    job = result.job("scan/scan")
     assert job.step("tools").replaced and not job.step("scan").replaced
     (upload,) = result.uses_of("github/codeql-action/upload-sarif")
     assert upload.with_["category"] == "leadforge"

@@ -37,29 +37,37 @@ visual:
 
 
 def test_workflows_are_thin_pinned_and_least_privilege() -> None:
+    # caller -> (the reusable workflow it calls at this same commit, its job's permissions, its run: steps)
     expected = {
-        "visual.yml": ({"contents": "read"}, ["python -m pip install .", "python -m playwright install --with-deps chromium",
-                                               'leadforge visual capture --out "$RUNNER_TEMP/leadforge-visual/current"']),
-        "visual-post.yml": ({"actions": "read", "contents": "write", "pull-requests": "write", "statuses": "write"},
-                            ["python -m pip install .", 'leadforge visual pr --current "$RUNNER_TEMP/leadforge-visual/current" '
-                                                        '--out "$RUNNER_TEMP/leadforge-visual/report"']),
-        "visual-approve.yml": ({"contents": "write", "pull-requests": "write", "statuses": "write"},
-                               ["python -m pip install .", "leadforge visual approve --push"]),
+        "visual.yml": ("reusable-visual.yml", {"contents": "read"}, ["playwright install --with-deps chromium",
+                                                                    'leadforge visual capture --out "$RUNNER_TEMP/leadforge-visual/current"']),
+        "visual-post.yml": ("reusable-visual-post.yml", {"actions": "read", "contents": "write", "pull-requests": "write", "statuses": "write"},
+                            ['leadforge visual pr --current "$RUNNER_TEMP/leadforge-visual/current" '
+                             '--out "$RUNNER_TEMP/leadforge-visual/report"']),
+        "visual-approve.yml": ("reusable-visual-approve.yml", {"contents": "write", "pull-requests": "write", "statuses": "write"},
+                               ["leadforge visual approve --push"]),
     }
-    for name, (permissions, runs) in expected.items():
-        data = load_workflow(WORKFLOWS / name)
-        assert data["permissions"] == {}, name
+    for name, (reusable, permissions, runs) in expected.items():
+        caller = load_workflow(WORKFLOWS / name)
+        assert caller["permissions"] == {}, name
+        (call,) = caller["jobs"].values()
+        assert call["uses"] == f"$/.github/workflows/{reusable}" and call["permissions"] == permissions, name
+        data = load_workflow(WORKFLOWS / reusable)
+        assert data["permissions"] == {} and list(data["on"]) == ["workflow_call"], reusable
         (job,) = data["jobs"].values()
-        assert job["permissions"] == permissions, name
-        assert [s["run"] for s in job["steps"] if "run" in s] == runs, name
-        text = (WORKFLOWS / name).read_text()
-        assert "${{ github.event.comment.body }}" not in text and "head.ref }}" not in text  # untrusted text
-        for line in text.splitlines():
-            if "uses:" in line and "@" in line:
-                action, _, rest = line.split("uses:", 1)[1].strip().partition("@")
-                assert rest.split()[0] == PINS[action].sha, line
+        assert job["permissions"] == permissions, reusable
+        assert [s["run"] for s in job["steps"] if "run" in s] == runs, reusable
+        installs = [s for s in job["steps"] if s.get("uses") == "$/.github/actions/install"]
+        assert len(installs) == 1 and installs[0]["with"] == {"extras": "visual"}, reusable
+        for path in (WORKFLOWS / name, WORKFLOWS / reusable):
+            text = path.read_text()
+            assert "${{ github.event.comment.body }}" not in text and "head.ref }}" not in text  # untrusted text
+            for line in text.splitlines():
+                if "uses:" in line and "@" in line:
+                    action, _, rest = line.split("uses:", 1)[1].strip().partition("@")
+                    assert rest.split()[0] == PINS[action].sha, line
     # the untrusted capture job never holds a write token or credentials
-    capture = load_workflow(WORKFLOWS / "visual.yml")["jobs"]["capture"]
+    capture = load_workflow(WORKFLOWS / "reusable-visual.yml")["jobs"]["capture"]
     assert capture["steps"][0]["with"]["persist-credentials"] is False
 
 
@@ -105,6 +113,7 @@ def test_pull_request_capture_comment_and_approval(git_repo: Repo, tmp_path: Pat
     # the machine set-up step downloads a browser; here the system Chromium is used instead
     capture = harness.run("visual.yml", "pull_request", opened, replace_run={"chromium": "true"})
     assert capture.ok, capture.explain()
+    assert capture.ran == ["visual/capture"]
 
     finished = load_event("workflow_run.completed.with-pull-requests", **{
         "workflow_run.name": "Visual", "workflow_run.event": "pull_request", "workflow_run.conclusion": "success",
@@ -113,6 +122,7 @@ def test_pull_request_capture_comment_and_approval(git_repo: Repo, tmp_path: Pat
     })
     post = harness.run("visual-post.yml", "workflow_run", finished)
     assert post.ok, post.explain()
+    assert post.ran == ["post/post"]
     comments = github_double.issue_comments(7)
     assert len(comments) == 1
     body = comments[0]["body"]
@@ -176,7 +186,7 @@ def test_the_label_starts_the_approval_and_other_comments_do_not(git_repo: Repo,
     })
     result = harness.run("visual-approve.yml", "pull_request_target", labeled)
     assert result.ok, result.explain()
-    assert result.ran == ["approve"]
+    assert result.ran == ["approve/approve"]
     assert "only people with write permission" in github_double.issue_comments(5)[-1]["body"]
     other = load_event("pull_request.labeled", **{"label.name": "bug", "repository.full_name": REPOSITORY})
     assert harness.run("visual-approve.yml", "pull_request_target", other).ran == []
