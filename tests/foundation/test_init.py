@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from leadforge.scaffold import SELF_INSTALL, template_files
+from tests.harness import load_workflow
 
 
 def test_scaffold_offers_the_adoptable_files() -> None:
@@ -36,7 +37,19 @@ def test_init_workflows_install_the_released_package(run_cli, tmp_path: Path) ->
     assert workflows, "init copies the workflows"
     texts = [w.read_text() for w in workflows]
     assert all(SELF_INSTALL not in text for text in texts)
-    assert any(f"pip install 'leadforge=={__version__}'" in text for text in texts)
+    # the workflows install through the copied install action, which installs this release from PyPI
+    assert any("uses: $/.github/actions/install" in text for text in texts)
+    action = (tmp_path / ".github" / "actions" / "install" / "action.yml").read_text()
+    assert f'default: "{__version__}"' in action and (tmp_path / ".github" / "actions" / "install" / "install.sh").is_file()
+    # LeadForge's own CI and release are not copied; the repository gets a release that only publishes
+    assert not (tmp_path / ".github" / "workflows" / "ci.yml").exists()
+    release = load_workflow(tmp_path / ".github" / "workflows" / "release.yml")
+    assert list(release["jobs"]) == ["release"] and release["jobs"]["release"]["uses"] == "$/.github/workflows/reusable-release.yml"
+    # every workflow a copied caller calls was copied too
+    for path in workflows:
+        for job in load_workflow(path)["jobs"].values():
+            if str(job.get("uses", "")).startswith("$/"):
+                assert (tmp_path / job["uses"][2:]).is_file(), (path.name, job["uses"])
 
 
 def test_init_into_a_missing_folder_is_an_error(run_cli, tmp_path: Path) -> None:
