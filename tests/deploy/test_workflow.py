@@ -159,3 +159,22 @@ def test_manual_promotion_opens_a_pull_request(deploy_repo, tmp_path, github_dou
     assert "newTag: sha-4f2c1e9 # promoted" in promoted
     pulls = github_double.forge().list_pulls(head=branches[0])
     assert [p.title for p in pulls] == ["deploy: promote dev to staging (leadforge-web sha-4f2c1e9)"]
+
+
+@pytest.mark.integration
+@needs_kubectl
+def test_the_caller_init_writes_deploys_dev_and_opens_promotions(deploy_repo, tmp_path, github_double):
+    """leadforge-deploy.yml (from `leadforge init --reusable`) calls reusable-deploy.yml pinned by SHA and passes
+    its workflow_dispatch choices on."""
+    from tests.workflows.callers import render_callers
+
+    harness = Harness(deploy_repo.path, root=tmp_path / "gh", api_double=github_double, workflows_dir=render_callers(tmp_path / "user"))
+    pushed = harness.run("leadforge-deploy.yml", "push", load_event("push", ref="refs/heads/main"), ref="refs/heads/main")
+    assert pushed.ok, pushed.explain()
+    assert pushed.ran == ["deploy/dev"]
+    assert remote_git(harness, "show", "deploy/dev:manifests.yaml").stdout == kubectl_kustomize(deploy_repo.path / "k8s/overlays/dev").stdout
+    promoted = harness.run("leadforge-deploy.yml", "workflow_dispatch", inputs={"environment": "staging", "promote_from": "dev"})
+    assert promoted.ok, promoted.explain()
+    assert promoted.ran == ["deploy/promote"]
+    assert remote_git(harness, "branch", "--list", "promote/dev-to-staging-*").stdout.strip()
+    assert not harness.run("leadforge-deploy.yml", "push", load_event("push", ref="refs/heads/feature"), ref="refs/heads/feature").triggered

@@ -95,3 +95,87 @@ def test_init_through_a_broken_folder_link_is_refused(run_cli, tmp_path: Path) -
 
     assert result.code == 1 and "/.github: is not a folder" in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == [".github"]
+
+
+SHA = "4e1f0c2b9a8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f"
+
+
+def test_init_reusable_writes_the_callers_instead_of_the_workflows(run_cli, tmp_path: Path) -> None:
+    from leadforge.scaffold import CALLERS_ROOT, PIPELINES, Pin, render_caller
+
+    result = run_cli("init", str(tmp_path), "--reusable", "--ref", SHA, "--json")
+    assert result.code == 0, result.stderr
+    workflows = sorted(p.name for p in (tmp_path / ".github" / "workflows").iterdir())
+    assert workflows == sorted(name for names in PIPELINES.values() for name in names)
+    assert not (tmp_path / ".github" / "actions").exists()  # the callers install LeadForge from LeadForge's repository
+    for name in workflows:
+        text = (tmp_path / ".github" / "workflows" / name).read_text()
+        assert text == render_caller((CALLERS_ROOT / name).read_text(), Pin(SHA, "leadforge init --ref"))
+        assert f"leadforge/leadforge/.github/workflows/reusable-" in text and f"@{SHA} # leadforge init --ref" in text
+    # the rest of the adoption is written as usual: form, config, queue
+    assert (tmp_path / ".github" / "ISSUE_TEMPLATE" / "ai-task.yml").is_file() and (tmp_path / ".github" / "leadforge.yml").is_file()
+    import json
+
+    report = json.loads(result.stdout)
+    assert report["reusable"] and report["pin"] == SHA
+
+
+def test_init_reusable_pins_the_recorded_release_commit(run_cli, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from leadforge import __version__, scaffold
+
+    recorded = tmp_path / "RELEASE_COMMIT"
+    recorded.write_text(SHA + "\n")
+    monkeypatch.setattr(scaffold, "RELEASE_COMMIT_FILE", recorded)
+    target = tmp_path / "repo"
+    target.mkdir()
+    result = run_cli("init", str(target), "--reusable", "--pipeline", "review")
+    assert result.code == 0, result.stderr
+    assert sorted(p.name for p in (target / ".github" / "workflows").iterdir()) == ["leadforge-review-post.yml", "leadforge-review.yml"]
+    assert f"@{SHA} # v{__version__}" in (target / ".github" / "workflows" / "leadforge-review.yml").read_text()
+    assert f"callers pin leadforge/leadforge@{SHA[:12]} (v{__version__})" in result.stderr + result.stdout
+
+
+def test_init_reusable_needs_a_commit_it_can_pin(run_cli, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from leadforge import scaffold
+
+    monkeypatch.setattr(scaffold, "RELEASE_COMMIT_FILE", tmp_path / "absent")
+    monkeypatch.setattr(scaffold, "release_commit", lambda: None)  # a source checkout: no recorded commit
+    target = tmp_path / "repo"
+    target.mkdir()
+    for args, message in (
+        (("--reusable",), "does not know its release commit: pass --ref"),
+        (("--reusable", "--ref", "v1"), "--ref v1: give the full 40-character commit SHA"),
+        (("--reusable", "--ref", SHA, "--pipeline", "nope"), "--pipeline nope: no such pipeline"),
+        (("--ref", SHA), "add --reusable"),
+    ):
+        result = run_cli("init", str(target), *args)
+        assert result.code == 1 and message in result.stderr, (args, result.stderr)
+        assert list(target.iterdir()) == []  # nothing written
+    dry = run_cli("init", str(target), "--reusable", "--ref", SHA, "--dry-run")
+    assert dry.code == 0 and "[dry-run] would create .github/workflows/leadforge-tasks.yml" in dry.stderr
+    assert list(target.iterdir()) == []
+
+
+def test_release_commit_comes_from_the_package_or_a_git_install(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import importlib.metadata
+    import json
+
+    from leadforge import scaffold
+
+    recorded = tmp_path / "RELEASE_COMMIT"
+    recorded.write_text("not a sha\n")
+    monkeypatch.setattr(scaffold, "RELEASE_COMMIT_FILE", recorded)
+
+    class Dist:
+        def __init__(self, data: object) -> None:
+            self.data = data
+
+        def read_text(self, name: str) -> str | None:
+            return json.dumps(self.data) if name == "direct_url.json" and self.data else None
+
+    monkeypatch.setattr(importlib.metadata, "distribution", lambda name: Dist({"url": "https://x", "vcs_info": {"vcs": "git", "commit_id": SHA}}))
+    assert scaffold.release_commit() == SHA  # pip records the commit of a git install
+    monkeypatch.setattr(importlib.metadata, "distribution", lambda name: Dist({"url": "file:///x", "dir_info": {"editable": True}}))
+    assert scaffold.release_commit() is None  # an editable checkout knows none
+    recorded.write_text(SHA.upper().lower() + "\n")
+    assert scaffold.release_commit() == SHA  # the release build's record wins

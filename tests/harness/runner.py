@@ -1302,7 +1302,7 @@ class _RunState:
                     self._uses_step(sr, step, frame, label, process_env, step_env)
                 elif "run" in step:
                     if frame.composite and not step.get("shell"):
-                        raise WorkflowError(f"{frame.where}: steps[{number - 1}]: a composite action's run step needs 'shell:'")
+                        raise StepFailed(f"{frame.where}: steps[{number - 1}]: a composite action's run step needs 'shell:'")
                     self._run_step(sr, step, contexts, frame.defaults, frame.workspace, process_env, timeout, frame.job_id, label)
                 else:
                     raise WorkflowError(f"{self.path.name}: {where} has neither run nor uses")
@@ -1566,7 +1566,7 @@ class _RunState:
             job_id=frame.job_id, workspace=frame.workspace, temp=frame.temp, contexts=contexts,
             env_ctx={**frame.env_ctx, **step_env}, file_env=frame.file_env, extra_path=frame.extra_path,
             summary_parts=frame.summary_parts, defaults={}, job_timeout=frame.job_timeout,
-            where=manifest.relative_to(source.root).as_posix() if manifest.is_relative_to(source.root) else str(manifest),
+            where=next((manifest.relative_to(base).as_posix() for base in (frame.workspace, source.root) if manifest.is_relative_to(base)), str(manifest)),
             source=source, job_status=frame.job_status, composite=True, depth=frame.depth + 1,
             action_env={**frame.action_env, "GITHUB_ACTION_PATH": str(folder), "GITHUB_ACTION_REPOSITORY": repository, "GITHUB_ACTION_REF": ref},
         )
@@ -1581,7 +1581,7 @@ class _RunState:
             sr.outcome = "failure"
             bad = next((r for r in results if r.conclusion == "failure"), None)
             sr.exit_code = bad.exit_code if bad else None
-            sr.error = f"{manifest.parent.name}: step {bad.id or bad.name if bad else '?'} failed"
+            sr.error = f"{manifest.parent.name}: step {bad.id or bad.name if bad else '?'} failed" + (f": {bad.error}" if bad and bad.error else "")
         outputs: dict[str, str] = {}
         for key, spec in (doc.get("outputs") or {}).items():
             try:

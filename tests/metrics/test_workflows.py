@@ -103,3 +103,21 @@ def test_pages_workflow_runs_on_queue_pushes_only(queue_repo, tmp_path: Path) ->
     harness = Harness(queue_repo.path, root=tmp_path / "gh", repository="demo/shop")
     assert harness.run("pages.yml", "push", changed_files=["docs/TASKS/queue/pending/task-9.md"], jobs=[]).triggered
     assert not harness.run("pages.yml", "push", changed_files=["src/app.py"], jobs=[]).triggered
+
+
+@pytest.mark.integration
+def test_the_callers_init_writes_report_the_week_and_deploy_the_dashboard(queue_repo, tmp_path: Path) -> None:
+    """leadforge-metrics.yml and leadforge-pages.yml (from `leadforge init --reusable`), pinned by SHA."""
+    from tests.workflows.callers import render_callers
+
+    harness = Harness(queue_repo.path, root=tmp_path / "gh", repository="demo/shop", workflows_dir=render_callers(tmp_path / "user"),
+                      env={"LEADFORGE_NOW": "2026-11-17T06:17:00Z"})
+    report = harness.run("leadforge-metrics.yml", "workflow_dispatch", inputs={"week": "2026-W46", "post": False})
+    assert report.ok, report.explain()
+    assert report.ran == ["report/report"] and report.job("report/report").step("report").env["POST"] == "false"
+    assert "## Agent metrics: 2026-W46" in _remote_file(harness, "docs/metrics/2026-W46.md")
+    pages = harness.run("leadforge-pages.yml", "workflow_dispatch")
+    assert pages.ok, pages.explain()
+    assert pages.ran == ["pages/build", "pages/deploy"]
+    assert pages.job("pages/deploy").environment == {"name": "github-pages", "url": "https://demo.github.io/shop/"}
+    assert harness.run("leadforge-pages.yml", "push", changed_files=["docs/metrics/2026-W46.md"], jobs=[]).triggered

@@ -104,3 +104,48 @@ def test_the_poster_ignores_runs_that_were_not_pull_requests(planted: Planted, g
     payload = load_event("workflow_run.completed", **{"workflow_run.name": "Review", "workflow_run.event": "push"})
     result = harness.run("review-post.yml", "workflow_run", payload)
     assert result.ok and result.ran == []
+
+
+SCANNERS_OFF = "version: 1\nscan:\n  semgrep: {enabled: false}\n  checkov: {enabled: false}\n"  # detect-secrets still runs
+
+
+def test_the_callers_init_writes_review_and_post_a_pull_request(git_repo, github_double, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """`leadforge init --reusable` writes two callers for the review: leadforge-review.yml (untrusted, read-only)
+    and leadforge-review-post.yml (workflow_run of "LeadForge review"), each calling LeadForge's reusable
+    workflow pinned by SHA. semgrep and checkov are switched off in this repository's config (the scanners
+    themselves are covered above); detect-secrets runs."""
+    from tests.workflows.callers import render_callers
+
+    git_repo.commit("chore: config", {".github/leadforge.yml": SCANNERS_OFF, "app/__init__.py": ""})
+    base = git_repo.git("rev-parse", "HEAD")
+    git_repo.git("checkout", "-q", "-b", "feature")
+    head = git_repo.commit("feat: client", {"app/client.py": 'AWS_ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"\n'})
+    git_repo.git("checkout", "-q", "main")
+    harness = Harness(git_repo.path, root=tmp_path / "gh", api_double=github_double, workflows_dir=render_callers(tmp_path / "user"))
+    files = changed_files(GitRepo(git_repo.path), base, head)
+    github_double.add_pull("feat: client", number=1, head="feature", base="main", head_sha=head, base_sha=base, files=files,
+                           head_repo=FORK)
+    payload = load_event("pull_request.opened", **{
+        "pull_request.number": 1, "number": 1, "pull_request.head.ref": "feature", "pull_request.base.ref": "main",
+        "pull_request.head.repo.full_name": FORK, "pull_request.draft": False,
+    })
+    computed = harness.run("leadforge-review.yml", "pull_request", payload)
+    assert computed.ok, computed.explain()
+    assert computed.ran == ["review/review"]
+    job = computed.job("review/review")
+    assert job.step("tools").outcome == "success" and not job.step("tools").replaced  # pipx links .venv-tools here
+    assert job.concurrency == {"group": "leadforge-review-1", "cancel-in-progress": True}
+    assert any(a.file == "app/client.py" and a.level == "error" for a in computed.annotations)
+    assert json.loads((computed.artifacts["leadforge-review"] / "review.json").read_text())["head_sha"] == head
+    finished = load_event("workflow_run.completed", **{
+        "workflow_run.name": "LeadForge review", "workflow_run.event": "pull_request", "workflow_run.conclusion": "success",
+        "workflow_run.head_sha": head, "workflow_run.head_branch": "feature", "workflow_run.pull_requests": [],
+    })
+    posted = harness.run("leadforge-review-post.yml", "workflow_run", finished)
+    assert posted.ok, posted.explain()
+    assert posted.ran == ["post/post"]
+    (review,) = github_double.pull_reviews(1)
+    assert review["state"] == "CHANGES_REQUESTED"
+    assert ("app/client.py", 1) in {(c["path"], c["line"]) for c in github_double.pull_review_comments(1)}
+    other = load_event("workflow_run.completed", **{"workflow_run.name": "Review", "workflow_run.event": "pull_request"})
+    assert not harness.run("leadforge-review-post.yml", "workflow_run", other).triggered  # only after "LeadForge review"

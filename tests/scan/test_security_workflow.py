@@ -35,3 +35,21 @@ def test_scheduled_scan_uploads_sarif_for_code_scanning(tmp_path: Path) -> None:
     assert ("semgrep", "leadforge.actions.expression-injection") in rules
     assert "AKIAIOSFODNN7OLDKEY1" not in json.dumps(log)
     assert "LeadForge scan (full)" in result.summary
+
+
+def test_the_caller_init_writes_uploads_the_full_scan(git_repo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """leadforge-security.yml (from `leadforge init --reusable`) calls reusable-security.yml pinned by SHA; here with
+    semgrep and checkov off in the config (the test above runs them), so detect-secrets alone finds the key."""
+    from tests.workflows.callers import render_callers
+
+    git_repo.commit("feat: key", {".github/leadforge.yml": "version: 1\nscan:\n  semgrep: {enabled: false}\n  checkov: {enabled: false}\n",
+                                  "app/keys.py": 'KEY = "AKIAIOSFODNN7EXAMPLE"\n'})
+    harness = Harness(git_repo.path, root=tmp_path / "gh", workflows_dir=render_callers(tmp_path / "user"))
+    result = harness.run("leadforge-security.yml", "workflow_dispatch")
+    assert result.ok, result.explain()
+    assert result.ran == ["scan/scan"]
+    (upload,) = result.uses_of("github/codeql-action/upload-sarif")
+    assert upload.with_["category"] == "leadforge"
+    log = json.loads(upload.path("sarif_file").read_text())
+    assert {(run["tool"]["driver"]["name"], r["ruleId"]) for run in log["runs"] for r in run["results"]} == {("secrets", "aws-access-key")}
+    assert not harness.run("leadforge-security.yml", "push").triggered

@@ -234,3 +234,33 @@ def test_every_hand_off_kind_reaches_the_github_api(queue_repo: Repo, github_dou
     assert dispatch["inputs"]["task"] == f"task-{numbers['runner']}" and dispatch["inputs"]["branch"].startswith("ai/task-")
     for number in numbers.values():
         assert any("is assigned to" in c["body"] for c in github_double.issue_comments(number))
+
+
+@pytest.mark.integration
+def test_the_one_file_caller_routes_every_stage_by_event(queue_repo: Repo, tmp_path: Path, github_double) -> None:  # type: ignore[no-untyped-def]
+    """What `leadforge init --reusable` writes for the queue: one caller (leadforge-tasks.yml) of reusable-tasks.yml,
+    pinned by SHA, runs intake, dispatch or sweep from the event alone."""
+    from tests.tasks.conftest import add_task
+    from tests.workflows.callers import render_callers
+
+    add_task(queue_repo.path, "task-a", depends_on=("task-b",), scope=("a/**",))
+    add_task(queue_repo.path, "task-b", depends_on=("task-a",), scope=("b/**",))
+    queue_repo.commit("queue with a cycle")
+    harness = Harness(queue_repo.path, root=tmp_path / "gh", api_double=github_double, workflows_dir=render_callers(tmp_path / "user"))
+    number = github_double.add_issue("[AI task]: Paginate settings", _form(), labels=["ai-task"])
+    intake = harness.run("leadforge-tasks.yml", "issues", _issue_event(number, "[AI task]: Paginate settings", _form()))
+    assert intake.ok, intake.explain()
+    assert intake.ran == ["tasks/intake", "tasks/dispatch"]
+    assert harness.remote_file(f"docs/TASKS/queue/in-progress/task-{number}.md")
+    call = intake.uses_of("leadforge/leadforge/.github/workflows/reusable-tasks.yml")[0]
+    assert call.emulated and call.ref.startswith("5f0c6e3a")  # the caller's pin, read from this checkout
+    dispatch = harness.run("leadforge-tasks.yml", "schedule", load_event("schedule", schedule="*/30 * * * *"))
+    assert dispatch.ok and dispatch.ran == ["tasks/dispatch"], dispatch.explain()
+    sweep = harness.run("leadforge-tasks.yml", "schedule", load_event("schedule", schedule="23 */6 * * *"))
+    assert sweep.ok and sweep.ran == ["tasks/sweep"], sweep.explain()
+    assert "dependency cycle: task-a -> task-b -> task-a" in sweep.summary
+    manual = harness.run("leadforge-tasks.yml", "workflow_dispatch",
+                         load_event("workflow_dispatch", **{"repository.default_branch": "main", "repository.full_name": REPOSITORY}))
+    assert manual.ok and manual.ran == ["tasks/dispatch"], manual.explain()
+    # the optional token secret is passed explicitly; unset, the jobs act with GITHUB_TOKEN
+    assert manual.job("tasks/dispatch").step("dispatch").env["GITHUB_TOKEN"] == github_double.token
