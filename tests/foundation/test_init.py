@@ -179,3 +179,19 @@ def test_release_commit_comes_from_the_package_or_a_git_install(tmp_path: Path, 
     assert scaffold.release_commit() is None  # an editable checkout knows none
     recorded.write_text(SHA.upper().lower() + "\n")
     assert scaffold.release_commit() == SHA  # the release build's record wins
+
+
+def test_the_readme_shows_the_caller_init_writes() -> None:
+    """The one-file adoption in README.md is the tasks caller `leadforge init --reusable` writes (but the pin)."""
+    import re
+
+    from leadforge.scaffold import CALLERS_ROOT
+    from tests.harness import PROJECT_ROOT
+
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    shown = re.search(r"```yaml\n# \.github/workflows/leadforge-tasks\.yml\n(.*?)```", readme, re.DOTALL)
+    assert shown, "README.md lost its adoption example"
+    template = (CALLERS_ROOT / "leadforge-tasks.yml").read_text()
+    body = template.split("\n", 1)[1]  # the template's first line is its own comment
+    assert shown.group(1) == body.replace("LEADFORGE_PIN", "<release commit SHA> # v0.1.0")
+    assert readme.index("leadforge-tasks.yml") < readme.index("## Quick start") < readme.index("./setup.sh")
