@@ -54,7 +54,10 @@ SCAFFOLD: tuple[str, ...] = (
 # starter config and a release workflow that only publishes the release.
 EXCLUDE: tuple[str, ...] = (".github/workflows/ci.yml", ".github/workflows/release.yml", ".github/leadforge.yml")
 # Files whose template lives elsewhere in the scaffold: destination -> source.
-RENAMED: dict[str, str] = {".github/leadforge.yml": "starter/leadforge.yml", ".github/workflows/release.yml": "starter/release.yml"}
+RENAMED: dict[str, str] = {
+    ".github/leadforge.yml": "starter/leadforge.yml",
+    ".github/workflows/release.yml": "starter/release.yml",
+}
 # Before the install action, workflows installed LeadForge with this line; no copied workflow has it.
 SELF_INSTALL = "python -m pip install ."
 # The line of the install action that a copy pins to this release (the action then installs it from PyPI).
@@ -193,7 +196,8 @@ def _sources(reusable: bool, pipelines: list[str] | None, pin: Pin | None) -> di
             try:
                 files[rel] = render_caller(source.read_text(encoding="utf-8"), pin)
             except OSError as err:
-                raise InputError(f"{source}: cannot read the caller template ({err.strerror or err}); broken installation?") from None
+                reason = err.strerror or err
+                raise InputError(f"{source}: cannot read the caller template ({reason}); broken installation?") from None
     return dict(sorted(files.items()))
 
 

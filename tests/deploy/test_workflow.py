@@ -30,7 +30,9 @@ def test_deploy_workflow_is_thin_least_privilege_and_gated():
     (call,) = caller["jobs"].values()  # deploy.yml calls LeadForge's reusable deploy at this same commit
     assert call["uses"] == "$/.github/workflows/reusable-deploy.yml"
     assert call["permissions"] == {"contents": "write", "pull-requests": "write"}
-    assert call["with"] == {"environment": "${{ inputs.environment || 'dev' }}", "promote-from": "${{ inputs.promote_from || 'none' }}"}
+    assert call["with"] == {
+        "environment": "${{ inputs.environment || 'dev' }}", "promote-from": "${{ inputs.promote_from || 'none' }}",
+    }
     data = load_workflow(REUSABLE)
     jobs = data["jobs"]
     assert data["permissions"] == {}
@@ -168,13 +170,16 @@ def test_the_caller_init_writes_deploys_dev_and_opens_promotions(deploy_repo, tm
     its workflow_dispatch choices on."""
     from tests.workflows.callers import render_callers
 
-    harness = Harness(deploy_repo.path, root=tmp_path / "gh", api_double=github_double, workflows_dir=render_callers(tmp_path / "user"))
+    harness = Harness(deploy_repo.path, root=tmp_path / "gh", api_double=github_double,
+                      workflows_dir=render_callers(tmp_path / "user"))
     pushed = harness.run("leadforge-deploy.yml", "push", load_event("push", ref="refs/heads/main"), ref="refs/heads/main")
     assert pushed.ok, pushed.explain()
     assert pushed.ran == ["deploy/dev"]
-    assert remote_git(harness, "show", "deploy/dev:manifests.yaml").stdout == kubectl_kustomize(deploy_repo.path / "k8s/overlays/dev").stdout
+    rendered = kubectl_kustomize(deploy_repo.path / "k8s/overlays/dev").stdout
+    assert remote_git(harness, "show", "deploy/dev:manifests.yaml").stdout == rendered
     promoted = harness.run("leadforge-deploy.yml", "workflow_dispatch", inputs={"environment": "staging", "promote_from": "dev"})
     assert promoted.ok, promoted.explain()
     assert promoted.ran == ["deploy/promote"]
     assert remote_git(harness, "branch", "--list", "promote/dev-to-staging-*").stdout.strip()
-    assert not harness.run("leadforge-deploy.yml", "push", load_event("push", ref="refs/heads/feature"), ref="refs/heads/feature").triggered
+    feature = load_event("push", ref="refs/heads/feature")
+    assert not harness.run("leadforge-deploy.yml", "push", feature, ref="refs/heads/feature").triggered

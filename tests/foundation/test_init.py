@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from leadforge.scaffold import SELF_INSTALL, template_files
 from tests.harness import load_workflow
 
@@ -44,7 +46,8 @@ def test_init_workflows_install_the_released_package(run_cli, tmp_path: Path) ->
     # LeadForge's own CI and release are not copied; the repository gets a release that only publishes
     assert not (tmp_path / ".github" / "workflows" / "ci.yml").exists()
     release = load_workflow(tmp_path / ".github" / "workflows" / "release.yml")
-    assert list(release["jobs"]) == ["release"] and release["jobs"]["release"]["uses"] == "$/.github/workflows/reusable-release.yml"
+    assert list(release["jobs"]) == ["release"]
+    assert release["jobs"]["release"]["uses"] == "$/.github/workflows/reusable-release.yml"
     # every workflow a copied caller calls was copied too
     for path in workflows:
         for job in load_workflow(path)["jobs"].values():
@@ -113,14 +116,15 @@ def test_init_reusable_writes_the_callers_instead_of_the_workflows(run_cli, tmp_
         assert text == render_caller((CALLERS_ROOT / name).read_text(), Pin(SHA, "leadforge init --ref"))
         assert f"leadforge/leadforge/.github/workflows/reusable-" in text and f"@{SHA} # leadforge init --ref" in text
     # the rest of the adoption is written as usual: form, config, queue
-    assert (tmp_path / ".github" / "ISSUE_TEMPLATE" / "ai-task.yml").is_file() and (tmp_path / ".github" / "leadforge.yml").is_file()
+    assert (tmp_path / ".github" / "ISSUE_TEMPLATE" / "ai-task.yml").is_file()
+    assert (tmp_path / ".github" / "leadforge.yml").is_file()
     import json
 
     report = json.loads(result.stdout)
     assert report["reusable"] and report["pin"] == SHA
 
 
-def test_init_reusable_pins_the_recorded_release_commit(run_cli, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_init_reusable_pins_the_recorded_release_commit(run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from leadforge import __version__, scaffold
 
     recorded = tmp_path / "RELEASE_COMMIT"
@@ -130,12 +134,13 @@ def test_init_reusable_pins_the_recorded_release_commit(run_cli, tmp_path: Path,
     target.mkdir()
     result = run_cli("init", str(target), "--reusable", "--pipeline", "review")
     assert result.code == 0, result.stderr
-    assert sorted(p.name for p in (target / ".github" / "workflows").iterdir()) == ["leadforge-review-post.yml", "leadforge-review.yml"]
+    written = sorted(p.name for p in (target / ".github" / "workflows").iterdir())
+    assert written == ["leadforge-review-post.yml", "leadforge-review.yml"]
     assert f"@{SHA} # v{__version__}" in (target / ".github" / "workflows" / "leadforge-review.yml").read_text()
     assert f"callers pin leadforge/leadforge@{SHA[:12]} (v{__version__})" in result.stderr + result.stdout
 
 
-def test_init_reusable_needs_a_commit_it_can_pin(run_cli, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_init_reusable_needs_a_commit_it_can_pin(run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from leadforge import scaffold
 
     monkeypatch.setattr(scaffold, "RELEASE_COMMIT_FILE", tmp_path / "absent")
@@ -156,7 +161,7 @@ def test_init_reusable_needs_a_commit_it_can_pin(run_cli, tmp_path: Path, monkey
     assert list(target.iterdir()) == []
 
 
-def test_release_commit_comes_from_the_package_or_a_git_install(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_release_commit_comes_from_the_package_or_a_git_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import importlib.metadata
     import json
 
@@ -173,9 +178,11 @@ def test_release_commit_comes_from_the_package_or_a_git_install(tmp_path: Path, 
         def read_text(self, name: str) -> str | None:
             return json.dumps(self.data) if name == "direct_url.json" and self.data else None
 
-    monkeypatch.setattr(importlib.metadata, "distribution", lambda name: Dist({"url": "https://x", "vcs_info": {"vcs": "git", "commit_id": SHA}}))
+    git_install = Dist({"url": "https://x", "vcs_info": {"vcs": "git", "commit_id": SHA}})
+    monkeypatch.setattr(importlib.metadata, "distribution", lambda name: git_install)
     assert scaffold.release_commit() == SHA  # pip records the commit of a git install
-    monkeypatch.setattr(importlib.metadata, "distribution", lambda name: Dist({"url": "file:///x", "dir_info": {"editable": True}}))
+    editable = Dist({"url": "file:///x", "dir_info": {"editable": True}})
+    monkeypatch.setattr(importlib.metadata, "distribution", lambda name: editable)
     assert scaffold.release_commit() is None  # an editable checkout knows none
     recorded.write_text(SHA.upper().lower() + "\n")
     assert scaffold.release_commit() == SHA  # the release build's record wins

@@ -1055,7 +1055,9 @@ class _RunState:
         return base
 
     def _source(self) -> Source:
-        return self.source or Source(self.harness.workflows_dir.parent.parent, self.github["repository"], self.github["sha"], self.github["ref"])
+        if self.source is not None:
+            return self.source
+        return Source(self.harness.workflows_dir.parent.parent, self.github["repository"], self.github["sha"], self.github["ref"])
 
     def _workflow_identity(self) -> dict[str, str]:
         """``job.workflow_*``: the repository, commit and file of the workflow that defines the job (for a called
@@ -1115,7 +1117,8 @@ class _RunState:
                     self._run_reusable(job_id, job, contexts, *called)
                     return
             elif runs:
-                call = UsesCall(job_id, name, str(job["uses"]).split("@")[0], str(job["uses"]).partition("@")[2], dict(job.get("with") or {}), self.run_dir, emulated=False)
+                action, _, ref = str(job["uses"]).partition("@")
+                call = UsesCall(job_id, name, action, ref, dict(job.get("with") or {}), self.run_dir, emulated=False)
                 self.result.uses.append(call)
                 runs, reason = False, f"reusable workflow {job['uses']} from another repository is recorded, not run"
         if not runs:
@@ -1180,7 +1183,8 @@ class _RunState:
         grant = self._grant(job, job_id)
         if grant is not None and grant.level("id-token") >= _LEVELS["write"]:
             # as on GitHub: a job may request an OIDC token only when it was granted id-token: write
-            action_env = {"ACTIONS_ID_TOKEN_REQUEST_URL": "https://harness.invalid/oidc-token", "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "harness-oidc"}
+            action_env = {"ACTIONS_ID_TOKEN_REQUEST_URL": "https://harness.invalid/oidc-token",
+                          "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "harness-oidc"}
         steps = job.get("steps")
         if not isinstance(steps, list) or not steps:
             raise WorkflowError(f"{self.path.name}: job {job_id} has no steps")
@@ -1318,7 +1322,8 @@ class _RunState:
                     for key, value in _parse_file_commands(_read(step_files["GITHUB_ENV"])).items():
                         if key.upper().startswith(("GITHUB_", "RUNNER_")) or key.upper() == "NODE_OPTIONS":
                             # the runner keeps its own variables fixed
-                            self.result.annotations.append(Annotation("warning", f"Can't set {key} with GITHUB_ENV", job=frame.job_id, step=label))
+                            message = f"Can't set {key} with GITHUB_ENV"
+                            self.result.annotations.append(Annotation("warning", message, job=frame.job_id, step=label))
                             continue
                         frame.file_env[key] = value
                 except StepFailed as err:
@@ -1359,7 +1364,8 @@ class _RunState:
             if target.startswith("$/") and "@" in target:
                 raise WorkflowError(f"{self.path.name}: jobs.{job_id}.uses: a $/ reference takes no @ref ({target})")
             rel = target[2:]
-            if source.root.resolve() == self.harness.workflows_dir.parent.parent.resolve() and rel.startswith(".github/workflows/"):
+            here = source.root.resolve() == self.harness.workflows_dir.parent.parent.resolve()
+            if here and rel.startswith(".github/workflows/"):
                 path = (self.harness.workflows_dir / rel[len(".github/workflows/") :]).resolve()
             else:
                 path = (source.root / rel).resolve()
@@ -1427,7 +1433,8 @@ class _RunState:
             for name, secret_spec in declared_secrets.items():
                 if (secret_spec or {}).get("required") and not secrets.get(str(name)):
                     raise WorkflowError(f"{self.path.name}: jobs.{job_id}: secret {name!r} is required by {path.name}")
-        call = UsesCall(job_id, str(job.get("name") or job_id), target.partition("@")[0], target.partition("@")[2], with_, self.run_dir, emulated=True)
+        action, _, ref = target.partition("@")
+        call = UsesCall(job_id, str(job.get("name") or job_id), action, ref, with_, self.run_dir, emulated=True)
         self.result.uses.append(call)
         child = _RunState(
             harness=self.harness,
@@ -1486,12 +1493,20 @@ class _RunState:
         return (tree / "/".join(parts[2:])).resolve(), Source(tree, repository, ref, ref)
 
     def _uses_step(
-        self, sr: StepResult, step: dict[str, Any], frame: _Frame, label: str, process_env: dict[str, str], step_env: dict[str, str]
+        self,
+        sr: StepResult,
+        step: dict[str, Any],
+        frame: _Frame,
+        label: str,
+        process_env: dict[str, str],
+        step_env: dict[str, str],
     ) -> None:
         uses = str(step["uses"])
         action, _, ref = uses.partition("@")
-        with_ = {str(k): interpolate(v, frame.contexts, workspace=frame.workspace) for k, v in _str_map(step.get("with"), f"{label}.with").items()}
-        call = UsesCall(job=frame.job_id, step=str(step.get("id") or label), action=action, ref=ref, with_=with_, workspace=frame.workspace, emulated=False)
+        given = _str_map(step.get("with"), f"{label}.with")
+        with_ = {str(k): interpolate(v, frame.contexts, workspace=frame.workspace) for k, v in given.items()}
+        call = UsesCall(job=frame.job_id, step=str(step.get("id") or label), action=action, ref=ref, with_=with_,
+                        workspace=frame.workspace, emulated=False)
         self.result.uses.append(call)
         resolved = self._resolve_action(uses, frame)
         if resolved is not None:
@@ -1524,7 +1539,13 @@ class _RunState:
         sr.stdout += f"workflow harness: {'emulated' if call.emulated else 'recorded (not run)'} {action}\n"
 
     def _run_action(
-        self, sr: StepResult, resolved: tuple[Path, Source], with_: dict[str, Any], frame: _Frame, label: str, step_env: dict[str, str]
+        self,
+        sr: StepResult,
+        resolved: tuple[Path, Source],
+        with_: dict[str, Any],
+        frame: _Frame,
+        label: str,
+        step_env: dict[str, str],
     ) -> dict[str, str]:
         """Run a composite action's steps for real (inputs, env, outputs, ``github.action_path``); record others."""
         folder, source = resolved
@@ -1559,16 +1580,20 @@ class _RunState:
                     inputs[name] = to_string(interpolate(spec.get("default", ""), frame.contexts, workspace=frame.workspace))
                 except ExpressionError as err:
                     raise StepFailed(f"{manifest}: inputs.{name}.default: {err}") from None
-        repository, ref = (source.repository, source.ref or source.sha) if source.root.resolve() in (folder, *folder.parents) else ("", "")
-        github = dict(frame.contexts["github"], action_path=str(folder), action_repository=repository, action_ref=ref, action=label)
+        inside = source.root.resolve() in (folder, *folder.parents)
+        repository, ref = (source.repository, source.ref or source.sha) if inside else ("", "")
+        github = dict(frame.contexts["github"], action_path=str(folder), action_repository=repository, action_ref=ref,
+                      action=label)
         contexts = dict(frame.contexts, github=github, inputs=inputs, steps={})
         inner = _Frame(
             job_id=frame.job_id, workspace=frame.workspace, temp=frame.temp, contexts=contexts,
             env_ctx={**frame.env_ctx, **step_env}, file_env=frame.file_env, extra_path=frame.extra_path,
             summary_parts=frame.summary_parts, defaults={}, job_timeout=frame.job_timeout,
-            where=next((manifest.relative_to(base).as_posix() for base in (frame.workspace, source.root) if manifest.is_relative_to(base)), str(manifest)),
+            where=next((manifest.relative_to(b).as_posix() for b in (frame.workspace, source.root) if manifest.is_relative_to(b)),
+                       str(manifest)),
             source=source, job_status=frame.job_status, composite=True, depth=frame.depth + 1,
-            action_env={**frame.action_env, "GITHUB_ACTION_PATH": str(folder), "GITHUB_ACTION_REPOSITORY": repository, "GITHUB_ACTION_REF": ref},
+            action_env={**frame.action_env, "GITHUB_ACTION_PATH": str(folder), "GITHUB_ACTION_REPOSITORY": repository,
+                        "GITHUB_ACTION_REF": ref},
         )
         steps = runs.get("steps")
         if not isinstance(steps, list):
@@ -1581,7 +1606,8 @@ class _RunState:
             sr.outcome = "failure"
             bad = next((r for r in results if r.conclusion == "failure"), None)
             sr.exit_code = bad.exit_code if bad else None
-            sr.error = f"{manifest.parent.name}: step {bad.id or bad.name if bad else '?'} failed" + (f": {bad.error}" if bad and bad.error else "")
+            which = bad.id or bad.name if bad else "?"
+            sr.error = f"{manifest.parent.name}: step {which} failed" + (f": {bad.error}" if bad and bad.error else "")
         outputs: dict[str, str] = {}
         for key, spec in (doc.get("outputs") or {}).items():
             try:

@@ -185,7 +185,8 @@ def sync(args):
         fail(f"uv sync: extra {unknown[0]!r} is not defined in {pyproject} (known: {', '.join(sorted(declared))})")
     target = os.environ.get("UV_PROJECT_ENVIRONMENT") or os.path.join(project, ".venv")
     link_environment(target)
-    print(f"workflow harness: 'uv sync {' '.join(args)}' skipped: leadforge {installed_version()} is already installed in {PREFIX}")
+    version = installed_version()
+    print(f"workflow harness: 'uv sync {' '.join(args)}' skipped: leadforge {version} is already installed in {PREFIX}")
 
 
 def satisfied(spec, version):

@@ -110,7 +110,8 @@ def test_the_callers_init_writes_report_the_week_and_deploy_the_dashboard(queue_
     """leadforge-metrics.yml and leadforge-pages.yml (from `leadforge init --reusable`), pinned by SHA."""
     from tests.workflows.callers import render_callers
 
-    harness = Harness(queue_repo.path, root=tmp_path / "gh", repository="demo/shop", workflows_dir=render_callers(tmp_path / "user"),
+    harness = Harness(queue_repo.path, root=tmp_path / "gh", repository="demo/shop",
+                      workflows_dir=render_callers(tmp_path / "user"),
                       env={"LEADFORGE_NOW": "2026-11-17T06:17:00Z"})
     report = harness.run("leadforge-metrics.yml", "workflow_dispatch", inputs={"week": "2026-W46", "post": False})
     assert report.ok, report.explain()

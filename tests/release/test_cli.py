@@ -317,18 +317,20 @@ def test_publish_attaches_extra_assets_and_replaces_them_on_a_rerun(git_repo: Re
     assert again.code == 0, again.stderr
     forge = LocalForge(git_repo.path, "local/repo")
     release = forge.get_release_by_tag("v1.0.0")
-    assert release is not None and sorted(a.name for a in release.assets) == ["leadforge-1.0.0.tar.gz", "pip-audit.json", "sbom-image.cdx.json"]
+    assert release is not None
+    assert sorted(a.name for a in release.assets) == ["leadforge-1.0.0.tar.gz", "pip-audit.json", "sbom-image.cdx.json"]
 
 
 def test_a_missing_or_clashing_extra_asset_stops_before_anything_is_published(git_repo: Repo, run_cli, tmp_path: Path) -> None:
     tagged(git_repo, "feat: one", tag="v1.0.0")
-    missing = run_cli("--forge", "local", "release", "publish", "--tag", "v1.0.0", "--asset", str(tmp_path / "nope.json"), repo=git_repo.path)
-    assert missing.code == 1 and "--asset" in missing.stderr and "nope.json: no such file or folder; nothing was published" in missing.stderr
+    publish = ("--forge", "local", "release", "publish", "--tag", "v1.0.0")
+    missing = run_cli(*publish, "--asset", str(tmp_path / "nope.json"), repo=git_repo.path)
+    assert missing.code == 1 and "--asset" in missing.stderr
+    assert "nope.json: no such file or folder; nothing was published" in missing.stderr
     for folder in ("a", "b"):
         (tmp_path / folder).mkdir()
         (tmp_path / folder / "sbom.json").write_text("{}")
-    clash = run_cli("--forge", "local", "release", "publish", "--tag", "v1.0.0", "--asset", str(tmp_path / "a"), "--asset",
-                    str(tmp_path / "b"), repo=git_repo.path)
+    clash = run_cli(*publish, "--asset", str(tmp_path / "a"), "--asset", str(tmp_path / "b"), repo=git_repo.path)
     assert clash.code == 1 and "the same name: sbom.json" in clash.stderr
     assert not (git_repo.path / ".leadforge").exists()
 

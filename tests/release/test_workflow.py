@@ -86,7 +86,8 @@ def test_tag_push_publishes_once_and_commits_the_changelog(git_repo: Repo, tmp_p
         pytest.skip("the GitHub forge (leadforge.forge.github) is not built yet")
     _tag(git_repo, "feat: one", tag="v1.0.0")
     _tag(git_repo, "feat(ui): two (#3)", "fix!: three", tag="v1.1.0")
-    harness = Harness(git_repo.path, root=tmp_path / "gh", api_double=github_double, workflows_dir=render_callers(tmp_path / "callers"))
+    harness = Harness(git_repo.path, root=tmp_path / "gh", api_double=github_double,
+                      workflows_dir=render_callers(tmp_path / "callers"))
     push = load_event("push.tag", ref="refs/tags/v1.1.0")
     result = harness.run(CALLER, "push", push, ref="refs/tags/v1.1.0")
     assert result.ok, result.explain()
@@ -137,7 +138,8 @@ def test_tag_push_with_screenshots_uploads_them_and_reruns_cleanly(git_repo: Rep
     _tag(git_repo, "feat: one", tag="v1.0.0")
     _png(git_repo.path / "screenshots/baseline/home-1280x800.png", (0, 0, 9, 9))
     _tag(git_repo, "feat(ui): restyle home", tag="v1.1.0")
-    harness = Harness(git_repo.path, root=tmp_path / "gh", api_double=github_double, workflows_dir=render_callers(tmp_path / "callers"))
+    harness = Harness(git_repo.path, root=tmp_path / "gh", api_double=github_double,
+                      workflows_dir=render_callers(tmp_path / "callers"))
     push = load_event("push.tag", ref="refs/tags/v1.1.0")
     first = harness.run(CALLER, "push", push, ref="refs/tags/v1.1.0")
     assert first.ok, first.explain()
@@ -163,14 +165,15 @@ STAND_INS = {
     # `uv build` downloads the build backend (setuptools) from the package registry: the tagged tree, archived as
     # git would for an sdist, stands in for the wheel and sdist
     "build": 'mkdir -p "$RUNNER_TEMP/dist" && git rev-parse HEAD > "$RUNNER_TEMP/dist/RELEASE_COMMIT" && '
-             'git archive --prefix="leadforge-${GITHUB_REF_NAME#v}/" -o "$RUNNER_TEMP/dist/leadforge-${GITHUB_REF_NAME#v}.tar.gz" HEAD',
+             'v="${GITHUB_REF_NAME#v}" && git archive --prefix="leadforge-$v/" -o "$RUNNER_TEMP/dist/leadforge-$v.tar.gz" HEAD',
     # no Docker daemon and no base image to pull (container/build.sh has its own buildah test): the outputs it
     # writes, the SBOMs and the audit report, stand in
     "images": 'mkdir -p "$LEADFORGE_BUILD_OUT" && cd "$LEADFORGE_BUILD_OUT" && '
               'echo \'{"bomFormat": "CycloneDX", "specVersion": "1.6", "components": []}\' > sbom-image.cdx.json && '
               'cp sbom-image.cdx.json sbom-wheel.cdx.json && echo \'{"dependencies": []}\' > pip-audit.json',
     # no registry to push to: the digests the registry would report stand in
-    "push": 'for image in cli visual; do echo "$image=sha256:$(printf "%s" "$image-$VERSION" | sha256sum | cut -d" " -f1)" >> "$GITHUB_OUTPUT"; done',
+    "push": 'for image in cli visual; do '
+            'echo "$image=sha256:$(printf "%s" "$image-$VERSION" | sha256sum | cut -d" " -f1)" >> "$GITHUB_OUTPUT"; done',
 }
 
 

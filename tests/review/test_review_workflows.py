@@ -19,6 +19,7 @@ import pytest
 
 from leadforge.gitrepo import GitRepo
 from leadforge.review.gitdiff import changed_files
+from tests.conftest import Repo
 from tests.fixtures.events import load_event
 from tests.harness import Harness
 from tests.scan.planted import Planted, make_planted
@@ -109,7 +110,7 @@ def test_the_poster_ignores_runs_that_were_not_pull_requests(planted: Planted, g
 SCANNERS_OFF = "version: 1\nscan:\n  semgrep: {enabled: false}\n  checkov: {enabled: false}\n"  # detect-secrets still runs
 
 
-def test_the_callers_init_writes_review_and_post_a_pull_request(git_repo, github_double, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_the_callers_init_writes_review_and_post_a_pull_request(git_repo: Repo, github_double, tmp_path: Path) -> None:
     """`leadforge init --reusable` writes two callers for the review: leadforge-review.yml (untrusted, read-only)
     and leadforge-review-post.yml (workflow_run of "LeadForge review"), each calling LeadForge's reusable
     workflow pinned by SHA. semgrep and checkov are switched off in this repository's config (the scanners
@@ -121,7 +122,8 @@ def test_the_callers_init_writes_review_and_post_a_pull_request(git_repo, github
     git_repo.git("checkout", "-q", "-b", "feature")
     head = git_repo.commit("feat: client", {"app/client.py": 'AWS_ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"\n'})
     git_repo.git("checkout", "-q", "main")
-    harness = Harness(git_repo.path, root=tmp_path / "gh", api_double=github_double, workflows_dir=render_callers(tmp_path / "user"))
+    harness = Harness(git_repo.path, root=tmp_path / "gh", api_double=github_double,
+                      workflows_dir=render_callers(tmp_path / "user"))
     files = changed_files(GitRepo(git_repo.path), base, head)
     github_double.add_pull("feat: client", number=1, head="feature", base="main", head_sha=head, base_sha=base, files=files,
                            head_repo=FORK)

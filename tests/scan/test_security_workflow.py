@@ -42,8 +42,8 @@ def test_the_caller_init_writes_uploads_the_full_scan(git_repo, tmp_path: Path) 
     semgrep and checkov off in the config (the test above runs them), so detect-secrets alone finds the key."""
     from tests.workflows.callers import render_callers
 
-    git_repo.commit("feat: key", {".github/leadforge.yml": "version: 1\nscan:\n  semgrep: {enabled: false}\n  checkov: {enabled: false}\n",
-                                  "app/keys.py": 'KEY = "AKIAIOSFODNN7EXAMPLE"\n'})
+    config = "version: 1\nscan:\n  semgrep: {enabled: false}\n  checkov: {enabled: false}\n"
+    git_repo.commit("feat: key", {".github/leadforge.yml": config, "app/keys.py": 'KEY = "AKIAIOSFODNN7EXAMPLE"\n'})
     harness = Harness(git_repo.path, root=tmp_path / "gh", workflows_dir=render_callers(tmp_path / "user"))
     result = harness.run("leadforge-security.yml", "workflow_dispatch")
     assert result.ok, result.explain()
@@ -51,5 +51,6 @@ def test_the_caller_init_writes_uploads_the_full_scan(git_repo, tmp_path: Path) 
     (upload,) = result.uses_of("github/codeql-action/upload-sarif")
     assert upload.with_["category"] == "leadforge"
     log = json.loads(upload.path("sarif_file").read_text())
-    assert {(run["tool"]["driver"]["name"], r["ruleId"]) for run in log["runs"] for r in run["results"]} == {("secrets", "aws-access-key")}
+    rules = {(run["tool"]["driver"]["name"], r["ruleId"]) for run in log["runs"] for r in run["results"]}
+    assert rules == {("secrets", "aws-access-key")}
     assert not harness.run("leadforge-security.yml", "push").triggered

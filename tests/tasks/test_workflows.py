@@ -14,6 +14,7 @@ import pytest
 from leadforge.forge.models import ChangedFile
 from leadforge.tasks.issueform import render_form_body
 from leadforge.tasks.taskfile import parse_task
+from tests.apidouble.server import GitHubDouble
 from tests.conftest import Repo
 from tests.fixtures.events import load_event
 from tests.harness import Harness, load_workflow
@@ -36,7 +37,8 @@ PERMISSIONS = {
     (REUSABLE, "sweep"): {"contents": "write", "issues": "write", "pull-requests": "read"},
 }
 # what every caller grants: the most any called job asks for (a called workflow can only narrow it)
-GRANT = {"contents": "write", "issues": "write", "pull-requests": "write", "actions": "write", "checks": "read", "statuses": "read"}
+GRANT = {"contents": "write", "issues": "write", "pull-requests": "write", "actions": "write",
+         "checks": "read", "statuses": "read"}
 STAGES = {"ai-task-intake.yml": "intake", "ai-task-dispatch.yml": "dispatch", "ai-task-completion.yml": "completion",
           "ai-task-sweep.yml": "sweep"}
 
@@ -237,7 +239,7 @@ def test_every_hand_off_kind_reaches_the_github_api(queue_repo: Repo, github_dou
 
 
 @pytest.mark.integration
-def test_the_one_file_caller_routes_every_stage_by_event(queue_repo: Repo, tmp_path: Path, github_double) -> None:  # type: ignore[no-untyped-def]
+def test_the_one_file_caller_routes_every_stage_by_event(queue_repo: Repo, tmp_path: Path, github_double: GitHubDouble) -> None:
     """What `leadforge init --reusable` writes for the queue: one caller (leadforge-tasks.yml) of reusable-tasks.yml,
     pinned by SHA, runs intake, dispatch or sweep from the event alone."""
     from tests.tasks.conftest import add_task
@@ -246,7 +248,8 @@ def test_the_one_file_caller_routes_every_stage_by_event(queue_repo: Repo, tmp_p
     add_task(queue_repo.path, "task-a", depends_on=("task-b",), scope=("a/**",))
     add_task(queue_repo.path, "task-b", depends_on=("task-a",), scope=("b/**",))
     queue_repo.commit("queue with a cycle")
-    harness = Harness(queue_repo.path, root=tmp_path / "gh", api_double=github_double, workflows_dir=render_callers(tmp_path / "user"))
+    harness = Harness(queue_repo.path, root=tmp_path / "gh", api_double=github_double,
+                      workflows_dir=render_callers(tmp_path / "user"))
     number = github_double.add_issue("[AI task]: Paginate settings", _form(), labels=["ai-task"])
     intake = harness.run("leadforge-tasks.yml", "issues", _issue_event(number, "[AI task]: Paginate settings", _form()))
     assert intake.ok, intake.explain()
@@ -259,8 +262,8 @@ def test_the_one_file_caller_routes_every_stage_by_event(queue_repo: Repo, tmp_p
     sweep = harness.run("leadforge-tasks.yml", "schedule", load_event("schedule", schedule="23 */6 * * *"))
     assert sweep.ok and sweep.ran == ["tasks/sweep"], sweep.explain()
     assert "dependency cycle: task-a -> task-b -> task-a" in sweep.summary
-    manual = harness.run("leadforge-tasks.yml", "workflow_dispatch",
-                         load_event("workflow_dispatch", **{"repository.default_branch": "main", "repository.full_name": REPOSITORY}))
+    by_hand = load_event("workflow_dispatch", **{"repository.default_branch": "main", "repository.full_name": REPOSITORY})
+    manual = harness.run("leadforge-tasks.yml", "workflow_dispatch", by_hand)
     assert manual.ok and manual.ran == ["tasks/dispatch"], manual.explain()
     # the optional token secret is passed explicitly; unset, the jobs act with GITHUB_TOKEN
     assert manual.job("tasks/dispatch").step("dispatch").env["GITHUB_TOKEN"] == github_double.token

@@ -38,14 +38,15 @@ visual:
 
 def test_workflows_are_thin_pinned_and_least_privilege() -> None:
     # caller -> (the reusable workflow it calls at this same commit, its job's permissions, its run: steps)
+    post = {"actions": "read", "contents": "write", "pull-requests": "write", "statuses": "write"}
+    approve = {"contents": "write", "pull-requests": "write", "statuses": "write"}
+    current = "$RUNNER_TEMP/leadforge-visual/current"
     expected = {
-        "visual.yml": ("reusable-visual.yml", {"contents": "read"}, ["playwright install --with-deps chromium",
-                                                                    'leadforge visual capture --out "$RUNNER_TEMP/leadforge-visual/current"']),
-        "visual-post.yml": ("reusable-visual-post.yml", {"actions": "read", "contents": "write", "pull-requests": "write", "statuses": "write"},
-                            ['leadforge visual pr --current "$RUNNER_TEMP/leadforge-visual/current" '
-                             '--out "$RUNNER_TEMP/leadforge-visual/report"']),
-        "visual-approve.yml": ("reusable-visual-approve.yml", {"contents": "write", "pull-requests": "write", "statuses": "write"},
-                               ["leadforge visual approve --push"]),
+        "visual.yml": ("reusable-visual.yml", {"contents": "read"}, [
+            "playwright install --with-deps chromium", f'leadforge visual capture --out "{current}"']),
+        "visual-post.yml": ("reusable-visual-post.yml", post, [
+            f'leadforge visual pr --current "{current}" --out "$RUNNER_TEMP/leadforge-visual/report"']),
+        "visual-approve.yml": ("reusable-visual-approve.yml", approve, ["leadforge visual approve --push"]),
     }
     for name, (reusable, permissions, runs) in expected.items():
         caller = load_workflow(WORKFLOWS / name)
@@ -212,7 +213,8 @@ def test_the_callers_init_writes_capture_compare_and_guard_approval(git_repo: Re
     write_site(git_repo.path / "site", button_colour="#c02050")
     head = git_repo.commit("feat(ui): red box")
     git_repo.git("checkout", "-q", "main")
-    harness = Harness(git_repo.path, root=tmp_path / "gh", api_double=github_double, workflows_dir=render_callers(tmp_path / "user"))
+    harness = Harness(git_repo.path, root=tmp_path / "gh", api_double=github_double,
+                      workflows_dir=render_callers(tmp_path / "user"))
     github_double.add_pull("Red box", number=7, head="feature", base="main", head_sha=head)
     opened = load_event("pull_request.opened", **{
         "number": 7, "pull_request.number": 7, "pull_request.head.ref": "feature", "pull_request.base.ref": "main",

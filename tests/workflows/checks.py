@@ -86,7 +86,8 @@ def check_pins(name: str, text: str) -> list[str]:
             continue
         if ref.startswith("$/"):
             if "@" in ref:
-                findings.append(f"{name}:{number}: {ref}: a self-repository ($/) reference takes no @ref (it is the running commit)")
+                findings.append(f"{name}:{number}: {ref}: a self-repository ($/) reference takes no @ref (it is the running "
+                                "commit)")
             continue
         if ref.startswith("docker://"):
             if "@sha256:" not in ref:

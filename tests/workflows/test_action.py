@@ -18,7 +18,7 @@ import pytest
 from leadforge import __version__
 from tests.conftest import Repo
 from tests.fixtures.events import load_event
-from tests.harness import PROJECT_ROOT, Harness, load_workflow
+from tests.harness import PROJECT_ROOT, Harness
 from tests.workflows.checks import check_all
 from tests.workflows.pins import uses
 
@@ -29,15 +29,19 @@ PUSH = load_event("push", ref="refs/heads/main")
 
 def _steps(*steps: str) -> str:
     body = "".join(textwrap.indent(textwrap.dedent(s).strip("\n"), "      ") + "\n" for s in steps)
-    return ("on: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    permissions:\n      contents: read\n"
-            f"    steps:\n      - uses: {uses('actions/checkout')}\n" + body)
+    return (
+        "on: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    permissions:\n      contents: read\n"
+        f"    steps:\n      - uses: {uses('actions/checkout')}\n" + body
+    )
 
 
 @pytest.fixture
 def repo(git_repo: Repo) -> Repo:
     git_repo.commit("feat: one")
     git_repo.git("tag", "-a", "-m", "v1.0.0", "v1.0.0")
-    git_repo.commit("feat: two", {"notes/my notes.md.j2": "Notes for {{ version }}\n", "sub/.github/leadforge.yml": "version: 1\n"})
+    git_repo.commit(
+        "feat: two", {"notes/my notes.md.j2": "Notes for {{ version }}\n", "sub/.github/leadforge.yml": "version: 1\n"}
+    )
     return git_repo
 
 
@@ -74,15 +78,23 @@ def load_workflow_like(path: Path) -> dict:  # type: ignore[type-arg]
 
 
 def test_installs_from_its_own_lock_and_runs_the_command(repo: Repo, tmp_path: Path) -> None:
-    harness, result = _run(repo, tmp_path, _steps(f"""
+    harness, result = _run(
+        repo,
+        tmp_path,
+        _steps(f"""
         - id: next
           uses: {ACTION}
           with:
             command: release next-version
             extras: scan
-        - run: echo "${{{{ steps.next.outputs.next-version }}}} ${{{{ steps.next.outputs.bump }}}} ${{{{ steps.next.outputs.version }}}}"
+        - env:
+            NEXT: ${{{{ steps.next.outputs.next-version }}}}
+            BUMP: ${{{{ steps.next.outputs.bump }}}}
+            VERSION: ${{{{ steps.next.outputs.version }}}}
+          run: echo "$NEXT $BUMP $VERSION"
         - run: command -v leadforge && command -v python
-    """))
+    """),
+    )
     assert result.ok, result.explain()
     job = result.job("a")
     action = job.step("next")
@@ -95,7 +107,9 @@ def test_installs_from_its_own_lock_and_runs_the_command(repo: Repo, tmp_path: P
     (cache,) = result.uses_of("actions/cache")
     assert cache.with_["key"] == f"leadforge-uv-Linux-3.11-{hashlib.sha256(lock).hexdigest()}-scan-"
     assert result.uses_of("astral-sh/setup-uv")[0].with_["version"] == "0.13.9"
-    assert "skipped: leadforge" in install.steps[4].stdout and f"Installed leadforge {__version__} (scan)" in install.steps[4].stdout
+    assert (
+        "skipped: leadforge" in install.steps[4].stdout and f"Installed leadforge {__version__} (scan)" in install.steps[4].stdout
+    )
     assert job.steps[2].stdout.strip() == f"v1.1.0 minor {__version__}"
     leadforge, python = job.steps[3].stdout.split()
     assert leadforge == f"{job.workspace.parent}/temp/leadforge/bin/leadforge"  # only leadforge is linked on PATH
@@ -104,7 +118,10 @@ def test_installs_from_its_own_lock_and_runs_the_command(repo: Repo, tmp_path: P
 
 
 def test_args_are_one_per_line_and_the_working_directory_is_the_repository(repo: Repo, tmp_path: Path) -> None:
-    _, result = _run(repo, tmp_path, _steps(f"""
+    _, result = _run(
+        repo,
+        tmp_path,
+        _steps(f"""
         - id: notes
           uses: {ACTION}
           with:
@@ -124,7 +141,8 @@ def test_args_are_one_per_line_and_the_working_directory_is_the_repository(repo:
           with:
             command: config validate
             working-directory: nowhere
-    """))
+    """),
+    )
     job = result.job("a")
     assert job.step("notes").outcome == "success", result.explain()
     assert job.step("notes").stdout.strip().endswith("Notes for v1.0.0")
@@ -135,7 +153,10 @@ def test_args_are_one_per_line_and_the_working_directory_is_the_repository(repo:
 
 
 def test_a_released_version_or_bad_inputs(repo: Repo, tmp_path: Path) -> None:
-    _, result = _run(repo, tmp_path, _steps(f"""
+    _, result = _run(
+        repo,
+        tmp_path,
+        _steps(f"""
         - id: released
           uses: {ACTION}
           with:
@@ -157,7 +178,8 @@ def test_a_released_version_or_bad_inputs(repo: Repo, tmp_path: Path) -> None:
           uses: {ACTION}
           with:
             version: 0.0.1
-    """))
+    """),
+    )
     job = result.job("a")
     released = job.step("released").steps[0].steps[-1]
     assert released.outcome == "success" and "'uv pip install --python " in released.stdout
@@ -170,9 +192,14 @@ def test_a_released_version_or_bad_inputs(repo: Repo, tmp_path: Path) -> None:
 
 
 def test_image_mode_runs_the_command_in_leadforges_image(repo: Repo, tmp_path: Path) -> None:
-    version = next(line.split('"')[1] for line in (PROJECT_ROOT / "pyproject.toml").read_text().splitlines() if line.startswith("version = "))
+    version = next(
+        line.split('"')[1] for line in (PROJECT_ROOT / "pyproject.toml").read_text().splitlines() if line.startswith("version = ")
+    )
     digest = "ghcr.io/leadforge/leadforge@sha256:" + "c" * 64
-    harness, result = _run(repo, tmp_path, _steps(f"""
+    harness, result = _run(
+        repo,
+        tmp_path,
+        _steps(f"""
         - id: next
           uses: {ACTION}
           with:
@@ -190,13 +217,18 @@ def test_image_mode_runs_the_command_in_leadforges_image(repo: Repo, tmp_path: P
             command: config validate
             image: {digest}
         - run: echo "${{{{ steps.next.outputs.next-version }}}} ${{{{ steps.next.outputs.image }}}}"
-    """))
+    """),
+    )
     assert result.ok, result.explain()
     job = result.job("a")
     assert job.step("next").steps[0].outcome == "skipped"  # nothing is installed
     assert job.steps[4].stdout.strip() == f"v1.1.0 ghcr.io/leadforge/leadforge:{version}"  # outputs come back from the container
     runs = harness.docker_runs
-    assert [r["image"] for r in runs] == [f"ghcr.io/leadforge/leadforge:{version}", f"ghcr.io/leadforge/leadforge:{version}-visual", digest]
+    assert [r["image"] for r in runs] == [
+        f"ghcr.io/leadforge/leadforge:{version}",
+        f"ghcr.io/leadforge/leadforge:{version}-visual",
+        digest,
+    ]
     first = runs[0]
     assert first["entrypoint"] == "leadforge" and first["args"] == ["release", "next-version"]
     assert first["workdir"] == str(job.workspace) and str(job.workspace) in first["volumes"]

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import Repo
 from tests.fixtures.events import load_event
 from tests.harness import Harness, WorkflowError
 from tests.workflows.pins import uses
@@ -65,12 +66,19 @@ runs:
 """
 
 
-def test_composite_actions_run_their_steps_with_inputs_env_and_outputs(git_repo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_composite_actions_run_their_steps_with_inputs_env_and_outputs(git_repo: Repo, tmp_path: Path) -> None:
     _write(git_repo.path, ".github/actions/greet/action.yml", GREET)
-    _write(git_repo.path, ".github/actions/broken/action.yml", "name: b\ndescription: b\nruns:\n  using: composite\n  steps:\n    - run: echo no shell\n")
+    _write(
+        git_repo.path,
+        ".github/actions/broken/action.yml",
+        "name: b\ndescription: b\nruns:\n  using: composite\n  steps:\n    - run: echo no shell\n",
+    )
     git_repo.commit("feat: actions")
     workflows = tmp_path / "proj" / ".github" / "workflows"
-    _write(workflows, "w.yml", f"""
+    _write(
+        workflows,
+        "w.yml",
+        f"""
         on: push
         permissions: {{}}
         jobs:
@@ -92,7 +100,8 @@ def test_composite_actions_run_their_steps_with_inputs_env_and_outputs(git_repo,
                   who: nobody
               - if: failure()
                 run: echo "after ${{{{ steps.again.outcome }}}}"
-    """)
+    """,
+    )
     harness = Harness(git_repo.path, root=tmp_path / "gh", workflows_dir=workflows)
     result = harness.run("w.yml", "push", PUSH, actor="octocat")
     job = result.job("a")
@@ -112,8 +121,12 @@ def test_composite_actions_run_their_steps_with_inputs_env_and_outputs(git_repo,
     assert replaced.ok, replaced.explain()
     assert replaced.job("a").step("again").steps[1].replaced
     # a composite run step without shell: is an error, as on GitHub
-    _write(workflows, "b.yml", f"on: push\npermissions: {{}}\njobs:\n  a:\n    runs-on: x\n    steps:\n      - uses: {CHECKOUT}\n"
-                              "      - uses: ./.github/actions/broken\n")
+    _write(
+        workflows,
+        "b.yml",
+        f"on: push\npermissions: {{}}\njobs:\n  a:\n    runs-on: x\n    steps:\n      - uses: {CHECKOUT}\n"
+        "      - uses: ./.github/actions/broken\n",
+    )
     broken = harness.run("b.yml", "push", PUSH)
     assert not broken.ok and "needs 'shell:'" in broken.job("a").steps[1].error
     _write(workflows, "m.yml", "on: push\npermissions: {}\njobs:\n  a:\n    runs-on: x\n    steps:\n      - uses: ./missing\n")
@@ -125,7 +138,10 @@ def test_self_repository_and_other_repository_references(git_repo, tmp_path: Pat
     project = tmp_path / "proj"
     tools = tmp_path / "tools"  # stands in for acme/tools on GitHub
     _write(tools, ".github/actions/greet/action.yml", GREET)
-    _write(tools, ".github/workflows/shared.yml", """
+    _write(
+        tools,
+        ".github/workflows/shared.yml",
+        """
         on:
           workflow_call:
             outputs:
@@ -145,8 +161,12 @@ def test_self_repository_and_other_repository_references(git_repo, tmp_path: Pat
                 with:
                   who: ${{ job.workflow_repository }}@${{ job.workflow_sha }}
               - run: echo "$GITHUB_REPOSITORY ${{ job.workflow_file_path }} ${{ job.workflow_ref }}"
-    """)
-    _write(project, ".github/workflows/local.yml", """
+    """,
+    )
+    _write(
+        project,
+        ".github/workflows/local.yml",
+        """
         on: workflow_call
         permissions: {}
         jobs:
@@ -154,9 +174,13 @@ def test_self_repository_and_other_repository_references(git_repo, tmp_path: Pat
             runs-on: ubuntu-latest
             steps:
               - run: echo "${{ job.workflow_repository }} ${{ job.workflow_sha }} ${{ job.workflow_file_path }}"
-    """)
+    """,
+    )
     workflows = project / ".github" / "workflows"
-    _write(workflows, "caller.yml", f"""
+    _write(
+        workflows,
+        "caller.yml",
+        f"""
         on: push
         permissions: {{}}
         jobs:
@@ -173,9 +197,15 @@ def test_self_repository_and_other_repository_references(git_repo, tmp_path: Pat
             runs-on: ubuntu-latest
             steps:
               - run: echo "${{{{ needs.theirs.outputs.said }}}}"
-    """)
-    harness = Harness(git_repo.path, root=tmp_path / "gh", workflows_dir=workflows, repositories={"acme/tools": tools},
-                      repository="octo-org/app")
+    """,
+    )
+    harness = Harness(
+        git_repo.path,
+        root=tmp_path / "gh",
+        workflows_dir=workflows,
+        repositories={"acme/tools": tools},
+        repository="octo-org/app",
+    )
     result = harness.run("caller.yml", "push", PUSH, env={"STEP_ENV": "runner"})
     assert result.ok, result.explain()
     sha = result.env["GITHUB_SHA"]
@@ -183,7 +213,9 @@ def test_self_repository_and_other_repository_references(git_repo, tmp_path: Pat
     assert result.job("mine/here").steps[0].stdout.strip() == f"octo-org/app {sha} .github/workflows/local.yml"
     say = result.job("theirs/say")
     assert say.step("hi").outputs["greeting"] == f"hello acme/tools@{SHA} from Codertocat (runner)"
-    assert say.steps[1].stdout.strip() == f"octo-org/app .github/workflows/shared.yml acme/tools/.github/workflows/shared.yml@{SHA}"
+    assert (
+        say.steps[1].stdout.strip() == f"octo-org/app .github/workflows/shared.yml acme/tools/.github/workflows/shared.yml@{SHA}"
+    )
     inner = say.step("hi").steps[0]
     assert inner.env["GITHUB_ACTION_REPOSITORY"] == "acme/tools" and inner.env["GITHUB_ACTION_REF"] == SHA
     assert Path(inner.env["GITHUB_ACTION_PATH"]) == harness.root / "_actions" / "acme" / "tools" / SHA / ".github/actions/greet"
@@ -194,9 +226,12 @@ def test_self_repository_and_other_repository_references(git_repo, tmp_path: Pat
         harness.run("bad.yml", "push", PUSH)
 
 
-def test_a_called_workflow_can_only_narrow_the_callers_permissions(git_repo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_called_workflow_can_only_narrow_the_callers_permissions(git_repo: Repo, tmp_path: Path) -> None:
     workflows = tmp_path / "proj" / ".github" / "workflows"
-    _write(workflows, "called.yml", """
+    _write(
+        workflows,
+        "called.yml",
+        """
         on: workflow_call
         permissions: {}
         jobs:
@@ -214,25 +249,41 @@ def test_a_called_workflow_can_only_narrow_the_callers_permissions(git_repo, tmp
               id-token: write
             steps:
               - run: echo "oidc=${ACTIONS_ID_TOKEN_REQUEST_URL:-none}"
-    """)
+    """,
+    )
     harness = Harness(git_repo.path, root=tmp_path / "gh", workflows_dir=workflows)
     for grant, error in (
         ("      contents: read\n", "job 'writes' is requesting 'id-token: write', but is only allowed 'id-token: none'"),
-        ("      contents: read\n      issues: read\n      id-token: write\n", "'issues: write', but is only allowed 'issues: read'"),
+        (
+            "      contents: read\n      issues: read\n      id-token: write\n",
+            "'issues: write', but is only allowed 'issues: read'",
+        ),
         (None, "job 'reads' is requesting 'contents: read', but is only allowed 'contents: none'"),  # workflow's {} applies
     ):
         block = f"    permissions:\n{grant}" if grant else ""
-        _write(workflows, "caller.yml", f"on: push\npermissions: {{}}\njobs:\n  call:\n{block}    uses: ./.github/workflows/called.yml\n")
+        _write(
+            workflows,
+            "caller.yml",
+            f"on: push\npermissions: {{}}\njobs:\n  call:\n{block}    uses: ./.github/workflows/called.yml\n",
+        )
         with pytest.raises(WorkflowError, match=re.escape(error) + ".*grant it in the calling job's permissions"):
             harness.run("caller.yml", "push", PUSH)  # even though 'writes' would be skipped
-    _write(workflows, "caller.yml", "on: push\npermissions: {}\njobs:\n  call:\n    permissions:\n      contents: write\n"
-                                    "      issues: write\n      id-token: write\n    uses: ./.github/workflows/called.yml\n")
+    _write(
+        workflows,
+        "caller.yml",
+        "on: push\npermissions: {}\njobs:\n  call:\n    permissions:\n      contents: write\n"
+        "      issues: write\n      id-token: write\n    uses: ./.github/workflows/called.yml\n",
+    )
     result = harness.run("caller.yml", "push", PUSH)
     assert result.ok, result.explain()
     assert result.job("call/reads").steps[0].stdout.strip() == "oidc=none"  # the job asked for no id-token
     # a job without permissions: gets the caller's grant, id-token included
-    _write(workflows, "called.yml", "on: workflow_call\njobs:\n  a:\n    runs-on: x\n    steps:\n"
-                                    "      - run: echo \"oidc=${ACTIONS_ID_TOKEN_REQUEST_URL:-none}\"\n")
+    _write(
+        workflows,
+        "called.yml",
+        "on: workflow_call\njobs:\n  a:\n    runs-on: x\n    steps:\n"
+        '      - run: echo "oidc=${ACTIONS_ID_TOKEN_REQUEST_URL:-none}"\n',
+    )
     inherits = harness.run("caller.yml", "push", PUSH)
     assert inherits.job("call/a").steps[0].stdout.strip() == "oidc=https://harness.invalid/oidc-token"
 
@@ -240,11 +291,20 @@ def test_a_called_workflow_can_only_narrow_the_callers_permissions(git_repo, tmp
 def test_uv_installs_only_leadforge_from_its_lock(git_repo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from leadforge import __version__
 
-    git_repo.commit("feat: a leadforge checkout", {"lf/pyproject.toml": '[project]\nname = "leadforge"\n[project.optional-dependencies]\nextra1 = []\n',
-                                                    "lf/uv.lock": "version = 1\n", "other/pyproject.toml": '[project]\nname = "other"\n',
-                                                    "other/uv.lock": "version = 1\n"})
+    git_repo.commit(
+        "feat: a leadforge checkout",
+        {
+            "lf/pyproject.toml": '[project]\nname = "leadforge"\n[project.optional-dependencies]\nextra1 = []\n',
+            "lf/uv.lock": "version = 1\n",
+            "other/pyproject.toml": '[project]\nname = "other"\n',
+            "other/uv.lock": "version = 1\n",
+        },
+    )
     workflows = tmp_path / "workflows"
-    _write(workflows, "w.yml", f"""
+    _write(
+        workflows,
+        "w.yml",
+        f"""
         on: push
         permissions: {{}}
         jobs:
@@ -262,7 +322,9 @@ def test_uv_installs_only_leadforge_from_its_lock(git_repo, tmp_path: Path) -> N
                 with:
                   version: "0.13.9"
               - id: sync
-                run: uv sync --project lf --locked --no-dev --no-editable --extra extra1 --extra scan && "$UV_PROJECT_ENVIRONMENT/bin/leadforge" --version
+                run: |
+                  uv sync --project lf --locked --no-dev --no-editable --extra extra1 --extra scan
+                  "$UV_PROJECT_ENVIRONMENT/bin/leadforge" --version
               - id: unlocked
                 continue-on-error: true
                 run: uv sync --project lf
@@ -273,14 +335,17 @@ def test_uv_installs_only_leadforge_from_its_lock(git_repo, tmp_path: Path) -> N
                 continue-on-error: true
                 run: uv sync --project lf --locked --extra visuals
               - id: pip
-                run: uv venv "$RUNNER_TEMP/v2" && uv pip install --python "$RUNNER_TEMP/v2/bin/python" 'leadforge[scan]=={__version__}'
+                run: |
+                  uv venv "$RUNNER_TEMP/v2"
+                  uv pip install --python "$RUNNER_TEMP/v2/bin/python" 'leadforge[scan]=={__version__}'
               - id: download
                 continue-on-error: true
                 run: uv pip install leadforge==0.0.1
               - id: build
                 continue-on-error: true
                 run: uv build
-    """)
+    """,
+    )
     harness = Harness(git_repo.path, root=tmp_path / "gh", workflows_dir=workflows)
     job = harness.run("w.yml", "push", PUSH).job("a")
     assert job.step("before").outcome == "failure"  # uv comes with setup-uv, as on a runner
@@ -296,7 +361,10 @@ def test_uv_installs_only_leadforge_from_its_lock(git_repo, tmp_path: Path) -> N
 
 
 def test_docker_runs_leadforge_images_with_only_what_the_command_line_passes(harness: Harness, tmp_path: Path) -> None:
-    _write(tmp_path / "workflows", "w.yml", """
+    _write(
+        tmp_path / "workflows",
+        "w.yml",
+        """
         on: push
         permissions: {}
         jobs:
@@ -307,9 +375,13 @@ def test_docker_runs_leadforge_images_with_only_what_the_command_line_passes(har
               KEPT_OUT: secret-ish
             steps:
               - id: env
-                run: docker run --rm -v "$GITHUB_WORKSPACE:$GITHUB_WORKSPACE" -w "$GITHUB_WORKSPACE" -e PASSED -e SET=1 --entrypoint env ghcr.io/leadforge/leadforge:0.1.0
+                run: |
+                  docker run --rm -v "$GITHUB_WORKSPACE:$GITHUB_WORKSPACE" -w "$GITHUB_WORKSPACE" -e PASSED -e SET=1 \
+                    --entrypoint env ghcr.io/leadforge/leadforge:0.1.0
               - id: cli
-                run: docker run --rm -v "$GITHUB_WORKSPACE:$GITHUB_WORKSPACE" -w "$GITHUB_WORKSPACE" ghcr.io/leadforge/leadforge@sha256:abc --version
+                run: |
+                  docker run --rm -v "$GITHUB_WORKSPACE:$GITHUB_WORKSPACE" -w "$GITHUB_WORKSPACE" \
+                    ghcr.io/leadforge/leadforge@sha256:abc --version
               - id: other
                 continue-on-error: true
                 run: docker run --rm -v "$GITHUB_WORKSPACE:$GITHUB_WORKSPACE" -w "$GITHUB_WORKSPACE" alpine:3 true
@@ -319,7 +391,8 @@ def test_docker_runs_leadforge_images_with_only_what_the_command_line_passes(har
               - id: push
                 continue-on-error: true
                 run: docker push ghcr.io/leadforge/leadforge:0.1.0
-    """)
+    """,
+    )
     job = harness.run("w.yml", "push", PUSH).job("a")
     env = dict(line.split("=", 1) for line in job.step("env").stdout.splitlines())
     assert env["PASSED"] == "yes" and env["SET"] == "1" and "KEPT_OUT" not in env and "GITHUB_TOKEN" not in env
@@ -339,7 +412,10 @@ def harness(git_repo, tmp_path: Path) -> Harness:  # type: ignore[no-untyped-def
 
 def test_publishing_actions_check_oidc_and_their_inputs(harness: Harness, tmp_path: Path) -> None:
     digest = "sha256:" + "a" * 64
-    _write(tmp_path / "workflows", "w.yml", f"""
+    _write(
+        tmp_path / "workflows",
+        "w.yml",
+        f"""
         on: push
         permissions: {{}}
         jobs:
@@ -374,12 +450,20 @@ def test_publishing_actions_check_oidc_and_their_inputs(harness: Harness, tmp_pa
                 with:
                   subject-name: ghcr.io/x/y
                   subject-digest: {digest}
-    """)
+    """,
+    )
     result = harness.run("w.yml", "push", PUSH)
     assert "needs 'permissions: id-token: write'" in result.job("no-oidc").steps[1].error
     oidc = result.job("oidc")
     assert "no distribution packages" in oidc.step("empty").error
     assert oidc.step("publish").outcome == "success" and oidc.step("attest").outcome == "success"
     assert "subject-digest" in oidc.step("subjectless").error
-    assert [c.emulated for c in result.uses_of("pypa/gh-action-pypi-publish")] == [False, False, False]  # recorded, never uploaded
-    assert json.loads(json.dumps(result.uses_of("actions/attest-build-provenance")[1].with_)) == {"subject-name": "ghcr.io/x/y", "subject-digest": digest}
+    assert [c.emulated for c in result.uses_of("pypa/gh-action-pypi-publish")] == [
+        False,
+        False,
+        False,
+    ]  # recorded, never uploaded
+    assert json.loads(json.dumps(result.uses_of("actions/attest-build-provenance")[1].with_)) == {
+        "subject-name": "ghcr.io/x/y",
+        "subject-digest": digest,
+    }

@@ -94,7 +94,8 @@ def plan_publish(
     assets += extra_assets(extra)
     names = [a.name for a in assets]
     if len(set(names)) != len(names):
-        raise InputError(f"two assets of {tag} have the same name: {sorted(n for n in names if names.count(n) > 1)[0]}; nothing was published")
+        twice = sorted(n for n in names if names.count(n) > 1)[0]
+        raise InputError(f"two assets of {tag} have the same name: {twice}; nothing was published")
     return PublishPlan(tag=tag, name=tag, body=notes, prerelease=prerelease, assets=tuple(assets))
 
 
