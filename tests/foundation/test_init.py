@@ -202,3 +202,21 @@ def test_the_readme_shows_the_caller_init_writes() -> None:
     body = template.split("\n", 1)[1]  # the template's first line is its own comment
     assert shown.group(1) == body.replace("LEADFORGE_PIN", "<release commit SHA> # v0.1.0")
     assert readme.index("leadforge-tasks.yml") < readme.index("## Quick start") < readme.index("./setup.sh")
+
+
+@pytest.mark.integration
+def test_a_copied_workflow_runs_and_installs_the_released_package(run_cli, git_repo) -> None:  # type: ignore[no-untyped-def]
+    """Copy mode end to end: the copied caller calls the copied reusable workflow ($/, the user's repository), whose
+    copied install action installs this release (from PyPI on GitHub; the harness's uv stand-in here)."""
+    from leadforge import __version__
+    from tests.harness import Harness
+
+    assert run_cli("init", str(git_repo.path)).code == 0
+    git_repo.commit("chore: adopt LeadForge")
+    harness = Harness(git_repo.path, root=git_repo.path.parent / "gh", workflows_dir=git_repo.path / ".github" / "workflows")
+    result = harness.run("ai-task-sweep.yml", "schedule")
+    assert result.ok, result.explain()
+    assert result.ran == ["tasks/sweep"]
+    install = result.job("tasks/sweep").step("Install LeadForge")
+    assert install.steps[2].outputs["hash"] == "released"  # no LeadForge lock in the user's repository
+    assert f"leadforge=={__version__}' skipped" in install.steps[-1].stdout
