@@ -14,9 +14,18 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         parents=[common],
         help="scaffold LeadForge into a repository (never overwrites)",
         description="Copy the workflows, issue form, config, queue folders, profiles, k8s/ and screenshots/ "
-        "into PATH without overwriting existing files; reports what it skipped.",
+        "into PATH without overwriting existing files; reports what it skipped. With --reusable, the workflows are "
+        "one short caller per pipeline instead, calling LeadForge's reusable workflows pinned to a commit SHA.",
     )
     init.add_argument("path", nargs="?", default=None, help="target repository (default: --repo)")
+    init.add_argument("--reusable", action="store_true",
+                      help="write short callers of LeadForge's reusable workflows (pinned by SHA) instead of copies")
+    init.add_argument("--ref", metavar="SHA", default=None,
+                      help="with --reusable: the LeadForge commit to pin "
+                      "(default: the release commit this package was built from)")
+    init.add_argument("--pipeline", dest="pipelines", metavar="NAME", action="append", default=None,
+                      help="with --reusable: only this pipeline (repeatable): tasks, review, security, visual, release, "
+                      "deploy, metrics, pages")
     init.set_defaults(handler=_init)
 
     demo = sub.add_parser(
@@ -39,10 +48,10 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     reference.set_defaults(handler=_config_reference)
 
 
-def _init(app: Any, path: str | None) -> int:
+def _init(app: Any, path: str | None, reusable: bool, ref: str | None, pipelines: list[str] | None) -> int:
     from leadforge.scaffold import init_repository
 
-    return init_repository(app, path)
+    return init_repository(app, path, reusable=reusable, ref=ref, pipelines=pipelines)
 
 
 def _demo(app: Any, out: str, keep: bool) -> int:

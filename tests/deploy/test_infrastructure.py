@@ -82,7 +82,9 @@ def test_checkov_passes_on_terraform_and_k8s_with_every_skip_justified(tmp_path)
     shutil.copytree(ROOT / "terraform", tmp_path / "terraform", ignore=shutil.ignore_patterns(".terraform*"))
     shutil.copytree(ROOT / "k8s", tmp_path / "k8s")
     (tmp_path / ".github/workflows").mkdir(parents=True)
-    shutil.copyfile(ROOT / ".github/workflows/deploy.yml", tmp_path / ".github/workflows/deploy.yml")
+    # deploy.yml is the caller; its jobs are in reusable-deploy.yml
+    for name in ("deploy.yml", "reusable-deploy.yml"):
+        shutil.copyfile(ROOT / ".github/workflows" / name, tmp_path / ".github/workflows" / name)
     result = subprocess.run(
         [tool_path("checkov"), "-d", ".", "--framework", "terraform", "kubernetes", "github_actions",  # type: ignore[list-item]
          "--skip-download", "-o", "json", "--compact"],

@@ -69,9 +69,17 @@ commits when the harness is made: ``harness.sync()`` copies later commits (like 
 Shims on PATH: ``pip install .``/``python -m pip install .``/``pip install leadforge==<installed>`` are no-ops
 when leadforge is importable; ``pipx install <tool>`` links the tool ``./setup.sh`` put in ``.venv-tools``.
 
-Not emulated (by design): services/containers, composite or JavaScript actions' code, reusable
-workflows (a job-level ``uses:`` is recorded and the job reported skipped), concurrency (runs are
-sequential), ``hashFiles`` globbing beyond fnmatch, and the real network: point ``api_url`` at the
+Reuse runs for real: composite actions (``./x``, ``$/x``, ``owner/repo[/x]@ref`` of a repository in
+``Harness(repositories=)``, default ``{"*/leadforge": <this project>}``) run their steps with ``inputs``, ``env``,
+``outputs`` and ``github.action_path`` (``StepResult.steps``); reusable workflows (``./``, ``$/`` and those
+repositories) run their jobs as ``<caller job>/<job>``, with ``job.workflow_*`` naming the called file, and fail
+the run when a called job asks for more permissions than the calling job grants. ``astral-sh/setup-uv`` puts a
+uv shim on PATH (``uv sync --locked`` of LeadForge links the environment to this venv); ``docker run`` of a
+LeadForge image runs ``leadforge`` here (``harness.docker_runs``); see ``tests/harness/shims.py``.
+
+Not emulated (by design): services/containers, JavaScript and Docker actions' code, reusable workflows and
+actions of other repositories (a job-level ``uses:`` is recorded and the job reported skipped), concurrency (runs
+are sequential), ``hashFiles`` globbing beyond fnmatch, and the real network: point ``api_url`` at the
 API double or make the workflow use the local forge.
 """
 
@@ -114,6 +122,6 @@ __all__ = [
 
 def run_workflow(workflow, event, payload=None, *, repo, root, **options):  # type: ignore[no-untyped-def]
     """One-shot: ``Harness(repo, root=root, <harness options>).run(workflow, event, payload, <run options>)``."""
-    harness_keys = {"secrets", "vars", "api_url", "env", "repository", "workflows_dir", "step_timeout"}
+    harness_keys = {"secrets", "vars", "api_url", "env", "repository", "workflows_dir", "step_timeout", "repositories"}
     harness_options = {k: options.pop(k) for k in list(options) if k in harness_keys}
     return Harness(repo, root=root, **harness_options).run(workflow, event, payload, **options)

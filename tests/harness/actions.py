@@ -13,6 +13,13 @@ Each emulation gets a :class:`UsesContext` and returns the step's outputs, or ra
   not the tarball); ``actions/configure-pages`` / ``actions/deploy-pages``: recorded, with outputs.
 * ``github/codeql-action/upload-sarif``: recorded, not uploaded; fails like the action when the SARIF
   file is missing or is not a SARIF 2.1.0 log. ``actions/cache``: recorded, always a miss.
+* ``astral-sh/setup-uv``: puts the uv shim (``tests/harness/shims.py``) on the job's PATH; its cache is a miss.
+* ``pypa/gh-action-pypi-publish``: recorded, not uploaded; fails like the action when ``packages-dir`` holds no
+  distributions, or when it would use trusted publishing (no ``password``) in a job without ``id-token: write``.
+* ``actions/attest-build-provenance``: recorded, not signed; fails like the action without ``id-token: write`` or
+  without a subject (``subject-path``, or ``subject-name`` with a ``sha256:`` ``subject-digest``).
+* composite actions (``./x``, ``$/x``, and ``owner/repo@ref`` of a repository in ``Harness(repositories=)``) are
+  not emulated here: the runner runs their steps (``tests/harness/runner.py``).
 * anything else (cloud credentials, ...): recorded in ``RunResult.uses`` with its evaluated ``with:``
   inputs and nothing run.
 """
@@ -71,6 +78,8 @@ class UsesContext:
     uploaded_this_run: set[str]
     warn: Callable[[str], None]
     env: dict[str, str]
+    add_path: Callable[[str], None] = lambda folder: None  # like a line in GITHUB_PATH
+    uv_bin: Path | None = None  # the folder with the uv shim (tests/harness/shims.py)
 
 
 def _git(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
@@ -297,7 +306,49 @@ def _cache(ctx: UsesContext) -> dict[str, str]:
     return {"cache-hit": "false"}  # always a miss: the step that fills the cache runs
 
 
+def _setup_uv(ctx: UsesContext) -> dict[str, str]:
+    if ctx.uv_bin is None:
+        raise StepFailed("setup-uv: the harness has no uv shim")
+    ctx.add_path(str(ctx.uv_bin))
+    version = str(ctx.call.with_.get("version") or "latest")
+    return {"uv-version": version, "uv-path": str(ctx.uv_bin / "uv"), "uvx-path": str(ctx.uv_bin / "uvx"), "cache-hit": "false"}
+
+
+def _has_oidc(ctx: UsesContext) -> bool:
+    return bool(ctx.env.get("ACTIONS_ID_TOKEN_REQUEST_URL") and ctx.env.get("ACTIONS_ID_TOKEN_REQUEST_TOKEN"))
+
+
+def _pypi_publish(ctx: UsesContext) -> dict[str, str]:
+    """Recorded, not uploaded; but it checks what the real action checks before it uploads anything."""
+    ctx.call.emulated = False
+    folder = ctx.call.path("packages-dir") if ctx.call.with_.get("packages-dir") else ctx.call.workspace / "dist"
+    dists = sorted(p.name for p in folder.iterdir() if p.name.endswith((".whl", ".tar.gz"))) if folder.is_dir() else []
+    if not dists:
+        raise StepFailed(f"pypi-publish: no distribution packages (*.whl, *.tar.gz) in {folder}")
+    if not ctx.call.with_.get("password") and not _has_oidc(ctx):
+        raise StepFailed("Trusted publishing exchange failure: OpenID Connect token retrieval failed: "
+                         "the job needs 'permissions: id-token: write'")
+    return {}
+
+
+def _attest_provenance(ctx: UsesContext) -> dict[str, str]:
+    ctx.call.emulated = False
+    if not _has_oidc(ctx):
+        raise StepFailed("attest-build-provenance: Unable to get ACTIONS_ID_TOKEN_REQUEST_URL env variable "
+                         "(the job needs 'permissions: id-token: write')")
+    w = ctx.call.with_
+    if not w.get("subject-path"):
+        digest = str(w.get("subject-digest") or "")
+        if not w.get("subject-name") or not (digest.startswith("sha256:") and len(digest) == 71):
+            raise StepFailed("attest-build-provenance: give subject-path, or subject-name with a sha256:<64 hex> subject-digest")
+    return {"attestation-id": f"harness-{zlib.crc32(json.dumps(w, sort_keys=True, default=str).encode('utf-8'))}",
+            "attestation-url": "", "bundle-path": str(ctx.call.workspace / "attestation.jsonl")}
+
+
 EMULATED: dict[str, Callable[[UsesContext], dict[str, str]]] = {
+    "astral-sh/setup-uv": _setup_uv,
+    "pypa/gh-action-pypi-publish": _pypi_publish,
+    "actions/attest-build-provenance": _attest_provenance,
     "github/codeql-action/upload-sarif": _upload_sarif,
     "actions/cache": _cache,
     "actions/cache/restore": _cache,

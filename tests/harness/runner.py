@@ -23,6 +23,7 @@ from typing import Any
 
 from tests.harness.actions import StepFailed, UsesCall, UsesContext, emulate
 from tests.harness.expressions import ExpressionError, Status, evaluate, has_status_function, interpolate, is_truthy, to_string
+from tests.harness.shims import write_shims
 from tests.harness.triggers import Decision, should_run
 
 __all__ = ["Harness", "RunResult", "JobResult", "StepResult", "Annotation", "WorkflowError", "PROJECT_ROOT", "load_workflow"]
@@ -34,6 +35,46 @@ DEFAULT_STEP_TIMEOUT = 300.0
 
 class WorkflowError(Exception):
     """The workflow file cannot be run by the harness (malformed, or uses something unsupported)."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a workflow or action file comes from: ``root`` holds the repository's files at that commit, and
+    ``repository``/``sha``/``ref`` are what GitHub reports for it (``job.workflow_*``, ``github.action_*``)."""
+
+    root: Path
+    repository: str
+    sha: str
+    ref: str = ""
+
+
+# what a copy of a source tree leaves out when the folder is not a git repository
+_UNCOPIED = {".git", ".venv", ".venv-tools", "node_modules", "__pycache__", ".pytest_cache", ".leadforge"}
+
+
+def _tree_files(root: Path) -> list[str]:
+    """The files a checkout of ``root`` holds: tracked and untracked-but-not-ignored ones in a git work tree (so
+    uncommitted edits count, as they do for the workflow files the harness reads), else every file on disk."""
+    done = subprocess.run(["git", "ls-files", "-z", "-co", "--exclude-standard"], cwd=root, capture_output=True)
+    if done.returncode == 0 and (root / ".git").exists():
+        return sorted({p for p in done.stdout.decode("utf-8", "surrogateescape").split("\0") if p})
+    files = []
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = [d for d in dirs if d not in _UNCOPIED]
+        files += [os.path.relpath(os.path.join(folder, n), root) for n in names]
+    return sorted(files)
+
+
+def _copy_tree(root: Path, dest: Path) -> None:
+    for rel in _tree_files(root):
+        source, target = root / rel, dest / rel
+        if not os.path.lexists(source):
+            continue  # tracked but deleted in the work tree
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_symlink():
+            os.symlink(os.readlink(source), target)
+        elif source.is_file():
+            shutil.copy2(source, target)
 
 
 # ---- results -------------------------------------------------------------------------------------
@@ -69,6 +110,7 @@ class StepResult:
     summary: str = ""
     env: dict[str, str] = field(default_factory=dict)  # the environment the step ran with
     error: str = ""  # why the harness failed the step (expression error, emulation failure, timeout)
+    steps: list[StepResult] = field(default_factory=list)  # a composite action's own steps, as they ran
 
     @property
     def ok(self) -> bool:
@@ -299,93 +341,6 @@ def _workflow_commands(text: str, job: str, step: str) -> tuple[list[Annotation]
 # ---- the harness ---------------------------------------------------------------------------------
 
 
-_PIP_SHIM = r"""#!@PYTHON@
-# workflow-harness pip shim: installing the project (".", ".[dev]", "leadforge==<installed version>") is a
-# no-op when that leadforge is already importable; anything else goes to the real pip.
-import importlib.metadata
-import os
-import re
-import sys
-
-PYTHON = "@PYTHON@"
-FLAGS = {"-e", "--editable", "-U", "--upgrade", "-q", "--quiet", "-v", "--verbose", "--no-deps", "--user",
-         "--no-cache-dir", "--disable-pip-version-check", "--break-system-packages", "--no-input", "--progress-bar",
-         "--upgrade-strategy", "--prefer-binary", "--no-build-isolation"}
-
-
-def installed(name):
-    try:
-        return importlib.metadata.version(name)
-    except importlib.metadata.PackageNotFoundError:
-        return None
-
-
-def satisfied(spec):
-    spec = spec.strip().strip("'\"")
-    workspace = os.environ.get("GITHUB_WORKSPACE", "")
-    base = re.sub(r"\[[^\]]*\]$", "", spec).rstrip("/")
-    if base in ("", ".", workspace.rstrip("/")) or (workspace and os.path.abspath(base) == os.path.abspath(workspace)):
-        return installed("leadforge") is not None
-    match = re.fullmatch(r"([A-Za-z0-9_.-]+)(\[[^\]]*\])?(?:==([^,;\s]+))?", spec)
-    if not match:
-        return False
-    name, _, version = match.groups()
-    have = installed(name)
-    if name.lower() in ("pip", "setuptools", "wheel"):
-        return have is not None and version is None
-    return name.lower() == "leadforge" and have is not None and (version is None or version == have)
-
-
-args = sys.argv[1:]
-if args[:1] == ["install"]:
-    rest = args[1:]
-    specs = [a for a in rest if not a.startswith("-")]
-    flags = [a.split("=", 1)[0] for a in rest if a.startswith("-")]
-    if specs and all(f in FLAGS for f in flags) and all(satisfied(s) for s in specs):
-        print(f"workflow harness: 'pip {' '.join(args)}' skipped: leadforge {installed('leadforge')} is already installed in {sys.prefix}")
-        sys.exit(0)
-os.execv(PYTHON, [PYTHON, "-m", "pip", *args])
-"""
-
-_PIPX_SHIM = r"""#!@PYTHON@
-# workflow-harness pipx shim: `pipx install <tool spec>` links a tool this machine already has (the project's
-# .venv-tools/<tool>/bin, else PATH) into the runner's bin folder; it never downloads.
-import os
-import re
-import shutil
-import sys
-
-TOOLS = "@TOOLS@"
-BIN = "@PIPXBIN@"
-SHIMS = "@SHIMS@"
-args = sys.argv[1:]
-if args[:1] != ["install"]:
-    sys.exit(f"workflow harness: 'pipx {' '.join(args)}' is not emulated (only 'pipx install <tool>')")
-specs = [a for a in args[1:] if not a.startswith("-")]
-if not specs:
-    sys.exit("pipx install: no package given")
-for spec in specs:
-    name = re.match(r"[A-Za-z0-9_.-]+", spec.strip("'\"")).group(0)
-    candidates = [os.path.join(TOOLS, name, "bin", name)]
-    search = os.pathsep.join(p for p in os.environ.get("PATH", "").split(os.pathsep) if p not in (BIN, SHIMS))
-    found = next((c for c in candidates if os.access(c, os.X_OK)), None) or shutil.which(name, path=search)
-    if not found:
-        sys.exit(f"workflow harness: pipx cannot download {spec!r} here; install {name} with ./setup.sh first")
-    os.makedirs(BIN, exist_ok=True)
-    link = os.path.join(BIN, name)
-    if os.path.lexists(link):
-        os.unlink(link)
-    os.symlink(found, link)
-    print(f"workflow harness: 'pipx install {spec}' linked the installed {name} ({found})")
-"""
-
-_PYTHON_SHIM = r"""#!/bin/bash
-# workflow-harness python shim: routes `python -m pip` through the pip shim.
-if [ "$1" = "-m" ] && [ "$2" = "pip" ]; then shift 2; exec "@SHIMS@/pip" "$@"; fi
-exec @PYTHON@ "$@"
-"""
-
-
 class Harness:
     """Runs workflows of this project against a test repository. One instance = one "GitHub".
 
@@ -414,6 +369,7 @@ class Harness:
         repository: str | None = None,
         workflows_dir: str | os.PathLike[str] | None = None,
         step_timeout: float = DEFAULT_STEP_TIMEOUT,
+        repositories: Mapping[str, str | os.PathLike[str]] | None = None,
     ) -> None:
         self.root = Path(root) if root is not None else Path(tempfile.mkdtemp(prefix="wf-harness-"))
         self.root.mkdir(parents=True, exist_ok=True)
@@ -443,23 +399,49 @@ class Harness:
             if proc.returncode != 0:
                 raise WorkflowError(f"cannot clone {source}: {proc.stderr.strip()}")
         self.shims = self.root / "shims"
+        self.uv_bin = self.root / "uv-bin"  # on PATH once astral-sh/setup-uv ran
+        self.docker_log = self.root / "docker-runs.jsonl"
         self.pipx_bin = self.home / ".local" / "bin"  # where pipx puts tools; on PATH like on GitHub's runners
         self._write_shims()
         self._runs = 0
+        mapping = {"*/leadforge": PROJECT_ROOT} if repositories is None else repositories
+        self.repositories = {str(k).lower(): Path(v).resolve() for k, v in mapping.items()}
+        self._trees: dict[tuple[Path, str, str], Path] = {}
 
     # -- environment ---------------------------------------------------------------------------
 
     def _write_shims(self) -> None:
-        self.shims.mkdir(exist_ok=True)
-        python = str(Path(sys.prefix) / "bin" / "python")
         tools = os.environ.get("LEADFORGE_TOOLS", str(PROJECT_ROOT / ".venv-tools"))
-        shims = (("pip", _PIP_SHIM), ("pip3", _PIP_SHIM), ("pipx", _PIPX_SHIM), ("python", _PYTHON_SHIM), ("python3", _PYTHON_SHIM))
-        for name, text in shims:
-            path = self.shims / name
-            text = text.replace("@PYTHON@", python).replace("@SHIMS@", str(self.shims))
-            text = text.replace("@TOOLS@", tools).replace("@PIPXBIN@", str(self.pipx_bin))
-            path.write_text(text, encoding="utf-8")
-            path.chmod(0o755)
+        write_shims(self.shims, self.uv_bin, {
+            "PYTHON": str(Path(sys.prefix) / "bin" / "python"), "SHIMS": str(self.shims), "TOOLS": tools,
+            "PIPXBIN": str(self.pipx_bin), "VENVBIN": str(Path(sys.prefix) / "bin"), "DOCKERLOG": str(self.docker_log),
+        })
+
+    # -- other repositories: reusable workflows and actions ------------------------------------------
+
+    def local_repository(self, repository: str) -> Path | None:
+        """The folder standing in for ``owner/name`` (``repositories=``; default: any ``*/leadforge`` is this project)."""
+        key = repository.lower()
+        name = key.partition("/")[2]
+        return self.repositories.get(key) or self.repositories.get(f"*/{name}")
+
+    def action_tree(self, source: Source) -> Path:
+        """The runner's download of ``source`` for actions (``_actions/<owner>/<repo>/<ref>``): a copy, made once."""
+        key = (source.root, source.repository.lower(), source.sha)
+        if key not in self._trees:
+            owner, _, name = source.repository.partition("/")
+            dest = self.root / "_actions" / (owner or "local") / (name or "repo") / (source.sha or "HEAD")
+            if not dest.exists():
+                _copy_tree(source.root, dest)
+            self._trees[key] = dest
+        return self._trees[key]
+
+    @property
+    def docker_runs(self) -> list[dict[str, Any]]:
+        """Every ``docker run`` the docker shim emulated: image, entrypoint, args, env names, user, workdir, volumes."""
+        if not self.docker_log.exists():
+            return []
+        return [json.loads(line) for line in self.docker_log.read_text(encoding="utf-8").splitlines() if line.strip()]
 
     def _base_path(self) -> str:
         venv_bin = str(Path(sys.prefix) / "bin")
@@ -613,6 +595,7 @@ class Harness:
             replace_run=dict(replace_run or {}),
             uploaded=set(),
             secrets=dict(self.secrets),
+            source=Source(self.workflows_dir.parent.parent, repository, git_sha, git_ref),
         )
         state.run_jobs(set(jobs) if jobs is not None else None)
         return result
@@ -921,6 +904,68 @@ def _expand_matrix(matrix: Any) -> list[dict[str, Any]]:
     return combos or [{}]
 
 
+_LEVELS = {"none": 0, "read": 1, "write": 2}
+_LEVEL_NAMES = {0: "none", 1: "read", 2: "write"}
+
+
+@dataclass(frozen=True)
+class _Grant:
+    """A ``permissions:`` value: a level for every scope (``read-all``/``write-all``/``{}``) plus named scopes."""
+
+    default: int
+    scopes: dict[str, int]
+
+    @staticmethod
+    def parse(value: Any, where: str) -> _Grant:
+        if value in ("read-all", "write-all"):
+            return _Grant(1 if value == "read-all" else 2, {})
+        if value is None or value == {}:
+            return _Grant(0, {})
+        if not isinstance(value, dict):
+            raise WorkflowError(f"{where}: permissions must be read-all, write-all or a mapping, got {value!r}")
+        scopes = {}
+        for scope, level in value.items():
+            if str(level) not in _LEVELS:
+                raise WorkflowError(f"{where}: permissions.{scope}: {level!r} is not none, read or write")
+            scopes[str(scope)] = _LEVELS[str(level)]
+        return _Grant(0, scopes)
+
+    def level(self, scope: str) -> int:
+        return self.scopes.get(scope, self.default)
+
+    def narrowed(self, other: _Grant) -> _Grant:
+        """What a job asking for ``other`` gets under this ceiling."""
+        names = set(self.scopes) | set(other.scopes)
+        return _Grant(min(self.default, other.default), {s: min(self.level(s), other.level(s)) for s in names})
+
+    def excess(self, requested: _Grant) -> list[tuple[str, int, int]]:
+        """``(scope, requested, allowed)`` for every scope ``requested`` asks above this ceiling."""
+        names = sorted(set(requested.scopes) | set(self.scopes) | ({"*"} if requested.default > self.default else set()))
+        return [(s, requested.level(s), self.level(s)) for s in names if requested.level(s) > self.level(s)]
+
+
+@dataclass
+class _Frame:
+    """Steps being run: a job's, or a composite action's (which shares its job's workspace, GITHUB_ENV and PATH)."""
+
+    job_id: str
+    workspace: Path
+    temp: Path
+    contexts: dict[str, Any]  # for expressions; "steps" and "env" change as the steps run
+    env_ctx: dict[str, str]  # workflow + job env (a composite: plus the env of the step that uses it)
+    file_env: dict[str, str]  # set through GITHUB_ENV: shared with the composite actions the job runs
+    extra_path: list[str]  # added through GITHUB_PATH: shared likewise
+    summary_parts: list[str]
+    defaults: Mapping[str, Any]
+    job_timeout: float | None
+    where: str  # how messages name these steps: "jobs.<id>" or "<action>/action.yml"
+    source: Source  # what "$/" resolves to here
+    job_status: dict[str, Any]
+    action_env: dict[str, str] = field(default_factory=dict)  # GITHUB_ACTION_PATH & co. inside a composite action
+    composite: bool = False
+    depth: int = 0
+
+
 @dataclass
 class _RunState:
     harness: Harness
@@ -938,6 +983,9 @@ class _RunState:
     needs_results: dict[str, dict[str, Any]] = field(default_factory=dict)
     replaced_used: set[str] = field(default_factory=set)
     process_groups: list[int] = field(default_factory=list)  # of the current job's steps: killed when it ends
+    source: Source | None = None  # where this workflow file comes from (job.workflow_*, "$/")
+    ceiling: _Grant | None = None  # a called workflow's jobs get at most what the calling job was granted
+    depth: int = 0  # reusable-workflow nesting
 
     # -- ordering --------------------------------------------------------------------------------
 
@@ -1006,6 +1054,31 @@ class _RunState:
         base.update(extra)
         return base
 
+    def _source(self) -> Source:
+        if self.source is not None:
+            return self.source
+        return Source(self.harness.workflows_dir.parent.parent, self.github["repository"], self.github["sha"], self.github["ref"])
+
+    def _workflow_identity(self) -> dict[str, str]:
+        """``job.workflow_*``: the repository, commit and file of the workflow that defines the job (for a called
+        workflow, the called file: not the caller, which is what ``github.*`` keeps describing)."""
+        source = self._source()
+        try:
+            file_path = self.path.resolve().relative_to(source.root.resolve()).as_posix()
+        except ValueError:
+            file_path = f".github/workflows/{self.path.name}"
+        ref = source.ref or source.sha
+        return {"workflow_repository": source.repository, "workflow_sha": source.sha, "workflow_file_path": file_path,
+                "workflow_ref": f"{source.repository}/{file_path}@{ref}"}
+
+    def _grant(self, job: Mapping[str, Any], job_id: str) -> _Grant | None:
+        """The token permissions a job runs with (None: the repository default, unknown here)."""
+        value = job.get("permissions", self.doc.get("permissions"))
+        if value is None and "permissions" not in job and "permissions" not in self.doc:
+            return self.ceiling
+        requested = _Grant.parse(value, f"{self.path.name}: jobs.{job_id}")
+        return self.ceiling.narrowed(requested) if self.ceiling is not None else requested
+
     # -- jobs ------------------------------------------------------------------------------------
 
     def _run_job_id(self, job_id: str) -> None:
@@ -1035,13 +1108,19 @@ class _RunState:
         except ExpressionError as err:
             raise WorkflowError(f"{self.path.name}: job {job_id} if: {err}") from None
 
-        if job.get("uses") and runs:
-            if str(job["uses"]).startswith("./"):
-                self._run_reusable(job_id, job, contexts)
-                return
-            call = UsesCall(job_id, name, str(job["uses"]).split("@")[0], str(job["uses"]).partition("@")[2], dict(job.get("with") or {}), self.run_dir, emulated=False)
-            self.result.uses.append(call)
-            runs, reason = False, f"reusable workflow {job['uses']} from another repository is recorded, not run"
+        if job.get("uses"):
+            called = self._called_workflow(job_id, job)
+            if called is not None:
+                # GitHub checks a called workflow's permissions when the run starts, whether or not its jobs run
+                self._check_called_permissions(job_id, job, *called)
+                if runs:
+                    self._run_reusable(job_id, job, contexts, *called)
+                    return
+            elif runs:
+                action, _, ref = str(job["uses"]).partition("@")
+                call = UsesCall(job_id, name, action, ref, dict(job.get("with") or {}), self.run_dir, emulated=False)
+                self.result.uses.append(call)
+                runs, reason = False, f"reusable workflow {job['uses']} from another repository is recorded, not run"
         if not runs:
             self.result.jobs.append(JobResult(self.prefix + job_id, name, {}, "skipped", [], {}, self.run_dir, "", reason))
             self.needs_results[job_id] = {"result": "skipped", "outputs": {}}
@@ -1069,6 +1148,15 @@ class _RunState:
             outputs.update(r.outputs)
         self.needs_results[job_id] = {"result": final, "outputs": outputs}
 
+    def _evaluate_env(self, values: Any, ctx: dict[str, Any], where: str) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for key, value in _str_map(values, where).items():
+            try:
+                out[str(key)] = to_string(interpolate(value, ctx))  # sees the outer env, not its siblings
+            except ExpressionError as err:
+                raise WorkflowError(f"{self.path.name}: {where}.{key}: {err}") from None
+        return out
+
     def _run_job(
         self, job_id: str, job: dict[str, Any], combo: dict[str, Any], index: int, total: int, needs_ctx: dict[str, Any]
     ) -> JobResult:
@@ -1082,141 +1170,32 @@ class _RunState:
         github = dict(self.github, job=job_id, workspace=str(workspace))
         runner = {"os": "Linux", "arch": "X64", "name": "workflow-harness", "temp": str(temp), "tool_cache": str(h.root / "toolcache"), "environment": "github-hosted"}
         strategy_ctx = {"fail-fast": True, "job-index": index, "job-total": total, "max-parallel": total}
-        job_status = {"status": "success"}
+        job_status: dict[str, Any] = {"status": "success", **self._workflow_identity()}
         contexts = self._contexts(github=github, needs=needs_ctx, matrix=combo, strategy=strategy_ctx, runner=runner, job=job_status)
         name = str(interpolate(job.get("name") or job_id, contexts))
 
-        def evaluate_env(values: Any, ctx: dict[str, Any], where: str) -> dict[str, str]:
-            out: dict[str, str] = {}
-            for key, value in _str_map(values, where).items():
-                try:
-                    out[str(key)] = to_string(interpolate(value, ctx))  # sees the outer env, not its siblings
-                except ExpressionError as err:
-                    raise WorkflowError(f"{self.path.name}: {where}.{key}: {err}") from None
-            return out
-
-        workflow_env = evaluate_env(self.doc.get("env"), contexts, "env")
+        workflow_env = self._evaluate_env(self.doc.get("env"), contexts, "env")
         contexts["env"] = dict(workflow_env)
-        job_env = evaluate_env(job.get("env"), contexts, f"jobs.{job_id}.env")
+        job_env = self._evaluate_env(job.get("env"), contexts, f"jobs.{job_id}.env")
         env_ctx = {**workflow_env, **job_env}
         defaults = {**((self.doc.get("defaults") or {}).get("run") or {}), **((job.get("defaults") or {}).get("run") or {})}
-
-        steps_ctx: dict[str, dict[str, Any]] = {}
-        file_env: dict[str, str] = {}
-        extra_path: list[str] = []
-        results: list[StepResult] = []
-        summary_parts: list[str] = []
-        failed = False
-        job_timeout = _minutes(job.get("timeout-minutes"), contexts) * 60 or None
+        action_env: dict[str, str] = {}
+        grant = self._grant(job, job_id)
+        if grant is not None and grant.level("id-token") >= _LEVELS["write"]:
+            # as on GitHub: a job may request an OIDC token only when it was granted id-token: write
+            action_env = {"ACTIONS_ID_TOKEN_REQUEST_URL": "https://harness.invalid/oidc-token",
+                          "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "harness-oidc"}
         steps = job.get("steps")
         if not isinstance(steps, list) or not steps:
             raise WorkflowError(f"{self.path.name}: job {job_id} has no steps")
+        frame = _Frame(
+            job_id=job_id, workspace=workspace, temp=temp, contexts=contexts, env_ctx=env_ctx, file_env={}, extra_path=[],
+            summary_parts=[], defaults=defaults, job_timeout=_minutes(job.get("timeout-minutes"), contexts) * 60 or None,
+            where=f"jobs.{job_id}", source=self._source(), job_status=job_status, action_env=action_env,
+        )
+        results, failed = self._run_steps(frame, steps)
 
-        for number, step in enumerate(steps, start=1):
-            if not isinstance(step, dict):
-                raise WorkflowError(f"{self.path.name}: jobs.{job_id}.steps[{number - 1}] must be a mapping")
-            step_id = step.get("id")
-            label = str(step.get("name") or str(step.get("uses") or "").partition("@")[0] or (str(step.get("run", "")).strip().splitlines() or [""])[0] or f"step {number}")
-            contexts["steps"] = steps_ctx
-            contexts["env"] = {**env_ctx, **file_env}
-            job_status["status"] = "failure" if failed else "success"
-            status = Status(failed=failed)
-            sr = StepResult(id=str(step_id) if step_id is not None else None, name=label, kind="uses" if "uses" in step else "run", uses=step.get("uses"))
-            results.append(sr)
-            try:
-                label = to_string(interpolate(label, contexts))
-                sr.name = label
-                step_env = evaluate_env(step.get("env"), contexts, f"jobs.{job_id}.steps[{number - 1}].env")
-                contexts["env"] = {**env_ctx, **file_env, **step_env}
-                condition = step.get("if")
-                if condition is None or condition == "":
-                    runs = not failed
-                else:
-                    text = _strip_braces(str(condition))
-                    expr = text if has_status_function(text) else f"success() && ({text})"
-                    runs = is_truthy(evaluate(expr, contexts, status=status, workspace=workspace))
-            except (ExpressionError, WorkflowError) as err:
-                sr.outcome = sr.conclusion = "failure"
-                sr.error = str(err)
-                self.result.annotations.append(Annotation("error", f"{label}: {err}", job=job_id, step=label))
-                failed = True
-                continue
-            if not runs:
-                sr.outcome = sr.conclusion = "skipped"
-                if step_id is not None:
-                    steps_ctx[str(step_id)] = {"outputs": {}, "outcome": "skipped", "conclusion": "skipped"}
-                continue
-
-            step_files = {
-                "GITHUB_OUTPUT": temp / f"output_{uuid.uuid4().hex}",
-                "GITHUB_ENV": temp / f"env_{uuid.uuid4().hex}",
-                "GITHUB_PATH": temp / f"path_{uuid.uuid4().hex}",
-                "GITHUB_STEP_SUMMARY": temp / f"summary_{uuid.uuid4().hex}",
-            }
-            for file in step_files.values():
-                file.write_text("", encoding="utf-8")
-            process_env = {
-                **self.base_env,
-                "GITHUB_JOB": job_id,
-                "GITHUB_WORKSPACE": str(workspace),
-                "GITHUB_ACTION": str(step_id or f"__run_{number}"),
-                "RUNNER_TEMP": str(temp),
-                **{k: str(v) for k, v in step_files.items()},
-                **env_ctx,
-                **file_env,
-                **step_env,
-            }
-            if extra_path:
-                process_env["PATH"] = os.pathsep.join([*reversed(extra_path), process_env["PATH"]])
-            sr.env = dict(process_env)
-            timeout = _minutes(step.get("timeout-minutes"), contexts) * 60 or job_timeout or h.step_timeout
-            timeout = min(timeout, h.step_timeout)
-            try:
-                if "uses" in step:
-                    self._uses_step(sr, step, contexts, workspace, job_id, label, process_env)
-                elif "run" in step:
-                    self._run_step(sr, step, contexts, defaults, workspace, process_env, timeout, job_id, label)
-                else:
-                    raise WorkflowError(f"{self.path.name}: jobs.{job_id}.steps[{number - 1}] has neither run nor uses")
-            except (ExpressionError, StepFailed) as err:
-                sr.outcome = "failure"
-                sr.error = str(err)
-                self.result.annotations.append(Annotation("error", str(err), job=job_id, step=label))
-
-            if sr.outcome == "success" or "run" in step:
-                try:
-                    new_outputs = _parse_file_commands(_read(step_files["GITHUB_OUTPUT"]))
-                    sr.outputs.update(new_outputs)
-                    for key, value in _parse_file_commands(_read(step_files["GITHUB_ENV"])).items():
-                        if key.upper().startswith(("GITHUB_", "RUNNER_")) or key.upper() == "NODE_OPTIONS":
-                            # the runner keeps its own variables fixed
-                            self.result.annotations.append(Annotation("warning", f"Can't set {key} with GITHUB_ENV", job=job_id, step=label))
-                            continue
-                        file_env[key] = value
-                except StepFailed as err:
-                    sr.outcome = "failure"
-                    sr.error = str(err)
-                for line in _read(step_files["GITHUB_PATH"]).splitlines():
-                    if line.strip():
-                        extra_path.append(line.strip())
-                sr.summary = _read(step_files["GITHUB_STEP_SUMMARY"])
-                if sr.summary:
-                    summary_parts.append(sr.summary if sr.summary.endswith("\n") else sr.summary + "\n")
-            annotations, masks = _workflow_commands(sr.stdout + "\n" + sr.stderr, job_id, label)
-            self.result.annotations.extend(annotations)
-            self.result.masks.extend(masks)
-
-            continue_on_error = step.get("continue-on-error", False)
-            if isinstance(continue_on_error, str):
-                continue_on_error = is_truthy(interpolate(continue_on_error, contexts))
-            sr.conclusion = "success" if sr.outcome == "failure" and continue_on_error else sr.outcome
-            if sr.conclusion == "failure":
-                failed = True
-            if step_id is not None:
-                steps_ctx[str(step_id)] = {"outputs": dict(sr.outputs), "outcome": sr.outcome, "conclusion": sr.conclusion}
-
-        contexts["steps"] = steps_ctx
-        contexts["env"] = {**env_ctx, **file_env}
+        contexts["env"] = {**env_ctx, **frame.file_env}
         outputs: dict[str, str] = {}
         for key, value in _str_map(job.get("outputs"), f"jobs.{job_id}.outputs").items():
             try:
@@ -1243,7 +1222,7 @@ class _RunState:
             steps=results,
             outputs=outputs,
             workspace=workspace,
-            summary="".join(summary_parts),
+            summary="".join(frame.summary_parts),
             continue_on_error=bool(coe),
             environment=environment,
             concurrency=concurrency,
@@ -1251,12 +1230,186 @@ class _RunState:
         self.result.jobs.append(job_result)
         return job_result
 
-    def _run_reusable(self, job_id: str, job: dict[str, Any], contexts: dict[str, Any]) -> None:
-        """A job that calls ``./.github/workflows/x.yml``: its jobs run here as ``<job_id>/<inner job>``."""
+    # -- steps (of a job, or of a composite action) ------------------------------------------------
+
+    def _run_steps(self, frame: _Frame, steps: list[Any]) -> tuple[list[StepResult], bool]:
+        h = self.harness
+        contexts = frame.contexts
+        steps_ctx: dict[str, dict[str, Any]] = {}
+        results: list[StepResult] = []
+        failed = False
+        for number, step in enumerate(steps, start=1):
+            where = f"{frame.where}.steps[{number - 1}]"
+            if not isinstance(step, dict):
+                raise WorkflowError(f"{self.path.name}: {where} must be a mapping")
+            step_id = step.get("id")
+            label = str(step.get("name") or str(step.get("uses") or "").partition("@")[0] or (str(step.get("run", "")).strip().splitlines() or [""])[0] or f"step {number}")
+            contexts["steps"] = steps_ctx
+            contexts["env"] = {**frame.env_ctx, **frame.file_env}
+            if not frame.composite:
+                frame.job_status["status"] = "failure" if failed else "success"
+            status = Status(failed=failed)
+            sr = StepResult(id=str(step_id) if step_id is not None else None, name=label, kind="uses" if "uses" in step else "run", uses=step.get("uses"))
+            results.append(sr)
+            step_env: dict[str, str] = {}
+            try:
+                label = to_string(interpolate(label, contexts))
+                sr.name = label
+                step_env = self._evaluate_env(step.get("env"), contexts, f"{where}.env")
+                contexts["env"] = {**frame.env_ctx, **frame.file_env, **step_env}
+                condition = step.get("if")
+                if condition is None or condition == "":
+                    runs = not failed
+                else:
+                    text = _strip_braces(str(condition))
+                    expr = text if has_status_function(text) else f"success() && ({text})"
+                    runs = is_truthy(evaluate(expr, contexts, status=status, workspace=frame.workspace))
+            except (ExpressionError, WorkflowError) as err:
+                sr.outcome = sr.conclusion = "failure"
+                sr.error = str(err)
+                self.result.annotations.append(Annotation("error", f"{label}: {err}", job=frame.job_id, step=label))
+                failed = True
+                continue
+            if not runs:
+                sr.outcome = sr.conclusion = "skipped"
+                if step_id is not None:
+                    steps_ctx[str(step_id)] = {"outputs": {}, "outcome": "skipped", "conclusion": "skipped"}
+                continue
+
+            step_files = {
+                "GITHUB_OUTPUT": frame.temp / f"output_{uuid.uuid4().hex}",
+                "GITHUB_ENV": frame.temp / f"env_{uuid.uuid4().hex}",
+                "GITHUB_PATH": frame.temp / f"path_{uuid.uuid4().hex}",
+                "GITHUB_STEP_SUMMARY": frame.temp / f"summary_{uuid.uuid4().hex}",
+            }
+            for file in step_files.values():
+                file.write_text("", encoding="utf-8")
+            process_env = {
+                **self.base_env,
+                "GITHUB_JOB": frame.job_id,
+                "GITHUB_WORKSPACE": str(frame.workspace),
+                "GITHUB_ACTION": str(step_id or f"__run_{number}"),
+                "RUNNER_TEMP": str(frame.temp),
+                **frame.action_env,
+                **{k: str(v) for k, v in step_files.items()},
+                **frame.env_ctx,
+                **frame.file_env,
+                **step_env,
+            }
+            if frame.extra_path:
+                process_env["PATH"] = os.pathsep.join([*reversed(frame.extra_path), process_env["PATH"]])
+            sr.env = dict(process_env)
+            timeout = _minutes(step.get("timeout-minutes"), contexts) * 60 or frame.job_timeout or h.step_timeout
+            timeout = min(timeout, h.step_timeout)
+            try:
+                if "uses" in step:
+                    self._uses_step(sr, step, frame, label, process_env, step_env)
+                elif "run" in step:
+                    if frame.composite and not step.get("shell"):
+                        raise StepFailed(f"{frame.where}: steps[{number - 1}]: a composite action's run step needs 'shell:'")
+                    self._run_step(sr, step, contexts, frame.defaults, frame.workspace, process_env, timeout, frame.job_id, label)
+                else:
+                    raise WorkflowError(f"{self.path.name}: {where} has neither run nor uses")
+            except (ExpressionError, StepFailed) as err:
+                sr.outcome = "failure"
+                sr.error = str(err)
+                self.result.annotations.append(Annotation("error", str(err), job=frame.job_id, step=label))
+
+            if sr.outcome == "success" or "run" in step:
+                try:
+                    new_outputs = _parse_file_commands(_read(step_files["GITHUB_OUTPUT"]))
+                    sr.outputs.update(new_outputs)
+                    for key, value in _parse_file_commands(_read(step_files["GITHUB_ENV"])).items():
+                        if key.upper().startswith(("GITHUB_", "RUNNER_")) or key.upper() == "NODE_OPTIONS":
+                            # the runner keeps its own variables fixed
+                            message = f"Can't set {key} with GITHUB_ENV"
+                            self.result.annotations.append(Annotation("warning", message, job=frame.job_id, step=label))
+                            continue
+                        frame.file_env[key] = value
+                except StepFailed as err:
+                    sr.outcome = "failure"
+                    sr.error = str(err)
+                for line in _read(step_files["GITHUB_PATH"]).splitlines():
+                    if line.strip():
+                        frame.extra_path.append(line.strip())
+                sr.summary = _read(step_files["GITHUB_STEP_SUMMARY"])
+                if sr.summary:
+                    frame.summary_parts.append(sr.summary if sr.summary.endswith("\n") else sr.summary + "\n")
+            if not sr.steps:  # a composite action's steps had their workflow commands read already
+                annotations, masks = _workflow_commands(sr.stdout + "\n" + sr.stderr, frame.job_id, label)
+                self.result.annotations.extend(annotations)
+                self.result.masks.extend(masks)
+
+            continue_on_error = step.get("continue-on-error", False)
+            if isinstance(continue_on_error, str):
+                continue_on_error = is_truthy(interpolate(continue_on_error, contexts))
+            sr.conclusion = "success" if sr.outcome == "failure" and continue_on_error else sr.outcome
+            if sr.conclusion == "failure":
+                failed = True
+            if step_id is not None:
+                steps_ctx[str(step_id)] = {"outputs": dict(sr.outputs), "outcome": sr.outcome, "conclusion": sr.conclusion}
+        contexts["steps"] = steps_ctx
+        return results, failed
+
+    # -- reusable workflows ------------------------------------------------------------------------
+
+    def _called_workflow(self, job_id: str, job: Mapping[str, Any]) -> tuple[Path, Source] | None:
+        """The file and source of a job-level ``uses:`` the harness can run (None: another repository, recorded).
+
+        ``./.github/workflows/x.yml`` and ``$/.github/workflows/x.yml`` are this workflow's repository at the same
+        commit; ``owner/repo/.github/workflows/x.yml@ref`` is read from ``Harness(repositories=)`` when it names one."""
         target = str(job["uses"])
-        path = (self.harness.workflows_dir.parent.parent / target[2:]).resolve()
+        source = self._source()
+        if target.startswith(("./", "$/")):
+            if target.startswith("$/") and "@" in target:
+                raise WorkflowError(f"{self.path.name}: jobs.{job_id}.uses: a $/ reference takes no @ref ({target})")
+            rel = target[2:]
+            here = source.root.resolve() == self.harness.workflows_dir.parent.parent.resolve()
+            if here and rel.startswith(".github/workflows/"):
+                path = (self.harness.workflows_dir / rel[len(".github/workflows/") :]).resolve()
+            else:
+                path = (source.root / rel).resolve()
+            called_source = source
+        else:
+            spec, _, ref = target.partition("@")
+            parts = spec.split("/")
+            if len(parts) < 3 or not ref:
+                raise WorkflowError(f"{self.path.name}: jobs.{job_id}.uses: {target} is not owner/repo/path@ref")
+            repository = "/".join(parts[:2])
+            root = self.harness.local_repository(repository)
+            if root is None:
+                return None
+            path = (root / "/".join(parts[2:])).resolve()
+            called_source = Source(root, repository, ref, ref)
         if not path.is_file():
-            raise WorkflowError(f"{self.path.name}: jobs.{job_id}.uses: {target} not found")
+            raise WorkflowError(f"{self.path.name}: jobs.{job_id}.uses: {target} not found ({path})")
+        return path, called_source
+
+    def _check_called_permissions(self, job_id: str, job: Mapping[str, Any], path: Path, source: Source) -> None:
+        """A called workflow can only narrow the calling job's permissions: a job asking for more fails the run."""
+        ceiling = self._grant(job, job_id)
+        if ceiling is None:
+            return
+        doc = load_workflow(path)
+        for inner_id, inner in (doc.get("jobs") or {}).items():
+            if not isinstance(inner, dict) or inner.get("uses"):
+                continue
+            value = inner.get("permissions", doc.get("permissions"))
+            if value is None:
+                continue
+            for scope, asked, allowed in ceiling.excess(_Grant.parse(value, f"{path.name}: jobs.{inner_id}")):
+                shown = "all scopes" if scope == "*" else scope
+                raise WorkflowError(
+                    f"{self.path.name}: jobs.{job_id} calls {path.name}, whose job '{inner_id}' is requesting '{shown}: "
+                    f"{_LEVEL_NAMES[asked]}', but is only allowed '{shown}: {_LEVEL_NAMES[allowed]}': grant it in the "
+                    f"calling job's permissions (a called workflow can only narrow them)"
+                )
+
+    def _run_reusable(self, job_id: str, job: dict[str, Any], contexts: dict[str, Any], path: Path, source: Source) -> None:
+        """A job that calls a reusable workflow: its jobs run here as ``<job_id>/<inner job>``."""
+        target = str(job["uses"])
+        if self.depth >= 4:
+            raise WorkflowError(f"{self.path.name}: jobs.{job_id}: reusable workflows nest at most four levels deep")
         doc = load_workflow(path)
         on = doc.get("on")
         triggers = on if isinstance(on, dict) else {str(t): {} for t in ([on] if isinstance(on, str) else on or [])}
@@ -1272,7 +1425,16 @@ class _RunState:
                 secrets.update({str(k): to_string(interpolate(v, contexts)) for k, v in _str_map(spec, f"jobs.{job_id}.secrets").items()})
         except ExpressionError as err:
             raise WorkflowError(f"{self.path.name}: jobs.{job_id}: {err}") from None
-        call = UsesCall(job_id, str(job.get("name") or job_id), target, "", with_, self.run_dir, emulated=True)
+        declared_secrets = (triggers.get("workflow_call") or {}).get("secrets") or {}
+        if spec != "inherit":
+            unknown = sorted(set(secrets) - {"GITHUB_TOKEN"} - set(declared_secrets))
+            if unknown:
+                raise WorkflowError(f"{self.path.name}: jobs.{job_id} passes secrets {unknown} that {path.name} does not declare")
+            for name, secret_spec in declared_secrets.items():
+                if (secret_spec or {}).get("required") and not secrets.get(str(name)):
+                    raise WorkflowError(f"{self.path.name}: jobs.{job_id}: secret {name!r} is required by {path.name}")
+        action, _, ref = target.partition("@")
+        call = UsesCall(job_id, str(job.get("name") or job_id), action, ref, with_, self.run_dir, emulated=True)
         self.result.uses.append(call)
         child = _RunState(
             harness=self.harness,
@@ -1288,6 +1450,9 @@ class _RunState:
             secrets=secrets,
             prefix=f"{self.prefix}{job_id}/",
             replaced_used=self.replaced_used,
+            source=source,
+            ceiling=self._grant(job, job_id),
+            depth=self.depth + 1,
         )
         child.run_dir.mkdir(parents=True, exist_ok=True)
         for inner in child._order(None):
@@ -1304,16 +1469,51 @@ class _RunState:
         final = "failure" if any(r["result"] == "failure" for r in jobs_ctx.values()) else "success"
         self.needs_results[job_id] = {"result": final, "outputs": outputs}
 
-    # -- steps -----------------------------------------------------------------------------------
+    # -- uses: steps -------------------------------------------------------------------------------
+
+    def _resolve_action(self, uses: str, frame: _Frame) -> tuple[Path, Source] | None:
+        """The folder of an action the harness runs itself (``./x``, ``$/x``, or ``owner/repo[/x]@ref`` of a
+        repository in ``Harness(repositories=)``) and the source ``$/`` means inside it; None for other actions."""
+        if uses.startswith("./"):
+            return (frame.workspace / uses[2:]).resolve(), frame.source
+        if uses.startswith("$/"):
+            if "@" in uses:
+                raise StepFailed(f"{uses}: a $/ reference takes no @ref (it is the running commit)")
+            tree = self.harness.action_tree(frame.source)
+            return (tree / uses[2:]).resolve(), Source(tree, frame.source.repository, frame.source.sha, frame.source.ref)
+        spec, _, ref = uses.partition("@")
+        parts = spec.split("/")
+        if spec.startswith("docker://") or len(parts) < 2 or not ref:
+            return None
+        repository = "/".join(parts[:2])
+        root = self.harness.local_repository(repository)
+        if root is None:
+            return None
+        tree = self.harness.action_tree(Source(root, repository, ref, ref))
+        return (tree / "/".join(parts[2:])).resolve(), Source(tree, repository, ref, ref)
 
     def _uses_step(
-        self, sr: StepResult, step: dict[str, Any], contexts: dict[str, Any], workspace: Path, job_id: str, label: str, process_env: dict[str, str]
+        self,
+        sr: StepResult,
+        step: dict[str, Any],
+        frame: _Frame,
+        label: str,
+        process_env: dict[str, str],
+        step_env: dict[str, str],
     ) -> None:
         uses = str(step["uses"])
         action, _, ref = uses.partition("@")
-        with_ = {str(k): interpolate(v, contexts, workspace=workspace) for k, v in _str_map(step.get("with"), f"{label}.with").items()}
-        call = UsesCall(job=job_id, step=str(step.get("id") or label), action=action, ref=ref, with_=with_, workspace=workspace, emulated=False)
+        given = _str_map(step.get("with"), f"{label}.with")
+        with_ = {str(k): interpolate(v, frame.contexts, workspace=frame.workspace) for k, v in given.items()}
+        call = UsesCall(job=frame.job_id, step=str(step.get("id") or label), action=action, ref=ref, with_=with_,
+                        workspace=frame.workspace, emulated=False)
         self.result.uses.append(call)
+        resolved = self._resolve_action(uses, frame)
+        if resolved is not None:
+            call.emulated = True
+            call.outputs = self._run_action(sr, resolved, with_, frame, label, step_env)
+            sr.outputs.update(call.outputs)
+            return
         warnings: list[str] = []
         ctx = UsesContext(
             call=call,
@@ -1325,16 +1525,96 @@ class _RunState:
             uploaded_this_run=self.uploaded,
             warn=warnings.append,
             env=process_env,
+            add_path=frame.extra_path.append,
+            uv_bin=self.harness.uv_bin,
         )
         try:
             outputs = emulate(ctx)
         finally:
             for message in warnings:
-                self.result.annotations.append(Annotation("warning", message, job=job_id, step=label))
+                self.result.annotations.append(Annotation("warning", message, job=frame.job_id, step=label))
                 sr.stderr += f"::warning::{message}\n"
         call.outputs = dict(outputs)
         sr.outputs.update(outputs)
         sr.stdout += f"workflow harness: {'emulated' if call.emulated else 'recorded (not run)'} {action}\n"
+
+    def _run_action(
+        self,
+        sr: StepResult,
+        resolved: tuple[Path, Source],
+        with_: dict[str, Any],
+        frame: _Frame,
+        label: str,
+        step_env: dict[str, str],
+    ) -> dict[str, str]:
+        """Run a composite action's steps for real (inputs, env, outputs, ``github.action_path``); record others."""
+        folder, source = resolved
+        manifest = next((folder / n for n in ("action.yml", "action.yaml") if (folder / n).is_file()), None)
+        if manifest is None:
+            raise StepFailed(f"Can't find 'action.yml', 'action.yaml' or 'Dockerfile' under '{folder}'. "
+                             "Did you forget to run actions/checkout before running your local action?")
+        from ruamel.yaml import YAMLError
+
+        try:
+            doc = parse_yaml(manifest.read_text(encoding="utf-8"))
+        except YAMLError as err:
+            raise StepFailed(f"{manifest}: invalid YAML: {err}") from None
+        runs = (doc or {}).get("runs") or {}
+        if runs.get("using") != "composite":
+            sr.stdout += f"workflow harness: recorded (not run) {runs.get('using')} action {manifest}\n"
+            return {}
+        if frame.depth >= 9:
+            raise StepFailed(f"{manifest}: composite actions nest at most ten levels deep")
+        declared = {str(k).lower(): v or {} for k, v in (doc.get("inputs") or {}).items()}
+        given = {str(k).lower(): v for k, v in with_.items()}
+        unexpected = sorted(set(given) - set(declared))
+        if unexpected:
+            message = f"Unexpected input(s) {', '.join(repr(u) for u in unexpected)}, valid inputs are {sorted(declared)}"
+            self.result.annotations.append(Annotation("warning", message, job=frame.job_id, step=label))
+        inputs: dict[str, Any] = {}
+        for name, spec in declared.items():
+            if name in given:
+                inputs[name] = to_string(given[name])
+            else:
+                try:
+                    inputs[name] = to_string(interpolate(spec.get("default", ""), frame.contexts, workspace=frame.workspace))
+                except ExpressionError as err:
+                    raise StepFailed(f"{manifest}: inputs.{name}.default: {err}") from None
+        inside = source.root.resolve() in (folder, *folder.parents)
+        repository, ref = (source.repository, source.ref or source.sha) if inside else ("", "")
+        github = dict(frame.contexts["github"], action_path=str(folder), action_repository=repository, action_ref=ref,
+                      action=label)
+        contexts = dict(frame.contexts, github=github, inputs=inputs, steps={})
+        inner = _Frame(
+            job_id=frame.job_id, workspace=frame.workspace, temp=frame.temp, contexts=contexts,
+            env_ctx={**frame.env_ctx, **step_env}, file_env=frame.file_env, extra_path=frame.extra_path,
+            summary_parts=frame.summary_parts, defaults={}, job_timeout=frame.job_timeout,
+            where=next((manifest.relative_to(b).as_posix() for b in (frame.workspace, source.root) if manifest.is_relative_to(b)),
+                       str(manifest)),
+            source=source, job_status=frame.job_status, composite=True, depth=frame.depth + 1,
+            action_env={**frame.action_env, "GITHUB_ACTION_PATH": str(folder), "GITHUB_ACTION_REPOSITORY": repository,
+                        "GITHUB_ACTION_REF": ref},
+        )
+        steps = runs.get("steps")
+        if not isinstance(steps, list):
+            raise StepFailed(f"{manifest}: runs.steps must be a list")
+        results, failed = self._run_steps(inner, steps)
+        sr.steps = results
+        sr.stdout += "".join(r.stdout for r in results)
+        sr.stderr += "".join(r.stderr for r in results)
+        if failed:
+            sr.outcome = "failure"
+            bad = next((r for r in results if r.conclusion == "failure"), None)
+            sr.exit_code = bad.exit_code if bad else None
+            which = bad.id or bad.name if bad else "?"
+            sr.error = f"{manifest.parent.name}: step {which} failed" + (f": {bad.error}" if bad and bad.error else "")
+        outputs: dict[str, str] = {}
+        for key, spec in (doc.get("outputs") or {}).items():
+            try:
+                outputs[str(key)] = to_string(interpolate((spec or {}).get("value", ""), contexts))
+            except ExpressionError as err:
+                raise StepFailed(f"{manifest}: outputs.{key}: {err}") from None
+        return outputs
 
     def _run_step(
         self,
@@ -1418,6 +1698,8 @@ class _RunState:
         if proc.returncode != 0:
             sr.outcome = "failure"
             self.result.annotations.append(Annotation("error", f"Process completed with exit code {proc.returncode}.", job=job_id, step=label))
+
+
 
 
 def _read(path: Path) -> str:

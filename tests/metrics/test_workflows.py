@@ -14,7 +14,8 @@ from tests.metrics import scenario
 from tests.workflows.pins import PINS
 
 ROOT = Path(__file__).resolve().parents[2]
-WORKFLOWS = ("metrics.yml", "pages.yml")
+WORKFLOWS = ("metrics.yml", "pages.yml", "reusable-metrics.yml", "reusable-pages.yml")
+CALLS = {"metrics.yml": "reusable-metrics.yml", "pages.yml": "reusable-pages.yml"}
 
 
 @pytest.fixture
@@ -36,11 +37,17 @@ def test_workflow_is_least_privilege_and_pinned(name: str) -> None:
     assert data["permissions"] == {}
     text = (ROOT / ".github" / "workflows" / name).read_text()
     for line in text.splitlines():
-        if "uses:" in line:
+        if "uses:" in line and "@" in line:  # $/ references (this repository, same commit) carry no pin
             action, _, rest = line.split("uses:", 1)[1].strip().partition("@")
             assert rest.split()[0] == PINS[action].sha, line
     for job in data["jobs"].values():
         assert "permissions" in job
+    if name in CALLS:  # a caller of LeadForge's reusable workflow at this same commit
+        (call,) = data["jobs"].values()
+        assert call["uses"] == f"$/.github/workflows/{CALLS[name]}"
+        called = load_workflow(ROOT / ".github" / "workflows" / CALLS[name])["jobs"]
+        for job in called.values():  # the caller grants at least what each called job asks for
+            assert all(call["permissions"].get(scope) in (level, "write") for scope, level in job["permissions"].items()), job
 
 
 @pytest.mark.integration
@@ -48,6 +55,8 @@ def test_metrics_workflow_commits_the_week_and_fills_the_summary(queue_repo, tmp
     harness = Harness(queue_repo.path, root=tmp_path / "gh", repository="demo/shop")
     result = harness.run("metrics.yml", "workflow_dispatch", inputs={"week": "2026-W46", "post": False})
     assert result.ok, result.explain()
+    assert result.ran == ["report/report"]
+    assert result.job("report/report").step("report").env["POST"] == "false"  # post: false reached the called workflow
     report = json.loads(_remote_file(harness, "docs/metrics/2026-W46.json"))
     copilot = next(r for r in report["agents"] if r["agent"] == "copilot")
     assert copilot["completed"] == 1 and copilot["reverts"] == 1
@@ -81,7 +90,7 @@ def test_pages_workflow_builds_the_site_it_uploads(queue_repo, tmp_path: Path) -
                       env={"LEADFORGE_NOW": "2026-11-17T06:17:00Z"})
     result = harness.run("pages.yml", "workflow_dispatch")
     assert result.ok, result.explain()
-    assert result.ran == ["build", "deploy"]
+    assert result.ran == ["pages/build", "pages/deploy"]
     assert len(result.uses_of("actions/deploy-pages")) == 1
     [upload] = result.uses_of("actions/upload-pages-artifact")
     site = Path(str(upload.with_["path"]))
@@ -92,5 +101,24 @@ def test_pages_workflow_builds_the_site_it_uploads(queue_repo, tmp_path: Path) -
 @pytest.mark.integration
 def test_pages_workflow_runs_on_queue_pushes_only(queue_repo, tmp_path: Path) -> None:
     harness = Harness(queue_repo.path, root=tmp_path / "gh", repository="demo/shop")
-    assert harness.run("pages.yml", "push", changed_files=["docs/TASKS/queue/pending/task-9.md"], jobs=["build"]).triggered
-    assert not harness.run("pages.yml", "push", changed_files=["src/app.py"], jobs=["build"]).triggered
+    assert harness.run("pages.yml", "push", changed_files=["docs/TASKS/queue/pending/task-9.md"], jobs=[]).triggered
+    assert not harness.run("pages.yml", "push", changed_files=["src/app.py"], jobs=[]).triggered
+
+
+@pytest.mark.integration
+def test_the_callers_init_writes_report_the_week_and_deploy_the_dashboard(queue_repo, tmp_path: Path) -> None:
+    """leadforge-metrics.yml and leadforge-pages.yml (from `leadforge init --reusable`), pinned by SHA."""
+    from tests.workflows.callers import render_callers
+
+    harness = Harness(queue_repo.path, root=tmp_path / "gh", repository="demo/shop",
+                      workflows_dir=render_callers(tmp_path / "user"),
+                      env={"LEADFORGE_NOW": "2026-11-17T06:17:00Z"})
+    report = harness.run("leadforge-metrics.yml", "workflow_dispatch", inputs={"week": "2026-W46", "post": False})
+    assert report.ok, report.explain()
+    assert report.ran == ["report/report"] and report.job("report/report").step("report").env["POST"] == "false"
+    assert "## Agent metrics: 2026-W46" in _remote_file(harness, "docs/metrics/2026-W46.md")
+    pages = harness.run("leadforge-pages.yml", "workflow_dispatch")
+    assert pages.ok, pages.explain()
+    assert pages.ran == ["pages/build", "pages/deploy"]
+    assert pages.job("pages/deploy").environment == {"name": "github-pages", "url": "https://demo.github.io/shop/"}
+    assert harness.run("leadforge-pages.yml", "push", changed_files=["docs/metrics/2026-W46.md"], jobs=[]).triggered

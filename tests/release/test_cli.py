@@ -298,6 +298,43 @@ def test_publish_marks_prereleases_and_dry_run_changes_nothing(git_repo: Repo, r
     assert release is not None and release.prerelease
 
 
+def test_publish_attaches_extra_assets_and_replaces_them_on_a_rerun(git_repo: Repo, run_cli, tmp_path: Path) -> None:
+    from leadforge.forge.local import LocalForge
+
+    tagged(git_repo, "feat: one", tag="v1.0.0")
+    built = tmp_path / "built"
+    (built / "sbom").mkdir(parents=True)
+    (built / "leadforge-1.0.0.tar.gz").write_bytes(b"sdist")
+    (built / "sbom" / "sbom-image.cdx.json").write_text('{"bomFormat": "CycloneDX"}')
+    audit = tmp_path / "pip-audit.json"
+    audit.write_text('{"dependencies": []}')
+    args = ("--forge", "local", "release", "publish", "--tag", "v1.0.0", "--json", "--asset", str(built), "--asset", str(audit))
+    first = run_cli(*args, repo=git_repo.path, env=_summary(tmp_path))
+    assert first.code == 0, first.stderr
+    assert json.loads(first.stdout)["assets"] == ["leadforge-1.0.0.tar.gz", "sbom-image.cdx.json", "pip-audit.json"]
+    audit.write_text('{"dependencies": [1]}')
+    again = run_cli(*args, repo=git_repo.path, env=_summary(tmp_path))
+    assert again.code == 0, again.stderr
+    forge = LocalForge(git_repo.path, "local/repo")
+    release = forge.get_release_by_tag("v1.0.0")
+    assert release is not None
+    assert sorted(a.name for a in release.assets) == ["leadforge-1.0.0.tar.gz", "pip-audit.json", "sbom-image.cdx.json"]
+
+
+def test_a_missing_or_clashing_extra_asset_stops_before_anything_is_published(git_repo: Repo, run_cli, tmp_path: Path) -> None:
+    tagged(git_repo, "feat: one", tag="v1.0.0")
+    publish = ("--forge", "local", "release", "publish", "--tag", "v1.0.0")
+    missing = run_cli(*publish, "--asset", str(tmp_path / "nope.json"), repo=git_repo.path)
+    assert missing.code == 1 and "--asset" in missing.stderr
+    assert "nope.json: no such file or folder; nothing was published" in missing.stderr
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "sbom.json").write_text("{}")
+    clash = run_cli(*publish, "--asset", str(tmp_path / "a"), "--asset", str(tmp_path / "b"), repo=git_repo.path)
+    assert clash.code == 1 and "the same name: sbom.json" in clash.stderr
+    assert not (git_repo.path / ".leadforge").exists()
+
+
 def test_publish_of_a_missing_tag_publishes_nothing(git_repo: Repo, run_cli) -> None:
     result = run_cli("--forge", "local", "release", "publish", "--tag", "v3.0.0", repo=git_repo.path)
     assert result.code == 1 and "no such tag" in result.stderr

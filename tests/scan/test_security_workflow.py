@@ -23,7 +23,9 @@ def test_scheduled_scan_uploads_sarif_for_code_scanning(tmp_path: Path) -> None:
     harness = Harness(planted.path, root=tmp_path / "gh")
     result = harness.run("security.yml", "schedule", replace_run={"tools": "true  # scanners from .venv-tools"})
     assert result.ok, result.explain()
-    job = result.job("scan")
+    # security.yml calls reusable-security.yml (and reusable-findings-tasks.yml) at this same commit
+    assert result.ran == ["scan/scan", "tasks/tasks"]
+    job = result.job("scan/scan")
     assert job.step("tools").replaced and not job.step("scan").replaced
     (upload,) = result.uses_of("github/codeql-action/upload-sarif")
     assert upload.with_["category"] == "leadforge"
@@ -34,6 +36,9 @@ def test_scheduled_scan_uploads_sarif_for_code_scanning(tmp_path: Path) -> None:
     assert ("semgrep", "leadforge.actions.expression-injection") in rules
     assert "AKIAIOSFODNN7OLDKEY1" not in json.dumps(log)
     assert "LeadForge scan (full)" in result.summary
+    # findings-to-tasks is off by default: it says so and commits nothing
+    assert "tasks.tasks_from_findings is off" in result.job("tasks/tasks").step("tasks").output
+    assert harness.remote_git("rev-parse", "main").strip() == planted.git("rev-parse", "main").strip()
 
 
 def test_scheduled_scan_turns_new_findings_into_queue_tasks_when_switched_on(tmp_path: Path) -> None:
@@ -47,11 +52,32 @@ def test_scheduled_scan_turns_new_findings_into_queue_tasks_when_switched_on(tmp
     harness = Harness(planted.path, root=tmp_path / "gh")
     result = harness.run("security.yml", "schedule", replace_run={"tools": "true  # scanners from .venv-tools"})
     assert result.ok, result.explain()
-    job = result.job("scan")
-    step = job.step("tasks")
+    assert result.ran == ["scan/scan", "tasks/tasks"]
+    step = result.job("tasks/tasks").step("tasks")
     assert not step.replaced and "task(s) from" in step.output
-    assert "GITHUB_TOKEN" not in job.step("scan").env  # the scanners run without the token
+    scan = result.job("scan/scan")
+    assert "GITHUB_TOKEN" not in scan.step("scan").env  # the scanners run without the token, in a read-only job
+    assert result.artifacts["leadforge-sarif"].joinpath("leadforge.sarif").is_file()
     log = harness.remote_git("log", "-1", "--format=%s", "main")
     assert "task(s) from scan findings" in log
     listing = harness.remote_git("ls-tree", "-r", "--name-only", "main", "docs/TASKS/queue/pending")
     assert any(name.endswith(".md") and "/scan-" in name for name in listing.split())
+
+
+def test_the_caller_init_writes_uploads_the_full_scan(git_repo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """leadforge-security.yml (from `leadforge init --reusable`) calls reusable-security.yml pinned by SHA; here with
+    semgrep and checkov off in the config (the test above runs them), so detect-secrets alone finds the key."""
+    from tests.workflows.callers import render_callers
+
+    config = "version: 1\nscan:\n  semgrep: {enabled: false}\n  checkov: {enabled: false}\n"
+    git_repo.commit("feat: key", {".github/leadforge.yml": config, "app/keys.py": 'KEY = "AKIAIOSFODNN7EXAMPLE"\n'})
+    harness = Harness(git_repo.path, root=tmp_path / "gh", workflows_dir=render_callers(tmp_path / "user"))
+    result = harness.run("leadforge-security.yml", "workflow_dispatch")
+    assert result.ok, result.explain()
+    assert result.ran == ["scan/scan"]
+    (upload,) = result.uses_of("github/codeql-action/upload-sarif")
+    assert upload.with_["category"] == "leadforge"
+    log = json.loads(upload.path("sarif_file").read_text())
+    rules = {(run["tool"]["driver"]["name"], r["ruleId"]) for run in log["runs"] for r in run["results"]}
+    assert rules == {("secrets", "aws-access-key")}
+    assert not harness.run("leadforge-security.yml", "push").triggered

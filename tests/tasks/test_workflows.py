@@ -14,6 +14,7 @@ import pytest
 from leadforge.forge.models import ChangedFile
 from leadforge.tasks.issueform import render_form_body
 from leadforge.tasks.taskfile import parse_task
+from tests.apidouble.server import GitHubDouble
 from tests.conftest import Repo
 from tests.fixtures.events import load_event
 from tests.harness import Harness, load_workflow
@@ -24,33 +25,42 @@ ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = ROOT / ".github" / "workflows"
 REPOSITORY = "octo-org/octo-repo"
 NAMES = ("ai-task-intake.yml", "ai-task-dispatch.yml", "ai-task-completion.yml", "ai-task-sweep.yml")
+REUSABLE = "reusable-tasks.yml"
+INSTALL = "$/.github/actions/install"
 
-
+# what each job of the reusable workflow asks for (least privilege per job, as before the move)
 PERMISSIONS = {
-    ("ai-task-intake.yml", "intake"): {"contents": "write", "issues": "write"},
-    ("ai-task-intake.yml", "dispatch"): {"contents": "write", "issues": "write", "actions": "write"},
-    ("ai-task-dispatch.yml", "dispatch"): {"contents": "write", "issues": "write", "actions": "write"},
-    ("ai-task-completion.yml", "complete"): {"contents": "write", "issues": "write", "pull-requests": "write",
-                                             "checks": "read", "statuses": "read"},
-    ("ai-task-completion.yml", "dispatch"): {"contents": "write", "issues": "write", "actions": "write"},
-    ("ai-task-sweep.yml", "sweep"): {"contents": "write", "issues": "write", "pull-requests": "read"},
+    (REUSABLE, "intake"): {"contents": "write", "issues": "write"},
+    (REUSABLE, "dispatch"): {"contents": "write", "issues": "write", "actions": "write"},
+    (REUSABLE, "complete"): {"contents": "write", "issues": "write", "pull-requests": "write",
+                             "checks": "read", "statuses": "read"},
+    (REUSABLE, "sweep"): {"contents": "write", "issues": "write", "pull-requests": "read"},
 }
+# what every caller grants: the most any called job asks for (a called workflow can only narrow it)
+GRANT = {"contents": "write", "issues": "write", "pull-requests": "write", "actions": "write",
+         "checks": "read", "statuses": "read"}
+STAGES = {"ai-task-intake.yml": "intake", "ai-task-dispatch.yml": "dispatch", "ai-task-completion.yml": "completion",
+          "ai-task-sweep.yml": "sweep"}
 
 
 def test_workflows_are_thin_pinned_least_privilege_and_never_interpolate_issue_text() -> None:
     seen = set()
-    for name in NAMES:
+    for name in (*NAMES, REUSABLE):
         data = load_workflow(WORKFLOWS / name)
         text = (WORKFLOWS / name).read_text()
         assert data["permissions"] == {}, name
         for job_id, job in data["jobs"].items():
-            assert job["permissions"] == PERMISSIONS[(name, job_id)], (name, job_id)
-            seen.add((name, job_id))
             runs = [s["run"] for s in job.get("steps", []) if "run" in s]
-            if "uses" in job:
-                assert job["uses"] == "./.github/workflows/ai-task-dispatch.yml" and "needs" in job
+            if "uses" in job:  # a caller: one job calling the reusable workflow at this same commit
+                assert name in NAMES and job_id == "tasks" and job["uses"] == f"$/.github/workflows/{REUSABLE}"
+                assert job["permissions"] == GRANT and job["with"]["stage"] == STAGES[name], name
+                assert job["secrets"] == {"token": "${{ secrets.LEADFORGE_TOKEN }}"}  # explicit, never inherit
             else:
-                assert runs[0] == "python -m pip install ." and len(runs) == 2 and runs[1].startswith("leadforge task "), (name, runs)
+                assert name == REUSABLE
+                assert job["permissions"] == PERMISSIONS[(name, job_id)], (name, job_id)
+                seen.add((name, job_id))
+                installs = [s for s in job["steps"] if s.get("uses") == INSTALL]
+                assert len(installs) == 1 and len(runs) == 1 and runs[0].startswith("leadforge task "), (name, runs)
                 assert "concurrency" in job, (name, job_id)
         for needle in ("issue.title", "issue.body", "pull_request.body", "pull_request.title", "head.ref }}", "comment.body"):
             assert needle not in text, (name, needle)
@@ -59,8 +69,10 @@ def test_workflows_are_thin_pinned_least_privilege_and_never_interpolate_issue_t
                 action, _, rest = line.split("uses:", 1)[1].strip().partition("@")
                 assert rest.split()[0] == PINS[action].sha, line
     assert seen == set(PERMISSIONS)
-    assert load_workflow(WORKFLOWS / "ai-task-dispatch.yml")["jobs"]["dispatch"]["concurrency"]["group"] == "ai-task-queue"
-    assert load_workflow(WORKFLOWS / "ai-task-sweep.yml")["jobs"]["sweep"]["concurrency"]["group"] == "ai-task-queue"
+    jobs = load_workflow(WORKFLOWS / REUSABLE)["jobs"]
+    assert jobs["dispatch"]["concurrency"]["group"] == "ai-task-queue"
+    assert jobs["sweep"]["concurrency"]["group"] == "ai-task-queue"
+    assert set(jobs["dispatch"]["needs"]) == {"intake", "complete"}  # dispatch follows intake and completion
 
 
 def _form(**answers: str) -> str:
@@ -100,7 +112,7 @@ def test_issue_form_is_queued_then_dispatched_and_handed_off(queue_repo: Repo, t
     number = github_double.add_issue("[AI task]: Paginate settings", _form(), labels=["ai-task"])
     result = harness.run("ai-task-intake.yml", "issues", _issue_event(number, "[AI task]: Paginate settings", _form()))
     assert result.ok, result.explain()
-    assert result.ran == ["intake", "dispatch/dispatch"] or set(result.ran) >= {"intake"}, result.ran
+    assert result.ran == ["tasks/intake", "tasks/dispatch"], result.ran
     task = parse_task(harness.remote_file(f"docs/TASKS/queue/in-progress/task-{number}.md"), state="in-progress", source="x")
     assert task.title == "Paginate settings" and task.assigned_to == "claude" and task.scope == ("src/settings/**",)
     assert [h.event for h in task.history] == ["queued", "assigned"]
@@ -119,7 +131,7 @@ def test_invalid_form_gets_needs_info_and_no_task_file(queue_repo: Repo, tmp_pat
     before = harness.remote_git("rev-parse", "main")
     result = harness.run("ai-task-intake.yml", "issues", _issue_event(number, "[AI task]: Vague", body))
     assert result.ok, result.explain()
-    assert "dispatch/dispatch" not in result.ran and "dispatch" not in [r.split("/")[0] for r in result.ran[1:]]
+    assert result.ran == ["tasks/intake"]  # no dispatch after an invalid form
     assert "needs-info" in github_double.issue(number)["labels"]
     comment = github_double.issue_comments(number)[0]["body"]
     assert "Scope:" in comment and "Acceptance criteria:" in comment
@@ -161,6 +173,7 @@ def test_merged_pull_request_completes_the_task_and_unblocks_its_dependant(queue
     })
     result = harness.run("ai-task-completion.yml", "pull_request", payload)
     assert result.ok, result.explain()
+    assert result.ran == ["tasks/complete", "tasks/dispatch"]  # dispatch runs for what the completion unblocked
     done = parse_task(harness.remote_file(f"docs/TASKS/queue/completed/task-{first}.md"), state="completed", source="x")
     assert done.pr == pr and [h.event for h in done.history][-2:] == ["verified", "completed"]
     assert github_double.issue(first)["state"] == "closed"
@@ -178,6 +191,7 @@ def test_sweep_runs_on_schedule_and_reports_blocked_chains(queue_repo: Repo, tmp
     harness = Harness(queue_repo.path, root=tmp_path / "gh", api_double=github_double)
     result = harness.run("ai-task-sweep.yml", "schedule")
     assert result.ok, result.explain()
+    assert result.ran == ["tasks/sweep"]
     assert "dependency cycle: task-a -> task-b -> task-a" in result.summary
 
 
@@ -193,6 +207,7 @@ def test_manual_dispatch_dry_run_prints_the_plan_and_changes_nothing(queue_repo:
     manual = load_event("workflow_dispatch", **{"repository.default_branch": "main", "repository.full_name": REPOSITORY})
     result = harness.run("ai-task-dispatch.yml", "workflow_dispatch", manual, inputs={"dry-run": True})
     assert result.ok, result.explain()
+    assert result.ran == ["tasks/dispatch"]
     assert "[dry-run] would move task-x to in-progress/" in result.log
     assert harness.remote_git("rev-parse", "main") == before
     real = harness.run("ai-task-dispatch.yml", "workflow_dispatch", manual, inputs={"dry-run": False})
@@ -221,3 +236,34 @@ def test_every_hand_off_kind_reaches_the_github_api(queue_repo: Repo, github_dou
     assert dispatch["inputs"]["task"] == f"task-{numbers['runner']}" and dispatch["inputs"]["branch"].startswith("ai/task-")
     for number in numbers.values():
         assert any("is assigned to" in c["body"] for c in github_double.issue_comments(number))
+
+
+@pytest.mark.integration
+def test_the_one_file_caller_routes_every_stage_by_event(queue_repo: Repo, tmp_path: Path, github_double: GitHubDouble) -> None:
+    """What `leadforge init --reusable` writes for the queue: one caller (leadforge-tasks.yml) of reusable-tasks.yml,
+    pinned by SHA, runs intake, dispatch or sweep from the event alone."""
+    from tests.tasks.conftest import add_task
+    from tests.workflows.callers import render_callers
+
+    add_task(queue_repo.path, "task-a", depends_on=("task-b",), scope=("a/**",))
+    add_task(queue_repo.path, "task-b", depends_on=("task-a",), scope=("b/**",))
+    queue_repo.commit("queue with a cycle")
+    harness = Harness(queue_repo.path, root=tmp_path / "gh", api_double=github_double,
+                      workflows_dir=render_callers(tmp_path / "user"))
+    number = github_double.add_issue("[AI task]: Paginate settings", _form(), labels=["ai-task"])
+    intake = harness.run("leadforge-tasks.yml", "issues", _issue_event(number, "[AI task]: Paginate settings", _form()))
+    assert intake.ok, intake.explain()
+    assert intake.ran == ["tasks/intake", "tasks/dispatch"]
+    assert harness.remote_file(f"docs/TASKS/queue/in-progress/task-{number}.md")
+    call = intake.uses_of("leadforge/leadforge/.github/workflows/reusable-tasks.yml")[0]
+    assert call.emulated and call.ref.startswith("5f0c6e3a")  # the caller's pin, read from this checkout
+    dispatch = harness.run("leadforge-tasks.yml", "schedule", load_event("schedule", schedule="*/30 * * * *"))
+    assert dispatch.ok and dispatch.ran == ["tasks/dispatch"], dispatch.explain()
+    sweep = harness.run("leadforge-tasks.yml", "schedule", load_event("schedule", schedule="23 */6 * * *"))
+    assert sweep.ok and sweep.ran == ["tasks/sweep"], sweep.explain()
+    assert "dependency cycle: task-a -> task-b -> task-a" in sweep.summary
+    by_hand = load_event("workflow_dispatch", **{"repository.default_branch": "main", "repository.full_name": REPOSITORY})
+    manual = harness.run("leadforge-tasks.yml", "workflow_dispatch", by_hand)
+    assert manual.ok and manual.ran == ["tasks/dispatch"], manual.explain()
+    # the optional token secret is passed explicitly; unset, the jobs act with GITHUB_TOKEN
+    assert manual.job("tasks/dispatch").step("dispatch").env["GITHUB_TOKEN"] == github_double.token

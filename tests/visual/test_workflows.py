@@ -37,29 +37,38 @@ visual:
 
 
 def test_workflows_are_thin_pinned_and_least_privilege() -> None:
+    # caller -> (the reusable workflow it calls at this same commit, its job's permissions, its run: steps)
+    post = {"actions": "read", "contents": "write", "pull-requests": "write", "statuses": "write"}
+    approve = {"contents": "write", "pull-requests": "write", "statuses": "write"}
+    current = "$RUNNER_TEMP/leadforge-visual/current"
     expected = {
-        "visual.yml": ({"contents": "read"}, ["python -m pip install .", "python -m playwright install --with-deps chromium",
-                                               'leadforge visual capture --out "$RUNNER_TEMP/leadforge-visual/current"']),
-        "visual-post.yml": ({"actions": "read", "contents": "write", "pull-requests": "write", "statuses": "write"},
-                            ["python -m pip install .", 'leadforge visual pr --current "$RUNNER_TEMP/leadforge-visual/current" '
-                                                        '--out "$RUNNER_TEMP/leadforge-visual/report"']),
-        "visual-approve.yml": ({"contents": "write", "pull-requests": "write", "statuses": "write"},
-                               ["python -m pip install .", "leadforge visual approve --push"]),
+        "visual.yml": ("reusable-visual.yml", {"contents": "read"}, [
+            "playwright install --with-deps chromium", f'leadforge visual capture --out "{current}"']),
+        "visual-post.yml": ("reusable-visual-post.yml", post, [
+            f'leadforge visual pr --current "{current}" --out "$RUNNER_TEMP/leadforge-visual/report"']),
+        "visual-approve.yml": ("reusable-visual-approve.yml", approve, ["leadforge visual approve --push"]),
     }
-    for name, (permissions, runs) in expected.items():
-        data = load_workflow(WORKFLOWS / name)
-        assert data["permissions"] == {}, name
+    for name, (reusable, permissions, runs) in expected.items():
+        caller = load_workflow(WORKFLOWS / name)
+        assert caller["permissions"] == {}, name
+        (call,) = caller["jobs"].values()
+        assert call["uses"] == f"$/.github/workflows/{reusable}" and call["permissions"] == permissions, name
+        data = load_workflow(WORKFLOWS / reusable)
+        assert data["permissions"] == {} and list(data["on"]) == ["workflow_call"], reusable
         (job,) = data["jobs"].values()
-        assert job["permissions"] == permissions, name
-        assert [s["run"] for s in job["steps"] if "run" in s] == runs, name
-        text = (WORKFLOWS / name).read_text()
-        assert "${{ github.event.comment.body }}" not in text and "head.ref }}" not in text  # untrusted text
-        for line in text.splitlines():
-            if "uses:" in line and "@" in line:
-                action, _, rest = line.split("uses:", 1)[1].strip().partition("@")
-                assert rest.split()[0] == PINS[action].sha, line
+        assert job["permissions"] == permissions, reusable
+        assert [s["run"] for s in job["steps"] if "run" in s] == runs, reusable
+        installs = [s for s in job["steps"] if s.get("uses") == "$/.github/actions/install"]
+        assert len(installs) == 1 and installs[0]["with"] == {"extras": "visual"}, reusable
+        for path in (WORKFLOWS / name, WORKFLOWS / reusable):
+            text = path.read_text()
+            assert "${{ github.event.comment.body }}" not in text and "head.ref }}" not in text  # untrusted text
+            for line in text.splitlines():
+                if "uses:" in line and "@" in line:
+                    action, _, rest = line.split("uses:", 1)[1].strip().partition("@")
+                    assert rest.split()[0] == PINS[action].sha, line
     # the untrusted capture job never holds a write token or credentials
-    capture = load_workflow(WORKFLOWS / "visual.yml")["jobs"]["capture"]
+    capture = load_workflow(WORKFLOWS / "reusable-visual.yml")["jobs"]["capture"]
     assert capture["steps"][0]["with"]["persist-credentials"] is False
 
 
@@ -105,6 +114,7 @@ def test_pull_request_capture_comment_and_approval(git_repo: Repo, tmp_path: Pat
     # the machine set-up step downloads a browser; here the system Chromium is used instead
     capture = harness.run("visual.yml", "pull_request", opened, replace_run={"chromium": "true"})
     assert capture.ok, capture.explain()
+    assert capture.ran == ["visual/capture"]
 
     finished = load_event("workflow_run.completed.with-pull-requests", **{
         "workflow_run.name": "Visual", "workflow_run.event": "pull_request", "workflow_run.conclusion": "success",
@@ -113,6 +123,7 @@ def test_pull_request_capture_comment_and_approval(git_repo: Repo, tmp_path: Pat
     })
     post = harness.run("visual-post.yml", "workflow_run", finished)
     assert post.ok, post.explain()
+    assert post.ran == ["post/post"]
     comments = github_double.issue_comments(7)
     assert len(comments) == 1
     body = comments[0]["body"]
@@ -176,10 +187,61 @@ def test_the_label_starts_the_approval_and_other_comments_do_not(git_repo: Repo,
     })
     result = harness.run("visual-approve.yml", "pull_request_target", labeled)
     assert result.ok, result.explain()
-    assert result.ran == ["approve"]
+    assert result.ran == ["approve/approve"]
     assert "only people with write permission" in github_double.issue_comments(5)[-1]["body"]
     other = load_event("pull_request.labeled", **{"label.name": "bug", "repository.full_name": REPOSITORY})
     assert harness.run("visual-approve.yml", "pull_request_target", other).ran == []
     chat = load_event("issue_comment.created", **{"issue.number": 5, "issue.pull_request": {"url": "x"},
                                                   "comment.body": "looks good", "repository.full_name": REPOSITORY})
     assert harness.run("visual-approve.yml", "issue_comment", chat).ran == []
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_the_callers_init_writes_capture_compare_and_guard_approval(git_repo: Repo, tmp_path: Path, github_double) -> None:
+    """The three visual callers of `leadforge init --reusable` (leadforge-visual*.yml), pinned by SHA, with a real
+    Chromium capture; the approval caller answers a reader's label without touching the PR branch."""
+    from tests.workflows.callers import render_callers
+
+    write_site(git_repo.path / "site")
+    git_repo.write(".github/leadforge.yml", CONFIG)
+    baseline = git_repo.path / "screenshots" / "baseline" / "blue-200x100.png"
+    baseline.parent.mkdir(parents=True)
+    baseline.write_bytes(_solid(200, 100, (0x20, 0x50, 0xC0)))
+    git_repo.commit("feat: site with its baseline")
+    git_repo.git("checkout", "-q", "-b", "feature")
+    write_site(git_repo.path / "site", button_colour="#c02050")
+    head = git_repo.commit("feat(ui): red box")
+    git_repo.git("checkout", "-q", "main")
+    harness = Harness(git_repo.path, root=tmp_path / "gh", api_double=github_double,
+                      workflows_dir=render_callers(tmp_path / "user"))
+    github_double.add_pull("Red box", number=7, head="feature", base="main", head_sha=head)
+    opened = load_event("pull_request.opened", **{
+        "number": 7, "pull_request.number": 7, "pull_request.head.ref": "feature", "pull_request.base.ref": "main",
+        "pull_request.draft": False, "repository.full_name": REPOSITORY,
+        "pull_request.head.repo.full_name": REPOSITORY, "pull_request.base.repo.full_name": REPOSITORY,
+    })
+    # the machine set-up step downloads a browser; here the system Chromium is used instead
+    capture = harness.run("leadforge-visual.yml", "pull_request", opened, replace_run={"chromium": "true"})
+    assert capture.ok, capture.explain()
+    assert capture.ran == ["visual/capture"] and "leadforge-visual" in capture.artifacts
+    finished = load_event("workflow_run.completed.with-pull-requests", **{
+        "workflow_run.name": "LeadForge visual", "workflow_run.event": "pull_request", "workflow_run.conclusion": "success",
+        "workflow_run.head_sha": head, "workflow_run.head_branch": "feature", "workflow_run.pull_requests.0.number": 7,
+        "repository.full_name": REPOSITORY,
+    })
+    post = harness.run("leadforge-visual-post.yml", "workflow_run", finished)
+    assert post.ok, post.explain()
+    assert post.ran == ["post/post"]
+    assert "Visual check failed" in github_double.issue_comments(7)[0]["body"]
+    github_double.set_permission("drive-by", "triage")
+    labeled = load_event("pull_request.labeled", **{
+        "number": 7, "pull_request.number": 7, "label.name": "visual:approve", "sender.login": "drive-by",
+        "repository.full_name": REPOSITORY, "pull_request.head.repo.full_name": REPOSITORY,
+        "pull_request.head.ref": "feature", "pull_request.base.ref": "main",
+    })
+    approve = harness.run("leadforge-visual-approve.yml", "pull_request_target", labeled)
+    assert approve.ok, approve.explain()
+    assert approve.ran == ["approve/approve"]
+    assert "only people with write permission" in github_double.issue_comments(7)[-1]["body"]
+    assert _remote(harness, "rev-parse", "feature").strip() == head

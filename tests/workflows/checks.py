@@ -1,11 +1,12 @@
 """Our own workflow rules, in pure Python (zizmor and the JSON schemas cover the rest).
 
-Each check takes the workflow's text and returns findings as ``"<file>:<line>: <what is wrong>"``
-strings (empty list = clean), so a test failure names the file and line to fix:
+Each check takes the workflow's (or a composite action's ``action.yml``) text and returns findings as
+``"<file>:<line>: <what is wrong>"`` strings (empty list = clean), so a test failure names the file and line to fix:
 
-* ``check_permissions``: a top-level ``permissions:`` key (``{}`` or least privilege).
+* ``check_permissions``: a top-level ``permissions:`` key (``{}`` or least privilege). Workflows only.
 * ``check_pins``: every ``uses:`` is ``owner/repo@<40-hex SHA> # vX.Y.Z`` with a pair from
-  ``tests/workflows/pins.py`` (local ``./`` actions are fine; ``docker://`` needs an ``@sha256:`` digest).
+  ``tests/workflows/pins.py`` (local ``./`` and self-repository ``$/`` references are fine, ``$/`` without an
+  ``@ref``; a reusable workflow of another repository needs a full SHA; ``docker://`` needs an ``@sha256:`` digest).
 * ``check_untrusted_in_run``: no ``${{ }}`` in ``run:`` (or ``actions/github-script``'s ``script:``)
   reading attacker-controlled values (``github.event.*``, ``github.head_ref``, ``inputs.*``): pass
   them through ``env:`` and use ``"$VAR"``.
@@ -60,7 +61,7 @@ def check_permissions(name: str, text: str) -> list[str]:
 
 
 def _all_uses(doc: dict[str, Any]) -> list[str]:
-    found = []
+    found = [str(s["uses"]) for s in ((doc.get("runs") or {}).get("steps") or []) if isinstance(s, dict) and s.get("uses")]
     for job in (doc.get("jobs") or {}).values():
         if isinstance(job, dict):
             if job.get("uses"):
@@ -82,6 +83,11 @@ def check_pins(name: str, text: str) -> list[str]:
         seen.add(ref)
         comment = (match.group("comment") or "").strip()
         if ref.startswith("./"):
+            continue
+        if ref.startswith("$/"):
+            if "@" in ref:
+                findings.append(f"{name}:{number}: {ref}: a self-repository ($/) reference takes no @ref (it is the running "
+                                "commit)")
             continue
         if ref.startswith("docker://"):
             if "@sha256:" not in ref:
@@ -109,7 +115,8 @@ def check_pins(name: str, text: str) -> list[str]:
 
 
 def _steps(doc: dict[str, Any]) -> list[tuple[str, int, dict[str, Any]]]:
-    out = []
+    """Every step: ``(job id, index, step)``; a composite action's steps come as job ``runs``."""
+    out = [("runs", i, s) for i, s in enumerate((doc.get("runs") or {}).get("steps") or []) if isinstance(s, dict)]
     for job_id, job in (doc.get("jobs") or {}).items():
         if isinstance(job, dict):
             for index, step in enumerate(job.get("steps") or []):
@@ -170,9 +177,11 @@ def check_no_pr_head_checkout(name: str, text: str) -> list[str]:
 
 
 def check_all(path: Path, name: str | None = None) -> list[str]:
-    """Every rule over one workflow file; ``name`` is how findings refer to it (default: the path)."""
+    """Every rule over one workflow (or composite action) file; ``name`` is how findings refer to it (default: the path)."""
     text = path.read_text(encoding="utf-8")
     name = name or path.as_posix()
+    if "runs" in load(text) and "jobs" not in load(text):  # an action: no triggers, no token of its own
+        return [*check_pins(name, text), *check_untrusted_in_run(name, text)]
     return [
         *check_permissions(name, text),
         *check_pins(name, text),

@@ -1,6 +1,7 @@
 """The one list of third-party actions LeadForge workflows may use, pinned to full commit SHAs.
 
-Every ``uses:`` in ``.github/workflows/*.yml`` must be ``<action>@<sha> # <version>`` with a pair from
+Every ``uses:`` in ``.github/workflows/*.yml`` and in the composite actions (``action.yml``,
+``.github/actions/*/action.yml``) must be ``<action>@<sha> # <version>`` with a pair from
 this table (``test_workflow_security.py`` enforces it). Copy the line from :func:`uses`:
 
     >>> uses("actions/checkout")
@@ -33,6 +34,10 @@ PINS: dict[str, Pin] = {
     "actions/deploy-pages": Pin("d6db90164ac5ed86f2b6aed7e0febac5b3c0c03e", "v4.0.5"),
     "github/codeql-action/upload-sarif": Pin("5d4e8d1aca955e8d8589aabd499c5cae939e33c7", "v4.31.9"),
     "aws-actions/configure-aws-credentials": Pin("b47578312673ae6fa5b5096b330d9fbac3d116df", "v4.2.1"),
+    "astral-sh/setup-uv": Pin("e92bafb6253dcd438e0484186d7669ea7a8ca1cc", "v6.4.3"),
+    "pypa/gh-action-pypi-publish": Pin("76f52bc884231f62b9a034ebfe128415bbaabdfc", "v1.12.4"),
+    "docker/login-action": Pin("74a5d142397b4f367a81961eba4e8cd7edddf772", "v3.4.0"),
+    "actions/attest-build-provenance": Pin("e8998f949152b193b063cb0ec769d69d929409be", "v2.4.0"),
 }
 
 

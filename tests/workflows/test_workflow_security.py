@@ -1,4 +1,5 @@
-"""Every workflow and issue form passes zizmor, the JSON schemas, actionlint (when installed) and our rules.
+"""Every workflow, composite action and issue form passes zizmor, the JSON schemas, actionlint (when installed)
+and our rules; so do the callers `leadforge init --reusable` writes.
 
 The file lists are computed at collection time, so a workflow someone adds is covered without
 touching this file; each test is parametrized per file, so a failure names the file.
@@ -21,11 +22,13 @@ WORKFLOWS = sorted([*(PROJECT_ROOT / ".github" / "workflows").glob("*.yml"), *(P
 ISSUE_TEMPLATES = PROJECT_ROOT / ".github" / "ISSUE_TEMPLATE"
 ISSUE_FORMS = sorted(p for p in [*ISSUE_TEMPLATES.glob("*.yml"), *ISSUE_TEMPLATES.glob("*.yaml")] if p.stem != "config")
 ISSUE_CONFIGS = sorted(p for p in [*ISSUE_TEMPLATES.glob("*.yml"), *ISSUE_TEMPLATES.glob("*.yaml")] if p.stem == "config")
+ACTIONS = sorted([PROJECT_ROOT / "action.yml", *(PROJECT_ROOT / ".github" / "actions").glob("*/action.yml")])
+CALLER_TEMPLATES = sorted((PROJECT_ROOT / "scripts" / "leadforge" / "scaffold" / "callers").glob("*.yml"))
 BIN = Path(sys.prefix) / "bin"
 
 
 def _ids(paths: list[Path]) -> list[str]:
-    return [p.name for p in paths]
+    return [p.relative_to(PROJECT_ROOT).as_posix() if p.name == "action.yml" else p.name for p in paths]
 
 
 def _tool(name: str) -> str | None:
@@ -72,6 +75,15 @@ def _assert_schema(schema: str, path: Path, batch: list[Path]) -> None:
 def test_there_are_workflows() -> None:
     assert WORKFLOWS, "no .github/workflows/*.yml found"
     assert any(p.name == "ci.yml" for p in WORKFLOWS)
+    assert len(ACTIONS) >= 2 and len(CALLER_TEMPLATES) >= 8
+
+
+@pytest.fixture(scope="module")
+def rendered_callers(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    from tests.workflows.callers import render_callers
+
+    folder = render_callers(tmp_path_factory.mktemp("callers"))
+    return {p.name: p for p in sorted(folder.glob("*.yml"))}
 
 
 # ---- zizmor ------------------------------------------------------------------------------------
@@ -82,6 +94,21 @@ def test_there_are_workflows() -> None:
 def test_zizmor_has_no_findings(workflow: Path) -> None:
     done = _zizmor(workflow)
     assert done.returncode == 0, f"zizmor --offline {workflow.relative_to(PROJECT_ROOT)}:\n{done.stdout}{done.stderr}"
+    assert "No findings" in done.stdout + done.stderr
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("action", ACTIONS, ids=_ids(ACTIONS))
+def test_zizmor_has_no_findings_in_actions(action: Path) -> None:
+    done = _zizmor(action)
+    assert done.returncode == 0, f"zizmor --offline {action.relative_to(PROJECT_ROOT)}:\n{done.stdout}{done.stderr}"
+    assert "No findings" in done.stdout + done.stderr
+
+
+@pytest.mark.integration
+def test_zizmor_has_no_findings_in_the_callers(rendered_callers: dict[str, Path]) -> None:
+    done = _zizmor(*rendered_callers.values())
+    assert done.returncode == 0, done.stdout + done.stderr
     assert "No findings" in done.stdout + done.stderr
 
 
@@ -107,6 +134,18 @@ def test_zizmor_catches_an_injection(tmp_path: Path) -> None:
 @pytest.mark.parametrize("workflow", WORKFLOWS, ids=_ids(WORKFLOWS))
 def test_workflow_schema(workflow: Path) -> None:
     _assert_schema("vendor.github-workflows", workflow, WORKFLOWS)
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("action", ACTIONS, ids=_ids(ACTIONS))
+def test_action_schema(action: Path) -> None:
+    _assert_schema("vendor.github-actions", action, ACTIONS)
+
+
+@pytest.mark.integration
+def test_caller_schema(rendered_callers: dict[str, Path]) -> None:
+    for path in rendered_callers.values():
+        _assert_schema("vendor.github-workflows", path, list(rendered_callers.values()))
 
 
 @pytest.mark.integration
@@ -150,10 +189,29 @@ def test_actionlint(workflow: Path) -> None:
 # ---- our rules ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("workflow", WORKFLOWS, ids=_ids(WORKFLOWS))
+@pytest.mark.parametrize("workflow", WORKFLOWS + ACTIONS, ids=_ids(WORKFLOWS + ACTIONS))
 def test_house_rules(workflow: Path) -> None:
     findings = checks.check_all(workflow, name=workflow.relative_to(PROJECT_ROOT).as_posix())
     assert findings == [], "\n".join(findings)
+
+
+def test_house_rules_for_the_callers(rendered_callers: dict[str, Path]) -> None:
+    """Each caller is short, states its permissions, passes secrets only explicitly, pins LeadForge by SHA."""
+    from leadforge.scaffold import LEADFORGE_REPOSITORY
+    from tests.harness import load_workflow
+    from tests.workflows.callers import PIN
+
+    for name, path in rendered_callers.items():
+        assert checks.check_all(path, name=name) == [], name
+        text = path.read_text(encoding="utf-8")
+        assert len(text.splitlines()) < 20, f"{name}: {len(text.splitlines())} lines"
+        assert "inherit" not in text, name
+        (job,) = load_workflow(path)["jobs"].values()
+        assert job["permissions"], name
+        reusable, _, ref = job["uses"].partition("@")
+        assert reusable.startswith(f"{LEADFORGE_REPOSITORY}/.github/workflows/reusable-") and ref == PIN.sha, name
+        assert (PROJECT_ROOT / reusable.removeprefix(f"{LEADFORGE_REPOSITORY}/")).is_file(), name
+        assert f"@{PIN.sha} # {PIN.comment}" in text, name
 
 
 GOOD = """\
@@ -269,11 +327,20 @@ def _harness_tests() -> dict[Path, str]:
     return found
 
 
-@pytest.mark.parametrize("workflow", WORKFLOWS, ids=_ids(WORKFLOWS))
+@pytest.mark.parametrize("workflow", WORKFLOWS + CALLER_TEMPLATES, ids=_ids(WORKFLOWS + CALLER_TEMPLATES))
 def test_workflow_has_a_harness_test(workflow: Path) -> None:
-    """The house rule: every workflow gets a test that runs it through tests/harness with a real payload."""
+    """The house rule: every workflow (and every caller init writes) gets a test that runs it through tests/harness
+    with a real payload."""
     users = [p.relative_to(PROJECT_ROOT).as_posix() for p, text in _harness_tests().items() if workflow.name in text]
     assert users, f"{workflow.name}: no test under tests/ runs it through the workflow harness (see docs/workflows.md)"
+
+
+@pytest.mark.parametrize("action", ACTIONS, ids=_ids(ACTIONS))
+def test_action_has_a_harness_test(action: Path) -> None:
+    rel = action.relative_to(PROJECT_ROOT).as_posix()
+    needle = "leadforge/leadforge@" if rel == "action.yml" else rel.removesuffix("/action.yml")
+    users = [p for p, text in _harness_tests().items() if needle in text]
+    assert users, f"{rel}: no test under tests/ runs it through the workflow harness"
 
 
 @pytest.mark.integration
@@ -283,15 +350,17 @@ def test_scaffolded_workflows_stay_clean(tmp_path: Path) -> None:
     scaffold = pytest.importorskip("leadforge.scaffold")
     rels = [rel for rel in scaffold.template_files() if rel.startswith(".github/workflows/")]
     assert rels, "leadforge init offers no workflows"
+    rels += [rel for rel in scaffold.template_files() if rel.endswith("/action.yml")]
     written = []
     for rel in rels:
         target = tmp_path / rel
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(scaffold.adapt(rel, (scaffold.SCAFFOLD_ROOT / rel).read_text(encoding="utf-8")), encoding="utf-8")
+        source = scaffold.SCAFFOLD_ROOT / scaffold.RENAMED.get(rel, rel)
+        target.write_text(scaffold.adapt(rel, source.read_text(encoding="utf-8")), encoding="utf-8")
         written.append(target)
     done = _zizmor(*written)
     assert done.returncode == 0, done.stdout + done.stderr
     for path in written:
         assert checks.check_all(path, name=path.relative_to(tmp_path).as_posix()) == []
-        schema = _check_jsonschema("vendor.github-workflows", path)
+        schema = _check_jsonschema("vendor.github-actions" if path.name == "action.yml" else "vendor.github-workflows", path)
         assert schema.returncode == 0, schema.stdout + schema.stderr

@@ -51,12 +51,15 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         "publish", parents=[common], help="create or update the forge release for a tag (notes, screenshots, summary)",
         description="Render the notes for --tag, then create or edit the release by tag (a re-run edits, never "
         "duplicates), upload the visual-change screenshots as assets (replacing same-named ones), mark "
-        "pre-releases, and write the job summary. --changelog also commits the changelog entries.",
+        "pre-releases, and write the job summary. --changelog also commits the changelog entries. --asset attaches "
+        "more files (a folder: every file in it), replacing same-named assets.",
     )
     publish.add_argument("--tag", metavar="TAG", required=True, help="the release tag (vX.Y.Z)")
     publish.add_argument("--from", dest="from_", metavar="REF", default=None, help="start of the range (default: previous semver tag)")
     publish.add_argument("--template", metavar="PATH", default=None, help="notes template file (default: configured/built-in)")
     publish.add_argument("--changelog", action="store_true", help="also write and commit CHANGELOG.md / VISUAL_CHANGELOG.md")
+    publish.add_argument("--asset", dest="assets", metavar="PATH", action="append", default=[],
+                         help="also attach this file, or every file in this folder (repeatable; e.g. wheels, SBOMs)")
     publish.set_defaults(handler=_publish)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -255,7 +255,7 @@ def changelog(app: Any, *, tag: str, from_: str | None, commit: bool) -> int:
     return 0
 
 
-def publish(app: Any, *, tag: str, from_: str | None, template: str | None, changelog: bool) -> int:
+def publish(app: Any, *, tag: str, from_: str | None, template: str | None, changelog: bool, assets: Sequence[str] = ()) -> int:
     from leadforge.release.publish import apply_publish, plan_publish
     from leadforge.release.semver import Version
 
@@ -264,7 +264,8 @@ def publish(app: Any, *, tag: str, from_: str | None, template: str | None, chan
         raise InputError(f"--tag {tag}: not a release tag (expected {settings.tag_prefix}MAJOR.MINOR.PATCH[-PRE]); nothing published")
     release = _release(app, to=tag, from_=from_, need_tag=True)
     body = render_notes(app, release, template)
-    plan = plan_publish(app.repo, release.context, body, prerelease=release.range.prerelease, upload=settings.upload_screenshots)
+    plan = plan_publish(app.repo, release.context, body, prerelease=release.range.prerelease, upload=settings.upload_screenshots,
+                        extra=[Path(a) for a in assets])
     if app.dry_run:
         for line in plan.describe():
             app.out.would(line)

@@ -1,7 +1,8 @@
 """Publishing a release: decide everything first (a frozen plan), then apply it to the forge.
 
-``plan_publish`` renders nothing itself and checks every asset file exists, so a
-bad input fails before the forge sees a single request (nothing half-published).
+``plan_publish`` renders nothing itself and checks every asset file exists (screenshots and the extra
+files given with ``--asset``), so a bad input fails before the forge sees a single request (nothing
+half-published).
 ``apply_publish`` creates or edits the release by tag (``forge.base.upsert_release``)
 and uploads each screenshot, replacing a same-named asset (``replace_asset``).
 ``plan_changelog``/``apply_changelog`` do the same for CHANGELOG.md and VISUAL_CHANGELOG.md.
@@ -9,6 +10,7 @@ and uploads each screenshot, replacing a same-named asset (``replace_asset``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +22,7 @@ from leadforge.release.notes import asset_name
 
 @dataclass(frozen=True, slots=True)
 class AssetPlan:
-    path: str  # repository-relative
+    path: str  # repository-relative, or absolute for an extra file given with --asset
     name: str
 
 
@@ -56,7 +58,25 @@ class ChangelogPlan:
         return tuple(f for f in self.files if f.changed)
 
 
-def plan_publish(repo: Path, context: dict[str, Any], notes: str, *, prerelease: bool, upload: bool) -> PublishPlan:
+def extra_assets(paths: Sequence[Path]) -> list[AssetPlan]:
+    """``--asset`` paths as assets named by their file names: a folder stands for every file in it (sorted)."""
+    assets: list[AssetPlan] = []
+    for path in paths:
+        if path.is_dir():
+            files = sorted(p for p in path.rglob("*") if p.is_file())
+            if not files:
+                raise InputError(f"--asset {path}: the folder is empty; nothing was published")
+        elif path.is_file():
+            files = [path]
+        else:
+            raise InputError(f"--asset {path}: no such file or folder; nothing was published")
+        assets += [AssetPlan(str(f.resolve()), f.name) for f in files]
+    return assets
+
+
+def plan_publish(
+    repo: Path, context: dict[str, Any], notes: str, *, prerelease: bool, upload: bool, extra: Sequence[Path] = ()
+) -> PublishPlan:
     """The release to publish for ``context['version']``; every asset must exist on disk."""
     tag = context["version"]
     assets: list[AssetPlan] = []
@@ -71,9 +91,11 @@ def plan_publish(repo: Path, context: dict[str, Any], notes: str, *, prerelease:
                 if not (repo / path).is_file():
                     raise InputError(f"{path}: screenshot of {change['page']} ({key}) is missing; nothing was published")
                 assets.append(AssetPlan(path, asset_name(path)))
+    assets += extra_assets(extra)
     names = [a.name for a in assets]
     if len(set(names)) != len(names):
-        raise InputError(f"two screenshots map to the same asset name in {tag}: {sorted(n for n in names if names.count(n) > 1)[0]}")
+        twice = sorted(n for n in names if names.count(n) > 1)[0]
+        raise InputError(f"two assets of {tag} have the same name: {twice}; nothing was published")
     return PublishPlan(tag=tag, name=tag, body=notes, prerelease=prerelease, assets=tuple(assets))
 
 
