@@ -6,14 +6,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from leadforge.errors import InputError
 from leadforge.release import gitlog
-from leadforge.release.changes import Changes, analyse
+from leadforge.release.changes import Changes, analyse, parse_skip_list
 from leadforge.release.conventional import compile_parsers
 from leadforge.release.notes import build_context, tasks_in_range
+from leadforge.release.options import ScreenshotDirs
 from leadforge.release.semver import BumpRules, Version
 from leadforge.release.semver import candidates as semver_candidates
 
@@ -114,6 +116,23 @@ def _read_range(
     return rng, analyse_range(raws, rng)
 
 
+def read_skip_lists(repo: Path, files: Sequence[str]) -> tuple[frozenset[str], tuple[str, ...], list[str]]:
+    """The commit ids the configured skip lists name, the lists that exist (paths relative to the
+    repository, read from the working tree as git-cliff does) and a warning per unreadable line."""
+    ids: set[str] = set()
+    present: list[str] = []
+    warnings: list[str] = []
+    for name in files:
+        path = repo / name
+        if not path.is_file():
+            continue
+        present.append(Path(name).as_posix())
+        found, problems = parse_skip_list(path.read_text(encoding="utf-8", errors="replace"), name)
+        ids.update(found)
+        warnings.extend(problems)
+    return frozenset(ids), tuple(present), warnings
+
+
 def load_completed_tasks(repo: Path, folder: str) -> tuple[list[Any], list[str]]:
     """Completed task files; an unreadable one is skipped with a warning (it must not block a release).
 
@@ -141,9 +160,12 @@ def load_completed_tasks(repo: Path, folder: str) -> tuple[list[Any], list[str]]
     return tasks, warnings
 
 
-def visual_changes(repo: Path, tag: str, previous: str | None) -> list[Any]:
+def visual_changes(repo: Path, tag: str, previous: str | None, screenshots: ScreenshotDirs | None = None) -> list[Any]:
     """The visual area's changes for this release (``[]`` when the repository has no screenshots;
-    ``release_changes`` returns that before importing numpy or Pillow)."""
+    ``release_changes`` returns that before importing numpy or Pillow, and with ``screenshots`` known
+    it is not even asked, so its full config load stays off the notes' path)."""
+    if screenshots is not None and not screenshots.any_for(repo, tag):
+        return []
     from leadforge.visual.release import release_changes
 
     return list(release_changes(repo, tag, previous))
@@ -157,6 +179,7 @@ def collect(
     with_tasks: bool = True,
     with_visual: bool = True,
     started: gitlog.LogStream | None = None,
+    screenshots: ScreenshotDirs | None = None,
 ) -> Release:
     """Everything the notes need for ``rng``: one streamed ``git log`` (``started`` by
     ``start_range`` when the caller began it early), the queue, the screenshots."""
@@ -168,8 +191,11 @@ def collect(
         zero_minor_bump=settings.zero_minor_bump,
     )
 
+    ignore, skip_files, warnings = read_skip_lists(repo, settings.skip_commit_files)
+
     def analyse_range(raws: Any, current_range: ReleaseRange) -> Changes:
         current = Version.parse(current_range.previous, settings.tag_prefix) if current_range.previous else None
+        exclude = [current_range.previous] if current_range.previous else []
         return analyse(
             raws,
             parsers=parsers,
@@ -177,15 +203,18 @@ def collect(
             other_group=settings.other_group,
             rules=rules,
             current=current,
+            ignore=ignore,
+            touch_only=gitlog.touching_only(repo, current_range.to_sha, exclude, skip_files) if skip_files else (),
+            undoes=lambda commit, target: gitlog.undoes(repo, commit, target),
         )
 
     rng, changes = _read_range(repo, settings, rng, analyse_range, started)
-    warnings: list[str] = []
     tasks: list[Any] = []
     if with_tasks and changes.prs:
-        completed, warnings = load_completed_tasks(repo, settings.tasks_dir)
+        completed, task_warnings = load_completed_tasks(repo, settings.tasks_dir)
+        warnings += task_warnings
         tasks = tasks_in_range(completed, changes.prs)
-    visual = visual_changes(repo, rng.version, rng.previous) if with_visual and rng.is_tag else []
+    visual = visual_changes(repo, rng.version, rng.previous, screenshots) if with_visual and rng.is_tag else []
     context = build_context(
         version=rng.version,
         previous=rng.previous,
