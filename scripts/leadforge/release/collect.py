@@ -4,13 +4,14 @@ the visual changes from the visual area, and hand plain data to the pure core.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from leadforge.errors import InputError
+from leadforge.errors import GitError, InputError
 from leadforge.release import gitlog
 from leadforge.release.changes import Changes, analyse, parse_skip_list
 from leadforge.release.conventional import compile_parsers
@@ -44,6 +45,9 @@ class Release:
     warnings: tuple[str, ...] = ()
 
 
+_PSEUDO_REF = re.compile(r"[A-Z_]+")  # HEAD, FETCH_HEAD, ORIG_HEAD...: git reads these before refs/tags/
+
+
 def _day(stamp: int) -> str:
     return datetime.fromtimestamp(stamp, tz=timezone.utc).strftime("%Y-%m-%d")
 
@@ -51,12 +55,22 @@ def _day(stamp: int) -> str:
 def resolve_range(repo: Path, prefix: str, *, to: str = "HEAD", from_: str | None = None, version: str | None = None) -> ReleaseRange:
     """Decide the range: ``to`` (a tag, branch or commit) back to ``from_`` or, by default,
     the previous semver release tag (with ``prefix``) reachable from ``to`` (none: the whole history)."""
-    target = gitlog.resolve(repo, to)
+    try:
+        tags: dict[str, tuple[str, int]] | None = gitlog.tag_commits(repo)
+    except GitError:
+        tags = None  # not a repository: resolve() below says so in the user's terms
+    if tags is not None and to in tags and tags[to][1] and "/" not in to and not _PSEUDO_REF.fullmatch(to):
+        # a tag name (the release case): for-each-ref already gave its commit and date, no second git call.
+        # Names git would resolve to something else first (HEAD-like pseudo-refs, heads/x) take the long way.
+        target: tuple[str, int] | None = tags[to]
+    else:
+        target = gitlog.resolve(repo, to)
     if target is None:
         hint = " (no commits yet, or not a git repository)" if to == "HEAD" else ""
         raise InputError(f"--to {to}: no such tag, branch or commit in {repo}{hint}")
     to_sha, committed = target
-    tags = gitlog.tag_commits(repo)
+    if tags is None:
+        tags = gitlog.tag_commits(repo)
     is_tag = to in tags and tags[to][0] == to_sha
     parsed = Version.parse(to, prefix) if is_tag else None
     previous_sha: str | None = None

@@ -54,9 +54,9 @@ def _notes_template(app: Any, settings: Any, template: str | None) -> Path | Non
 
 
 def _release(app: Any, *, to: str, from_: str | None, label: str | None = None, need_tag: bool = False) -> Release:
-    """Resolve and read the range. git starts walking it *before* the config loads (pydantic and every
-    area's settings: a tenth of a second that now overlaps git's walk), assuming the default tag
-    prefix; a config with another prefix re-resolves the range and starts again."""
+    """Resolve and read the range. git starts walking it *before* the settings are read (the fast
+    reader's YAML import, or pydantic and every area's settings when it declines, overlap git's walk),
+    assuming the default tag prefix; a config with another prefix re-resolves the range and starts again."""
     from leadforge.release import gitlog
     from leadforge.release.semver import DEFAULT_TAG_PREFIX
 
