@@ -11,7 +11,14 @@ import pytest
 
 from leadforge.config import Config, load_config
 from leadforge.errors import ConfigError
-from leadforge.release.options import DEFAULTS, TOP_LEVEL_KEYS, ReleaseOptions, ScreenshotDirs, load_options, options_from_settings
+from leadforge.release.options import (
+    DEFAULTS,
+    TOP_LEVEL_KEYS,
+    ReleaseOptions,
+    ScreenshotDirs,
+    load_options,
+    options_from_settings,
+)
 from leadforge.release.settings import ReleaseSettings
 from leadforge.visual.settings import VisualSettings
 

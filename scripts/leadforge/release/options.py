@@ -144,7 +144,9 @@ class _Decline(Exception):
 # them strings, or the other way round: "1e3", "0o17", "1_000", "1:30", ".inf". A string that looks
 # like one is declined, so the two readers can never disagree about a value.
 _NUMBERISH = re.compile(
-    r"[-+]?(?:[0-9][0-9_:]*(?:\.[0-9_]*)?|\.[0-9_]+)(?:[eE][-+]?[0-9]+)?|[-+]?0[box][0-9a-fA-F_]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
+    r"[-+]?(?:[0-9][0-9_:]*(?:\.[0-9_]*)?|\.[0-9_]+)(?:[eE][-+]?[0-9]+)?"  # 12, 1_000, 1:30, 1.5, .5, 1e3
+    r"|[-+]?0[box][0-9a-fA-F_]+"  # 0b101, 0o17, 0x1F
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
 )
 
 
