@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -113,7 +112,10 @@ def format_output(name: str, value: str, delimiter: str | None = None) -> str:
     """One ``$GITHUB_OUTPUT`` entry; multi-line values use the heredoc form."""
     if "\n" not in value and "\r" not in value:
         return f"{name}={value}\n"
-    delimiter = delimiter or f"ghadelimiter_{uuid.uuid4().hex}"
+    if not delimiter:
+        import uuid  # here, not at the top: uuid imports platform, a tenth of `release notes`' start-up
+
+        delimiter = f"ghadelimiter_{uuid.uuid4().hex}"
     if delimiter in value:
         raise ValueError("output value contains its delimiter")
     return f"{name}<<{delimiter}\n{value}\n{delimiter}\n"

@@ -496,3 +496,77 @@ def test_dry_run_publish_writes_no_screenshots(git_repo: Repo, run_cli) -> None:
     result = run_cli("--forge", "local", "--dry-run", "release", "publish", "--tag", "v1.0.0", repo=git_repo.path)
     assert result.code == 0, result.stderr
     assert not (git_repo.path / "screenshots/releases").exists() and not (git_repo.path / ".leadforge").exists()
+
+
+# ---- next-version for scripts: the tag alone on stdout -----------------------------------------------------
+
+def test_next_version_prints_only_the_tag_and_explains_on_stderr(git_repo: Repo, run_cli) -> None:
+    tagged(git_repo, tag="v1.2.3")
+    tagged(git_repo, "fix: a", "feat: b")
+    result = run_cli("release", "next-version", repo=git_repo.path)
+    assert (result.code, result.stdout) == (0, "v1.3.0\n")
+    assert result.stderr == "v1.3.0: minor bump from v1.2.3 (2 commits since v1.2.3, 0 breaking)\n"
+
+
+def test_next_version_with_nothing_to_release_prints_nothing_and_exits_4(git_repo: Repo, run_cli, tmp_path: Path) -> None:
+    tagged(git_repo, tag="v1.2.3")
+    tagged(git_repo, "docs: only docs")
+    output = tmp_path / "output.txt"
+    output.touch()
+    result = run_cli("release", "next-version", repo=git_repo.path, env={"GITHUB_OUTPUT": str(output)})
+    assert (result.code, result.stdout) == (4, "")
+    assert result.stderr == "no release needed: 1 commit since v1.2.3, none breaking or of type feat, fix, perf\n"
+    assert "next-version=\n" in output.read_text() and "bump=none\n" in output.read_text()
+    data = run_cli("release", "next-version", "--json", repo=git_repo.path)
+    assert data.code == 0 and json.loads(data.stdout)["next"] is None  # --json says it in the data
+    empty = run_cli("release", "next-version", "--from", "HEAD", repo=git_repo.path)
+    assert (empty.code, empty.stdout) == (4, "") and "0 commits since HEAD" in empty.stderr
+
+
+# ---- skip lists ------------------------------------------------------------------------------------------
+
+def test_blame_ignore_revs_and_cliffignore_keep_commits_out_of_the_notes(git_repo: Repo, run_cli) -> None:
+    tagged(git_repo, tag="v1.0.0")
+    reformat = git_repo.commit("style: reformat", {"a.py": "x = 1\n"})
+    mislabelled = git_repo.commit("feat!: mislabelled", {"b.py": "y = 2\n"})
+    git_repo.commit("fix: real fix", {"c.py": "z = 3\n"})
+    git_repo.commit("chore: blame ignores the reformat", {".git-blame-ignore-revs": f"# formatting\n{reformat}\n"})
+    git_repo.write(".cliffignore", f"{mislabelled[:10]}  # not a breaking feature\nnonsense\n")  # uncommitted: the tree counts
+    result = run_cli("release", "notes", "--json", repo=git_repo.path)
+    assert result.code == 0, result.stderr
+    subjects = [c["subject"] for g in json.loads(result.stdout)["groups"] for c in g["commits"]]
+    assert subjects == ["real fix"]
+    assert result.stderr == ("leadforge: warning: .cliffignore:2: 'nonsense' is not a commit id (4 to 64 hex digits); "
+                             "line ignored\n")
+    assert json.loads(run_cli("release", "next-version", "--json", repo=git_repo.path).stdout)["next"] == "v1.0.1"
+
+
+def test_the_skip_lists_are_configurable(git_repo: Repo, run_cli) -> None:
+    tagged(git_repo, tag="v1.0.0")
+    hidden = git_repo.commit("feat: hidden", {"a.py": "x\n"})
+    git_repo.commit("fix: shown", {"b.py": "y\n"})
+    git_repo.write(".cliffignore", f"{hidden}\n")
+    git_repo.write(".github/release-skip", f"{hidden}\n")
+    git_repo.write(".github/leadforge.yml", "release:\n  skip_commit_files: []\n")
+
+    def shown() -> list[str]:
+        groups = json.loads(run_cli("release", "notes", "--json", repo=git_repo.path).stdout)["groups"]
+        return [c["subject"] for g in groups for c in g["commits"]]
+
+    assert shown() == ["hidden", "shown"]
+    git_repo.write(".github/leadforge.yml", "release:\n  skip_commit_files: [.github/release-skip]\n")
+    assert shown() == ["shown"]
+
+
+def test_a_commit_that_undoes_another_without_saying_revert_cancels_it(git_repo: Repo, run_cli) -> None:
+    tagged(git_repo, tag="v1.0.0")
+    theme = git_repo.commit("feat: dark theme", {"theme.css": "body { color: white }\n"})
+    git_repo.git("revert", "--no-commit", theme)
+    git_repo.git("commit", "-q", "-m", f"fix: light theme again\n\nThis reverts commit {theme}.")
+    git_repo.commit("fix: kept", {"k.txt": "k\n"})
+    squash_target = git_repo.commit("feat: widget", {"w.txt": "w\n"})
+    git_repo.git("revert", "--no-commit", squash_target)
+    squash = f"feat: importer (#9)\n\n* feat: importer\n\n* Revert \"feat: widget\"\n\nThis reverts commit {squash_target}."
+    git_repo.commit(squash, {"importer.py": "i\n"})
+    context = json.loads(run_cli("release", "notes", "--json", repo=git_repo.path).stdout)
+    assert [c["subject"] for g in context["groups"] for c in g["commits"]] == ["widget", "importer", "kept"]

@@ -314,3 +314,58 @@ def test_an_invalid_edit_of_a_queued_task_keeps_the_task_and_says_so(queue_repo,
     assert len(comments) == 1  # the intake comment, rewritten
     assert f"This edit was not applied: **task-{number}** (pending) keeps its last valid version." in comments[0].body
     assert "Scope:" in comments[0].body
+
+
+def test_intake_reads_an_issue_opened_before_the_form_labels_were_renamed(  # type: ignore[no-untyped-def]
+    queue_repo, tmp_path, run_cli
+) -> None:
+    form_file = queue_repo.path / ".github/ISSUE_TEMPLATE/ai-task.yml"
+    form_file.parent.mkdir(parents=True, exist_ok=True)
+    shipped = (Path(__file__).resolve().parents[2] / ".github/ISSUE_TEMPLATE/ai-task.yml").read_text(encoding="utf-8")
+    form_file.write_text(shipped.replace("label: Description", "label: What should change?")
+                         .replace("label: Acceptance criteria", "label: Done when"), encoding="utf-8")
+    queue_repo.commit("chore: reword the form")
+    body = form(description="Paginate.\n\n```md\n### Scope\n```\n\nKeep the rest.") + "\n### Screenshots\n\nsee attached\n"
+    number, event = open_form_issue(queue_repo.path, tmp_path, "[AI task]: Old labels", body)
+    result = run_cli("task", "intake", "--event", str(event), "--json", repo=queue_repo.path, env=NOW)
+    data = json.loads(result.stdout)
+    assert result.code == 0 and data["status"] == "queued", data
+    assert data["form"] == {"renamed": {"What should change?": "Description", "Done when": "Acceptance criteria"},
+                            "unmatched": {"screenshots": "Screenshots"}}
+    task = load_queue(queue_repo.path).get(f"task-{number}")
+    assert task is not None and task.body == "Paginate.\n\n```md\n### Scope\n```\n\nKeep the rest.\n"
+    assert task.acceptance == ("It works", "Tests pass") and task.extra == {"form_sections": {"screenshots": "see attached"}}
+    comment = LocalForge(queue_repo.path, "local/repo").list_issue_comments(number)[0].body
+    assert "`### Description` was read as **What should change?** (the field's id)" in comment
+    assert "`### Acceptance criteria` was read as **Done when** (the form's label has changed)" in comment
+    assert "`### Screenshots` is not a field of the form; kept in the task file under `form_sections.screenshots`" in comment
+
+
+def test_intake_names_the_fields_it_could_not_find(queue_repo, tmp_path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    body = form().replace("### Description", "### Summary").replace("### Type\n\nfeature", "### Type\n\n```\nfeature")
+    number, event = open_form_issue(queue_repo.path, tmp_path, "[AI task]: Renamed away", body)
+    data = json.loads(run_cli("task", "intake", "--event", str(event), "--json", repo=queue_repo.path, env=NOW).stdout)
+    assert data["status"] == "invalid"
+    assert data["form"]["missing"] == ["Description", "Priority", "Scope", "Depends on", "Acceptance criteria",
+                                       "Preferred agent", "Estimate (hours)"]
+    assert data["form"]["unmatched"] == {"summary": "Summary"}
+    comment = LocalForge(queue_repo.path, "local/repo").list_issue_comments(number)[0].body
+    assert "**Description**: not found (no `### Description` heading in the issue" in comment
+    assert "the code block opened on line 7 with ```, which is never closed" in comment  # why Priority & co vanished
+    assert "`### Summary` is not a field of the form" in comment and "kept in the task file" not in comment
+
+
+def test_an_edit_drops_form_sections_the_issue_no_longer_has(queue_repo, tmp_path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    number, event = open_form_issue(queue_repo.path, tmp_path, "[AI task]: Notes", form() + "\n### Notes\n\nold note\n")
+    first = run_cli("task", "intake", "--event", str(event), "--json", repo=queue_repo.path, env=NOW)
+    assert json.loads(first.stdout)["status"] == "queued"
+    task = load_queue(queue_repo.path).get(f"task-{number}")
+    assert task is not None and task.extra == {"form_sections": {"notes": "old note"}}
+    payload = load_event("issues.opened", **{"action": "edited", "issue.number": number, "issue.title": "[AI task]: Notes",
+                                             "issue.body": form(), "issue.labels": [{"name": "ai-task"}],
+                                             "sender.login": "Codertocat"})
+    edited = write_event(tmp_path, "issues", payload)
+    result = run_cli("task", "intake", "--event", str(edited), "--json", repo=queue_repo.path, env=NOW)
+    assert json.loads(result.stdout)["status"] == "updated"
+    task = load_queue(queue_repo.path).get(f"task-{number}")
+    assert task is not None and task.extra == {}

@@ -8,7 +8,17 @@ from pathlib import Path
 import pytest
 import yaml
 
-from leadforge.tasks.issueform import AI_TASK_FIELDS, parse_body, parse_template, render_form_body, sections, task_from_form
+from leadforge.tasks.issueform import (
+    AI_TASK_FIELDS,
+    FormField,
+    parse_body,
+    parse_template,
+    read_form,
+    reading_notes,
+    render_form_body,
+    sections,
+    task_from_form,
+)
 from tests.conftest import shared_path
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "issue-forms"
@@ -133,3 +143,149 @@ def test_estimate_accepts_hours_and_rejects_non_finite_numbers(text: str, hours:
 def test_depends_on_reads_numbers_and_ids_between_plain_connectors(text: str, depends: tuple[str, ...]) -> None:
     result = task_from_form(parse_body(render_form_body(_answers(depends_on=text)), AI_TASK_FIELDS), issue=2, title="x", created="c")
     assert result.task is not None and result.task.depends_on == depends
+
+
+# ---- Markdown structure: only a top-level ### heading starts a section --------------------------------
+
+def _form(description: str, **override: str) -> str:
+    return render_form_body(_answers(description=description, **override))
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        "```\n### Type\nnot the next field\n```",
+        "```markdown title=\"x.md\"\n### Type\n```",
+        "~~~\n### Scope\n~~~",
+        "~~~~ shell {.lang}\n### Scope\n~~~~~~",  # info string with braces; the closing fence may be longer
+        "   ```\n### Type\n   ```",  # fences may be indented up to 3 spaces
+        "````\n```\n### Type\n```\n````",  # a shorter fence inside does not close the longer one
+        "~~~\n```\n### Type\n~~~",  # nor does a fence of the other character
+        "```\n### Type\n```   ",  # trailing spaces after the closing fence
+        "<!--\n### Type\n-->",  # an HTML comment
+        "<pre>\n\n### Type\n</pre>",  # <pre> runs to </pre>, blank lines and all
+        "    ### Type",  # indented 4 spaces: code
+        "> ### Type\n> quoted",  # a heading inside a quote is not a section
+        "- ### Type",  # nor inside a list item
+    ],
+)
+def test_a_heading_inside_a_code_or_html_block_stays_part_of_the_answer(block: str) -> None:
+    description = f"Before the block.\n\n{block}\n\nAfter the block: still the description."
+    reading = read_form(_form(description), AI_TASK_FIELDS)
+    assert reading.answers["description"] == description
+    assert reading.answers["type"] == ["bug"] and reading.answers["scope"] == "src/**"
+    assert reading.missing == () and reading.answers.keys() == {"description", "type", "priority", "scope", "acceptance", "agent"}
+    assert not reading.unmatched
+
+
+@pytest.mark.parametrize(
+    ("fence", "closing"),
+    [("```", "``"), ("````", "```"), ("~~~", "```"), ("```", "``` not-a-close")],
+)
+def test_a_fence_closes_only_with_the_same_character_at_least_as_long_and_nothing_after(fence: str, closing: str) -> None:
+    # CommonMark: an unclosed fence runs to the end of the document, so the fields after it are "not found"
+    body = f"### Description\n\n{fence}\ncode\n{closing}\n\n### Type\n\nbug\n"
+    reading = read_form(body, AI_TASK_FIELDS)
+    assert "### Type" in reading.answers["description"] and "type" not in reading.answers
+    assert "never closed" in reading.hidden["type"] and f"with {fence}" in reading.hidden["type"]
+
+
+def test_headings_after_a_closed_fence_and_indented_up_to_three_spaces_still_start_sections() -> None:
+    body = "### Description\n\nSee:\n```\n### Type\n```\n\n  ### Type\n\nbug\n\n### Scope ###\n\nsrc/**\n"
+    reading = read_form(body, AI_TASK_FIELDS)
+    assert reading.answers == {"description": "See:\n```\n### Type\n```", "type": ["bug"], "scope": "src/**"}
+
+
+def test_a_task_keeps_a_description_with_a_markdown_example_whole() -> None:
+    description = "Render headings like this:\n\n```md\n### Title\n\nText\n```\n\nand keep the rest of this paragraph."
+    result = task_from_form(parse_body(_form(description), AI_TASK_FIELDS), issue=5, title="x", created="c")
+    assert result.task is not None and result.task.body == description + "\n"
+
+
+def test_an_unclosed_fence_is_explained_field_by_field() -> None:
+    body = "### Description\n\nLook:\n\n~~~\n### Type\n\nbug\n\n### Priority\n\nP1 (high)\n"
+    reading = read_form(body, AI_TASK_FIELDS)
+    notes = reading_notes(reading, AI_TASK_FIELDS, kept=False)
+    assert any(n.startswith("**Type**: not found") and "line 6" in n and "opened on line 5 with ~~~, which is never closed" in n
+               for n in notes)
+    assert any(n.startswith("**Priority**: not found") and "line 10" in n for n in notes)
+
+
+# ---- labels that do not match the template -----------------------------------------------------------
+
+RENAMED = (  # the shipped form after a maintainer reworded every label (ids unchanged)
+    FormField("description", "What should change, and why?", "textarea", required=True),
+    FormField("type", "Kind of work", "dropdown", required=True),
+    FormField("priority", "Urgency", "dropdown", required=True),
+    FormField("scope", "Files the task may change", "textarea", required=True),
+    FormField("depends_on", "Blocked by", "input"),
+    FormField("acceptance", "Definition of done", "textarea", required=True),
+    FormField("agent", "Agent", "dropdown"),
+    FormField("estimate_hours", "Hours", "input"),
+)
+
+
+def test_an_issue_opened_before_the_labels_were_renamed_still_reads_by_field_id() -> None:
+    body = render_form_body(_answers(depends_on="#4", agent="claude", estimate_hours="2"))  # old labels
+    reading = read_form(body, RENAMED)
+    assert reading.missing == () and not reading.unmatched
+    rules = {key: rule for key, _, rule in reading.matched}
+    # Description, Type, Priority, Scope, Depends on: the heading is the id; Acceptance criteria, Preferred
+    # agent, Estimate (hours): one word set holds the other, and nothing else competes for them
+    assert rules == {"description": "normalised", "type": "normalised", "priority": "normalised", "scope": "normalised",
+                     "depends_on": "normalised", "acceptance": "words", "agent": "words", "estimate_hours": "normalised"}
+    result = task_from_form(reading.answers, issue=3, title="x", created="c", agents=["claude"])
+    assert result.errors == () and result.task is not None
+    assert (result.task.depends_on, result.task.agent, result.task.estimate_hours) == (("task-4",), "claude", 2.0)
+
+
+def test_labels_are_matched_ignoring_case_and_punctuation() -> None:
+    body = "### description\n\nx\n\n### TYPE\n\nbug\n\n### Estimate hours\n\n3\n"
+    assert read_form(body, AI_TASK_FIELDS).answers == {"description": "x", "type": ["bug"], "estimate_hours": "3"}
+
+
+def test_an_ambiguous_heading_is_not_guessed() -> None:
+    template = (FormField("repro", "Steps to reproduce", "textarea"), FormField("expected", "Expected steps", "textarea"))
+    reading = read_form("### Steps\n\nclick\n", template)
+    assert reading.answers == {} and reading.unmatched == {"steps": "click"}  # both fields have the word; kept, not guessed
+    two = read_form("### Reproduce\n\na\n\n### Reproduce steps\n\nb\n", (FormField("repro", "Steps to reproduce", "textarea"),))
+    assert two.answers == {} and two.unmatched == {"reproduce": "a", "reproduce_steps": "b"}
+
+
+def test_a_heading_where_a_field_used_to_be_is_not_taken_for_it() -> None:
+    fields = AI_TASK_FIELDS[:4]
+    body = "### Description\n\nx\n\n### Type\n\nbug\n\n### Notes\n\nn\n\n### Scope\n\nsrc/**\n"
+    assert read_form(body, fields[:2] + (FormField("priority", "Priority", "dropdown"),) + fields[3:]).unmatched == {"notes": "n"}
+
+
+def test_sections_that_are_no_field_are_kept_under_their_slugged_heading_and_never_lost() -> None:
+    body = ("### Description\n\nFirst.\n\n### Description\n\nSecond copy.\n\n### Logs & output\n\n```\ntrace\n```\n\n"
+            "### Nothing here\n\n_No response_\n\n### ???\n\nodd\n")
+    reading = read_form(body, AI_TASK_FIELDS)
+    assert reading.answers["description"] == "First."
+    assert reading.unmatched == {"description_2": "Second copy.", "logs_output": "```\ntrace\n```", "section": "odd"}
+    assert reading.unmatched_headings["logs_output"] == "Logs & output"
+    result = task_from_form({**_answers(), **reading.answers}, issue=2, title="x", created="c", sections=reading.unmatched)
+    assert result.task is not None and result.task.extra == {"form_sections": dict(reading.unmatched)}
+    notes = reading_notes(reading, AI_TASK_FIELDS, kept=True)
+    assert "`### Logs & output` is not a field of the form; kept in the task file under `form_sections.logs_output`" in notes
+
+
+def test_the_notes_name_every_field_not_found() -> None:
+    reading = read_form("### Summary\n\nx\n\n### Type\n\nbug\n", AI_TASK_FIELDS)
+    notes = reading_notes(reading, AI_TASK_FIELDS, kept=False)
+    missing = [n.split("**")[1] for n in notes if "not found" in n]
+    assert missing == ["Description", "Priority", "Scope", "Depends on", "Acceptance criteria", "Preferred agent",
+                       "Estimate (hours)"]
+    assert "`### Summary` is not a field of the form" in notes
+
+
+# ---- checkboxes -------------------------------------------------------------------------------------------
+
+def test_an_empty_checkbox_without_a_space_counts_as_unchecked() -> None:
+    template = (FormField("terms", "Terms", "checkboxes", options=("A", "B", "C")),)
+    terms = parse_body("### Terms\n\n- [x] A\n- [] B\n- [ ] C\n", template)["terms"]
+    assert terms == {"selected": ["A"], "unselected": ["B", "C"]}
+    result = task_from_form(parse_body(render_form_body(_answers(acceptance="- [] loads\n- [x] saves")), AI_TASK_FIELDS),
+                            issue=2, title="x", created="c")
+    assert result.task is not None and result.task.acceptance == ("loads", "saves")

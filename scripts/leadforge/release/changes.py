@@ -2,15 +2,16 @@
 
 Plain data in (``RawCommit`` records, newest first, as ``git log --topo-order``
 gives them), a frozen ``Changes`` out: every commit classified (conventional
-reading, group by the first matching parser), reverts cancelled inside the range,
-pull request numbers attached (squash ``(#n)`` subjects and the commits a
+reading, group by the first matching parser), reverts cancelled inside the range (only
+real reverts: see ``_cancel_reverts``), commits on the skip lists left out, pull request
+numbers attached (squash ``(#n)`` subjects and the commits a
 ``Merge pull request #n`` merge brings), and the semver bump they imply.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -21,6 +22,9 @@ from leadforge.release.semver import BumpRules, Version, bump_level
 SQUASH_PR_RE = re.compile(r"\s*\(#(\d+)\)\s*$")
 MERGE_PR_RE = re.compile(r"^Merge pull request #(\d+)\b")
 REVERT_RE = re.compile(r"This reverts commit ([0-9a-f]{7,40})\b")
+# A revert by its subject: git's `Revert "<subject>"` (and `Reapply "<subject>"`, git's name for a
+# revert of a revert since 2.43), or a conventional `revert:` / `revert(scope):` type.
+REVERT_SUBJECT_RE = re.compile(r"(?:revert|reapply)\b", re.IGNORECASE)
 COAUTHOR_RE = re.compile(r"^co-authored-by:\s*(.+?)\s*(?:<([^<>]*)>)?\s*$", re.IGNORECASE | re.MULTILINE)
 
 
@@ -52,8 +56,9 @@ class Commit(NamedTuple):
     coauthors: tuple[Person, ...]
     timestamp: int
     merge: bool
-    reverts: str | None  # the sha this commit reverts
+    reverts: tuple[str, ...]  # the shas its message says "This reverts commit <sha>." about
     truncated: bool = False
+    revert: bool = False  # its subject says it is a revert (``REVERT_SUBJECT_RE`` or type ``revert``)
 
     @property
     def conventional(self) -> bool:
@@ -73,6 +78,7 @@ class Changes:
     cancelled: tuple[tuple[str, str], ...]  # (revert sha, reverted sha) pairs that cancelled out
     bump: str  # none | patch | minor | major
     prs: tuple[int, ...] = field(default_factory=tuple)  # every PR number seen in the range
+    ignored: tuple[str, ...] = ()  # shas the skip lists left out (newest first)
 
     @property
     def breaking(self) -> tuple[Commit, ...]:
@@ -129,7 +135,9 @@ def classify_commit(
         subject = SQUASH_PR_RE.sub("", subject) or subject
     if conv is not None and breaking_description == conv.description:
         breaking_description = subject
-    revert = REVERT_RE.search(message) if "This reverts commit" in message else None
+    reverts = tuple(dict.fromkeys(REVERT_RE.findall(message))) if "This reverts commit" in message else ()
+    is_revert = bool(reverts) and (
+        REVERT_SUBJECT_RE.match(header) is not None or (conv is not None and conv.type.lower() == "revert"))
     key = (raw.author, raw.email)
     author = people.get(key) if people is not None else None
     if author is None:
@@ -152,8 +160,9 @@ def classify_commit(
         _coauthors(message),
         raw.timestamp,
         merge,
-        revert.group(1) if revert else None,
+        reverts,
         raw.truncated,
+        is_revert,
     )
 
 
@@ -188,25 +197,78 @@ def _merge_prs(raws: Sequence[RawCommit], commits: dict[str, Commit]) -> dict[st
     return claimed
 
 
-def _cancel_reverts(commits: Sequence[Commit]) -> tuple[set[str], list[tuple[str, str]]]:
-    """Newest first: a revert whose target is in the range removes both; a reverted revert
-    no longer cancels its own target (revert of a revert restores the change)."""
+UndoCheck = Callable[[str, str], bool]  # (commit sha, target sha) -> does the commit's diff undo the target's?
+
+
+def _cancel_reverts(commits: Sequence[Commit], undoes: UndoCheck | None = None) -> tuple[set[str], list[tuple[str, str]]]:
+    """Newest first: a revert whose target is in the range removes both; a reverted revert no longer
+    cancels its own target (revert of a revert restores the change).
+
+    Only a real revert cancels: its subject is a revert (``Commit.revert``), or ``undoes`` confirms its
+    diff is the exact inverse of the target's. A commit that merely quotes "This reverts commit X"
+    (a squash merge listing a revert among other squashed commits) cancels nothing: it and X stay.
+    A revert of several commits (one "This reverts commit" line each) cancels all of them."""
     cancelled: set[str] = set()
     pairs: list[tuple[str, str]] = []
     if not any(c.reverts for c in commits):
         return cancelled, pairs
-    by_prefix = {c.sha: c for c in commits}
+    by_sha = {c.sha: c for c in commits}
+
+    def find(sha: str) -> Commit | None:
+        target = by_sha.get(sha)
+        if target is None and len(sha) < 40:
+            target = next((c for c in commits if c.sha.startswith(sha)), None)
+        return target
+
     for commit in commits:  # newest first
         if commit.sha in cancelled or not commit.reverts:
             continue
-        target = by_prefix.get(commit.reverts)
-        if target is None and len(commit.reverts) < 40:
-            target = next((c for c in commits if c.sha.startswith(commit.reverts)), None)
-        if target is None or target.sha in cancelled or target.sha == commit.sha:
+        targets = [t for t in map(find, commit.reverts) if t is not None and t.sha not in cancelled and t.sha != commit.sha]
+        if not targets:
             continue
-        cancelled.update((commit.sha, target.sha))
-        pairs.append((commit.sha, target.sha))
+        if not commit.revert:
+            if undoes is None or len(targets) != 1 or commit.merge or not undoes(commit.sha, targets[0].sha):
+                continue
+        cancelled.add(commit.sha)
+        for target in targets:
+            cancelled.add(target.sha)
+            pairs.append((commit.sha, target.sha))
     return cancelled, pairs
+
+
+_COMMIT_ID = re.compile(r"[0-9a-f]{4,64}")
+
+
+def parse_skip_list(text: str, source: str) -> tuple[frozenset[str], tuple[str, ...]]:
+    """Commit ids from a skip list (``.git-blame-ignore-revs``, ``.cliffignore``): one per line, full or
+    abbreviated; ``#`` starts a comment (at the start of a line, or after the id as git allows); blank
+    lines are skipped. Returns the ids (lower case) and a warning per line that is not a commit id."""
+    ids: set[str] = set()
+    warnings: list[str] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        entry = line.split("#", 1)[0].strip().lower()
+        if not entry:
+            continue
+        if _COMMIT_ID.fullmatch(entry):
+            ids.add(entry)
+        else:
+            warnings.append(f"{source}:{number}: {entry[:60]!r} is not a commit id (4 to 64 hex digits); line ignored")
+    return frozenset(ids), tuple(warnings)
+
+
+def _ignored(commits: Sequence[Commit], ignore: Collection[str], touch_only: Collection[str]) -> set[str]:
+    """The shas a skip list leaves out: listed (in full, or abbreviated to at least 4 hex digits that
+    match exactly one commit of the range: an ambiguous abbreviation skips nothing) or in ``touch_only``
+    (commits that only edit a skip-list file)."""
+    if not ignore and not touch_only:
+        return set()
+    shas = {c.sha for c in commits}
+    skipped = (shas & set(ignore)) | (shas & set(touch_only))
+    for prefix in set(ignore) - shas:
+        hits = [sha for sha in shas if sha.startswith(prefix)]
+        if len(hits) == 1:
+            skipped.add(hits[0])
+    return skipped
 
 
 def analyse(
@@ -217,8 +279,15 @@ def analyse(
     other_group: str = "other",
     rules: BumpRules = BumpRules(),
     current: Version | None = None,
+    ignore: Collection[str] = (),
+    touch_only: Collection[str] = (),
+    undoes: UndoCheck | None = None,
 ) -> Changes:
-    """Classify a range (``raws`` newest first) into ``Changes``."""
+    """Classify a range (``raws`` newest first) into ``Changes``.
+
+    ``ignore``: commit ids from the skip lists (``.git-blame-ignore-revs``, ``.cliffignore``);
+    ``touch_only``: commits that only edit those files. Both are left out as if they were not in the
+    range: not listed, no version bump, no revert. ``undoes``: see ``_cancel_reverts``."""
     raw_list = list(raws)
     people: dict[tuple[str, str], Person] = {}
     classified = [classify_commit(r, parsers, unconventional, other_group, people) for r in raw_list]
@@ -228,7 +297,10 @@ def analyse(
             if by_sha[sha].pr is None:
                 by_sha[sha] = by_sha[sha]._replace(pr=pr)
         classified = [by_sha[c.sha] for c in classified]
-    cancelled, pairs = _cancel_reverts(classified)
+    ignored = _ignored(classified, ignore, touch_only)
+    if ignored:
+        classified = [c for c in classified if c.sha not in ignored]
+    cancelled, pairs = _cancel_reverts(classified, undoes)
     shown: list[Commit] = []
     skipped: list[Commit] = []
     counted: list[tuple[str | None, bool]] = []
@@ -250,4 +322,5 @@ def analyse(
         cancelled=tuple(pairs),
         bump=bump_level(counted, current, rules),
         prs=tuple(sorted(prs)),
+        ignored=tuple(r.sha for r in raw_list if r.sha in ignored),
     )

@@ -4,16 +4,19 @@ the visual changes from the visual area, and hand plain data to the pure core.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from leadforge.errors import InputError
+from leadforge.errors import GitError, InputError
 from leadforge.release import gitlog
-from leadforge.release.changes import Changes, analyse
+from leadforge.release.changes import Changes, analyse, parse_skip_list
 from leadforge.release.conventional import compile_parsers
 from leadforge.release.notes import build_context, tasks_in_range
+from leadforge.release.options import ScreenshotDirs
 from leadforge.release.semver import BumpRules, Version
 from leadforge.release.semver import candidates as semver_candidates
 
@@ -42,6 +45,9 @@ class Release:
     warnings: tuple[str, ...] = ()
 
 
+_PSEUDO_REF = re.compile(r"[A-Z_]+")  # HEAD, FETCH_HEAD, ORIG_HEAD...: git reads these before refs/tags/
+
+
 def _day(stamp: int) -> str:
     return datetime.fromtimestamp(stamp, tz=timezone.utc).strftime("%Y-%m-%d")
 
@@ -49,12 +55,22 @@ def _day(stamp: int) -> str:
 def resolve_range(repo: Path, prefix: str, *, to: str = "HEAD", from_: str | None = None, version: str | None = None) -> ReleaseRange:
     """Decide the range: ``to`` (a tag, branch or commit) back to ``from_`` or, by default,
     the previous semver release tag (with ``prefix``) reachable from ``to`` (none: the whole history)."""
-    target = gitlog.resolve(repo, to)
+    try:
+        tags: dict[str, tuple[str, int]] | None = gitlog.tag_commits(repo)
+    except GitError:
+        tags = None  # not a repository: resolve() below says so in the user's terms
+    if tags is not None and to in tags and tags[to][1] and "/" not in to and not _PSEUDO_REF.fullmatch(to):
+        # a tag name (the release case): for-each-ref already gave its commit and date, no second git call.
+        # Names git would resolve to something else first (HEAD-like pseudo-refs, heads/x) take the long way.
+        target: tuple[str, int] | None = tags[to]
+    else:
+        target = gitlog.resolve(repo, to)
     if target is None:
         hint = " (no commits yet, or not a git repository)" if to == "HEAD" else ""
         raise InputError(f"--to {to}: no such tag, branch or commit in {repo}{hint}")
     to_sha, committed = target
-    tags = gitlog.tag_commits(repo)
+    if tags is None:
+        tags = gitlog.tag_commits(repo)
     is_tag = to in tags and tags[to][0] == to_sha
     parsed = Version.parse(to, prefix) if is_tag else None
     previous_sha: str | None = None
@@ -114,6 +130,23 @@ def _read_range(
     return rng, analyse_range(raws, rng)
 
 
+def read_skip_lists(repo: Path, files: Sequence[str]) -> tuple[frozenset[str], tuple[str, ...], list[str]]:
+    """The commit ids the configured skip lists name, the lists that exist (paths relative to the
+    repository, read from the working tree as git-cliff does) and a warning per unreadable line."""
+    ids: set[str] = set()
+    present: list[str] = []
+    warnings: list[str] = []
+    for name in files:
+        path = repo / name
+        if not path.is_file():
+            continue
+        present.append(Path(name).as_posix())
+        found, problems = parse_skip_list(path.read_text(encoding="utf-8", errors="replace"), name)
+        ids.update(found)
+        warnings.extend(problems)
+    return frozenset(ids), tuple(present), warnings
+
+
 def load_completed_tasks(repo: Path, folder: str) -> tuple[list[Any], list[str]]:
     """Completed task files; an unreadable one is skipped with a warning (it must not block a release).
 
@@ -141,9 +174,12 @@ def load_completed_tasks(repo: Path, folder: str) -> tuple[list[Any], list[str]]
     return tasks, warnings
 
 
-def visual_changes(repo: Path, tag: str, previous: str | None) -> list[Any]:
+def visual_changes(repo: Path, tag: str, previous: str | None, screenshots: ScreenshotDirs | None = None) -> list[Any]:
     """The visual area's changes for this release (``[]`` when the repository has no screenshots;
-    ``release_changes`` returns that before importing numpy or Pillow)."""
+    ``release_changes`` returns that before importing numpy or Pillow, and with ``screenshots`` known
+    it is not even asked, so its full config load stays off the notes' path)."""
+    if screenshots is not None and not screenshots.any_for(repo, tag):
+        return []
     from leadforge.visual.release import release_changes
 
     return list(release_changes(repo, tag, previous))
@@ -157,6 +193,7 @@ def collect(
     with_tasks: bool = True,
     with_visual: bool = True,
     started: gitlog.LogStream | None = None,
+    screenshots: ScreenshotDirs | None = None,
 ) -> Release:
     """Everything the notes need for ``rng``: one streamed ``git log`` (``started`` by
     ``start_range`` when the caller began it early), the queue, the screenshots."""
@@ -168,8 +205,11 @@ def collect(
         zero_minor_bump=settings.zero_minor_bump,
     )
 
+    ignore, skip_files, warnings = read_skip_lists(repo, settings.skip_commit_files)
+
     def analyse_range(raws: Any, current_range: ReleaseRange) -> Changes:
         current = Version.parse(current_range.previous, settings.tag_prefix) if current_range.previous else None
+        exclude = [current_range.previous] if current_range.previous else []
         return analyse(
             raws,
             parsers=parsers,
@@ -177,15 +217,18 @@ def collect(
             other_group=settings.other_group,
             rules=rules,
             current=current,
+            ignore=ignore,
+            touch_only=gitlog.touching_only(repo, current_range.to_sha, exclude, skip_files) if skip_files else (),
+            undoes=lambda commit, target: gitlog.undoes(repo, commit, target),
         )
 
     rng, changes = _read_range(repo, settings, rng, analyse_range, started)
-    warnings: list[str] = []
     tasks: list[Any] = []
     if with_tasks and changes.prs:
-        completed, warnings = load_completed_tasks(repo, settings.tasks_dir)
+        completed, task_warnings = load_completed_tasks(repo, settings.tasks_dir)
+        warnings += task_warnings
         tasks = tasks_in_range(completed, changes.prs)
-    visual = visual_changes(repo, rng.version, rng.previous) if with_visual and rng.is_tag else []
+    visual = visual_changes(repo, rng.version, rng.previous, screenshots) if with_visual and rng.is_tag else []
     context = build_context(
         version=rng.version,
         previous=rng.previous,

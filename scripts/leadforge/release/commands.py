@@ -2,19 +2,38 @@
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from leadforge.errors import InputError
 from leadforge.release import render as rendering
+from leadforge.release.cli import no_gc
 from leadforge.release.collect import Release, collect, resolve_range, start_range
+from leadforge.release.options import ReleaseOptions, ScreenshotDirs, load_options, options_from_settings
 
 
-def _settings(app: Any) -> Any:
-    return app.config.release
+NO_RELEASE_EXIT = 4  # `next-version` without --json: the commits since the last release need none (stdout is empty)
+
+
+def _settings(app: Any, *, full: bool = False) -> ReleaseOptions:
+    """The ``release:`` settings, read once per run. ``notes`` and ``next-version`` use the fast reader
+    (no pydantic: see ``release.options``) and fall back to the full config when it declines; the verbs
+    that also need other sections (``changelog``, ``publish``: the visual changelog, the default branch)
+    load the full config anyway (``full``)."""
+    cached = app.__dict__.get("release_options")
+    if cached is None:
+        fast = None if full else load_options(app.repo, app.config_path)
+        if fast is None:
+            visual = app.config.visual
+            fast = options_from_settings(app.config.release), ScreenshotDirs(visual.baseline_dir, visual.releases_dir)
+        cached = app.__dict__["release_options"] = fast
+    return cached[0]
+
+
+def _screenshot_dirs(app: Any) -> ScreenshotDirs:
+    _settings(app)
+    return app.__dict__["release_options"][1]
 
 
 def _links(app: Any, tag: str, settings: Any) -> rendering.Links:
@@ -35,23 +54,10 @@ def _notes_template(app: Any, settings: Any, template: str | None) -> Path | Non
     return configured if configured.is_file() else None
 
 
-@contextmanager
-def _no_gc() -> Iterator[None]:
-    """No cyclic garbage collection while a range is read: 50,000 commits allocate ~10^6 objects
-    that all stay alive, and the collector's passes over them cost a third of the time."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def _release(app: Any, *, to: str, from_: str | None, label: str | None = None, need_tag: bool = False) -> Release:
-    """Resolve and read the range. git starts walking it *before* the config loads (pydantic and every
-    area's settings: a tenth of a second that now overlaps git's walk), assuming the default tag
-    prefix; a config with another prefix re-resolves the range and starts again."""
+    """Resolve and read the range. git starts walking it *before* the settings are read (the fast
+    reader's YAML import, or pydantic and every area's settings when it declines, overlap git's walk),
+    assuming the default tag prefix; a config with another prefix re-resolves the range and starts again."""
     from leadforge.release import gitlog
     from leadforge.release.semver import DEFAULT_TAG_PREFIX
 
@@ -77,8 +83,9 @@ def _release(app: Any, *, to: str, from_: str | None, label: str | None = None, 
         if app.dry_run:
             # The visual area stores the release's screenshots and writes diff images: not in a dry run.
             app.out.info("[dry-run] visual changes are not computed (storing release screenshots writes files)")
-        with _no_gc():
-            release = collect(app.repo, settings, rng, started=started, with_visual=not app.dry_run)
+        with no_gc():
+            release = collect(app.repo, settings, rng, started=started, with_visual=not app.dry_run,
+                              screenshots=_screenshot_dirs(app))
     except BaseException:
         if started is not None:
             started.cancel()
@@ -92,7 +99,7 @@ def render_notes(app: Any, release: Release, template: str | None = None) -> str
     settings = _settings(app)
     links = _links(app, release.range.version, settings)
     path = _notes_template(app, settings, template)
-    with _no_gc():
+    with no_gc():
         return rendering.render(release.context, path=path, repo=app.repo, links=links)
 
 
@@ -171,11 +178,23 @@ def next_version(app: Any, *, to: str | None, from_: str | None) -> int:
         "commits": len(release.changes.commits) + len(release.changes.skipped),
         "breaking": len(release.changes.breaking),
     }
-    human = tag or f"{previous}: no release needed (no feat, fix, perf or breaking commits since it)"
-    app.out.result(data, human)
     if app.context.output_path:
         app.actions.set_output("next-version", tag or "")
         app.actions.set_output("bump", bump)
+    if app.json:
+        app.out.result(data, "")
+        return 0
+    # The tag alone on stdout (TAG=$(leadforge release next-version) gets just that), the why on stderr.
+    count = f"{data['commits']} commit{'s' if data['commits'] != 1 else ''}"
+    since = f"since {previous}" if previous else "in the history"
+    if tag is None:
+        kinds = ", ".join(dict.fromkeys((*settings.minor_types, *settings.patch_types)))
+        app.out.info(f"no release needed: {count} {since}, none breaking or of type {kinds or '(none configured)'}")
+        return NO_RELEASE_EXIT
+    why = "first release" if bump == "initial" else f"{bump} bump from {previous}"
+    app.out.info(f"{tag}: {why} ({count} {since}, {data['breaking']} breaking)")
+    app.out.stdout.write(tag + "\n")
+    app.out.stdout.flush()
     return 0
 
 
@@ -247,6 +266,7 @@ def _write_changelog(app: Any, release: Release, commit: bool) -> list[str]:
 
 
 def changelog(app: Any, *, tag: str, from_: str | None, commit: bool) -> int:
+    _settings(app, full=True)
     release = _release(app, to=tag, from_=from_, need_tag=True)
     written = _write_changelog(app, release, commit)
     data = {"tag": tag, "written": written}
@@ -259,7 +279,7 @@ def publish(app: Any, *, tag: str, from_: str | None, template: str | None, chan
     from leadforge.release.publish import apply_publish, plan_publish
     from leadforge.release.semver import Version
 
-    settings = _settings(app)
+    settings = _settings(app, full=True)
     if Version.parse(tag, settings.tag_prefix) is None:
         raise InputError(f"--tag {tag}: not a release tag (expected {settings.tag_prefix}MAJOR.MINOR.PATCH[-PRE]); nothing published")
     release = _release(app, to=tag, from_=from_, need_tag=True)

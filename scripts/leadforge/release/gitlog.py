@@ -183,3 +183,39 @@ def resolve(repo: Path, ref: str) -> tuple[str, int] | None:
         return None
     sha, stamp = result.stdout.split()
     return sha, int(stamp)
+
+
+def patch_id(repo: Path, sha: str, *, reverse: bool = False) -> str | None:
+    """``git patch-id --stable`` of the commit's diff (``reverse``: of the diff that undoes it), or None
+    for a commit without one (a merge, an empty commit). Binary changes take part byte for byte."""
+    # --no-prefix: with -R git swaps the a/ and b/ prefixes, which patch-id would count as a difference
+    diff = proc.run(["git", "diff-tree", "-p", "--binary", "--no-color", "--no-prefix", "--no-commit-id", "--root",
+                     *(["-R"] if reverse else []), sha, "--"], cwd=repo, env=_ENV, check=False, text=False)
+    if not diff.ok or not diff.stdout.strip():
+        return None
+    result = proc.run(["git", "patch-id", "--stable"], cwd=repo, env=_ENV, input=diff.stdout, check=False, text=False)
+    words = result.stdout.split() if result.ok else []
+    return words[0].decode("ascii") if words else None
+
+
+def undoes(repo: Path, commit: str, target: str) -> bool:
+    """Does ``commit`` exactly undo ``target`` (its diff is the inverse of the target's)?"""
+    wanted = patch_id(repo, target)
+    return wanted is not None and patch_id(repo, commit, reverse=True) == wanted
+
+
+def touching_only(repo: Path, to: str, exclude: Sequence[str], paths: Sequence[str]) -> set[str]:
+    """The non-merge commits of ``exclude..to`` that change ``paths`` and nothing else (one git call)."""
+    if not paths:
+        return set()
+    result = proc.run(["git", "-c", "core.quotePath=false", "log", "--no-merges", "--no-renames", "--full-diff",
+                       "--name-only", "--format=%x00%H", to, *(f"^{ref}" for ref in exclude), "--", *paths],
+                      cwd=repo, env=_ENV, check=False)
+    if not result.ok:
+        raise GitError(f"git log {to} -- {' '.join(paths)}: {result.stderr.strip() or 'failed'}")
+    wanted, found = set(paths), set()
+    for record in result.stdout.split("\0"):
+        lines = [line for line in record.splitlines() if line]
+        if len(lines) > 1 and set(lines[1:]) <= wanted:
+            found.add(lines[0])
+    return found

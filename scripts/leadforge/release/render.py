@@ -123,7 +123,7 @@ def _environment(repo: Path | None, links: Links) -> Any:
             return super().getattr(obj, attribute)
 
     env = sandboxed_environment(BUILTIN_DIR, repo, OVERRIDE_DIR, autoescape=False,
-                                environment_class=ReleaseEnvironment, keep_trailing_newline=True)
+                                environment_class=ReleaseEnvironment, keep_trailing_newline=True, cache=True)
     env.globals.update(
         repo_url=links.repo_url,
         compare_url=links.compare_url,

@@ -3,6 +3,8 @@
 The defaults reproduce git-cliff's conventional preset (its default ``cliff.toml``):
 the same ordered commit parsers, the same groups in the same order. Users change
 titles, order, visibility and parsers here; the notes template lives in the repo.
+The default values live once, in ``options.ReleaseOptions`` (the plain record the release
+commands read without pydantic); this model adds the descriptions and the error messages.
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from leadforge.release.semver import DEFAULT_TAG_PREFIX
+from leadforge.release import options
 from leadforge.strict import StrictModel
+
+_D = options.DEFAULTS
 
 
 class CommitParser(StrictModel):
@@ -48,74 +52,61 @@ class Group(StrictModel):
     visible: bool = Field(True, description="Show this group in the notes (hidden groups still count for the bump).")
 
 
-DEFAULT_PARSERS: tuple[CommitParser, ...] = (
-    CommitParser(message="^feat", group="feat"),
-    CommitParser(message="^fix", group="fix"),
-    CommitParser(message="^doc", group="docs"),
-    CommitParser(message="^perf", group="perf"),
-    CommitParser(message="^refactor", group="refactor"),
-    CommitParser(message="^style", group="style"),
-    CommitParser(message="^test", group="test"),
-    CommitParser(message=r"^chore\(release\): prepare for", skip=True),
-    CommitParser(message=r"^chore\(deps.*\)", skip=True),
-    CommitParser(message=r"^chore\(pr\)", skip=True),
-    CommitParser(message=r"^chore\(pull\)", skip=True),
-    CommitParser(message="^chore|^ci", group="chore"),
-    CommitParser(body=".*security", group="security"),
-    CommitParser(message="^revert", group="revert"),
-    CommitParser(message=".*", group="other"),
+DEFAULT_PARSERS: tuple[CommitParser, ...] = tuple(
+    CommitParser(message=r.message, body=r.body, footer=r.footer, group=r.group, skip=r.skip) for r in options.DEFAULT_PARSERS
 )
-
-DEFAULT_GROUPS: tuple[Group, ...] = (
-    Group(id="feat", title="Features"),
-    Group(id="fix", title="Bug Fixes"),
-    Group(id="refactor", title="Refactor"),
-    Group(id="docs", title="Documentation"),
-    Group(id="perf", title="Performance"),
-    Group(id="style", title="Styling"),
-    Group(id="test", title="Testing"),
-    Group(id="chore", title="Miscellaneous Tasks"),
-    Group(id="security", title="Security"),
-    Group(id="revert", title="Revert"),
-    Group(id="other", title="Other"),
-)
+DEFAULT_GROUPS: tuple[Group, ...] = tuple(Group(id=g.id, title=g.title, visible=g.visible) for g in options.DEFAULT_GROUPS)
 
 
 class ReleaseSettings(StrictModel):
     """Release notes and publishing settings."""
 
-    tag_prefix: str = Field(DEFAULT_TAG_PREFIX, description="Prefix of release tags (v1.2.3). Tags that are not full semver (v10, v10.6) are ignored.")
-    unconventional: Literal["other", "skip"] = Field(
-        "other", description="Commits that are not conventional: 'other' lists them in other_group, 'skip' leaves them out."
+    tag_prefix: str = Field(
+        _D.tag_prefix, description="Prefix of release tags (v1.2.3). Tags that are not full semver (v10, v10.6) are ignored."
     )
-    other_group: str = Field("other", description="Group id for commits that are not conventional.")
+    unconventional: Literal["other", "skip"] = Field(
+        _D.unconventional,
+        description="Commits that are not conventional: 'other' lists them in other_group, 'skip' leaves them out.",
+    )
+    other_group: str = Field(_D.other_group, description="Group id for commits that are not conventional.")
     commit_parsers: tuple[CommitParser, ...] = Field(
         DEFAULT_PARSERS, description="Ordered rules: regex -> group or skip; first match wins (git-cliff's conventional preset)."
     )
     groups: tuple[Group, ...] = Field(DEFAULT_GROUPS, description="Sections of the notes, in this order, with their titles.")
-    minor_types: tuple[str, ...] = Field(("feat",), description="Conventional types that bump the minor version.")
-    patch_types: tuple[str, ...] = Field(("fix", "perf"), description="Conventional types that bump the patch version.")
+    minor_types: tuple[str, ...] = Field(_D.minor_types, description="Conventional types that bump the minor version.")
+    patch_types: tuple[str, ...] = Field(_D.patch_types, description="Conventional types that bump the patch version.")
     zero_breaking_bump: Literal["major", "minor"] = Field(
-        "minor", description="Below 1.0.0, what a breaking change bumps (semver: anything may change in 0.x)."
+        _D.zero_breaking_bump, description="Below 1.0.0, what a breaking change bumps (semver: anything may change in 0.x)."
     )
     zero_minor_bump: Literal["minor", "patch"] = Field(
-        "minor", description="Below 1.0.0, what a minor-type commit (feat) bumps."
+        _D.zero_minor_bump, description="Below 1.0.0, what a minor-type commit (feat) bumps."
     )
     template: str = Field(
-        ".github/leadforge/release-notes.md.j2",
+        _D.template,
         description="Release notes template (Jinja2, sandboxed) in the repository; the built-in one is used when absent.",
     )
-    changelog: str = Field("CHANGELOG.md", description="Changelog file; each release is prepended (re-runs replace the entry).")
+    changelog: str = Field(_D.changelog, description="Changelog file; each release is prepended (re-runs replace the entry).")
     changelog_branch: str = Field(
-        "", description="Branch the changelog follow-up commit goes to (empty: default_branch)."
+        _D.changelog_branch, description="Branch the changelog follow-up commit goes to (empty: default_branch)."
     )
-    tasks_dir: str = Field("docs/TASKS/queue/completed", description="Completed task files; those whose PR is in the range are listed.")
+    tasks_dir: str = Field(_D.tasks_dir, description="Completed task files; those whose PR is in the range are listed.")
     agent_patterns: tuple[str, ...] = Field(
-        (r"\[bot\]", r"(?i)\b(claude|copilot|codex|devin|cursor|aider|gemini|openhands|sweep)\b", r"(?i)noreply@anthropic\.com"),
+        _D.agent_patterns,
         description="Regexes on 'Name <email>' marking a contributor (author or Co-authored-by) as an AI agent.",
     )
-    upload_screenshots: bool = Field(True, description="Upload the release's visual change images as release assets.")
-    max_body_bytes: int = Field(65536, ge=1024, description="Commit bodies longer than this are cut before parsing (huge bodies).")
+    upload_screenshots: bool = Field(
+        _D.upload_screenshots, description="Upload the release's visual change images as release assets."
+    )
+    max_body_bytes: int = Field(
+        _D.max_body_bytes, ge=options.MIN_BODY_BYTES,
+        description="Commit bodies longer than this are cut before parsing (huge bodies).",
+    )
+    skip_commit_files: tuple[str, ...] = Field(
+        _D.skip_commit_files,
+        description="Skip lists: files in the repository (read from the working tree) naming commits to leave out of the "
+        "notes and the bump, one id per line (full or abbreviated), '#' comments, as .cliffignore and git blame's "
+        "ignore-revs file. Commits changing only these files are left out too; missing files are fine.",
+    )
 
     @field_validator("agent_patterns")
     @classmethod

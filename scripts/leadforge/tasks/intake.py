@@ -14,7 +14,16 @@ from typing import Any
 
 from leadforge.context import load_event, require
 from leadforge.errors import InputError, LeadforgeError
-from leadforge.tasks.issueform import AI_TASK_FIELDS, FormField, parse_body, parse_template, task_from_form
+from leadforge.tasks.issueform import (
+    AI_TASK_FIELDS,
+    FORM_SECTIONS,
+    FormField,
+    FormReading,
+    parse_template,
+    read_form,
+    reading_notes,
+    task_from_form,
+)
 from leadforge.tasks.options import PERMISSIONS, TaskOptions
 from leadforge.tasks.profiles import load_profiles
 from leadforge.tasks.service import BOT, transact_queue, current_time, options
@@ -33,11 +42,15 @@ class IntakeOutcome:
     errors: list[str] = field(default_factory=list)
     note: str = ""
     commit: str | None = None
+    form: dict[str, Any] = field(default_factory=dict)  # what did not fit the template (see form_report)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"issue": self.issue, "status": self.status, "task": self.task,
+        data = {"issue": self.issue, "status": self.status, "task": self.task,
                 "valid": self.status not in {"invalid", "skipped", "unauthorized"},
                 "errors": self.errors, "note": self.note}
+        if self.form:
+            data["form"] = self.form
+        return data
 
 
 def form_fields(repo: Path) -> tuple[FormField, ...]:
@@ -54,14 +67,31 @@ def form_fields(repo: Path) -> tuple[FormField, ...]:
     return fields or AI_TASK_FIELDS
 
 
-def invalid_comment(errors: list[str], label: str) -> str:
+def form_report(reading: FormReading, fields: tuple[FormField, ...]) -> dict[str, Any]:
+    """The ``--json`` view of what did not fit the template: labels not found, headings read as a
+    renamed label, headings that are no field (empty when the body matches the form exactly)."""
+    labels = {f.key: f.label for f in fields}
+    report: dict[str, Any] = {}
+    if reading.missing:
+        report["missing"] = [f.label for f in reading.missing]
+    renamed = {labels[key]: heading for key, heading, rule in reading.matched if heading != labels[key]}
+    if renamed:
+        report["renamed"] = renamed
+    if reading.unmatched_headings:
+        report["unmatched"] = dict(reading.unmatched_headings)
+    return report
+
+
+def invalid_comment(errors: list[str], label: str, notes: list[str] | None = None) -> str:
     lines = ["This issue could not be queued as an AI task yet:", ""]
     lines += [f"- {e}" for e in errors]
+    if notes:
+        lines += ["", "How the issue was read against the form:", ""] + [f"- {n}" for n in notes]
     lines += ["", f"Edit the issue to fix the form; it will be checked again (the `{label}` label goes away when it passes)."]
     return "\n".join(lines)
 
 
-def queued_comment(task: Task, status: str) -> str:
+def queued_comment(task: Task, status: str, notes: list[str] | None = None) -> str:
     verb = {"queued": "Queued", "updated": "Updated", "unchanged": "Queued"}.get(status, "Queued")
     lines = [
         f"{verb} as **{task.id}** (`{task.relpath().as_posix()}`): {task.priority} {task.type}.",
@@ -71,6 +101,8 @@ def queued_comment(task: Task, status: str) -> str:
     if task.depends_on:
         lines.append(f"- waits for: {', '.join(task.depends_on)}")
     lines.append(f"- agent: {task.agent}")
+    if notes:
+        lines += ["", "How the issue was read against the form:", ""] + [f"- {n}" for n in notes]
     lines += ["", "`leadforge task dispatch` assigns it when its dependencies are done and no running task overlaps its scope."]
     return "\n".join(lines)
 
@@ -81,6 +113,7 @@ def _merge(existing: Task, fresh: Task, now: str) -> Task | None:
         existing, title=fresh.title, priority=fresh.priority, type=fresh.type, agent=fresh.agent,
         depends_on=fresh.depends_on, scope=fresh.scope, acceptance=fresh.acceptance,
         estimate_hours=fresh.estimate_hours, body=fresh.body,
+        extra={**{k: v for k, v in existing.extra.items() if k != FORM_SECTIONS}, **fresh.extra},
     )
     if updated == existing:
         return None
@@ -109,13 +142,16 @@ def run_intake(app: Any, payload: dict[str, Any], opts: TaskOptions | None = Non
                                  f"the `{opts.intake_label}` label or edit the issue to queue it.")
         return outcome
     profiles = load_profiles(app.repo, opts.profiles_dir)
-    answers = parse_body(str(issue.get("body") or ""), form_fields(app.repo))
+    fields = form_fields(app.repo)
+    reading = read_form(str(issue.get("body") or ""), fields)
     created = str(issue.get("created_at") or "") or current_time(app)
-    result = task_from_form(answers, issue=number, title=str(issue.get("title") or ""), created=created,
-                            agents=[p.name for p in profiles])
+    result = task_from_form(reading.answers, issue=number, title=str(issue.get("title") or ""), created=created,
+                            agents=[p.name for p in profiles], sections=reading.unmatched)
+    notes = reading_notes(reading, fields, kept=result.task is not None)
+    report = form_report(reading, fields)
     forge_needed = not app.dry_run
     if result.task is None:
-        outcome = IntakeOutcome(number, "invalid", errors=list(result.errors))
+        outcome = IntakeOutcome(number, "invalid", errors=list(result.errors), form=report)
         queued = load_queue(app.repo).get(f"task-{number}")
         if queued is not None:
             outcome.task = queued.id
@@ -123,7 +159,7 @@ def run_intake(app: Any, payload: dict[str, Any], opts: TaskOptions | None = Non
         if forge_needed:
             from leadforge.forge.base import upsert_issue_comment
 
-            body = invalid_comment(outcome.errors, opts.needs_info_label)
+            body = invalid_comment(outcome.errors, opts.needs_info_label, notes)
             if queued is not None:
                 body = body.replace("This issue could not be queued as an AI task yet:",
                                     f"This edit was not applied: **{queued.id}** ({queued.state}) keeps its last valid version.", 1)
@@ -167,10 +203,10 @@ def run_intake(app: Any, payload: dict[str, Any], opts: TaskOptions | None = Non
     if app.dry_run:
         apply()
         app.out.would(f"{holder['status']} {fresh.id} in pending/ and comment on #{number}")
-        return IntakeOutcome(number, holder["status"], fresh.id)
+        return IntakeOutcome(number, holder["status"], fresh.id, form=report)
     sha = transact_queue(app, opts, apply)
     task = holder["task"]
-    outcome = IntakeOutcome(number, holder["status"], task.id, commit=sha)
+    outcome = IntakeOutcome(number, holder["status"], task.id, commit=sha, form=report)
     from leadforge.forge.base import upsert_issue_comment
 
     if outcome.status == "kept":
@@ -178,7 +214,7 @@ def run_intake(app: Any, payload: dict[str, Any], opts: TaskOptions | None = Non
         upsert_issue_comment(app.forge, number, INTAKE_MARKER,
                              f"**{task.id}** is already {task.state}; edits to the form are not applied to a started task.")
         return outcome
-    upsert_issue_comment(app.forge, number, INTAKE_MARKER, queued_comment(task, outcome.status))
+    upsert_issue_comment(app.forge, number, INTAKE_MARKER, queued_comment(task, outcome.status, notes))
     if opts.needs_info_label in labels:
         try:
             app.forge.remove_label(number, opts.needs_info_label)
