@@ -56,6 +56,7 @@ class Collected:
     report: dict[str, Any]
     tasks: tuple[Task, ...]
     samples: tuple[Sample, ...] = ()
+    problems: tuple[tuple[str, str], ...] = ()  # unreadable task files: (path, message)
 
 
 def collect(app: Any, period: Period, *, forge: bool | None = None) -> dict[str, Any]:
@@ -96,7 +97,7 @@ def collect_all(app: Any, period: Period, *, forge: bool | None = None) -> Colle
     report["sources"]["git"] = inputs.git_note
     report["sources"]["forge"] = forge_note
     report["sources"]["profiles"] = profiles_note
-    return Collected(report, tuple(inputs.tasks), computed.samples)
+    return Collected(report, tuple(inputs.tasks), computed.samples, tuple(inputs.problems))
 
 
 def run_metrics(app: Any, since: str | None, until: str | None, week: str | None, csv: bool) -> int:

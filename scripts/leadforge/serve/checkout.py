@@ -1,0 +1,82 @@
+"""The repository the service reads: clone it when the folder is empty, then fetch and fast-forward it.
+
+All git goes through ``leadforge.gitrepo``. The service never commits or pushes: a refresh is
+``git fetch --prune <remote>`` and ``git merge --ff-only <upstream>``; a branch that diverged (a force
+push) fails the refresh and the last snapshot stays served. A token for private repositories is sent
+as an HTTP header through git's environment (as actions/checkout does), never written to ``.git/config``.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from leadforge.errors import GitError, InputError
+from leadforge.gitrepo import GitRepo
+
+
+@dataclass(frozen=True, slots=True)
+class CheckoutOptions:
+    path: Path
+    clone_url: str = ""
+    remote: str = "origin"
+    fetch: bool = True
+    token: str = ""
+    timeout: float = 300.0
+
+
+def auth_env(token: str) -> dict[str, str]:
+    """Git config through the environment: an Authorization header for HTTPS remotes (empty without a token)."""
+    if not token:
+        return {}
+    basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
+    return {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "http.extraheader",
+            "GIT_CONFIG_VALUE_0": f"AUTHORIZATION: basic {basic}"}
+
+
+class RepositoryCheckout:
+    def __init__(self, options: CheckoutOptions) -> None:
+        self.options = options
+        self.git = GitRepo(options.path)
+
+    def _is_checkout(self) -> bool:
+        result = self.git.run("rev-parse", "--show-toplevel", check=False)
+        return result.ok and Path(result.stdout.strip()).resolve() == self.options.path.resolve()
+
+    def prepare(self) -> bool:
+        """Make sure ``path`` is a checkout: clone ``clone_url`` into it when it is missing or empty.
+        Returns whether it cloned."""
+        path = self.options.path
+        empty = not path.exists() or (path.is_dir() and not any(os.scandir(path)))
+        if not empty:
+            if not path.is_dir():
+                raise InputError(f"--repo {path}: not a folder")
+            if not self._is_checkout():
+                raise InputError(f"--repo {path}: not a git checkout (and not empty, so --clone cannot use it)")
+            return False
+        if not self.options.clone_url:
+            raise InputError(f"--repo {path}: no git checkout there; give a checkout, or --clone URL to clone into it")
+        GitRepo.clone(self.options.clone_url, path, env=auth_env(self.options.token), timeout=self.options.timeout)
+        return True
+
+    def refresh(self) -> str:
+        """Fetch and fast-forward the checked-out branch to its upstream; returns HEAD."""
+        remote = self.options.remote
+        if self.options.fetch and self.git.remote_url(remote) is not None:
+            self.git.fetch(remote, env=auth_env(self.options.token), prune=True, timeout=self.options.timeout)
+            branch = self.git.current_branch()
+            if not branch:
+                raise GitError(f"{self.options.path}: HEAD is detached; check out the branch to serve")
+            upstream = self.git.upstream() or (f"{remote}/{branch}" if self.git.ref_exists(f"{remote}/{branch}") else None)
+            if upstream:
+                self.git.fast_forward(upstream)
+        return self.git.head()
+
+    def branch_dates(self) -> dict[str, str]:
+        """Newest commit date of each branch: the remote's, else the local one (task branches show activity)."""
+        dates = self.git.ref_dates("refs/heads/")
+        dates.update(self.git.ref_dates(f"refs/remotes/{self.options.remote}/"))
+        dates.pop("HEAD", None)
+        return dates

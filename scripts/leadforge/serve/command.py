@@ -1,0 +1,110 @@
+"""``leadforge serve``: bind the socket, run the app under uvicorn, stop cleanly on SIGTERM.
+
+uvicorn handles SIGTERM/SIGINT itself: it stops accepting connections, lets requests in flight finish
+(up to ``GRACEFUL_SECONDS``), runs the lifespan shutdown (the refresher stops), then re-raises the
+signal. The handler installed here receives that re-raised signal, so the command returns 0 and says
+why it stopped instead of dying by the signal.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import socket
+import sys
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING
+
+from leadforge import __version__
+from leadforge.errors import InputError
+from leadforge.serve.checkout import CheckoutOptions
+from leadforge.serve.web import ServeOptions, Service, create_app, system_clock
+
+if TYPE_CHECKING:
+    from leadforge.app import App
+
+GRACEFUL_SECONDS = 20  # inside Kubernetes' default 30 s termination grace period
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket on ``host:port`` (port 0: any free port); one-line error when it cannot."""
+    try:
+        family, kind, proto, _name, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+        sock = socket.socket(family, kind, proto)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError as err:
+        raise InputError(f"--host {host} --port {port}: cannot listen: {err.strerror or err}") from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def _logging(level: str) -> None:
+    logger = logging.getLogger("leadforge.serve")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("leadforge serve: %(message)s"))
+        logger.addHandler(handler)
+    logger.setLevel(level.upper())
+    logger.propagate = False
+
+
+def run_serve(app: App, *, host: str, port: int, refresh: float, clone: str | None, remote: str, fetch: bool,
+              webhook_secret_env: str, git_token_env: str, log_level: str, access_log: bool) -> int:
+    import uvicorn
+
+    if refresh < 0:
+        raise InputError(f"--refresh {refresh:g}: must be 0 (webhooks only) or more seconds")
+    if not 0 <= port <= 65535:
+        raise InputError(f"--port {port}: must be 0-65535")
+    if log_level not in LOG_LEVELS:
+        raise InputError(f"--log-level {log_level}: use one of {', '.join(LOG_LEVELS)}")
+    repo = Path(app.repo)
+    if not clone and not repo.is_dir():
+        raise InputError(f"--repo {repo}: no such folder; give a checkout, or --clone URL to clone into it")
+    secret = app.env.get(webhook_secret_env, "")
+    _logging(log_level)
+    service = Service(
+        ServeOptions(
+            checkout=CheckoutOptions(path=repo, clone_url=clone or "", remote=remote, fetch=fetch,
+                                     token=app.env.get(git_token_env, "")),
+            refresh_seconds=refresh,
+            webhook_secret=secret.encode("utf-8"),
+            config_path=app.config_path,
+            version=__version__,
+        ),
+        app.env,
+        system_clock(app.env),
+    )
+    sock = bind(host, port)
+    config = uvicorn.Config(create_app(service), log_level=log_level, access_log=access_log, lifespan="on",
+                            timeout_graceful_shutdown=GRACEFUL_SECONDS, server_header=False)
+    server = uvicorn.Server(config)
+    bound = sock.getsockname()
+    shown = f"[{bound[0]}]" if sock.family == socket.AF_INET6 else bound[0]
+    every = f"every {refresh:g}s" if refresh else "on webhooks only"
+    hooks = "POST /hooks/github signed with $" + webhook_secret_env if secret else f"webhooks off (${webhook_secret_env} unset)"
+    log = logging.getLogger("leadforge.serve")
+    log.info("listening on http://%s:%d (repository %s, refresh %s, %s)", shown, bound[1], repo, every, hooks)
+
+    stopped_by: list[int] = []
+
+    def note(sig: int, _frame: FrameType | None) -> None:
+        stopped_by.append(sig)
+
+    previous = {sig: signal.signal(sig, note) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        server.run(sockets=[sock])
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        sock.close()
+    why = f" on {signal.Signals(stopped_by[0]).name}" if stopped_by else ""
+    if not server.started:
+        log.error("did not start (see the messages above)")
+        return 1
+    log.info("stopped%s", why)
+    return 0
