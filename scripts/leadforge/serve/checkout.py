@@ -45,9 +45,8 @@ class RepositoryCheckout:
         result = self.git.run("rev-parse", "--show-toplevel", check=False)
         return result.ok and Path(result.stdout.strip()).resolve() == self.options.path.resolve()
 
-    def prepare(self) -> bool:
-        """Make sure ``path`` is a checkout: clone ``clone_url`` into it when it is missing or empty.
-        Returns whether it cloned."""
+    def check(self) -> bool:
+        """Fail fast on a folder the service cannot use; returns whether a clone is needed."""
         path = self.options.path
         empty = not path.exists() or (path.is_dir() and not any(os.scandir(path)))
         if not empty:
@@ -58,7 +57,14 @@ class RepositoryCheckout:
             return False
         if not self.options.clone_url:
             raise InputError(f"--repo {path}: no git checkout there; give a checkout, or --clone URL to clone into it")
-        GitRepo.clone(self.options.clone_url, path, env=auth_env(self.options.token), timeout=self.options.timeout)
+        return True
+
+    def prepare(self) -> bool:
+        """Clone ``clone_url`` into the folder when it is missing or empty; returns whether it cloned."""
+        if not self.check():
+            return False
+        GitRepo.clone(self.options.clone_url, self.options.path, env=auth_env(self.options.token),
+                      timeout=self.options.timeout)
         return True
 
     def refresh(self) -> str:
@@ -71,7 +77,11 @@ class RepositoryCheckout:
                 raise GitError(f"{self.options.path}: HEAD is detached; check out the branch to serve")
             upstream = self.git.upstream() or (f"{remote}/{branch}" if self.git.ref_exists(f"{remote}/{branch}") else None)
             if upstream:
-                self.git.fast_forward(upstream)
+                try:
+                    self.git.fast_forward(upstream)
+                except GitError as err:
+                    raise GitError(f"{self.options.path}: cannot fast-forward {branch} to {upstream} (was it force-pushed?); "
+                                   f"still serving the last snapshot: {err}") from None
         return self.git.head()
 
     def branch_dates(self) -> dict[str, str]:

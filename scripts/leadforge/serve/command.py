@@ -63,8 +63,6 @@ def run_serve(app: App, *, host: str, port: int, refresh: float, clone: str | No
     if log_level not in LOG_LEVELS:
         raise InputError(f"--log-level {log_level}: use one of {', '.join(LOG_LEVELS)}")
     repo = Path(app.repo)
-    if not clone and not repo.is_dir():
-        raise InputError(f"--repo {repo}: no such folder; give a checkout, or --clone URL to clone into it")
     secret = app.env.get(webhook_secret_env, "")
     _logging(log_level)
     service = Service(
@@ -79,6 +77,7 @@ def run_serve(app: App, *, host: str, port: int, refresh: float, clone: str | No
         app.env,
         system_clock(app.env),
     )
+    service.checkout.check()  # a folder it cannot use is an error now; the clone itself runs in the background
     sock = bind(host, port)
     config = uvicorn.Config(create_app(service), log_level=log_level, access_log=access_log, lifespan="on",
                             timeout_graceful_shutdown=GRACEFUL_SECONDS, server_header=False)
