@@ -331,3 +331,25 @@ def test_a_force_pushed_branch_fails_the_refresh_and_the_last_snapshot_stays(fre
         assert "refresh failed (serving " in server.log
     finally:
         server.stop()
+
+
+def test_a_secret_file_is_reread_so_a_rotated_secret_takes_effect_without_a_restart(fresh_remote):
+    base, _seed = fresh_remote
+    secret_file = base / "webhook-secret"
+    secret_file.write_text("first secret\n")
+    env = {k: v for k, v in isolated_env(base / "home").items() if k != "LEADFORGE_WEBHOOK_SECRET"}
+    server = start(base, "--webhook-secret-file", str(secret_file), env=env)
+    try:
+        server.wait_ready()
+        body = json.dumps(load_event("push", ref="refs/heads/main")).encode()
+        assert server.post("/hooks/github", data=body, headers=signed(body, "first secret")).status_code == 202
+
+        secret_file.write_text("second secret\n")
+
+        assert server.post("/hooks/github", data=body, headers=signed(body, "first secret")).status_code == 401
+        assert server.post("/hooks/github", data=body, headers=signed(body, "second secret")).status_code == 202
+        secret_file.unlink()  # an optional Secret that is gone: webhooks are off, and say so
+        off = server.post("/hooks/github", data=body, headers=signed(body, "second secret"))
+        assert off.status_code == 401 and off.json()["error"] == "webhooks are off: the server has no webhook secret"
+    finally:
+        server.stop()

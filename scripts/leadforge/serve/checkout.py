@@ -18,12 +18,29 @@ from leadforge.gitrepo import GitRepo
 
 
 @dataclass(frozen=True, slots=True)
+class Secret:
+    """A secret from a file (a mounted Kubernetes Secret: re-read on each use, so a rotation needs no restart),
+    else from the environment; a missing file means no secret."""
+
+    value: str = ""
+    file: Path | None = None
+
+    def read(self) -> str:
+        if self.file is not None:
+            try:
+                return self.file.read_text(encoding="utf-8").strip()
+            except (FileNotFoundError, IsADirectoryError):
+                return ""
+        return self.value
+
+
+@dataclass(frozen=True, slots=True)
 class CheckoutOptions:
     path: Path
     clone_url: str = ""
     remote: str = "origin"
     fetch: bool = True
-    token: str = ""
+    token: Secret = Secret()
     timeout: float = 300.0
 
 
@@ -63,7 +80,7 @@ class RepositoryCheckout:
         """Clone ``clone_url`` into the folder when it is missing or empty; returns whether it cloned."""
         if not self.check():
             return False
-        GitRepo.clone(self.options.clone_url, self.options.path, env=auth_env(self.options.token),
+        GitRepo.clone(self.options.clone_url, self.options.path, env=auth_env(self.options.token.read()),
                       timeout=self.options.timeout)
         return True
 
@@ -71,7 +88,7 @@ class RepositoryCheckout:
         """Fetch and fast-forward the checked-out branch to its upstream; returns HEAD."""
         remote = self.options.remote
         if self.options.fetch and self.git.remote_url(remote) is not None:
-            self.git.fetch(remote, env=auth_env(self.options.token), prune=True, timeout=self.options.timeout)
+            self.git.fetch(remote, env=auth_env(self.options.token.read()), prune=True, timeout=self.options.timeout)
             branch = self.git.current_branch()
             if not branch:
                 raise GitError(f"{self.options.path}: HEAD is detached; check out the branch to serve")

@@ -36,9 +36,13 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     serve.add_argument("--webhook-secret-env", metavar="NAME", default="LEADFORGE_WEBHOOK_SECRET",
                        help="environment variable holding the webhook secret (default: LEADFORGE_WEBHOOK_SECRET; "
                        "unset: every delivery gets 401)")
+    serve.add_argument("--webhook-secret-file", metavar="PATH", default=None,
+                       help="file holding the webhook secret instead (a mounted Secret; re-read on every delivery)")
     serve.add_argument("--git-token-env", metavar="NAME", default="LEADFORGE_GIT_TOKEN",
                        help="environment variable holding a read-only token for an HTTPS remote (default: "
                        "LEADFORGE_GIT_TOKEN; sent as a header, never stored in .git/config)")
+    serve.add_argument("--git-token-file", metavar="PATH", default=None,
+                       help="file holding the token instead (a mounted Secret; re-read on every fetch)")
     serve.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"), help="default: info")
     serve.add_argument("--access-log", action="store_true", help="log every request (off by default: probes are noisy)")
     serve.set_defaults(handler=_serve)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from leadforge import __version__
 from leadforge.errors import InputError
-from leadforge.serve.checkout import CheckoutOptions
+from leadforge.serve.checkout import CheckoutOptions, Secret
 from leadforge.serve.web import ServeOptions, Service, create_app, system_clock
 
 if TYPE_CHECKING:
@@ -53,7 +53,8 @@ def _logging(level: str) -> None:
 
 
 def run_serve(app: App, *, host: str, port: int, refresh: float, clone: str | None, remote: str, fetch: bool,
-              webhook_secret_env: str, git_token_env: str, log_level: str, access_log: bool) -> int:
+              webhook_secret_env: str, webhook_secret_file: str | None, git_token_env: str, git_token_file: str | None,
+              log_level: str, access_log: bool) -> int:
     import uvicorn
 
     if refresh < 0:
@@ -63,14 +64,14 @@ def run_serve(app: App, *, host: str, port: int, refresh: float, clone: str | No
     if log_level not in LOG_LEVELS:
         raise InputError(f"--log-level {log_level}: use one of {', '.join(LOG_LEVELS)}")
     repo = Path(app.repo)
-    secret = app.env.get(webhook_secret_env, "")
+    secret = Secret(app.env.get(webhook_secret_env, ""), Path(webhook_secret_file) if webhook_secret_file else None)
+    token = Secret(app.env.get(git_token_env, ""), Path(git_token_file) if git_token_file else None)
     _logging(log_level)
     service = Service(
         ServeOptions(
-            checkout=CheckoutOptions(path=repo, clone_url=clone or "", remote=remote, fetch=fetch,
-                                     token=app.env.get(git_token_env, "")),
+            checkout=CheckoutOptions(path=repo, clone_url=clone or "", remote=remote, fetch=fetch, token=token),
             refresh_seconds=refresh,
-            webhook_secret=secret.encode("utf-8"),
+            webhook_secret=secret,
             config_path=app.config_path,
             version=__version__,
         ),
@@ -85,7 +86,8 @@ def run_serve(app: App, *, host: str, port: int, refresh: float, clone: str | No
     bound = sock.getsockname()
     shown = f"[{bound[0]}]" if sock.family == socket.AF_INET6 else bound[0]
     every = f"every {refresh:g}s" if refresh else "on webhooks only"
-    hooks = "POST /hooks/github signed with $" + webhook_secret_env if secret else f"webhooks off (${webhook_secret_env} unset)"
+    where = webhook_secret_file or f"${webhook_secret_env}"
+    hooks = f"POST /hooks/github signed with {where}" if secret.read() else f"webhooks off (no secret in {where})"
     log = logging.getLogger("leadforge.serve")
     log.info("listening on http://%s:%d (repository %s, refresh %s, %s)", shown, bound[1], repo, every, hooks)
 

@@ -27,7 +27,7 @@ from starlette.routing import Route
 
 from leadforge.errors import LeadforgeError
 from leadforge.serve.build import build_snapshot
-from leadforge.serve.checkout import CheckoutOptions, RepositoryCheckout
+from leadforge.serve.checkout import CheckoutOptions, RepositoryCheckout, Secret
 from leadforge.serve.exposition import ServiceStatus, SnapshotCollector
 from leadforge.serve.snapshot import Snapshot, queue_document, with_refs
 from leadforge.serve.webhook import (
@@ -54,7 +54,7 @@ SECURITY_HEADERS = {
 class ServeOptions:
     checkout: CheckoutOptions
     refresh_seconds: float = 60.0  # 0: only webhooks refresh
-    webhook_secret: bytes = b""
+    webhook_secret: Secret = Secret()
     config_path: str | None = None
     version: str = ""
 
@@ -191,10 +191,11 @@ def create_app(service: Service) -> Starlette:
             return JSONResponse({"error": "payload over 25 MB"}, status_code=413)
         body = await request.body()
         delivery = request.headers.get(DELIVERY_HEADER, "-")
-        if not service.options.webhook_secret:
+        secret = service.options.webhook_secret.read().encode("utf-8")
+        if not secret:
             log.warning("webhook %s refused: no webhook secret is configured", delivery)
             return JSONResponse({"error": "webhooks are off: the server has no webhook secret"}, status_code=401)
-        if not signature_valid(service.options.webhook_secret, body, request.headers.get(SIGNATURE_HEADER)):
+        if not signature_valid(secret, body, request.headers.get(SIGNATURE_HEADER)):
             log.warning("webhook %s refused: missing or wrong %s", delivery, SIGNATURE_HEADER)
             return JSONResponse({"error": f"missing or invalid {SIGNATURE_HEADER}"}, status_code=401)
         payload = _payload(body, request.headers.get("content-type", ""))
