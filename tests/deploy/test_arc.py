@@ -54,7 +54,8 @@ def problems(obj: Mapping[str, Any]) -> list[str]:
 
 
 def shipped() -> list[tuple[Path, dict[str, Any]]]:
-    return [(path, obj) for path in sorted((ROOT / "k8s/stations").glob("*/runner.yaml")) for obj in parse_objects(path.read_text())]
+    paths = sorted((ROOT / "k8s/stations").glob("*/runner.yaml"))
+    return [(path, obj) for path in paths for obj in parse_objects(path.read_text())]
 
 
 def test_the_fixture_is_arcs_autoscalingrunnerset_crd():

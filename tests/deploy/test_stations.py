@@ -221,7 +221,8 @@ def test_the_runners_register_with_the_configured_url_else_this_repository(confi
 
 
 def test_without_a_github_url_the_stations_are_a_one_line_error():
-    with pytest.raises(InputError, match=r"^deploy\.stations\.arc\.github_config_url: set the GitHub URL the runners register with"):
+    expected = r"^deploy\.stations\.arc\.github_config_url: set the GitHub URL the runners register with"
+    with pytest.raises(InputError, match=expected):
         plan_stations([("profiles/claude.yml", yaml.safe_load(CLAUDE))], StationSettings(), github_url="")
 
 

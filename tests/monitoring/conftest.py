@@ -16,8 +16,9 @@ ROOT = Path(__file__).resolve().parents[2]
 MONITORING = ROOT / "monitoring"
 PROMTOOL = shutil.which("promtool")
 PROMETHEUS = shutil.which("prometheus")
-needs_promtool = pytest.mark.skipif(PROMTOOL is None, reason="promtool is not installed (Debian: apt-get install prometheus; ./setup.sh does)")
-needs_prometheus = pytest.mark.skipif(PROMETHEUS is None, reason="prometheus is not installed (Debian: apt-get install prometheus; ./setup.sh does)")
+INSTALL = "(Debian: apt-get install prometheus; ./setup.sh does)"
+needs_promtool = pytest.mark.skipif(PROMTOOL is None, reason=f"promtool is not installed {INSTALL}")
+needs_prometheus = pytest.mark.skipif(PROMETHEUS is None, reason=f"prometheus is not installed {INSTALL}")
 
 
 @pytest.fixture(scope="module")

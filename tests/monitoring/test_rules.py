@@ -39,8 +39,9 @@ def test_the_rules_unit_tests_pass():
 @needs_promtool
 def test_the_unit_tests_fail_when_an_alert_is_broken(tmp_path):
     """The promtool tests can fail: with the stale alert's threshold doubled they do."""
-    broken = RULES.read_text().replace("leadforge:task_silence_seconds:max > on (job) group_left () leadforge:sweep_stale_after_seconds:min",
-                                       "leadforge:task_silence_seconds:max > on (job) group_left () 2 * leadforge:sweep_stale_after_seconds:min")
+    threshold = "group_left () leadforge:sweep_stale_after_seconds:min"
+    broken = RULES.read_text().replace(f"leadforge:task_silence_seconds:max > on (job) {threshold}",
+                                       f"leadforge:task_silence_seconds:max > on (job) {threshold.replace('()', '() 2 *')}")
     assert broken != RULES.read_text()
     (tmp_path / "rules.yml").write_text(broken)
     (tmp_path / "rules.test.yml").write_text((RULES.parent / "rules.test.yml").read_text())

@@ -5,8 +5,10 @@
 | task | state       | who                        | what the service must say                                       |
 | ---- | ----------- | -------------------------- | --------------------------------------------------------------- |
 | c1   | completed   | copilot                    | created 11-01 00:00, assigned 02:00, completed 10:00: lead 10 h, cycle 8 h |
-| c2   | completed   | claude                     | created 11-02 00:00, assigned 01:00, verification failed 11-02 20:00, completed 11-03 01:00: lead 25 h, cycle 24 h |
-| c3   | completed   | copilot, then claude       | created 11-04 00:00, copilot 01:00, re-queued 05:00, claude 06:00, completed 12:00: lead 12 h, cycle 6 h |
+| c2   | completed   | claude                     | created 11-02 00:00, assigned 01:00, verification failed 20:00,  |
+|      |             |                            | completed 11-03 01:00: lead 25 h, cycle 24 h                     |
+| c3   | completed   | copilot, then claude       | created 11-04 00:00, copilot 01:00, re-queued 05:00, claude 06:00, |
+|      |             |                            | completed 12:00: lead 12 h, cycle 6 h                            |
 | p1   | in-progress | claude                     | assigned 11-19 12:00: 24 h silent, not stale                    |
 | p2   | in-progress | copilot                    | assigned 11-15 00:00, last branch commit 11-16 00:00: 108 h silent, stale |
 | p3   | in-progress | copilot                    | assigned 11-10 00:00, branch commit 11-20 10:00: 2 h silent, not stale |

@@ -18,7 +18,8 @@ def test_without_the_serve_extra_it_says_which_extra_to_install(git_repo, run_cl
     result = run_cli("serve", repo=git_repo.path)
 
     assert result.code == 1
-    assert result.stderr == "leadforge: error: leadforge serve needs the serve extra: pip install 'leadforge[serve]' (missing: uvicorn)\n"
+    assert result.stderr == (
+        "leadforge: error: leadforge serve needs the serve extra: pip install 'leadforge[serve]' (missing: uvicorn)\n")
 
 
 def test_the_cli_does_not_import_the_server_libraries():

@@ -112,7 +112,8 @@ def test_lead_and_cycle_time_histograms_hold_each_completed_task(server):
     samples = scrape(server)
     claude, copilot = (("agent", "claude"), ("kind", "agent")), (("agent", "copilot"), ("kind", "agent"))
 
-    lead_count, lead_sum = of(samples, "leadforge_task_lead_time_seconds_count"), of(samples, "leadforge_task_lead_time_seconds_sum")
+    lead_count = of(samples, "leadforge_task_lead_time_seconds_count")
+    lead_sum = of(samples, "leadforge_task_lead_time_seconds_sum")
     assert (lead_count[claude], lead_sum[claude]) == (2, (25 + 12) * HOUR)  # c2, c3
     assert (lead_count[copilot], lead_sum[copilot]) == (1, 10 * HOUR)  # c1
     cycle_sum = of(samples, "leadforge_task_cycle_time_seconds_sum")
@@ -295,7 +296,8 @@ def test_a_folder_that_is_neither_empty_nor_a_checkout_is_refused(tmp_path, run_
     result = run_cli("serve", "--port", "0", repo=tmp_path)
 
     assert result.code == 1
-    assert result.stderr.strip() == f"leadforge: error: --repo {tmp_path}: not a git checkout (and not empty, so --clone cannot use it)"
+    assert result.stderr.strip() == (
+        f"leadforge: error: --repo {tmp_path}: not a git checkout (and not empty, so --clone cannot use it)")
 
 
 def test_a_port_in_use_is_a_one_line_error(git_repo, run_cli):
@@ -326,7 +328,8 @@ def test_a_force_pushed_branch_fails_the_refresh_and_the_last_snapshot_stays(fre
         server.wait_for(lambda: scrape(server)[("leadforge_refresh_errors_total", ())] == 1, "the failed refresh")
 
         ready = server.get("/readyz").json()
-        assert ready["commit"] == before and "cannot fast-forward main to origin/main (was it force-pushed?)" in ready["last_error"]
+        assert ready["commit"] == before
+        assert "cannot fast-forward main to origin/main (was it force-pushed?)" in ready["last_error"]
         assert server.get("/api/queue").json()["commit"] == before
         assert "refresh failed (serving " in server.log
     finally:

@@ -123,7 +123,8 @@ def station_from_profile(profile: Mapping[str, Any], source: str, settings: Stat
         raise InputError(f"{source}: capacity: expected a whole number >= 0, got {capacity!r}")
     scale_set = f"{settings.arc.scale_set_prefix}{agent}"
     if len(scale_set) > 45:  # the gha-runner-scale-set chart's limit on the runner set's name
-        raise InputError(f"{source}: the scale set name {scale_set!r} is over 45 characters (deploy.stations.arc.scale_set_prefix)")
+        raise InputError(f"{source}: the scale set name {scale_set!r} is over 45 characters "
+                         "(deploy.stations.arc.scale_set_prefix)")
     return Station(
         agent=agent,
         source=source,
@@ -180,7 +181,8 @@ CONTROLLER_RULES: tuple[dict[str, Any], ...] = (
     {"apiGroups": [""], "resources": ["pods/status"], "verbs": ["get"]},
     {"apiGroups": [""], "resources": ["secrets"], "verbs": ["create", "delete", "get", "list", "patch", "update"]},
     {"apiGroups": [""], "resources": ["serviceaccounts"], "verbs": ["create", "delete", "get", "list", "patch", "update"]},
-    {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["rolebindings"], "verbs": ["create", "delete", "get", "patch", "update"]},
+    {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["rolebindings"],
+     "verbs": ["create", "delete", "get", "patch", "update"]},
     {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["roles"], "verbs": ["create", "delete", "get", "patch", "update"]},
 )
 
@@ -361,7 +363,8 @@ def station_files(station: Station, arc: ArcSettings, github_url: str) -> dict[s
             ],
         },
     }
-    account = {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": meta("agent-runner"), "automountServiceAccountToken": False}
+    account = {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": meta("agent-runner"),
+               "automountServiceAccountToken": False}
     why = ("the gha-runner-scale-set chart's manager Role: the ARC controller creates each runner's pod and "
            "its JIT-config secret here, and the listener's role binding")
     role = {

@@ -82,7 +82,8 @@ class Service:
         self.registry.register(SnapshotCollector(self.current, clock))
 
     def status(self) -> ServiceStatus:
-        return ServiceStatus(self.options.version, self.options.refresh_seconds, self.last_refresh, self.refresh_errors, self.builds)
+        return ServiceStatus(self.options.version, self.options.refresh_seconds, self.last_refresh, self.refresh_errors,
+                             self.builds)
 
     def current(self) -> tuple[Snapshot | None, ServiceStatus]:
         return self.snapshot, self.status()
