@@ -6,6 +6,7 @@
 #   with ours, and checkov's bundled detect-secrets fork would overwrite the real package)
 # - a Chromium for Playwright: the system's if present, Debian's `chromium` package where apt works,
 #   else Playwright's own download
+# - prometheus + promtool (Debian's `prometheus` package where apt works) for the monitoring tests
 # - tests/js: the reference JavaScript pixelmatch for exactness tests
 # Re-running is cheap: each step skips what is already in place.
 set -euo pipefail
@@ -47,6 +48,19 @@ elif grep -qs '^ID=debian' /etc/os-release && { [ "$(id -u)" = 0 ] || command -v
   echo "installed Debian's chromium: $(command -v chromium)"
 else
   .venv/bin/python -m playwright install chromium
+fi
+
+log "Prometheus and promtool (monitoring tests)"
+if command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1; then
+  echo "using the system Prometheus: $(command -v prometheus), $(command -v promtool)"
+elif grep -qs '^ID=debian' /etc/os-release && { [ "$(id -u)" = 0 ] || command -v sudo >/dev/null 2>&1; }; then
+  # Debian's prometheus package ships both binaries; the tests start their own server on loopback.
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+  echo "installed Debian's prometheus: $(command -v prometheus), $(command -v promtool)"
+else
+  echo "no prometheus/promtool here (not Debian, or no root): tests/monitoring skips the tests that run them"
 fi
 
 log "JavaScript reference packages (tests/js)"

@@ -26,6 +26,7 @@ AREAS: tuple[str, ...] = (
     "leadforge.release.cli",
     "leadforge.deploy.cli",
     "leadforge.metrics.cli",
+    "leadforge.serve.cli",
     "leadforge.basics_cli",
 )
 
@@ -82,7 +83,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for k, v in vars(args).items()
         if k not in GLOBAL_KEYS and k not in {"handler", "area", "area_parser"} and not k.endswith("_verb")
     }
-    if args.area != "demo" and not os.path.isdir(args.repo):
+    # demo makes its own repository; serve may clone into a folder that does not exist yet (it checks itself)
+    if args.area not in {"demo", "serve"} and not os.path.isdir(args.repo):
         print(f"leadforge: error: --repo {args.repo}: no such folder; give the repository's path (default: .)", file=sys.stderr)
         return 1
     from leadforge.app import App

@@ -174,6 +174,21 @@ class GitRepo:
         result = self.run("show", f"{ref}:{path}", check=False)
         return result.stdout if result.ok else None
 
+    def ref_dates(self, prefix: str) -> dict[str, str]:
+        """Committer date (ISO) of every ref under ``prefix`` (``refs/remotes/origin/``), keyed by the rest of its name."""
+        fmt = "%(refname)%09%(committerdate:iso-strict)"
+        found = {}
+        for line in self.out("for-each-ref", f"--format={fmt}", prefix).splitlines():
+            name, _, date = line.partition("\t")
+            if name.startswith(prefix) and date:
+                found[name[len(prefix):]] = date
+        return found
+
+    def upstream(self) -> str | None:
+        """The current branch's upstream (``origin/main``), or None."""
+        result = self.run("rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{upstream}", check=False)
+        return result.stdout.strip() if result.ok and result.stdout.strip() else None
+
     def commits_touching(self, ref: str, since: str | None = None) -> list[str]:
         args = ["log", "--format=%H", ref]
         if since:
@@ -214,9 +229,26 @@ class GitRepo:
         else:
             self.run("tag", "-a", name, "-m", message, ref)
 
-    def fetch(self, remote: str = "origin", refspec: str | None = None) -> None:
-        args = ["fetch", "-q", remote] + ([refspec] if refspec else [])
-        self.run(*args)
+    def fetch(self, remote: str = "origin", refspec: str | None = None, *, env: Mapping[str, str] | None = None,
+              prune: bool = False, timeout: float | None = 600) -> None:
+        args = ["fetch", "-q"] + (["--prune"] if prune else []) + [remote] + ([refspec] if refspec else [])
+        self.run(*args, env=env, timeout=timeout)
+
+    def fast_forward(self, ref: str) -> bool:
+        """Move the current branch (and the working tree) forward to ``ref``; never a merge commit.
+        Returns whether HEAD moved; a branch that diverged from ``ref`` raises ``GitError``."""
+        before = self.head()
+        self.run("merge", "--ff-only", "-q", ref)
+        return self.head() != before
+
+    @classmethod
+    def clone(cls, url: str, path: str | os.PathLike[str], *, env: Mapping[str, str] | None = None,
+              timeout: float | None = 600) -> GitRepo:
+        """``git clone url path`` (full history: metrics read all of it); ``path`` must be absent or empty."""
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        cls(target.parent).run("clone", "-q", "--", url, str(target), env=env, timeout=timeout)
+        return cls(target)
 
     def push(self, remote: str, refspec: str) -> None:
         """Push without force; a non-fast-forward rejection raises ``PushRejected``."""

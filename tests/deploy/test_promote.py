@@ -122,7 +122,7 @@ def test_promote_commits_on_a_branch_and_opens_a_pull_request(deploy_repo, run_c
     assert result.code == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["result"] == "promoted"
-    assert data["changes"] == [{"field": "images[ghcr.io/leadforge/leadforge-web].newTag", "old": "0.1.0", "new": "sha-4f2c1e9"}]
+    assert data["changes"] == [{"field": "images[ghcr.io/leadforge/leadforge].newTag", "old": "0.1.0", "new": "sha-4f2c1e9"}]
     branch = data["branch"]
     assert branch.startswith("promote/dev-to-staging-")
     # the user's checkout is untouched; the branch holds exactly one edit
@@ -133,7 +133,7 @@ def test_promote_commits_on_a_branch_and_opens_a_pull_request(deploy_repo, run_c
     assert promoted == original.replace("newTag: 0.1.0 # promoted", "newTag: sha-4f2c1e9 # promoted").rstrip("\n")
     pulls = LocalForge(deploy_repo.path, "octo/repo").list_pulls(head=branch)
     assert [(p.number, p.base_ref) for p in pulls] == [(data["pull_request"]["number"], "main")]
-    assert pulls[0].title == "deploy: promote dev to staging (leadforge-web sha-4f2c1e9)"
+    assert pulls[0].title == "deploy: promote dev to staging (leadforge sha-4f2c1e9)"
 
     again = run_cli("deploy", "promote", "--from", "dev", "--to", "staging", "--json", repo=deploy_repo.path)
     assert json.loads(again.stdout)["result"] == "exists"
@@ -149,11 +149,11 @@ def test_promotion_to_prod_needs_the_github_environment(deploy_repo, run_cli):
     assert deploy_repo.git("branch", "--list", "promote/*") == ""
 
     approved = run_cli(
-        "deploy", "promote", "--from", "staging", "--to", "prod", "--image", "ghcr.io/leadforge/leadforge-web=0.2.0", "--no-pr",
+        "deploy", "promote", "--from", "staging", "--to", "prod", "--image", "ghcr.io/leadforge/leadforge=0.2.0", "--no-pr",
         repo=deploy_repo.path, env={"GITHUB_ACTIONS": "true", "LEADFORGE_APPROVED_ENVIRONMENT": "production"},
     )
     assert approved.code == 0, approved.stderr
-    assert "images[ghcr.io/leadforge/leadforge-web].newTag: 0.1.0 -> 0.2.0" in approved.stdout
+    assert "images[ghcr.io/leadforge/leadforge].newTag: 0.1.0 -> 0.2.0" in approved.stdout
 
 
 @pytest.mark.integration

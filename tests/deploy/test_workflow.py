@@ -160,7 +160,7 @@ def test_manual_promotion_opens_a_pull_request(deploy_repo, tmp_path, github_dou
     promoted = remote_git(harness, "show", f"{branches[0]}:k8s/overlays/staging/kustomization.yaml").stdout.decode()
     assert "newTag: sha-4f2c1e9 # promoted" in promoted
     pulls = github_double.forge().list_pulls(head=branches[0])
-    assert [p.title for p in pulls] == ["deploy: promote dev to staging (leadforge-web sha-4f2c1e9)"]
+    assert [p.title for p in pulls] == ["deploy: promote dev to staging (leadforge sha-4f2c1e9)"]
 
 
 @pytest.mark.integration

@@ -259,13 +259,13 @@ def validate_command(app: Any, *, env: str | None, all_envs: bool, checkov: bool
 
 def stations_command(app: Any, *, check: bool) -> int:
     from leadforge.deploy.promote import ensure_component
-    from leadforge.deploy.stations import GENERATED_MARK, load_profiles, plan_stations
+    from leadforge.deploy.stations import GENERATED_MARK, plan_for_repository
     from leadforge.fsutil import atomic_write
 
     settings = settings_of(app)
     conf = settings.stations
     out_dir = app.repo / conf.out_dir
-    plan = plan_stations(load_profiles(app.repo, conf.profiles_dir), conf)
+    plan = plan_for_repository(app, conf)
     writes: dict[Path, str] = {}
     for rel, text in plan.files.items():
         path = out_dir / rel
@@ -294,7 +294,8 @@ def stations_command(app: Any, *, check: bool) -> int:
     rel = lambda p: p.relative_to(app.repo).as_posix()  # noqa: E731
     changed = sorted(rel(p) for p in writes) + sorted(rel(p) for p in stale)
     data = {
-        "stations": [{"agent": s.agent, "namespace": s.namespace, "profile": s.source, "image": s.image} for s in plan.stations],
+        "stations": [{"agent": s.agent, "namespace": s.namespace, "profile": s.source, "image": s.image,
+                      "runs_on": s.scale_set, "max_runners": s.max_runners} for s in plan.stations],
         "changed": changed,
         "up_to_date": not changed,
     }
@@ -312,7 +313,8 @@ def stations_command(app: Any, *, check: bool) -> int:
             path.unlink()
             if path.parent != out_dir and not any(path.parent.iterdir()):
                 path.parent.rmdir()
-    lines = [f"{s.agent}: namespace {s.namespace}, image {s.image} (from {s.source})" for s in plan.stations] or ["no agent profiles"]
+    lines = [f"{s.agent}: namespace {s.namespace}, runs-on {s.scale_set}, 0-{s.max_runners} runners of {s.image} (from {s.source})"
+             for s in plan.stations] or ["no agent profiles"]
     lines.append(f"{len(changed)} file(s) {'would change' if app.dry_run else 'changed'}")
     app.out.result(data, "\n".join(lines))
     return 0

@@ -23,7 +23,8 @@ except AttributeError:  # pragma: no cover - PyYAML without libyaml
 ORIGIN_ANNOTATION = "config.kubernetes.io/origin"
 TRANSFORMATIONS_ANNOTATION = "alpha.config.kubernetes.io/transformations"
 
-WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod")
+# Kinds whose spec.template.spec is a pod spec (AutoscalingRunnerSet: actions-runner-controller, the agent stations).
+WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod", "AutoscalingRunnerSet")
 
 
 @dataclass(frozen=True, slots=True, order=True)

@@ -16,19 +16,55 @@ class StationDefaults(StrictModel):
 
     image: str = Field(
         "ghcr.io/leadforge/agent-runner:0.1.0",
-        description="Runner image of the station Deployment (pin a tag or digest; `:latest` is refused).",
+        description="Runner image of the station (an actions-runner image: `/home/runner/run.sh`); pin a tag or digest.",
     )
     cpu_request: str = Field("250m", description="CPU request of the runner container.")
     cpu_limit: str = Field("1", description="CPU limit of the runner container (profile `station.cpu` overrides it).")
     memory_request: str = Field("512Mi", description="Memory request of the runner container.")
     memory_limit: str = Field("2Gi", description="Memory limit of the runner container (profile `station.memory` overrides it).")
-    storage: str = Field("10Gi", description="Size of the workspace PersistentVolumeClaim.")
-    storage_class: str = Field("", description="StorageClass of the workspace PVC; empty = the cluster default.")
-    pods: int = Field(2, ge=1, description="Most pods a station namespace may run; its quota is pods x the runner's size.")
+    storage: str = Field("10Gi", description="Size of each runner's workspace (an ephemeral volume, deleted with the runner pod).")
+    storage_class: str = Field("", description="StorageClass of the workspace volumes; empty = the cluster default.")
+    runner_uid: int = Field(
+        1001, ge=1, description="User (and group) id the runner runs as: 1001 is the `runner` user of GitHub's actions-runner image."
+    )
+
+
+class ArcSettings(StrictModel):
+    """actions-runner-controller (gha-runner-scale-set): how the stations' runners register with GitHub.
+
+    Install the controller once per cluster (its Helm chart `gha-runner-scale-set-controller`, namespace
+    `arc-systems`); each station is an `AutoscalingRunnerSet` that scales from 0 to the profile's capacity."""
+
+    version: str = Field(
+        "0.14.2",
+        description="Version of the installed gha-runner-scale-set-controller: the AutoscalingRunnerSet's\n"
+        "`app.kubernetes.io/version` label; the controller deletes runner sets whose major.minor differ from its own.",
+    )
+    github_config_url: str = Field(
+        "",
+        description="Repository, organization or enterprise URL the runners register with (https://github.com/OWNER/REPO);\n"
+        "empty: this repository's address (GITHUB_REPOSITORY, else a GitHub `origin` remote).",
+    )
+    github_config_secret: str = Field(
+        "leadforge-runner-github",
+        description="Secret in each station namespace with the GitHub App (github_app_id, github_app_installation_id,\n"
+        "github_app_private_key) or a github_token; created outside Git (kubectl create secret generic ...).",
+    )
+    runner_group: str = Field("", description="Runner group of the scale sets (empty: the default group).")
+    scale_set_prefix: str = Field(
+        "leadforge-", description="Scale set name = prefix + agent: the `runs-on:` label of the agent's workflows."
+    )
+    controller_namespace: str = Field("arc-systems", description="Namespace the controller runs in.")
+    controller_service_account: str = Field(
+        "arc-gha-rs-controller",
+        description="The controller's ServiceAccount, bound in each station namespace to the Role it needs there\n"
+        "(runner pods, their JIT-config secrets, the listener's role binding), as the gha-runner-scale-set chart does.",
+    )
 
 
 class StationSettings(StrictModel):
-    """Execution stations: one namespace per AI agent, rendered from `profiles/*.yml`."""
+    """Execution stations: one namespace per AI agent, rendered from `profiles/*.yml`, whose runners
+    (an actions-runner-controller AutoscalingRunnerSet) scale from 0 to the profile's `capacity`."""
 
     enabled: bool = Field(True, description="Render stations and include the component in the overlays listed below.")
     profiles_dir: str = Field("profiles", description="Folder of agent profiles (one YAML per agent).")
@@ -42,6 +78,7 @@ class StationSettings(StrictModel):
     namespace_prefix: str = Field("station-", description="Station namespace = prefix + agent name.")
     skip: tuple[str, ...] = Field((), description="Agents (profile names) that get no station.")
     defaults: StationDefaults = Field(default_factory=StationDefaults, description="Station values a profile does not set.")
+    arc: ArcSettings = Field(default_factory=ArcSettings, description="actions-runner-controller: runner registration.")
 
 
 class DeploySettings(StrictModel):

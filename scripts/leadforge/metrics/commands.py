@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from leadforge.errors import ForgeError, InputError, LeadforgeError
-from leadforge.metrics.compute import Period, Weights, compute
+from leadforge.metrics.compute import Period, Sample, Weights, compute
 from leadforge.metrics.period import make_period, week_period
 from leadforge.metrics.render import report_markdown, table_markdown, terminal_table, to_csv
+from leadforge.tasks.taskfile import Task
 
 
 def _now(app: Any) -> datetime:
@@ -48,13 +49,29 @@ def _forge_pulls(app: Any, numbers: list[int], limit: int) -> tuple[dict[int, An
         return {}, f"forge not read: {err}"
 
 
+@dataclass(frozen=True, slots=True)
+class Collected:
+    """A report (the ``--json`` dict), the tasks it was computed from and its per-task duration samples."""
+
+    report: dict[str, Any]
+    tasks: tuple[Task, ...]
+    samples: tuple[Sample, ...] = ()
+    problems: tuple[tuple[str, str], ...] = ()  # unreadable task files: (path, message)
+
+
 def collect(app: Any, period: Period, *, forge: bool | None = None) -> dict[str, Any]:
     """The report for ``period`` as a dict (the `--json` shape)."""
-    return collect_with_tasks(app, period, forge=forge)[0]
+    return collect_all(app, period, forge=forge).report
 
 
-def collect_with_tasks(app: Any, period: Period, *, forge: bool | None = None) -> tuple[dict[str, Any], list[Any]]:
+def collect_with_tasks(app: Any, period: Period, *, forge: bool | None = None) -> tuple[dict[str, Any], list[Task]]:
     """The report and the tasks it was computed from (the dashboard draws both)."""
+    collected = collect_all(app, period, forge=forge)
+    return collected.report, list(collected.tasks)
+
+
+def collect_all(app: Any, period: Period, *, forge: bool | None = None) -> Collected:
+    """The one path from a repository to a report: `metrics`, `dashboard build` and `serve` all come here."""
     from leadforge.metrics.compute import timeline
     from leadforge.metrics.source import gather, people_from
 
@@ -73,13 +90,14 @@ def collect_with_tasks(app: Any, period: Period, *, forge: bool | None = None) -
                     wanted.append(task.pr)
         pulls, forge_note = _forge_pulls(app, sorted(wanted, reverse=True), settings.max_forge_pulls)
     weights = Weights(settings.keystrokes_per_line, settings.keystrokes_per_removed_line, settings.untracked_commits)
-    report = compute(
+    computed = compute(
         inputs.tasks, period=period, people=people, git=inputs.git, pulls=pulls, problems=inputs.problems, weights=weights
-    ).to_dict()
+    )
+    report = computed.to_dict()
     report["sources"]["git"] = inputs.git_note
     report["sources"]["forge"] = forge_note
     report["sources"]["profiles"] = profiles_note
-    return report, list(inputs.tasks)
+    return Collected(report, tuple(inputs.tasks), computed.samples, tuple(inputs.problems))
 
 
 def run_metrics(app: Any, since: str | None, until: str | None, week: str | None, csv: bool) -> int:

@@ -183,6 +183,19 @@ class Unknown:
 
 
 @dataclass(frozen=True, slots=True)
+class Sample:
+    """One completed task's lead and cycle time, as the report's medians were computed from them.
+
+    Not part of the JSON report; ``leadforge serve`` turns them into Prometheus histograms."""
+
+    task: str
+    agent: str
+    kind: str
+    lead_hours: float | None
+    cycle_hours: float | None
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     period: Period
     agents: tuple[AgentRow, ...]
@@ -190,6 +203,7 @@ class Report:
     unknown: tuple[Unknown, ...]
     formulas: Mapping[str, str]
     sources: Mapping[str, Any]
+    samples: tuple[Sample, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -460,6 +474,7 @@ def compute(
         return rows[name]
 
     task_agent: dict[str, str] = {}
+    samples: list[Sample] = []
     for task in tasks:
         line = timeline(task, people)
         for happening in line.happenings:
@@ -519,6 +534,8 @@ def compute(
             row.cycle.append(cycle)
         elif line.completed_at is not None:
             unknown.append(Unknown(task.id, "no assignment timestamp: left out of cycle time"))
+        if lead is not None or cycle is not None:
+            samples.append(Sample(task.id, agent, row.kind, lead, cycle))
         if task.estimate_hours is not None:
             row.estimate += task.estimate_hours
             if cycle is not None and cycle > 0:
@@ -604,4 +621,4 @@ def compute(
         "unreadable": len(problems),
         "forge_pulls": len(pulls),
     }
-    return Report(period, tuple(finished), total.row(weights), tuple(listed), formulas(weights), sources)
+    return Report(period, tuple(finished), total.row(weights), tuple(listed), formulas(weights), sources, tuple(samples))

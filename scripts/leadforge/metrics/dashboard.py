@@ -340,38 +340,10 @@ def _forecast_origin(app: Any) -> str:
     return _now(app).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def run_build(app: Any, out: str, since: str | None, until: str | None, week: str | None, sample: bool = False) -> int:
-    from leadforge.metrics import visualchangelog
-    from leadforge.metrics.commands import _now, collect_with_tasks
-    from leadforge.metrics.period import make_period
-
+def _site(app: Any, tasks: Sequence[Task], report_data: Mapping[str, Any], links: Links, visual: Any,
+          repository: str, forecast: Any) -> dict[str, str | bytes]:
     config = app.config
     settings = config.metrics.dashboard
-    period = make_period(since, until, week, _now(app))
-    if sample:
-        from leadforge.metrics.compute import People, Weights, compute
-        from leadforge.metrics.sample import BASE, SAMPLE_URL, sample_git, sample_profiles, sample_tasks
-        from leadforge.tasks.forecast import simulate
-
-        tasks = sample_tasks()
-        forecast = simulate(tasks, sample_profiles(), now=(BASE + timedelta(days=2)).isoformat().replace("+00:00", "Z"))
-        report = compute(tasks, period=period, people=People(humans=frozenset({"mona"})), git=sample_git(),
-                         weights=Weights(config.metrics.keystrokes_per_line, config.metrics.keystrokes_per_removed_line))
-        report_data = report.to_dict()
-        report_data["sources"].update(git="sample history", forge="", profiles="")
-        links, visual, repository = Links(SAMPLE_URL), None, "example/shop (sample data)"
-    else:
-        report_data, tasks = collect_with_tasks(app, period)
-        remote = None
-        if not settings.base_url and not app.context.repository:
-            try:
-                remote = app.git.remote_url()
-            except Exception:  # noqa: BLE001 - not a git repository: no links
-                remote = None
-        links = Links(repo_base_url(settings.base_url, app.context.server_url, app.context.repository, remote))
-        visual = visualchangelog.load(app.repo, config.visual.changelog)
-        repository = app.context.repository or app.repo.name
-        forecast = _forecast(app, tasks)
     context = page_context(
         title=settings.title,
         tasks=tasks,
@@ -384,7 +356,50 @@ def run_build(app: Any, out: str, since: str | None, until: str | None, week: st
         reports_url=links.tree(config.default_branch, config.metrics.reports_dir),
         forecast=forecast,
     )
-    files = render_site(app.repo, context)
+    return render_site(app.repo, context)
+
+
+def repository_site(app: Any, report_data: Mapping[str, Any], tasks: Sequence[Task]) -> tuple[dict[str, str | bytes], Any]:
+    """The site of ``app.repo`` from a report already computed (``dashboard build`` and ``serve`` both use it);
+    returns the files and the visual changelog entry shown."""
+    from leadforge.metrics import visualchangelog
+
+    config = app.config
+    settings = config.metrics.dashboard
+    remote = None
+    if not settings.base_url and not app.context.repository:
+        try:
+            remote = app.git.remote_url()
+        except Exception:  # noqa: BLE001 - not a git repository: no links
+            remote = None
+    links = Links(repo_base_url(settings.base_url, app.context.server_url, app.context.repository, remote))
+    visual = visualchangelog.load(app.repo, config.visual.changelog)
+    repository = app.context.repository or app.repo.name
+    return _site(app, tasks, report_data, links, visual, repository, _forecast(app, tasks)), visual
+
+
+def run_build(app: Any, out: str, since: str | None, until: str | None, week: str | None, sample: bool = False) -> int:
+    from leadforge.metrics.commands import _now, collect_with_tasks
+    from leadforge.metrics.period import make_period
+
+    config = app.config
+    period = make_period(since, until, week, _now(app))
+    if sample:
+        from leadforge.metrics.compute import People, Weights, compute
+        from leadforge.metrics.sample import BASE, SAMPLE_URL, sample_git, sample_profiles, sample_tasks
+        from leadforge.tasks.forecast import simulate
+
+        tasks = sample_tasks()
+        forecast = simulate(tasks, sample_profiles(), now=(BASE + timedelta(days=2)).isoformat().replace("+00:00", "Z"))
+        report = compute(tasks, period=period, people=People(humans=frozenset({"mona"})), git=sample_git(),
+                         weights=Weights(config.metrics.keystrokes_per_line, config.metrics.keystrokes_per_removed_line))
+        report_data = report.to_dict()
+        report_data["sources"].update(git="sample history", forge="", profiles="")
+        visual = None
+        files = _site(app, tasks, report_data, Links(SAMPLE_URL), visual, "example/shop (sample data)", forecast)
+    else:
+        report_data, tasks = collect_with_tasks(app, period)
+        files, visual = repository_site(app, report_data, tasks)
     target = Path(out)
     if not target.is_absolute():
         target = Path.cwd() / target
