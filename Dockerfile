@@ -3,7 +3,7 @@
 # Build it with container/build.sh (buildah, podman or docker; see docs/DEVELOPING.md), which also writes the
 # SBOMs and the audit to dist/. Variants through build arguments:
 #   CLI (default):  EXTRAS="serve"                  RUNTIME_PACKAGES="git ca-certificates"
-#   visual:         EXTRAS="serve visual"           RUNTIME_PACKAGES="git ca-certificates chromium fonts-liberation"
+#   visual:         EXTRAS="serve visual"           RUNTIME_PACKAGES="git ca-certificates chromium fonts-liberation libatomic1"
 #                   CHROMIUM=/usr/lib/chromium/chromium
 # BASE is any Debian-based image with python3 (>= 3.11): the public python image by default; where no registry
 # can be reached, container/build.sh makes one with mmdebstrap from the machine's own apt sources.
@@ -71,7 +71,7 @@ ARG CHROMIUM=""
 COPY --from=rootfs /rootfs/ /
 COPY --from=rootfs /opt/leadforge /opt/leadforge
 ENV PATH=/opt/leadforge/bin:/usr/local/bin:/usr/bin:/bin \
-    HOME=/home/nonroot LANG=C.UTF-8 PYTHONUTF8=1 PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
+    HOME=/home/nonroot LANG=C.UTF-8 PYTHONUTF8=1 PYTHONUNBUFFERED=1 PYTHONPYCACHEPREFIX=/tmp/pycache \
     LEADFORGE_CHROMIUM=${CHROMIUM}
 USER 65532:65532
 WORKDIR /work

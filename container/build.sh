@@ -148,7 +148,7 @@ base_for() {  # variant -> the BASE build argument
   if [ "$PUBLIC_OK" = yes ]; then echo "$PUBLIC_BASE"; return; fi
   case "$1" in
     cli) debian_base git ;;
-    visual) debian_base git chromium fonts-liberation ;;
+    visual) debian_base git chromium fonts-liberation libatomic1 ;;
   esac
 }
 
@@ -173,7 +173,7 @@ build_variant() {  # cli|visual
   base="$(base_for "$variant")"
   case "$variant" in
     cli) extras="serve"; packages="git ca-certificates"; chromium="" ;;
-    visual) extras="serve visual"; packages="git ca-certificates chromium fonts-liberation"
+    visual) extras="serve visual"; packages="git ca-certificates chromium fonts-liberation libatomic1"
             chromium=/usr/lib/chromium/chromium; suffix="-visual" ;;
   esac
   ref="$IMAGE:$TAG$suffix"

@@ -62,9 +62,10 @@ fi
 # The packages that own each shared library an ELF file below links to ("not found" libraries fail the build).
 library_packages() {
   find "$@" -type f \( -name '*.so' -o -name '*.so.*' -o -perm -u+x \) -print0 2>/dev/null |
-    { xargs -0 -r ldd 2>/dev/null || true; } | awk '/=> \// { print $3 } /not found/ { print "MISSING " $1 }' | sort -u |
+    { xargs -0 -r ldd 2>/dev/null || true; } |
+    awk '/^[^ \t].*:$/ { file = $0 } /=> \// { print $3 } /not found/ { print "MISSING " $1 " (needed by " file ")" }' | sort -u |
     while read -r lib; do
-      if [ "${lib%% *}" = MISSING ]; then echo "rootfs.sh: a library is not found: ${lib#MISSING }" >&2; exit 1; fi
+      if [ "${lib%% *}" = MISSING ]; then echo "rootfs.sh: a library is not found: ${lib#MISSING }; add its package to RUNTIME_PACKAGES" >&2; exit 1; fi
       for path in "$lib" "$(readlink -f "$lib")" "/usr$lib"; do
         if out="$(dpkg-query -S "$path" 2>/dev/null)"; then echo "${out%%:*}" | cut -d, -f1; break; fi
       done
