@@ -161,7 +161,26 @@ if ! command -v strip >/dev/null && command -v apt-get >/dev/null; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends binutils >/dev/null
 fi
 if command -v strip >/dev/null; then
-  find "$VENV" -type f \( -name '*.so' -o -name '*.so.*' \) -exec strip --strip-unneeded {} +
+  # Each one is loaded after stripping and restored when it no longer loads: a library that auditwheel patched
+  # (numpy's bundled OpenBLAS, say) can break under strip ("ELF load command ... not page-aligned").
+  "$python" - "$VENV" <<'PY'
+import os, pathlib, shutil, subprocess, sys
+saved = kept = 0
+for path in sorted(p for p in pathlib.Path(sys.argv[1]).rglob("*.so*") if p.is_file() and not p.is_symlink()):
+    backup = path.with_name(path.name + ".unstripped")
+    shutil.copy2(path, backup)
+    before = path.stat().st_size
+    stripped = subprocess.run(["strip", "--strip-unneeded", str(path)], capture_output=True).returncode == 0
+    loads = stripped and subprocess.run([sys.executable, "-c", "import ctypes, sys; ctypes.CDLL(sys.argv[1])", str(path)],
+                                        capture_output=True).returncode == 0
+    if loads:
+        saved += before - path.stat().st_size
+        backup.unlink()
+    else:
+        os.replace(backup, path)
+        kept += 1
+print(f"rootfs.sh: stripped the venv's shared objects: {saved / 1e6:.1f} MB saved, {kept} left as they were")
+PY
 else
   echo "rootfs.sh: no strip (binutils) in the base: the venv's shared objects keep their symbols" >&2
 fi

@@ -130,6 +130,20 @@ def test_the_image_is_minimal_and_non_root(container: str) -> None:
     assert run_in(container, "python", "-c", "import numpy").returncode != 0  # the visual extra is not
 
 
+def test_every_shared_object_of_the_venv_loads(container: str) -> None:
+    """The venv's extension modules (stripped by rootfs.sh) and the libraries they link to all load in the image."""
+    probe = ("import ctypes, pathlib, sys\n"
+             "failed = []\n"
+             "for path in sorted(pathlib.Path('/opt/leadforge/lib').rglob('*.so*')):\n"
+             "    try: ctypes.CDLL(str(path))\n"
+             "    except OSError as err: failed.append(str(err))\n"
+             "print(len(failed), *failed, sep='\\n')")
+    done = run_in(container, "python", "-c", probe)
+    assert done.returncode == 0 and done.stdout.splitlines()[0] == "0", done.stdout + done.stderr
+    yaml = run_in(container, "python", "-c", "import yaml; print(yaml.__with_libyaml__)")
+    assert yaml.stdout.strip() == "True", yaml.stderr  # PyYAML would fall back to pure Python without a word
+
+
 def test_the_sboms_list_exactly_the_locked_versions(built: dict[str, object], uv: str) -> None:
     out = Path(str(built["out"]))
     assert sbom_components(out / f"leadforge-{__version__}.image.cdx.json") == locked(uv, "serve")
