@@ -90,11 +90,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     from leadforge.app import App
 
     app = App(repo=args.repo, config_path=args.config, forge_kind=args.forge, dry_run=args.dry_run, json=args.json)
-    return run_handler(handler, app, options)
+    verb = getattr(args, f"{args.area}_verb", None)
+    return run_handler(handler, app, options, command=" ".join(filter(None, ("leadforge", args.area, verb))))
 
 
-def run_handler(handler: Any, app: Any, options: dict[str, Any]) -> int:
-    """The one place that maps errors to exit codes (1: expected, 3: a bug, 130: interrupted)."""
+def run_handler(handler: Any, app: Any, options: dict[str, Any], command: str = "leadforge") -> int:
+    """The one place that maps errors to exit codes (1: expected, 3: a bug, 130: interrupted).
+
+    An import of an optional dependency that is not installed is expected too: it names the extra to install."""
     from leadforge.errors import LeadforgeError
 
     try:
@@ -102,6 +105,16 @@ def run_handler(handler: Any, app: Any, options: dict[str, Any]) -> int:
     except LeadforgeError as err:
         print(f"leadforge: error: {err}", file=sys.stderr)
         return err.exit_code
+    except ImportError as err:
+        from leadforge.extras import from_import_error
+
+        missing = from_import_error(err, command)
+        if missing is None:
+            traceback.print_exc()
+            print("leadforge: internal error (exit 3). Please report it with the traceback above.", file=sys.stderr)
+            return 3
+        print(f"leadforge: error: {missing}", file=sys.stderr)
+        return missing.exit_code
     except KeyboardInterrupt:
         print("leadforge: interrupted", file=sys.stderr)
         return 130

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from leadforge import proc
 
-# setup.sh installs semgrep and checkov in their own venvs (their pins clash with ours, and
+# setup.sh installs uv, semgrep and checkov in their own venvs (their pins clash with ours, and
 # checkov's bundled detect-secrets fork would overwrite the real package).
 TOOL_VENVS = Path(os.environ.get("LEADFORGE_TOOLS", Path(__file__).resolve().parents[2] / ".venv-tools"))
 
@@ -17,6 +17,7 @@ INSTALL_HINT = {
     "kubectl": "Install kubectl (it bundles kustomize): https://kubernetes.io/docs/tasks/tools/",
     "chromium": "Run ./setup.sh, `playwright install chromium`, or install your distribution's chromium package.",
     "git": "Install git.",
+    "uv": "Run ./setup.sh (installs it in .venv-tools/uv), or `pip install uv`.",
     "terraform": "Install terraform.",
 }
 

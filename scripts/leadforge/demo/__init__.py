@@ -13,7 +13,9 @@ with one function::
                 "artifacts": [demo.artifact(some_file)], "links": {"dashboard": "dashboard/index.html"}}
 
 Stages run in ``STAGE_ORDER``; an area whose stage module does not exist yet is
-skipped, so the demo always shows the pipeline as far as it is built. Every CLI
+skipped, so the demo always shows the pipeline as far as it is built. A stage module's
+``NEEDS`` lists the optional modules it uses (``leadforge.extras``); without one of them
+(an install without that extra) the stage is skipped with a line naming the extra. Every CLI
 call, its exit code and output land in ``report.json`` and ``index.html``.
 """
 
@@ -34,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from leadforge.errors import LeadforgeError
+from leadforge.extras import missing
 
 STAGE_ORDER: tuple[tuple[str, str], ...] = (
     ("foundation", "leadforge.demo.foundation"),
@@ -263,8 +266,14 @@ def run_demo(app: Any, *, out: str, keep: bool = False) -> int:
             demo.stage = name
             started = time.perf_counter()
             try:
-                result = importlib.import_module(module).run_stage(demo)
-                status = "ok"
+                stage_module = importlib.import_module(module)
+                skip = missing(f"the {name} stage", *getattr(stage_module, "NEEDS", ()))
+                if skip is not None:  # an install without that extra: show the rest of the pipeline
+                    result, status = {"title": name, "summary": f"skipped: {skip}"}, "skipped"
+                    app.out.info(f"demo: skipped: {skip}")
+                else:
+                    result = stage_module.run_stage(demo)
+                    status = "ok"
             except LeadforgeError as err:
                 result, status, failed = {"title": name, "summary": str(err)}, "failed", f"{name}: {err}"
             result = dict(result)
@@ -287,8 +296,9 @@ def run_demo(app: Any, *, out: str, keep: bool = False) -> int:
     write_report(report_dir, report)
     if not keep:
         shutil.rmtree(root.parent, ignore_errors=True)
-    human = f"demo {'passed' if failed is None else 'FAILED'}: {len(stages)} stage(s), {len(demo.steps)} command(s); " \
-            f"report: {report_dir / 'index.html'}"
+    skipped = sum(s["status"] == "skipped" for s in stages)
+    human = f"demo {'passed' if failed is None else 'FAILED'}: {len(stages)} stage(s){f' ({skipped} skipped)' if skipped else ''}, " \
+            f"{len(demo.steps)} command(s); report: {report_dir / 'index.html'}"
     if keep:
         human += f"\nrepository kept at {root}"
     app.out.result({"ok": failed is None, "report": str(report_dir / "index.html"),

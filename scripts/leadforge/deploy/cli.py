@@ -112,6 +112,9 @@ def _render(app: Any, env: str | None, all: bool, out: str | None) -> int:
 
 
 def _validate(app: Any, env: str | None, all: bool, no_checkov: bool) -> int:
+    from leadforge.extras import need
+
+    need("leadforge deploy validate", "kubernetes_validate")  # before rendering anything
     from leadforge.deploy.commands import validate_command
 
     return validate_command(app, env=env, all_envs=all, checkov=not no_checkov)
@@ -130,6 +133,10 @@ def _promote(app: Any, source: str, target: str, images: list[str], no_pr: bool)
 
 
 def _apply(app: Any, env: str, mode: str | None, no_push: bool, validate: bool) -> int:
+    if validate:
+        from leadforge.extras import need
+
+        need("leadforge deploy apply --validate", "kubernetes_validate")
     from leadforge.deploy.commands import apply_command
 
     return apply_command(app, env=env, mode=mode, push=not no_push, validate=validate)

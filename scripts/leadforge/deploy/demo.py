@@ -11,6 +11,8 @@ from leadforge import proc
 from leadforge.demo import Demo
 from leadforge.tools import tool_path
 
+NEEDS = ("kubernetes_validate",)  # optional modules (leadforge.extras): deploy validate checks the schemas
+
 ENVS = ("dev", "staging", "prod")
 
 

@@ -16,6 +16,8 @@ from typing import Any
 
 from leadforge.demo import DEMO_REPOSITORY, Demo
 
+NEEDS = ("detect_secrets",)  # optional modules (leadforge.extras): the review's secret finding comes from detect-secrets
+
 BRANCH = "demo/payments-client"
 TITLE = "feat(payments): charge cards through the payments API"
 

@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from leadforge import proc, tools
+from leadforge import extras, proc, tools
 from leadforge.errors import GitError, LeadforgeError
 from leadforge.findings import Finding, sort_findings
 from leadforge.gitrepo import GitRepo
@@ -173,6 +173,7 @@ class Scanner:
         files = list(targets) if targets is not None else self._keep(_tracked(self.repo))
         if not files:
             return [], 0
+        extras.need("the detect-secrets scan", "detect_secrets")  # it runs as `python -m detect_secrets` of this install
         findings: list[Finding] = []
         # in chunks: a 3,000-file tree must not hit the argv size limit
         for start in range(0, len(files), 500):

@@ -29,8 +29,15 @@ def _colour(text: str) -> tuple[int, int, int]:
     return values  # type: ignore[return-value]
 
 
+# every verb reads or writes PNGs (numpy + Pillow); capture also drives Chromium (Playwright)
+_MODULES = {"capture": ("playwright", "numpy", "PIL")}
+
+
 def _handler(name: str) -> Any:
     def run(app: Any, **options: Any) -> int:
+        from leadforge.extras import need
+
+        need(f"leadforge visual {name}", *_MODULES.get(name, ("numpy", "PIL")))
         from leadforge.visual import commands
 
         return int(getattr(commands, name)(app, **options))

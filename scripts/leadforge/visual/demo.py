@@ -17,6 +17,8 @@ from typing import Any
 
 from leadforge.demo import Demo
 
+NEEDS = ("playwright", "numpy", "PIL")  # optional modules (leadforge.extras): capture drives Chromium; diffs read PNGs
+
 BRANCH = "ui/green-signup"
 
 PAGE = """<!doctype html>
