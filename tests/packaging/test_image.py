@@ -158,3 +158,45 @@ def test_the_audit_covers_the_locked_dependencies(built: dict[str, object], uv: 
         pytest.skip(reason)
     audited = {normalise(d["name"]): d["version"] for d in json.loads(report.read_text())["dependencies"]}
     assert audited == locked(uv, "visual", "deploy", "scan", "serve")
+
+
+def test_the_image_serves_the_queue_with_leadforge_serve(container: str, sample_queue: Repo) -> None:
+    """What the k8s base deploys: ``leadforge serve`` from the image answers its probes and exports the queue."""
+    import socket
+    import time
+    import urllib.request
+
+    buildah("copy", "--chown", "65532:65532", container, str(sample_queue.path), "/work/repo")
+    with socket.socket() as probe:  # chroot isolation shares the host's network: pick a free loopback port
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    driver = ["--storage-driver", STORAGE["driver"]] if STORAGE.get("driver") else []
+    argv = ["buildah", *driver, "run", "--isolation", "chroot", container, "--", "leadforge", "--repo", "/work/repo",
+            "serve", "--no-fetch", "--host", "127.0.0.1", "--port", str(port)]
+    server = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        deadline, ready = time.monotonic() + 90, None
+        while time.monotonic() < deadline and server.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as answer:
+                    ready = answer.status
+                    break
+            except OSError:
+                time.sleep(0.5)
+        assert ready == 200, server.stderr.read() if server.poll() is not None else "serve never became ready"
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as answer:
+            assert answer.status == 200
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as answer:
+            exposition = answer.read().decode()
+        from prometheus_client.parser import text_string_to_metric_families
+
+        pending = {s.labels["priority"]: s.value for family in text_string_to_metric_families(exposition)
+                   if family.name == "leadforge_tasks" for s in family.samples if s.labels.get("state") == "pending"}
+        assert sum(pending.values()) == 2 and pending.get("P1") == 1, exposition[:2000]  # the sample queue's two tasks
+    finally:
+        os.killpg(server.pid, 15)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, 9)
+            server.wait(timeout=30)
