@@ -9,9 +9,9 @@ tool's own message.
 from __future__ import annotations
 
 import json
+import os
 import re
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,15 +57,81 @@ def kubectl_kustomize_version(stdout: str) -> str:
     return str(data.get("kustomizeVersion", "")) if isinstance(data, dict) else ""
 
 
-def tool_message(stderr: str) -> str:
-    """The tool's own error, without klog's prefix: one line."""
+def _relative(text: str, roots: Mapping[str, str]) -> str:
+    """Absolute folders in a tool message as repository paths: ``{"/tmp/x": ""}`` turns
+    ``/tmp/x/k8s/base/a.yaml`` into ``k8s/base/a.yaml`` (its real path too, /tmp may be a link)."""
+    pairs: dict[str, str] = {}
+    for root, prefix in roots.items():
+        for variant in {str(root).rstrip("/"), os.path.realpath(root).rstrip("/")}:
+            if variant:
+                pairs[variant] = prefix.strip("/")
+    for root in sorted(pairs, key=len, reverse=True):
+        prefix = pairs[root]
+        text = text.replace(root + "/", prefix + "/" if prefix else "")
+        text = text.replace(f"'{root}'", f"'{prefix or '.'}'").replace(f'"{root}"', f'"{prefix or "."}"')
+        text = re.sub(rf"{re.escape(root)}(?=[\s:'\"]|$)", prefix or ".", text)
+    return text
+
+
+_MISSING_RE = re.compile(r"evalsymlink failure on '([^']+)' : lstat \1: ([^':]+)")
+_FROM = "accumulating resources from '"
+_DIR_ATTEMPTS = ("': recursed accumulation of path '", "': must build at directory: ")
+
+
+def _accumulation(text: str) -> tuple[list[str], str] | None:
+    """kustomize's resource accumulation error as (the chain of resource references, the cause).
+
+    kustomize tries each ``resources:`` entry as a file and then as a folder, and wraps both errors
+    (``accumulation err='<as a file>': <as a folder>``) at every level of the tree; the same missing
+    path then shows up four times. This keeps the references followed and the one error that matters."""
+    for head in ("accumulating resources: accumulation err='" + _FROM, "accumulating resources: " + _FROM):
+        if text.startswith(head):
+            rest = text[len(head):]
+            break
+    else:
+        return None
+    ref, sep, rest = rest.partition("': ")
+    if not sep:
+        return None
+    if not text.startswith("accumulating resources: accumulation err="):
+        return [ref], rest  # a file that exists but does not parse: kustomize returns its error as is
+    splits = [i for i in (rest.find(marker) for marker in _DIR_ATTEMPTS) if i >= 0]
+    if not splits:
+        return [ref], rest
+    at = min(splits)
+    as_file, as_folder = rest[:at], rest[at + 3:]
+    if as_folder.startswith("recursed accumulation of path '"):
+        # a folder after all: the file attempt's complaint is noise, the cause is inside the folder
+        inner = as_folder.split("': ", 1)[1] if "': " in as_folder else as_folder
+        nested = _accumulation(inner)
+        return ([ref, *nested[0]], nested[1]) if nested else ([ref], inner)
+    folder_cause = as_folder.removeprefix("must build at directory: ")
+    if folder_cause in {f"not a valid directory: {as_file}", as_file} or folder_cause.endswith("file is not directory"):
+        return [ref], as_file
+    return [ref], f"{as_file} (as a folder: {folder_cause})"
+
+
+def condense(message: str, roots: Mapping[str, str] | None = None) -> str:
+    """A kustomize error as one short line: repository paths instead of absolute (or temporary)
+    ones, and each cause once."""
+    text = _relative(message, roots or {})
+    text = _MISSING_RE.sub(r"\1: \2", text)
+    chain = _accumulation(text)
+    if chain:
+        refs, cause = chain
+        text = "accumulating resources from " + " > ".join(f"'{r}'" for r in refs) + f": {cause}"
+    return text
+
+
+def tool_message(stderr: str, roots: Mapping[str, str] | None = None) -> str:
+    """The tool's own error, without klog's prefix: one line (``roots`` as in ``condense``)."""
     lines = [line.strip() for line in (stderr or "").strip().splitlines() if line.strip()]
     if not lines:
         return "failed without a message"
     for index, line in enumerate(lines):
         match = _KLOG_ERR_RE.search(line)
         if match:
-            return match[1].replace('\\"', '"')
+            return condense(match[1].replace('\\"', '"'), roots)
         if _KLOG_BLOCK_RE.search(line):
             # klog prints a multi-line error as ``err=<`` ... ``>``: join the block into one line.
             block: list[str] = []
@@ -74,25 +140,67 @@ def tool_message(stderr: str) -> str:
                     break
                 block.append(part)
             if block:
-                return re.sub(r"\s+", " ", " ".join(block))
-    text = lines[-1]
-    return text.removeprefix("Error: ").removeprefix("error: ")
+                return condense(re.sub(r"\s+", " ", " ".join(block)), roots)
+    text = [line for line in lines if not _is_warning(line)][-1:] or lines[-1:]
+    return condense(text[0].removeprefix("Error: ").removeprefix("error: "), roots)
+
+
+_WARNING_RE = re.compile(r"^(?:#\s*)?warning:\s*", re.IGNORECASE)
+_KLOG_WARNING_RE = re.compile(r"^W\d{4} [\d:.]+\s+\d+ [\w.]+:\d+\] ")
+
+
+def _is_warning(line: str) -> bool:
+    return bool(_WARNING_RE.match(line) or _KLOG_WARNING_RE.match(line))
+
+
+def tool_warnings(stderr: str, roots: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """What the tool warned about on a successful run (kustomize's deprecations), each once, in order."""
+    seen: dict[str, None] = {}
+    for raw in (stderr or "").splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        line = _KLOG_WARNING_RE.sub("", _WARNING_RE.sub("", line))
+        seen.setdefault(condense(line, roots), None)
+    return tuple(seen)
 
 
 _VERSIONS: dict[tuple[str, str], str] = {}
 
 
+def _binary_stamp(executable: str) -> str:
+    """What identifies one build of a binary without running it: its real path, size and mtime."""
+    try:
+        real = os.path.realpath(executable)
+        info = os.stat(real)
+    except OSError:
+        return ""
+    return f"{real}:{info.st_size}:{info.st_mtime_ns}:{info.st_ino}"
+
+
 def _version_of(kind: str, executable: str) -> str:
-    """The kustomize version of a binary, asked once per process."""
+    """The kustomize version of a binary: asked once per process, and remembered on disk for that
+    exact file (asking kubectl costs as much as half a render)."""
+    from leadforge import cache
+
     key = (kind, executable)
-    if key not in _VERSIONS:
-        if kind == "kustomize":
-            result = proc.run([executable, "version"], check=False, timeout=30)
-            _VERSIONS[key] = (result.stdout or result.stderr).strip()
-        else:
-            result = proc.run([executable, "version", "--client", "-o", "json"], check=False, timeout=30)
-            _VERSIONS[key] = kubectl_kustomize_version(result.stdout)
-    return _VERSIONS[key]
+    if key in _VERSIONS:
+        return _VERSIONS[key]
+    stamp = _binary_stamp(executable)
+    known = cache.get("tool-version", f"{kind}:{stamp}") if stamp else None
+    if isinstance(known, str) and known:
+        _VERSIONS[key] = known
+        return known
+    if kind == "kustomize":
+        result = proc.run([executable, "version"], check=False, timeout=30)
+        version = (result.stdout or result.stderr).strip()
+    else:
+        result = proc.run([executable, "version", "--client", "-o", "json"], check=False, timeout=30)
+        version = kubectl_kustomize_version(result.stdout)
+    _VERSIONS[key] = version
+    if stamp and result.returncode == 0 and parse_version(version):
+        cache.put("tool-version", f"{kind}:{stamp}", version)
+    return version
 
 
 def find_renderer(preference: str = "auto", min_version: str = "5.0.0") -> Renderer:
@@ -119,33 +227,71 @@ def find_renderer(preference: str = "auto", min_version: str = "5.0.0") -> Rende
     return renderer
 
 
+# kustomize reads the first of these it finds in a folder (and refuses a folder holding more than one).
+KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+
+
+def kustomization_file(directory: Path) -> Path | None:
+    """The kustomization file kustomize would read in ``directory``, or None."""
+    for name in KUSTOMIZATION_FILES:
+        candidate = directory / name
+        if candidate.is_file():
+            return candidate
+    return None
+
+
 def overlay_dir(root: Path, overlays_dir: str, env: str, environments: Sequence[str]) -> Path:
     """``k8s/overlays/ENV`` under ``root``; unknown environments and missing folders are input errors."""
     if env not in environments:
         raise InputError(f"unknown environment '{env}': expected one of {', '.join(environments)} (deploy.environments)")
     path = root / overlays_dir / env
-    if not (path / "kustomization.yaml").is_file() and not (path / "kustomization.yml").is_file():
-        raise InputError(f"{overlays_dir}/{env}: no kustomization.yaml in the overlay folder")
+    if kustomization_file(path) is None:
+        label = Path(overlays_dir, env).as_posix()
+        raise InputError(f"{label}: no kustomization file in the overlay folder (kustomization.yaml, kustomization.yml or Kustomization)")
     return path
 
 
-def render(renderer: Renderer, directory: Path, *, label: str | None = None, timeout: float = 120.0) -> bytes:
-    """The tool's stdout for ``directory``, unchanged."""
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """One render: the tool's stdout byte for byte, and what it warned about on stderr."""
+
+    manifests: bytes
+    warnings: tuple[str, ...] = ()
+
+
+def render_overlay(renderer: Renderer, directory: Path, *, label: str | None = None, timeout: float = 120.0,
+                   roots: Mapping[str, str] | None = None) -> Rendered:
+    """Render ``directory``. ``roots`` maps absolute folders to the repository paths they stand for,
+    so messages name ``k8s/base/x.yaml`` rather than a temporary copy of it."""
     name = label or str(directory)
     result = proc.run(renderer.argv(directory), check=False, text=False, timeout=timeout)
+    stderr = result.stderr.decode("utf-8", errors="replace") if isinstance(result.stderr, bytes) else result.stderr
     if result.returncode != 0:
-        stderr = result.stderr.decode("utf-8", errors="replace") if isinstance(result.stderr, bytes) else result.stderr
-        raise ToolError(f"{name}: {renderer.label} failed: {tool_message(stderr)}")
-    return result.stdout if isinstance(result.stdout, bytes) else result.stdout.encode()
+        raise ToolError(f"{name}: {renderer.label} failed: {tool_message(stderr, roots)}")
+    stdout = result.stdout if isinstance(result.stdout, bytes) else result.stdout.encode()
+    return Rendered(stdout, tool_warnings(stderr, roots))
 
 
-def render_many(renderer: Renderer, jobs: Sequence[tuple[str, Path, str]], *, timeout: float = 120.0) -> dict[str, bytes]:
+def render(renderer: Renderer, directory: Path, *, label: str | None = None, timeout: float = 120.0,
+           roots: Mapping[str, str] | None = None) -> bytes:
+    """The tool's stdout for ``directory``, unchanged."""
+    return render_overlay(renderer, directory, label=label, timeout=timeout, roots=roots).manifests
+
+
+def render_many(renderer: Renderer, jobs: Sequence[tuple[str, Path, str]], *, timeout: float = 120.0,
+                roots: Mapping[str, str] | None = None) -> dict[str, Rendered]:
     """Render ``(env, directory, label)`` jobs in parallel; the first failure (in job order) is raised."""
     if not jobs:
         return {}
+    if len(jobs) == 1:  # no thread pool for one overlay: it is the common case and the pool costs a few ms
+        env, path, label = jobs[0]
+        return {env: render_overlay(renderer, path, label=label, timeout=timeout, roots=roots)}
+    from concurrent.futures import ThreadPoolExecutor
+
     with ThreadPoolExecutor(max_workers=min(len(jobs), 4)) as pool:
-        futures = [(env, pool.submit(render, renderer, path, label=label, timeout=timeout)) for env, path, label in jobs]
-        results: dict[str, bytes] = {}
+        futures = [(env, pool.submit(render_overlay, renderer, path, label=label, timeout=timeout, roots=roots))
+                   for env, path, label in jobs]
+        results: dict[str, Rendered] = {}
         errors: list[BaseException] = []
         for env, future in futures:
             try:

@@ -21,7 +21,6 @@ except AttributeError:  # pragma: no cover - PyYAML without libyaml
     _Dumper = yaml.SafeDumper
 
 ORIGIN_ANNOTATION = "config.kubernetes.io/origin"
-TRANSFORMATIONS_ANNOTATION = "alpha.config.kubernetes.io/transformations"
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod")
 
@@ -73,6 +72,17 @@ def annotations(obj: Mapping[str, Any]) -> dict[str, str]:
     return dict(meta.get("annotations") or {})
 
 
+def pod_spec_path(kind: str) -> tuple[str, ...] | None:
+    """Where a workload of ``kind`` keeps its pod spec (``spec.template.spec``...), or None."""
+    if kind == "Pod":
+        return ("spec",)
+    if kind == "CronJob":
+        return ("spec", "jobTemplate", "spec", "template", "spec")
+    if kind in WORKLOAD_KINDS:
+        return ("spec", "template", "spec")
+    return None
+
+
 def pod_spec(obj: Mapping[str, Any]) -> Mapping[str, Any] | None:
     """The pod spec of a workload (Deployment, CronJob, Pod...), or None."""
     kind = obj.get("kind")
@@ -92,44 +102,3 @@ def containers(obj: Mapping[str, Any], *, init: bool = True) -> list[Mapping[str
     if init:
         found += list(spec.get("initContainers") or [])
     return found
-
-
-def strip_build_metadata(obj: dict[str, Any]) -> dict[str, Any]:
-    """Drop the origin/transformer annotations a traced render adds."""
-    meta = obj.get("metadata") or {}
-    notes = meta.get("annotations")
-    if isinstance(notes, dict):
-        for name in (ORIGIN_ANNOTATION, TRANSFORMATIONS_ANNOTATION):
-            notes.pop(name, None)
-        if not notes:
-            meta.pop("annotations")
-    return obj
-
-
-def dead_patch_targets(kustomization: Mapping[str, Any], objects: Iterable[Mapping[str, Any]]) -> list[str]:
-    """Patches whose ``target:`` selects no rendered object (kustomize skips those silently).
-
-    Targets with label/annotation selectors, and kustomizations that rename objects (namePrefix,
-    nameSuffix), are not judged. A generated ConfigMap/Secret matches with its hash suffix."""
-    import re
-
-    if kustomization.get("namePrefix") or kustomization.get("nameSuffix"):
-        return []
-    keys = [key_of(obj) for obj in objects]
-    dead = []
-    for index, patch in enumerate(kustomization.get("patches") or []):
-        if not isinstance(patch, Mapping) or not isinstance(patch.get("target"), Mapping):
-            continue
-        target = patch["target"]
-        if target.get("labelSelector") or target.get("annotationSelector"):
-            continue
-        kind, name = target.get("kind"), target.get("name")
-        try:
-            pattern = re.compile(f"(?:{name})(?:-[a-z0-9]{{10}})?") if name else None
-        except re.error:
-            pattern = None
-        if not any((not kind or key.kind == kind) and (pattern is None or pattern.fullmatch(key.name)) for key in keys):
-            what = "/".join(str(p) for p in (kind, name) if p) or "(any)"
-            source = f" ({patch['path']})" if patch.get("path") else ""
-            dead.append(f"patches[{index}]{source}: target {what} matches no object")
-    return dead
