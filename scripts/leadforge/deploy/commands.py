@@ -251,7 +251,8 @@ def check_patch_targets(
         traces[env] = trace
     if not trace.origins:
         return  # without knowing the objects' original names we cannot be sure: kustomize gets the benefit of the doubt
-    identities = [object_identity(obj, trace.origins.get(key_of(obj)), trace.overlay, trace.texts) for obj in objects]
+    identities = [object_identity(obj, trace.origins.get(key_of(obj)), trace.overlay, trace.texts, traced=True)
+                  for obj in objects]
     dead = dead_targets(dead, identities)
     if dead:
         more = f" (and {len(dead) - 1} more)" if len(dead) > 1 else ""
@@ -273,8 +274,10 @@ def _write_stdout(app: App, data: bytes) -> None:
 def warn_on(app: App) -> Callable[[str, str, str], None]:
     """Pass kustomize's warnings (deprecated fields...) on: a line on stderr and an Actions warning."""
     def warn(env: str, kustomization: str, message: str) -> None:
-        app.out.info(f"leadforge: warning: {kustomization}: kustomize: {message}")
-        app.actions.annotate("warning", message, file=kustomization, title=f"kustomize ({env})")
+        if app.context.in_actions:  # the annotation is the log line there, and it lands on the file
+            app.actions.annotate("warning", message, file=kustomization, title=f"kustomize ({env})")
+        else:
+            app.out.info(f"leadforge: warning: {kustomization}: kustomize: {message}")
 
     return warn
 

@@ -18,6 +18,7 @@ Pure: texts in, paths and lines out.
 
 from __future__ import annotations
 
+import dataclasses
 import posixpath
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -181,10 +182,12 @@ def _origin_of(obj: Mapping[str, Any], to_repo: Callable[[str], str | None], tex
         kind, namespace, name = _name_of(doc)
         return Origin(path, walk(doc, ("metadata", "name"))[1], "", ObjectKey(kind, namespace, name), index)
     configured_in, configured_by = data.get("configuredIn"), data.get("configuredBy") or {}
+    generator = str((configured_by or {}).get("kind") or "") if isinstance(configured_by, Mapping) else ""
     path = to_repo(str(configured_in)) if configured_in else None
-    if not path:
+    if not path or not generator.endswith("Generator"):
+        # A transformer's name here means a patch replaced the object's annotations (and kustomize's
+        # record with them): where the object came from is unknown.
         return Origin()
-    generator = str((configured_by or {}).get("kind") or "")
     entries_key = _GENERATOR_FIELDS.get(generator)
     docs = documents(texts.get(path, ""))
     if entries_key and docs:
@@ -412,10 +415,13 @@ class Subject:
     image: str = ""  # the container's image, for findings the overlay's images: may cause
 
 
-def object_identity(obj: Mapping[str, Any], origin: Origin | None, overlay: Overlay, texts: Mapping[str, str]) -> Identity:
-    """The object's identity for matching the overlay's patch targets."""
+def object_identity(obj: Mapping[str, Any], origin: Origin | None, overlay: Overlay, texts: Mapping[str, str], *,
+                    traced: bool = False) -> Identity:
+    """The object's identity for matching the overlay's patch targets. With ``traced``, an object whose
+    original id stayed unknown matches any name and namespace: better let a patch pass than refuse it."""
     if origin is None or origin.original is None:
-        return identity(obj, overlay.effects, generated=bool(origin and origin.generated_by))
+        found = identity(obj, overlay.effects, generated=bool(origin and origin.generated_by))
+        return dataclasses.replace(found, any_name=True, any_namespace=True) if traced else found
     document = None
     if origin.document >= 0:
         docs = documents(texts.get(origin.path, ""))
