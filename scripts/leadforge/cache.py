@@ -13,9 +13,9 @@ Where: ``$LEADFORGE_CACHE_DIR``, else ``$XDG_CACHE_HOME/leadforge``, else ``~/.c
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
+import zlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -39,8 +39,9 @@ def _entry(kind: str, key: str, env: Mapping[str, str] | None) -> Path | None:
     folder = directory(env)
     if folder is None:
         return None
-    digest = hashlib.sha256(f"{kind}\0{key}".encode()).hexdigest()[:32]
-    return folder / f"{kind}-{digest}.json"
+    # The name only spreads entries over files (the key inside decides); crc32 needs no hashlib import.
+    raw = key.encode("utf-8", "surrogateescape")
+    return folder / f"{kind}-{zlib.crc32(raw):08x}{zlib.adler32(raw):08x}.json"
 
 
 def get(kind: str, key: str, env: Mapping[str, str] | None = None) -> Any:

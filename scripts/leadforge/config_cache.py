@@ -10,7 +10,6 @@ code read them back. An invalid text is never stored, so nothing skips validatio
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,18 +20,21 @@ if TYPE_CHECKING:
     from leadforge.app import App
 
 DEFAULT_CONFIG_PATH = ".github/leadforge.yml"
-_PACKAGE = Path(__file__).resolve().parent
+_PACKAGE = os.path.dirname(os.path.abspath(__file__))
 
 
 def code_stamp() -> str:
     """LeadForge's version and the size and mtime of every module that defines the config."""
+    names = ["config.py", "strict.py"]
+    with os.scandir(_PACKAGE) as entries:
+        names += sorted(f"{e.name}/settings.py" for e in entries if e.is_dir() and not e.name.startswith(("_", ".")))
     parts = [__version__]
-    for path in sorted([_PACKAGE / "config.py", _PACKAGE / "strict.py", *_PACKAGE.glob("*/settings.py")]):
+    for name in names:
         try:
-            info = path.stat()
+            info = os.stat(os.path.join(_PACKAGE, name))
         except OSError:
             continue
-        parts.append(f"{path.relative_to(_PACKAGE).as_posix()}:{info.st_size}:{info.st_mtime_ns}")
+        parts.append(f"{name}:{info.st_size}:{info.st_mtime_ns}")
     return ";".join(parts)
 
 
@@ -50,9 +52,9 @@ def validated(app: App) -> dict[str, Any]:
     text = _config_bytes(app)
     if text is None and app.config_path and Path(app.config_path) != Path(DEFAULT_CONFIG_PATH):
         app.config  # noqa: B018 - an explicit --config that is missing: the usual error, from the usual place
-    digest = hashlib.sha256(text if text is not None else b"\0absent").hexdigest()
     where = os.path.normpath(app.repo / (app.config_path or DEFAULT_CONFIG_PATH))
-    key = f"{code_stamp()}\n{where}\n{digest}"
+    body = "(absent)" if text is None else text.decode("utf-8", "surrogateescape")
+    key = f"{code_stamp()}\n{where}\n{body}"  # the whole text: equal keys mean the same file
     known = cache.get("config", key, app.env)
     if isinstance(known, dict):
         return known

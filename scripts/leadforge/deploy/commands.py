@@ -108,14 +108,18 @@ def render_envs(
         jobs.append((env, path, overlay_label(settings, env)))
     if renderer is None:
         renderer = renderer_of(settings, envs)
-    results = kustomize.render_many(renderer, jobs, timeout=settings.render_timeout, roots={str(root): ""})
+    pending = kustomize.PendingRenders(renderer, jobs, timeout=settings.render_timeout, roots={str(root): ""})
+    checks = {env: TargetCheck.prepare(root, path, label) for env, path, label in jobs}  # while kustomize runs
+    results = pending.results()
     for env, path, label in jobs:
         if on_warning is not None:
             kustomization = kustomize.kustomization_file(path)
             where = _repo_path(root, kustomization) if kustomization else label
             for warning in results[env].warnings:
                 on_warning(env, where, warning)
-        check_patch_targets(root, path, label, results[env].manifests, renderer, settings.render_timeout, traces, env)
+        check = checks[env]
+        if check is not None:
+            check.run(results[env].manifests, renderer, settings.render_timeout, traces, env)
     return {env: rendered.manifests for env, rendered in results.items()}
 
 
@@ -222,41 +226,56 @@ def trace_overlay(root: Path, overlay: Path, renderer: kustomize.Renderer, timeo
     return Trace(overlay_info, origins_from_traced(objects, to_repo, texts), texts)
 
 
-def check_patch_targets(
-    root: Path, overlay: Path, label: str, rendered: bytes, renderer: kustomize.Renderer, timeout: float,
-    traces: dict[str, Trace] | None = None, env: str = "",
-) -> None:
+@dataclass(frozen=True, slots=True)
+class TargetCheck:
     """A patch whose ``target:`` selects nothing is a broken overlay, though kustomize renders it silently.
 
     Judged as kustomize selects (``targets``): first on the render itself; only a target that looks
-    dead there gets a traced render, which knows every object's original name, namespace and labels."""
-    from leadforge.deploy.manifests import key_of, parse_objects
-    from leadforge.deploy.targets import dead_targets, identity, overlay_effects, patch_targets
-    from leadforge.deploy.tracing import object_identity
+    dead there gets a traced render, which knows every object's original name, namespace and labels.
+    ``prepare`` reads the overlay (it runs while kustomize renders); ``run`` judges the render."""
 
-    kustomization = kustomize.kustomization_file(overlay)
-    data = _load_yaml(kustomization) if kustomization else None
-    if not isinstance(data, dict):
-        return  # kustomize read it; a file we cannot read here is not ours to judge
-    wanted = patch_targets(data)
-    if not wanted:
-        return
-    objects = parse_objects(rendered, f"{label} (rendered)")
-    effects = overlay_effects(data, _transformer_docs(overlay, data))
-    dead = dead_targets(wanted, [identity(obj, effects) for obj in objects])
-    if not dead:
-        return
-    trace = traces.get(env) if traces is not None and env in traces else trace_overlay(root, overlay, renderer, timeout)
-    if traces is not None:
-        traces[env] = trace
-    if not trace.origins:
-        return  # without knowing the objects' original names we cannot be sure: kustomize gets the benefit of the doubt
-    identities = [object_identity(obj, trace.origins.get(key_of(obj)), trace.overlay, trace.texts, traced=True)
-                  for obj in objects]
-    dead = dead_targets(dead, identities)
-    if dead:
-        more = f" (and {len(dead) - 1} more)" if len(dead) > 1 else ""
-        raise InputError(f"{label}: {dead[0].describe()}{more}")
+    root: Path
+    overlay: Path
+    label: str
+    wanted: tuple[Any, ...]
+    effects: Any
+
+    @classmethod
+    def prepare(cls, root: Path, overlay: Path, label: str) -> TargetCheck | None:
+        from leadforge.deploy.targets import overlay_effects, patch_targets
+
+        kustomization = kustomize.kustomization_file(overlay)
+        data = _load_yaml(kustomization) if kustomization else None
+        if not isinstance(data, dict):
+            return None  # kustomize reads it (or says why not); a file we cannot read here is not ours to judge
+        wanted = patch_targets(data)
+        if not wanted:
+            return None
+        return cls(root, overlay, label, tuple(wanted), overlay_effects(data, _transformer_docs(overlay, data)))
+
+    def run(self, rendered: bytes, renderer: kustomize.Renderer, timeout: float,
+            traces: dict[str, Trace] | None = None, env: str = "") -> None:
+        from leadforge.deploy.manifests import key_of, parse_objects
+        from leadforge.deploy.targets import dead_targets, identity
+        from leadforge.deploy.tracing import object_identity
+
+        objects = parse_objects(rendered, f"{self.label} (rendered)")
+        dead = dead_targets(self.wanted, [identity(obj, self.effects) for obj in objects])
+        if not dead:
+            return
+        trace = traces.get(env) if traces is not None and env in traces else None
+        if trace is None:
+            trace = trace_overlay(self.root, self.overlay, renderer, timeout)
+            if traces is not None:
+                traces[env] = trace
+        if not trace.origins:
+            return  # without the objects' original names we cannot be sure: kustomize gets the benefit of the doubt
+        identities = [object_identity(obj, trace.origins.get(key_of(obj)), trace.overlay, trace.texts, traced=True)
+                      for obj in objects]
+        dead = dead_targets(dead, identities)
+        if dead:
+            more = f" (and {len(dead) - 1} more)" if len(dead) > 1 else ""
+            raise InputError(f"{self.label}: {dead[0].describe()}{more}")
 
 
 def _write_stdout(app: App, data: bytes) -> None:
@@ -286,8 +305,6 @@ def warn_on(app: App) -> Callable[[str, str, str], None]:
 
 
 def render_command(app: App, *, env: str | None, all_envs: bool, out: str | None) -> int:
-    import hashlib
-
     settings = render_settings_of(app)
     envs = pick_envs(settings, env, all_envs)
     if out:
@@ -299,7 +316,9 @@ def render_command(app: App, *, env: str | None, all_envs: bool, out: str | None
             raise InputError(f"--out {out}: is a folder; give a file name (e.g. {Path(out) / (envs[0] + '.yaml')})")
     rendered = render_envs(app.repo, settings, envs, on_warning=warn_on(app))
     report: dict[str, Any] = {}
-    for name in envs:
+    for name in envs if out or app.json else ():
+        import hashlib
+
         data = rendered[name]
         target: Path | None = None
         if out:

@@ -278,26 +278,40 @@ def render(renderer: Renderer, directory: Path, *, label: str | None = None, tim
     return render_overlay(renderer, directory, label=label, timeout=timeout, roots=roots).manifests
 
 
+class PendingRenders:
+    """Renders running in background threads (kubectl waits on its own process, so the caller's Python
+    work overlaps the render); ``results()`` waits and raises the first failure in job order."""
+
+    def __init__(self, renderer: Renderer, jobs: Sequence[tuple[str, Path, str]], *, timeout: float,
+                 roots: Mapping[str, str] | None) -> None:
+        import threading
+
+        self._outcomes: dict[str, Rendered | BaseException] = {}
+        self._order = [env for env, _path, _label in jobs]
+        gate = threading.Semaphore(4)
+
+        def one(env: str, path: Path, label: str) -> None:
+            with gate:
+                try:
+                    self._outcomes[env] = render_overlay(renderer, path, label=label, timeout=timeout, roots=roots)
+                except BaseException as err:  # noqa: BLE001 - handed to results()
+                    self._outcomes[env] = err
+
+        self._threads = [threading.Thread(target=one, args=job, daemon=True) for job in jobs]
+        for thread in self._threads:
+            thread.start()
+
+    def results(self) -> dict[str, Rendered]:
+        for thread in self._threads:
+            thread.join()
+        for env in self._order:
+            outcome = self._outcomes[env]
+            if isinstance(outcome, BaseException):
+                raise outcome
+        return {env: self._outcomes[env] for env in self._order}  # type: ignore[misc]
+
+
 def render_many(renderer: Renderer, jobs: Sequence[tuple[str, Path, str]], *, timeout: float = 120.0,
                 roots: Mapping[str, str] | None = None) -> dict[str, Rendered]:
     """Render ``(env, directory, label)`` jobs in parallel; the first failure (in job order) is raised."""
-    if not jobs:
-        return {}
-    if len(jobs) == 1:  # no thread pool for one overlay: it is the common case and the pool costs a few ms
-        env, path, label = jobs[0]
-        return {env: render_overlay(renderer, path, label=label, timeout=timeout, roots=roots)}
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(max_workers=min(len(jobs), 4)) as pool:
-        futures = [(env, pool.submit(render_overlay, renderer, path, label=label, timeout=timeout, roots=roots))
-                   for env, path, label in jobs]
-        results: dict[str, Rendered] = {}
-        errors: list[BaseException] = []
-        for env, future in futures:
-            try:
-                results[env] = future.result()
-            except ToolError as err:
-                errors.append(err)
-    if errors:
-        raise errors[0]
-    return results
+    return PendingRenders(renderer, jobs, timeout=timeout, roots=roots).results()
