@@ -7,7 +7,6 @@ timeouts, missing binaries and failures all turn into the same clear error.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 from collections.abc import Mapping, Sequence
@@ -36,6 +35,8 @@ def which(name: str, extra_dirs: Sequence[Path] = ()) -> str | None:
         candidate = Path(directory) / name
         if candidate.is_file() and os.access(candidate, os.X_OK):
             return str(candidate)
+    import shutil  # here: shutil costs a few ms to import and only this needs it
+
     return shutil.which(name)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -20,20 +19,19 @@ if TYPE_CHECKING:
     from leadforge.deploy.tracing import Trace
     from leadforge.findings import Finding
 
+    class RenderConfig(Protocol):
+        """The part of ``deploy:`` rendering needs (``DeploySettings`` or the lighter ``RenderSettings``)."""
 
-class RenderConfig(Protocol):
-    """The part of ``deploy:`` rendering needs (``DeploySettings`` or the lighter ``RenderSettings``)."""
-
-    @property
-    def environments(self) -> tuple[str, ...]: ...
-    @property
-    def overlays_dir(self) -> str: ...
-    @property
-    def kustomize(self) -> str: ...
-    @property
-    def min_kustomize_version(self) -> str: ...
-    @property
-    def render_timeout(self) -> float: ...
+        @property
+        def environments(self) -> tuple[str, ...]: ...
+        @property
+        def overlays_dir(self) -> str: ...
+        @property
+        def kustomize(self) -> str: ...
+        @property
+        def min_kustomize_version(self) -> str: ...
+        @property
+        def render_timeout(self) -> float: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +197,7 @@ def trace_overlay(root: Path, overlay: Path, renderer: kustomize.Renderer, timeo
     and the output ``deploy render`` prints stays the plain render. Best effort: when it fails,
     findings name the overlay's kustomization."""
     import json
+    import tempfile
 
     from leadforge.deploy.manifests import parse_objects
     from leadforge.deploy.tracing import Overlay, Trace, origin_paths, origins_from_traced, relative_to_repo
@@ -257,12 +256,13 @@ class TargetCheck:
             traces: dict[str, Trace] | None = None, env: str = "") -> None:
         from leadforge.deploy.manifests import key_of, parse_objects
         from leadforge.deploy.targets import dead_targets, identity
-        from leadforge.deploy.tracing import object_identity
 
         objects = parse_objects(rendered, f"{self.label} (rendered)")
         dead = dead_targets(self.wanted, [identity(obj, self.effects) for obj in objects])
         if not dead:
             return
+        from leadforge.deploy.tracing import object_identity  # only now: most overlays never get here
+
         trace = traces.get(env) if traces is not None and env in traces else None
         if trace is None:
             trace = trace_overlay(self.root, self.overlay, renderer, timeout)
@@ -668,6 +668,8 @@ def _apply_pull(app: Any, settings: DeploySettings, env: str, rendered: bytes, *
 
 
 def _apply_push(app: Any, settings: DeploySettings, env: str, rendered: bytes) -> int:
+    import tempfile
+
     from leadforge.deploy.applying import find_kubeconfig, kubectl_path, push_plan, run_push
     from leadforge.deploy.manifests import parse_objects
     from leadforge.errors import ToolError
@@ -716,6 +718,7 @@ def render_at_ref(app: Any, settings: DeploySettings, ref: str, envs: list[str],
     """Render ``envs`` as they are at git ``ref``: (output or None when the overlay is absent there, error)."""
     import io
     import tarfile
+    import tempfile
 
     from leadforge.errors import ToolError
 
