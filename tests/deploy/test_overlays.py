@@ -297,3 +297,17 @@ def test_an_object_whose_origin_record_a_patch_replaced_points_at_the_overlay_wi
     assert _where(findings, "deploy/image-tag", "once") == {("overlays/live/kustomization.yaml", 0)}
     # the base's Deployment still points at the base, at its container
     assert _where(findings, "deploy/resources", "shop-worker") == {("base/deployment.yaml", 18)}
+
+
+@pytest.mark.parametrize(("namespace", "applied"), [("jobs", True), ("job.*", True), ("prod", False), ("elsewhere", False)])
+def test_a_target_namespace_is_the_one_the_base_gave_when_the_overlay_moves_objects_later(git_repo, run_cli, namespace,
+                                                                                           applied):
+    # the overlay moves everything to prod, but only after its patches ran: they see the base's namespace, jobs
+    build(git_repo, "namespace: prod\n" + LIVE + patch_entry(f"{{kind: Deployment, name: worker, namespace: '{namespace}'}}"))
+    assert (b"replicas: 3" in kubectl_kustomize(git_repo.path / "overlays/live").stdout) is applied
+
+    result = run_cli("deploy", "render", "--env", "live", repo=git_repo.path)
+
+    assert result.code == (0 if applied else 1), result.stderr
+    if not applied:
+        assert f"target Deployment/worker namespace={namespace} matches no object" in result.stderr

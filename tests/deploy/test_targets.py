@@ -129,3 +129,19 @@ def test_dead_targets_skip_unreadable_selectors_and_describe_the_rest() -> None:
     assert PatchTarget(0, "p.yaml", {"kind": "Service", "name": "web"}).describe() == (
         "patches[0] (p.yaml): target Service/web matches no object"
     )
+
+
+def test_the_namespace_at_patch_time_follows_the_layers_below_the_overlay() -> None:
+    from leadforge.deploy.targets import Layer, layer_of, namespaces_at_patch_time
+
+    base = layer_of({"namespace": "jobs"})
+    fills = layer_of({}, [{"kind": "NamespaceTransformer", "metadata": {"namespace": "team"}, "unsetOnly": True}])
+    plugin = layer_of({}, [{"apiVersion": "example.com/v1", "kind": "Mover"}])
+    assert namespaces_at_patch_time("Deployment", "", [[base]]) == {"jobs"}
+    assert namespaces_at_patch_time("Deployment", "", [[]]) == {"default"}  # written without one, nothing moved it
+    assert namespaces_at_patch_time("Deployment", "", [[fills, base]]) == {"jobs"}  # unsetOnly keeps jobs
+    assert namespaces_at_patch_time("Deployment", "", [[fills]]) == {"team"}
+    assert namespaces_at_patch_time("Deployment", "own", [[base], []]) == {"jobs", "own"}  # two paths to one file
+    assert namespaces_at_patch_time("Deployment", "", [[base]], [Layer("comp")]) == {"comp"}  # components run last
+    assert namespaces_at_patch_time("ClusterRole", "", [[base]]) == {NOT_NAMESPACED}
+    assert namespaces_at_patch_time("Deployment", "", [[plugin, base]]) is None  # cannot be known: not judged

@@ -165,6 +165,60 @@ def _transformer_docs(overlay: Path, kustomization: Mapping[str, Any]) -> list[A
     return docs
 
 
+def _namespace_layers(root: Path, overlay: Path) -> tuple[dict[str, list[list[Any]]], list[Any]]:
+    """For every file the overlay's tree names (resources, and kustomizations for what they generate): each
+    path of kustomizations from the overlay's children down to it, as ``targets.Layer``s (closest first); and
+    the layers of the overlay's own components, which run on everything before its patches."""
+    from leadforge.deploy.targets import Layer, layer_of
+
+    chains: dict[str, list[list[Any]]] = {}
+
+    def layer(folder: Path) -> tuple[Any, dict[str, Any]] | None:
+        found = kustomize.kustomization_file(folder)
+        data = _load_yaml(found) if found else None
+        if not isinstance(data, dict):
+            return None
+        return layer_of(data, _transformer_docs(folder, data)), data
+
+    def walk(folder: Path, above: list[Any], seen: frozenset[str]) -> None:
+        read = layer(folder)
+        if read is None or str(folder) in seen or len(seen) > 20:
+            return
+        here, data = read
+        chain = [*above, here]
+        found = kustomize.kustomization_file(folder)
+        if found is not None:
+            chains.setdefault(_repo_path(root, found), []).append(chain)
+        for entry in [*(data.get("resources") or []), *(data.get("components") or [])]:
+            if not isinstance(entry, str) or "://" in entry or entry.startswith(("github.com/", "git@")):
+                continue  # a remote base: its objects have no origin in this repository
+            target = Path(os.path.normpath(folder / entry))
+            if target.is_dir():
+                walk(target, chain, seen | {str(folder)})
+            else:
+                chains.setdefault(_repo_path(root, target), []).append(chain)
+
+    top = _load_yaml(kustomize.kustomization_file(overlay)) if kustomize.kustomization_file(overlay) else None
+    top = top if isinstance(top, dict) else {}
+    for entry in top.get("resources") or []:
+        if isinstance(entry, str) and "://" not in entry:
+            target = Path(os.path.normpath(overlay / entry))
+            if target.is_dir():
+                walk(target, [], frozenset({str(overlay)}))
+            else:
+                chains.setdefault(_repo_path(root, target), []).append([])
+    found = kustomize.kustomization_file(overlay)
+    if found is not None:
+        chains.setdefault(_repo_path(root, found), []).append([])  # what the overlay itself generates
+    components = []
+    for entry in top.get("components") or []:
+        read = layer(Path(os.path.normpath(overlay / entry))) if isinstance(entry, str) else None
+        components.append(read[0] if read else Layer(unknown=True))
+        if read is not None:
+            walk(Path(os.path.normpath(overlay / entry)), [], frozenset({str(overlay)}))
+    return chains, components
+
+
 def _overlay_of(root: Path, overlay: Path) -> Any:
     """The overlay as ``tracing.Overlay`` (its kustomization, patches and own renames), or None."""
     from leadforge.deploy.targets import overlay_effects
@@ -261,6 +315,7 @@ class TargetCheck:
         dead = dead_targets(self.wanted, [identity(obj, self.effects) for obj in objects])
         if not dead:
             return
+        from leadforge.deploy.targets import namespaces_at_patch_time
         from leadforge.deploy.tracing import object_identity  # only now: most overlays never get here
 
         trace = traces.get(env) if traces is not None and env in traces else None
@@ -270,8 +325,15 @@ class TargetCheck:
                 traces[env] = trace
         if not trace.origins:
             return  # without the objects' original names we cannot be sure: kustomize gets the benefit of the doubt
-        identities = [object_identity(obj, trace.origins.get(key_of(obj)), trace.overlay, trace.texts, traced=True)
-                      for obj in objects]
+        chains, components = _namespace_layers(self.root, self.overlay) if self.effects.changes_namespace else ({}, [])
+        identities = []
+        for obj in objects:
+            origin = trace.origins.get(key_of(obj))
+            at_patch = None
+            if self.effects.changes_namespace and origin is not None and origin.original is not None:
+                at_patch = namespaces_at_patch_time(str(obj.get("kind", "")), origin.original.namespace,
+                                                    chains.get(origin.path, []), components)
+            identities.append(object_identity(obj, origin, trace.overlay, trace.texts, traced=True, patch_namespaces=at_patch))
         dead = dead_targets(dead, identities)
         if dead:
             more = f" (and {len(dead) - 1} more)" if len(dead) > 1 else ""

@@ -99,6 +99,48 @@ def overlay_effects(kustomization: Mapping[str, Any], transformers: Sequence[Any
     return OverlayEffects(tuple(prefixes), tuple(suffixes), moves, unknown)
 
 
+@dataclass(frozen=True, slots=True)
+class Layer:
+    """One kustomization between the overlay and an object's file, for what it does to namespaces."""
+
+    namespace: str = ""  # its namespace: field
+    transformers: tuple[tuple[str, bool], ...] = ()  # its NamespaceTransformer configs: (namespace, unsetOnly)
+    unknown: bool = False  # a transformers: entry that may move objects in a way we cannot read
+
+
+def layer_of(kustomization: Mapping[str, Any], transformers: Sequence[Any] = ()) -> Layer:
+    moves: list[tuple[str, bool]] = []
+    unknown = False
+    for doc in transformers:
+        kind = str(doc.get("kind", "")) if isinstance(doc, Mapping) else ""
+        if kind == "NamespaceTransformer":
+            meta = doc.get("metadata") or {}
+            moves.append((str(meta.get("namespace") or ""), bool(doc.get("unsetOnly"))))
+        elif kind not in _NAME_SAFE_TRANSFORMERS:
+            unknown = True
+    return Layer(str(kustomization.get("namespace") or ""), tuple(moves), unknown)
+
+
+def namespaces_at_patch_time(kind: str, written: str, chains: Sequence[Sequence[Layer]],
+                             components: Sequence[Layer] = ()) -> frozenset[str] | None:
+    """The effective namespaces an object may have when the overlay's patches run: along each path from the
+    overlay down to its file (``chains``, closest to the overlay first) the layers set namespaces deepest
+    first, then the overlay's components do; None when a layer may move it in a way we cannot read."""
+    found = set()
+    for chain in chains or [()]:
+        state = written
+        for layer in [*reversed(chain), *components]:
+            if layer.unknown:
+                return None
+            if layer.namespace:
+                state = layer.namespace
+            for namespace, unset_only in layer.transformers:
+                if namespace and not (unset_only and state):
+                    state = namespace
+        found.add(effective_namespace(kind, state))
+    return frozenset(found)
+
+
 def _unrenamed(name: str, effects: OverlayEffects, generated: bool) -> set[str]:
     """``name`` and what it may have been before the overlay's own prefix/suffix (and the hash) went on."""
     names = {name}
@@ -126,8 +168,10 @@ def identity(
     original_name: str = "",
     original_namespace: str = "",
     generated: bool = False,
+    patch_namespaces: frozenset[str] | None = None,
 ) -> Identity:
-    """The identity of a rendered object; ``original`` is the document it came from (traced render)."""
+    """The identity of a rendered object; ``original`` is the document it came from (traced render), and
+    ``patch_namespaces`` where it was when the overlay's patches ran, when that is known."""
     api = str(obj.get("apiVersion", ""))
     group, _, version = api.rpartition("/")
     kind = str(obj.get("kind", ""))
@@ -146,10 +190,19 @@ def identity(
     if original is not None:
         labels.append(_labels(original, "labels"))
         notes.append(_labels(original, "annotations"))
+    if patch_namespaces is not None:
+        if effects.changes_namespace:  # the overlay moved it after its patches: the final namespace is not the one they saw
+            namespaces.discard(effective_namespace(kind, namespace))
+        if original_name or original is not None:
+            namespaces.add(effective_namespace(original_kind or kind, original_namespace))
+        namespaces |= patch_namespaces
+        any_namespace = effects.may_rename
+    else:
+        any_namespace = effects.may_rename or effects.changes_namespace
     return Identity(
         group=group, version=version, kind=kind, names=frozenset(names), namespaces=frozenset(namespaces),
         labels=tuple(labels), annotations=tuple(notes), kinds=frozenset(kinds),
-        any_name=effects.may_rename, any_namespace=effects.changes_namespace or effects.may_rename,
+        any_name=effects.may_rename, any_namespace=any_namespace,
     )
 
 

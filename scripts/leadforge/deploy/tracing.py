@@ -416,7 +416,7 @@ class Subject:
 
 
 def object_identity(obj: Mapping[str, Any], origin: Origin | None, overlay: Overlay, texts: Mapping[str, str], *,
-                    traced: bool = False) -> Identity:
+                    traced: bool = False, patch_namespaces: frozenset[str] | None = None) -> Identity:
     """The object's identity for matching the overlay's patch targets. With ``traced``, an object whose
     original id stayed unknown matches any name and namespace: better let a patch pass than refuse it."""
     if origin is None or origin.original is None:
@@ -430,6 +430,7 @@ def object_identity(obj: Mapping[str, Any], origin: Origin | None, overlay: Over
     return identity(
         obj, overlay.effects, original=document if isinstance(document, dict) else None, original_kind=original.kind,
         original_name=original.name, original_namespace=original.namespace, generated=bool(origin.generated_by),
+        patch_namespaces=patch_namespaces,
     )
 
 
@@ -455,9 +456,10 @@ def locate(subject: Subject, obj: Mapping[str, Any], origin: Origin | None, over
             added = (patch.file, line)  # the patch brought in the container (or whatever holds the field)
     if origin is None or not origin.path:
         return added or (overlay.kustomization, 0)
-    if origin.generated_by or origin.document < 0:
+    docs = documents(texts.get(origin.path, ""))
+    if origin.generated_by or not 0 <= origin.document < len(docs):
         return origin.path, origin.line
-    doc = documents(texts.get(origin.path, ""))[origin.document]
+    doc = docs[origin.document]
     depth, line = walk(doc, path) if path else (0, 0)
     if path and (depth == len(path) or (subject.entity and depth >= subject.entity)):
         return origin.path, line
