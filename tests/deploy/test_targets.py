@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from leadforge.deploy.targets import (
     NOT_NAMESPACED,
     OverlayEffects,

@@ -66,7 +66,8 @@ def _traced(name: str, origin: str, kind: str = "Deployment") -> str:
 
 
 def test_resource_generated_remote_and_patched_origins() -> None:
-    kustomization = "configMapGenerator:\n  - name: settings\n    literals: [A=1]\n  - name: settings-extra\n    literals: [B=2]\n"
+    kustomization = ("configMapGenerator:\n  - name: settings\n    literals: [A=1]\n"
+                     "  - name: settings-extra\n    literals: [B=2]\n")
     texts = {"k8s/base/apps.yaml": TWO_DEPLOYMENTS, "k8s/overlays/live/kustomization.yaml": kustomization}
     traced = parse_objects("---\n".join([
         _traced("live-web-canary", "path: ../../base/apps.yaml"),

@@ -198,8 +198,9 @@ def _namespace_layers(root: Path, overlay: Path) -> tuple[dict[str, list[list[An
             else:
                 chains.setdefault(_repo_path(root, target), []).append(chain)
 
-    top = _load_yaml(kustomize.kustomization_file(overlay)) if kustomize.kustomization_file(overlay) else None
-    top = top if isinstance(top, dict) else {}
+    own = kustomize.kustomization_file(overlay)
+    loaded = _load_yaml(own) if own is not None else None
+    top: dict[str, Any] = loaded if isinstance(loaded, dict) else {}
     for entry in top.get("resources") or []:
         if isinstance(entry, str) and "://" not in entry:
             target = Path(os.path.normpath(overlay / entry))
@@ -207,9 +208,8 @@ def _namespace_layers(root: Path, overlay: Path) -> tuple[dict[str, list[list[An
                 walk(target, [], frozenset({str(overlay)}))
             else:
                 chains.setdefault(_repo_path(root, target), []).append([])
-    found = kustomize.kustomization_file(overlay)
-    if found is not None:
-        chains.setdefault(_repo_path(root, found), []).append([])  # what the overlay itself generates
+    if own is not None:
+        chains.setdefault(_repo_path(root, own), []).append([])  # what the overlay itself generates
     components = []
     for entry in top.get("components") or []:
         read = layer(Path(os.path.normpath(overlay / entry))) if isinstance(entry, str) else None
@@ -669,7 +669,9 @@ def apply_command(app: Any, *, env: str, mode: str | None, push: bool, validate:
             app.out.info(_finding_line(f))
             app.actions.annotate(f.severity if f.severity != "note" else "notice", f.message, file=f.path or None, line=f.line or None)
         if errors:
-            raise InputError(f"{overlay_label(settings, env)}: {len(errors)} validation error(s) (listed above); nothing deployed")
+            raise InputError(
+                f"{overlay_label(settings, env)}: {len(errors)} validation error(s) (listed above); nothing deployed"
+            )
     if mode == "push":
         return _apply_push(app, settings, env, rendered)
     return _apply_pull(app, settings, env, rendered, push=push)

@@ -247,7 +247,9 @@ def overlay_dir(root: Path, overlays_dir: str, env: str, environments: Sequence[
     path = root / overlays_dir / env
     if kustomization_file(path) is None:
         label = Path(overlays_dir, env).as_posix()
-        raise InputError(f"{label}: no kustomization file in the overlay folder (kustomization.yaml, kustomization.yml or Kustomization)")
+        raise InputError(
+            f"{label}: no kustomization file in the overlay folder (kustomization.yaml, kustomization.yml or Kustomization)"
+        )
     return path
 
 

@@ -153,7 +153,8 @@ def _check_resources(ctx: _Ctx, obj: Mapping[str, Any], listing: str, box: Mappi
     if missing:
         ctx.add(
             "resources", "error", obj, container_subject(obj, listing, name, "resources"),
-            f"container '{name}' has no resources {', '.join(missing)}", "Set cpu and memory requests and limits on every container.",
+            f"container '{name}' has no resources {', '.join(missing)}",
+            "Set cpu and memory requests and limits on every container.",
         )
 
 
@@ -203,12 +204,14 @@ def _check_production(ctx: _Ctx, objects: Sequence[Mapping[str, Any]]) -> None:
                 if low < minimum:
                     ctx.add(
                         "replicas", "error", hpa, Subject(key_of(hpa), ("spec", "minReplicas"), 1),
-                        f"minReplicas is {low}; production needs >= {minimum}", f"Set minReplicas >= {minimum} in the overlay's HPA patch.",
+                        f"minReplicas is {low}; production needs >= {minimum}",
+                        f"Set minReplicas >= {minimum} in the overlay's HPA patch.",
                     )
             if replicas < minimum:
                 ctx.add(
                     "replicas", "error", obj, Subject(key, ("spec", "replicas"), 1),
-                    f"replicas is {replicas}; production needs >= {minimum}", f"Set spec.replicas >= {minimum} in the overlay's patch.",
+                    f"replicas is {replicas}; production needs >= {minimum}",
+                    f"Set spec.replicas >= {minimum} in the overlay's patch.",
                 )
         if key.kind in LONG_RUNNING:
             labels = (((obj.get("spec") or {}).get("template") or {}).get("metadata") or {}).get("labels") or {}

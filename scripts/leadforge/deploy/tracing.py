@@ -268,8 +268,10 @@ def patch_files(kustomization: Mapping[str, Any]) -> list[str]:
     return [str(p["path"]) for p in kustomization.get("patches") or [] if isinstance(p, Mapping) and p.get("path")]
 
 
-def read_overlay(kustomization_path: str, text: str, files: Mapping[str, str], effects: OverlayEffects = OverlayEffects()) -> Overlay:
+def read_overlay(kustomization_path: str, text: str, files: Mapping[str, str],
+                 effects: OverlayEffects | None = None) -> Overlay:
     """The overlay's patches in order (``files``: repository path -> text of each patch file)."""
+    effects = effects or OverlayEffects()
     docs = documents(text)
     if not docs:
         return Overlay(kustomization_path, text, effects=effects)
@@ -300,7 +302,8 @@ def pointer(obj: Mapping[str, Any], path: FieldPath) -> tuple[str, ...]:
     for step in path:
         if isinstance(step, Sel):
             items = node if isinstance(node, list) else []
-            index = next((i for i, item in enumerate(items) if isinstance(item, Mapping) and str(item.get(step.key)) == step.value), -1)
+            index = next((i for i, item in enumerate(items)
+                          if isinstance(item, Mapping) and str(item.get(step.key)) == step.value), -1)
             if index < 0:
                 out.append(f"[{step.key}={step.value}]")
                 node = None
@@ -434,7 +437,8 @@ def object_identity(obj: Mapping[str, Any], origin: Origin | None, overlay: Over
     )
 
 
-def locate(subject: Subject, obj: Mapping[str, Any], origin: Origin | None, overlay: Overlay, texts: Mapping[str, str]) -> tuple[str, int]:
+def locate(subject: Subject, obj: Mapping[str, Any], origin: Origin | None, overlay: Overlay,
+           texts: Mapping[str, str]) -> tuple[str, int]:
     """The file and line to blame for ``subject`` (see the module docstring for the order)."""
     ident = object_identity(obj, origin, overlay, texts)
     path = subject.path
