@@ -11,7 +11,6 @@ import argparse
 import importlib
 import os
 import sys
-import traceback
 from collections.abc import Sequence
 from typing import Any
 
@@ -130,6 +129,8 @@ def run_handler(handler: Any, app: Any, options: dict[str, Any]) -> int:
     except BrokenPipeError:
         return 1
     except Exception:  # noqa: BLE001 - a surprise: show everything
+        import traceback  # only here: it costs a few ms of every start
+
         traceback.print_exc()
         print("leadforge: internal error (exit 3). Please report it with the traceback above.", file=sys.stderr)
         return 3

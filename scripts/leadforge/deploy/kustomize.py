@@ -19,9 +19,10 @@ from leadforge import proc
 from leadforge.errors import InputError, ToolError
 from leadforge.tools import INSTALL_HINT, tool_path
 
-_VERSION_RE = re.compile(r"v?(\d+)\.(\d+)\.(\d+)")
-_KLOG_ERR_RE = re.compile(r'err="(.*)"\s*$')
-_KLOG_BLOCK_RE = re.compile(r"err=<\s*$")
+# Patterns as strings: ``re`` compiles (and caches) each on first use, so a clean render compiles none but one.
+_VERSION_RE = r"v?(\d+)\.(\d+)\.(\d+)"
+_KLOG_ERR_RE = r'err="(.*)"\s*$'
+_KLOG_BLOCK_RE = r"err=<\s*$"
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +44,7 @@ class Renderer:
 
 
 def parse_version(text: str) -> tuple[int, int, int] | None:
-    match = _VERSION_RE.search(text or "")
+    match = re.search(_VERSION_RE, text or "")
     return (int(match[1]), int(match[2]), int(match[3])) if match else None
 
 
@@ -73,7 +74,7 @@ def _relative(text: str, roots: Mapping[str, str]) -> str:
     return text
 
 
-_MISSING_RE = re.compile(r"evalsymlink failure on '([^']+)' : lstat \1: ([^':]+)")
+_MISSING_RE = r"evalsymlink failure on '([^']+)' : lstat \1: ([^':]+)"
 _FROM = "accumulating resources from '"
 _DIR_ATTEMPTS = ("': recursed accumulation of path '", "': must build at directory: ")
 
@@ -115,7 +116,7 @@ def condense(message: str, roots: Mapping[str, str] | None = None) -> str:
     """A kustomize error as one short line: repository paths instead of absolute (or temporary)
     ones, and each cause once."""
     text = _relative(message, roots or {})
-    text = _MISSING_RE.sub(r"\1: \2", text)
+    text = re.sub(_MISSING_RE, r"\1: \2", text)
     chain = _accumulation(text)
     if chain:
         refs, cause = chain
@@ -129,10 +130,10 @@ def tool_message(stderr: str, roots: Mapping[str, str] | None = None) -> str:
     if not lines:
         return "failed without a message"
     for index, line in enumerate(lines):
-        match = _KLOG_ERR_RE.search(line)
+        match = re.search(_KLOG_ERR_RE, line)
         if match:
             return condense(match[1].replace('\\"', '"'), roots)
-        if _KLOG_BLOCK_RE.search(line):
+        if re.search(_KLOG_BLOCK_RE, line):
             # klog prints a multi-line error as ``err=<`` ... ``>``: join the block into one line.
             block: list[str] = []
             for part in lines[index + 1:]:
@@ -145,12 +146,12 @@ def tool_message(stderr: str, roots: Mapping[str, str] | None = None) -> str:
     return condense(text[0].removeprefix("Error: ").removeprefix("error: "), roots)
 
 
-_WARNING_RE = re.compile(r"^(?:#\s*)?warning:\s*", re.IGNORECASE)
-_KLOG_WARNING_RE = re.compile(r"^W\d{4} [\d:.]+\s+\d+ [\w.]+:\d+\] ")
+_WARNING_RE = r"(?i)^(?:#\s*)?warning:\s*"
+_KLOG_WARNING_RE = r"^W\d{4} [\d:.]+\s+\d+ [\w.]+:\d+\] "
 
 
 def _is_warning(line: str) -> bool:
-    return bool(_WARNING_RE.match(line) or _KLOG_WARNING_RE.match(line))
+    return bool(re.match(_WARNING_RE, line) or re.match(_KLOG_WARNING_RE, line))
 
 
 def tool_warnings(stderr: str, roots: Mapping[str, str] | None = None) -> tuple[str, ...]:
@@ -160,7 +161,7 @@ def tool_warnings(stderr: str, roots: Mapping[str, str] | None = None) -> tuple[
         line = raw.strip()
         if not line:
             continue
-        line = _KLOG_WARNING_RE.sub("", _WARNING_RE.sub("", line))
+        line = re.sub(_KLOG_WARNING_RE, "", re.sub(_WARNING_RE, "", line))
         seen.setdefault(condense(line, roots), None)
     return tuple(seen)
 
