@@ -11,6 +11,7 @@ code read them back. An invalid text is never stored, so nothing skips validatio
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,29 +39,36 @@ def code_stamp() -> str:
     return ";".join(parts)
 
 
-def _config_bytes(app: App) -> bytes | None:
-    """The config file's bytes; None when the default file is absent (all defaults)."""
-    path = app.repo / (app.config_path or DEFAULT_CONFIG_PATH)
+def _key(repo: str | os.PathLike[str], config_path: str | None) -> tuple[str, bool]:
+    """The cache key of a repository's config file (its whole text), and whether the file exists."""
+    where = os.path.normpath(os.path.join(repo, config_path or DEFAULT_CONFIG_PATH))
     try:
-        return path.read_bytes()
+        with open(where, "rb") as handle:
+            body, found = handle.read().decode("utf-8", "surrogateescape"), True
     except OSError:
-        return None
+        body, found = "(absent)", False
+    return f"{code_stamp()}\n{where}\n{body}", found  # the whole text: equal keys mean the same file
 
 
 def validated(app: App) -> dict[str, Any]:
     """The whole validated config as JSON-able data (``Config.model_dump(mode="json")``)."""
-    text = _config_bytes(app)
-    if text is None and app.config_path and Path(app.config_path) != Path(DEFAULT_CONFIG_PATH):
+    key, found = _key(app.repo, app.config_path)
+    if not found and app.config_path and Path(app.config_path) != Path(DEFAULT_CONFIG_PATH):
         app.config  # noqa: B018 - an explicit --config that is missing: the usual error, from the usual place
-    where = os.path.normpath(app.repo / (app.config_path or DEFAULT_CONFIG_PATH))
-    body = "(absent)" if text is None else text.decode("utf-8", "surrogateescape")
-    key = f"{code_stamp()}\n{where}\n{body}"  # the whole text: equal keys mean the same file
     known = cache.get("config", key, app.env)
     if isinstance(known, dict):
         return known
     dumped: dict[str, Any] = app.config.model_dump(mode="json")
     cache.put("config", key, dumped, app.env)
     return dumped
+
+
+def known_section(repo: str | os.PathLike[str], config_path: str | None, name: str,
+                  env: Mapping[str, str] | None = None) -> dict[str, Any] | None:
+    """A section of a config that validated before, or None: never validates (for work started early)."""
+    known = cache.get("config", _key(repo, config_path)[0], env)
+    value = known.get(name) if isinstance(known, dict) else None
+    return value if isinstance(value, dict) else None
 
 
 def section(app: App, name: str) -> dict[str, Any]:

@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from leadforge import proc
 from leadforge.errors import InputError, ToolError
@@ -262,12 +263,43 @@ class Rendered:
     warnings: tuple[str, ...] = ()
 
 
+_PRESTARTED: dict[tuple[str, ...], Any] = {}
+
+
+def prestart(renderer: Renderer, directory: Path) -> None:
+    """Start rendering ``directory`` now, before the rest of the command has loaded (most of a
+    ``deploy render`` is Python starting up, and kustomize can run meanwhile); ``render_overlay`` of the
+    same overlay collects it. One that nobody collects is stopped when the process exits."""
+    import atexit
+    import subprocess
+
+    argv = renderer.argv(directory)
+    if argv in _PRESTARTED:
+        return
+    if not _PRESTARTED:
+        atexit.register(stop_prestarted)
+    _PRESTARTED[argv] = proc.spawn(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def stop_prestarted() -> None:
+    """Stop (and reap) every prestarted render nobody collected."""
+    while _PRESTARTED:
+        _argv, process = _PRESTARTED.popitem()
+        process.kill()
+        process.communicate()
+
+
 def render_overlay(renderer: Renderer, directory: Path, *, label: str | None = None, timeout: float = 120.0,
                    roots: Mapping[str, str] | None = None) -> Rendered:
     """Render ``directory``. ``roots`` maps absolute folders to the repository paths they stand for,
     so messages name ``k8s/base/x.yaml`` rather than a temporary copy of it."""
     name = label or str(directory)
-    result = proc.run(renderer.argv(directory), check=False, text=False, timeout=timeout)
+    argv = renderer.argv(directory)
+    started = _PRESTARTED.pop(argv, None)
+    if started is not None:
+        result = proc.collect(started, check=False, text=False, timeout=timeout)
+    else:
+        result = proc.run(argv, check=False, text=False, timeout=timeout)
     stderr = result.stderr.decode("utf-8", errors="replace") if isinstance(result.stderr, bytes) else result.stderr
     if result.returncode != 0:
         raise ToolError(f"{name}: {renderer.label} failed: {tool_message(stderr, roots)}")
