@@ -17,31 +17,40 @@ import json
 import os
 import zlib
 from collections.abc import Mapping
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pathlib loads lazily: deploy render's early start reads this cache before anything else
+    from pathlib import Path
 
 OFF = {"off", "0", "false", "no", "none"}
 
 
-def directory(env: Mapping[str, str] | None = None) -> Path | None:
-    """The cache folder, or None when the cache is off."""
+def _folder(env: Mapping[str, str] | None = None) -> str | None:
     env = os.environ if env is None else env
     chosen = env.get("LEADFORGE_CACHE_DIR", "")
     if chosen.strip().lower() in OFF and chosen:
         return None
     if chosen:
-        return Path(chosen)
+        return chosen
     base = env.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "leadforge"
+    return os.path.join(base, "leadforge")
 
 
-def _entry(kind: str, key: str, env: Mapping[str, str] | None) -> Path | None:
-    folder = directory(env)
+def directory(env: Mapping[str, str] | None = None) -> Path | None:
+    """The cache folder, or None when the cache is off."""
+    from pathlib import Path
+
+    folder = _folder(env)
+    return Path(folder) if folder is not None else None
+
+
+def _entry(kind: str, key: str, env: Mapping[str, str] | None) -> str | None:
+    folder = _folder(env)
     if folder is None:
         return None
     # The name only spreads entries over files (the key inside decides); crc32 needs no hashlib import.
     raw = key.encode("utf-8", "surrogateescape")
-    return folder / f"{kind}-{zlib.crc32(raw):08x}{zlib.adler32(raw):08x}.json"
+    return os.path.join(folder, f"{kind}-{zlib.crc32(raw):08x}{zlib.adler32(raw):08x}.json")
 
 
 def get(kind: str, key: str, env: Mapping[str, str] | None = None) -> Any:
@@ -50,7 +59,8 @@ def get(kind: str, key: str, env: Mapping[str, str] | None = None) -> Any:
     if path is None:
         return None
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        with open(path, encoding="utf-8") as handle:
+            data = json.loads(handle.read())
     except (OSError, ValueError):
         return None
     if not isinstance(data, dict) or data.get("key") != key:

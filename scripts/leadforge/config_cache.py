@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from leadforge import __version__, cache
@@ -53,7 +52,7 @@ def _key(repo: str | os.PathLike[str], config_path: str | None) -> tuple[str, bo
 def validated(app: App) -> dict[str, Any]:
     """The whole validated config as JSON-able data (``Config.model_dump(mode="json")``)."""
     key, found = _key(app.repo, app.config_path)
-    if not found and app.config_path and Path(app.config_path) != Path(DEFAULT_CONFIG_PATH):
+    if not found and app.config_path and os.path.normpath(app.config_path) != os.path.normpath(DEFAULT_CONFIG_PATH):
         app.config  # noqa: B018 - an explicit --config that is missing: the usual error, from the usual place
     known = cache.get("config", key, app.env)
     if isinstance(known, dict):

@@ -11,10 +11,12 @@ import signal
 import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from leadforge.errors import ToolError
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,9 +34,9 @@ class Result:
 def which(name: str, extra_dirs: Sequence[Path] = ()) -> str | None:
     """Find an executable on PATH, or in ``extra_dirs`` (tool venvs) first."""
     for directory in extra_dirs:
-        candidate = Path(directory) / name
-        if candidate.is_file() and os.access(candidate, os.X_OK):
-            return str(candidate)
+        candidate = os.path.join(directory, name)
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
     import shutil  # here: shutil costs a few ms to import and only this needs it
 
     return shutil.which(name)

@@ -204,7 +204,7 @@ def test_a_render_started_early_is_the_one_collected_and_one_nobody_collects_is_
     import subprocess
     import sys
 
-    from leadforge.deploy import kustomize
+    from leadforge.deploy import early, kustomize
 
     calls = tmp_path / "calls"
     _fake_tool(tmp_path / "bin", "kubectl", f'echo "$@" >> {calls}\nexec {kustomize.tool_path("kubectl")} "$@"\n')
@@ -220,11 +220,11 @@ def test_a_render_started_early_is_the_one_collected_and_one_nobody_collects_is_
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     stopped: list[int] = []
-    stop = kustomize.stop_prestarted
-    monkeypatch.setattr(kustomize, "stop_prestarted", lambda: (stopped.append(len(kustomize._PRESTARTED)), stop()))
+    stop = early.stop
+    monkeypatch.setattr(early, "stop", lambda: (stopped.append(len(early._PRESTARTED)), stop()))
     folder = tmp_path / "a-folder"
     folder.mkdir()
     result = run_cli("deploy", "render", "--env", "prod", "--out", str(folder), repo=deploy_repo.path)
     assert result.code == 1 and "is a folder" in result.stderr
     assert stopped == [1]  # started early, not collected (the command failed before rendering)...
-    assert kustomize._PRESTARTED == {}  # ...and stopped
+    assert early._PRESTARTED == {}  # ...and stopped

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from leadforge import proc
+from leadforge.deploy import early
 from leadforge.errors import InputError, ToolError
 from leadforge.tools import INSTALL_HINT, tool_path
 
@@ -35,9 +36,7 @@ class Renderer:
     version: str
 
     def argv(self, directory: str | Path) -> tuple[str, ...]:
-        if self.kind == "kustomize":
-            return (self.executable, "build", str(directory))
-        return (self.executable, "kustomize", str(directory))
+        return early.render_argv(self.kind, self.executable, directory)
 
     @property
     def label(self) -> str:
@@ -170,16 +169,6 @@ def tool_warnings(stderr: str, roots: Mapping[str, str] | None = None) -> tuple[
 _VERSIONS: dict[tuple[str, str], str] = {}
 
 
-def _binary_stamp(executable: str) -> str:
-    """What identifies one build of a binary without running it: its real path, size and mtime."""
-    try:
-        real = os.path.realpath(executable)
-        info = os.stat(real)
-    except OSError:
-        return ""
-    return f"{real}:{info.st_size}:{info.st_mtime_ns}:{info.st_ino}"
-
-
 def _version_of(kind: str, executable: str) -> str:
     """The kustomize version of a binary: asked once per process, and remembered on disk for that
     exact file (asking kubectl costs as much as half a render)."""
@@ -188,7 +177,7 @@ def _version_of(kind: str, executable: str) -> str:
     key = (kind, executable)
     if key in _VERSIONS:
         return _VERSIONS[key]
-    stamp = _binary_stamp(executable)
+    stamp = early.binary_stamp(executable)
     known = cache.get("tool-version", f"{kind}:{stamp}") if stamp else None
     if isinstance(known, str) and known:
         _VERSIONS[key] = known
@@ -206,7 +195,20 @@ def _version_of(kind: str, executable: str) -> str:
 
 
 def find_renderer(preference: str = "auto", min_version: str = "5.0.0") -> Renderer:
-    """Resolve and version-check the renderer; a clear ``ToolError`` when none fits."""
+    """Resolve and version-check the renderer; a clear ``ToolError`` when none fits. A renderer that fits is
+    remembered (``early.renderer_key``), so a later ``deploy render`` can start it before loading this."""
+    renderer = _find_renderer(preference, min_version)
+    from leadforge import cache
+
+    key = early.renderer_key(preference, min_version)
+    entry = {"kind": renderer.kind, "executable": renderer.executable, "version": renderer.version,
+             "stamp": early.binary_stamp(renderer.executable)}
+    if entry["stamp"] and cache.get("renderer", key) != entry:
+        cache.put("renderer", key, entry)
+    return renderer
+
+
+def _find_renderer(preference: str, min_version: str) -> Renderer:
     wanted = parse_version(min_version) or (5, 0, 0)
     kustomize = tool_path("kustomize") if preference in {"auto", "kustomize"} else None
     if kustomize:
@@ -263,39 +265,13 @@ class Rendered:
     warnings: tuple[str, ...] = ()
 
 
-_PRESTARTED: dict[tuple[str, ...], Any] = {}
-
-
-def prestart(renderer: Renderer, directory: Path) -> None:
-    """Start rendering ``directory`` now, before the rest of the command has loaded (most of a
-    ``deploy render`` is Python starting up, and kustomize can run meanwhile); ``render_overlay`` of the
-    same overlay collects it. One that nobody collects is stopped when the process exits."""
-    import atexit
-    import subprocess
-
-    argv = renderer.argv(directory)
-    if argv in _PRESTARTED:
-        return
-    if not _PRESTARTED:
-        atexit.register(stop_prestarted)
-    _PRESTARTED[argv] = proc.spawn(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-
-
-def stop_prestarted() -> None:
-    """Stop (and reap) every prestarted render nobody collected."""
-    while _PRESTARTED:
-        _argv, process = _PRESTARTED.popitem()
-        process.kill()
-        process.communicate()
-
-
 def render_overlay(renderer: Renderer, directory: Path, *, label: str | None = None, timeout: float = 120.0,
                    roots: Mapping[str, str] | None = None) -> Rendered:
     """Render ``directory``. ``roots`` maps absolute folders to the repository paths they stand for,
     so messages name ``k8s/base/x.yaml`` rather than a temporary copy of it."""
     name = label or str(directory)
     argv = renderer.argv(directory)
-    started = _PRESTARTED.pop(argv, None)
+    started = early.collect(argv)
     if started is not None:
         result = proc.collect(started, check=False, text=False, timeout=timeout)
     else:
