@@ -311,3 +311,19 @@ def test_a_target_namespace_is_the_one_the_base_gave_when_the_overlay_moves_obje
     assert result.code == (0 if applied else 1), result.stderr
     if not applied:
         assert f"target Deployment/worker namespace={namespace} matches no object" in result.stderr
+
+
+def test_what_is_remembered_of_an_overlay_follows_its_transformer_files(git_repo, run_cli):
+    # a transformers: prefix goes on after the patches: the check undoes it, so it must know the current one
+    config = "apiVersion: builtin\nkind: PrefixSuffixTransformer\nmetadata:\n  name: p\nprefix: {prefix}\nfieldSpecs:\n  - path: metadata/name\n"
+    overlay = LIVE.replace("patches:\n", "transformers:\n  - prefix.yaml\npatches:\n") + patch_entry(
+        "{kind: Deployment, name: shop-worker-v2}")
+    for prefix in ("a-", "b-"):
+        build(git_repo, overlay, extra={"overlays/live/prefix.yaml": config.format(prefix=prefix)})
+        direct = kubectl_kustomize(git_repo.path / "overlays/live")
+        assert f"name: {prefix}shop-worker-v2".encode() in direct.stdout and b"replicas: 3" in direct.stdout
+
+        result = run_cli("deploy", "render", "--env", "live", repo=git_repo.path)
+
+        assert result.code == 0, result.stderr
+        assert result.stdout.encode() == direct.stdout

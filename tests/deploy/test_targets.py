@@ -144,3 +144,24 @@ def test_the_namespace_at_patch_time_follows_the_layers_below_the_overlay() -> N
     assert namespaces_at_patch_time("Deployment", "", [[base]], [Layer("comp")]) == {"comp"}  # components run last
     assert namespaces_at_patch_time("ClusterRole", "", [[base]]) == {NOT_NAMESPACED}
     assert namespaces_at_patch_time("Deployment", "", [[plugin, base]]) is None  # cannot be known: not judged
+
+
+def test_a_renders_ids_are_read_from_its_lines_the_way_a_yaml_parser_reads_them() -> None:
+    from leadforge.deploy.manifests import parse_objects, scan_ids
+
+    render = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  labels:\n    name: not-this\n  name: cfg-5t8m2k9h4b\n"
+        "  namespace: shop\ndata:\n  name: nor-this\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n"
+        "  name: '123'\nspec:\n  template:\n    metadata:\n      name: inner\n---\n"
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: \"reader\"\n"
+    )
+    ids = scan_ids(render)
+    assert ids == [{"apiVersion": o["apiVersion"], "kind": o["kind"],
+                    "metadata": {k: str(v) for k, v in o["metadata"].items() if k in ("name", "namespace")}}
+                   for o in parse_objects(render)]
+    assert [i["metadata"]["name"] for i in ids] == ["cfg-5t8m2k9h4b", "123", "reader"]
+    # anything outside kustomize's block layout is left to the YAML parser
+    assert scan_ids("kind: ConfigMap\nmetadata: {name: x}\n") is None
+    assert scan_ids("kind: ConfigMap\nmetadata:\n  name: \"a\\\\tb\"\n") is None
+    assert scan_ids("kind: ConfigMap\nmetadata:\n  name: &anchor x\n") is None
+    assert scan_ids("kind: ConfigMap\nmetadata:\n  namespace: x\n") is None  # no name: not an object we can read

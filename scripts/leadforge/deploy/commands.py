@@ -219,6 +219,47 @@ def _namespace_layers(root: Path, overlay: Path) -> tuple[dict[str, list[list[An
     return chains, components
 
 
+def _target_facts(overlay: Path, kustomization: Path) -> tuple[list[Any], Any] | None:
+    """The overlay's patch targets and own renames (``targets.patch_targets``/``overlay_effects``), or None
+    when the kustomization cannot be read. Remembered (``leadforge.cache``) under the kustomization's text,
+    with its transformer configs' texts checked on the way out, so an unchanged overlay needs no YAML parser."""
+    from leadforge import __version__, cache
+    from leadforge.deploy.targets import OverlayEffects, PatchTarget, overlay_effects, patch_targets
+
+    try:
+        text = kustomization.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    here = os.path.dirname(os.path.abspath(__file__))
+    stamp = ";".join(f"{n}:{os.stat(os.path.join(here, n)).st_mtime_ns}" for n in ("targets.py", "commands.py"))
+    key = f"{__version__};{stamp}\n{kustomization}\n{text}"
+
+    def current(rel: str) -> str | None:
+        try:
+            return (overlay / rel).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    known = cache.get("overlay-targets", key)
+    if isinstance(known, dict) and all(current(rel) == seen for rel, seen in (known.get("files") or {}).items()):
+        wanted = [PatchTarget(int(t["index"]), str(t["path"]), dict(t["target"])) for t in known["targets"]]
+        e = known["effects"]
+        return wanted, OverlayEffects(tuple(e["name_prefixes"]), tuple(e["name_suffixes"]), bool(e["changes_namespace"]),
+                                      bool(e["may_rename"]))
+    data = _load_yaml(kustomization)
+    if not isinstance(data, dict):
+        return None
+    wanted, effects = patch_targets(data), overlay_effects(data, _transformer_docs(overlay, data))
+    files = {entry: current(entry) for entry in data.get("transformers") or [] if isinstance(entry, str) and "\n" not in entry}
+    cache.put("overlay-targets", key, {
+        "targets": [{"index": t.index, "path": t.path, "target": dict(t.target)} for t in wanted],
+        "effects": {"name_prefixes": list(effects.name_prefixes), "name_suffixes": list(effects.name_suffixes),
+                    "changes_namespace": effects.changes_namespace, "may_rename": effects.may_rename},
+        "files": files,
+    })
+    return wanted, effects
+
+
 def _overlay_of(root: Path, overlay: Path) -> Any:
     """The overlay as ``tracing.Overlay`` (its kustomization, patches and own renames), or None."""
     from leadforge.deploy.targets import overlay_effects
@@ -295,22 +336,21 @@ class TargetCheck:
 
     @classmethod
     def prepare(cls, root: Path, overlay: Path, label: str) -> TargetCheck | None:
-        from leadforge.deploy.targets import overlay_effects, patch_targets
-
         kustomization = kustomize.kustomization_file(overlay)
-        data = _load_yaml(kustomization) if kustomization else None
-        if not isinstance(data, dict):
-            return None  # kustomize reads it (or says why not); a file we cannot read here is not ours to judge
-        wanted = patch_targets(data)
-        if not wanted:
-            return None
-        return cls(root, overlay, label, tuple(wanted), overlay_effects(data, _transformer_docs(overlay, data)))
+        facts = _target_facts(overlay, kustomization) if kustomization else None
+        if facts is None or not facts[0]:
+            return None  # no targets; or a file we cannot read, which kustomize reports (or reads) itself
+        return cls(root, overlay, label, tuple(facts[0]), facts[1])
 
     def run(self, rendered: bytes, renderer: kustomize.Renderer, timeout: float,
             traces: dict[str, Trace] | None = None, env: str = "") -> None:
-        from leadforge.deploy.manifests import key_of, parse_objects
+        from leadforge.deploy.manifests import key_of, parse_objects, scan_ids
         from leadforge.deploy.targets import dead_targets, identity
 
+        if not any(t.target.get("labelSelector") or t.target.get("annotationSelector") for t in self.wanted):
+            ids = scan_ids(rendered)  # kinds and names without a YAML parser: the common case ends here
+            if ids is not None and not dead_targets(self.wanted, [identity(obj, self.effects) for obj in ids]):
+                return
         objects = parse_objects(rendered, f"{self.label} (rendered)")
         dead = dead_targets(self.wanted, [identity(obj, self.effects) for obj in objects])
         if not dead:
