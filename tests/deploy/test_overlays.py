@@ -314,13 +314,19 @@ def test_a_target_namespace_is_the_one_the_base_gave_when_the_overlay_moves_obje
 
 
 def test_what_is_remembered_of_an_overlay_follows_its_transformer_files(git_repo, run_cli):
+    from leadforge.deploy.commands import _target_facts
+
     # a transformers: prefix goes on after the patches: the check undoes it, so it must know the current one
     config = "apiVersion: builtin\nkind: PrefixSuffixTransformer\nmetadata:\n  name: p\nprefix: {prefix}\nfieldSpecs:\n  - path: metadata/name\n"
     overlay = LIVE.replace("patches:\n", "transformers:\n  - prefix.yaml\npatches:\n") + patch_entry(
         "{kind: Deployment, name: shop-worker-v2}")
     for prefix in ("a-", "b-"):
         build(git_repo, overlay, extra={"overlays/live/prefix.yaml": config.format(prefix=prefix)})
-        direct = kubectl_kustomize(git_repo.path / "overlays/live")
+        folder = git_repo.path / "overlays/live"
+        for _ in range(2):  # read, then remembered
+            wanted, effects = _target_facts(folder, folder / "kustomization.yaml")
+            assert effects.name_prefixes == (prefix,) and [t.target["name"] for t in wanted] == ["shop-worker-v2"]
+        direct = kubectl_kustomize(folder)
         assert f"name: {prefix}shop-worker-v2".encode() in direct.stdout and b"replicas: 3" in direct.stdout
 
         result = run_cli("deploy", "render", "--env", "live", repo=git_repo.path)
