@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from leadforge.errors import ToolError
 
+PIPE = subprocess.PIPE  # for spawn(stdout=proc.PIPE): callers need not import subprocess for it
+
 if TYPE_CHECKING:
     from pathlib import Path
 

@@ -55,8 +55,6 @@ def _key(argv: Sequence[str]) -> tuple[str, ...]:
 
 def prestart(argv: Sequence[str]) -> None:
     """Start a render now; ``collect`` with the same argv hands it over. Uncollected ones are stopped at exit."""
-    import subprocess
-
     from leadforge import proc
 
     key = _key(argv)
@@ -66,7 +64,7 @@ def prestart(argv: Sequence[str]) -> None:
         import atexit
 
         atexit.register(stop)
-    _PRESTARTED[key] = proc.spawn(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    _PRESTARTED[key] = proc.spawn(argv, stdout=proc.PIPE, stderr=proc.PIPE)
 
 
 def collect(argv: Sequence[str]) -> Any:
