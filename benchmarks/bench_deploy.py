@@ -10,6 +10,10 @@ that first ("cold") run is printed separately. Python writes bytecode as an inst
 (PYTHONDONTWRITEBYTECODE is cleared for our command).
 
     .venv/bin/python benchmarks/bench_deploy.py [--runs 15] [--env prod ...]
+
+On a machine busy with other work, both commands wait for a core and the ratio says little; running the
+benchmark with real-time priority (as root: `chrt -f 20 .venv/bin/python benchmarks/bench_deploy.py`)
+approximates a quiet machine.
 """
 
 from __future__ import annotations
