@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError
 
+from leadforge.config_cache import DEFAULT_CONFIG_PATH as DEFAULT_CONFIG_PATH  # defined there: it must not import pydantic
 from leadforge.deploy.settings import DeploySettings
 from leadforge.errors import ConfigError
 from leadforge.metrics.settings import MetricsSettings
@@ -23,8 +24,6 @@ from leadforge.scan.settings import ScanSettings
 from leadforge.strict import StrictModel
 from leadforge.tasks.settings import TasksSettings
 from leadforge.visual.settings import VisualSettings
-
-DEFAULT_CONFIG_PATH = ".github/leadforge.yml"
 
 
 class Config(StrictModel):

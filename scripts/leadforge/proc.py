@@ -7,15 +7,21 @@ timeouts, missing binaries and failures all turn into the same clear error.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 from leadforge.errors import ToolError
+
+PIPE = subprocess.PIPE  # for spawn(stdout=proc.PIPE): callers need not import subprocess for it
+
+# Not `from typing import ...`: typing takes ~9 ms to import, and this module loads before `deploy render`
+# starts kustomize (deploy/early.py). Type checkers read the block below; at run time it is skipped.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,9 +39,11 @@ class Result:
 def which(name: str, extra_dirs: Sequence[Path] = ()) -> str | None:
     """Find an executable on PATH, or in ``extra_dirs`` (tool venvs) first."""
     for directory in extra_dirs:
-        candidate = Path(directory) / name
-        if candidate.is_file() and os.access(candidate, os.X_OK):
-            return str(candidate)
+        candidate = os.path.join(directory, name)
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    import shutil  # here: shutil costs a few ms to import and only this needs it
+
     return shutil.which(name)
 
 
@@ -81,11 +89,37 @@ def run(
     stderr = completed.stderr if completed.stderr is not None else ("" if text else b"")
     result = Result(argv, completed.returncode, stdout, stderr)  # type: ignore[arg-type]
     if check and completed.returncode != 0:
-        detail = _tail(stderr if isinstance(stderr, str) else stderr.decode(errors="replace")) or _tail(
-            stdout if isinstance(stdout, str) else stdout.decode(errors="replace")
-        )
-        detail = detail.replace("\n", " | ")
-        raise ToolError(f"{' '.join(argv[:4])} exited {completed.returncode}: {detail} {hint}".strip())
+        raise _failed(result, hint)
+    return result
+
+
+def _failed(result: Result, hint: str) -> ToolError:
+    stdout, stderr = result.stdout, result.stderr
+    detail = _tail(stderr if isinstance(stderr, str) else stderr.decode(errors="replace")) or _tail(
+        stdout if isinstance(stdout, str) else stdout.decode(errors="replace")
+    )
+    detail = detail.replace("\n", " | ")
+    return ToolError(f"{' '.join(result.argv[:4])} exited {result.returncode}: {detail} {hint}".strip())
+
+
+def collect(process: subprocess.Popen[bytes], *, timeout: float | None = None, check: bool = True, text: bool = True,
+            hint: str = "") -> Result:
+    """Wait for a process started with ``spawn(stdout=PIPE, stderr=PIPE)`` and read it as ``run`` would: the
+    same ``Result``, the same ``ToolError`` for a timeout (the process is killed) or, with ``check``, a failure."""
+    argv = tuple(str(a) for a in (process.args if isinstance(process.args, (list, tuple)) else [process.args]))
+    try:
+        out, err = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        raise ToolError(f"{' '.join(argv[:3])}: timed out after {timeout:g}s. {hint}".strip()) from None
+    out, err = out or b"", err or b""
+    if text:
+        result = Result(argv, process.returncode, out.decode(errors="replace"), err.decode(errors="replace"))
+    else:
+        result = Result(argv, process.returncode, out, err)  # type: ignore[arg-type]
+    if check and process.returncode != 0:
+        raise _failed(result, hint)
     return result
 
 

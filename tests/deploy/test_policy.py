@@ -8,16 +8,9 @@ import json
 import pytest
 
 from leadforge.deploy.manifests import ObjectKey, parse_objects
-from leadforge.deploy.policy import (
-    Origin,
-    PolicyOptions,
-    Sources,
-    check_policy,
-    checkov_resource_key,
-    image_tag,
-    locate,
-    origins_from_traced,
-)
+from leadforge.deploy.policy import PolicyOptions, check_policy, checkov_resource_key, image_tag
+from leadforge.deploy.targets import dead_targets, identity, overlay_effects, patch_targets
+from leadforge.deploy.tracing import Origin, Overlay, Patch, Subject, locate, origins_from_traced
 from leadforge.deploy.validate import parse_checkov, schema_findings
 
 GOOD_CONTAINER = {
@@ -138,40 +131,36 @@ apiVersion: apps/v1
 kind: Deployment
 metadata:
   annotations:
-    alpha.config.kubernetes.io/transformations: |
-      - configuredIn: kustomization.yaml
-        configuredBy:
-          apiVersion: builtin
-          kind: ImageTagTransformer
     config.kubernetes.io/origin: |
       path: ../../base/deployment.yaml
   name: web
   namespace: shop
 """
+BASE_DEPLOYMENT = "kind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 1\n  template: {}\n"
 
 
 def test_traced_render_maps_objects_to_repository_files():
-    origins = origins_from_traced(parse_objects(TRACED), "k8s/overlays/prod")
+    to_repo = lambda p: __import__("posixpath").normpath("k8s/overlays/prod/" + p)  # noqa: E731
+    origins = origins_from_traced(parse_objects(TRACED), to_repo, {"k8s/base/deployment.yaml": BASE_DEPLOYMENT})
     assert origins == {
-        ObjectKey("Deployment", "shop", "web"): Origin("k8s/base/deployment.yaml", ("k8s/overlays/prod/kustomization.yaml",))
+        ObjectKey("Deployment", "shop", "web"): Origin("k8s/base/deployment.yaml", 3, "", ObjectKey("Deployment", "", "web"), 0)
     }
 
 
 def test_locate_prefers_the_overlay_patch_that_sets_the_field():
     key = ObjectKey("Deployment", "shop", "web")
-    origin = Origin("k8s/base/deployment.yaml", ("k8s/overlays/prod/kustomization.yaml",))
-    sources = Sources(
-        overlay="k8s/overlays/prod/kustomization.yaml",
-        patches=("k8s/overlays/prod/patch.yaml",),
-        texts={
-            "k8s/overlays/prod/patch.yaml": "kind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 1\n",
-            "k8s/overlays/prod/kustomization.yaml": "images:\n  - name: ghcr.io/acme/web\n    newTag: latest\n",
-            "k8s/base/deployment.yaml": "kind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 1\n  template: {}\n",
-        },
+    obj = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "shop"},
+           "spec": {"replicas": 1, "template": {"spec": {"containers": [{"name": "web", "image": "ghcr.io/acme/web:latest"}]}}}}
+    origin = Origin("k8s/base/deployment.yaml", 3, "", ObjectKey("Deployment", "", "web"), 0)
+    overlay = Overlay(
+        "k8s/overlays/prod/kustomization.yaml", "images:\n  - name: ghcr.io/acme/web\n    newTag: latest\n",
+        (Patch("k8s/overlays/prod/patch.yaml", "kind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 1\n"),),
     )
-    assert locate(key, ["replicas:"], origin, sources) == ("k8s/overlays/prod/patch.yaml", 5)
-    assert locate(key, ["name: ghcr.io/acme/web"], origin, sources) == ("k8s/overlays/prod/kustomization.yaml", 2)
-    assert locate(key, ["template:"], origin, sources) == ("k8s/base/deployment.yaml", 6)
+    texts = {"k8s/base/deployment.yaml": BASE_DEPLOYMENT}
+    image = Subject(key, ("spec", "template", "spec", "containers", 0, "image"), 5, image="ghcr.io/acme/web:latest")
+    assert locate(Subject(key, ("spec", "replicas"), 1), obj, origin, overlay, texts) == ("k8s/overlays/prod/patch.yaml", 5)
+    assert locate(image, obj, origin, overlay, texts) == ("k8s/overlays/prod/kustomization.yaml", 3)  # its newTag
+    assert locate(Subject(key, ("spec", "template"), 1), obj, origin, overlay, texts) == ("k8s/base/deployment.yaml", 6)
 
 
 def test_checkov_resource_names_map_back_to_rendered_objects():
@@ -207,9 +196,7 @@ def test_schema_validation_reports_the_bad_field():
 
 
 def test_dead_patch_targets_are_named():
-    from leadforge.deploy.manifests import dead_patch_targets
-
-    objects = [deployment(), {"kind": "ConfigMap", "metadata": {"name": "cfg-5t8m2k9h4b"}}]
+    objects = [deployment(), {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cfg-5t8m2k9h4b"}}]
     kustomization = {
         "patches": [
             {"path": "a.yaml", "target": {"kind": "Deployment", "name": "web"}},
@@ -220,8 +207,18 @@ def test_dead_patch_targets_are_named():
             {"path": "smp.yaml"},
         ]
     }
-    assert dead_patch_targets(kustomization, objects) == [
+
+    def dead(k, objs):
+        effects = overlay_effects(k)
+        return [t.describe() for t in dead_targets(patch_targets(k), [identity(o, effects) for o in objs])]
+
+    assert dead(kustomization, objects) == [
         "patches[1] (b.yaml): target Deployment/api matches no object",
         "patches[3]: target Service matches no object",
+        "patches[4]: target (any) labelSelector 'app=none' matches no object",  # label selectors are judged too
     ]
-    assert dead_patch_targets({**kustomization, "namePrefix": "x-"}, objects) == []
+    # the overlay's own namePrefix goes on after its patches ran: "web" still names x-web, "api" nothing
+    prefixed = copy.deepcopy(objects)
+    for obj in prefixed:
+        obj["metadata"]["name"] = "x-" + obj["metadata"]["name"]
+    assert dead({**kustomization, "namePrefix": "x-"}, prefixed) == dead(kustomization, objects)

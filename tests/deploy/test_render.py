@@ -185,3 +185,46 @@ def test_out_of_the_wrong_kind_is_one_line_and_writes_nothing(deploy_repo, run_c
     result = run_cli("deploy", "render", "--all", "--out", str(afile), repo=deploy_repo.path)
     assert result.code == 1 and "is a file; with --all it must be a folder" in result.stderr
     assert afile.read_text() == "mine"
+
+
+def test_an_early_start_is_only_taken_for_a_plain_render_of_one_environment():
+    from leadforge.deploy.early import _words
+
+    assert _words(["deploy", "render", "--env", "dev"]) == {"env": "dev"}
+    assert _words(["--repo", "/r", "--config=c.yml", "deploy", "render", "--env=prod", "--json"]) == {
+        "repo": "/r", "config": "c.yml", "env": "prod"}
+    assert _words(["deploy", "render", "--all"]) is None
+    assert _words(["deploy", "validate", "--env", "dev"]) is None
+    assert _words(["deploy", "render", "--env"]) is None
+    assert _words(["deploy", "render", "--env", "dev", "--help"]) is None
+
+
+def test_a_render_started_early_is_the_one_collected_and_one_nobody_collects_is_stopped(deploy_repo, run_cli, tmp_path,
+                                                                                          monkeypatch):
+    import subprocess
+    import sys
+
+    from leadforge.deploy import early, kustomize
+
+    calls = tmp_path / "calls"
+    _fake_tool(tmp_path / "bin", "kubectl", f'echo "$@" >> {calls}\nexec {kustomize.tool_path("kubectl")} "$@"\n')
+    env = {**os.environ, "LEADFORGE_KUBECTL": str(tmp_path / "bin" / "kubectl"), "LEADFORGE_CACHE_DIR": str(tmp_path / "c")}
+    argv = [sys.executable, "-m", "leadforge", "--repo", str(deploy_repo.path), "deploy", "render", "--env", "prod"]
+    outputs = [subprocess.run(argv, env=env, capture_output=True, check=True).stdout for _ in range(2)]
+
+    direct = kubectl_kustomize(deploy_repo.path / "k8s/overlays/prod").stdout
+    assert outputs == [direct, direct]
+    renders = [line for line in calls.read_text().splitlines() if line.startswith("kustomize")]
+    assert len(renders) == 2  # the second run's early start was its render: nothing ran twice
+
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    stopped: list[int] = []
+    stop = early.stop
+    monkeypatch.setattr(early, "stop", lambda: (stopped.append(len(early._PRESTARTED)), stop()))
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    result = run_cli("deploy", "render", "--env", "prod", "--out", str(folder), repo=deploy_repo.path)
+    assert result.code == 1 and "is a folder" in result.stderr
+    assert stopped == [1]  # started early, not collected (the command failed before rendering)...
+    assert early._PRESTARTED == {}  # ...and stopped

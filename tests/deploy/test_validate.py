@@ -63,10 +63,14 @@ def test_planted_problems_are_found_and_traced_to_the_overlay(deploy_repo, run_c
     assert any(f["rule"] == "deploy/resources" and "'sidecar'" in f["message"] for f in findings)
     assert ("checkov", "CKV_K8S_16", patch) in seen  # checkov: privileged container, set by the overlay's patch
     assert ("checkov", "CKV_K8S_14", kustomization) in seen  # checkov: :latest, set by the overlay's images:
-    line = {f["rule"]: f["line"] for f in findings if f["path"] == patch}
+    line = {(f["rule"], f["message"].split("'")[1] if "'" in f["message"] else ""): f["line"]
+            for f in findings if f["path"] == patch}
     text = (deploy_repo.path / patch).read_text().splitlines()
-    assert text[line["deploy/replicas"] - 1] == "  path: /spec/replicas"
-    assert text[line["deploy/privileged"] - 1] == "  path: /spec/template/spec/containers/0/securityContext/privileged"
+    assert text[line["deploy/replicas", ""] - 1] == "  path: /spec/replicas"
+    assert text[line["deploy/privileged", "web"] - 1] == "  path: /spec/template/spec/containers/0/securityContext/privileged"
+    # the sidecar the patch adds is blamed on the op that adds it, not on the base file without a line
+    assert text[line["deploy/privileged", "sidecar"] - 1] == "  path: /spec/template/spec/containers/-"
+    assert text[line["deploy/resources", "sidecar"] - 1] == "  path: /spec/template/spec/containers/-"
 
 
 def test_latest_is_only_a_warning_in_dev(deploy_repo, run_cli):

@@ -76,3 +76,19 @@ def test_a_users_template_is_used_and_a_broken_one_is_a_config_error(tmp_path: P
 def test_the_template_sandbox_blocks_unsafe_attribute_access() -> None:
     with pytest.raises(ConfigError):
         summary.render(report([]), inline=[], template="{{ verdict.__class__.__mro__ }}")
+
+
+def test_the_summary_counts_the_comments_posted_and_lists_them() -> None:
+    # SG and SG2 sit on the same lines: one comment carries both, so three findings make two comments
+    plan = plan_review(report([inline(KEY), inline(SG), inline(SG2)]), reviews=[], comments=[])
+    assert len(plan.new_comments) == 2
+    assert "3 are in 2 inline comments." in plan.body
+    listed = [line for line in plan.body.splitlines() if line.startswith("- `")]
+    assert listed == ["- `app/new.py:3` **error**: secrets `aws-access-key`",
+                      "- `infra/new.tf:1-11` **warning**: checkov `CKV2_AWS_5`, checkov `CKV_AWS_24`"]
+
+    capped = plan_review(report([inline(KEY), inline(SG), inline(SG2)]), reviews=[], comments=[], max_comments=1)
+    assert len(capped.new_comments) == 1
+    assert "1 is in 1 inline comment; 2 more did not fit under the comment cap" in capped.body
+    context = summary.context(report([inline(SG), inline(SG2)]), inline=[], comments=[])
+    assert (context["inline_total"], context["inline_findings_total"], context["inline"]) == (0, 0, [])

@@ -99,3 +99,44 @@ def test_semgrep_parse_adds_the_fix_hint_of_our_own_rules() -> None:
     assert finding.rule == "x.leadforge.python.eval-exec"  # no prefix to strip for an unknown folder
     (stripped,) = semgrep.parse(json.dumps(log).replace("x.leadforge", "leadforge"))
     assert "ast.literal_eval" in stripped.help
+
+
+def _hits(*kinds: str) -> str:
+    return json.dumps({"version": "1.5.0", "results": {"infra/tags.tf": [
+        {"type": kind, "filename": "infra/tags.tf", "line_number": n, "hashed_secret": f"{n:040x}", "is_verified": False}
+        for n, kind in enumerate(kinds, 1)]}})
+
+
+def test_entropy_only_secret_plugins_warn_by_default_and_their_severity_is_configurable() -> None:
+    from leadforge.scan.settings import SecretsSettings
+
+    default = SecretsSettings()
+    text = _hits("Hex High Entropy String", "Base64 High Entropy String", "AWS Access Key")
+    found = secrets.parse(text, severity=default.severity, entropy_severity=default.entropy_severity)
+    assert [(f.rule, f.severity) for f in found] == [
+        ("hex-high-entropy-string", "warning"), ("base64-high-entropy-string", "warning"), ("aws-access-key", "error")]
+    assert "entropy alone" in found[0].message and "entropy alone" not in found[2].message
+    strict = secrets.parse(text, severity="error", entropy_severity="error")
+    assert {f.severity for f in strict} == {"error"}  # kept, and blocking when you ask for it
+    assert [f.severity for f in secrets.parse(text, severity="error")][:2] == ["error", "error"]  # adapter default: as told
+
+
+def test_secret_rules_and_version_are_described_for_sarif() -> None:
+    infos, version = secrets.describe(_hits("Hex High Entropy String", "AWS Access Key", "AWS Access Key"))
+    assert version == "1.5.0"
+    assert [(i.id, i.title) for i in infos] == [
+        ("aws-access-key", "Possible AWS Access Key committed in the source"),
+        ("hex-high-entropy-string", "Possible Hex High Entropy String committed in the source"),
+    ]
+
+
+def test_checkov_rules_are_titled_by_their_check_names_and_the_report_gives_the_version() -> None:
+    report = {"check_type": "terraform", "summary": {"checkov_version": "3.3.30"}, "results": {"failed_checks": [
+        {"check_id": "CKV_AWS_20", "check_name": "S3 Bucket allows public READ", "resource": f"aws_s3_bucket.{name}",
+         "guideline": "https://docs.example.com/20", "file_path": f"/{name}.tf", "file_line_range": [1, 3]}
+        for name in ("logs", "assets")]}}
+    infos, version = checkov.describe(json.dumps([report]))
+    assert version == "3.3.30"
+    assert [(i.id, i.title, i.help_uri) for i in infos] == [("CKV_AWS_20", "S3 Bucket allows public READ", "https://docs.example.com/20")]
+    assert {f.message for f in checkov.parse(json.dumps(report))} == {
+        "S3 Bucket allows public READ (aws_s3_bucket.logs)", "S3 Bucket allows public READ (aws_s3_bucket.assets)"}

@@ -112,3 +112,21 @@ def test_a_missing_or_broken_scanner_is_a_note_and_the_others_still_report(plant
     assert any(n.startswith("semgrep: ") for n in report.notes)
     assert status["secrets"].status == "ok"
     assert [f.rule for f in report.findings] == ["aws-access-key"]
+
+
+def test_the_full_scans_sarif_is_valid_and_describes_rules_and_scanners(full: ScanReport) -> None:
+    from leadforge.scan.command import render_sarif
+    from tests.scan.test_sarif import schema_errors
+
+    log = render_sarif(full, "leadforge")
+    assert schema_errors(log) == []
+    drivers = {run["tool"]["driver"]["name"]: run["tool"]["driver"] for run in log["runs"]}
+    assert {name: bool(d.get("semanticVersion")) for name, d in drivers.items()} == {
+        "semgrep": True, "checkov": True, "secrets": True}
+    from importlib.metadata import version
+
+    assert drivers["secrets"]["semanticVersion"] == version("detect-secrets")  # the scanner's, not LeadForge's
+    titles = {(name, r["id"]): r["shortDescription"]["text"] for name, d in drivers.items() for r in d["rules"]}
+    bucket = next(f for f in full.findings if f.rule == "CKV_AWS_20")
+    assert titles["checkov", "CKV_AWS_20"] == bucket.message.rsplit(" (", 1)[0]  # the check name, no resource
+    assert titles["semgrep", "leadforge.actions.expression-injection"].startswith("Untrusted event text is expanded")

@@ -4,23 +4,69 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import tempfile
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from leadforge.deploy import kustomize
 from leadforge.errors import InputError, LeadforgeError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from leadforge.app import App
     from leadforge.deploy.settings import DeploySettings
+    from leadforge.deploy.tracing import Trace
     from leadforge.findings import Finding
 
+    class RenderConfig(Protocol):
+        """The part of ``deploy:`` rendering needs (``DeploySettings`` or the lighter ``RenderSettings``)."""
 
-def settings_of(app: Any) -> DeploySettings:
+        @property
+        def environments(self) -> tuple[str, ...]: ...
+        @property
+        def overlays_dir(self) -> str: ...
+        @property
+        def kustomize(self) -> str: ...
+        @property
+        def min_kustomize_version(self) -> str: ...
+        @property
+        def render_timeout(self) -> float: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RenderSettings:
+    """``deploy:`` as ``render`` needs it, read from the validated config without pydantic (see config_cache)."""
+
+    environments: tuple[str, ...]
+    overlays_dir: str
+    kustomize: str
+    min_kustomize_version: str
+    render_timeout: float
+
+    @classmethod
+    def from_section(cls, data: Mapping[str, Any]) -> RenderSettings:
+        return cls(
+            environments=tuple(str(e) for e in data["environments"]),
+            overlays_dir=str(data["overlays_dir"]),
+            kustomize=str(data["kustomize"]),
+            min_kustomize_version=str(data["min_kustomize_version"]),
+            render_timeout=float(data["render_timeout"]),
+        )
+
+
+def settings_of(app: App) -> DeploySettings:
     return app.config.deploy
 
 
-def pick_envs(settings: DeploySettings, env: str | None, all_envs: bool) -> list[str]:
+def render_settings_of(app: App) -> RenderSettings:
+    """The render settings without importing pydantic when this config validated before."""
+    from leadforge import config_cache
+
+    return RenderSettings.from_section(config_cache.section(app, "deploy"))
+
+
+def pick_envs(settings: RenderConfig, env: str | None, all_envs: bool) -> list[str]:
     if all_envs or env is None:
         return list(settings.environments)
     if env not in settings.environments:
@@ -28,48 +74,313 @@ def pick_envs(settings: DeploySettings, env: str | None, all_envs: bool) -> list
     return [env]
 
 
-def renderer_of(settings: DeploySettings, envs: list[str] | None = None) -> kustomize.Renderer:
+def overlay_label(settings: RenderConfig, env: str) -> str:
+    """``k8s/overlays/dev`` (``dev`` with ``overlays_dir: "."``): how messages name an overlay."""
+    return Path(settings.overlays_dir, env).as_posix()
+
+
+def renderer_of(settings: RenderConfig, envs: list[str] | None = None) -> kustomize.Renderer:
     """The renderer; when it is missing or too old the error names the overlays it was needed for."""
     try:
         return kustomize.find_renderer(settings.kustomize, settings.min_kustomize_version)
     except LeadforgeError as err:
         if not envs:
             raise
-        raise type(err)(f"{', '.join(f'{settings.overlays_dir}/{e}' for e in envs)}: {err}") from None
+        raise type(err)(f"{', '.join(overlay_label(settings, e) for e in envs)}: {err}") from None
 
 
-def render_envs(root: Path, settings: DeploySettings, envs: list[str], renderer: kustomize.Renderer | None = None) -> dict[str, bytes]:
-    """Render ``envs`` of the tree at ``root`` (in parallel); errors name the overlay."""
+def render_envs(
+    root: Path,
+    settings: RenderConfig,
+    envs: list[str],
+    renderer: kustomize.Renderer | None = None,
+    *,
+    on_warning: Callable[[str, str, str], None] | None = None,
+    traces: dict[str, Trace] | None = None,
+) -> dict[str, bytes]:
+    """Render ``envs`` of the tree at ``root`` (in parallel); errors name the overlay. kustomize's
+    warnings go to ``on_warning``; a traced render made for the patch-target check lands in ``traces``."""
     jobs = []
     for env in envs:
         path = kustomize.overlay_dir(root, settings.overlays_dir, env, settings.environments)
-        jobs.append((env, path, f"{settings.overlays_dir}/{env}"))
+        jobs.append((env, path, overlay_label(settings, env)))
     if renderer is None:
         renderer = renderer_of(settings, envs)
-    rendered = kustomize.render_many(renderer, jobs, timeout=settings.render_timeout)
+    pending = kustomize.PendingRenders(renderer, jobs, timeout=settings.render_timeout, roots={str(root): ""})
+    checks = {env: TargetCheck.prepare(root, path, label) for env, path, label in jobs}  # while kustomize runs
+    results = pending.results()
     for env, path, label in jobs:
-        _check_patch_targets(path, label, rendered[env])
-    return rendered
+        if on_warning is not None:
+            kustomization = kustomize.kustomization_file(path)
+            where = _repo_path(root, kustomization) if kustomization else label
+            for warning in results[env].warnings:
+                on_warning(env, where, warning)
+        check = checks[env]
+        if check is not None:
+            check.run(results[env].manifests, renderer, settings.render_timeout, traces, env)
+    return {env: rendered.manifests for env, rendered in results.items()}
 
 
-def _check_patch_targets(overlay: Path, label: str, rendered: bytes) -> None:
-    """A patch whose target matches nothing is a broken overlay, though kustomize renders it silently."""
+def overlay_kustomization(root: Path, settings: RenderConfig, env: str) -> str:
+    """The repository path of an overlay's kustomization file (whichever of the names kustomize reads)."""
+    overlay = kustomize.overlay_dir(root, settings.overlays_dir, env, settings.environments)
+    found = kustomize.kustomization_file(overlay)
+    return _repo_path(root, found or overlay / kustomize.KUSTOMIZATION_FILES[0])
+
+
+def _repo_path(root: Path, path: Path) -> str:
+    return Path(os.path.relpath(path, root)).as_posix()
+
+
+def _load_yaml(path: Path) -> Any:
     import yaml
 
-    from leadforge.deploy.manifests import dead_patch_targets, parse_objects
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+
+
+def _transformer_docs(overlay: Path, kustomization: Mapping[str, Any]) -> list[Any]:
+    """The overlay's ``transformers:`` configs as documents (None for one we cannot read: a folder, a plugin)."""
+    import yaml
+
+    docs: list[Any] = []
+    for entry in kustomization.get("transformers") or []:
+        text = None
+        if isinstance(entry, str) and "\n" in entry:
+            text = entry  # an inline config
+        elif isinstance(entry, str) and (overlay / entry).is_file():
+            try:
+                text = (overlay / entry).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                text = None
+        if text is None:
+            docs.append(None)
+            continue
+        try:
+            docs += [d for d in yaml.load_all(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) if d is not None]
+        except yaml.YAMLError:
+            docs.append(None)
+    return docs
+
+
+def _namespace_layers(root: Path, overlay: Path) -> tuple[dict[str, list[list[Any]]], list[Any]]:
+    """For every file the overlay's tree names (resources, and kustomizations for what they generate): each
+    path of kustomizations from the overlay's children down to it, as ``targets.Layer``s (closest first); and
+    the layers of the overlay's own components, which run on everything before its patches."""
+    from leadforge.deploy.targets import Layer, layer_of
+
+    chains: dict[str, list[list[Any]]] = {}
+
+    def layer(folder: Path) -> tuple[Any, dict[str, Any]] | None:
+        found = kustomize.kustomization_file(folder)
+        data = _load_yaml(found) if found else None
+        if not isinstance(data, dict):
+            return None
+        return layer_of(data, _transformer_docs(folder, data)), data
+
+    def walk(folder: Path, above: list[Any], seen: frozenset[str]) -> None:
+        read = layer(folder)
+        if read is None or str(folder) in seen or len(seen) > 20:
+            return
+        here, data = read
+        chain = [*above, here]
+        found = kustomize.kustomization_file(folder)
+        if found is not None:
+            chains.setdefault(_repo_path(root, found), []).append(chain)
+        for entry in [*(data.get("resources") or []), *(data.get("components") or [])]:
+            if not isinstance(entry, str) or "://" in entry or entry.startswith(("github.com/", "git@")):
+                continue  # a remote base: its objects have no origin in this repository
+            target = Path(os.path.normpath(folder / entry))
+            if target.is_dir():
+                walk(target, chain, seen | {str(folder)})
+            else:
+                chains.setdefault(_repo_path(root, target), []).append(chain)
+
+    own = kustomize.kustomization_file(overlay)
+    loaded = _load_yaml(own) if own is not None else None
+    top: dict[str, Any] = loaded if isinstance(loaded, dict) else {}
+    for entry in top.get("resources") or []:
+        if isinstance(entry, str) and "://" not in entry:
+            target = Path(os.path.normpath(overlay / entry))
+            if target.is_dir():
+                walk(target, [], frozenset({str(overlay)}))
+            else:
+                chains.setdefault(_repo_path(root, target), []).append([])
+    if own is not None:
+        chains.setdefault(_repo_path(root, own), []).append([])  # what the overlay itself generates
+    components = []
+    for entry in top.get("components") or []:
+        read = layer(Path(os.path.normpath(overlay / entry))) if isinstance(entry, str) else None
+        components.append(read[0] if read else Layer(unknown=True))
+        if read is not None:
+            walk(Path(os.path.normpath(overlay / entry)), [], frozenset({str(overlay)}))
+    return chains, components
+
+
+def _target_facts(overlay: Path, kustomization: Path) -> tuple[list[Any], Any] | None:
+    """The overlay's patch targets and own renames (``targets.patch_targets``/``overlay_effects``), or None
+    when the kustomization cannot be read. Remembered (``leadforge.cache``) under the kustomization's text,
+    with its transformer configs' texts checked on the way out, so an unchanged overlay needs no YAML parser."""
+    from leadforge import __version__, cache
+    from leadforge.deploy.targets import OverlayEffects, PatchTarget, overlay_effects, patch_targets
 
     try:
-        data = yaml.safe_load((overlay / "kustomization.yaml").read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError):
-        return  # kustomize read it; a file we cannot read here is not ours to judge
+        text = kustomization.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    here = os.path.dirname(os.path.abspath(__file__))
+    stamp = ";".join(f"{n}:{os.stat(os.path.join(here, n)).st_mtime_ns}" for n in ("targets.py", "commands.py"))
+    key = f"{__version__};{stamp}\n{kustomization}\n{text}"
+
+    def current(rel: str) -> str | None:
+        try:
+            return (overlay / rel).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    known = cache.get("overlay-targets", key)
+    if isinstance(known, dict) and all(current(rel) == seen for rel, seen in (known.get("files") or {}).items()):
+        wanted = [PatchTarget(int(t["index"]), str(t["path"]), dict(t["target"])) for t in known["targets"]]
+        e = known["effects"]
+        return wanted, OverlayEffects(tuple(e["name_prefixes"]), tuple(e["name_suffixes"]), bool(e["changes_namespace"]),
+                                      bool(e["may_rename"]))
+    data = _load_yaml(kustomization)
     if not isinstance(data, dict):
-        return
-    dead = dead_patch_targets(data, parse_objects(rendered, f"{label} (rendered)"))
-    if dead:
-        raise InputError(f"{label}: {dead[0]}" + (f" (and {len(dead) - 1} more)" if len(dead) > 1 else ""))
+        return None
+    wanted, effects = patch_targets(data), overlay_effects(data, _transformer_docs(overlay, data))
+    files = {entry: current(entry) for entry in data.get("transformers") or [] if isinstance(entry, str) and "\n" not in entry}
+    cache.put("overlay-targets", key, {
+        "targets": [{"index": t.index, "path": t.path, "target": dict(t.target)} for t in wanted],
+        "effects": {"name_prefixes": list(effects.name_prefixes), "name_suffixes": list(effects.name_suffixes),
+                    "changes_namespace": effects.changes_namespace, "may_rename": effects.may_rename},
+        "files": files,
+    })
+    return wanted, effects
 
 
-def _write_stdout(app: Any, data: bytes) -> None:
+def _overlay_of(root: Path, overlay: Path) -> Any:
+    """The overlay as ``tracing.Overlay`` (its kustomization, patches and own renames), or None."""
+    from leadforge.deploy.targets import overlay_effects
+    from leadforge.deploy.tracing import patch_files, read_overlay
+
+    kustomization = kustomize.kustomization_file(overlay)
+    if kustomization is None:
+        return None
+    try:
+        text = kustomization.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    data = _load_yaml(kustomization)
+    if not isinstance(data, dict):
+        return None
+    files = {}
+    for rel in patch_files(data):
+        try:
+            files[_repo_path(root, overlay / rel)] = (overlay / rel).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+    return read_overlay(_repo_path(root, kustomization), text, files, overlay_effects(data, _transformer_docs(overlay, data)))
+
+
+def trace_overlay(root: Path, overlay: Path, renderer: kustomize.Renderer, timeout: float) -> Trace:
+    """Render the overlay once more with kustomize's origin annotations and trace every object to its file.
+
+    The traced render runs in a temporary folder holding only a kustomization that names the overlay
+    and asks for ``buildMetadata: [originAnnotations]``: the repository is neither copied nor touched,
+    and the output ``deploy render`` prints stays the plain render. Best effort: when it fails,
+    findings name the overlay's kustomization."""
+    import json
+    import tempfile
+
+    from leadforge.deploy.manifests import parse_objects
+    from leadforge.deploy.tracing import Overlay, Trace, origin_paths, origins_from_traced, relative_to_repo
+
+    overlay_info = _overlay_of(root, overlay) or Overlay()
+    real_root = os.path.realpath(root)
+    try:
+        with tempfile.TemporaryDirectory(prefix="leadforge-trace-") as tmp:
+            here = os.path.realpath(tmp)
+            target = os.path.relpath(os.path.realpath(overlay), here)
+            Path(here, "kustomization.yaml").write_text(
+                f"resources:\n  - {json.dumps(target)}\nbuildMetadata: [originAnnotations]\n", encoding="utf-8"
+            )
+            data = kustomize.render(renderer, Path(here), label=_repo_path(root, overlay), timeout=timeout)
+        objects = parse_objects(data)
+    except (LeadforgeError, OSError):
+        return Trace(overlay_info)
+    to_repo = relative_to_repo(here, real_root)
+    texts: dict[str, str] = {}
+    for rel in origin_paths(objects, to_repo):
+        try:
+            texts[rel] = (Path(real_root) / rel).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+    return Trace(overlay_info, origins_from_traced(objects, to_repo, texts), texts)
+
+
+@dataclass(frozen=True, slots=True)
+class TargetCheck:
+    """A patch whose ``target:`` selects nothing is a broken overlay, though kustomize renders it silently.
+
+    Judged as kustomize selects (``targets``): first on the render itself; only a target that looks
+    dead there gets a traced render, which knows every object's original name, namespace and labels.
+    ``prepare`` reads the overlay (it runs while kustomize renders); ``run`` judges the render."""
+
+    root: Path
+    overlay: Path
+    label: str
+    wanted: tuple[Any, ...]
+    effects: Any
+
+    @classmethod
+    def prepare(cls, root: Path, overlay: Path, label: str) -> TargetCheck | None:
+        kustomization = kustomize.kustomization_file(overlay)
+        facts = _target_facts(overlay, kustomization) if kustomization else None
+        if facts is None or not facts[0]:
+            return None  # no targets; or a file we cannot read, which kustomize reports (or reads) itself
+        return cls(root, overlay, label, tuple(facts[0]), facts[1])
+
+    def run(self, rendered: bytes, renderer: kustomize.Renderer, timeout: float,
+            traces: dict[str, Trace] | None = None, env: str = "") -> None:
+        from leadforge.deploy.manifests import key_of, parse_objects, scan_ids
+        from leadforge.deploy.targets import dead_targets, identity
+
+        if not any(t.target.get("labelSelector") or t.target.get("annotationSelector") for t in self.wanted):
+            ids = scan_ids(rendered)  # kinds and names without a YAML parser: the common case ends here
+            if ids is not None and not dead_targets(self.wanted, [identity(obj, self.effects) for obj in ids]):
+                return
+        objects = parse_objects(rendered, f"{self.label} (rendered)")
+        dead = dead_targets(self.wanted, [identity(obj, self.effects) for obj in objects])
+        if not dead:
+            return
+        from leadforge.deploy.targets import namespaces_at_patch_time
+        from leadforge.deploy.tracing import object_identity  # only now: most overlays never get here
+
+        trace = traces.get(env) if traces is not None and env in traces else None
+        if trace is None:
+            trace = trace_overlay(self.root, self.overlay, renderer, timeout)
+            if traces is not None:
+                traces[env] = trace
+        if not trace.origins:
+            return  # without the objects' original names we cannot be sure: kustomize gets the benefit of the doubt
+        chains, components = _namespace_layers(self.root, self.overlay) if self.effects.changes_namespace else ({}, [])
+        identities = []
+        for obj in objects:
+            origin = trace.origins.get(key_of(obj))
+            at_patch = None
+            if self.effects.changes_namespace and origin is not None and origin.original is not None:
+                at_patch = namespaces_at_patch_time(str(obj.get("kind", "")), origin.original.namespace,
+                                                    chains.get(origin.path, []), components)
+            identities.append(object_identity(obj, origin, trace.overlay, trace.texts, traced=True, patch_namespaces=at_patch))
+        dead = dead_targets(dead, identities)
+        if dead:
+            more = f" (and {len(dead) - 1} more)" if len(dead) > 1 else ""
+            raise InputError(f"{self.label}: {dead[0].describe()}{more}")
+
+
+def _write_stdout(app: App, data: bytes) -> None:
     stream = app.out.stdout
     buffer = getattr(stream, "buffer", None)
     if buffer is not None:
@@ -81,15 +392,22 @@ def _write_stdout(app: Any, data: bytes) -> None:
         stream.flush()
 
 
+def warn_on(app: App) -> Callable[[str, str, str], None]:
+    """Pass kustomize's warnings (deprecated fields...) on: a line on stderr and an Actions warning."""
+    def warn(env: str, kustomization: str, message: str) -> None:
+        if app.context.in_actions:  # the annotation is the log line there, and it lands on the file
+            app.actions.annotate("warning", message, file=kustomization, title=f"kustomize ({env})")
+        else:
+            app.out.info(f"leadforge: warning: {kustomization}: kustomize: {message}")
+
+    return warn
+
+
 # ---- render ------------------------------------------------------------------------------------
 
 
-def render_command(app: Any, *, env: str | None, all_envs: bool, out: str | None) -> int:
-    import hashlib
-
-    from leadforge.fsutil import atomic_write
-
-    settings = settings_of(app)
+def render_command(app: App, *, env: str | None, all_envs: bool, out: str | None) -> int:
+    settings = render_settings_of(app)
     envs = pick_envs(settings, env, all_envs)
     if out:
         # Checked before rendering, so a bad --out is one line and nothing is written.
@@ -98,12 +416,16 @@ def render_command(app: Any, *, env: str | None, all_envs: bool, out: str | None
             raise InputError(f"--out {out}: is a file; with --all it must be a folder (one ENV.yaml per environment)")
         if not all_envs and where.is_dir():
             raise InputError(f"--out {out}: is a folder; give a file name (e.g. {Path(out) / (envs[0] + '.yaml')})")
-    rendered = render_envs(app.repo, settings, envs)
+    rendered = render_envs(app.repo, settings, envs, on_warning=warn_on(app))
     report: dict[str, Any] = {}
-    for name in envs:
+    for name in envs if out or app.json else ():
+        import hashlib
+
         data = rendered[name]
         target: Path | None = None
         if out:
+            from leadforge.fsutil import atomic_write
+
             base = Path(out) if Path(out).is_absolute() else Path.cwd() / out
             target = base / f"{name}.yaml" if all_envs else base
             if app.dry_run:
@@ -119,7 +441,7 @@ def render_command(app: Any, *, env: str | None, all_envs: bool, out: str | None
             if app.json:
                 continue
             if len(envs) > 1:
-                _write_stdout(app, f"# ---- {settings.overlays_dir}/{name} ----\n".encode())
+                _write_stdout(app, f"# ---- {overlay_label(settings, name)} ----\n".encode())
             _write_stdout(app, rendered[name])
     return 0
 
@@ -127,73 +449,20 @@ def render_command(app: Any, *, env: str | None, all_envs: bool, out: str | None
 # ---- validate ----------------------------------------------------------------------------------
 
 
-def _sources_for(repo: Path, overlay_rel: str, origins: dict[Any, Any]) -> Any:
-    import yaml
-
-    from leadforge.deploy.policy import Sources
-
-    texts: dict[str, str] = {}
-
-    def read(rel: str) -> None:
-        if rel in texts:
-            return
-        path = repo / rel
-        try:
-            texts[rel] = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            texts[rel] = ""
-
-    overlay_file = f"{overlay_rel}/kustomization.yaml"
-    read(overlay_file)
-    try:
-        data = yaml.safe_load(texts[overlay_file]) or {}
-    except yaml.YAMLError:
-        data = {}
-    patches, targets = [], {}
-    for item in data.get("patches") or []:
-        if isinstance(item, dict) and item.get("path"):
-            rel = str(Path(overlay_rel, item["path"]).as_posix())
-            patches.append(rel)
-            read(rel)
-            target = item.get("target")
-            if isinstance(target, dict):
-                targets[rel] = (str(target.get("kind") or ""), str(target.get("name") or ""))
-    for origin in origins.values():
-        if origin.resource:
-            read(origin.resource)
-    return Sources(overlay=overlay_file, patches=tuple(patches), texts=texts, targets=targets)
-
-
-def trace_origins(app: Any, settings: DeploySettings, env: str, renderer: kustomize.Renderer) -> dict[Any, Any]:
-    """Render a copy of the tree with kustomize's buildMetadata to learn each object's source files."""
+def prepare_env(app: App, settings: DeploySettings, env: str, rendered: bytes, renderer: kustomize.Renderer,
+                traces: Mapping[str, Trace] | None = None) -> Any:
+    """Parse one render and trace its objects (``EnvManifests``)."""
     from leadforge.deploy.manifests import parse_objects
-    from leadforge.deploy.policy import origins_from_traced
-    from leadforge.deploy.validate import add_build_metadata, traced_render_root
-
-    overlay_rel = f"{settings.overlays_dir}/{env}"
-    with tempfile.TemporaryDirectory(prefix="leadforge-trace-") as tmp:
-        root = traced_render_root(app.repo, settings.overlays_dir, Path(tmp))
-        try:
-            add_build_metadata(root / overlay_rel / "kustomization.yaml")
-            data = kustomize.render(renderer, root / overlay_rel, label=overlay_rel, timeout=settings.render_timeout)
-        except (LeadforgeError, OSError, ValueError):
-            return {}  # tracing is best effort: findings then name the overlay
-    return origins_from_traced(parse_objects(data), overlay_rel)
-
-
-def prepare_env(app: Any, settings: DeploySettings, env: str, rendered: bytes, renderer: kustomize.Renderer) -> tuple[list[Any], Any]:
-    """Parse one render and trace its objects: (objects, EnvManifests)."""
-    from leadforge.deploy.manifests import key_of, parse_objects
     from leadforge.deploy.validate import EnvManifests
 
-    overlay_rel = f"{settings.overlays_dir}/{env}"
-    objects = parse_objects(rendered, f"{overlay_rel} (rendered)")
-    origins = trace_origins(app, settings, env, renderer)
-    sources = _sources_for(app.repo, overlay_rel, origins)
-    return objects, EnvManifests(rendered, tuple(key_of(o) for o in objects), origins, sources)
+    label = overlay_label(settings, env)
+    objects = parse_objects(rendered, f"{label} (rendered)")
+    overlay = kustomize.overlay_dir(app.repo, settings.overlays_dir, env, settings.environments)
+    trace = (traces or {}).get(env) or trace_overlay(app.repo, overlay, renderer, settings.render_timeout)
+    return EnvManifests(rendered, tuple(objects), trace)
 
 
-def local_findings(settings: DeploySettings, env: str, objects: list[Any], manifests: Any) -> list[Finding]:
+def local_findings(settings: DeploySettings, env: str, manifests: Any) -> list[Finding]:
     """Schema and policy findings for one environment."""
     from leadforge.deploy.policy import PolicyOptions, check_policy
     from leadforge.deploy.validate import schema_findings
@@ -204,18 +473,20 @@ def local_findings(settings: DeploySettings, env: str, objects: list[Any], manif
         production=env in settings.production,
         min_replicas=settings.min_replicas,
     )
-    findings = schema_findings(objects, env, settings.kubernetes_version, manifests.origins, manifests.sources)
-    return findings + check_policy(objects, options, manifests.origins, manifests.sources)
+    objects = list(manifests.objects)
+    findings = schema_findings(objects, env, settings.kubernetes_version, manifests.trace)
+    return findings + check_policy(objects, options, manifests.trace)
 
 
-def validate_envs(app: Any, settings: DeploySettings, rendered: dict[str, bytes], renderer: kustomize.Renderer, *, checkov: bool) -> dict[str, list[Finding]]:
+def validate_envs(app: App, settings: DeploySettings, rendered: dict[str, bytes], renderer: kustomize.Renderer, *,
+                  checkov: bool, traces: Mapping[str, Trace] | None = None) -> dict[str, list[Finding]]:
     """Schema, policy and (one run of) checkov over every rendered environment."""
     from leadforge.deploy.validate import run_checkov
 
-    prepared = {env: prepare_env(app, settings, env, data, renderer) for env, data in rendered.items()}
-    found = {env: local_findings(settings, env, objects, manifests) for env, (objects, manifests) in prepared.items()}
+    prepared = {env: prepare_env(app, settings, env, data, renderer, traces) for env, data in rendered.items()}
+    found = {env: local_findings(settings, env, manifests) for env, manifests in prepared.items()}
     if checkov:
-        for env, extra in run_checkov({env: manifests for env, (_o, manifests) in prepared.items()}).items():
+        for env, extra in run_checkov(prepared).items():
             found[env] += extra
     return found
 
@@ -225,7 +496,7 @@ def _finding_line(finding: Finding) -> str:
     return f"{where}: {finding.severity}: [{finding.tool} {finding.rule}] {finding.message}"
 
 
-def validate_command(app: Any, *, env: str | None, all_envs: bool, checkov: bool) -> int:
+def validate_command(app: App, *, env: str | None, all_envs: bool, checkov: bool) -> int:
     from leadforge.findings import sort_findings
 
     settings = settings_of(app)
@@ -233,12 +504,13 @@ def validate_command(app: Any, *, env: str | None, all_envs: bool, checkov: bool
     for name in envs:
         kustomize.overlay_dir(app.repo, settings.overlays_dir, name, settings.environments)
     renderer = renderer_of(settings, envs)
-    rendered = render_envs(app.repo, settings, envs, renderer)
+    traces: dict[str, Trace] = {}
+    rendered = render_envs(app.repo, settings, envs, renderer, on_warning=warn_on(app), traces=traces)
     use_checkov = checkov and settings.checkov
     report: dict[str, Any] = {}
     human: list[str] = []
     errors = 0
-    found = validate_envs(app, settings, rendered, renderer, checkov=use_checkov)
+    found = validate_envs(app, settings, rendered, renderer, checkov=use_checkov, traces=traces)
     for name in envs:
         findings = sort_findings(found[name])
         count = sum(1 for f in findings if f.severity == "error")
@@ -279,16 +551,15 @@ def stations_command(app: Any, *, check: bool) -> int:
             if rel not in plan.files and path.read_text(encoding="utf-8", errors="replace").startswith(GENERATED_MARK):
                 stale.append(path)
     # The overlays in stations.environments include the component; the others do not.
-    import os
-
     for env in settings.environments:
-        component_ref = Path(os.path.relpath(conf.out_dir, f"{settings.overlays_dir}/{env}")).as_posix()
-        path = app.repo / settings.overlays_dir / env / "kustomization.yaml"
-        if not path.is_file():
+        component_ref = Path(os.path.relpath(conf.out_dir, overlay_label(settings, env))).as_posix()
+        found = kustomize.kustomization_file(app.repo / settings.overlays_dir / env)
+        if found is None:
             continue
+        path = found
         text = path.read_text(encoding="utf-8")
         wanted = conf.enabled and env in conf.environments
-        new = ensure_component(text, f"{settings.overlays_dir}/{env}/kustomization.yaml", component_ref, wanted)
+        new = ensure_component(text, _repo_path(app.repo, path), component_ref, wanted)
         if new != text:
             writes[path] = new
     rel = lambda p: p.relative_to(app.repo).as_posix()  # noqa: E731
@@ -343,8 +614,7 @@ def promote_command(app: Any, *, source: str, target: str, images: list[str], op
             f"promotion to '{target}' needs the GitHub environment '{settings.approval_environment}': run it from the deploy "
             f"workflow's production job (required reviewers), which sets LEADFORGE_APPROVED_ENVIRONMENT"
         )
-    source_file = f"{settings.overlays_dir}/{source}/kustomization.yaml"
-    target_file = f"{settings.overlays_dir}/{target}/kustomization.yaml"
+    source_file, target_file = (overlay_kustomization(app.repo, settings, e) for e in (source, target))
     # The branch starts at HEAD, so the edit is made to HEAD's files (not to uncommitted changes).
     source_text = app.git.show_file("HEAD", source_file)
     target_text = app.git.show_file("HEAD", target_file)
@@ -431,15 +701,19 @@ def apply_command(app: Any, *, env: str, mode: str | None, push: bool, validate:
             f"workflow's production job (required reviewers), which sets LEADFORGE_APPROVED_ENVIRONMENT"
         )
     renderer = renderer_of(settings, [env]) if validate else None
-    rendered = render_envs(app.repo, settings, pick_envs(settings, env, False), renderer)[env]
+    traces: dict[str, Trace] = {}
+    rendered = render_envs(app.repo, settings, pick_envs(settings, env, False), renderer, on_warning=warn_on(app),
+                           traces=traces)[env]
     if validate and renderer is not None:
-        findings = validate_envs(app, settings, {env: rendered}, renderer, checkov=False)[env]
+        findings = validate_envs(app, settings, {env: rendered}, renderer, checkov=False, traces=traces)[env]
         errors = [f for f in findings if f.severity == "error"]
         for f in findings:
             app.out.info(_finding_line(f))
             app.actions.annotate(f.severity if f.severity != "note" else "notice", f.message, file=f.path or None, line=f.line or None)
         if errors:
-            raise InputError(f"{settings.overlays_dir}/{env}: {len(errors)} validation error(s) (listed above); nothing deployed")
+            raise InputError(
+                f"{overlay_label(settings, env)}: {len(errors)} validation error(s) (listed above); nothing deployed"
+            )
     if mode == "push":
         return _apply_push(app, settings, env, rendered)
     return _apply_pull(app, settings, env, rendered, push=push)
@@ -500,6 +774,8 @@ def _apply_pull(app: Any, settings: DeploySettings, env: str, rendered: bytes, *
 
 
 def _apply_push(app: Any, settings: DeploySettings, env: str, rendered: bytes) -> int:
+    import tempfile
+
     from leadforge.deploy.applying import find_kubeconfig, kubectl_path, push_plan, run_push
     from leadforge.deploy.manifests import parse_objects
     from leadforge.errors import ToolError
@@ -548,11 +824,14 @@ def render_at_ref(app: Any, settings: DeploySettings, ref: str, envs: list[str],
     """Render ``envs`` as they are at git ``ref``: (output or None when the overlay is absent there, error)."""
     import io
     import tarfile
+    import tempfile
 
     from leadforge.errors import ToolError
 
     sha = app.git.rev_parse(ref)
-    top = Path(settings.overlays_dir).parts[0]
+    # the overlays' top folder (k8s/), or the whole tree when the overlays sit at the root (overlays_dir ".")
+    parts = Path(settings.overlays_dir).parts
+    top = parts[0] if parts and parts[0] not in {".", ".."} else "."
     results: dict[str, tuple[bytes | None, str]] = {}
     with tempfile.TemporaryDirectory(prefix="leadforge-diff-") as tmp:
         listing = app.git.run("ls-tree", "--name-only", sha, "--", top).stdout.strip()
@@ -563,7 +842,7 @@ def render_at_ref(app: Any, settings: DeploySettings, ref: str, envs: list[str],
         jobs = []
         for env in envs:
             path = Path(tmp) / settings.overlays_dir / env
-            if not (path / "kustomization.yaml").is_file():
+            if kustomize.kustomization_file(path) is None:
                 results[env] = (None, "")
             else:
                 jobs.append((env, path))
@@ -573,14 +852,13 @@ def render_at_ref(app: Any, settings: DeploySettings, ref: str, envs: list[str],
             def one(job: tuple[str, Path]) -> tuple[str, tuple[bytes | None, str]]:
                 env, path = job
                 try:
-                    return env, (kustomize.render(renderer, path, label=f"{settings.overlays_dir}/{env}@{ref}", timeout=settings.render_timeout), "")
+                    # The tool names files by their temporary path: ``roots`` makes them repository paths,
+                    # so the message (and the PR comment holding it) is the same on every run.
+                    label = f"{overlay_label(settings, env)}@{ref}"
+                    return env, (kustomize.render(renderer, path, label=label, timeout=settings.render_timeout,
+                                                  roots={tmp: ""}), "")
                 except ToolError as err:
-                    # The tool names files by their temporary path: make them repository paths, so the
-                    # message (and the PR comment holding it) is the same on every run.
-                    message = str(err)
-                    for prefix in {os.path.realpath(tmp), tmp}:
-                        message = message.replace(prefix + os.sep, "")
-                    return env, (None, message)
+                    return env, (None, str(err))
 
             with ThreadPoolExecutor(max_workers=min(4, len(jobs))) as pool:
                 results.update(dict(pool.map(one, jobs)))

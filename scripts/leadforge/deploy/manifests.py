@@ -9,19 +9,18 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
-
 from leadforge.errors import InputError
 
-try:  # the C loader is ~10x faster on big renders
-    _Loader: Any = yaml.CSafeLoader
-    _Dumper: Any = yaml.CSafeDumper
-except AttributeError:  # pragma: no cover - PyYAML without libyaml
-    _Loader = yaml.SafeLoader
-    _Dumper = yaml.SafeDumper
+
+
+def _yaml() -> tuple[Any, Any, Any]:
+    """PyYAML and its C loader and dumper (~10x faster on big renders), imported on first use: the
+    patch-target check of a render usually needs none of it (``scan_ids``)."""
+    import yaml
+
+    return yaml, getattr(yaml, "CSafeLoader", yaml.SafeLoader), getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 ORIGIN_ANNOTATION = "config.kubernetes.io/origin"
-TRANSFORMATIONS_ANNOTATION = "alpha.config.kubernetes.io/transformations"
 
 # Kinds whose spec.template.spec is a pod spec (AutoscalingRunnerSet: actions-runner-controller, the agent stations).
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod", "AutoscalingRunnerSet")
@@ -39,8 +38,9 @@ class ObjectKey:
 
 def parse_objects(text: str | bytes, source: str = "rendered manifests") -> list[dict[str, Any]]:
     """Every non-empty YAML document of ``text`` (a kustomize render), as dicts."""
+    yaml, loader, _dumper = _yaml()
     try:
-        docs = list(yaml.load_all(text, Loader=_Loader))
+        docs = list(yaml.load_all(text, Loader=loader))
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""
@@ -66,12 +66,24 @@ def by_key(objects: Iterable[Mapping[str, Any]]) -> dict[ObjectKey, Mapping[str,
 
 def canonical_yaml(obj: Any) -> str:
     """Sorted keys, block style: two equal objects dump to equal text."""
-    return yaml.dump(obj, Dumper=_Dumper, sort_keys=True, default_flow_style=False, allow_unicode=True, width=1 << 20)
+    yaml, _loader, dumper = _yaml()
+    return yaml.dump(obj, Dumper=dumper, sort_keys=True, default_flow_style=False, allow_unicode=True, width=1 << 20)
 
 
 def annotations(obj: Mapping[str, Any]) -> dict[str, str]:
     meta = obj.get("metadata") or {}
     return dict(meta.get("annotations") or {})
+
+
+def pod_spec_path(kind: str) -> tuple[str, ...] | None:
+    """Where a workload of ``kind`` keeps its pod spec (``spec.template.spec``...), or None."""
+    if kind == "Pod":
+        return ("spec",)
+    if kind == "CronJob":
+        return ("spec", "jobTemplate", "spec", "template", "spec")
+    if kind in WORKLOAD_KINDS:
+        return ("spec", "template", "spec")
+    return None
 
 
 def pod_spec(obj: Mapping[str, Any]) -> Mapping[str, Any] | None:
@@ -95,42 +107,54 @@ def containers(obj: Mapping[str, Any], *, init: bool = True) -> list[Mapping[str
     return found
 
 
-def strip_build_metadata(obj: dict[str, Any]) -> dict[str, Any]:
-    """Drop the origin/transformer annotations a traced render adds."""
-    meta = obj.get("metadata") or {}
-    notes = meta.get("annotations")
-    if isinstance(notes, dict):
-        for name in (ORIGIN_ANNOTATION, TRANSFORMATIONS_ANNOTATION):
-            notes.pop(name, None)
-        if not notes:
-            meta.pop("annotations")
-    return obj
+_PLAIN_START = set("[]{}&*!|>'\"%@`#,?:-")
 
 
-def dead_patch_targets(kustomization: Mapping[str, Any], objects: Iterable[Mapping[str, Any]]) -> list[str]:
-    """Patches whose ``target:`` selects no rendered object (kustomize skips those silently).
+def _scalar(raw: str) -> str | None:
+    """A one-line YAML scalar as kustomize writes it (plain, or simply quoted); None for anything else."""
+    value = raw.strip()
+    if len(value) >= 2 and value[0] == value[-1] == "'":
+        return value[1:-1].replace("''", "'")
+    if len(value) >= 2 and value[0] == value[-1] == '"' and "\\" not in value:
+        return value[1:-1]
+    if not value or value[0] in _PLAIN_START or " #" in value or ": " in value:
+        return None
+    return value
 
-    Targets with label/annotation selectors, and kustomizations that rename objects (namePrefix,
-    nameSuffix), are not judged. A generated ConfigMap/Secret matches with its hash suffix."""
-    import re
 
-    if kustomization.get("namePrefix") or kustomization.get("nameSuffix"):
-        return []
-    keys = [key_of(obj) for obj in objects]
-    dead = []
-    for index, patch in enumerate(kustomization.get("patches") or []):
-        if not isinstance(patch, Mapping) or not isinstance(patch.get("target"), Mapping):
-            continue
-        target = patch["target"]
-        if target.get("labelSelector") or target.get("annotationSelector"):
-            continue
-        kind, name = target.get("kind"), target.get("name")
-        try:
-            pattern = re.compile(f"(?:{name})(?:-[a-z0-9]{{10}})?") if name else None
-        except re.error:
-            pattern = None
-        if not any((not kind or key.kind == kind) and (pattern is None or pattern.fullmatch(key.name)) for key in keys):
-            what = "/".join(str(p) for p in (kind, name) if p) or "(any)"
-            source = f" ({patch['path']})" if patch.get("path") else ""
-            dead.append(f"patches[{index}]{source}: target {what} matches no object")
-    return dead
+def scan_ids(rendered: bytes | str) -> list[dict[str, Any]] | None:
+    """``apiVersion``, ``kind`` and ``metadata.name``/``namespace`` of each object of a kustomize render, read
+    from its lines (kustomize writes one block layout) without a YAML parser: enough for the cheap pass of the
+    patch-target check. None when a document does not look like that layout (then parse it for real)."""
+    text = rendered.decode("utf-8", "replace") if isinstance(rendered, bytes) else rendered
+    found: list[dict[str, Any]] = []
+    for doc in ("\n" + text).split("\n---\n"):
+        top: dict[str, str] = {}
+        meta: dict[str, str] = {}
+        in_meta = False
+        for line in doc.splitlines():
+            if not line or line.startswith("#"):
+                continue
+            if not line.startswith(" "):
+                key, sep, value = line.partition(":")
+                in_meta = key == "metadata"
+                if in_meta and value.strip():
+                    return None  # metadata: {...} is not the block layout
+                if key in ("apiVersion", "kind"):
+                    parsed = _scalar(value) if sep else None
+                    if parsed is None:
+                        return None
+                    top[key] = parsed
+            elif in_meta and line.startswith("  ") and not line.startswith("   "):
+                key, sep, value = line[2:].partition(":")
+                if key in ("name", "namespace"):
+                    parsed = _scalar(value) if sep else None
+                    if parsed is None:
+                        return None
+                    meta[key] = parsed
+        if not top and not meta:
+            continue  # an empty document
+        if not top.get("kind") or not meta.get("name"):
+            return None
+        found.append({"apiVersion": top.get("apiVersion", ""), "kind": top["kind"], "metadata": meta})
+    return found

@@ -13,26 +13,18 @@ Rules (ids are ``deploy/<name>``):
 
 from __future__ import annotations
 
-import posixpath
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
-from leadforge.deploy.manifests import (
-    ORIGIN_ANNOTATION,
-    TRANSFORMATIONS_ANNOTATION,
-    ObjectKey,
-    containers,
-    key_of,
-    pod_spec,
-)
+from leadforge.deploy.manifests import ObjectKey, key_of, pod_spec, pod_spec_path
+from leadforge.deploy.tracing import FieldPath, Sel, Subject, Trace
 from leadforge.findings import Finding
 
 LONG_RUNNING = ("Deployment", "StatefulSet", "DaemonSet")
 REPLICATED = ("Deployment", "StatefulSet")
+CONTAINER_LISTS = ("containers", "initContainers")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,103 +35,11 @@ class PolicyOptions:
     min_replicas: int = 2
 
 
-@dataclass(frozen=True, slots=True)
-class Origin:
-    """Where an object came from: its resource file and the kustomization files that transformed it."""
-
-    resource: str = ""  # repository-relative
-    transformed_by: tuple[str, ...] = ()  # repository-relative kustomization files
-
-
-@dataclass(frozen=True, slots=True)
-class Sources:
-    """What ``locate`` may read: the overlay's kustomization, its patch files, resource files (path -> text)."""
-
-    overlay: str = ""  # repository-relative kustomization.yaml of the overlay
-    patches: tuple[str, ...] = ()  # repository-relative patch files of the overlay
-    texts: Mapping[str, str] = field(default_factory=dict)
-    targets: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # patch file -> (kind, name) of its target
-
-
-# ---- tracing an object back to the files that made it -----------------------------------------
-
-
-def origins_from_traced(objects: Sequence[Mapping[str, Any]], overlay_rel: str) -> dict[ObjectKey, Origin]:
-    """Read kustomize's ``buildMetadata`` annotations (paths relative to the overlay) into repo paths."""
-    found: dict[ObjectKey, Origin] = {}
-    for obj in objects:
-        notes = (obj.get("metadata") or {}).get("annotations") or {}
-        resource = ""
-        raw = notes.get(ORIGIN_ANNOTATION)
-        if raw:
-            data = yaml.safe_load(raw) or {}
-            rel = data.get("path") or data.get("configuredIn") or ""
-            if rel:
-                resource = posixpath.normpath(posixpath.join(overlay_rel, rel))
-        touched: list[str] = []
-        raw = notes.get(TRANSFORMATIONS_ANNOTATION)
-        if raw:
-            for item in yaml.safe_load(raw) or []:
-                where = (item or {}).get("configuredIn")
-                if where:
-                    path = posixpath.normpath(posixpath.join(overlay_rel, where))
-                    if path not in touched:
-                        touched.append(path)
-        found[key_of(obj)] = Origin(resource, tuple(touched))
-    return found
-
-
-def _line_of(text: str, *needles: str) -> int:
-    lines = text.splitlines()
-    for needle in needles:
-        if not needle:
-            continue
-        for number, line in enumerate(lines, 1):
-            if needle in line:
-                return number
-    return 0
-
-
-def _patch_targets(text: str, key: ObjectKey) -> bool:
-    """Does a strategic-merge patch file name this object?"""
-    try:
-        docs = [d for d in yaml.safe_load_all(text) if isinstance(d, dict)]
-    except yaml.YAMLError:
-        return False
-    return any(d.get("kind") == key.kind and (d.get("metadata") or {}).get("name") == key.name for d in docs)
-
-
-def locate(key: ObjectKey, needles: Sequence[str], origin: Origin | None, sources: Sources) -> tuple[str, int]:
-    """The file (and line) to blame for a field of ``key``.
-
-    Needles are tried in order of preference; each is looked for first in the overlay's patches that
-    target the object, then in the overlay's kustomization (only needles that are not YAML keys, such as
-    an image name); the object's resource file is the fallback."""
-    aimed = []
-    for path in sources.patches:
-        text = sources.texts.get(path, "")
-        target = sources.targets.get(path)
-        by_target = target is not None and target[0] in {"", key.kind} and target[1] in {"", key.name}
-        if text and (by_target or _patch_targets(text, key)):
-            aimed.append((path, text))
-    overlay_text = ""
-    if sources.overlay and origin and sources.overlay in origin.transformed_by:
-        overlay_text = sources.texts.get(sources.overlay, "")
-    for needle in needles:
-        if not needle:
-            continue
-        for path, text in aimed:
-            line = _line_of(text, needle)
-            if line:
-                return path, line
-        if overlay_text and not needle.endswith(":"):
-            line = _line_of(overlay_text, needle)
-            if line:
-                return sources.overlay, line
-    if origin and origin.resource:
-        text = sources.texts.get(origin.resource, "")
-        return origin.resource, _line_of(text, *needles) if text else 0
-    return sources.overlay, 0
+def container_subject(obj: Mapping[str, Any], listing: str, name: str, *fields: str, image: str = "") -> Subject:
+    """A field of one container (``containers[name=web].securityContext.privileged``) as a finding's subject."""
+    base = pod_spec_path(str(obj.get("kind", ""))) or ("spec",)
+    path: FieldPath = (*base, listing, Sel("name", name), *fields)
+    return Subject(key_of(obj), path, len(base) + 2, image)
 
 
 # ---- the rules ------------------------------------------------------------------------------
@@ -180,12 +80,12 @@ def _matches(selector: Mapping[str, Any], labels: Mapping[str, Any]) -> bool:
 @dataclass
 class _Ctx:
     options: PolicyOptions
-    origins: Mapping[ObjectKey, Origin]
-    sources: Sources
+    trace: Trace
     findings: list[Finding] = field(default_factory=list)
 
-    def add(self, rule: str, severity: str, key: ObjectKey, message: str, needles: Sequence[str], help: str) -> None:
-        path, line = locate(key, needles, self.origins.get(key), self.sources)
+    def add(self, rule: str, severity: str, obj: Mapping[str, Any], subject: Subject, message: str, help: str) -> None:
+        key = subject.key
+        path, line = self.trace.blame(subject, obj)
         self.findings.append(
             Finding(
                 tool="policy",
@@ -200,52 +100,49 @@ class _Ctx:
         )
 
 
-def check_policy(
-    objects: Sequence[Mapping[str, Any]],
-    options: PolicyOptions,
-    origins: Mapping[ObjectKey, Origin] | None = None,
-    sources: Sources | None = None,
-) -> list[Finding]:
-    """Every policy finding for one environment's rendered objects."""
-    ctx = _Ctx(options, origins or {}, sources or Sources())
+def check_policy(objects: Sequence[Mapping[str, Any]], options: PolicyOptions, trace: Trace | None = None) -> list[Finding]:
+    """Every policy finding for one environment's rendered objects (``trace`` says where to point them)."""
+    ctx = _Ctx(options, trace or Trace())
     for obj in objects:
         spec = pod_spec(obj)
         if spec is None:
             continue
-        key = key_of(obj)
         pod_sc = spec.get("securityContext") or {}
-        for box in containers(obj):
-            name = box.get("name", "?")
-            _check_image(ctx, key, box, name)
-            _check_resources(ctx, key, box, name)
-            _check_security(ctx, key, box, name, pod_sc)
-        if key.kind in LONG_RUNNING:
-            for box in containers(obj, init=False):
+        for listing in CONTAINER_LISTS:
+            for box in spec.get(listing) or []:
+                name = str(box.get("name", "?"))
+                _check_image(ctx, obj, listing, box, name)
+                _check_resources(ctx, obj, listing, box, name)
+                _check_security(ctx, obj, listing, box, name, pod_sc)
+        if key_of(obj).kind in LONG_RUNNING:
+            for box in spec.get("containers") or []:
+                name = str(box.get("name", "?"))
                 missing = [p for p in ("readinessProbe", "livenessProbe") if not box.get(p)]
                 if missing:
                     ctx.add(
-                        "probes", "error", key, f"container '{box.get('name', '?')}' has no {' or '.join(missing)}",
-                        [f"name: {box.get('name')}"], "Add readinessProbe and livenessProbe (httpGet/tcpSocket/exec).",
+                        "probes", "error", obj, container_subject(obj, "containers", name, missing[0]),
+                        f"container '{name}' has no {' or '.join(missing)}",
+                        "Add readinessProbe and livenessProbe (httpGet/tcpSocket/exec).",
                     )
     if options.production:
         _check_production(ctx, objects)
     return ctx.findings
 
 
-def _check_image(ctx: _Ctx, key: ObjectKey, box: Mapping[str, Any], name: str) -> None:
+def _check_image(ctx: _Ctx, obj: Mapping[str, Any], listing: str, box: Mapping[str, Any], name: str) -> None:
     image = str(box.get("image") or "")
-    base, tag, digest = image_tag(image)
+    _base, tag, digest = image_tag(image)
     if digest or (tag and tag != "latest"):
         return
     what = "uses ':latest'" if tag == "latest" else "is untagged"
     severity = "warning" if ctx.options.latest_allowed else "error"
     ctx.add(
-        "image-tag", severity, key, f"container '{name}' image '{image}' {what}",
-        [f"name: {base}", f"image: {image}", base], "Pin an immutable tag or digest (overlay images: newTag / digest).",
+        "image-tag", severity, obj, container_subject(obj, listing, name, "image", image=image),
+        f"container '{name}' image '{image}' {what}", "Pin an immutable tag or digest (overlay images: newTag / digest).",
     )
 
 
-def _check_resources(ctx: _Ctx, key: ObjectKey, box: Mapping[str, Any], name: str) -> None:
+def _check_resources(ctx: _Ctx, obj: Mapping[str, Any], listing: str, box: Mapping[str, Any], name: str) -> None:
     resources = box.get("resources") or {}
     missing = [
         f"{kind}.{res}"
@@ -255,33 +152,37 @@ def _check_resources(ctx: _Ctx, key: ObjectKey, box: Mapping[str, Any], name: st
     ]
     if missing:
         ctx.add(
-            "resources", "error", key, f"container '{name}' has no resources {', '.join(missing)}",
-            [f"name: {name}", "resources:", "/resources", "limits:"], "Set cpu and memory requests and limits on every container.",
+            "resources", "error", obj, container_subject(obj, listing, name, "resources"),
+            f"container '{name}' has no resources {', '.join(missing)}",
+            "Set cpu and memory requests and limits on every container.",
         )
 
 
-def _check_security(ctx: _Ctx, key: ObjectKey, box: Mapping[str, Any], name: str, pod_sc: Mapping[str, Any]) -> None:
+def _check_security(ctx: _Ctx, obj: Mapping[str, Any], listing: str, box: Mapping[str, Any], name: str,
+                    pod_sc: Mapping[str, Any]) -> None:
     sc = _security(box)
     non_root = sc.get("runAsNonRoot", pod_sc.get("runAsNonRoot"))
     user = sc.get("runAsUser", pod_sc.get("runAsUser"))
     if non_root is not True or user == 0:
         why = "runs as root (runAsUser: 0)" if user == 0 else "does not set runAsNonRoot: true"
+        field_name = "runAsUser" if user == 0 else "runAsNonRoot"
         ctx.add(
-            "non-root", "error", key, f"container '{name}' {why}", ["runAsUser: 0", "/runAsUser", "runAsNonRoot", f"name: {name}"],
-            "Set securityContext.runAsNonRoot: true and a non-zero runAsUser.",
+            "non-root", "error", obj, container_subject(obj, listing, name, "securityContext", field_name),
+            f"container '{name}' {why}", "Set securityContext.runAsNonRoot: true and a non-zero runAsUser.",
         )
     if sc.get("readOnlyRootFilesystem") is not True:
         ctx.add(
-            "read-only-root", "error", key, f"container '{name}' has a writable root filesystem",
-            ["readOnlyRootFilesystem", f"name: {name}"],
+            "read-only-root", "error", obj, container_subject(obj, listing, name, "securityContext", "readOnlyRootFilesystem"),
+            f"container '{name}' has a writable root filesystem",
             "Set securityContext.readOnlyRootFilesystem: true; mount an emptyDir where the app writes.",
         )
     if sc.get("privileged") is True or sc.get("allowPrivilegeEscalation") is not False:
-        why = "is privileged" if sc.get("privileged") is True else "allows privilege escalation"
+        privileged = sc.get("privileged") is True
+        why = "is privileged" if privileged else "allows privilege escalation"
+        field_name = "privileged" if privileged else "allowPrivilegeEscalation"
         ctx.add(
-            "privileged", "error", key, f"container '{name}' {why}",
-            ["privileged: true", "/privileged", "allowPrivilegeEscalation", f"name: {name}"],
-            "Set privileged: false and allowPrivilegeEscalation: false.",
+            "privileged", "error", obj, container_subject(obj, listing, name, "securityContext", field_name),
+            f"container '{name}' {why}", "Set privileged: false and allowPrivilegeEscalation: false.",
         )
 
 
@@ -302,13 +203,15 @@ def _check_production(ctx: _Ctx, objects: Sequence[Mapping[str, Any]]) -> None:
                 low = (hpa.get("spec") or {}).get("minReplicas", 1)
                 if low < minimum:
                     ctx.add(
-                        "replicas", "error", key_of(hpa), f"minReplicas is {low}; production needs >= {minimum}",
-                        ["minReplicas"], f"Set minReplicas >= {minimum} in the overlay's HPA patch.",
+                        "replicas", "error", hpa, Subject(key_of(hpa), ("spec", "minReplicas"), 1),
+                        f"minReplicas is {low}; production needs >= {minimum}",
+                        f"Set minReplicas >= {minimum} in the overlay's HPA patch.",
                     )
             if replicas < minimum:
                 ctx.add(
-                    "replicas", "error", key, f"replicas is {replicas}; production needs >= {minimum}",
-                    ["replicas:", "/replicas"], f"Set spec.replicas >= {minimum} in the overlay's patch.",
+                    "replicas", "error", obj, Subject(key, ("spec", "replicas"), 1),
+                    f"replicas is {replicas}; production needs >= {minimum}",
+                    f"Set spec.replicas >= {minimum} in the overlay's patch.",
                 )
         if key.kind in LONG_RUNNING:
             labels = (((obj.get("spec") or {}).get("template") or {}).get("metadata") or {}).get("labels") or {}
@@ -318,8 +221,8 @@ def _check_production(ctx: _Ctx, objects: Sequence[Mapping[str, Any]]) -> None:
             )
             if not covered:
                 ctx.add(
-                    "pdb", "error", key, "no PodDisruptionBudget selects its pods",
-                    ["kind: " + key.kind], "Add a PodDisruptionBudget (policy/v1) whose selector matches the pod labels.",
+                    "pdb", "error", obj, Subject(key), "no PodDisruptionBudget selects its pods",
+                    "Add a PodDisruptionBudget (policy/v1) whose selector matches the pod labels.",
                 )
 
 

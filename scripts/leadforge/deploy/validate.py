@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from leadforge import proc
-from leadforge.deploy.manifests import ObjectKey, key_of, strip_build_metadata
-from leadforge.deploy.policy import Origin, Sources, checkov_resource_key, locate
+from leadforge.deploy.manifests import ObjectKey, key_of, pod_spec
+from leadforge.deploy.policy import checkov_resource_key, container_subject, image_tag
+from leadforge.deploy.tracing import Subject, Trace
 from leadforge.errors import ConfigError, ToolError
 from leadforge.findings import Finding
 from leadforge.tools import INSTALL_HINT, tool_path
@@ -23,16 +24,11 @@ CHECKOV_ENV = {"BC_SKIP_MAPPING": "TRUE", "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true
 # Mapping checkov severities is impossible offline (they come from the platform); every failed check is an error.
 
 
-def _blame(key: ObjectKey, origins: Mapping[ObjectKey, Origin], sources: Sources, needles: Sequence[str]) -> tuple[str, int]:
-    return locate(key, needles, origins.get(key), sources)
-
-
 def schema_findings(
     objects: Sequence[Mapping[str, Any]],
     env: str,
     version: str,
-    origins: Mapping[ObjectKey, Origin] | None = None,
-    sources: Sources | None = None,
+    trace: Trace | None = None,
 ) -> list[Finding]:
     """Validate each object against the Kubernetes ``version`` OpenAPI schemas bundled with kubernetes-validate."""
     import kubernetes_validate
@@ -44,16 +40,16 @@ def schema_findings(
             raise ConfigError(f"deploy.kubernetes_version: {version} is newer than kubernetes-validate supports ({supported})")
     except ValueError:
         raise ConfigError(f"deploy.kubernetes_version: {version!r} is not a version such as 1.31") from None
-    origins, sources = origins or {}, sources or Sources()
+    trace = trace or Trace()
     findings: list[Finding] = []
     for obj in objects:
         key = key_of(obj)
         try:
             kubernetes_validate.validate(dict(obj), version, strict=True)
         except kubernetes_validate.ValidationError as err:
-            where = ".".join(str(p) for p in err.path) or "(object)"
-            field = str(list(err.path)[-1]) if list(err.path) else ""
-            path, line = _blame(key, origins, sources, [f"{field}:" if field else "", f"name: {key.name}"])
+            steps = tuple(p if isinstance(p, int) else str(p) for p in err.path)
+            where = ".".join(str(p) for p in steps) or "(object)"
+            path, line = trace.blame(Subject(key, steps, max(len(steps) - 1, 0)), obj)
             findings.append(
                 Finding(
                     tool="kubernetes-validate", rule="schema", severity="error", path=path, line=line,
@@ -62,7 +58,7 @@ def schema_findings(
                 )
             )
         except utils.SchemaNotFoundError as err:
-            path, line = _blame(key, origins, sources, [f"name: {key.name}"])
+            path, line = trace.blame(Subject(key), obj)
             findings.append(
                 Finding(
                     tool="kubernetes-validate", rule="schema-unknown", severity="warning", path=path, line=line,
@@ -73,39 +69,55 @@ def schema_findings(
     return findings
 
 
-# The fields some checkov Kubernetes checks look at: a finding is blamed on the overlay patch that sets the
-# field when there is one. Other checks point at the object's resource file.
-CHECKOV_FIELDS: dict[str, tuple[str, ...]] = {
-    "CKV_K8S_8": ("livenessProbe", "/livenessProbe"),
-    "CKV_K8S_9": ("readinessProbe", "/readinessProbe"),
-    "CKV_K8S_10": ("/resources", "requests:", "resources:"),
-    "CKV_K8S_11": ("/resources", "limits:", "resources:"),
-    "CKV_K8S_12": ("/resources", "requests:", "resources:"),
-    "CKV_K8S_13": ("/resources", "limits:", "resources:"),
-    "CKV_K8S_14": ("newTag", "image:"),
-    "CKV_K8S_16": ("/privileged", "privileged:"),
-    "CKV_K8S_20": ("/allowPrivilegeEscalation", "allowPrivilegeEscalation:"),
-    "CKV_K8S_22": ("/readOnlyRootFilesystem", "readOnlyRootFilesystem:"),
-    "CKV_K8S_23": ("/runAsNonRoot", "runAsNonRoot:"),
-    "CKV_K8S_28": ("/capabilities", "capabilities:"),
-    "CKV_K8S_37": ("/capabilities", "capabilities:"),
-    "CKV_K8S_40": ("/runAsUser", "runAsUser:"),
+def _tag_floats(box: Mapping[str, Any]) -> bool:
+    _name, tag, digest = image_tag(str(box.get("image") or ""))
+    return not digest and tag in {"", "latest"}
+
+
+def _drops(box: Mapping[str, Any], names: set[str]) -> bool:
+    dropped = ((box.get("securityContext") or {}).get("capabilities") or {}).get("drop") or []
+    return bool(names & {str(d) for d in dropped})
+
+
+def _user(box: Mapping[str, Any]) -> int:
+    value = (box.get("securityContext") or {}).get("runAsUser")
+    return value if isinstance(value, int) else -1
+
+
+# checkov's container checks: the field each looks at, and when a container fails it. A finding goes to the
+# first container that fails (checkov names only the object), traced like a policy finding.
+ContainerCheck = tuple[tuple[str, ...], Callable[[Mapping[str, Any]], bool]]
+_SC = "securityContext"
+CHECKOV_CONTAINER_CHECKS: dict[str, ContainerCheck] = {
+    "CKV_K8S_8": (("livenessProbe",), lambda c: not c.get("livenessProbe")),
+    "CKV_K8S_9": (("readinessProbe",), lambda c: not c.get("readinessProbe")),
+    "CKV_K8S_10": (("resources",), lambda c: not ((c.get("resources") or {}).get("requests") or {}).get("cpu")),
+    "CKV_K8S_11": (("resources",), lambda c: not ((c.get("resources") or {}).get("limits") or {}).get("cpu")),
+    "CKV_K8S_12": (("resources",), lambda c: not ((c.get("resources") or {}).get("requests") or {}).get("memory")),
+    "CKV_K8S_13": (("resources",), lambda c: not ((c.get("resources") or {}).get("limits") or {}).get("memory")),
+    "CKV_K8S_14": (("image",), _tag_floats),
+    "CKV_K8S_15": (("imagePullPolicy",), lambda c: c.get("imagePullPolicy") != "Always"),
+    "CKV_K8S_16": ((_SC, "privileged"), lambda c: (c.get(_SC) or {}).get("privileged") is True),
+    "CKV_K8S_20": ((_SC, "allowPrivilegeEscalation"), lambda c: (c.get(_SC) or {}).get("allowPrivilegeEscalation") is not False),
+    "CKV_K8S_22": ((_SC, "readOnlyRootFilesystem"), lambda c: (c.get(_SC) or {}).get("readOnlyRootFilesystem") is not True),
+    "CKV_K8S_23": ((_SC, "runAsNonRoot"), lambda c: (c.get(_SC) or {}).get("runAsNonRoot") is not True),
+    "CKV_K8S_28": ((_SC, "capabilities"), lambda c: not _drops(c, {"ALL", "NET_RAW"})),
+    "CKV_K8S_37": ((_SC, "capabilities"), lambda c: not _drops(c, {"ALL"})),
+    "CKV_K8S_40": ((_SC, "runAsUser"), lambda c: _user(c) < 10000),
 }
 
 
-def _checkov_blame(check_id: str, key: ObjectKey | None, origins: Mapping[ObjectKey, Origin], sources: Sources) -> tuple[str, int]:
-    if key is None:
-        return sources.overlay, 0
-    origin = origins.get(key)
-    needles = CHECKOV_FIELDS.get(check_id)
-    if needles:
-        return locate(key, needles, origin, sources)
-    if origin and origin.resource:
-        text = sources.texts.get(origin.resource, "")
-        lines = text.splitlines()
-        line = next((n for n, t in enumerate(lines, 1) if t.strip() == f"name: {key.name}"), 0)
-        return origin.resource, line
-    return sources.overlay, 0
+def checkov_subject(check_id: str, obj: Mapping[str, Any]) -> Subject:
+    """What a failed checkov check on ``obj`` is about: a container's field for container checks."""
+    spec = pod_spec(obj) or {}
+    check = CHECKOV_CONTAINER_CHECKS.get(check_id)
+    boxes = [(listing, box) for listing in ("containers", "initContainers") for box in spec.get(listing) or []]
+    if check is None or not boxes:
+        return Subject(key_of(obj))
+    fields, fails = check
+    listing, box = next(((lst, b) for lst, b in boxes if fails(b)), boxes[0])
+    image = str(box.get("image") or "") if fields == ("image",) else ""
+    return container_subject(obj, listing, str(box.get("name", "")), *fields, image=image)
 
 
 def checkov_argv(executable: str, folder: str) -> list[str]:
@@ -131,19 +143,24 @@ def findings_from_checks(
     checks: Sequence[Mapping[str, Any]],
     env: str,
     known: Sequence[ObjectKey],
-    origins: Mapping[ObjectKey, Origin] | None = None,
-    sources: Sources | None = None,
+    trace: Trace | None = None,
+    objects: Mapping[ObjectKey, Mapping[str, Any]] | None = None,
 ) -> list[Finding]:
-    """checkov's failed checks for one environment's render, blamed on the overlay files where traceable."""
-    origins, sources = origins or {}, sources or Sources()
+    """checkov's failed checks for one environment's render, blamed on the files that set the field."""
+    trace, objects = trace or Trace(), objects or {}
     findings: list[Finding] = []
     for check in checks:
         key = checkov_resource_key(check.get("resource", ""), known)
         label = str(key) if key else check.get("resource", "?")
-        path, line = _checkov_blame(check.get("check_id", ""), key, origins, sources)
+        check_id = str(check.get("check_id") or "?")
+        obj = objects.get(key) if key else None
+        if key is None or obj is None:
+            path, line = trace.overlay.kustomization, 0
+        else:
+            path, line = trace.blame(checkov_subject(check_id, obj), obj)
         findings.append(
             Finding(
-                tool="checkov", rule=check.get("check_id", "?"), severity="error", path=path, line=line,
+                tool="checkov", rule=check_id, severity="error", path=path, line=line,
                 message=f"{env}: {label}: {check.get('check_name', '')}",
                 help=check.get("guideline") or "Fix it, or skip it on the object with a justified "
                 "`checkov.io/skip<N>: <ID>=<why>` annotation.",
@@ -157,11 +174,11 @@ def parse_checkov(
     stdout: str,
     env: str,
     known: Sequence[ObjectKey],
-    origins: Mapping[ObjectKey, Origin] | None = None,
-    sources: Sources | None = None,
+    trace: Trace | None = None,
+    objects: Mapping[ObjectKey, Mapping[str, Any]] | None = None,
 ) -> list[Finding]:
     """Failed checks of checkov's JSON report (one environment's render)."""
-    return findings_from_checks(_failed_checks(_load_reports(stdout)), env, known, origins, sources)
+    return findings_from_checks(_failed_checks(_load_reports(stdout)), env, known, trace, objects)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,9 +186,16 @@ class EnvManifests:
     """One environment's render and what tracing learned about it."""
 
     rendered: bytes
-    known: tuple[ObjectKey, ...]
-    origins: Mapping[ObjectKey, Origin]
-    sources: Sources
+    objects: tuple[Mapping[str, Any], ...]
+    trace: Trace
+
+    @property
+    def known(self) -> tuple[ObjectKey, ...]:
+        return tuple(key_of(o) for o in self.objects)
+
+    @property
+    def by_key(self) -> dict[ObjectKey, Mapping[str, Any]]:
+        return {key_of(o): o for o in self.objects}
 
 
 def run_checkov(envs: Mapping[str, EnvManifests]) -> dict[str, list[Finding]]:
@@ -197,37 +221,14 @@ def run_checkov(envs: Mapping[str, EnvManifests]) -> dict[str, list[Finding]]:
         if env in by_env:
             by_env[env].append(check)
     return {
-        env: findings_from_checks(by_env[env], env, m.known, m.origins, m.sources) for env, m in envs.items()
+        env: findings_from_checks(by_env[env], env, m.known, m.trace, m.by_key) for env, m in envs.items()
     }
-
-
-def traced_render_root(repo: Path, overlays_dir: str, tmp: Path) -> Path:
-    """Copy the top folder of ``overlays_dir`` (``k8s/``) into ``tmp`` so a traced render can add buildMetadata."""
-    import shutil
-
-    top = Path(overlays_dir).parts[0]
-    shutil.copytree(repo / top, tmp / top, symlinks=True, ignore=shutil.ignore_patterns(".git"))
-    return tmp
-
-
-def add_build_metadata(kustomization: Path) -> None:
-    """Ask kustomize to annotate each object with its origin file and the kustomizations that transformed it."""
-    import yaml
-
-    data = yaml.safe_load(kustomization.read_text(encoding="utf-8")) or {}
-    data["buildMetadata"] = ["originAnnotations", "transformerAnnotations"]
-    kustomization.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-
-
-def strip_all(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [strip_build_metadata(obj) for obj in objects]
 
 
 __all__ = [
     "schema_findings",
     "checkov_argv",
+    "checkov_subject",
     "parse_checkov",
     "run_checkov",
-    "traced_render_root",
-    "add_build_metadata",
 ]

@@ -168,7 +168,7 @@ def plan_review(
     now = [p.finding.fingerprint for p in report.in_diff]
     since = summary.since_from(summary.read_state(existing.body) if existing else None, report.head_sha, now)
     text = summary.render(report, inline=inline_findings, since=since, template=template, run_url=run_url,
-                          criteria_url=criteria_url)
+                          criteria_url=criteria_url, comments=inline_groups)
     body = summary.with_state(text, head=report.head_sha, fingerprints=now, since=since)
 
     # ---- inline comments: keep, edit, delete, create --------------------------------------

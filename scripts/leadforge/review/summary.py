@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from leadforge.errors import ConfigError
 from leadforge.findings import Finding, count_by_severity
@@ -37,6 +37,28 @@ class Since:
     @property
     def same_head(self) -> bool:
         return self.previous_head == self.head
+
+
+class InlineComment(Protocol):
+    """One posted inline comment (``plan.CommentGroup``): several findings on one line share it."""
+
+    @property
+    def path(self) -> str: ...
+    @property
+    def start_line(self) -> int: ...
+    @property
+    def line(self) -> int: ...
+    @property
+    def findings(self) -> tuple[Finding, ...]: ...
+
+
+def _comment_row(comment: InlineComment) -> dict[str, Any]:
+    where = f"{comment.path}:{comment.line}" if comment.start_line >= comment.line else (
+        f"{comment.path}:{comment.start_line}-{comment.line}")
+    worst = min(comment.findings, key=lambda f: f.rank)
+    return {"path": comment.path, "line": comment.line, "start_line": comment.start_line, "location": where,
+            "severity": worst.severity, "count": len(comment.findings),
+            "rules": [(f.tool, f.rule) for f in comment.findings]}
 
 
 def md(text: Any) -> str:
@@ -74,9 +96,10 @@ def load_template(repo: Path | None, override: str) -> str:
 
 
 def context(report: ReviewReport, *, inline: Sequence[Finding], since: Since | None = None, run_url: str = "",
-            criteria_url: str = "") -> dict[str, Any]:
-    """The template's variables (documented in docs/review.md)."""
-    inline_fps = {f.fingerprint for f in inline}
+            criteria_url: str = "", comments: Sequence[InlineComment] = ()) -> dict[str, Any]:
+    """The template's variables (documented in docs/review.md). ``comments`` are the inline comments the
+    review posts (findings on one line share one); ``inline`` their findings."""
+    inline_fps = {f.fingerprint for f in inline} | {f.fingerprint for c in comments for f in c.findings}
     in_diff = [p.finding for p in report.placed if p.in_diff]
     return {
         "verdict": report.verdict,
@@ -86,7 +109,9 @@ def context(report: ReviewReport, *, inline: Sequence[Finding], since: Since | N
         "pull_findings_total": len(in_diff),
         "blocking": list(report.blocking),
         "blocking_total": len(report.blocking_findings),
-        "inline_total": len(inline_fps),
+        "inline_total": len(comments),
+        "inline_findings_total": len(inline_fps),
+        "inline": [_comment_row(c) for c in comments],
         "overflow_total": len([p for p in report.placed if p.in_diff and p.anchor and p.finding.fingerprint not in inline_fps]),
         "sources": source_rows(report),
         "coverage": report.coverage,
@@ -104,14 +129,14 @@ def context(report: ReviewReport, *, inline: Sequence[Finding], since: Since | N
 
 
 def render(report: ReviewReport, *, inline: Sequence[Finding], since: Since | None = None, template: str | None = None,
-           run_url: str = "", criteria_url: str = "") -> str:
+           run_url: str = "", criteria_url: str = "", comments: Sequence[InlineComment] = ()) -> str:
     """The summary body without our hidden markers (``with_state`` adds them)."""
     from jinja2 import TemplateError
 
     source = template if template is not None else TEMPLATE.read_text(encoding="utf-8")
     try:
         text = _environment().from_string(source).render(
-            context(report, inline=inline, since=since, run_url=run_url, criteria_url=criteria_url)
+            context(report, inline=inline, since=since, run_url=run_url, criteria_url=criteria_url, comments=comments)
         )
     except TemplateError as err:
         raise ConfigError(f"review.template: {type(err).__name__}: {err}") from None

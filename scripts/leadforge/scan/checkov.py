@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from leadforge.findings import Finding
-from leadforge.scan.sarif import SarifError
+from leadforge.scan.sarif import RuleInfo, SarifError
 
 # Offline settings: no guideline download, no package update check.
 ENV = {"BC_SKIP_MAPPING": "TRUE", "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true", "LOG_LEVEL": "ERROR"}
@@ -71,3 +71,23 @@ def _finding(check: Mapping[str, Any], check_type: str, default_severity: str) -
         # the resource address is stable when the block moves; fall back to the check type
         code_line=resource or check_type,
     )
+
+
+def describe(text: str) -> tuple[list[RuleInfo], str]:
+    """The failed checks' own titles (check names) and checkov's version, from its JSON report."""
+    try:
+        data = json.loads(text.strip() or "[]")
+    except json.JSONDecodeError:
+        return [], ""
+    infos: dict[str, RuleInfo] = {}
+    version = ""
+    for report in data if isinstance(data, list) else [data]:
+        if not isinstance(report, Mapping):
+            continue
+        version = version or str((report.get("summary") or {}).get("checkov_version") or "")
+        for check in (report.get("results") or {}).get("failed_checks") or []:
+            check_id = str(check.get("check_id") or "CKV_UNKNOWN")
+            guideline = str(check.get("guideline") or "")
+            infos.setdefault(check_id, RuleInfo("checkov", check_id, str(check.get("check_name") or check_id), "",
+                                                guideline if guideline.startswith(("http://", "https://")) else ""))
+    return list(infos.values()), version

@@ -69,7 +69,7 @@ def scan_command(app: Any, *, changed_only: bool = False, base: str | None = Non
 
 def render_sarif(report: ScanReport, category: str) -> dict[str, Any]:
     ran = [s.name for s in report.sources if s.status == "ok"]
-    return sarif.render(report.findings, category=category, tools=ran)
+    return sarif.render(report.findings, category=category, tools=ran, rules=report.rules, versions=dict(report.versions))
 
 
 def human_text(report: ScanReport) -> str:

@@ -19,6 +19,7 @@ from leadforge.findings import Finding, sort_findings
 from leadforge.gitrepo import GitRepo
 from leadforge.scan import checkov, secrets, semgrep
 from leadforge.scan.paths import matches_any
+from leadforge.scan.sarif import RuleInfo
 from leadforge.scan.settings import ScanSettings
 
 SOURCES = ("semgrep", "checkov", "secrets")
@@ -37,10 +38,22 @@ class SourceRun:
 
 
 @dataclass(frozen=True, slots=True)
+class SourceOutput:
+    """What one scanner returned: its findings, how many files it read, its rules' titles, its version."""
+
+    findings: list[Finding]
+    files: int
+    rules: list[RuleInfo] = field(default_factory=list)
+    version: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class ScanReport:
     findings: tuple[Finding, ...] = ()
     sources: tuple[SourceRun, ...] = ()
     scope: str = "full"  # full | changed
+    rules: tuple[RuleInfo, ...] = ()  # each rule's own title, for SARIF
+    versions: tuple[tuple[str, str], ...] = ()  # (scanner, its version), for SARIF
 
     @property
     def notes(self) -> list[str]:
@@ -72,7 +85,7 @@ class Scanner:
         # symlinks are not followed: a pull request's link could point anywhere on the runner
         targets = None if files is None else [f for f in self._keep(files)
                                               if (self.repo / f).is_file() and not (self.repo / f).is_symlink()]
-        jobs: list[tuple[str, Callable[[], tuple[list[Finding], int]]]] = []
+        jobs: list[tuple[str, Callable[[Sequence[str] | None], SourceOutput]]] = []
         enabled = {
             "semgrep": self.settings.semgrep.enabled,
             "checkov": self.settings.checkov.enabled,
@@ -88,13 +101,16 @@ class Scanner:
             jobs.append((name, getattr(self, f"_{name}")))
         results: dict[str, SourceRun] = {}
         found: dict[str, list[Finding]] = {}
+        described: dict[str, SourceOutput] = {}
 
-        def one(name: str, job: Callable[[Sequence[str] | None], tuple[list[Finding], int]]) -> None:
+        def one(name: str, job: Callable[[Sequence[str] | None], SourceOutput]) -> None:
             start = time.perf_counter()
             try:
-                items, count = job(targets)
+                output = job(targets)
+                items, count = output.findings, output.files
                 items = [f for f in items if not (f.path and matches_any(f.path, self.settings.exclude))]
                 found[name] = items
+                described[name] = output
                 status = "ok" if count else "skipped"
                 note = "" if count else "no files for this scanner"
                 results[name] = SourceRun(name, status, count, len(items), time.perf_counter() - start, note)
@@ -111,7 +127,9 @@ class Scanner:
         runs += [results[name] for name, _ in jobs]
         runs.sort(key=lambda r: SOURCES.index(r.name))
         findings = sort_findings(f for items in found.values() for f in items)
-        return ScanReport(tuple(findings), tuple(runs), scope)
+        rules = tuple(info for name in SOURCES if name in described for info in described[name].rules)
+        versions = tuple((name, described[name].version) for name in SOURCES if name in described and described[name].version)
+        return ScanReport(tuple(findings), tuple(runs), scope, rules, versions)
 
     # ---- sources --------------------------------------------------------------------------
     def _keep(self, files: Sequence[str]) -> list[str]:
@@ -133,10 +151,10 @@ class Scanner:
             return ""
         return ""
 
-    def _semgrep(self, targets: Sequence[str] | None) -> tuple[list[Finding], int]:
+    def _semgrep(self, targets: Sequence[str] | None) -> SourceOutput:
         settings = self.settings.semgrep
         if targets is not None and not targets:
-            return [], 0
+            return SourceOutput([], 0)
         configs = ([str(semgrep.BUILTIN_RULES)] if settings.builtin_rules else []) + list(settings.rules)
         if not configs:
             raise LeadforgeError("no rules configured (scan.semgrep.builtin_rules is false and scan.semgrep.rules is empty)")
@@ -150,14 +168,16 @@ class Scanner:
         if not result.stdout.strip():
             raise LeadforgeError(f"semgrep exited {result.returncode} without output: {_tail(result.stderr)}")
         findings = semgrep.parse(result.stdout, configs=configs, cwd=self.repo, read_line=self._read_line)
-        return findings, len(targets) if targets is not None else _count_tracked(self.repo)
+        rules, version = semgrep.describe(result.stdout, configs=configs, cwd=self.repo)
+        files = len(targets) if targets is not None else _count_tracked(self.repo)
+        return SourceOutput(findings, files, rules, version)
 
-    def _checkov(self, targets: Sequence[str] | None) -> tuple[list[Finding], int]:
+    def _checkov(self, targets: Sequence[str] | None) -> SourceOutput:
         settings = self.settings.checkov
         if targets is not None:
             targets = [t for t in targets if matches_any(t, settings.paths)]
             if not targets:
-                return [], 0
+                return SourceOutput([], 0)
         executable = self._tool("checkov")
         argv = checkov.argv(executable, files=targets or (), directory="." if targets is None else None,
                             frameworks=settings.frameworks, skip_checks=settings.skip_checks)
@@ -166,15 +186,19 @@ class Scanner:
         if result.returncode != 0 and not result.stdout.strip().startswith(("{", "[")):
             raise LeadforgeError(f"checkov exited {result.returncode}: {_tail(result.stderr or result.stdout)}")
         findings = checkov.parse(result.stdout, default_severity=settings.default_severity)
-        return findings, len(targets) if targets is not None else _count_tracked(self.repo)
+        rules, version = checkov.describe(result.stdout)
+        files = len(targets) if targets is not None else _count_tracked(self.repo)
+        return SourceOutput(findings, files, rules, version)
 
-    def _secrets(self, targets: Sequence[str] | None) -> tuple[list[Finding], int]:
+    def _secrets(self, targets: Sequence[str] | None) -> SourceOutput:
         settings = self.settings.secrets
         files = list(targets) if targets is not None else self._keep(_tracked(self.repo))
         if not files:
-            return [], 0
+            return SourceOutput([], 0)
         extras.need("the detect-secrets scan", "detect_secrets")  # it runs as `python -m detect_secrets` of this install
         findings: list[Finding] = []
+        rules: dict[str, RuleInfo] = {}
+        version = ""
         # in chunks: a 3,000-file tree must not hit the argv size limit
         for start in range(0, len(files), 500):
             chunk = files[start : start + 500]
@@ -182,8 +206,10 @@ class Scanner:
                               hint="Raise scan.secrets.timeout.")
             if result.returncode != 0:
                 raise LeadforgeError(f"detect-secrets exited {result.returncode}: {_tail(result.stderr)}")
-            findings += secrets.parse(result.stdout, severity=settings.severity)
-        return findings, len(files)
+            findings += secrets.parse(result.stdout, severity=settings.severity, entropy_severity=settings.entropy_severity)
+            infos, version = secrets.describe(result.stdout)
+            rules.update((info.id, info) for info in infos)
+        return SourceOutput(findings, len(files), list(rules.values()), version)
 
 
 def _tail(text: str, lines: int = 3) -> str:

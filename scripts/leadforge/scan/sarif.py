@@ -9,7 +9,9 @@ so code scanning tracks an alert across line moves the way the review does.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -22,6 +24,51 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "leadforgeFingerprint/v1"
 _LEVELS = {"error": "error", "warning": "warning", "note": "note", "none": "note"}
 _SECURITY_SEVERITY = {"error": "8.0", "warning": "5.0", "note": "2.0"}
+# Sources whose "scanner" is LeadForge itself: their rules' version is ours.
+OWN_TOOLS = frozenset({"criteria", "architecture", "coverage", "policy"})
+
+
+@dataclass(frozen=True, slots=True)
+class RuleInfo:
+    """A rule as its tool describes it (SARIF ``tool.driver.rules``): its own title, never a finding's text."""
+
+    tool: str
+    id: str
+    title: str
+    description: str = ""
+    help_uri: str = ""
+
+
+def title_of(template: str, limit: int = 200) -> str:
+    """A rule's title from its message template: the first sentence, on one line, at most ``limit`` characters."""
+    text = re.sub(r"\s+", " ", template or "").strip()
+    sentence = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0]
+    return sentence if len(sentence) <= limit else sentence[: limit - 1].rstrip() + "…"
+
+
+def describe(text: str, *, tool: str, rule_prefixes: Iterable[str] = ()) -> tuple[list[RuleInfo], str]:
+    """The rules a SARIF log declares (title from the rule's message template, ``fullDescription``) and its
+    tool's ``semanticVersion``; ([], "") for what is not SARIF (``parse`` reports that)."""
+    try:
+        log = json.loads(text)
+    except json.JSONDecodeError:
+        return [], ""
+    prefixes = tuple(rule_prefixes)
+    infos: list[RuleInfo] = []
+    version = ""
+    for run in log.get("runs") or [] if isinstance(log, dict) else []:
+        driver = ((run or {}).get("tool") or {}).get("driver") or {} if isinstance(run, dict) else {}
+        if not isinstance(driver, dict):
+            continue
+        version = version or str(driver.get("semanticVersion") or driver.get("version") or "")
+        for rule in driver.get("rules") or []:
+            if not isinstance(rule, dict) or not isinstance(rule.get("id"), str):
+                continue
+            template = ((rule.get("fullDescription") or {}).get("text") or (rule.get("shortDescription") or {}).get("text")
+                        or rule.get("name") or rule["id"])
+            rule_id = strip_rule_prefix(rule["id"], prefixes)
+            infos.append(RuleInfo(tool, rule_id, title_of(str(template)), str(template), str(rule.get("helpUri") or "")))
+    return infos, version
 
 
 class SarifError(InputError):
@@ -97,7 +144,27 @@ def parse(
                 findings.append(_finding(result, rules, name, roots, prefixes, read_line))
             except (KeyError, TypeError, ValueError, AttributeError) as err:
                 raise SarifError(f"{source}: runs[{r}].results[{i}] is malformed ({type(err).__name__}: {err})") from None
+        findings += _notified(run, name, prefixes)
     return findings
+
+
+def _notified(run: Mapping[str, Any], tool: str, prefixes: tuple[str, ...]) -> list[Finding]:
+    """Findings without a place that ``render`` wrote as tool notifications (they carry our fingerprint);
+    other tools' notifications are about the run, not findings."""
+    found = []
+    for invocation in run.get("invocations") or []:
+        for note in (invocation or {}).get("toolExecutionNotifications") or [] if isinstance(invocation, dict) else []:
+            props = (note or {}).get("properties") or {} if isinstance(note, dict) else {}
+            fingerprint = props.get(FINGERPRINT_KEY) if isinstance(props, dict) else None
+            if not isinstance(fingerprint, str) or not fingerprint.isalnum():
+                continue
+            rule = str(((note.get("associatedRule") or {}).get("id")) or "unknown")
+            found.append(Finding(
+                tool=tool, rule=strip_rule_prefix(rule, prefixes), severity=_LEVELS.get(str(note.get("level")), "warning"),
+                path="", message=str((note.get("message") or {}).get("text") or rule).strip(),
+                help=str(props.get("help") or ""), fingerprint=fingerprint,
+            ))
+    return found
 
 
 def _suppressed(result: Any) -> bool:
@@ -149,8 +216,23 @@ def _finding(
     )
 
 
-def render(findings: Iterable[Finding], *, category: str = "leadforge", tools: Iterable[str] = ()) -> dict[str, Any]:
-    """One SARIF log, one run per tool (tools with no findings still get an empty run)."""
+def render(
+    findings: Iterable[Finding],
+    *,
+    category: str = "leadforge",
+    tools: Iterable[str] = (),
+    rules: Iterable[RuleInfo] = (),
+    versions: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """One SARIF log, one run per tool (tools with no findings still get an empty run).
+
+    Each rule's ``shortDescription`` is the rule's own title from ``rules`` (checkov's check name,
+    semgrep's message template), else its id: never one finding's message, which would name one
+    resource for every alert of the rule. ``driver.semanticVersion`` is the scanner's own version
+    (``versions``), omitted when unknown. A finding without a file goes to the run's tool
+    notifications: code scanning refuses a result without a location."""
+    known = {(info.tool, info.id): info for info in rules}
+    versions = dict(versions or {})
     by_tool: dict[str, list[Finding]] = {name: [] for name in tools}
     for finding in sort_findings(findings):
         by_tool.setdefault(finding.tool, []).append(finding)
@@ -158,42 +240,52 @@ def render(findings: Iterable[Finding], *, category: str = "leadforge", tools: I
     for name in sorted(by_tool):
         items = by_tool[name]
         rule_ids = sorted({f.rule for f in items})
-        rules = []
+        entries = []
         for rule_id in rule_ids:
             sample = next(f for f in items if f.rule == rule_id)
+            info = known.get((name, rule_id))
             entry: dict[str, Any] = {
                 "id": rule_id,
                 "name": rule_id,
-                "shortDescription": {"text": sample.message.splitlines()[0][:200] if sample.message else rule_id},
+                "shortDescription": {"text": info.title if info and info.title else rule_id},
                 "defaultConfiguration": {"level": _LEVELS[sample.severity]},
                 "properties": {"security-severity": _SECURITY_SEVERITY[sample.severity], "tags": ["security", name]},
             }
-            if sample.help.startswith(("http://", "https://")):
-                entry["helpUri"] = sample.help
-            elif sample.help:
+            if info and info.description and info.description != info.title:
+                entry["fullDescription"] = {"text": info.description}
+            help_uri = (info.help_uri if info else "") or (sample.help if sample.help.startswith(("http://", "https://")) else "")
+            if help_uri:
+                entry["helpUri"] = help_uri
+            if sample.help and not sample.help.startswith(("http://", "https://")):
                 entry["help"] = {"text": sample.help}
-            rules.append(entry)
-        results = []
+            entries.append(entry)
+        results, notifications = [], []
         for f in items:
-            result: dict[str, Any] = {
+            if not f.path:
+                notifications.append({
+                    "level": _LEVELS[f.severity],
+                    "message": {"text": f.message or f.rule},
+                    "associatedRule": {"id": f.rule, "index": rule_ids.index(f.rule)},
+                    "properties": {FINGERPRINT_KEY: f.fingerprint, **({"help": f.help} if f.help else {})},
+                })
+                continue
+            location: dict[str, Any] = {"artifactLocation": {"uri": PurePosixPath(f.path).as_posix(), "uriBaseId": "%SRCROOT%"}}
+            if f.line:
+                location["region"] = {"startLine": f.line, "endLine": max(f.end_line, f.line)}
+            results.append({
                 "ruleId": f.rule,
                 "ruleIndex": rule_ids.index(f.rule),
                 "level": _LEVELS[f.severity],
                 "message": {"text": f.message or f.rule},
                 "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
-            }
-            if f.path:
-                location: dict[str, Any] = {"artifactLocation": {"uri": PurePosixPath(f.path).as_posix(), "uriBaseId": "%SRCROOT%"}}
-                if f.line:
-                    location["region"] = {"startLine": f.line, "endLine": max(f.end_line, f.line)}
-                result["locations"] = [{"physicalLocation": location}]
-            results.append(result)
-        runs.append(
-            {
-                "tool": {"driver": {"name": name,
-                                    "semanticVersion": __version__, "rules": rules}},
-                "automationDetails": {"id": f"{category}/{name}/"},
-                "results": results,
-            }
-        )
+                "locations": [{"physicalLocation": location}],
+            })
+        driver: dict[str, Any] = {"name": name, "rules": entries}
+        version = versions.get(name) or (__version__ if name in OWN_TOOLS else "")
+        if version:
+            driver["semanticVersion"] = version
+        run: dict[str, Any] = {"tool": {"driver": driver}, "automationDetails": {"id": f"{category}/{name}/"}, "results": results}
+        if notifications:
+            run["invocations"] = [{"executionSuccessful": True, "toolExecutionNotifications": notifications}]
+        runs.append(run)
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": runs}

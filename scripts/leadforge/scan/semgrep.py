@@ -67,3 +67,8 @@ def parse(text: str, *, configs: Sequence[str] = (), cwd: str | Path = ".",
                            rule_prefixes=rule_prefixes(configs, cwd), read_line=read_line)
     hints = builtin_hints()
     return [replace(f, help=hints[f.rule]) if not f.help and f.rule in hints else f for f in findings]
+
+
+def describe(text: str, *, configs: Sequence[str] = (), cwd: str | Path = ".") -> tuple[list[sarif.RuleInfo], str]:
+    """semgrep's rules (titled by their message templates) and its version, from its SARIF output."""
+    return sarif.describe(text, tool="semgrep", rule_prefixes=rule_prefixes(configs, cwd))

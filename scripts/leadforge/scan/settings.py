@@ -51,6 +51,11 @@ class SecretsSettings(StrictModel):
 
     enabled: bool = Field(True, description="Run detect-secrets.")
     severity: Severity = Field("error", description="Severity of a found secret.")
+    entropy_severity: Severity = Field(
+        "warning",
+        description="Severity of a hit of the entropy-only plugins (Hex and Base64 High Entropy String): they flag any "
+        "random-looking string, commit SHAs and checksums included, so they warn unless you make them block.",
+    )
     timeout: int = Field(300, ge=5, description="Seconds before detect-secrets is stopped.")
 
 

@@ -1,0 +1,84 @@
+"""A small on-disk cache for facts that are slow to learn and cheap to re-check.
+
+Two things use it: the kustomize version of a kubectl binary (keyed by the binary's real path, size
+and mtime) and a config text that validated (keyed by the text and the code that validated it), so
+``leadforge deploy render`` does not ask kubectl or import pydantic on every run. An entry is one
+JSON file named by a hash of its key and holding the key itself: a changed key is a miss, never a
+wrong answer. The cache is best effort: a folder that cannot be read or written only costs the time
+it would have saved.
+
+Where: ``$LEADFORGE_CACHE_DIR``, else ``$XDG_CACHE_HOME/leadforge``, else ``~/.cache/leadforge``.
+``LEADFORGE_CACHE_DIR=off`` turns it off.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zlib
+from collections.abc import Mapping
+
+# Not `from typing import ...`: typing takes ~9 ms to import, and this module loads before `deploy render`
+# starts kustomize (deploy/early.py). Type checkers read the block below; at run time it is skipped.
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pathlib loads lazily too
+    from pathlib import Path
+    from typing import Any
+
+OFF = {"off", "0", "false", "no", "none"}
+
+
+def _folder(env: Mapping[str, str] | None = None) -> str | None:
+    env = os.environ if env is None else env
+    chosen = env.get("LEADFORGE_CACHE_DIR", "")
+    if chosen.strip().lower() in OFF and chosen:
+        return None
+    if chosen:
+        return chosen
+    base = env.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "leadforge")
+
+
+def directory(env: Mapping[str, str] | None = None) -> Path | None:
+    """The cache folder, or None when the cache is off."""
+    from pathlib import Path
+
+    folder = _folder(env)
+    return Path(folder) if folder is not None else None
+
+
+def _entry(kind: str, key: str, env: Mapping[str, str] | None) -> str | None:
+    folder = _folder(env)
+    if folder is None:
+        return None
+    # The name only spreads entries over files (the key inside decides); crc32 needs no hashlib import.
+    raw = key.encode("utf-8", "surrogateescape")
+    return os.path.join(folder, f"{kind}-{zlib.crc32(raw):08x}{zlib.adler32(raw):08x}.json")
+
+
+def get(kind: str, key: str, env: Mapping[str, str] | None = None) -> Any:
+    """The value stored for exactly ``key``, or None."""
+    path = _entry(kind, key, env)
+    if path is None:
+        return None
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.loads(handle.read())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("key") != key:
+        return None
+    return data.get("value")
+
+
+def put(kind: str, key: str, value: Any, env: Mapping[str, str] | None = None) -> None:
+    """Remember ``value`` for ``key`` (atomically; a failure is silent)."""
+    path = _entry(kind, key, env)
+    if path is None:
+        return
+    from leadforge.fsutil import atomic_write
+
+    try:
+        atomic_write(path, json.dumps({"key": key, "value": value}, sort_keys=True))
+    except OSError:
+        pass
