@@ -172,9 +172,7 @@ def run_handler(handler: Any, app: Any, options: dict[str, Any], command: str = 
 
         missing = from_import_error(err, command)
         if missing is None:
-            traceback.print_exc()
-            print("leadforge: internal error (exit 3). Please report it with the traceback above.", file=sys.stderr)
-            return 3
+            return _internal_error()
         print(f"leadforge: error: {missing}", file=sys.stderr)
         return missing.exit_code
     except KeyboardInterrupt:
@@ -183,12 +181,17 @@ def run_handler(handler: Any, app: Any, options: dict[str, Any], command: str = 
     except BrokenPipeError:
         return 1
     except Exception:  # noqa: BLE001 - a surprise: show everything
-        import traceback  # only here: it costs a few ms of every start
-
-        traceback.print_exc()
-        print("leadforge: internal error (exit 3). Please report it with the traceback above.", file=sys.stderr)
-        return 3
+        return _internal_error()
     return 0 if code is None else int(code)
+
+
+def _internal_error() -> int:
+    """A bug: the traceback of the exception being handled, and exit 3."""
+    import traceback  # only here: it costs a few ms of every start
+
+    traceback.print_exc()
+    print("leadforge: internal error (exit 3). Please report it with the traceback above.", file=sys.stderr)
+    return 3
 
 
 def area_parser(sub: Any, common: argparse.ArgumentParser, name: str, help: str) -> tuple[argparse.ArgumentParser, Any]:
