@@ -303,6 +303,8 @@ def main() -> int:
         print(f"odiff is missing ({ODIFF}): npm ci --prefix tests/js", file=sys.stderr)
         return 1
     leadforge = str(Path(sys.executable).parent / "leadforge")
+    # as `pip install` leaves it: byte-compiled (PYTHONDONTWRITEBYTECODE would have every run compile the sources)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "scripts" / "leadforge")], check=True)
     folder = Path(args.data) if args.data else Path(tempfile.mkdtemp(prefix="bench-visual-set-"))
     specs = plan_set(all_changed=args.all_changed)
     print(f"generating the set in {folder} ...", file=sys.stderr)
@@ -367,7 +369,8 @@ def main() -> int:
         singles.append((spec, ours_one, odiff_one))
 
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    version = subprocess.run([str(ODIFF), "--version"], capture_output=True, text=True).stdout.strip()
+    done = subprocess.run([str(ODIFF), "--version"], capture_output=True, text=True, check=False)
+    version = (done.stdout + done.stderr).strip().splitlines()[0] if (done.stdout + done.stderr).strip() else "?"
     print(f"\nset: {len(specs)} pairs ({', '.join(f'{n} {k}' for k, n in kinds.items())}), {pixels / 1e6:.0f} Mpx per side, "
           f"{size_mb:.0f} MB of PNG; odiff {version}; {cpus} CPUs, load {os.getloadavg()[0]:.1f}; median of {repeat}\n")
     faster = min(odiff_each, odiff_batch)
