@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 """Benchmark: `leadforge visual compare` over a set of 50 screenshot pairs vs odiff, whole process.
 
-    .venv/bin/python benchmarks/bench_visual_set.py [--repeat N] [--all-changed] [--data DIR] [--quick]
+    .venv/bin/python benchmarks/bench_visual_set.py [--repeat N] [--mix realistic|blocks|shift] [--data DIR] [--quick]
 
 The set (generated once into --data, default a temporary folder): 50 pairs of web-page screenshots
 (text lines, flat sections, cards, a photo; 10 each at 1280x800, 1280x1600, 1280x3200, 1280x8000 and
-1920x1080), per size: 3 with a few changed blocks, 1 whose content moved down 24 px (a banner added),
-1 with the same pixels re-encoded (other bytes), 5 byte-identical (what `visual capture` leaves for an
-unchanged page). --all-changed: every pair changed (blocks or a shift), the worst case. The PNGs are
-written as `visual capture` stores them (Pillow, optimize).
+1920x1080). --mix realistic (default), per size: 3 with a few changed blocks, 1 whose content moved down
+24 px (a banner added), 1 with the same pixels re-encoded (other bytes), 5 byte-identical (what `visual
+capture` leaves for an unchanged page). --mix blocks: every pair has a few changed blocks. --mix shift:
+every pair's content moved (nearly every pixel differs, anti-aliased text everywhere): the worst case.
+The PNGs are written as `visual capture` stores them (Pillow, optimize).
 
 Timed whole process, wall clock, median of --repeat runs, page cache warm:
   ours         `leadforge visual compare --baseline A --current B --out R` (one process; pairs in parallel
@@ -59,13 +60,18 @@ class PairSpec:
     seed: int
 
 
-def plan_set(pairs: int = 50, *, all_changed: bool = False, scale: float = 1.0) -> list[PairSpec]:
-    """The set's pairs: sizes in blocks of ten, kinds as in KINDS (or only changed kinds)."""
+MIXES = ("realistic", "blocks", "shift")
+
+
+def plan_set(pairs: int = 50, *, mix: str = "realistic", scale: float = 1.0) -> list[PairSpec]:
+    """The set's pairs: sizes in blocks of ten; kinds as in KINDS (realistic) or all of one kind."""
+    if mix not in MIXES:
+        raise ValueError(f"mix {mix!r}: one of {', '.join(MIXES)}")
     specs = []
     for i in range(pairs):
         width, height = SIZES[(i * len(SIZES)) // pairs]
         width, height = max(int(width * scale), 16), max(int(height * scale), 16)
-        kind = CHANGED_KINDS[i % 2] if all_changed else KINDS[i % len(KINDS)]
+        kind = KINDS[i % len(KINDS)] if mix == "realistic" else mix
         specs.append(PairSpec(f"page{i:02d}-{width}x{height}.png", width, height, kind, seed=100 + i))
     return specs
 
@@ -293,7 +299,7 @@ def odiff_count(stdout: str) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs per timing (median; default 3)")
-    parser.add_argument("--all-changed", action="store_true", help="every pair changed: the worst case")
+    parser.add_argument("--mix", choices=MIXES, default="realistic", help="what the current screenshots are (see above)")
     parser.add_argument("--data", metavar="DIR", help="folder for the generated set (kept and reused)")
     parser.add_argument("--quick", action="store_true", help="1 run per timing, no JS counts")
     parser.add_argument("--jobs", type=int, default=None, help="passed to `visual compare --jobs`")
@@ -306,7 +312,7 @@ def main() -> int:
     # as `pip install` leaves it: byte-compiled (PYTHONDONTWRITEBYTECODE would have every run compile the sources)
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "scripts" / "leadforge")], check=True)
     folder = Path(args.data) if args.data else Path(tempfile.mkdtemp(prefix="bench-visual-set-"))
-    specs = plan_set(all_changed=args.all_changed)
+    specs = plan_set(mix=args.mix)
     print(f"generating the set in {folder} ...", file=sys.stderr)
     make_set(folder, specs, workers=os.cpu_count() or 1)
     base, current = folder / "baseline", folder / "current"
@@ -371,7 +377,7 @@ def main() -> int:
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     done = subprocess.run([str(ODIFF), "--version"], capture_output=True, text=True, check=False)
     version = (done.stdout + done.stderr).strip().splitlines()[0] if (done.stdout + done.stderr).strip() else "?"
-    print(f"\nset: {len(specs)} pairs ({', '.join(f'{n} {k}' for k, n in kinds.items())}), {pixels / 1e6:.0f} Mpx per side, "
+    print(f"\nset ({args.mix}): {len(specs)} pairs ({', '.join(f'{n} {k}' for k, n in kinds.items())}), {pixels / 1e6:.0f} Mpx per side, "
           f"{size_mb:.0f} MB of PNG; odiff {version}; {cpus} CPUs, load {os.getloadavg()[0]:.1f}; median of {repeat}\n")
     faster = min(odiff_each, odiff_batch)
     rows = [
