@@ -319,3 +319,26 @@ def test_the_first_bad_screenshot_in_name_order_is_reported(folders, tmp_path: P
     (cur / "home-160x90.png").write_bytes(b"not a png either")
     with pytest.raises(InputError, match="blog-160x90.png"):
         compare_folders(parse_config(CONFIG).visual, base, cur, tmp_path / "r", workers=2)
+
+
+def test_same_pixels_compares_whole_arrays() -> None:
+    from leadforge.visual.report import same_pixels
+
+    tall = text_image(300, 2000, "Tall")
+    other = tall.copy()
+    other[-1, -1, 2] ^= 1  # the very last byte
+    assert same_pixels(tall, tall.copy())
+    assert not same_pixels(tall, other)
+    assert not same_pixels(tall, tall[:-1])
+    assert same_pixels(tall[:0], tall[:0])
+
+
+def test_workers_keep_freed_memory_without_breaking_anything(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    # in a process of its own: the setting is process-wide
+    code = ("from leadforge.visual.report import keep_freed_memory; import numpy as np; keep_freed_memory(); "
+            "a = np.ones((4000, 4000, 4), np.uint8); del a; b = np.zeros((4000, 4000, 4), np.uint8); print(int(b.sum()))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0 and done.stdout.strip() == "0", done.stderr
