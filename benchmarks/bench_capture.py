@@ -192,7 +192,9 @@ for (const [name, path] of pages) {{
 """)
 
 
-def timed(argv: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> tuple[float, subprocess.CompletedProcess[str]]:
+def timed(
+    argv: list[str], env: dict[str, str] | None = None, cwd: Path | None = None
+) -> tuple[float, subprocess.CompletedProcess[str]]:
     start = time.perf_counter()
     done = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=cwd, check=False, timeout=900)
     return time.perf_counter() - start, done
@@ -290,14 +292,16 @@ def main() -> int:
     print(f"{'playwright test --update-snapshots=all':<52} {pw_s:>8.2f}")
     print(f"{'playwright test (compare with its baselines)':<52} {check_s:>8.2f}")
     ratio = ours_s / pw_s
-    print(f"\nratio ours / Playwright Test writing screenshots: {ratio:.2f}x  (target <= 1.0: {'met' if ratio <= 1.0 else 'MISSED'})")
+    verdict = "met" if ratio <= 1.0 else "MISSED"
+    print(f"\nratio ours / Playwright Test writing screenshots: {ratio:.2f}x  (target <= 1.0: {verdict})")
     print(f"both wrote all {shots} screenshots: {same_files == shots}")
     runs = args.flaky_runs - 1
     print(f"\nflakiness, the launch page (CSS animations, a web font sent {FONT_DELAY * 1000:.0f} ms late, text inserted "
           f"after load) at {len(VIEWPORTS)} viewports, {args.flaky_runs} captures from scratch each:")
     print(f"  runs whose pixels differ from the first run: leadforge {flaky_ours}/{runs}, Playwright Test {flaky_pw}/{runs}")
     print(f"  Playwright Test against its first run's baselines: {pw_failed} failed test(s) in {runs * len(launch)}")
-    print(f"  fewer flaky differences with leadforge: {'yes' if flaky_ours < flaky_pw else 'no (equal)' if flaky_ours == flaky_pw else 'NO'}")
+    fewer = "yes" if flaky_ours < flaky_pw else "no (equal)" if flaky_ours == flaky_pw else "NO"
+    print(f"  fewer flaky differences with leadforge: {fewer}")
     print(f"  first runs of the two tools differ on: {', '.join(cross) or 'nothing'}")
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)

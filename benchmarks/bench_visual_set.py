@@ -145,7 +145,10 @@ def _write_pair(args: tuple[PairSpec, str]) -> None:
     if spec.kind == "reencoded":
         Image.fromarray(before, "RGBA").save(current_dir / spec.name, compress_level=6)
         return
-    after = changed_blocks(before, spec.seed) if spec.kind == "blocks" else site_page(spec.width, spec.height, spec.seed, offset=24)
+    if spec.kind == "blocks":
+        after = changed_blocks(before, spec.seed)
+    else:
+        after = site_page(spec.width, spec.height, spec.seed, offset=24)
     (current_dir / spec.name).write_bytes(encode_png(after, optimize=True))
 
 
@@ -377,7 +380,8 @@ def main() -> int:
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     done = subprocess.run([str(ODIFF), "--version"], capture_output=True, text=True, check=False)
     version = (done.stdout + done.stderr).strip().splitlines()[0] if (done.stdout + done.stderr).strip() else "?"
-    print(f"\nset ({args.mix}): {len(specs)} pairs ({', '.join(f'{n} {k}' for k, n in kinds.items())}), {pixels / 1e6:.0f} Mpx per side, "
+    mix = ", ".join(f"{n} {k}" for k, n in kinds.items())
+    print(f"\nset ({args.mix}): {len(specs)} pairs ({mix}), {pixels / 1e6:.0f} Mpx per side, "
           f"{size_mb:.0f} MB of PNG; odiff {version}; {cpus} CPUs, load {os.getloadavg()[0]:.1f}; median of {repeat}\n")
     faster = min(odiff_each, odiff_batch)
     rows = [

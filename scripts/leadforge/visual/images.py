@@ -269,7 +269,7 @@ def encode_png_rows(width: int, height: int, stripe: Callable[[int, int], np.nda
         np.subtract(rows[0], previous, out=body[0])
         np.subtract(rows[1:], rows[:-1], out=body[1:])
         previous = rows[-1].copy()
-        pieces.append(compressor.compress(buffer[:n]))
+        pieces.append(compressor.compress(buffer[:n].data))
     pieces.append(compressor.flush())
     data = b"".join(pieces)
     chunks = [_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, _TRUECOLOUR_ALPHA, 0, 0, 0))]

@@ -282,7 +282,8 @@ def compare_pair(job: PairJob) -> Entry:
         rel = f"images/{stem}.{kind}.png"
         load_rgba(present)  # a corrupt or oversized new/removed screenshot is refused like a compared one
         shutil.copyfile(present, out / rel)
-        return Entry(job.name, job.page, job.viewport, "new" if job.after else "removed", job.allowed, **{kind: rel})  # type: ignore[arg-type]
+        status = "new" if job.after else "removed"
+        return Entry(job.name, job.page, job.viewport, status, job.allowed, **{kind: rel})  # type: ignore[arg-type]
     before_path, after_path = Path(job.before), Path(job.after)
     img1, img2 = load_rgba(before_path), load_rgba(after_path)
     check_canvas(img1, img2, what=f"{job.name}: the diff image", hint="the two screenshots' sizes differ too much")
