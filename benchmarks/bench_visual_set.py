@@ -11,7 +11,8 @@ capture` leaves for an unchanged page). --mix blocks: every pair has a few chang
 every pair's content moved (nearly every pixel differs, anti-aliased text everywhere): the worst case.
 The PNGs are written as `visual capture` stores them (Pillow, optimize).
 
-Timed whole process, wall clock, median of --repeat runs, page cache warm:
+Timed whole process, wall clock and CPU (user + system, workers included), median of --repeat rounds
+(each round runs every tool once: the load of a shared machine drifts), page cache warm:
   ours         `leadforge visual compare --baseline A --current B --out R` (one process; pairs in parallel
                across the CPUs; writes before/after/diff/side-by-side images, report.json, index.html)
   odiff        the native odiff binary (npm odiff-bin) run once per pair with a diff image
@@ -197,40 +198,42 @@ def _tree_rss(pid: int) -> int:
 
 @dataclass
 class Run:
-    seconds: float
+    seconds: float  # wall clock
+    cpu: float = 0.0  # user + system seconds of the process and every process it waited for (wait4)
     peak_tree: int = 0  # bytes, sampled
-    max_process: int = 0  # bytes, getrusage of the largest process waited for
 
 
-def run(argv: list[str], *, sample: bool = False, stdin: str | None = None) -> Run:
-    """Wall time of one command (and, with ``sample``, the peak RSS of its process tree)."""
+def _wait(proc: subprocess.Popen[str]) -> tuple[int, float]:
+    """Reap ``proc``: its exit status and CPU seconds (its own and its reaped children's)."""
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return proc.returncode, usage.ru_utime + usage.ru_stime
+
+
+def run(argv: list[str], *, sample: bool = False) -> Run:
+    """Wall and CPU time of one command (and, with ``sample``, the peak RSS of its process tree)."""
     start = time.perf_counter()
-    proc = subprocess.Popen(argv, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     peak = 0
-    if stdin is not None:
-        assert proc.stdin is not None
-        proc.stdin.write(stdin)
-        proc.stdin.close()
     if sample:
-        while proc.poll() is None:
+        while True:
             peak = max(peak, _tree_rss(proc.pid))
             time.sleep(0.005)
-    proc.wait()
-    seconds = time.perf_counter() - start
+            if os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
+                break
     stderr = proc.stderr.read() if proc.stderr else ""
-    if proc.returncode not in (0, 1, 22):
-        raise SystemExit(f"{argv[0]} failed ({proc.returncode}): {stderr.strip()[:500]}")
-    return Run(seconds, peak)
+    code, cpu = _wait(proc)
+    seconds = time.perf_counter() - start
+    if code not in (0, 1, 22):
+        raise SystemExit(f"{argv[0]} failed ({code}): {stderr.strip()[:500]}")
+    return Run(seconds, cpu, peak)
 
 
 def run_many(argvs: list[list[str]], *, sample: bool = False) -> Run:
-    """The commands one after another: total wall time, the largest tree and process."""
+    """The commands one after another: total wall and CPU time, the largest tree."""
     start = time.perf_counter()
-    peak = 0
-    for argv in argvs:
-        peak = max(peak, run(argv, sample=sample).peak_tree)
-    return Run(time.perf_counter() - start, peak)
+    runs = [run(argv, sample=sample) for argv in argvs]
+    return Run(time.perf_counter() - start, sum(r.cpu for r in runs), max(r.peak_tree for r in runs))
 
 
 def odiff_server(requests: list[dict[str, object]], *, sample: bool = False) -> Run:
@@ -251,8 +254,8 @@ def odiff_server(requests: list[dict[str, object]], *, sample: bool = False) -> 
         if sample:
             peak = max(peak, _tree_rss(proc.pid))
     proc.stdin.close()
-    proc.wait(timeout=30)
-    return Run(time.perf_counter() - start, peak)
+    _, cpu = _wait(proc)
+    return Run(time.perf_counter() - start, cpu, peak)
 
 
 def max_child_rss() -> int:
@@ -261,13 +264,17 @@ def max_child_rss() -> int:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
 
 
-def median_run(fn, repeat: int, reset=None) -> float:
-    times = []
+def interleaved(tools: dict[str, object], repeat: int, reset=None) -> dict[str, Run]:
+    """Run every tool once per round, round after round (the machine's load drifts: each round sees
+    the same load for all), and keep each tool's median wall and CPU time."""
+    runs: dict[str, list[Run]] = {name: [] for name in tools}
     for _ in range(repeat):
-        if reset is not None:
-            reset()
-        times.append(fn().seconds)
-    return statistics.median(times)
+        for name, fn in tools.items():
+            if reset is not None:
+                reset()
+            runs[name].append(fn())  # type: ignore[operator]
+    return {name: Run(statistics.median(r.seconds for r in rs), statistics.median(r.cpu for r in rs))
+            for name, rs in runs.items()}
 
 
 # ---- counts against JS pixelmatch -----------------------------------------------------------
@@ -343,9 +350,9 @@ def main() -> int:
                 for i, s in enumerate(specs)]
 
     print("timing ...", file=sys.stderr)
-    ours = median_run(lambda: run(ours_argv), repeat, reset)
-    odiff_each = median_run(lambda: run_many(odiff_argvs), repeat, reset)
-    odiff_batch = median_run(lambda: odiff_server(requests), repeat, reset)
+    timed = interleaved({"ours": lambda: run(ours_argv), "each": lambda: run_many(odiff_argvs),
+                         "server": lambda: odiff_server(requests)}, repeat, reset)
+    ours, odiff_each, odiff_batch = timed["ours"], timed["each"], timed["server"]
     reset()
     ours_mem = run(ours_argv, sample=True).peak_tree
     ours_max = max_child_rss()
@@ -372,10 +379,11 @@ def main() -> int:
     singles = []
     for spec in [largest] + ([hd] if hd else []):
         a, b = str(base / spec.name), str(current / spec.name)
-        ours_one = median_run(lambda: run([leadforge, "visual", "diff", a, b, "--out", str(folder / "one-ours.png")]),
-                              max(repeat, 3))
-        odiff_one = median_run(lambda: run([str(ODIFF), a, b, str(folder / "one-odiff.png"), "--antialiasing"]), max(repeat, 3))
-        singles.append((spec, ours_one, odiff_one))
+        one = interleaved({
+            "ours": lambda: run([leadforge, "visual", "diff", a, b, "--out", str(folder / "one-ours.png")]),
+            "odiff": lambda: run([str(ODIFF), a, b, str(folder / "one-odiff.png"), "--antialiasing"]),
+        }, max(repeat, 5))
+        singles.append((spec, one["ours"], one["odiff"]))
 
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     done = subprocess.run([str(ODIFF), "--version"], capture_output=True, text=True, check=False)
@@ -383,18 +391,20 @@ def main() -> int:
     mix = ", ".join(f"{n} {k}" for k, n in kinds.items())
     print(f"\nset ({args.mix}): {len(specs)} pairs ({mix}), {pixels / 1e6:.0f} Mpx per side, "
           f"{size_mb:.0f} MB of PNG; odiff {version}; {cpus} CPUs, load {os.getloadavg()[0]:.1f}; median of {repeat}\n")
-    faster = min(odiff_each, odiff_batch)
+    faster = min(odiff_each, odiff_batch, key=lambda r: r.seconds)
     rows = [
         ("leadforge visual compare", ours, ours_mem),
         ("odiff, once per pair", odiff_each, odiff_mem),
         ("odiff --server (batch)", odiff_batch, server_mem),
     ]
-    print(f"{'whole set':<28} {'wall s':>8} {'peak RSS (tree)':>16}")
-    for label, seconds, mem in rows:
-        print(f"{label:<28} {seconds:>8.2f} {mem / 1e6:>13.0f} MB")
+    print(f"{'whole set':<28} {'wall s':>8} {'CPU s':>8} {'peak RSS (tree)':>16}")
+    for label, measured, mem in rows:
+        print(f"{label:<28} {measured.seconds:>8.2f} {measured.cpu:>8.2f} {mem / 1e6:>13.0f} MB")
     print(f"largest single process: ours {ours_max / 1e6:.0f} MB, odiff {odiff_max / 1e6:.0f} MB")
-    ratio = ours / faster
-    print(f"\nratio ours / faster odiff mode: {ratio:.2f}x  (target <= 1.0: {'met' if ratio <= 1.0 else 'MISSED'})")
+    ratio = ours.seconds / faster.seconds
+    verdict = "met" if ratio <= 1.0 else "MISSED"
+    print(f"\nratio ours / faster odiff mode, wall: {ratio:.2f}x  (target <= 1.0: {verdict}); "
+          f"CPU: {ours.cpu / faster.cpu:.2f}x")
     changed = [s for s in specs if s.kind in CHANGED_KINDS]
     print(f"report images written: {len(written)} ({len(changed)} changed pairs x before/after/diff/side-by-side); "
           f"odiff diff images: {len(list(out_odiff.iterdir()))}")
@@ -406,9 +416,10 @@ def main() -> int:
     print(f"odiff's counts equal ours on {agree}/{len(specs)} pairs (odiff is not pixelmatch: informational)")
     print("\nsingle pair, whole process with a diff image:")
     for spec, ours_one, odiff_one in singles:
-        r = ours_one / odiff_one
-        print(f"  {spec.name:<24} {spec.kind:<7} leadforge visual diff {ours_one:6.3f} s   odiff {odiff_one:6.3f} s   "
-              f"ratio {r:.2f}x  (target <= 2.0: {'met' if r <= 2.0 else 'MISSED'})")
+        r = ours_one.seconds / odiff_one.seconds
+        print(f"  {spec.name:<24} {spec.kind:<7} leadforge visual diff {ours_one.seconds:6.3f} s   "
+              f"odiff {odiff_one.seconds:6.3f} s   ratio {r:.2f}x  (target <= 2.0: {'met' if r <= 2.0 else 'MISSED'}); "
+              f"CPU {ours_one.cpu:.3f} vs {odiff_one.cpu:.3f} s")
     return 0
 
 
