@@ -1,6 +1,8 @@
 """Comparing a folder of screenshots with the baseline: per-screenshot verdicts, images and an HTML report.
 
 * ``verdict`` / ``allowed_ratio`` (pure): what a mismatch ratio means for a page.
+* ``plan_pairs`` (pure) / ``run_pairs``: every ``<page>-<viewport>.png`` as a ``PairJob``; byte-identical
+  pairs settled without decoding, the others compared by ``compare_pair`` in worker processes.
 * ``compare_folders``: diff every ``<page>-<viewport>.png`` pair, write the report folder
   (``images/<stem>.{before,after,diff,side-by-side}.png``, ``report.json``, ``index.html``,
   which works offline: inline CSS/JS, relative image paths) and return a ``CompareReport``.
