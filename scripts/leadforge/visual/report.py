@@ -340,26 +340,42 @@ def run_pairs(
 ) -> list[Entry]:
     """``compare_pair`` for every job, in job order. Byte-identical pairs are settled here; the rest run in
     ``workers`` processes (default: one per CPU), the largest files first so no worker ends long after the
-    others. The result does not depend on the number of workers; the first failure in job order is raised."""
-    entries: list[Entry | None] = [identical_files(job) for job in jobs]
-    todo = [i for i, entry in enumerate(entries) if entry is None]
-    for entry in entries:
-        if entry is not None and on_done is not None:
-            on_done(entry.name)
-    count = min(workers or available_cpus(), len(todo))
-    if count <= 1:
-        for i in todo:
+    others. Pairs whose files differ in size are sent to the workers before the others are read, so the
+    workers start at once. The result does not depend on the number of workers; the first failure in job
+    order is raised."""
+    entries: list[Entry | None] = [None] * len(jobs)
+    candidates = [_maybe_identical(job) for job in jobs]
+    certain = [i for i, candidate in enumerate(candidates) if not candidate]
+    maybe = [i for i, candidate in enumerate(candidates) if candidate]
+
+    def settle(indices: list[int]) -> list[int]:
+        """Settle the byte-identical ones among ``indices``; the rest, largest first."""
+        rest = []
+        for i in indices:
+            entries[i] = identical_files(jobs[i])
+            if entries[i] is None:
+                rest.append(i)
+            elif on_done is not None:
+                on_done(jobs[i].name)
+        return sorted(rest, key=lambda i: -_file_sizes(jobs[i]))
+
+    if not certain:
+        maybe, certain = [], settle(maybe)
+    count = min(workers or available_cpus(), len(certain) + len(maybe))
+    if count <= 1 or not certain:
+        for i in sorted(certain + settle(maybe)):
             entries[i] = compare_pair(jobs[i])
             if on_done is not None:
                 on_done(jobs[i].name)
         return entries  # type: ignore[return-value]
-    todo.sort(key=lambda i: -_file_sizes(jobs[i]))
     import concurrent.futures
 
+    certain.sort(key=lambda i: -_file_sizes(jobs[i]))
     with concurrent.futures.ProcessPoolExecutor(
         max_workers=count, mp_context=_worker_context(), initializer=keep_freed_memory
     ) as pool:
-        futures = {pool.submit(compare_pair, jobs[i]): i for i in todo}
+        futures = {pool.submit(compare_pair, jobs[i]): i for i in certain}
+        futures.update({pool.submit(compare_pair, jobs[i]): i for i in settle(maybe)})
         failures: dict[int, BaseException] = {}
         for future in concurrent.futures.as_completed(futures):
             i = futures[future]
@@ -375,6 +391,16 @@ def run_pairs(
     if failures:
         raise failures[min(failures)]
     return entries  # type: ignore[return-value]
+
+
+def _maybe_identical(job: PairJob) -> bool:
+    """Could the two files be byte-identical (both present, of one size)? Only a stat."""
+    if job.before is None or job.after is None:
+        return False
+    try:
+        return os.path.getsize(job.before) == os.path.getsize(job.after)
+    except OSError:
+        return True  # ``identical_files`` and then ``compare_pair`` name the problem
 
 
 def keep_freed_memory() -> None:
