@@ -178,3 +178,47 @@ def test_no_pages_configured_is_not_an_error(run_cli, tmp_path: Path) -> None:
     assert json.loads((shots / "capture.json").read_text()) == {"files": [], "blocked": []}
     report = run_cli("visual", "pr", "--current", str(shots), "--pr", "1", "--out", str(tmp_path / "r"), repo=repo)
     assert report.code == 0 and "nothing to report" in report.stdout
+
+
+def test_shots_are_optimised_in_a_second_thread_with_the_same_bytes(tmp_path: Path, monkeypatch) -> None:
+    """capture_shots hands each raw PNG to an encoder thread while the browser takes the next one: the
+    result is what `Capturer.shot` (raw shot, then optimise) gives, in shot order; a failure stops it all."""
+    import contextlib
+    import threading
+
+    from leadforge.visual import capture
+    from leadforge.visual.images import optimize_png_bytes
+    from tests.visual.reference import text_image
+
+    def raw_png(text: str) -> bytes:
+        buffer = io.BytesIO()
+        Image.fromarray(text_image(200, 120, text), "RGBA").save(buffer, format="PNG", compress_level=1)
+        return buffer.getvalue()
+
+    threads: set[str] = set()
+    real_optimize = optimize_png_bytes
+
+    def spy_optimize(data: bytes, *, source: str = "screenshot") -> bytes:
+        threads.add(threading.current_thread().name)
+        return real_optimize(data, source=source)
+
+    def fake_raw_shot(self, shot):
+        if shot.page == "broken":
+            raise ToolError(f"page {shot.page}: did not load")
+        return raw_png(shot.file_name), f"page {shot.page}"
+
+    monkeypatch.setattr("leadforge.visual.server.serve", lambda app, repo: contextlib.nullcontext("http://127.0.0.1:1"))
+    monkeypatch.setattr(capture, "open_browser", lambda settings: contextlib.nullcontext(object()))
+    monkeypatch.setattr(capture.Capturer, "raw_shot", fake_raw_shot)
+    monkeypatch.setattr("leadforge.visual.images.optimize_png_bytes", spy_optimize)
+    settings = visual_settings(CONFIG)
+    shots = plan_shots(settings)
+    done: list[str] = []
+    results, blocked = capture.capture_shots(settings, tmp_path, shots, on_shot=done.append)
+    assert list(results) == [s.file_name for s in shots] == done and blocked == []
+    for shot in shots:
+        assert results[shot.file_name] == real_optimize(raw_png(shot.file_name), source="x")
+    assert threads and all(name.startswith("leadforge-png") for name in threads)
+    broken = (*shots[:1], Shot("broken", (320, 240), "/x.html", full_page=False), *shots[1:])
+    with pytest.raises(ToolError, match="page broken"):
+        capture.capture_shots(settings, tmp_path, broken)

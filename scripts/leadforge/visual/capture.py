@@ -215,10 +215,15 @@ class Capturer:
 
     def shot(self, shot: Shot) -> bytes:
         """The stable, optimised PNG of ``shot``; ``ToolError`` naming the page when it cannot be had."""
+        from leadforge.visual.images import optimize_png_bytes
+
+        png, label = self.raw_shot(shot)
+        return optimize_png_bytes(png, source=label)
+
+    def raw_shot(self, shot: Shot) -> tuple[bytes, str]:
+        """The stable PNG of ``shot`` as Chromium wrote it, and the label errors name the page by."""
         from playwright.sync_api import Error as PlaywrightError
         from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-        from leadforge.visual.images import optimize_png_bytes
 
         settings = self.browser_settings
         timeout_ms = settings.timeout * 1000
@@ -266,7 +271,7 @@ class Capturer:
                 raise ToolError(f"{label}: could not {step}: {first}") from None
         finally:
             context.close()
-        return optimize_png_bytes(png, source=label)
+        return png, label
 
     def _route(self, route: Any) -> None:
         url = route.request.url
@@ -342,16 +347,30 @@ def capture_shots(
     settings: VisualSettings, repo: Path, shots: Sequence[Shot], on_shot: Callable[[str], None] | None = None
 ) -> tuple[dict[str, bytes], list[str]]:
     """Serve the app, launch the browser and take every shot; all PNGs in memory, or an error.
-    ``on_shot(file_name)`` is called after each one (progress)."""
+    ``on_shot(file_name)`` is called after each one (progress).
+
+    Re-encoding a PNG smaller (Pillow at level 9, which releases the GIL) takes as long as taking it;
+    a second thread does it while the browser loads and renders the next page."""
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    from leadforge.visual.images import optimize_png_bytes
     from leadforge.visual.server import serve
 
-    results: dict[str, bytes] = {}
-    with serve(settings.app, repo) as base_url, open_browser(settings.browser) as browser:
-        capturer = Capturer(browser, base_url, settings.browser)
-        for shot in shots:
-            results[shot.file_name] = capturer.shot(shot)
-            if on_shot is not None:
-                on_shot(shot.file_name)
+    pending: dict[str, Future[bytes]] = {}
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="leadforge-png") as encoder:
+        try:
+            with serve(settings.app, repo) as base_url, open_browser(settings.browser) as browser:
+                capturer = Capturer(browser, base_url, settings.browser)
+                for shot in shots:
+                    png, label = capturer.raw_shot(shot)
+                    pending[shot.file_name] = encoder.submit(optimize_png_bytes, png, source=label)
+                    if on_shot is not None:
+                        on_shot(shot.file_name)
+        except BaseException:
+            for future in pending.values():
+                future.cancel()
+            raise
+        results = {name: future.result() for name, future in pending.items()}
     return results, capturer.blocked
 
 

@@ -18,6 +18,16 @@ def _ratio(text: str) -> float:
     return value
 
 
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} must be 1 or more")
+    return value
+
+
 def _colour(text: str) -> tuple[int, int, int]:
     parts = text.split(",")
     try:
@@ -96,6 +106,10 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     compare.add_argument("--out", required=True, metavar="DIR", help="report folder")
     compare.add_argument("--threshold", type=_ratio, default=None, help="per-pixel colour threshold (default visual.threshold)")
     compare.add_argument("--max-ratio", type=_ratio, default=None, help="allowed mismatch ratio for every page")
+    compare.add_argument(
+        "--jobs", "-j", type=_jobs, default=None, metavar="N",
+        help="screenshots compared at once, each in its own process (default: one per CPU; 1: no worker processes)",
+    )
     compare.set_defaults(handler=_handler("compare"))
 
     pr = verbs.add_parser(

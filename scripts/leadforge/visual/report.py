@@ -1,6 +1,8 @@
 """Comparing a folder of screenshots with the baseline: per-screenshot verdicts, images and an HTML report.
 
 * ``verdict`` / ``allowed_ratio`` (pure): what a mismatch ratio means for a page.
+* ``plan_pairs`` (pure) / ``run_pairs``: every ``<page>-<viewport>.png`` as a ``PairJob``; byte-identical
+  pairs settled without decoding, the others compared by ``compare_pair`` in worker processes.
 * ``compare_folders``: diff every ``<page>-<viewport>.png`` pair, write the report folder
   (``images/<stem>.{before,after,diff,side-by-side}.png``, ``report.json``, ``index.html``,
   which works offline: inline CSS/JS, relative image paths) and return a ``CompareReport``.
@@ -9,9 +11,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -124,28 +127,323 @@ def page_and_viewport(name: str) -> tuple[str, str]:
 # ---- images ---------------------------------------------------------------------------------
 
 
+_GAP, _LABEL_HEIGHT = 12, 28
+_LABEL_ROWS = 64  # rows the labels are drawn on: the text never reaches below them
+
+
+@dataclass(frozen=True)
+class SideBySide:
+    """before | after | diff on one canvas with a label above each (absent ones left out), drawn a stripe
+    of rows at a time so the PNG writer never holds the whole (3x wider) canvas."""
+
+    panels: tuple[np.ndarray, ...]
+    lefts: tuple[int, ...]
+    labels: np.ndarray  # the first rows of the canvas, with the labels drawn by Pillow
+    width: int
+    height: int
+
+    @classmethod
+    def of(cls, before: np.ndarray | None, after: np.ndarray | None, diff: np.ndarray | None) -> SideBySide:
+        import numpy as np
+        from PIL import Image, ImageDraw, ImageFont
+
+        panels = [(label, img) for label, img in (("before", before), ("after", after), ("diff", diff)) if img is not None]
+        width = sum(img.shape[1] for _, img in panels) + _GAP * (len(panels) - 1)
+        height = max(img.shape[0] for _, img in panels) + _LABEL_HEIGHT
+        strip = Image.new("RGBA", (width, min(height, _LABEL_ROWS)), (255, 255, 255, 255))
+        draw = ImageDraw.Draw(strip)
+        font = ImageFont.load_default(size=16)
+        lefts, x = [], 0
+        for label, img in panels:
+            draw.text((x + 4, 5), label, fill=(40, 40, 40, 255), font=font)
+            lefts.append(x)
+            x += img.shape[1] + _GAP
+        return cls(tuple(img for _, img in panels), tuple(lefts), np.asarray(strip), width, height)
+
+    def rows(self, top: int, n: int, out: np.ndarray | None = None) -> np.ndarray:
+        """Canvas rows ``top..top+n`` as an ``n × width*4`` array (written into the flat ``out`` when given)."""
+        import numpy as np
+
+        size = n * self.width * 4
+        stripe = (np.empty(size, dtype=np.uint8) if out is None else out[:size]).reshape(n, self.width, 4)
+        stripe.fill(255)
+        if top < self.labels.shape[0]:
+            count = min(n, self.labels.shape[0] - top)
+            stripe[:count] = self.labels[top : top + count]
+        for img, left in zip(self.panels, self.lefts):
+            first, last = max(top, _LABEL_HEIGHT), min(top + n, _LABEL_HEIGHT + img.shape[0])
+            if first < last:
+                stripe[first - top : last - top, left : left + img.shape[1]] = img[first - _LABEL_HEIGHT : last - _LABEL_HEIGHT]
+        return stripe.reshape(n, self.width * 4)
+
+    def array(self) -> np.ndarray:
+        return self.rows(0, self.height).reshape(self.height, self.width, 4)
+
+    def png(self) -> bytes:
+        import numpy as np
+
+        from leadforge.visual.images import encode_png_rows
+
+        buffer = np.empty(0, dtype=np.uint8)
+
+        def stripe(top: int, n: int) -> np.ndarray:
+            nonlocal buffer
+            if buffer.size < n * self.width * 4:
+                buffer = np.empty(n * self.width * 4, dtype=np.uint8)
+            return self.rows(top, n, buffer)
+
+        return encode_png_rows(self.width, self.height, stripe)
+
+
 def side_by_side(before: np.ndarray | None, after: np.ndarray | None, diff: np.ndarray | None) -> np.ndarray:
     """before | after | diff on one canvas with a label above each (absent ones left out)."""
-    import numpy as np
-    from PIL import Image, ImageDraw, ImageFont
-
-    panels = [(label, img) for label, img in (("before", before), ("after", after), ("diff", diff)) if img is not None]
-    gap, label_height = 12, 28
-    width = sum(img.shape[1] for _, img in panels) + gap * (len(panels) - 1)
-    height = max(img.shape[0] for _, img in panels) + label_height
-    canvas = Image.new("RGBA", (width, height), (255, 255, 255, 255))
-    draw = ImageDraw.Draw(canvas)
-    font = ImageFont.load_default(size=16)
-    x = 0
-    for label, img in panels:
-        draw.text((x + 4, 5), label, fill=(40, 40, 40, 255), font=font)
-        canvas.paste(Image.fromarray(img, "RGBA"), (x, label_height))
-        x += img.shape[1] + gap
-    return np.asarray(canvas)
+    return SideBySide.of(before, after, diff).array()
 
 
 def _stem(name: str) -> str:
     return name[:-4] if name.endswith(".png") else name
+
+
+@dataclass(frozen=True, slots=True)
+class PairJob:
+    """One screenshot to compare, as plain data (it crosses to a worker process)."""
+
+    name: str
+    page: str
+    viewport: str
+    allowed: float
+    before: str | None  # the baseline file (None: a new screenshot)
+    after: str | None  # the current file (None: a removed screenshot)
+    out: str  # the report folder
+    threshold: float
+    include_aa: bool
+
+    @property
+    def stem(self) -> str:
+        return _stem(self.name)
+
+
+def plan_pairs(
+    settings: VisualSettings,
+    before_files: dict[str, Path],
+    after_files: dict[str, Path],
+    out: Path,
+    *,
+    threshold: float,
+    max_ratio: float | None,
+) -> tuple[PairJob, ...]:
+    """Every screenshot of either folder, by name, with what it is compared with (pure)."""
+    jobs = []
+    for name in sorted(set(before_files) | set(after_files)):
+        page, viewport = page_and_viewport(name)
+        before, after = before_files.get(name), after_files.get(name)
+        jobs.append(
+            PairJob(
+                name, page, viewport, allowed_ratio(settings, page, max_ratio),
+                str(before) if before else None, str(after) if after else None, str(out), threshold, settings.include_aa,
+            )
+        )
+    return tuple(jobs)
+
+
+def identical_files(job: PairJob) -> Entry | None:
+    """The cheap verdict: byte-identical files are unchanged without decoding them, once their PNG
+    structure checks out (every chunk's CRC, IEND, the size under Pillow's limit). None: decode and diff."""
+    from leadforge.visual.images import pixel_limit, png_layout
+
+    if job.before is None or job.after is None:
+        return None
+    before, after = Path(job.before), Path(job.after)
+    try:
+        if before.stat().st_size != after.stat().st_size:
+            return None
+        data = before.read_bytes()
+        if data != after.read_bytes():
+            return None
+    except OSError:
+        return None  # the full comparison names the problem
+    layout = png_layout(data, whole=True)
+    limit = pixel_limit()
+    if layout is None or not layout.complete or layout.pixels == 0 or (limit is not None and layout.pixels > limit):
+        return None  # let the decoder accept it or word the error
+    return Entry(job.name, job.page, job.viewport, "unchanged", job.allowed, 0, layout.pixels, 0.0, False)
+
+
+def compare_pair(job: PairJob) -> Entry:
+    """Compare one screenshot and write its report images: the expensive part, run in a worker process
+    (a module-level function of plain data, so it pickles)."""
+    from leadforge.fsutil import atomic_write
+    from leadforge.visual.diff import DiffResult, diff_images
+    from leadforge.visual.images import check_canvas, load_rgba, save_png
+
+    out = Path(job.out)
+    stem = job.stem
+    if job.before is None or job.after is None:
+        present = Path(job.after or job.before)  # type: ignore[arg-type]
+        kind = "after" if job.after else "before"
+        rel = f"images/{stem}.{kind}.png"
+        load_rgba(present)  # a corrupt or oversized new/removed screenshot is refused like a compared one
+        shutil.copyfile(present, out / rel)
+        status = "new" if job.after else "removed"
+        return Entry(job.name, job.page, job.viewport, status, job.allowed, **{kind: rel})  # type: ignore[arg-type]
+    before_path, after_path = Path(job.before), Path(job.after)
+    img1, img2 = load_rgba(before_path), load_rgba(after_path)
+    check_canvas(img1, img2, what=f"{job.name}: the diff image", hint="the two screenshots' sizes differ too much")
+    if same_pixels(img1, img2):
+        # the same pixels (re-encoded): pixelmatch counts 0 and nobody looks at an all-grey diff image
+        height, width = img1.shape[:2]
+        result: DiffResult = DiffResult(0, width, height, (width, height), (width, height))
+        diff_img = None
+    else:
+        result, diff_img = diff_images(img1, img2, threshold=job.threshold, include_aa=job.include_aa)
+    status = verdict(result.mismatch, result.ratio, job.allowed)
+    fields: dict[str, Any] = {}
+    if status != "unchanged":
+        assert diff_img is not None
+        fields = {
+            "before": f"images/{stem}.before.png",
+            "after": f"images/{stem}.after.png",
+            "diff": f"images/{stem}.diff.png",
+            "side_by_side": f"images/{stem}.side-by-side.png",
+        }
+        shutil.copyfile(before_path, out / fields["before"])
+        shutil.copyfile(after_path, out / fields["after"])
+        save_png(out / fields["diff"], diff_img)
+        atomic_write(out / fields["side_by_side"], SideBySide.of(img1, img2, diff_img).png())
+    return Entry(
+        job.name, job.page, job.viewport, status, job.allowed, result.mismatch, result.total, result.ratio, result.padded,
+        **fields,
+    )
+
+
+def same_pixels(img1: np.ndarray, img2: np.ndarray) -> bool:
+    """Equal arrays? Compared a band of rows at a time, so two different screenshots (which mostly differ
+    near the top: a header, a banner) are told apart after a few rows, not after all of them."""
+    import numpy as np
+
+    if img1.shape != img2.shape:
+        return False
+    rows = max(1, (1 << 20) // max(img1.shape[1] * 4, 1))
+    return all(np.array_equal(img1[top : top + rows], img2[top : top + rows]) for top in range(0, img1.shape[0], rows))
+
+
+def available_cpus() -> int:
+    """CPUs this process may run on (a container's or CI runner's share, not the host's count)."""
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except AttributeError:  # not on Linux
+        return max(os.cpu_count() or 1, 1)
+
+
+def run_pairs(
+    jobs: Sequence[PairJob], *, workers: int | None = None, on_done: Callable[[str], None] | None = None
+) -> list[Entry]:
+    """``compare_pair`` for every job, in job order. Byte-identical pairs are settled here; the rest run in
+    ``workers`` processes (default: one per CPU), the largest files first so no worker ends long after the
+    others. Pairs whose files differ in size are sent to the workers before the others are read, so the
+    workers start at once. The result does not depend on the number of workers; the first failure in job
+    order is raised."""
+    entries: list[Entry | None] = [None] * len(jobs)
+    candidates = [_maybe_identical(job) for job in jobs]
+    certain = [i for i, candidate in enumerate(candidates) if not candidate]
+    maybe = [i for i, candidate in enumerate(candidates) if candidate]
+
+    def settle(indices: list[int]) -> list[int]:
+        """Settle the byte-identical ones among ``indices``; the rest, largest first."""
+        rest = []
+        for i in indices:
+            entries[i] = identical_files(jobs[i])
+            if entries[i] is None:
+                rest.append(i)
+            elif on_done is not None:
+                on_done(jobs[i].name)
+        return sorted(rest, key=lambda i: -_file_sizes(jobs[i]))
+
+    if not certain:
+        maybe, certain = [], settle(maybe)
+    count = min(workers or available_cpus(), len(certain) + len(maybe))
+    if count <= 1 or not certain:
+        for i in sorted(certain + settle(maybe)):
+            entries[i] = compare_pair(jobs[i])
+            if on_done is not None:
+                on_done(jobs[i].name)
+        return entries  # type: ignore[return-value]
+    import concurrent.futures
+
+    certain.sort(key=lambda i: -_file_sizes(jobs[i]))
+    with concurrent.futures.ProcessPoolExecutor(
+        max_workers=count, mp_context=_worker_context(), initializer=keep_freed_memory
+    ) as pool:
+        futures = {pool.submit(compare_pair, jobs[i]): i for i in certain}
+        futures.update({pool.submit(compare_pair, jobs[i]): i for i in settle(maybe)})
+        failures: dict[int, BaseException] = {}
+        for future in concurrent.futures.as_completed(futures):
+            i = futures[future]
+            error = future.exception()
+            if error is not None:
+                failures[i] = error
+                for other in futures:
+                    other.cancel()
+                continue
+            entries[i] = future.result()
+            if on_done is not None:
+                on_done(jobs[i].name)
+    if failures:
+        raise failures[min(failures)]
+    return entries  # type: ignore[return-value]
+
+
+def _maybe_identical(job: PairJob) -> bool:
+    """Could the two files be byte-identical (both present, of one size)? Only a stat."""
+    if job.before is None or job.after is None:
+        return False
+    try:
+        return os.path.getsize(job.before) == os.path.getsize(job.after)
+    except OSError:
+        return True  # ``identical_files`` and then ``compare_pair`` name the problem
+
+
+def keep_freed_memory() -> None:
+    """In a worker process: let glibc keep freed memory instead of returning every block over 32 MB to the
+    kernel. A worker compares one pair after another of similar sizes; without this each pair's arrays are
+    page-faulted in anew, about a fifth of the CPU time of a 10-megapixel pair. (Other C libraries: no-op.)"""
+    import ctypes
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):  # not glibc
+        return
+    m_trim_threshold, m_mmap_threshold = -1, -3
+    mallopt(m_mmap_threshold, 1 << 30)
+    mallopt(m_trim_threshold, (1 << 31) - 1)
+
+
+def _file_sizes(job: PairJob) -> int:
+    return sum(os.path.getsize(p) for p in (job.before, job.after) if p is not None and os.path.isfile(p))
+
+
+def _worker_context() -> Any:
+    """Fork where it is safe (Linux, no other thread running): workers start at once and share the modules
+    imported here. Otherwise a fork server that has imported them (POSIX), or fresh interpreters (Windows)."""
+    import multiprocessing
+    import sys
+    import threading
+
+    preload = ["numpy", "leadforge.visual.diff", "leadforge.visual.images", "leadforge.visual.report"]
+    if sys.platform == "linux" and threading.active_count() == 1:
+        import importlib
+
+        for name in preload:
+            importlib.import_module(name)
+        return multiprocessing.get_context("fork")
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(preload)
+        return context
+    return multiprocessing.get_context("spawn")
 
 
 def compare_folders(
@@ -156,11 +454,11 @@ def compare_folders(
     *,
     threshold: float | None = None,
     max_ratio: float | None = None,
+    workers: int | None = None,
+    on_done: Callable[[str], None] | None = None,
 ) -> CompareReport:
-    """Diff every screenshot of ``current`` against ``baseline`` and write the report to ``out``."""
-    from leadforge.visual.diff import diff_images
-    from leadforge.visual.images import check_canvas, load_rgba, save_png
-
+    """Diff every screenshot of ``current`` against ``baseline`` and write the report to ``out``.
+    ``workers``: processes comparing pairs at once (default one per CPU; 1: all in this process)."""
     if not current.is_dir():
         raise InputError(f"{current}: no such folder of screenshots (run `leadforge visual capture --out {current}`)")
     before_files = screenshot_names(baseline)
@@ -170,45 +468,9 @@ def compare_folders(
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out}: is a file, not a folder; give a folder for the report")
     colour_threshold = settings.threshold if threshold is None else threshold
-    images = out / "images"
-    images.mkdir(parents=True, exist_ok=True)
-    entries = []
-    for name in sorted(set(before_files) | set(after_files)):
-        page, viewport = page_and_viewport(name)
-        allowed = allowed_ratio(settings, page, max_ratio)
-        stem = _stem(name)
-        before_path, after_path = before_files.get(name), after_files.get(name)
-        if before_path is None or after_path is None:
-            present = after_path or before_path
-            assert present is not None
-            kind = "after" if after_path else "before"
-            rel = f"images/{stem}.{kind}.png"
-            load_rgba(present)  # a corrupt or oversized new/removed screenshot is refused like a compared one
-            shutil.copyfile(present, out / rel)
-            entries.append(
-                Entry(name, page, viewport, "new" if after_path else "removed", allowed, **{kind: rel})  # type: ignore[arg-type]
-            )
-            continue
-        img1, img2 = load_rgba(before_path), load_rgba(after_path)
-        check_canvas(img1, img2, what=f"{name}: the diff image", hint="the two screenshots' sizes differ too much")
-        result, diff_img = diff_images(img1, img2, threshold=colour_threshold, include_aa=settings.include_aa)
-        status = verdict(result.mismatch, result.ratio, allowed)
-        fields: dict[str, Any] = {}
-        if status != "unchanged":
-            assert diff_img is not None
-            fields = {
-                "before": f"images/{stem}.before.png",
-                "after": f"images/{stem}.after.png",
-                "diff": f"images/{stem}.diff.png",
-                "side_by_side": f"images/{stem}.side-by-side.png",
-            }
-            shutil.copyfile(before_path, out / fields["before"])
-            shutil.copyfile(after_path, out / fields["after"])
-            save_png(out / fields["diff"], diff_img)
-            save_png(out / fields["side_by_side"], side_by_side(img1, img2, diff_img))
-        entries.append(
-            Entry(name, page, viewport, status, allowed, result.mismatch, result.total, result.ratio, result.padded, **fields)
-        )
+    (out / "images").mkdir(parents=True, exist_ok=True)
+    jobs = plan_pairs(settings, before_files, after_files, out, threshold=colour_threshold, max_ratio=max_ratio)
+    entries = run_pairs(jobs, workers=workers, on_done=on_done)
     report = CompareReport(tuple(entries), str(out), colour_threshold)
     from leadforge.fsutil import atomic_write
 
@@ -255,7 +517,14 @@ def human_table(entries: Sequence[Entry]) -> str:
 
 
 def run_compare_command(
-    app: App, *, baseline: str, current: str, out: str, threshold: float | None, max_ratio: float | None
+    app: App,
+    *,
+    baseline: str,
+    current: str,
+    out: str,
+    threshold: float | None,
+    max_ratio: float | None,
+    jobs: int | None = None,
 ) -> int:
     settings = app.config.visual
     out_dir = Path(out).expanduser().resolve()
@@ -266,14 +535,13 @@ def run_compare_command(
     if not baseline_dir.is_dir():
         app.out.info(f"note: --baseline {baseline}: no such folder, so every screenshot is new "
                      "(capture one with `leadforge visual capture --baseline`)")
-    report = compare_folders(
-        settings,
-        baseline_dir,
-        Path(current).expanduser().resolve(),
-        out_dir,
-        threshold=threshold,
-        max_ratio=max_ratio,
-    )
+    current_dir = Path(current).expanduser().resolve()
+    total = len(set(screenshot_names(baseline_dir)) | set(screenshot_names(current_dir)))
+    with app.out.progress(total, "comparing") as bar:
+        report = compare_folders(
+            settings, baseline_dir, current_dir, out_dir, threshold=threshold, max_ratio=max_ratio, workers=jobs,
+            on_done=bar.advance,
+        )
     human = "\n".join([human_table(report.entries), "", summary_line(report), f"report: {out_dir / 'index.html'}"])
     app.out.result(report.as_dict(), human)
     return 0 if report.passed else 1
