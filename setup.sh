@@ -29,7 +29,7 @@ fi
 export UV_PYTHON_DOWNLOADS=never  # the interpreter is this machine's ($PYTHON); uv never fetches one
 
 log "Python environment (.venv)"
-"$UV" sync --locked --all-extras --python "$PYTHON"
+"$UV" sync --locked --all-extras --compile-bytecode --python "$PYTHON"  # byte-compiled, as pip leaves a venv
 
 log "Scanner environments (.venv-tools)"
 install_tool() {  # name, requirement
@@ -84,7 +84,10 @@ fi
 
 log "JavaScript reference packages (tests/js)"
 if [ -f tests/js/package-lock.json ]; then
-  npm ci --prefix tests/js --no-audit --no-fund --loglevel=error
+  # `npm install` from the lock, not `npm ci`: odiff-bin lists one optional package per platform and the registry
+  # here serves only linux-x64's, so the lock holds that one and `npm ci` refuses the lock as out of sync.
+  # With package.json unchanged, `npm install` installs exactly the lock's versions and leaves the lock as it is.
+  npm install --prefix tests/js --no-audit --no-fund --loglevel=error
 fi
 
 log "Done. Demo: .venv/bin/leadforge demo    Tests: .venv/bin/python -m pytest"
