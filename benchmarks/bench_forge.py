@@ -47,8 +47,15 @@ def with_forge(double: GitHubDouble, number: int) -> None:
 def with_pygithub(double: GitHubDouble, number: int) -> None:
     import github
 
-    gh = github.Github(auth=github.Auth.Token(double.token), base_url=double.url, per_page=100, retry=None,
-                       seconds_between_requests=None, seconds_between_writes=None, lazy=True)
+    gh = github.Github(
+        auth=github.Auth.Token(double.token),
+        base_url=double.url,
+        per_page=100,
+        retry=None,
+        seconds_between_requests=None,
+        seconds_between_writes=None,
+        lazy=True,
+    )
     repo = gh.get_repo(double.repository)
     pull = repo.get_pull(number)
     title, head_sha = pull.title, pull.head.sha

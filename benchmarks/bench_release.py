@@ -128,8 +128,10 @@ def small_range(tmp: Path, cliff_config: Path, args: argparse.Namespace, env: di
     ours_wall, ours_cpu, _ = results[rows[0][0]]
     peer_wall, peer_cpu, _ = results[rows[2][0]]
     verdict = "met" if ours_wall <= 0.15 else "NOT met"
-    print(f"ratio leadforge / git-cliff ({args.small} commits): wall {ours_wall / peer_wall:.1f}x, "
-          f"cpu {ours_cpu / peer_cpu:.1f}x; leadforge {ours_wall:.3f}s (target <= 0.150s: {verdict})")
+    print(
+        f"ratio leadforge / git-cliff ({args.small} commits): wall {ours_wall / peer_wall:.1f}x, "
+        f"cpu {ours_cpu / peer_cpu:.1f}x; leadforge {ours_wall:.3f}s (target <= 0.150s: {verdict})"
+    )
 
 
 def main() -> int:
@@ -150,8 +152,10 @@ def main() -> int:
             large_range(Path(tmp), preset / "cliff.toml", args, env)
         if args.small:
             small_range(Path(tmp), preset / "cliff.toml", args, env)
-        print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs "
-              "(wall times stretch on a busy machine; the CPU ratio does not)")
+        print(
+            f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs "
+            "(wall times stretch on a busy machine; the CPU ratio does not)"
+        )
     return 0
 
 

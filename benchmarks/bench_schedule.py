@@ -57,9 +57,18 @@ def backlog(seed: int, n: int = TASKS, shape: str = "backlog") -> list[Task]:
         deps.discard(k)
         estimate = round(min(16.0, max(0.5, rng.lognormvariate(1.0, 0.8))), 1)
         priority = "P1" if rng.random() < 0.1 else "P3" if rng.random() < 0.1 else "P2"
-        tasks.append(Task(id=f"t{k:04d}", title=f"task {k}", issue=k + 1, priority=priority, estimate_hours=estimate,
-                          depends_on=tuple(f"t{d:04d}" for d in sorted(deps)), scope=(f"src/m{k}/**",),
-                          created=(START + timedelta(minutes=k)).isoformat().replace("+00:00", "Z")))
+        tasks.append(
+            Task(
+                id=f"t{k:04d}",
+                title=f"task {k}",
+                issue=k + 1,
+                priority=priority,
+                estimate_hours=estimate,
+                depends_on=tuple(f"t{d:04d}" for d in sorted(deps)),
+                scope=(f"src/m{k}/**",),
+                created=(START + timedelta(minutes=k)).isoformat().replace("+00:00", "Z"),
+            )
+        )
     return tasks
 
 
@@ -77,9 +86,18 @@ def _chains(rng: random.Random, n: int) -> list[Task]:
             tails[stream] = k
         estimate = round(min(16.0, max(0.5, rng.lognormvariate(1.0, 0.8))), 1)
         priority = "P1" if rng.random() < 0.1 else "P3" if rng.random() < 0.1 else "P2"
-        tasks.append(Task(id=f"t{k:04d}", title=f"task {k}", issue=k + 1, priority=priority, estimate_hours=estimate,
-                          depends_on=tuple(f"t{d:04d}" for d in sorted(deps)), scope=(f"src/m{k}/**",),
-                          created=(START + timedelta(minutes=k)).isoformat().replace("+00:00", "Z")))
+        tasks.append(
+            Task(
+                id=f"t{k:04d}",
+                title=f"task {k}",
+                issue=k + 1,
+                priority=priority,
+                estimate_hours=estimate,
+                depends_on=tuple(f"t{d:04d}" for d in sorted(deps)),
+                scope=(f"src/m{k}/**",),
+                created=(START + timedelta(minutes=k)).isoformat().replace("+00:00", "Z"),
+            )
+        )
     return tasks
 
 
@@ -94,8 +112,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     profiles = agents()
     print(f"{args.tasks} tasks, {AGENTS} agents x capacity 1, {args.seeds} seeds per shape")
-    print(f"{'shape':<8} {'seed':>4} {'work h':>8} {'crit h':>7} {'bound h':>8} {'ours h':>8} {'age h':>8} {'ours/bound':>10} "
-          f"{'age/bound':>9} {'ours/age':>8} {'sim s':>6}")
+    print(
+        f"{'shape':<8} {'seed':>4} {'work h':>8} {'crit h':>7} {'bound h':>8} {'ours h':>8} {'age h':>8} {'ours/bound':>10} "
+        f"{'age/bound':>9} {'ours/age':>8} {'sim s':>6}"
+    )
     worst_bound = 0.0
     worst_peer = 0.0
     for shape, seed in [(shape, seed) for shape in ("backlog", "chains") for seed in range(1, args.seeds + 1)]:
@@ -108,8 +128,10 @@ def main(argv: list[str] | None = None) -> int:
         bound = ours.lower_bound
         r_bound, r_age, r_peer = ours.total_hours / bound, peer.total_hours / bound, ours.total_hours / peer.total_hours
         worst_bound, worst_peer = max(worst_bound, r_bound), max(worst_peer, r_peer)
-        print(f"{shape:<8} {seed:>4} {ours.work_hours:>8.1f} {ours.critical_hours:>7.1f} {bound:>8.1f} {ours.total_hours:>8.1f} "
-              f"{peer.total_hours:>8.1f} {r_bound:>10.3f} {r_age:>9.3f} {r_peer:>8.3f} {seconds:>6.2f}")
+        print(
+            f"{shape:<8} {seed:>4} {ours.work_hours:>8.1f} {ours.critical_hours:>7.1f} {bound:>8.1f} {ours.total_hours:>8.1f} "
+            f"{peer.total_hours:>8.1f} {r_bound:>10.3f} {r_age:>9.3f} {r_peer:>8.3f} {seconds:>6.2f}"
+        )
     print(f"worst ours/bound {worst_bound:.3f} (target <= 1.10); worst ours/priority-then-age {worst_peer:.3f} (target <= 1.000)")
     return 0 if worst_bound <= 1.10 and worst_peer <= 1.0 + 1e-9 else 1
 

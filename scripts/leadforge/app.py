@@ -70,8 +70,13 @@ class Progress:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress as RichProgress, TextColumn, TimeElapsedColumn
 
             self._live = RichProgress(
-                TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                TextColumn("{task.fields[label]}"), console=Console(file=self.out.stderr), transient=True,
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TextColumn("{task.fields[label]}"),
+                console=Console(file=self.out.stderr),
+                transient=True,
             )
             self._live.start()
             self._task = self._live.add_task(self.description, total=self.total, label="")

@@ -18,14 +18,25 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         "one short caller per pipeline instead, calling LeadForge's reusable workflows pinned to a commit SHA.",
     )
     init.add_argument("path", nargs="?", default=None, help="target repository (default: --repo)")
-    init.add_argument("--reusable", action="store_true",
-                      help="write short callers of LeadForge's reusable workflows (pinned by SHA) instead of copies")
-    init.add_argument("--ref", metavar="SHA", default=None,
-                      help="with --reusable: the LeadForge commit to pin "
-                      "(default: the release commit this package was built from)")
-    init.add_argument("--pipeline", dest="pipelines", metavar="NAME", action="append", default=None,
-                      help="with --reusable: only this pipeline (repeatable): tasks, review, security, visual, release, "
-                      "deploy, metrics, pages")
+    init.add_argument(
+        "--reusable",
+        action="store_true",
+        help="write short callers of LeadForge's reusable workflows (pinned by SHA) instead of copies",
+    )
+    init.add_argument(
+        "--ref",
+        metavar="SHA",
+        default=None,
+        help="with --reusable: the LeadForge commit to pin (default: the release commit this package was built from)",
+    )
+    init.add_argument(
+        "--pipeline",
+        dest="pipelines",
+        metavar="NAME",
+        action="append",
+        default=None,
+        help="with --reusable: only this pipeline (repeatable): tasks, review, security, visual, release, deploy, metrics, pages",
+    )
     init.set_defaults(handler=_init)
 
     demo = sub.add_parser(

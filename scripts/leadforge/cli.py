@@ -56,7 +56,9 @@ def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
         help="github when GITHUB_TOKEN and GITHUB_REPOSITORY are set, else local (.leadforge/forge/)",
     )
     group.add_argument("--dry-run", action="store_true", default=default(False), help="decide and print, change nothing")
-    group.add_argument("--json", action="store_true", default=default(False), help="machine output on stdout, human text on stderr")
+    group.add_argument(
+        "--json", action="store_true", default=default(False), help="machine output on stdout, human text on stderr"
+    )
 
 
 _VALUE_OPTIONS = ("--repo", "--config", "--forge")
@@ -75,6 +77,7 @@ def _area_modules(argv: Sequence[str] | None) -> tuple[str, ...]:
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The whole parser, or (given the command line) only the part that command needs."""
     import argparse  # here, not at the top: an early start (EARLY_STARTS) runs before it is needed
+
     parser = argparse.ArgumentParser(
         prog="leadforge",
         description="GitOps pipeline for AI coding agents: task queue, PR review, visual regression, releases, environments, metrics.",

@@ -66,8 +66,9 @@ def validated(app: App) -> dict[str, Any]:
     return dumped
 
 
-def known_section(repo: str | os.PathLike[str], config_path: str | None, name: str,
-                  env: Mapping[str, str] | None = None) -> dict[str, Any] | None:
+def known_section(
+    repo: str | os.PathLike[str], config_path: str | None, name: str, env: Mapping[str, str] | None = None
+) -> dict[str, Any] | None:
     """A section of a config that validated before, or None: never validates (for work started early)."""
     known = cache.get("config", _key(repo, config_path)[0], env)
     value = known.get(name) if isinstance(known, dict) else None

@@ -26,8 +26,9 @@ BOT_EMAIL = "leadforge-bot@users.noreply.github.com"
 
 
 # Commands that write commits or tags: only these need an author/committer identity.
-_NEEDS_IDENTITY = frozenset({"commit", "commit-tree", "tag", "merge", "revert", "cherry-pick", "rebase", "am", "stash",
-                             "notes", "pull"})
+_NEEDS_IDENTITY = frozenset(
+    {"commit", "commit-tree", "tag", "merge", "revert", "cherry-pick", "rebase", "am", "stash", "notes", "pull"}
+)
 
 
 def _subcommand(args: Sequence[str]) -> str:
@@ -92,8 +93,9 @@ class GitRepo:
         """``git <args>`` in this repository; ``env`` adds variables (``GIT_INDEX_FILE``...), ``text=False``
         returns bytes. With ``check``, a failure raises ``GitError`` with git's last line."""
         try:
-            result = proc.run(["git", *args], cwd=self.path, env=self._env(args, env), check=False, input=input,
-                              timeout=timeout, text=text)
+            result = proc.run(
+                ["git", *args], cwd=self.path, env=self._env(args, env), check=False, input=input, timeout=timeout, text=text
+            )
         except ToolError as err:
             raise GitError(f"{err} {GIT_HINT}") from None
         if check and not result.ok:
@@ -181,7 +183,7 @@ class GitRepo:
         for line in self.out("for-each-ref", f"--format={fmt}", prefix).splitlines():
             name, _, date = line.partition("\t")
             if name.startswith(prefix) and date:
-                found[name[len(prefix):]] = date
+                found[name[len(prefix) :]] = date
         return found
 
     def upstream(self) -> str | None:
@@ -229,8 +231,15 @@ class GitRepo:
         else:
             self.run("tag", "-a", name, "-m", message, ref)
 
-    def fetch(self, remote: str = "origin", refspec: str | None = None, *, env: Mapping[str, str] | None = None,
-              prune: bool = False, timeout: float | None = 600) -> None:
+    def fetch(
+        self,
+        remote: str = "origin",
+        refspec: str | None = None,
+        *,
+        env: Mapping[str, str] | None = None,
+        prune: bool = False,
+        timeout: float | None = 600,
+    ) -> None:
         args = ["fetch", "-q"] + (["--prune"] if prune else []) + [remote] + ([refspec] if refspec else [])
         self.run(*args, env=env, timeout=timeout)
 
@@ -242,8 +251,9 @@ class GitRepo:
         return self.head() != before
 
     @classmethod
-    def clone(cls, url: str, path: str | os.PathLike[str], *, env: Mapping[str, str] | None = None,
-              timeout: float | None = 600) -> GitRepo:
+    def clone(
+        cls, url: str, path: str | os.PathLike[str], *, env: Mapping[str, str] | None = None, timeout: float | None = 600
+    ) -> GitRepo:
         """``git clone url path`` (full history: metrics read all of it); ``path`` must be absent or empty."""
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)

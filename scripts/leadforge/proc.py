@@ -102,8 +102,9 @@ def _failed(result: Result, hint: str) -> ToolError:
     return ToolError(f"{' '.join(result.argv[:4])} exited {result.returncode}: {detail} {hint}".strip())
 
 
-def collect(process: subprocess.Popen[bytes], *, timeout: float | None = None, check: bool = True, text: bool = True,
-            hint: str = "") -> Result:
+def collect(
+    process: subprocess.Popen[bytes], *, timeout: float | None = None, check: bool = True, text: bool = True, hint: str = ""
+) -> Result:
     """Wait for a process started with ``spawn(stdout=PIPE, stderr=PIPE)`` and read it as ``run`` would: the
     same ``Result``, the same ``ToolError`` for a timeout (the process is killed) or, with ``check``, a failure."""
     argv = tuple(str(a) for a in (process.args if isinstance(process.args, (list, tuple)) else [process.args]))
@@ -138,8 +139,7 @@ def spawn(
     argv = tuple(str(a) for a in argv)
     merged_env = None if env is None else {**os.environ, **env}
     try:
-        return subprocess.Popen(argv, cwd=cwd, env=merged_env, stdout=stdout, stderr=stderr,
-                                start_new_session=new_session)
+        return subprocess.Popen(argv, cwd=cwd, env=merged_env, stdout=stdout, stderr=stderr, start_new_session=new_session)
     except FileNotFoundError:
         raise ToolError(f"{argv[0]}: command not found. {hint or 'Is it installed and on PATH?'}".strip()) from None
     except OSError as err:

@@ -57,8 +57,14 @@ def compiled_cache(fingerprint: str) -> Any:
 
 
 def sandboxed_environment(
-    builtin: Path, repo: Path | None, override: Path, *, autoescape: Any, environment_class: Any = None,
-    cache: bool = False, **options: Any
+    builtin: Path,
+    repo: Path | None,
+    override: Path,
+    *,
+    autoescape: Any,
+    environment_class: Any = None,
+    cache: bool = False,
+    **options: Any,
 ) -> Any:
     """A sandboxed, strict environment over ``search_path(builtin, repo, override)``; ``cache``: keep
     compiled templates between runs (``compiled_cache``)."""

@@ -19,7 +19,12 @@ GOOD_CONTAINER = {
     "resources": {"requests": {"cpu": "100m", "memory": "64Mi"}, "limits": {"cpu": "1", "memory": "128Mi"}},
     "readinessProbe": {"httpGet": {"path": "/", "port": 8080}},
     "livenessProbe": {"httpGet": {"path": "/", "port": 8080}},
-    "securityContext": {"runAsNonRoot": True, "runAsUser": 10001, "readOnlyRootFilesystem": True, "allowPrivilegeEscalation": False},
+    "securityContext": {
+        "runAsNonRoot": True,
+        "runAsUser": 10001,
+        "readOnlyRootFilesystem": True,
+        "allowPrivilegeEscalation": False,
+    },
 }
 
 
@@ -88,7 +93,11 @@ def test_root_writable_and_escalating_containers():
 
 def test_probes_are_required_on_long_running_workloads_only():
     assert rules(check_policy([deployment(livenessProbe=None), PDB], PROD)) == [("deploy/probes", "error")]
-    job = {"kind": "Job", "metadata": {"name": "once"}, "spec": {"template": {"spec": {"containers": [dict(GOOD_CONTAINER, readinessProbe=None, livenessProbe=None)]}}}}
+    job = {
+        "kind": "Job",
+        "metadata": {"name": "once"},
+        "spec": {"template": {"spec": {"containers": [dict(GOOD_CONTAINER, readinessProbe=None, livenessProbe=None)]}}},
+    }
     assert check_policy([job], PROD) == []
 
 
@@ -149,11 +158,16 @@ def test_traced_render_maps_objects_to_repository_files():
 
 def test_locate_prefers_the_overlay_patch_that_sets_the_field():
     key = ObjectKey("Deployment", "shop", "web")
-    obj = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "shop"},
-           "spec": {"replicas": 1, "template": {"spec": {"containers": [{"name": "web", "image": "ghcr.io/acme/web:latest"}]}}}}
+    obj = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "web", "namespace": "shop"},
+        "spec": {"replicas": 1, "template": {"spec": {"containers": [{"name": "web", "image": "ghcr.io/acme/web:latest"}]}}},
+    }
     origin = Origin("k8s/base/deployment.yaml", 3, "", ObjectKey("Deployment", "", "web"), 0)
     overlay = Overlay(
-        "k8s/overlays/prod/kustomization.yaml", "images:\n  - name: ghcr.io/acme/web\n    newTag: latest\n",
+        "k8s/overlays/prod/kustomization.yaml",
+        "images:\n  - name: ghcr.io/acme/web\n    newTag: latest\n",
         (Patch("k8s/overlays/prod/patch.yaml", "kind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 1\n"),),
     )
     texts = {"k8s/base/deployment.yaml": BASE_DEPLOYMENT}
@@ -176,7 +190,12 @@ def test_checkov_json_becomes_findings():
         "check_type": "kubernetes",
         "results": {
             "failed_checks": [
-                {"check_id": "CKV_K8S_16", "check_name": "Container should not be privileged", "resource": "Deployment.shop.web", "guideline": None}
+                {
+                    "check_id": "CKV_K8S_16",
+                    "check_name": "Container should not be privileged",
+                    "resource": "Deployment.shop.web",
+                    "guideline": None,
+                }
             ]
         },
     }

@@ -64,7 +64,9 @@ def test_repository_config_is_valid() -> None:
 
 def test_reference_config_is_current_and_valid() -> None:
     reference = ROOT / "docs" / "leadforge.reference.yml"
-    assert reference.read_text(encoding="utf-8") == reference_yaml(), "run: leadforge config reference > docs/leadforge.reference.yml"
+    assert reference.read_text(encoding="utf-8") == reference_yaml(), (
+        "run: leadforge config reference > docs/leadforge.reference.yml"
+    )
     parse_config(reference.read_text(encoding="utf-8"), reference)
 
 
@@ -97,14 +99,18 @@ def test_schema_rejects_unknown_keys() -> None:
     ("text", "expected"),
     [
         # A list item is named by its index, on its own line, with the value found.
-        ("deploy:\n  environments:\n    - dev\n    - 3\n",
-         "cfg.yml:4: deploy.environments[1]: Input should be a valid string; got 3"),
+        (
+            "deploy:\n  environments:\n    - dev\n    - 3\n",
+            "cfg.yml:4: deploy.environments[1]: Input should be a valid string; got 3",
+        ),
         # A key inside a list item: the item's path and line.
-        ("visual:\n  pages:\n    - name: home\n      colour: red\n",
-         "cfg.yml:4: visual.pages[0].colour: unknown key"),
+        ("visual:\n  pages:\n    - name: home\n      colour: red\n", "cfg.yml:4: visual.pages[0].colour: unknown key"),
         # A section given as a list: said in the config's terms, not the model's class name.
-        ("tasks:\n  - a\n", "cfg.yml:1: tasks: expected a mapping of keys (key: value); got [\"a\"]"),
-        ("deploy:\n  environments: dev\n", "cfg.yml:2: deploy.environments: expected a list (- item per line, or [a, b]); got 'dev'"),
+        ("tasks:\n  - a\n", 'cfg.yml:1: tasks: expected a mapping of keys (key: value); got ["a"]'),
+        (
+            "deploy:\n  environments: dev\n",
+            "cfg.yml:2: deploy.environments: expected a list (- item per line, or [a, b]); got 'dev'",
+        ),
         ("release:\n  groups:\n    - title: Fixes\n", "cfg.yml:3: release.groups[0].id: required key is missing"),
     ],
 )

@@ -10,10 +10,17 @@ from leadforge.errors import InputError
 
 
 def test_context_reads_the_actions_environment() -> None:
-    ctx = Context.from_env({
-        "GITHUB_EVENT_NAME": "push", "GITHUB_REPOSITORY": "o/r", "GITHUB_SHA": "abc", "GITHUB_REF": "refs/tags/v1.2.3",
-        "GITHUB_RUN_ID": "7", "GITHUB_TOKEN": "s3cr3t", "GITHUB_ACTIONS": "true",
-    })
+    ctx = Context.from_env(
+        {
+            "GITHUB_EVENT_NAME": "push",
+            "GITHUB_REPOSITORY": "o/r",
+            "GITHUB_SHA": "abc",
+            "GITHUB_REF": "refs/tags/v1.2.3",
+            "GITHUB_RUN_ID": "7",
+            "GITHUB_TOKEN": "s3cr3t",
+            "GITHUB_ACTIONS": "true",
+        }
+    )
     assert (ctx.event_name, ctx.repository, ctx.sha, ctx.ref_name) == ("push", "o/r", "abc", "v1.2.3")
     assert ctx.in_actions and ctx.run_url == "https://github.com/o/r/actions/runs/7"
     assert "s3cr3t" not in repr(ctx)

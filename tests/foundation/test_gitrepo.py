@@ -187,4 +187,8 @@ def test_commits_fall_back_to_the_bot_identity_and_plumbing_takes_env_and_bytes(
     repo.run("read-tree", "--empty", env=index)
     assert repo.run("ls-files", env=index).stdout == ""  # the private index is empty; the real one is not
     assert repo.ls_files() == ["a.txt"]
-    assert [_subcommand(a) for a in (["-c", "x=y", "commit"], ["-C", "d", "log"], ["--no-pager", "tag"])] == ["commit", "log", "tag"]
+    assert [_subcommand(a) for a in (["-c", "x=y", "commit"], ["-C", "d", "log"], ["--no-pager", "tag"])] == [
+        "commit",
+        "log",
+        "tag",
+    ]

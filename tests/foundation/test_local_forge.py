@@ -61,10 +61,11 @@ def test_pull_files_come_from_git(local_forge: LocalForge, git_repo: Repo) -> No
 
 def test_reviews_and_review_comments(local_forge: LocalForge) -> None:
     pr = local_forge.open_pull("x", head="f", head_sha="abc")
-    review = local_forge.create_review(pr.number, commit_sha="abc", body="summary", event="REQUEST_CHANGES",
-                                       comments=[NewReviewComment("a.py", 3, "bad")])
+    review = local_forge.create_review(
+        pr.number, commit_sha="abc", body="summary", event="REQUEST_CHANGES", comments=[NewReviewComment("a.py", 3, "bad")]
+    )
     assert review.state == "CHANGES_REQUESTED"
-    comment, = local_forge.list_review_comments(pr.number)
+    (comment,) = local_forge.list_review_comments(pr.number)
     assert (comment.path, comment.line, comment.review_id) == ("a.py", 3, review.id)
     local_forge.update_review(pr.number, review.id, "new summary")
     local_forge.delete_review_comment(comment.id)

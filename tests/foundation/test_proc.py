@@ -12,8 +12,7 @@ from leadforge.errors import ToolError
 
 
 def test_run_returns_output_and_code() -> None:
-    result = proc.run([sys.executable, "-c", "import sys; print('out'); print('err', file=sys.stderr); sys.exit(3)"],
-                      check=False)
+    result = proc.run([sys.executable, "-c", "import sys; print('out'); print('err', file=sys.stderr); sys.exit(3)"], check=False)
     assert (result.returncode, result.stdout, result.stderr, result.ok) == (3, "out\n", "err\n", False)
 
 

@@ -9,10 +9,33 @@ import pytest
 from leadforge.release import render as rendering
 from leadforge.templating import CACHE_ENV, sandboxed_environment
 
-CONTEXT = {"version": "v1.1.0", "previous": "v1.0.0", "date": "2026-01-05", "breaking": [], "contributors": [], "tasks": [],
-           "visual": [], "groups": [{"type": "feat", "title": "Features", "commits": [
-               {"sha": "a" * 40, "type": "feat", "scope": "ui", "subject": "dark mode", "breaking": False, "pr": 3, "issues": [],
-                "authors": ["Ada"]}]}]}
+CONTEXT = {
+    "version": "v1.1.0",
+    "previous": "v1.0.0",
+    "date": "2026-01-05",
+    "breaking": [],
+    "contributors": [],
+    "tasks": [],
+    "visual": [],
+    "groups": [
+        {
+            "type": "feat",
+            "title": "Features",
+            "commits": [
+                {
+                    "sha": "a" * 40,
+                    "type": "feat",
+                    "scope": "ui",
+                    "subject": "dark mode",
+                    "breaking": False,
+                    "pr": 3,
+                    "issues": [],
+                    "authors": ["Ada"],
+                }
+            ],
+        }
+    ],
+}
 
 
 def test_cached_templates_render_exactly_like_fresh_ones(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

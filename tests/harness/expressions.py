@@ -388,7 +388,12 @@ def _hash_files(workspace: Path | None, *patterns: Any) -> str:
     files = []
     for path in sorted(workspace.rglob("*")):
         rel = path.relative_to(workspace).as_posix()
-        if path.is_file() and ".git" not in rel.split("/") and any(r.match(rel) for r in includes) and not any(r.match(rel) for r in excludes):
+        if (
+            path.is_file()
+            and ".git" not in rel.split("/")
+            and any(r.match(rel) for r in includes)
+            and not any(r.match(rel) for r in excludes)
+        ):
             files.append(path)
     if not files:
         return ""
@@ -422,7 +427,11 @@ class _Evaluator:
         if kind == "star":
             base = self.run(node[1])
             if isinstance(base, _Filtered):
-                return _Filtered(v for item in base for v in (item.values() if isinstance(item, Mapping) else item if isinstance(item, list) else []))
+                return _Filtered(
+                    v
+                    for item in base
+                    for v in (item.values() if isinstance(item, Mapping) else item if isinstance(item, list) else [])
+                )
             if isinstance(base, Mapping):
                 return _Filtered(base.values())
             if isinstance(base, list):

@@ -314,10 +314,22 @@ exit 127
 def write_shims(shims: Path, uv_bin: Path, substitutions: dict[str, str]) -> None:
     """Write the shims: pip/pip3/pipx/python/python3/docker into ``shims`` (always on PATH, with uv/uvx stubs that
     say "command not found"), the uv shim into ``uv_bin`` (put before them by the ``astral-sh/setup-uv`` emulation)."""
-    for folder, items in ((shims, (("pip", PIP_SHIM), ("pip3", PIP_SHIM), ("pipx", PIPX_SHIM), ("python", PYTHON_SHIM),
-                                     ("python3", PYTHON_SHIM), ("docker", DOCKER_SHIM), ("uv", NOT_ON_RUNNER),
-                                     ("uvx", NOT_ON_RUNNER))),
-                          (uv_bin, (("uv", UV_SHIM),))):
+    for folder, items in (
+        (
+            shims,
+            (
+                ("pip", PIP_SHIM),
+                ("pip3", PIP_SHIM),
+                ("pipx", PIPX_SHIM),
+                ("python", PYTHON_SHIM),
+                ("python3", PYTHON_SHIM),
+                ("docker", DOCKER_SHIM),
+                ("uv", NOT_ON_RUNNER),
+                ("uvx", NOT_ON_RUNNER),
+            ),
+        ),
+        (uv_bin, (("uv", UV_SHIM),)),
+    ):
         folder.mkdir(parents=True, exist_ok=True)
         for name, text in items:
             for key, value in substitutions.items():

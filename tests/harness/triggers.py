@@ -41,7 +41,10 @@ def normalize_on(on: Any) -> dict[str, dict[str, Any]]:
     if isinstance(on, list):
         return {str(event): {} for event in on}
     if isinstance(on, Mapping):
-        return {str(event): (config if isinstance(config, Mapping) else {}) if config is not None else {} for event, config in on.items()}
+        return {
+            str(event): (config if isinstance(config, Mapping) else {}) if config is not None else {}
+            for event, config in on.items()
+        }
     raise ValueError(f"unsupported 'on:' value {on!r}")
 
 
@@ -190,7 +193,11 @@ def should_run(
         if why:
             return Decision(False, why)
     elif event == "schedule":
-        crons = [str(entry.get("cron")) for entry in (on.get("schedule") if isinstance(on, Mapping) else None) or [] if isinstance(entry, Mapping)]
+        crons = [
+            str(entry.get("cron"))
+            for entry in (on.get("schedule") if isinstance(on, Mapping) else None) or []
+            if isinstance(entry, Mapping)
+        ]
         cron = payload.get("schedule")
         if crons and cron not in crons:
             return Decision(False, f"schedule {cron!r} is not one of the workflow's crons {crons}")

@@ -11,8 +11,14 @@ from tests.monitoring.conftest import MONITORING, PROMTOOL, needs_promtool
 from tests.monitoring.promql import metric_names
 
 RULES = MONITORING / "prometheus/rules.yml"
-ALERTS = {"LeadForgeTaskStale", "LeadForgeSweepNotRequeuing", "LeadForgeAgentFailingVerification", "LeadForgeQueueWaitOverTarget",
-          "LeadForgeRefreshStale", "LeadForgeServiceAbsent"}
+ALERTS = {
+    "LeadForgeTaskStale",
+    "LeadForgeSweepNotRequeuing",
+    "LeadForgeAgentFailingVerification",
+    "LeadForgeQueueWaitOverTarget",
+    "LeadForgeRefreshStale",
+    "LeadForgeServiceAbsent",
+}
 
 
 def rules() -> list[dict]:
@@ -40,8 +46,10 @@ def test_the_rules_unit_tests_pass():
 def test_the_unit_tests_fail_when_an_alert_is_broken(tmp_path):
     """The promtool tests can fail: with the stale alert's threshold doubled they do."""
     threshold = "group_left () leadforge:sweep_stale_after_seconds:min"
-    broken = RULES.read_text().replace(f"leadforge:task_silence_seconds:max > on (job) {threshold}",
-                                       f"leadforge:task_silence_seconds:max > on (job) {threshold.replace('()', '() 2 *')}")
+    broken = RULES.read_text().replace(
+        f"leadforge:task_silence_seconds:max > on (job) {threshold}",
+        f"leadforge:task_silence_seconds:max > on (job) {threshold.replace('()', '() 2 *')}",
+    )
     assert broken != RULES.read_text()
     (tmp_path / "rules.yml").write_text(broken)
     (tmp_path / "rules.test.yml").write_text((RULES.parent / "rules.test.yml").read_text())

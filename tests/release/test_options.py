@@ -62,7 +62,7 @@ ACCEPTED = {
     "other sections only": "version: 1\ndefault_branch: main\ntasks: {intake_label: ai}\n",
     "every key": FULL,
     "anchors and merge keys": "release:\n  commit_parsers: [{message: '.*', group: other}]\n"
-                              "  groups: [&g {id: other, title: Other}]\n  minor_types: &t [feat]\n  patch_types: *t\n",
+    "  groups: [&g {id: other, title: Other}]\n  minor_types: &t [feat]\n  patch_types: *t\n",
     "yaml 1.1 booleans in bool fields": "release:\n  upload_screenshots: on\n",
 }
 
@@ -145,9 +145,11 @@ def test_release_notes_never_build_the_pydantic_config(git_repo, config: str) ->
         git_repo.write(".github/leadforge.yml", config)
     git_repo.git("tag", "v1.0.0")
     git_repo.commit("feat: one")
-    code = ("import sys; from leadforge.cli import main; code = main(['--repo', sys.argv[1], 'release', 'notes']); "
-            "heavy = sorted(m for m in ('pydantic', 'leadforge.config', 'rich', 'github', 'markdown_it') if m in sys.modules); "
-            "print(code, heavy, 'yaml' in sys.modules, file=sys.stderr)")
+    code = (
+        "import sys; from leadforge.cli import main; code = main(['--repo', sys.argv[1], 'release', 'notes']); "
+        "heavy = sorted(m for m in ('pydantic', 'leadforge.config', 'rich', 'github', 'markdown_it') if m in sys.modules); "
+        "print(code, heavy, 'yaml' in sys.modules, file=sys.stderr)"
+    )
     done = subprocess.run([sys.executable, "-c", code, str(git_repo.path)], capture_output=True, text=True, cwd=ROOT)
     assert "one" in done.stdout
     assert done.stderr.strip().splitlines()[-1] == f"0 [] {bool(config)}"  # yaml only when there is a file to read

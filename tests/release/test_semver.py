@@ -25,8 +25,19 @@ def test_only_full_semver_tags_parse(tag: str, expected: str | None) -> None:
 
 
 def test_precedence_follows_semver() -> None:
-    ordered = ["1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta", "1.0.0-beta.2", "1.0.0-beta.11",
-               "1.0.0-rc.1", "1.0.0", "1.0.1", "1.1.0", "2.0.0"]
+    ordered = [
+        "1.0.0-alpha",
+        "1.0.0-alpha.1",
+        "1.0.0-alpha.beta",
+        "1.0.0-beta",
+        "1.0.0-beta.2",
+        "1.0.0-beta.11",
+        "1.0.0-rc.1",
+        "1.0.0",
+        "1.0.1",
+        "1.1.0",
+        "2.0.0",
+    ]
     versions = [Version.parse(v) for v in ordered]
     assert sorted(versions, key=lambda v: v._key()) == versions  # type: ignore[union-attr]
     assert all(a < b for a, b in zip(versions, versions[1:]))  # type: ignore[operator]

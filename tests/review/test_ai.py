@@ -17,7 +17,7 @@ def _app(repo, dry_run: bool = False) -> App:
 
 
 def test_a_comment_profile_gets_one_comment_with_the_criteria(git_repo, local_forge) -> None:
-    git_repo.write("profiles/reviewer.yml", "name: reviewer\nhandoff:\n  comment: \"@review-bot please review {id}: {title}\"\n")
+    git_repo.write("profiles/reviewer.yml", 'name: reviewer\nhandoff:\n  comment: "@review-bot please review {id}: {title}"\n')
     pull = local_forge.open_pull("feat: x", head="topic", base="main")
     change = SimpleNamespace(pull=pull.number, title="feat: x")
     settings = AiReviewSettings(profile="reviewer")

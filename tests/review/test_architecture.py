@@ -1,10 +1,16 @@
 from leadforge.review.architecture import check, imports_of, module_name
 from leadforge.review.settings import ArchitectureRule, ArchitectureSettings
 
-SETTINGS = ArchitectureSettings(rules=[
-    ArchitectureRule(name="core-stays-pure", modules=["leadforge.review.*"], may_not_import=["leadforge.cli", "argparse"],
-                     reason="Parsing belongs in cli.py."),
-])
+SETTINGS = ArchitectureSettings(
+    rules=[
+        ArchitectureRule(
+            name="core-stays-pure",
+            modules=["leadforge.review.*"],
+            may_not_import=["leadforge.cli", "argparse"],
+            reason="Parsing belongs in cli.py.",
+        ),
+    ]
+)
 
 
 def test_module_name_uses_the_first_matching_source_root() -> None:
@@ -19,8 +25,16 @@ def test_module_name_uses_the_first_matching_source_root() -> None:
 def test_imports_resolve_relative_and_from_imports() -> None:
     source = "import os, argparse as ap\nfrom . import summary\nfrom ..cli import main\nfrom leadforge import cli\n"
     found = {(i.module, i.line) for i in imports_of(source, "leadforge.review.plan")}
-    assert {("os", 1), ("argparse", 1), ("leadforge.review", 2), ("leadforge.review.summary", 2),
-            ("leadforge.cli", 3), ("leadforge.cli.main", 3), ("leadforge", 4), ("leadforge.cli", 4)} <= found
+    assert {
+        ("os", 1),
+        ("argparse", 1),
+        ("leadforge.review", 2),
+        ("leadforge.review.summary", 2),
+        ("leadforge.cli", 3),
+        ("leadforge.cli.main", 3),
+        ("leadforge", 4),
+        ("leadforge.cli", 4),
+    } <= found
 
 
 def test_violations_are_found_by_ast_not_by_text() -> None:
@@ -62,21 +76,24 @@ def test_relative_imports_beyond_the_top_package_are_not_guessed() -> None:
 
 
 def test_tricky_imports_all_count() -> None:
-    rules = ArchitectureSettings(source_roots=["src"], rules=[
-        ArchitectureRule(name="core-no-io", modules=["app.core*"], may_not_import=["app.io", "requests"]),
-    ])
+    rules = ArchitectureSettings(
+        source_roots=["src"],
+        rules=[
+            ArchitectureRule(name="core-no-io", modules=["app.core*"], may_not_import=["app.io", "requests"]),
+        ],
+    )
     source = (
         "from __future__ import annotations\n"
         "from typing import TYPE_CHECKING\n"
-        "import requests.adapters as ra\n"          # 3: a submodule of a forbidden package, aliased
-        "from ..io.files import read\n"             # 4: relative, into app.io
+        "import requests.adapters as ra\n"  # 3: a submodule of a forbidden package, aliased
+        "from ..io.files import read\n"  # 4: relative, into app.io
         "from requests.adapters import HTTPAdapter\n"  # 5: from a submodule
         "if TYPE_CHECKING:\n"
-        "    from app.io import Handle\n"           # 7: type-only imports are still dependencies
+        "    from app.io import Handle\n"  # 7: type-only imports are still dependencies
         "def f():\n"
-        "    import app.io\n"                       # 9: inside a function
-        "import app.iofake\n"                       # 10: a different module that only shares the prefix
-        "from . import helpers\n"                   # 11: allowed
+        "    import app.io\n"  # 9: inside a function
+        "import app.iofake\n"  # 10: a different module that only shares the prefix
+        "from . import helpers\n"  # 11: allowed
     )
     findings, notes = check({"src/app/core/logic.py": source}, rules)
     assert notes == []

@@ -26,8 +26,11 @@ def test_a_refused_new_review_leaves_the_old_one_standing(git_repo) -> None:
     (old,) = forge.list_reviews(pull.number)
     assert old.state == "COMMENTED"
     # a blocking finding appears: the plan submits a new review and supersedes the old one
-    worse = plan_review(report([inline(SG), inline(KEY)], head="d" * 40, pull=pull.number),
-                        reviews=forge.list_reviews(pull.number), comments=forge.list_review_comments(pull.number))
+    worse = plan_review(
+        report([inline(SG), inline(KEY)], head="d" * 40, pull=pull.number),
+        reviews=forge.list_reviews(pull.number),
+        comments=forge.list_review_comments(pull.number),
+    )
     assert worse.create_review and worse.supersede
     with pytest.raises(ForgeError):
         apply(worse, RefusingForge(git_repo.path, "octo-org/octo-repo"))

@@ -57,7 +57,7 @@ def test_a_rerun_sends_no_writes(github_double) -> None:
     writes_before = [q for q in github_double.requests if q.method != "GET"]
     _apply(github_double, r)
     writes_after = [q for q in github_double.requests if q.method != "GET"]
-    new_writes = {q.operation_id for q in writes_after[len(writes_before):]}
+    new_writes = {q.operation_id for q in writes_after[len(writes_before) :]}
     assert new_writes == {"repos/create-commit-status"}  # the status is refreshed; nothing on the PR changes
     assert len(github_double.pull_reviews(number)) == 1 and len(github_double.pull_review_comments(number)) == 2
 

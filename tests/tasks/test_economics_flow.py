@@ -16,8 +16,10 @@ from tests.tasks.conftest import add_profiles, add_task
 from tests.tasks.test_flow import _merge_branch, write_event
 
 NOW = {"LEADFORGE_NOW": "2026-03-10T12:00:00Z"}
-CLAUDE = ("name: claude\nhandoff:\n  comment: \"@claude please implement {id}\"\ncapacity: 3\nweight: 50\n"
-          "budget:\n  usd_per_month: 10\n  usd_per_task: 3\n")
+CLAUDE = (
+    'name: claude\nhandoff:\n  comment: "@claude please implement {id}"\ncapacity: 3\nweight: 50\n'
+    "budget:\n  usd_per_month: 10\n  usd_per_task: 3\n"
+)
 HUMAN = "name: human\nhandoff:\n  label: needs-human\ncapacity: 5\nweight: 0\nextra:\n  kind: human\n"
 
 
@@ -37,15 +39,34 @@ def _cli_json(run_cli, repo, *argv: str, env: dict[str, str] | None = None) -> d
 def test_task_cost_records_a_report_once_per_source_and_reads_agent_usage_files(repo, run_cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
     add_task(repo.path, "task-1", state="in-progress", issue=1, assigned_to="claude", assigned_at="2026-03-09T00:00:00Z")
     repo.commit("queue")
-    data = _cli_json(run_cli, repo, "task", "cost", "task-1", "--usd", "1.25", "--tokens-in", "1000", "--tokens-out", "200",
-                     "--requests", "3", "--source", "claude:run-1")
+    data = _cli_json(
+        run_cli,
+        repo,
+        "task",
+        "cost",
+        "task-1",
+        "--usd",
+        "1.25",
+        "--tokens-in",
+        "1000",
+        "--tokens-out",
+        "200",
+        "--requests",
+        "3",
+        "--source",
+        "claude:run-1",
+    )
     assert data["recorded"][0]["total"] == {"usd": 1.25, "tokens_in": 1000, "tokens_out": 200, "requests": 3}
     assert "tasks: cost of task-1" in repo.git("log", "-1", "--format=%s")
     again = _cli_json(run_cli, repo, "task", "cost", "task-1", "--usd", "1.25", "--source", "claude:run-1")
     assert again["recorded"] == [] and again["skipped"][0]["reason"] == "already recorded"
     execution = tmp_path / "claude-execution-output.json"
-    execution.write_text(json.dumps([{"type": "result", "total_cost_usd": 0.5, "num_turns": 4,
-                                      "usage": {"input_tokens": 10, "output_tokens": 20}}]), encoding="utf-8")
+    execution.write_text(
+        json.dumps(
+            [{"type": "result", "total_cost_usd": 0.5, "num_turns": 4, "usage": {"input_tokens": 10, "output_tokens": 20}}]
+        ),
+        encoding="utf-8",
+    )
     _cli_json(run_cli, repo, "task", "cost", "1", "--claude-execution-file", str(execution), env={"GITHUB_RUN_ID": "77"})
     task = load_queue(repo.path).get("task-1")
     assert task is not None and task.cost is not None
@@ -71,8 +92,15 @@ def test_completion_reads_the_cost_trailer_and_the_agents_marked_comment(repo, r
     forge.merge_pull(pull.number)
     forge.add_comment_as(pull.number, "<!-- leadforge:cost -->\nLeadforge-Cost: usd=0.20 requests=1", "claude[bot]")
     forge.add_comment_as(pull.number, "<!-- leadforge:cost -->\nLeadforge-Cost: usd=500", "mallory")  # not the agent
-    payload = load_event("pull_request.closed.merged", **{"pull_request.number": pull.number, "pull_request.body": body,
-                                                          "pull_request.head.ref": task.branch, "pull_request.head.sha": head})
+    payload = load_event(
+        "pull_request.closed.merged",
+        **{
+            "pull_request.number": pull.number,
+            "pull_request.body": body,
+            "pull_request.head.ref": task.branch,
+            "pull_request.head.sha": head,
+        },
+    )
     event = write_event(tmp_path, "pr", payload)
     assert run_cli("task", "complete", "--event", str(event), "--no-dispatch", repo=repo.path, env=NOW).code == 0
     done = load_queue(repo.path).get(f"task-{issue}")
@@ -86,7 +114,9 @@ def test_dispatch_holds_work_over_budget_and_comments_once_per_threshold(repo, r
     from leadforge.tasks.store import write_task
     from leadforge.tasks.taskfile import Cost, Task
 
-    done = Task(id="done", title="d", state="completed", assigned_to="claude", estimate_hours=4.0, completed_at="2026-03-05T00:00:00Z")
+    done = Task(
+        id="done", title="d", state="completed", assigned_to="claude", estimate_hours=4.0, completed_at="2026-03-05T00:00:00Z"
+    )
     write_task(repo.path, record_cost(done, Cost(8.5), at="2026-03-05T00:00:00Z", agent="claude", source="s"))  # type: ignore[arg-type]
     forge = LocalForge(repo.path, "local/repo")
     number = forge.open_issue("Cheap", "").number
@@ -95,8 +125,17 @@ def test_dispatch_holds_work_over_budget_and_comments_once_per_threshold(repo, r
     data = _cli_json(run_cli, repo, "task", "dispatch")
     assert data["assigned"] == []
     assert data["waiting"][0]["reason"].startswith("agent claude: budget claude.budget.usd_per_month: 8.50 spent")
-    assert data["budget_alerts"] == [{"scope": "claude", "limit": "usd_per_month", "threshold": 80, "used": 8.5, "cap": 10.0,
-                                      "percent": 85.0, "month": "2026-03"}]
+    assert data["budget_alerts"] == [
+        {
+            "scope": "claude",
+            "limit": "usd_per_month",
+            "threshold": 80,
+            "used": 8.5,
+            "cap": 10.0,
+            "percent": 85.0,
+            "month": "2026-03",
+        }
+    ]
     tracking = [i for i in forge.list_issues(labels=["leadforge-budget"])]
     assert [i.title for i in tracking] == ["LeadForge AI budget"]
     comments = forge.list_issue_comments(tracking[0].number)
@@ -131,17 +170,29 @@ def test_sweep_stops_a_task_over_its_per_task_budget_and_queues_due_recurring_ta
 
     forge = LocalForge(repo.path, "local/repo")
     number = forge.open_issue("Pricey", "").number
-    task = add_task(repo.path, "pricey", state="in-progress", issue=number, assigned_to="claude",
-                    assigned_at="2026-03-10T10:00:00Z", branch="ai/pricey-x")
+    task = add_task(
+        repo.path,
+        "pricey",
+        state="in-progress",
+        issue=number,
+        assigned_to="claude",
+        assigned_at="2026-03-10T10:00:00Z",
+        branch="ai/pricey-x",
+    )
     write_task(repo.path, record_cost(task, Cost(3.4), at="2026-03-10T11:00:00Z", agent="claude", source="s"))  # type: ignore[arg-type]
-    repo.write("docs/TASKS/recurring/deps-refresh.md",
-               "---\ntitle: Refresh dependencies\nschedule: \"0 6 * * 1\"\ntype: chore\nscope: [uv.lock]\n---\n\nRun uv lock.\n")
+    repo.write(
+        "docs/TASKS/recurring/deps-refresh.md",
+        '---\ntitle: Refresh dependencies\nschedule: "0 6 * * 1"\ntype: chore\nscope: [uv.lock]\n---\n\nRun uv lock.\n',
+    )
     repo.write("docs/TASKS/recurring/broken.md", "---\ntitle: x\nschedule: every monday\n---\n")
     repo.commit("queue and templates")
     data = _cli_json(run_cli, repo, "task", "sweep")
-    assert data["stopped"] == [{"task": "pricey", "reason": "cost 3.40 USD passed claude.budget.usd_per_task 3.00 USD: "
-                                                            "stopped and re-queued to human"}]
-    assert data["instantiated"] == [{"task": "deps-refresh-20260309t0600", "template": "deps-refresh", "period": "2026-03-09T06:00:00Z"}]
+    assert data["stopped"] == [
+        {"task": "pricey", "reason": "cost 3.40 USD passed claude.budget.usd_per_task 3.00 USD: stopped and re-queued to human"}
+    ]
+    assert data["instantiated"] == [
+        {"task": "deps-refresh-20260309t0600", "template": "deps-refresh", "period": "2026-03-09T06:00:00Z"}
+    ]
     assert data["template_errors"][0]["file"] == "docs/TASKS/recurring/broken.md"
     queue = load_queue(repo.path)
     stopped = queue.get("pricey")
@@ -165,7 +216,11 @@ def test_forecast_prints_a_table_and_json(repo, run_cli) -> None:  # type: ignor
     repo.commit("queue")
     data = _cli_json(run_cli, repo, "task", "forecast", "--agents", "claude=1,human=0")
     assert data["total_hours"] == 6.0 and data["critical_path"] == ["a", "b"] and data["capacity"] == 1
-    assert [(s["task"], s["start_hours"], s["finish_hours"]) for s in data["tasks"]] == [("a", 0.0, 2.0), ("b", 2.0, 5.0), ("c", 5.0, 6.0)]
+    assert [(s["task"], s["start_hours"], s["finish_hours"]) for s in data["tasks"]] == [
+        ("a", 0.0, 2.0),
+        ("b", 2.0, 5.0),
+        ("c", 5.0, 6.0),
+    ]
     assert data["finish_at"] == "2026-03-10T18:00:00Z"
     table = run_cli("task", "forecast", repo=repo.path, env=NOW)
     assert table.code == 0 and "critical path (*): a -> b" in table.stdout and "total 5 h" in table.stdout
@@ -173,15 +228,28 @@ def test_forecast_prints_a_table_and_json(repo, run_cli) -> None:  # type: ignor
     assert bad.code == 1 and "--agents: no profile named 'nobody'" in bad.stderr
 
 
-SARIF_RESULT = {"ruleId": "eval-used", "level": "error", "message": {"text": "eval of input"},
-                "partialFingerprints": {}, "locations": [{"physicalLocation": {"artifactLocation": {"uri": "src/a.py"},
-                                                                                "region": {"startLine": 3, "snippet": {"text": "eval(x)"}}}}]}
+SARIF_RESULT = {
+    "ruleId": "eval-used",
+    "level": "error",
+    "message": {"text": "eval of input"},
+    "partialFingerprints": {},
+    "locations": [
+        {
+            "physicalLocation": {
+                "artifactLocation": {"uri": "src/a.py"},
+                "region": {"startLine": 3, "snippet": {"text": "eval(x)"}},
+            }
+        }
+    ],
+}
 
 
 def _sarif(tmp_path: Path, results: list[dict]) -> Path:  # type: ignore[type-arg]
     path = tmp_path / f"scan-{len(list(tmp_path.glob('scan-*')))}.sarif"
-    path.write_text(json.dumps({"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "semgrep", "rules": []}},
-                                                               "results": results}]}), encoding="utf-8")
+    path.write_text(
+        json.dumps({"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "semgrep", "rules": []}}, "results": results}]}),
+        encoding="utf-8",
+    )
     return path
 
 
@@ -209,20 +277,48 @@ def test_copilot_usage_is_read_from_the_billing_api_and_shared_by_the_days_tasks
 
     for name in ("one", "two"):  # the dispatch history entry the agent is read from
         task = load_queue(git_repo.path).get(name)
-        write_task(git_repo.path, task.with_event("assigned", at="2026-03-09T08:00:00Z", note="copilot (assign @Copilot), branch b"))  # type: ignore[union-attr]
+        write_task(
+            git_repo.path, task.with_event("assigned", at="2026-03-09T08:00:00Z", note="copilot (assign @Copilot), branch b")
+        )  # type: ignore[union-attr]
     git_repo.commit("queue")
     org = github_double.owner
     github_double.add_premium_usage("copilot-bot", "2026-03-09", quantity=50, price=0.04, net=1.0)
     github_double.add_premium_usage("copilot-bot", "2026-03-10", quantity=999, price=0.04)  # another day
     env = {**github_double.env(), **NOW}
-    result = run_cli("--forge", "github", "task", "copilot-usage", "--org", org, "--user", "copilot-bot", "--day", "2026-03-09",
-                     "--json", repo=git_repo.path, env=env)
+    result = run_cli(
+        "--forge",
+        "github",
+        "task",
+        "copilot-usage",
+        "--org",
+        org,
+        "--user",
+        "copilot-bot",
+        "--day",
+        "2026-03-09",
+        "--json",
+        repo=git_repo.path,
+        env=env,
+    )
     assert result.code == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["usage"] == {"usd": 1.0, "tokens_in": 0, "tokens_out": 0, "requests": 50} and data["tasks"] == ["one", "two"]
     queue = load_queue(git_repo.path)
     assert [(queue.get(n).cost.usd, queue.get(n).cost.requests) for n in ("one", "two")] == [(0.5, 25), (0.5, 25)]  # type: ignore[union-attr]
     assert github_double.count("billing/get-github-billing-premium-request-usage-report-org") == 1
-    again = run_cli("--forge", "github", "task", "copilot-usage", "--org", org, "--user", "copilot-bot", "--day", "2026-03-09",
-                    "--json", repo=git_repo.path, env=env)
+    again = run_cli(
+        "--forge",
+        "github",
+        "task",
+        "copilot-usage",
+        "--org",
+        org,
+        "--user",
+        "copilot-bot",
+        "--day",
+        "2026-03-09",
+        "--json",
+        repo=git_repo.path,
+        env=env,
+    )
     assert json.loads(again.stdout)["recorded"] == []  # the same day twice records once

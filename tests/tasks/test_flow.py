@@ -18,8 +18,14 @@ NOW = {"LEADFORGE_NOW": "2026-02-01T09:00:00Z"}
 
 
 def form(**answers: str) -> str:
-    base = {"description": "Make it better.", "type": "feature", "priority": "P2 (normal)", "scope": "src/app/**",
-            "acceptance": "It works\nTests pass", "agent": "auto"}
+    base = {
+        "description": "Make it better.",
+        "type": "feature",
+        "priority": "P2 (normal)",
+        "scope": "src/app/**",
+        "acceptance": "It works\nTests pass",
+        "agent": "auto",
+    }
     base.update(answers)
     return render_form_body(base)
 
@@ -41,9 +47,17 @@ def open_form_issue(repo: Path, tmp: Path, title: str, body: str, sender: str = 
     forge = LocalForge(repo, "local/repo")
     forge.set_permission("Codertocat", "write")  # the maintainer of the fixture payloads
     issue = forge.open_issue(title, body, labels=["ai-task"])
-    payload = load_event("issues.opened", **{"issue.number": issue.number, "issue.title": title, "issue.body": body,
-                                             "issue.labels": [{"name": "ai-task"}], "issue.created_at": f"2026-01-0{issue.number}T00:00:00Z",
-                                             "sender.login": sender})
+    payload = load_event(
+        "issues.opened",
+        **{
+            "issue.number": issue.number,
+            "issue.title": title,
+            "issue.body": body,
+            "issue.labels": [{"name": "ai-task"}],
+            "issue.created_at": f"2026-01-0{issue.number}T00:00:00Z",
+            "sender.login": sender,
+        },
+    )
     return issue.number, write_event(tmp, "issues", payload)
 
 
@@ -55,7 +69,12 @@ def test_intake_queues_a_valid_form_and_comments_with_the_task_id(queue_repo, tm
     assert data["status"] == "queued" and data["task"] == f"task-{number}"
     task = load_queue(queue_repo.path).get(f"task-{number}")
     assert task is not None and task.state == "pending"
-    assert (task.title, task.scope, task.acceptance, task.depends_on) == ("Add search", ("src/app/**",), ("It works", "Tests pass"), ("task-9", "task-x"))
+    assert (task.title, task.scope, task.acceptance, task.depends_on) == (
+        "Add search",
+        ("src/app/**",),
+        ("It works", "Tests pass"),
+        ("task-9", "task-x"),
+    )
     assert task.history[-1].event == "queued"
     assert "queued" in queue_repo.git("log", "-1", "--format=%s") and queue_repo.git("status", "--porcelain", "docs") == ""
     comments = LocalForge(queue_repo.path, "local/repo").list_issue_comments(number)
@@ -144,12 +163,20 @@ def test_complete_verifies_then_completes_closes_and_unblocks_the_dependant(queu
     assert task is not None and task.branch
     head = _merge_branch(queue_repo, task.branch, {"src/app.py": "print('hi')\n"})
     body = f"Closes #{first}\n\n- [x] It works\n"
-    pull = forge.open_pull("Work", head=task.branch, body=body, head_sha=head,
-                           files=[ChangedFile("src/app.py", "added", 1, 0)])
+    pull = forge.open_pull("Work", head=task.branch, body=body, head_sha=head, files=[ChangedFile("src/app.py", "added", 1, 0)])
     forge.merge_pull(pull.number)
-    payload = load_event("pull_request.closed.merged", **{"pull_request.number": pull.number, "pull_request.body": body,
-                                                          "pull_request.head.ref": task.branch, "pull_request.head.sha": head})
-    result = run_cli("task", "complete", "--event", str(write_event(tmp_path, "pr", payload)), "--json", repo=queue_repo.path, env=NOW)
+    payload = load_event(
+        "pull_request.closed.merged",
+        **{
+            "pull_request.number": pull.number,
+            "pull_request.body": body,
+            "pull_request.head.ref": task.branch,
+            "pull_request.head.sha": head,
+        },
+    )
+    result = run_cli(
+        "task", "complete", "--event", str(write_event(tmp_path, "pr", payload)), "--json", repo=queue_repo.path, env=NOW
+    )
     assert result.code == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["status"] == "completed" and data["task"] == f"task-{first}"
@@ -170,15 +197,29 @@ def test_complete_fails_with_exact_reasons_and_keeps_the_task_in_progress(queue_
     task = load_queue(queue_repo.path).get(f"task-{number}")
     assert task is not None and task.branch
     body = "- [x] It works\n- [ ] Docs updated\n"
-    pull = forge.open_pull("Work", head=task.branch, body=body, head_sha="abc123",
-                           files=[ChangedFile("src/app.py", "added"), ChangedFile("setup.py", "modified")])
+    pull = forge.open_pull(
+        "Work",
+        head=task.branch,
+        body=body,
+        head_sha="abc123",
+        files=[ChangedFile("src/app.py", "added"), ChangedFile("setup.py", "modified")],
+    )
     forge.merge_pull(pull.number)
     from leadforge.forge.models import CommitStatus
 
     forge.create_status("abc123", CommitStatus("ci/tests", "failure"))
-    payload = load_event("pull_request.closed.merged", **{"pull_request.number": pull.number, "pull_request.body": body,
-                                                          "pull_request.head.ref": task.branch, "pull_request.head.sha": "abc123"})
-    result = run_cli("task", "complete", "--event", str(write_event(tmp_path, "pr", payload)), "--json", repo=queue_repo.path, env=NOW)
+    payload = load_event(
+        "pull_request.closed.merged",
+        **{
+            "pull_request.number": pull.number,
+            "pull_request.body": body,
+            "pull_request.head.ref": task.branch,
+            "pull_request.head.sha": "abc123",
+        },
+    )
+    result = run_cli(
+        "task", "complete", "--event", str(write_event(tmp_path, "pr", payload)), "--json", repo=queue_repo.path, env=NOW
+    )
     assert result.code == 1
     failures = json.loads(result.stdout)["failures"]
     assert "check 'ci/tests' is failure" in failures
@@ -190,7 +231,9 @@ def test_complete_fails_with_exact_reasons_and_keeps_the_task_in_progress(queue_
     assert "setup.py" in comment and "Docs updated" in comment
     # a re-run of the same event records nothing new (metrics count each verification-failed entry)
     head = queue_repo.git("rev-parse", "HEAD")
-    rerun = run_cli("task", "complete", "--event", str(write_event(tmp_path, "pr", payload)), "--json", repo=queue_repo.path, env=NOW)
+    rerun = run_cli(
+        "task", "complete", "--event", str(write_event(tmp_path, "pr", payload)), "--json", repo=queue_repo.path, env=NOW
+    )
     assert rerun.code == 1 and json.loads(rerun.stdout)["failures"] == failures
     again = load_queue(queue_repo.path).get(f"task-{number}")
     assert again is not None and [h.event for h in again.history].count("verification-failed") == 1
@@ -205,8 +248,15 @@ def test_sweep_warns_then_requeues_a_silent_task(queue_repo, tmp_path, run_cli) 
     run_cli("task", "dispatch", repo=queue_repo.path, env={"LEADFORGE_NOW": "2026-02-01T00:00:00Z"})
     early = run_cli("task", "sweep", "--json", repo=queue_repo.path, env={"LEADFORGE_NOW": "2026-02-02T00:00:00Z"})
     assert json.loads(early.stdout)["warned"] == []
-    beat = run_cli("task", "heartbeat", f"task-{number}", "--note", "still here", repo=queue_repo.path,
-                   env={"LEADFORGE_NOW": "2026-02-02T12:00:00Z"})
+    beat = run_cli(
+        "task",
+        "heartbeat",
+        f"task-{number}",
+        "--note",
+        "still here",
+        repo=queue_repo.path,
+        env={"LEADFORGE_NOW": "2026-02-02T12:00:00Z"},
+    )
     assert beat.code == 0, beat.stderr
     warn = run_cli("task", "sweep", "--json", repo=queue_repo.path, env={"LEADFORGE_NOW": "2026-02-04T13:00:00Z"})
     assert json.loads(warn.stdout)["warned"] == [f"task-{number}"]
@@ -240,9 +290,18 @@ def test_a_pull_request_closed_unmerged_is_reported_not_failed(queue_repo, tmp_p
     task = load_queue(queue_repo.path).get(f"task-{number}")
     assert task is not None and task.branch
     pull = forge.open_pull("Nope", head=task.branch, body="", files=[])
-    payload = load_event("pull_request.closed", **{"pull_request.number": pull.number, "pull_request.body": "",
-                                                   "pull_request.head.ref": task.branch, "pull_request.merged": False})
-    result = run_cli("task", "complete", "--event", str(write_event(tmp_path, "pr", payload)), "--json", repo=queue_repo.path, env=NOW)
+    payload = load_event(
+        "pull_request.closed",
+        **{
+            "pull_request.number": pull.number,
+            "pull_request.body": "",
+            "pull_request.head.ref": task.branch,
+            "pull_request.merged": False,
+        },
+    )
+    result = run_cli(
+        "task", "complete", "--event", str(write_event(tmp_path, "pr", payload)), "--json", repo=queue_repo.path, env=NOW
+    )
     assert result.code == 0
     assert json.loads(result.stdout)["failures"][0] == f"pull request #{pull.number} was closed without being merged"
     assert load_queue(queue_repo.path).get(f"task-{number}").state == "in-progress"  # type: ignore[union-attr]
@@ -281,8 +340,16 @@ def test_a_requeued_task_handed_to_the_same_agent_starts_it_again(queue_repo, ru
 
 
 def test_index_and_heartbeat_dry_runs_say_what_would_happen_and_change_nothing(queue_repo, run_cli) -> None:  # type: ignore[no-untyped-def]
-    add_task(queue_repo.path, "task-5", state="in-progress", issue=5, scope=("a/**",), assigned_to="claude",
-             assigned_at="2026-01-02T00:00:00Z", branch="ai/task-5-x")
+    add_task(
+        queue_repo.path,
+        "task-5",
+        state="in-progress",
+        issue=5,
+        scope=("a/**",),
+        assigned_to="claude",
+        assigned_at="2026-01-02T00:00:00Z",
+        branch="ai/task-5-x",
+    )
     queue_repo.commit("queue")  # no README yet
     index = queue_repo.path / "docs/TASKS/queue/README.md"
     dry = run_cli("task", "index", "--dry-run", "--json", repo=queue_repo.path)
@@ -293,19 +360,35 @@ def test_index_and_heartbeat_dry_runs_say_what_would_happen_and_change_nothing(q
     head = queue_repo.git("rev-parse", "HEAD")
     beat = run_cli("task", "heartbeat", "5", "--dry-run", repo=queue_repo.path, env=NOW)
     assert beat.code == 0 and "would be recorded" in beat.stdout
-    assert queue_repo.git("rev-parse", "HEAD") == head and queue_repo.git("status", "--porcelain", "docs/TASKS/queue/in-progress") == ""
+    assert (
+        queue_repo.git("rev-parse", "HEAD") == head
+        and queue_repo.git("status", "--porcelain", "docs/TASKS/queue/in-progress") == ""
+    )
 
 
 def test_an_invalid_edit_of_a_queued_task_keeps_the_task_and_says_so(queue_repo, tmp_path, run_cli) -> None:  # type: ignore[no-untyped-def]
     number, event = open_form_issue(queue_repo.path, tmp_path, "[AI task]: Keep me", form())
-    assert json.loads(run_cli("task", "intake", "--event", str(event), "--json", repo=queue_repo.path, env=NOW).stdout)["status"] == "queued"
+    assert (
+        json.loads(run_cli("task", "intake", "--event", str(event), "--json", repo=queue_repo.path, env=NOW).stdout)["status"]
+        == "queued"
+    )
     before = load_queue(queue_repo.path).get(f"task-{number}")
     head = queue_repo.git("rev-parse", "HEAD")
     broken = form(scope="", description="Now with\r\nno scope")
-    payload = load_event("issues.opened", **{"action": "edited", "issue.number": number, "issue.title": "[AI task]: Keep me",
-                                             "issue.body": broken.replace("\n", "\r\n"), "issue.labels": [{"name": "ai-task"}],
-                                             "sender.login": "Codertocat"})
-    result = run_cli("task", "intake", "--event", str(write_event(tmp_path, "issues", payload)), "--json", repo=queue_repo.path, env=NOW)
+    payload = load_event(
+        "issues.opened",
+        **{
+            "action": "edited",
+            "issue.number": number,
+            "issue.title": "[AI task]: Keep me",
+            "issue.body": broken.replace("\n", "\r\n"),
+            "issue.labels": [{"name": "ai-task"}],
+            "sender.login": "Codertocat",
+        },
+    )
+    result = run_cli(
+        "task", "intake", "--event", str(write_event(tmp_path, "issues", payload)), "--json", repo=queue_repo.path, env=NOW
+    )
     data = json.loads(result.stdout)
     assert result.code == 0 and data["status"] == "invalid" and data["task"] == f"task-{number}"
     assert [e.split(":")[0] for e in data["errors"]] == ["Scope"]
@@ -322,16 +405,22 @@ def test_intake_reads_an_issue_opened_before_the_form_labels_were_renamed(  # ty
     form_file = queue_repo.path / ".github/ISSUE_TEMPLATE/ai-task.yml"
     form_file.parent.mkdir(parents=True, exist_ok=True)
     shipped = (Path(__file__).resolve().parents[2] / ".github/ISSUE_TEMPLATE/ai-task.yml").read_text(encoding="utf-8")
-    form_file.write_text(shipped.replace("label: Description", "label: What should change?")
-                         .replace("label: Acceptance criteria", "label: Done when"), encoding="utf-8")
+    form_file.write_text(
+        shipped.replace("label: Description", "label: What should change?").replace(
+            "label: Acceptance criteria", "label: Done when"
+        ),
+        encoding="utf-8",
+    )
     queue_repo.commit("chore: reword the form")
     body = form(description="Paginate.\n\n```md\n### Scope\n```\n\nKeep the rest.") + "\n### Screenshots\n\nsee attached\n"
     number, event = open_form_issue(queue_repo.path, tmp_path, "[AI task]: Old labels", body)
     result = run_cli("task", "intake", "--event", str(event), "--json", repo=queue_repo.path, env=NOW)
     data = json.loads(result.stdout)
     assert result.code == 0 and data["status"] == "queued", data
-    assert data["form"] == {"renamed": {"What should change?": "Description", "Done when": "Acceptance criteria"},
-                            "unmatched": {"screenshots": "Screenshots"}}
+    assert data["form"] == {
+        "renamed": {"What should change?": "Description", "Done when": "Acceptance criteria"},
+        "unmatched": {"screenshots": "Screenshots"},
+    }
     task = load_queue(queue_repo.path).get(f"task-{number}")
     assert task is not None and task.body == "Paginate.\n\n```md\n### Scope\n```\n\nKeep the rest.\n"
     assert task.acceptance == ("It works", "Tests pass") and task.extra == {"form_sections": {"screenshots": "see attached"}}
@@ -346,8 +435,15 @@ def test_intake_names_the_fields_it_could_not_find(queue_repo, tmp_path, run_cli
     number, event = open_form_issue(queue_repo.path, tmp_path, "[AI task]: Renamed away", body)
     data = json.loads(run_cli("task", "intake", "--event", str(event), "--json", repo=queue_repo.path, env=NOW).stdout)
     assert data["status"] == "invalid"
-    assert data["form"]["missing"] == ["Description", "Priority", "Scope", "Depends on", "Acceptance criteria",
-                                       "Preferred agent", "Estimate (hours)"]
+    assert data["form"]["missing"] == [
+        "Description",
+        "Priority",
+        "Scope",
+        "Depends on",
+        "Acceptance criteria",
+        "Preferred agent",
+        "Estimate (hours)",
+    ]
     assert data["form"]["unmatched"] == {"summary": "Summary"}
     comment = LocalForge(queue_repo.path, "local/repo").list_issue_comments(number)[0].body
     assert "**Description**: not found (no `### Description` heading in the issue" in comment
@@ -361,9 +457,17 @@ def test_an_edit_drops_form_sections_the_issue_no_longer_has(queue_repo, tmp_pat
     assert json.loads(first.stdout)["status"] == "queued"
     task = load_queue(queue_repo.path).get(f"task-{number}")
     assert task is not None and task.extra == {"form_sections": {"notes": "old note"}}
-    payload = load_event("issues.opened", **{"action": "edited", "issue.number": number, "issue.title": "[AI task]: Notes",
-                                             "issue.body": form(), "issue.labels": [{"name": "ai-task"}],
-                                             "sender.login": "Codertocat"})
+    payload = load_event(
+        "issues.opened",
+        **{
+            "action": "edited",
+            "issue.number": number,
+            "issue.title": "[AI task]: Notes",
+            "issue.body": form(),
+            "issue.labels": [{"name": "ai-task"}],
+            "sender.login": "Codertocat",
+        },
+    )
     edited = write_event(tmp_path, "issues", payload)
     result = run_cli("task", "intake", "--event", str(edited), "--json", repo=queue_repo.path, env=NOW)
     assert json.loads(result.stdout)["status"] == "updated"

@@ -47,9 +47,14 @@ def test_bad_profiles_name_the_file_and_key(data: dict, message: str) -> None:  
 
 
 def test_workflow_handoff_and_templates() -> None:
-    profile = profile_from_mapping({"name": "bot", "handoff": {"workflow": {"file": "agent.yml", "inputs": {"task": "{id}"}}}}, "p")
+    profile = profile_from_mapping(
+        {"name": "bot", "handoff": {"workflow": {"file": "agent.yml", "inputs": {"task": "{id}"}}}}, "p"
+    )
     assert profile.handoff.kind == "workflow" and profile.handoff.inputs == {"task": "{id}"}
-    assert render_template("{id} on {branch} {unknown} {0.__class__}", {"id": "t-1", "branch": "b"}) == "t-1 on b {unknown} {0.__class__}"
+    assert (
+        render_template("{id} on {branch} {unknown} {0.__class__}", {"id": "t-1", "branch": "b"})
+        == "t-1 on b {unknown} {0.__class__}"
+    )
 
 
 def test_fast_options_reader_matches_the_pydantic_model() -> None:
@@ -97,8 +102,11 @@ def test_an_interrupted_move_is_repaired_on_load_and_bad_files_are_reported(tmp_
 
 
 def test_index_lists_every_task_by_state() -> None:
-    tasks = [Task("a", "Alpha | pipe", state="pending", priority="P1"), Task("b", "Beta", state="in-progress", assigned_to="claude", branch="ai/b-beta"),
-             Task("c", "Gamma", state="completed", pr=4)]
+    tasks = [
+        Task("a", "Alpha | pipe", state="pending", priority="P1"),
+        Task("b", "Beta", state="in-progress", assigned_to="claude", branch="ai/b-beta"),
+        Task("c", "Gamma", state="completed", pr=4),
+    ]
     text = render_index(tasks)
     assert "| pending | 1 |" in text and "| in-progress | 1 |" in text and "| completed | 1 |" in text
     assert "[a](pending/a.md)" in text and "Alpha \\| pipe" in text and "`ai/b-beta`" in text and "#4" in text

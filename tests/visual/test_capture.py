@@ -151,8 +151,15 @@ def test_full_page_and_actions(browser, site) -> None:
     closed = decode(capturer.shot(Shot("menu", (320, 240), "/index.html", full_page=False, mask=("#clock",))))
     opened = decode(
         capturer.shot(
-            Shot("menu", (320, 240), "/index.html", full_page=True, mask=("#clock",), wait_for="#open",
-                 actions=(Action(action="click", selector="#open"),))
+            Shot(
+                "menu",
+                (320, 240),
+                "/index.html",
+                full_page=True,
+                mask=("#clock",),
+                wait_for="#open",
+                actions=(Action(action="click", selector="#open"),),
+            )
         )
     )
     assert opened.shape[0] > 900 and opened.shape[1] == 320  # the whole scrollable page

@@ -24,7 +24,9 @@ def assert_same_as_js(cases: list[Case], tmp_path: Path) -> None:
         assert mismatch == js.mismatch, f"{case.name} {case.options}: {mismatch} != JS {js.mismatch}"
         assert js.output is not None
         differing = np.argwhere((output != js.output).any(axis=2))
-        assert differing.size == 0, f"{case.name} {case.options}: {len(differing)} output pixels differ, first at {differing[:3].tolist()}"
+        assert differing.size == 0, (
+            f"{case.name} {case.options}: {len(differing)} output pixels differ, first at {differing[:3].tolist()}"
+        )
 
 
 @requires_js
@@ -62,7 +64,9 @@ def test_out_of_range_colours_and_alpha_are_stored_like_a_uint8array(tmp_path: P
     a = text_image(40, 30, "Odd")
     b = text_image(40, 30, "Odd", dx=1)
     cases = [
-        Case("odd-colours", a, b, {"aa_color": (300, -1, 12.7), "diff_color": (256, 511, -200), "diff_color_alt": (-0.5, 1e3, 7)}),
+        Case(
+            "odd-colours", a, b, {"aa_color": (300, -1, 12.7), "diff_color": (256, 511, -200), "diff_color_alt": (-0.5, 1e3, 7)}
+        ),
         Case("alpha-above-one", a, b, {"alpha": 1.7}),
         Case("alpha-negative", a, b, {"alpha": -0.4}),
     ]

@@ -70,8 +70,12 @@ def test_release_area_reads_our_records(tmp_path: Path) -> None:
     put(tmp_path, "home-120x60.png", "Home")
     records = visual_changes(tmp_path, "v2.0.0", None)
     assert visual_dict(records[0]) == {
-        "page": "home", "viewport": "120x60", "before": None,
-        "after": "screenshots/releases/v2.0.0/home-120x60.png", "diff": None, "mismatch_ratio": None,
+        "page": "home",
+        "viewport": "120x60",
+        "before": None,
+        "after": "screenshots/releases/v2.0.0/home-120x60.png",
+        "diff": None,
+        "mismatch_ratio": None,
     }
 
 

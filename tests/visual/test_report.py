@@ -89,8 +89,17 @@ def test_compare_passes_when_everything_is_within_its_ratio(run_cli, folders, tm
     repo, base, cur = folders
     (cur / "pricing-160x90.png").unlink()
     result = run_cli(
-        "visual", "compare", "--baseline", str(base), "--current", str(cur), "--out", str(tmp_path / "r"),
-        "--max-ratio", "0.9", repo=repo,
+        "visual",
+        "compare",
+        "--baseline",
+        str(base),
+        "--current",
+        str(cur),
+        "--out",
+        str(tmp_path / "r"),
+        "--max-ratio",
+        "0.9",
+        repo=repo,
     )
     assert result.code == 0, result.stdout + result.stderr
     assert "visual check passed" in result.stdout
@@ -98,7 +107,9 @@ def test_compare_passes_when_everything_is_within_its_ratio(run_cli, folders, tm
 
 def test_missing_current_folder_is_one_line(run_cli, folders, tmp_path: Path) -> None:
     repo, base, _ = folders
-    result = run_cli("visual", "compare", "--baseline", str(base), "--current", str(tmp_path / "nope"), "--out", str(tmp_path / "r"), repo=repo)
+    result = run_cli(
+        "visual", "compare", "--baseline", str(base), "--current", str(tmp_path / "nope"), "--out", str(tmp_path / "r"), repo=repo
+    )
     assert result.code == 1 and "no such folder of screenshots" in result.stderr
 
 
@@ -160,8 +171,18 @@ def test_a_corrupt_new_screenshot_is_refused_not_listed_as_new(run_cli, folders,
 
 def test_a_missing_baseline_folder_is_said_and_every_screenshot_is_new(run_cli, folders, tmp_path: Path) -> None:
     repo, _, cur = folders
-    result = run_cli("visual", "compare", "--baseline", str(tmp_path / "typo"), "--current", str(cur),
-                     "--out", str(tmp_path / "r"), "--json", repo=repo)
+    result = run_cli(
+        "visual",
+        "compare",
+        "--baseline",
+        str(tmp_path / "typo"),
+        "--current",
+        str(cur),
+        "--out",
+        str(tmp_path / "r"),
+        "--json",
+        repo=repo,
+    )
     assert result.code == 1
     assert "typo: no such folder, so every screenshot is new" in result.stderr
     assert {e["status"] for e in json.loads(result.stdout)["entries"]} == {"new"}
@@ -253,12 +274,34 @@ def test_compare_jobs_option_reaches_the_workers(run_cli, folders, tmp_path: Pat
 
     monkeypatch.setattr(report, "run_pairs", spy)
     repo, base, cur = folders
-    result = run_cli("visual", "compare", "--baseline", str(base), "--current", str(cur), "--out", str(tmp_path / "r"),
-                     "--jobs", "2", repo=repo)
+    result = run_cli(
+        "visual",
+        "compare",
+        "--baseline",
+        str(base),
+        "--current",
+        str(cur),
+        "--out",
+        str(tmp_path / "r"),
+        "--jobs",
+        "2",
+        repo=repo,
+    )
     assert result.code == 1 and seen == [2]
     assert "[5/5] comparing" in result.stderr  # progress, one line per screenshot off a terminal
-    bad = run_cli("visual", "compare", "--baseline", str(base), "--current", str(cur), "--out", str(tmp_path / "r"),
-                  "--jobs", "0", repo=repo)
+    bad = run_cli(
+        "visual",
+        "compare",
+        "--baseline",
+        str(base),
+        "--current",
+        str(cur),
+        "--out",
+        str(tmp_path / "r"),
+        "--jobs",
+        "0",
+        repo=repo,
+    )
     assert bad.code == 2 and "must be 1 or more" in bad.stderr
 
 
@@ -338,7 +381,9 @@ def test_workers_keep_freed_memory_without_breaking_anything(tmp_path: Path) -> 
     import sys
 
     # in a process of its own: the setting is process-wide
-    code = ("from leadforge.visual.report import keep_freed_memory; import numpy as np; keep_freed_memory(); "
-            "a = np.ones((4000, 4000, 4), np.uint8); del a; b = np.zeros((4000, 4000, 4), np.uint8); print(int(b.sum()))")
+    code = (
+        "from leadforge.visual.report import keep_freed_memory; import numpy as np; keep_freed_memory(); "
+        "a = np.ones((4000, 4000, 4), np.uint8); del a; b = np.zeros((4000, 4000, 4), np.uint8); print(int(b.sum()))"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0 and done.stdout.strip() == "0", done.stderr

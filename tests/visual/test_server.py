@@ -38,8 +38,11 @@ def test_the_app_command_is_started_waited_for_and_stopped(tmp_path: Path) -> No
     (tmp_path / "site").mkdir()
     (tmp_path / "site" / "index.html").write_text("from the command")
     port = free_port()
-    settings = AppSettings(command=f"cd site && {sys.executable} -m http.server {port} --bind 127.0.0.1",
-                           url=f"http://127.0.0.1:{port}/", start_timeout=20)
+    settings = AppSettings(
+        command=f"cd site && {sys.executable} -m http.server {port} --bind 127.0.0.1",
+        url=f"http://127.0.0.1:{port}/",
+        start_timeout=20,
+    )
     with serve(settings, tmp_path) as url:
         assert fetch(url + "/index.html") == "from the command"
     with pytest.raises(OSError):

@@ -66,12 +66,17 @@ def test_expression_values(expression: str, expected: object) -> None:
 
 def test_interpolation_keeps_types_for_a_whole_expression_and_renders_inside_strings() -> None:
     assert interpolate("${{ fromJSON('[1, 2]') }}", CTX) == [1, 2]
-    assert interpolate("n=${{ github.event.issue.number }} ok=${{ inputs.flag }} none=${{ github.nope }}.", CTX) == "n=7 ok=true none=."
+    assert (
+        interpolate("n=${{ github.event.issue.number }} ok=${{ inputs.flag }} none=${{ github.nope }}.", CTX)
+        == "n=7 ok=true none=."
+    )
     assert interpolate("${{ '}}' }}-x", CTX) == "}}-x"
     assert interpolate(5, CTX) == 5
 
 
-@pytest.mark.parametrize("bad", ["github.", "contains(1)", "nosuchcontext.x", "unknownfn(1)", "format('{1}', 'a')", "1 ==", "'open"])
+@pytest.mark.parametrize(
+    "bad", ["github.", "contains(1)", "nosuchcontext.x", "unknownfn(1)", "format('{1}', 'a')", "1 ==", "'open"]
+)
 def test_expression_errors(bad: str) -> None:
     with pytest.raises(ExpressionError):
         evaluate(bad, CTX)
@@ -404,7 +409,9 @@ def test_checkout_ref_and_path_and_pushes_reach_the_remote(harness: Harness, git
     assert result.ok, result.explain()
     calls = result.uses_of("actions/checkout")
     assert calls[1].outputs["commit"] == first and calls[0].outputs["commit"] == result.env["GITHUB_SHA"]
-    log = subprocess.run(["git", "log", "-1", "--format=%s", "main"], cwd=harness_with_tag.remote, capture_output=True, text=True).stdout
+    log = subprocess.run(
+        ["git", "log", "-1", "--format=%s", "main"], cwd=harness_with_tag.remote, capture_output=True, text=True
+    ).stdout
     assert log.strip() == "chore: from workflow"
     assert harness_with_tag.remote_git("log", "-1", "--format=%s").strip() == "chore: from workflow"
     assert harness_with_tag.remote_file("app/more.txt") == "more\n"
@@ -416,7 +423,11 @@ def test_checkout_ref_and_path_and_pushes_reach_the_remote(harness: Harness, git
 
 
 def test_no_checkout_means_an_empty_workspace(harness: Harness, tmp_path: Path) -> None:
-    _workflow(tmp_path, "w.yml", "on: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: test -z \"$(ls -A)\"\n")
+    _workflow(
+        tmp_path,
+        "w.yml",
+        'on: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: test -z "$(ls -A)"\n',
+    )
     assert harness.run("w.yml", "push", load_event("push", ref="refs/heads/main")).ok
 
 
@@ -475,7 +486,10 @@ def test_artifacts_between_jobs_and_workflows(harness: Harness, tmp_path: Path) 
     up = harness.run("up.yml", "push", load_event("push", ref="refs/heads/main"))
     assert up.ok, up.explain()
     assert up.job("use").steps[1].stdout == "a\nb\n"
-    assert sorted(p.relative_to(up.artifacts["report"]).as_posix() for p in up.artifacts["report"].rglob("*") if p.is_file()) == ["a.txt", "sub/b.txt"]
+    assert sorted(p.relative_to(up.artifacts["report"]).as_posix() for p in up.artifacts["report"].rglob("*") if p.is_file()) == [
+        "a.txt",
+        "sub/b.txt",
+    ]
     assert any(a.level == "warning" and "No files were found" in a.message for a in up.annotations)
     down = harness.run("down.yml", "workflow_run")
     assert down.job("fetch").steps[1].stdout == "a\n"
@@ -574,14 +588,22 @@ def test_replace_run_working_directory_and_errors(harness: Harness, tmp_path: Pa
 
 def test_step_timeout_fails_the_step(git_repo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     harness = Harness(git_repo.path, root=tmp_path / "gh", workflows_dir=tmp_path / "workflows", step_timeout=1)
-    _workflow(tmp_path, "w.yml", "on: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n          sleep 30 &\n          sleep 30\n          echo never\n")
+    _workflow(
+        tmp_path,
+        "w.yml",
+        "on: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n          sleep 30 &\n          sleep 30\n          echo never\n",
+    )
     result = harness.run("w.yml", "push", load_event("push", ref="refs/heads/main"))
     step = result.job("a").steps[0]
     assert step.outcome == "failure" and "timed out" in step.error
 
 
 def test_bad_workflows_are_reported(harness: Harness, tmp_path: Path) -> None:
-    _workflow(tmp_path, "cycle.yml", "on: push\njobs:\n  a:\n    needs: b\n    steps: [{run: 'true'}]\n  b:\n    needs: a\n    steps: [{run: 'true'}]\n")
+    _workflow(
+        tmp_path,
+        "cycle.yml",
+        "on: push\njobs:\n  a:\n    needs: b\n    steps: [{run: 'true'}]\n  b:\n    needs: a\n    steps: [{run: 'true'}]\n",
+    )
     with pytest.raises(WorkflowError, match="cycle"):
         harness.run("cycle.yml", "push", load_event("push", ref="refs/heads/main"))
     _workflow(tmp_path, "bad.yml", "on: push\njobs: [\n")
@@ -784,12 +806,19 @@ def test_pull_request_payloads_get_real_commits_and_a_merge_ref(git_repo, tmp_pa
     assert result.payload["pull_request"]["merge_commit_sha"] == merge
     # pull_request_target runs on the base branch, never the PR's code
     target = harness.run("w.yml", "pull_request_target", payload)
-    assert f"sha={main} ref=refs/heads/main" in target.job("a").steps[1].stdout and "feature.txt" not in target.job("a").steps[1].stdout
+    assert (
+        f"sha={main} ref=refs/heads/main" in target.job("a").steps[1].stdout
+        and "feature.txt" not in target.job("a").steps[1].stdout
+    )
     # a push payload follows the pushed branch
     push = harness.run("w.yml", "push", load_event("push", ref="refs/heads/feature"))
     assert f"sha={head} ref=refs/heads/feature head= base= before={base} after={head}" in push.job("a").steps[1].stdout
     # SHAs that are commits in the repo are kept as given
-    kept = harness.run("w.yml", "pull_request", load_event("pull_request.opened", **{"pull_request.head.sha": base, "pull_request.base.ref": "main"}))
+    kept = harness.run(
+        "w.yml",
+        "pull_request",
+        load_event("pull_request.opened", **{"pull_request.head.sha": base, "pull_request.base.ref": "main"}),
+    )
     assert f"head={base} base={main}" in kept.job("a").steps[1].stdout
 
 
@@ -843,7 +872,9 @@ def test_path_filters_see_the_real_changes(git_repo, tmp_path: Path) -> None:  #
     first, second = push.job("a").steps[0].stdout.split(" ", 3)[:3], json.loads(push.job("a").steps[0].stdout.split(" ", 3)[3])
     assert first == [before, removed, removed]
     assert [c["id"] for c in second] == [code, removed]
-    assert second[0]["added"] == ["src/app.py"] and second[0]["modified"] == ["README.md"] and second[1]["removed"] == ["README.md"]
+    assert (
+        second[0]["added"] == ["src/app.py"] and second[0]["modified"] == ["README.md"] and second[1]["removed"] == ["README.md"]
+    )
     assert second[0]["message"] == "feat: code" and second[0]["author"]["email"] == "author@example.com"
     # a pull request that only touches docs does not match paths: src/**
     pr = load_event("pull_request.opened", **{"pull_request.head.ref": "docs-only", "pull_request.base.ref": "main"})
@@ -1009,7 +1040,11 @@ def _gone(pid: int, attempts: int = 100) -> bool:
 
 
 def test_sync_publishes_later_commits(harness: Harness, git_repo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    _workflow(tmp_path, "w.yml", f"on: push\npermissions: {{}}\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: {CHECKOUT}\n      - run: cat later.txt\n")
+    _workflow(
+        tmp_path,
+        "w.yml",
+        f"on: push\npermissions: {{}}\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: {CHECKOUT}\n      - run: cat later.txt\n",
+    )
     git_repo.commit("feat: later", {"later.txt": "later\n"})
     git_repo.git("tag", "v9.9.9")
     assert not harness.run("w.yml", "push").ok  # the remote is a snapshot from when the harness was made

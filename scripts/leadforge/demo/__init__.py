@@ -142,21 +142,32 @@ class Demo:
         path.write_text(json.dumps(payload, indent=2), encoding="utf-8")
         return path
 
-    def cli(self, *argv: str, event: Path | None = None, event_name: str = "", env: dict[str, str] | None = None,
-            check: bool = True) -> Step:
+    def cli(
+        self, *argv: str, event: Path | None = None, event_name: str = "", env: dict[str, str] | None = None, check: bool = True
+    ) -> Step:
         """Run ``leadforge <argv>`` in the demo repo (local forge) as a subprocess and record it."""
         if event is not None and not event_name:
             event_name = event.stem.split("-", 1)[1].split(".")[0]
         full = (sys.executable, "-m", "leadforge", "--repo", str(self.root), "--forge", "local", *argv)
         started = time.perf_counter()
-        done = subprocess.run(full, capture_output=True, text=True, cwd=self.root,
-                              env=self.env(event_name, event or "", env), timeout=900)
-        step = Step(self.stage, tuple(["leadforge", *argv]), done.returncode, done.stdout, done.stderr,
-                    round(time.perf_counter() - started, 3), event.name if event else "")
+        done = subprocess.run(
+            full, capture_output=True, text=True, cwd=self.root, env=self.env(event_name, event or "", env), timeout=900
+        )
+        step = Step(
+            self.stage,
+            tuple(["leadforge", *argv]),
+            done.returncode,
+            done.stdout,
+            done.stderr,
+            round(time.perf_counter() - started, 3),
+            event.name if event else "",
+        )
         self.steps.append(step)
         if check and done.returncode != 0:
-            raise DemoCheckFailed(f"demo stage {self.stage}: `leadforge {' '.join(argv)}` exited {done.returncode}: "
-                                  f"{(done.stderr.strip().splitlines() or [''])[-1]}")
+            raise DemoCheckFailed(
+                f"demo stage {self.stage}: `leadforge {' '.join(argv)}` exited {done.returncode}: "
+                f"{(done.stderr.strip().splitlines() or [''])[-1]}"
+            )
         return step
 
     def check(self, condition: bool, what: str) -> None:
@@ -241,12 +252,14 @@ def prepare_report_dir(report_dir: Path) -> None:
         raise LeadforgeError(f"demo: --out {report_dir} exists and is not a folder; choose another --out")
     if report_dir.exists() and any(report_dir.iterdir()):
         if not is_demo_report(report_dir) or report_dir in (Path.cwd().resolve(), *Path.cwd().resolve().parents):
-            raise LeadforgeError(f"demo: --out {report_dir} is a non-empty folder that is not an earlier demo report; "
-                                 "choose a new or empty folder")
+            raise LeadforgeError(
+                f"demo: --out {report_dir} is a non-empty folder that is not an earlier demo report; choose a new or empty folder"
+            )
         shutil.rmtree(report_dir)
     (report_dir / "work").mkdir(parents=True, exist_ok=True)
-    (report_dir / REPORT_MARKER).write_text("written by `leadforge demo`; the folder is replaced on the next run\n",
-                                            encoding="utf-8")
+    (report_dir / REPORT_MARKER).write_text(
+        "written by `leadforge demo`; the folder is replaced on the next run\n", encoding="utf-8"
+    )
 
 
 def run_demo(app: Any, *, out: str, keep: bool = False) -> int:
@@ -297,12 +310,20 @@ def run_demo(app: Any, *, out: str, keep: bool = False) -> int:
     if not keep:
         shutil.rmtree(root.parent, ignore_errors=True)
     skipped = sum(s["status"] == "skipped" for s in stages)
-    human = f"demo {'passed' if failed is None else 'FAILED'}: {len(stages)} stage(s){f' ({skipped} skipped)' if skipped else ''}, " \
-            f"{len(demo.steps)} command(s); report: {report_dir / 'index.html'}"
+    human = (
+        f"demo {'passed' if failed is None else 'FAILED'}: {len(stages)} stage(s){f' ({skipped} skipped)' if skipped else ''}, "
+        f"{len(demo.steps)} command(s); report: {report_dir / 'index.html'}"
+    )
     if keep:
         human += f"\nrepository kept at {root}"
-    app.out.result({"ok": failed is None, "report": str(report_dir / "index.html"),
-                    "stages": [{"stage": s["stage"], "status": s["status"]} for s in stages]}, human)
+    app.out.result(
+        {
+            "ok": failed is None,
+            "report": str(report_dir / "index.html"),
+            "stages": [{"stage": s["stage"], "status": s["status"]} for s in stages],
+        },
+        human,
+    )
     if failed:
         app.out.info(f"leadforge: error: {failed}")
         return 1

@@ -35,8 +35,10 @@ def pull_files(rendered: bytes) -> dict[str, bytes]:
 
 
 def pull_message(env: str, source_sha: str, source_ref: str) -> str:
-    return f"deploy({env}): rendered manifests of {source_sha[:12]}" + (f" ({source_ref})" if source_ref else "") + (
-        f"\n\nSource-Commit: {source_sha}\n"
+    return (
+        f"deploy({env}): rendered manifests of {source_sha[:12]}"
+        + (f" ({source_ref})" if source_ref else "")
+        + (f"\n\nSource-Commit: {source_sha}\n")
     )
 
 
@@ -126,8 +128,16 @@ def push_plan(
     namespace = main_namespace(objects)
     apply = Step(
         (
-            kubectl, "apply", "--server-side", f"--field-manager={field_manager}",
-            "--prune", f"--applyset={applyset}-{env}", "--namespace", namespace, "-f", manifest,
+            kubectl,
+            "apply",
+            "--server-side",
+            f"--field-manager={field_manager}",
+            "--prune",
+            f"--applyset={applyset}-{env}",
+            "--namespace",
+            namespace,
+            "-f",
+            manifest,
         ),
         "apply",
     )
@@ -188,4 +198,6 @@ def run_push(plan: PushPlan, overlay: str, kubeconfig: str, *, say: Any = None) 
 
 def ensure_clean_index(git: GitRepo) -> None:
     if git.has_staged_changes():
-        raise GitError(f"{git.path}: the index has staged changes; commit or unstage them before deploy apply (pull mode, folder)")
+        raise GitError(
+            f"{git.path}: the index has staged changes; commit or unstage them before deploy apply (pull mode, folder)"
+        )

@@ -70,7 +70,12 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     promote.add_argument("--from", dest="source", required=True, metavar="ENV", help="environment to copy from")
     promote.add_argument("--to", dest="target", required=True, metavar="ENV", help="environment to update")
     promote.add_argument(
-        "--image", dest="images", action="append", type=_image, default=[], metavar="NAME=TAG",
+        "--image",
+        dest="images",
+        action="append",
+        type=_image,
+        default=[],
+        metavar="NAME=TAG",
         help="set this tag instead of the source's (repeatable; NAME as in the overlay's images:)",
     )
     promote.add_argument("--no-pr", action="store_true", help="commit on the branch but open no pull request")
@@ -88,7 +93,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     apply.add_argument("--mode", choices=("pull", "push"), help="default: deploy.apply_mode (pull)")
     apply.add_argument("--no-push", action="store_true", help="pull mode: commit but do not push to the remote")
     apply.add_argument(
-        "--validate", action="store_true",
+        "--validate",
+        action="store_true",
         help="first run the schema and policy checks (as `validate --no-checkov`); deploy nothing on an error",
     )
     apply.set_defaults(handler=_apply)

@@ -12,13 +12,13 @@ from typing import Any
 from leadforge.errors import InputError
 
 
-
 def _yaml() -> tuple[Any, Any, Any]:
     """PyYAML and its C loader and dumper (~10x faster on big renders), imported on first use: the
     patch-target check of a render usually needs none of it (``scan_ids``)."""
     import yaml
 
     return yaml, getattr(yaml, "CSafeLoader", yaml.SafeLoader), getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
 
 ORIGIN_ANNOTATION = "config.kubernetes.io/origin"
 

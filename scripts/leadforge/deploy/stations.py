@@ -54,8 +54,18 @@ class StationsPlan:
 
 # ---- quantities ---------------------------------------------------------------------------------
 
-_UNITS = {"": 1, "m": Decimal("0.001"), "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12,
-          "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40}
+_UNITS = {
+    "": 1,
+    "m": Decimal("0.001"),
+    "k": 10**3,
+    "M": 10**6,
+    "G": 10**9,
+    "T": 10**12,
+    "Ki": 2**10,
+    "Mi": 2**20,
+    "Gi": 2**30,
+    "Ti": 2**40,
+}
 _QTY_RE = re.compile(r"^([0-9]+(?:\.[0-9]+)?)(m|k|M|G|T|Ki|Mi|Gi|Ti)?$")
 
 
@@ -123,8 +133,9 @@ def station_from_profile(profile: Mapping[str, Any], source: str, settings: Stat
         raise InputError(f"{source}: capacity: expected a whole number >= 0, got {capacity!r}")
     scale_set = f"{settings.arc.scale_set_prefix}{agent}"
     if len(scale_set) > 45:  # the gha-runner-scale-set chart's limit on the runner set's name
-        raise InputError(f"{source}: the scale set name {scale_set!r} is over 45 characters "
-                         "(deploy.stations.arc.scale_set_prefix)")
+        raise InputError(
+            f"{source}: the scale set name {scale_set!r} is over 45 characters (deploy.stations.arc.scale_set_prefix)"
+        )
     return Station(
         agent=agent,
         source=source,
@@ -181,8 +192,11 @@ CONTROLLER_RULES: tuple[dict[str, Any], ...] = (
     {"apiGroups": [""], "resources": ["pods/status"], "verbs": ["get"]},
     {"apiGroups": [""], "resources": ["secrets"], "verbs": ["create", "delete", "get", "list", "patch", "update"]},
     {"apiGroups": [""], "resources": ["serviceaccounts"], "verbs": ["create", "delete", "get", "list", "patch", "update"]},
-    {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["rolebindings"],
-     "verbs": ["create", "delete", "get", "patch", "update"]},
+    {
+        "apiGroups": ["rbac.authorization.k8s.io"],
+        "resources": ["rolebindings"],
+        "verbs": ["create", "delete", "get", "patch", "update"],
+    },
     {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["roles"], "verbs": ["create", "delete", "get", "patch", "update"]},
 )
 
@@ -363,10 +377,16 @@ def station_files(station: Station, arc: ArcSettings, github_url: str) -> dict[s
             ],
         },
     }
-    account = {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": meta("agent-runner"),
-               "automountServiceAccountToken": False}
-    why = ("the gha-runner-scale-set chart's manager Role: the ARC controller creates each runner's pod and "
-           "its JIT-config secret here, and the listener's role binding")
+    account = {
+        "apiVersion": "v1",
+        "kind": "ServiceAccount",
+        "metadata": meta("agent-runner"),
+        "automountServiceAccountToken": False,
+    }
+    why = (
+        "the gha-runner-scale-set chart's manager Role: the ARC controller creates each runner's pod and "
+        "its JIT-config secret here, and the listener's role binding"
+    )
     role = {
         "apiVersion": "rbac.authorization.k8s.io/v1",
         "kind": "Role",
@@ -404,8 +424,9 @@ def station_files(station: Station, arc: ArcSettings, github_url: str) -> dict[s
     return out
 
 
-def plan_stations(profiles: Sequence[tuple[str, Mapping[str, Any]]], settings: StationSettings, *,
-                  github_url: str) -> StationsPlan:
+def plan_stations(
+    profiles: Sequence[tuple[str, Mapping[str, Any]]], settings: StationSettings, *, github_url: str
+) -> StationsPlan:
     """Profiles ``(path, data)`` -> the component's files, sorted and deterministic. ``github_url``: where
     the runners register (``github_config_url``, resolved by ``runner_github_url``)."""
     stations: list[Station] = []
@@ -419,8 +440,10 @@ def plan_stations(profiles: Sequence[tuple[str, Mapping[str, Any]]], settings: S
         seen[station.agent] = source
         stations.append(station)
     if stations and not github_url:
-        raise InputError("deploy.stations.arc.github_config_url: set the GitHub URL the runners register with "
-                         "(https://github.com/OWNER/REPO), or run where GITHUB_REPOSITORY or a GitHub origin remote names it")
+        raise InputError(
+            "deploy.stations.arc.github_config_url: set the GitHub URL the runners register with "
+            "(https://github.com/OWNER/REPO), or run where GITHUB_REPOSITORY or a GitHub origin remote names it"
+        )
     files: dict[str, str] = {}
     for station in stations:
         files.update(station_files(station, settings.arc, github_url))
@@ -432,12 +455,25 @@ def plan_stations(profiles: Sequence[tuple[str, Mapping[str, Any]]], settings: S
             "labels": {"app.kubernetes.io/part-of": "leadforge"},
             "annotations": {"checkov.io/skip1": "CKV_K8S_21=the namespace is set by the overlay that includes the component"},
         },
-        "data": {key: value for s in stations for key, value in (
-            (s.agent, s.namespace), (f"{s.agent}.runs-on", s.scale_set), (f"{s.agent}.max-runners", str(s.max_runners)))},
+        "data": {
+            key: value
+            for s in stations
+            for key, value in (
+                (s.agent, s.namespace),
+                (f"{s.agent}.runs-on", s.scale_set),
+                (f"{s.agent}.max-runners", str(s.max_runners)),
+            )
+        },
     }
     header = HEADER.format(source=f"{settings.profiles_dir}/*.yml")
-    files["index.yaml"] = header + ("# Which namespace each agent's station runs in, the `runs-on:` label of its runners and\n"
-                                    "# how many run at most (read by dispatchers and dashboards).\n") + _dump([index])
+    files["index.yaml"] = (
+        header
+        + (
+            "# Which namespace each agent's station runs in, the `runs-on:` label of its runners and\n"
+            "# how many run at most (read by dispatchers and dashboards).\n"
+        )
+        + _dump([index])
+    )
     top = {
         "apiVersion": "kustomize.config.k8s.io/v1alpha1",
         "kind": "Component",
@@ -459,12 +495,24 @@ def load_profiles(repo: Path, profiles_dir: str) -> list[tuple[str, dict[str, An
         station = profile.station
         block: dict[str, Any] | None = None
         if station is not None:
-            block = {k: v for k, v in (("image", station.image), ("cpu", station.cpu), ("memory", station.memory),
-                                       ("storage", station.storage)) if v}
+            block = {
+                k: v
+                for k, v in (
+                    ("image", station.image),
+                    ("cpu", station.cpu),
+                    ("memory", station.memory),
+                    ("storage", station.storage),
+                )
+                if v
+            }
             if station.env:
                 block["env"] = dict(station.env)
-        found.append((profile.source or f"{profiles_dir}/{profile.name}.yml",
-                      {"name": profile.name, "capacity": profile.capacity, "station": block}))
+        found.append(
+            (
+                profile.source or f"{profiles_dir}/{profile.name}.yml",
+                {"name": profile.name, "capacity": profile.capacity, "station": block},
+            )
+        )
     return found
 
 

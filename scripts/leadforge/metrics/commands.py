@@ -140,8 +140,9 @@ class ReportPlan:
         return lines
 
 
-def plan_report(report: dict[str, Any], *, week: str, reports_dir: str, issue: int | None, label: str,
-                post: bool, commit: bool) -> ReportPlan:
+def plan_report(
+    report: dict[str, Any], *, week: str, reports_dir: str, issue: int | None, label: str, post: bool, commit: bool
+) -> ReportPlan:
     """Pure: everything the weekly report will write and post."""
     folder = reports_dir.strip("/") or "."
     markdown = report_markdown(report, title="Agent metrics")
@@ -203,8 +204,9 @@ def apply_report(app: Any, plan: ReportPlan) -> dict[str, Any]:
     return result
 
 
-def run_report(app: Any, week: str | None, since: str | None, until: str | None, out: str | None,
-               post: bool, commit: bool) -> int:
+def run_report(
+    app: Any, week: str | None, since: str | None, until: str | None, out: str | None, post: bool, commit: bool
+) -> int:
     settings = app.config.metrics
     now = _now(app)
     if since or until:
@@ -216,14 +218,24 @@ def run_report(app: Any, week: str | None, since: str | None, until: str | None,
         period = week_period(week or "last", now)
         name = period.label
     report = collect(app, period)
-    plan = plan_report(report, week=name, reports_dir=out or settings.reports_dir, issue=settings.report_issue,
-                       label=settings.report_label, post=post, commit=commit)
+    plan = plan_report(
+        report,
+        week=name,
+        reports_dir=out or settings.reports_dir,
+        issue=settings.report_issue,
+        label=settings.report_label,
+        post=post,
+        commit=commit,
+    )
     if app.dry_run:
         for line in plan.describe():
             app.out.would(line)
         app.out.result({"plan": plan.describe(), "report": report}, plan.markdown)
         return 0
     result = apply_report(app, plan)
-    app.out.result({"report": report, **result}, f"wrote {plan.json_path} and {plan.markdown_path}"
-                   + (f"; comment {result['comment']['action']} on #{result['comment']['issue']}" if "comment" in result else ""))
+    app.out.result(
+        {"report": report, **result},
+        f"wrote {plan.json_path} and {plan.markdown_path}"
+        + (f"; comment {result['comment']['action']} on #{result['comment']['issue']}" if "comment" in result else ""),
+    )
     return 0

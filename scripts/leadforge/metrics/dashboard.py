@@ -79,7 +79,7 @@ def _cycles(tasks: Mapping[str, Task]) -> dict[str, str]:
                 stack.append((node, index + 1))
                 nxt = deps[index]
                 if colour.get(nxt) == 1:
-                    cycle = path[path.index(nxt):] + [nxt]
+                    cycle = path[path.index(nxt) :] + [nxt]
                     for member in cycle[:-1]:
                         found.setdefault(member, " → ".join(cycle))
                 elif not colour.get(nxt):
@@ -166,21 +166,38 @@ def charts(report: Mapping[str, Any]) -> list[dict[str, str]]:
     rows = [r for r in report["agents"]]
     labels = [r["agent"] for r in rows]
     specs = [
-        ("chart-tasks", "Tasks per agent", [
-            Series("assigned", tuple(float(r["assigned"]) for r in rows)),
-            Series("completed", tuple(float(r["completed"]) for r in rows)),
-        ], "tasks"),
-        ("chart-lines", "Lines added and removed", [
-            Series("added", tuple(float(r["lines_added"]) for r in rows)),
-            Series("removed", tuple(float(r["lines_removed"]) for r in rows)),
-        ], "lines"),
-        ("chart-times", "Lead and cycle time, median hours", [
-            Series("lead time", tuple(r["lead_time_hours"]["median"] for r in rows)),
-            Series("cycle time", tuple(r["cycle_time_hours"]["median"] for r in rows)),
-        ], "h"),
+        (
+            "chart-tasks",
+            "Tasks per agent",
+            [
+                Series("assigned", tuple(float(r["assigned"]) for r in rows)),
+                Series("completed", tuple(float(r["completed"]) for r in rows)),
+            ],
+            "tasks",
+        ),
+        (
+            "chart-lines",
+            "Lines added and removed",
+            [
+                Series("added", tuple(float(r["lines_added"]) for r in rows)),
+                Series("removed", tuple(float(r["lines_removed"]) for r in rows)),
+            ],
+            "lines",
+        ),
+        (
+            "chart-times",
+            "Lead and cycle time, median hours",
+            [
+                Series("lead time", tuple(r["lead_time_hours"]["median"] for r in rows)),
+                Series("cycle time", tuple(r["cycle_time_hours"]["median"] for r in rows)),
+            ],
+            "h",
+        ),
         ("chart-hours", "Estimated hours saved", [Series("hours", tuple(float(r["hours_saved"]) for r in rows))], "h"),
     ]
-    return [{"id": cid, "title": title, "svg": bar_chart(cid, title, labels, series, unit=unit)} for cid, title, series, unit in specs]
+    return [
+        {"id": cid, "title": title, "svg": bar_chart(cid, title, labels, series, unit=unit)} for cid, title, series, unit in specs
+    ]
 
 
 def cost_chart(report: Mapping[str, Any]) -> dict[str, str]:
@@ -189,11 +206,16 @@ def cost_chart(report: Mapping[str, Any]) -> dict[str, str]:
 
     rows = [r for r in report["agents"] if r.get("cost", {}).get("reports")]
     labels = [r["agent"] for r in rows]
-    series = [Series("USD", tuple(float(r["cost"]["usd"]) for r in rows)),
-              Series("USD per completed task", tuple(r["cost"]["usd_per_completed_task"] for r in rows))]
+    series = [
+        Series("USD", tuple(float(r["cost"]["usd"]) for r in rows)),
+        Series("USD per completed task", tuple(r["cost"]["usd_per_completed_task"] for r in rows)),
+    ]
     title = "AI cost per agent, USD"
-    return {"id": "chart-cost", "title": title, "svg": bar_chart("chart-cost", title, labels, series, unit="USD",
-                                                                 css_class="cost-chart")}
+    return {
+        "id": "chart-cost",
+        "title": title,
+        "svg": bar_chart("chart-cost", title, labels, series, unit="USD", css_class="cost-chart"),
+    }
 
 
 def forecast_context(forecast: Any) -> dict[str, Any] | None:
@@ -203,14 +225,29 @@ def forecast_context(forecast: Any) -> dict[str, Any] | None:
     from leadforge.tasks.forecast import gantt_svg
 
     data = forecast.to_dict()
-    return {"svg": gantt_svg(forecast, "forecast-gantt"), "total_hours": data["total_hours"], "finish_at": data["finish_at"],
-            "critical_path": data["critical_path"], "lower_bound_hours": data["lower_bound_hours"],
-            "unscheduled": data["unscheduled"]}
+    return {
+        "svg": gantt_svg(forecast, "forecast-gantt"),
+        "total_hours": data["total_hours"],
+        "finish_at": data["finish_at"],
+        "critical_path": data["critical_path"],
+        "lower_bound_hours": data["lower_bound_hours"],
+        "unscheduled": data["unscheduled"],
+    }
 
 
-def page_context(*, title: str, tasks: Sequence[Task], report: Mapping[str, Any], links: Links, visual: Any,
-                 visual_path: str, completed_limit: int, generated_for: str, reports_url: str,
-                 forecast: Any = None) -> dict[str, Any]:
+def page_context(
+    *,
+    title: str,
+    tasks: Sequence[Task],
+    report: Mapping[str, Any],
+    links: Links,
+    visual: Any,
+    visual_path: str,
+    completed_limit: int,
+    generated_for: str,
+    reports_url: str,
+    forecast: Any = None,
+) -> dict[str, Any]:
     return {
         "title": title,
         "board": board(tasks, links, completed_limit=completed_limit),
@@ -232,7 +269,9 @@ def _environment(repo: Path) -> Any:
     from jinja2 import select_autoescape
 
     env = sandboxed_environment(
-        BUILTIN_DIR, repo, OVERRIDE_DIR,
+        BUILTIN_DIR,
+        repo,
+        OVERRIDE_DIR,
         autoescape=select_autoescape(["html", "html.j2", "j2"], default_for_string=True, default=True),
     )
     env.filters["num"] = _num
@@ -340,8 +379,9 @@ def _forecast_origin(app: Any) -> str:
     return _now(app).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def _site(app: Any, tasks: Sequence[Task], report_data: Mapping[str, Any], links: Links, visual: Any,
-          repository: str, forecast: Any) -> dict[str, str | bytes]:
+def _site(
+    app: Any, tasks: Sequence[Task], report_data: Mapping[str, Any], links: Links, visual: Any, repository: str, forecast: Any
+) -> dict[str, str | bytes]:
     config = app.config
     settings = config.metrics.dashboard
     context = page_context(
@@ -391,8 +431,13 @@ def run_build(app: Any, out: str, since: str | None, until: str | None, week: st
 
         tasks = sample_tasks()
         forecast = simulate(tasks, sample_profiles(), now=(BASE + timedelta(days=2)).isoformat().replace("+00:00", "Z"))
-        report = compute(tasks, period=period, people=People(humans=frozenset({"mona"})), git=sample_git(),
-                         weights=Weights(config.metrics.keystrokes_per_line, config.metrics.keystrokes_per_removed_line))
+        report = compute(
+            tasks,
+            period=period,
+            people=People(humans=frozenset({"mona"})),
+            git=sample_git(),
+            weights=Weights(config.metrics.keystrokes_per_line, config.metrics.keystrokes_per_removed_line),
+        )
         report_data = report.to_dict()
         report_data["sources"].update(git="sample history", forge="", profiles="")
         visual = None

@@ -27,8 +27,17 @@ LOG_FORMAT = f"--format={RECORD}%H %P{FIELD}%cI{FIELD}%an{FIELD}%ae{FIELD}%B{FIE
 def log_argv(ref: str) -> list[str]:
     """The one git call: every commit of ``ref`` with numstat (merges against their first parent)."""
     return [
-        "git", "-c", "core.quotepath=off", "log", "--no-renames", "--no-color", "--diff-merges=first-parent",
-        "--numstat", LOG_FORMAT, ref, "--",
+        "git",
+        "-c",
+        "core.quotepath=off",
+        "log",
+        "--no-renames",
+        "--no-color",
+        "--diff-merges=first-parent",
+        "--numstat",
+        LOG_FORMAT,
+        ref,
+        "--",
     ]
 
 
@@ -57,8 +66,8 @@ class Commit:
 
 def _unquote(path: str) -> str:
     if len(path) >= 2 and path[0] == '"' and path[-1] == '"':
-        return path[1:-1].encode("latin-1", "backslashreplace").decode("unicode_escape").encode("latin-1").decode(
-            "utf-8", "replace"
+        return (
+            path[1:-1].encode("latin-1", "backslashreplace").decode("unicode_escape").encode("latin-1").decode("utf-8", "replace")
         )
     return path
 
@@ -85,8 +94,13 @@ def parse_log(text: str) -> list[Commit]:
             files.append((_unquote(cols[2]), added, removed))
         commits.append(
             Commit(
-                sha=shas[0], parents=tuple(shas[1:]), date=parts[1], author=parts[2], email=parts[3],
-                message=parts[4].strip("\n"), files=tuple(files),
+                sha=shas[0],
+                parents=tuple(shas[1:]),
+                date=parts[1],
+                author=parts[2],
+                email=parts[3],
+                message=parts[4].strip("\n"),
+                files=tuple(files),
             )
         )
     return commits
@@ -248,8 +262,14 @@ def index_history(commits: list[Commit], keys: TaskKeys) -> GitIndex:
             author, email = side.author, side.email  # a merge's author is whoever clicked merge
         landed.append(
             Landed(
-                sha=commit.sha, at=parse_timestamp(commit.date), task=task, author=author, email=email,
-                added=commit.added, removed=commit.removed, paths=tuple(f[0] for f in commit.files),
+                sha=commit.sha,
+                at=parse_timestamp(commit.date),
+                task=task,
+                author=author,
+                email=email,
+                added=commit.added,
+                removed=commit.removed,
+                paths=tuple(f[0] for f in commit.files),
                 is_merge=len(commit.parents) > 1,
             )
         )

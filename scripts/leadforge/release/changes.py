@@ -137,7 +137,8 @@ def classify_commit(
         breaking_description = subject
     reverts = tuple(dict.fromkeys(REVERT_RE.findall(message))) if "This reverts commit" in message else ()
     is_revert = bool(reverts) and (
-        REVERT_SUBJECT_RE.match(header) is not None or (conv is not None and conv.type.lower() == "revert"))
+        REVERT_SUBJECT_RE.match(header) is not None or (conv is not None and conv.type.lower() == "revert")
+    )
     key = (raw.author, raw.email)
     author = people.get(key) if people is not None else None
     if author is None:

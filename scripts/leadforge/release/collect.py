@@ -52,7 +52,9 @@ def _day(stamp: int) -> str:
     return datetime.fromtimestamp(stamp, tz=timezone.utc).strftime("%Y-%m-%d")
 
 
-def resolve_range(repo: Path, prefix: str, *, to: str = "HEAD", from_: str | None = None, version: str | None = None) -> ReleaseRange:
+def resolve_range(
+    repo: Path, prefix: str, *, to: str = "HEAD", from_: str | None = None, version: str | None = None
+) -> ReleaseRange:
     """Decide the range: ``to`` (a tag, branch or commit) back to ``from_`` or, by default,
     the previous semver release tag (with ``prefix``) reachable from ``to`` (none: the whole history)."""
     try:

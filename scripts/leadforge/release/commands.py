@@ -84,8 +84,9 @@ def _release(app: Any, *, to: str, from_: str | None, label: str | None = None, 
             # The visual area stores the release's screenshots and writes diff images: not in a dry run.
             app.out.info("[dry-run] visual changes are not computed (storing release screenshots writes files)")
         with no_gc():
-            release = collect(app.repo, settings, rng, started=started, with_visual=not app.dry_run,
-                              screenshots=_screenshot_dirs(app))
+            release = collect(
+                app.repo, settings, rng, started=started, with_visual=not app.dry_run, screenshots=_screenshot_dirs(app)
+            )
     except BaseException:
         if started is not None:
             started.cancel()
@@ -103,8 +104,9 @@ def render_notes(app: Any, release: Release, template: str | None = None) -> str
         return rendering.render(release.context, path=path, repo=app.repo, links=links)
 
 
-def notes(app: Any, *, to: str | None, from_: str | None, tag: str | None, template: str | None, label: str | None,
-          output: str | None) -> int:
+def notes(
+    app: Any, *, to: str | None, from_: str | None, tag: str | None, template: str | None, label: str | None, output: str | None
+) -> int:
     if tag and to and tag != to:
         raise InputError("--tag and --to name different refs; give one of them")
     if output and Path(output).is_dir():
@@ -139,8 +141,11 @@ def _latest_prerelease(app: Any, release: Release, prefix: str) -> tuple[str, An
 
     if release.range.previous is not None:
         return None
-    found = [(v, name) for name in gitlog.tags_merged(app.repo, release.range.to_sha)
-             if (v := Version.parse(name, prefix)) is not None and v.prerelease]
+    found = [
+        (v, name)
+        for name in gitlog.tags_merged(app.repo, release.range.to_sha)
+        if (v := Version.parse(name, prefix)) is not None and v.prerelease
+    ]
     if not found:
         return None
     version, name = max(found, key=lambda item: item[0]._key())
@@ -231,8 +236,12 @@ def _write_changelog(app: Any, release: Release, commit: bool) -> list[str]:
     # VISUAL_CHANGELOG.md shows the release's screenshots by repository path: commit them with it.
     # They are held in memory across the branch switch: untracked copies (stored at the tag by the
     # visual area) would make `git checkout` refuse when the branch already has them (a re-run).
-    screenshots = {p: (app.repo / p).read_bytes() for v in release.context["visual"]
-                   for p in (v["before"], v["after"], v["diff"]) if p and (app.repo / p).is_file()}
+    screenshots = {
+        p: (app.repo / p).read_bytes()
+        for v in release.context["visual"]
+        for p in (v["before"], v["after"], v["diff"])
+        if p and (app.repo / p).is_file()
+    }
     if has_remote:
         untracked = set(screenshots) - set(git.ls_files(*screenshots)) if screenshots else set()
         for path in untracked:
@@ -281,11 +290,19 @@ def publish(app: Any, *, tag: str, from_: str | None, template: str | None, chan
 
     settings = _settings(app, full=True)
     if Version.parse(tag, settings.tag_prefix) is None:
-        raise InputError(f"--tag {tag}: not a release tag (expected {settings.tag_prefix}MAJOR.MINOR.PATCH[-PRE]); nothing published")
+        raise InputError(
+            f"--tag {tag}: not a release tag (expected {settings.tag_prefix}MAJOR.MINOR.PATCH[-PRE]); nothing published"
+        )
     release = _release(app, to=tag, from_=from_, need_tag=True)
     body = render_notes(app, release, template)
-    plan = plan_publish(app.repo, release.context, body, prerelease=release.range.prerelease, upload=settings.upload_screenshots,
-                        extra=[Path(a) for a in assets])
+    plan = plan_publish(
+        app.repo,
+        release.context,
+        body,
+        prerelease=release.range.prerelease,
+        upload=settings.upload_screenshots,
+        extra=[Path(a) for a in assets],
+    )
     if app.dry_run:
         for line in plan.describe():
             app.out.would(line)

@@ -26,7 +26,9 @@ FOOTER_HINT_RE = re.compile(r"^(?:BREAKING CHANGE|[^\s():!]+)(?::| #)", re.MULTI
 BREAKING_TOKENS = frozenset({"BREAKING CHANGE", "BREAKING-CHANGE"})
 ISSUE_RE = re.compile(r"(?<![\w/])#(\d+)\b")
 CLOSING_LINE_RE = re.compile(r"^(?:closes|fixes|resolves) #.*$", re.IGNORECASE | re.MULTILINE)
-CLOSING_TOKENS = frozenset({"close", "closes", "closed", "fix", "fixes", "fixed", "resolve", "resolves", "resolved", "refs", "ref", "issue", "issues"})
+CLOSING_TOKENS = frozenset(
+    {"close", "closes", "closed", "fix", "fixes", "fixed", "resolve", "resolves", "resolved", "refs", "ref", "issue", "issues"}
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -121,11 +121,7 @@ def build_context(
     by_group: dict[str, list[dict[str, Any]]] = {}
     for commit in changes.commits:
         by_group.setdefault(str(commit.group), []).append(commit_dict(commit))
-    group_list = [
-        {"type": g.id, "title": g.title, "commits": by_group[g.id]}
-        for g in groups
-        if g.visible and by_group.get(g.id)
-    ]
+    group_list = [{"type": g.id, "title": g.title, "commits": by_group[g.id]} for g in groups if g.visible and by_group.get(g.id)]
     breaking = [
         {
             "sha": c.sha,

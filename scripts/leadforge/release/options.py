@@ -122,6 +122,8 @@ class ScreenshotDirs:
 
     def any_for(self, repo: Path, tag: str) -> bool:
         return (repo / self.releases_dir / tag).is_dir() or (repo / self.baseline_dir).is_dir()
+
+
 CHOICES = {"unconventional": ("other", "skip"), "zero_breaking_bump": ("major", "minor"), "zero_minor_bump": ("minor", "patch")}
 MIN_BODY_BYTES = 1024
 
@@ -135,6 +137,7 @@ def options_from_settings(settings: Any) -> ReleaseOptions:
 
 
 # ---- the fast reader -------------------------------------------------------------------------------------
+
 
 class _Decline(Exception):
     """The section is not plainly valid: the full (pydantic) loader decides and reports."""

@@ -107,7 +107,14 @@ def apply_publish(plan: PublishPlan, forge: Any, repo: Path) -> dict[str, Any]:
     for asset in plan.assets:
         current = forge.get_release_by_tag(plan.tag) or release
         uploaded.append(replace_asset(forge, current, repo / asset.path, asset.name).name)
-    return {"tag": plan.tag, "status": status, "id": release.id, "url": release.url, "prerelease": plan.prerelease, "assets": uploaded}
+    return {
+        "tag": plan.tag,
+        "status": status,
+        "id": release.id,
+        "url": release.url,
+        "prerelease": plan.prerelease,
+        "assets": uploaded,
+    }
 
 
 def plan_changelog(

@@ -122,8 +122,15 @@ def _environment(repo: Path | None, links: Links) -> Any:
                     pass
             return super().getattr(obj, attribute)
 
-    env = sandboxed_environment(BUILTIN_DIR, repo, OVERRIDE_DIR, autoescape=False,
-                                environment_class=ReleaseEnvironment, keep_trailing_newline=True, cache=True)
+    env = sandboxed_environment(
+        BUILTIN_DIR,
+        repo,
+        OVERRIDE_DIR,
+        autoescape=False,
+        environment_class=ReleaseEnvironment,
+        keep_trailing_newline=True,
+        cache=True,
+    )
     env.globals.update(
         repo_url=links.repo_url,
         compare_url=links.compare_url,
@@ -205,8 +212,16 @@ def render(
         raise InputError(f"{where}: template syntax error: {err.message}") from None
     except TemplateNotFound as err:
         raise InputError(f"{shown}: template not found: {err.name}") from None
-    except (UndefinedError, SecurityError, TemplateError, TypeError, ValueError, ArithmeticError, LookupError,
-            AttributeError) as err:  # what a template's own expressions can raise (1/0, {}.pop('x'))
+    except (
+        UndefinedError,
+        SecurityError,
+        TemplateError,
+        TypeError,
+        ValueError,
+        ArithmeticError,
+        LookupError,
+        AttributeError,
+    ) as err:  # what a template's own expressions can raise (1/0, {}.pop('x'))
         tb = sys.exc_info()[2]
         inner = _innermost_template(tb, shown)
         if inner is not None and inner[0] != shown:

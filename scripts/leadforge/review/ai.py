@@ -15,8 +15,15 @@ AI_KEY = "review-ai"
 def _values(change: Any, instructions: str) -> dict[str, str]:
     number = str(change.pull)
     return {
-        "id": f"PR-{number}", "title": change.title, "issue": number, "branch": "", "priority": "", "type": "review",
-        "scope": "", "acceptance": f"Review this pull request against {instructions}.", "task_path": instructions,
+        "id": f"PR-{number}",
+        "title": change.title,
+        "issue": number,
+        "branch": "",
+        "priority": "",
+        "type": "review",
+        "scope": "",
+        "acceptance": f"Review this pull request against {instructions}.",
+        "task_path": instructions,
     }
 
 

@@ -108,11 +108,17 @@ def check(files: Mapping[str, str], settings: ArchitectureSettings) -> tuple[lis
                     continue  # `from a import b` matches as a and a.b: one finding per line
                 seen.add((rule.name, imp.line))
                 why = f" {rule.reason}" if rule.reason else ""
-                findings.append(Finding(
-                    tool="architecture", rule=rule.name, severity=rule.severity, path=path, line=imp.line,
-                    message=f"{module} may not import {imp.module} (rule {rule.name!r}: {', '.join(rule.modules)} "
-                            f"may not import {', '.join(rule.may_not_import)}).{why}",
-                    help="review.architecture.rules in .github/leadforge.yml",
-                    code_line=imp.text,
-                ))
+                findings.append(
+                    Finding(
+                        tool="architecture",
+                        rule=rule.name,
+                        severity=rule.severity,
+                        path=path,
+                        line=imp.line,
+                        message=f"{module} may not import {imp.module} (rule {rule.name!r}: {', '.join(rule.modules)} "
+                        f"may not import {', '.join(rule.may_not_import)}).{why}",
+                        help="review.architecture.rules in .github/leadforge.yml",
+                        code_line=imp.text,
+                    )
+                )
     return findings, notes

@@ -51,8 +51,9 @@ class Reviewer:
     scan_settings: ScanSettings = field(default_factory=ScanSettings)
     scanner_factory: type[Scanner] = Scanner
 
-    def review(self, change: Change, *, coverage_path: str | None = None, sarif_files: Sequence[str] = (),
-               mode: str | None = None) -> ReviewReport:
+    def review(
+        self, change: Change, *, coverage_path: str | None = None, sarif_files: Sequence[str] = (), mode: str | None = None
+    ) -> ReviewReport:
         mode = mode or self.settings.filter_mode
         notes: list[str] = []
         sources: list[SourceStatus] = []
@@ -92,8 +93,11 @@ class Reviewer:
         coverage_result = self._coverage(coverage_path, diffs, notes)
         if coverage_result is not None and coverage_result.available:
             findings += cov.coverage_findings(coverage_result, self.settings.coverage.severity)
-            sources.append(SourceStatus("coverage", "ok" if coverage_result.percent is not None else "skipped",
-                                        len(diffs), coverage_result.note[:200]))
+            sources.append(
+                SourceStatus(
+                    "coverage", "ok" if coverage_result.percent is not None else "skipped", len(diffs), coverage_result.note[:200]
+                )
+            )
         else:
             sources.append(SourceStatus("coverage", "skipped", 0, "no coverage report"))
 
@@ -116,10 +120,19 @@ class Reviewer:
 
         placed = place(findings, diffs, mode)
         return build_report(
-            placed=placed, sources=sources, coverage=coverage_result, notes=notes,
-            repository=change.repository, pull=change.pull, base_sha=change.base_sha, head_sha=change.head_sha,
-            mode=mode, blocking=tuple(self.settings.blocking), approve=self.settings.approve,
-            changed_files=len(change.files), head_repo=change.head_repo,
+            placed=placed,
+            sources=sources,
+            coverage=coverage_result,
+            notes=notes,
+            repository=change.repository,
+            pull=change.pull,
+            base_sha=change.base_sha,
+            head_sha=change.head_sha,
+            mode=mode,
+            blocking=tuple(self.settings.blocking),
+            approve=self.settings.approve,
+            changed_files=len(change.files),
+            head_repo=change.head_repo,
         )
 
     def _coverage(self, path: str | None, diffs: dict, notes: list[str]) -> cov.CoverageResult | None:
@@ -165,8 +178,10 @@ def head_checkout(repo: Path, head: str) -> Iterator[Path]:
         git.run("worktree", "add", "--detach", "--quiet", str(target), head)
     except GitError as err:
         shutil.rmtree(folder, ignore_errors=True)
-        raise GitError(f"cannot check out the head {head[:12]} to scan it ({err}); is the commit in this clone? "
-                       "(actions/checkout with fetch-depth: 0)") from None
+        raise GitError(
+            f"cannot check out the head {head[:12]} to scan it ({err}); is the commit in this clone? "
+            "(actions/checkout with fetch-depth: 0)"
+        ) from None
     try:
         yield target
     finally:

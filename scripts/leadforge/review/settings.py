@@ -88,9 +88,7 @@ class ReviewSettings(StrictModel):
         "status", description="Also report the counts as a commit status, a check run, or not at all."
     )
     status_context: str = Field("leadforge/review", description="Commit status context / check run name.")
-    template: str = Field(
-        "", description="Your own summary template (Jinja2, relative to the repo); empty: the built-in one."
-    )
+    template: str = Field("", description="Your own summary template (Jinja2, relative to the repo); empty: the built-in one.")
     scanners: list[Literal["semgrep", "checkov", "secrets"]] = Field(
         default_factory=lambda: ["semgrep", "checkov", "secrets"], description="Scanners run on the changed files."
     )

@@ -61,10 +61,17 @@ def builtin_hints() -> dict[str, str]:
     return hints
 
 
-def parse(text: str, *, configs: Sequence[str] = (), cwd: str | Path = ".",
-          read_line: Callable[[str, int], str] | None = None) -> list[Finding]:
-    findings = sarif.parse(text, source="semgrep SARIF output", tool="semgrep", roots=[str(Path(cwd).resolve())],
-                           rule_prefixes=rule_prefixes(configs, cwd), read_line=read_line)
+def parse(
+    text: str, *, configs: Sequence[str] = (), cwd: str | Path = ".", read_line: Callable[[str, int], str] | None = None
+) -> list[Finding]:
+    findings = sarif.parse(
+        text,
+        source="semgrep SARIF output",
+        tool="semgrep",
+        roots=[str(Path(cwd).resolve())],
+        rule_prefixes=rule_prefixes(configs, cwd),
+        read_line=read_line,
+    )
     hints = builtin_hints()
     return [replace(f, help=hints[f.rule]) if not f.help and f.rule in hints else f for f in findings]
 

@@ -34,8 +34,13 @@ class CheckovSettings(StrictModel):
     )
     paths: list[str] = Field(
         default_factory=lambda: [
-            "**/*.tf", "**/*.tf.json", "**/Dockerfile", "**/Dockerfile.*", "**/*.Dockerfile",
-            "**/*.yaml", "**/*.yml",
+            "**/*.tf",
+            "**/*.tf.json",
+            "**/Dockerfile",
+            "**/Dockerfile.*",
+            "**/*.Dockerfile",
+            "**/*.yaml",
+            "**/*.yml",
         ],
         description="Which changed files go to checkov in a review or --changed-only scan (path globs).",
     )

@@ -19,8 +19,9 @@ from leadforge.metrics.compute import Period
 from leadforge.serve.snapshot import Checkout, Snapshot, snapshot_from
 
 
-def build_snapshot(repo: Path, env: Mapping[str, str], *, refs: Mapping[str, str], clock: Callable[[], float],
-                   config_path: str | None = None) -> Snapshot:
+def build_snapshot(
+    repo: Path, env: Mapping[str, str], *, refs: Mapping[str, str], clock: Callable[[], float], config_path: str | None = None
+) -> Snapshot:
     from leadforge.metrics.commands import collect_all
     from leadforge.metrics.dashboard import repository_site
     from leadforge.tasks.dispatch import decide
@@ -36,8 +37,13 @@ def build_snapshot(repo: Path, env: Mapping[str, str], *, refs: Mapping[str, str
         profiles = load_profiles(repo, config.tasks.profiles_dir)
     except LeadforgeError:
         profiles = ()  # the report's sources already say why ("profiles not read: ...")
-    plan = decide(collected.tasks, profiles, branch_prefix=config.tasks.branch_prefix, slug_length=config.tasks.slug_length,
-                  unreadable=[Path(path).stem for path, _ in collected.problems])
+    plan = decide(
+        collected.tasks,
+        profiles,
+        branch_prefix=config.tasks.branch_prefix,
+        slug_length=config.tasks.slug_length,
+        unreadable=[Path(path).stem for path, _ in collected.problems],
+    )
     git = app.git
     head = git.head()
     committed = git.run("log", "-1", "--format=%ct", head, check=False).stdout.strip()

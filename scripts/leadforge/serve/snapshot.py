@@ -128,7 +128,8 @@ def with_refs(snapshot: Snapshot, refs: Mapping[str, str]) -> Snapshot:
     """The same snapshot with new task-branch dates (a push to a task branch moves only its activity)."""
     tasks = tuple(
         replace(view, last_activity=_newest(view.own_activity, epoch(refs.get(view.branch))))
-        if view.state == "in-progress" and view.branch else view
+        if view.state == "in-progress" and view.branch
+        else view
         for view in snapshot.tasks
     )
     return replace(snapshot, tasks=tasks, refs=dict(refs))
@@ -186,8 +187,15 @@ def queue_document(snapshot: Snapshot, now: float, refreshed_at: float | None) -
     for view in snapshot.tasks:
         counts[view.state] += 1
         stale = is_stale(view, now, snapshot.stale_after_seconds)
-        rows.append({**view.summary, "blocked": view.blocked, "ready": view.ready, "stale": stale,
-                     "last_activity": iso(view.last_activity)})
+        rows.append(
+            {
+                **view.summary,
+                "blocked": view.blocked,
+                "ready": view.ready,
+                "stale": stale,
+                "last_activity": iso(view.last_activity),
+            }
+        )
     return {
         "commit": snapshot.checkout.commit,
         "branch": snapshot.checkout.branch,

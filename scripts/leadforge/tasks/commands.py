@@ -93,12 +93,16 @@ def index_command(app: Any) -> int:
             changed = True
         if changed:
             app.out.would("rewrite docs/TASKS/queue/README.md")
-        app.out.result({"changed": changed, "tasks": len(queue.tasks)},
-                       f"queue index {'would be rewritten' if changed else 'unchanged'} ({len(queue.tasks)} tasks)")
+        app.out.result(
+            {"changed": changed, "tasks": len(queue.tasks)},
+            f"queue index {'would be rewritten' if changed else 'unchanged'} ({len(queue.tasks)} tasks)",
+        )
         return 0
     changed = bool(write_index(app.repo, queue))
-    app.out.result({"changed": changed, "tasks": len(queue.tasks)},
-                   f"queue index {'rewritten' if changed else 'unchanged'} ({len(queue.tasks)} tasks)")
+    app.out.result(
+        {"changed": changed, "tasks": len(queue.tasks)},
+        f"queue index {'rewritten' if changed else 'unchanged'} ({len(queue.tasks)} tasks)",
+    )
     return 0
 
 
@@ -115,7 +119,8 @@ def forecast_command(app: App, agents: str) -> int:
         raise InputError(f"--agents: no profile named {unknown[0]!r} in {opts.profiles_dir}/")
     queue = load_queue(app.repo)
     report_errors(app, queue.errors)
-    forecast = simulate(queue.tasks, profiles, now=current_time(app), default_estimate=opts.default_estimate_hours,
-                        capacities=capacities)
+    forecast = simulate(
+        queue.tasks, profiles, now=current_time(app), default_estimate=opts.default_estimate_hours, capacities=capacities
+    )
     app.out.result(forecast.to_dict(), forecast_table(forecast, {t.id: t.title for t in queue.tasks}))
     return 0

@@ -152,13 +152,19 @@ def claude_execution_cost(text: str, where: str = "execution file") -> Cost:
         for usage in model_usage.values():
             if not isinstance(usage, dict):
                 continue
-            tokens_in += int(_number(usage.get("inputTokens")) + _number(usage.get("cacheReadInputTokens"))
-                             + _number(usage.get("cacheCreationInputTokens")))
+            tokens_in += int(
+                _number(usage.get("inputTokens"))
+                + _number(usage.get("cacheReadInputTokens"))
+                + _number(usage.get("cacheCreationInputTokens"))
+            )
             tokens_out += int(_number(usage.get("outputTokens")))
     elif isinstance(result.get("usage"), dict):
         usage = result["usage"]
-        tokens_in = int(_number(usage.get("input_tokens")) + _number(usage.get("cache_read_input_tokens"))
-                        + _number(usage.get("cache_creation_input_tokens")))
+        tokens_in = int(
+            _number(usage.get("input_tokens"))
+            + _number(usage.get("cache_read_input_tokens"))
+            + _number(usage.get("cache_creation_input_tokens"))
+        )
         tokens_out = int(_number(usage.get("output_tokens")))
     usd = _number(result.get("total_cost_usd", result.get("cost_usd")))
     return Cost(round(usd, 6), tokens_in, tokens_out, int(_number(result.get("num_turns"))))
@@ -181,12 +187,14 @@ def openhands_output_cost(text: str, issue: int | None = None, where: str = "out
         usage = metrics.get("accumulated_token_usage") or {}
         usage = usage if isinstance(usage, dict) else {}
         calls = metrics.get("token_usages") or metrics.get("costs") or []
-        total = total.plus(Cost(
-            round(_number(metrics.get("accumulated_cost")), 6),
-            int(_number(usage.get("prompt_tokens"))),
-            int(_number(usage.get("completion_tokens"))),
-            len(calls) if isinstance(calls, list) else 0,
-        ))
+        total = total.plus(
+            Cost(
+                round(_number(metrics.get("accumulated_cost")), 6),
+                int(_number(usage.get("prompt_tokens"))),
+                int(_number(usage.get("completion_tokens"))),
+                len(calls) if isinstance(calls, list) else 0,
+            )
+        )
     if not matched:
         what = f"issue #{issue}" if issue is not None else "any issue"
         raise InputError(f"{where}: no line with metrics for {what}")

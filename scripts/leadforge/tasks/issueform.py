@@ -34,8 +34,9 @@ FORM_SECTIONS = "form_sections"  # task-file key for the issue's sections that a
 _CHECKBOX = re.compile(r"^\s*[-*]\s+\[([ xX]?)\]\s?(.*)$")  # "- []" (no space) counts as unchecked
 _FENCE = re.compile(r"^```[^\n`]*\n(.*?)\n?```$", re.DOTALL)
 _WORD = re.compile(r"[a-z0-9]+")
-_STOP_WORDS = frozenset({"a", "an", "and", "the", "of", "or", "to", "for", "in", "on", "is", "be", "this", "that", "your",
-                         "please"})
+_STOP_WORDS = frozenset(
+    {"a", "an", "and", "the", "of", "or", "to", "for", "in", "on", "is", "be", "this", "that", "your", "please"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,8 +331,9 @@ def parse_body(body: str, template: Sequence[FormField] | None = None) -> dict[s
 AI_TASK_FIELDS: tuple[FormField, ...] = (
     FormField("description", "Description", "textarea", required=True),
     FormField("type", "Type", "dropdown", required=True, options=TYPES),
-    FormField("priority", "Priority", "dropdown", required=True,
-              options=("P0 (highest)", "P1 (high)", "P2 (normal)", "P3 (low)")),
+    FormField(
+        "priority", "Priority", "dropdown", required=True, options=("P0 (highest)", "P1 (high)", "P2 (normal)", "P3 (low)")
+    ),
     FormField("scope", "Scope", "textarea", required=True),
     FormField("depends_on", "Depends on", "input"),
     FormField("acceptance", "Acceptance criteria", "textarea", required=True),

@@ -54,8 +54,12 @@ SPEC: dict[str, tuple[str, Any, str]] = {
         "non-zero exit fails verification.",
     ),
     "verify_timeout_seconds": ("int", 600, "Time limit for each verify command."),
-    "stale_after_hours": ("float", 48.0, "An in-progress task with no heartbeat (commits on its branch, PR activity, "
-                          "`task heartbeat`) for this long gets a warning comment."),
+    "stale_after_hours": (
+        "float",
+        48.0,
+        "An in-progress task with no heartbeat (commits on its branch, PR activity, "
+        "`task heartbeat`) for this long gets a warning comment.",
+    ),
     "requeue_after_hours": ("float", 24.0, "After the warning, this much more silence moves the task back to pending/."),
     "dispatch_after_complete": ("bool", True, "Run dispatch right after a task completes, for what it unblocked."),
     "budget": (
@@ -64,20 +68,43 @@ SPEC: dict[str, tuple[str, Any, str]] = {
         "Repository-wide AI cost budget over every agent: {usd_per_month, usd_per_task, tokens_per_month} (each "
         "optional). Dispatch never hands out a task whose expected cost would pass it; see docs/tasks.md#budgets.",
     ),
-    "default_estimate_hours": ("float", 2.0, "Estimate assumed for a task without `estimate_hours` (expected cost, "
-                               "forecast, critical path)."),
-    "budget_label": ("str", "leadforge-budget", "Label of the issue that receives the 80%/95% budget comments (created "
-                     "when missing)."),
-    "over_budget_agent": ("str", "human", "Profile a task goes to when its reported cost passes its per-task budget "
-                          "(sweep re-queues it with the reason)."),
-    "open_issues": ("bool", True, "Dispatch opens a tracking issue for a hand-written task without `issue` before "
-                    "handing it off (else only workflow hand-offs can take such a task)."),
-    "issue_label": ("str", "leadforge-task", "Label of the tracking issues dispatch opens for hand-written tasks (not "
-                    "the intake label: the issue is no form)."),
-    "recurring_dir": ("str", "docs/TASKS/recurring", "Folder of recurring task templates (`schedule: <cron>`), "
-                      "instantiated by the sweep when due."),
-    "tasks_from_findings": ("bool", False, "`leadforge task from-findings` turns new scan findings on the default "
-                            "branch into pending tasks (one per rule and file group) and completes them when fixed."),
+    "default_estimate_hours": (
+        "float",
+        2.0,
+        "Estimate assumed for a task without `estimate_hours` (expected cost, forecast, critical path).",
+    ),
+    "budget_label": (
+        "str",
+        "leadforge-budget",
+        "Label of the issue that receives the 80%/95% budget comments (created when missing).",
+    ),
+    "over_budget_agent": (
+        "str",
+        "human",
+        "Profile a task goes to when its reported cost passes its per-task budget (sweep re-queues it with the reason).",
+    ),
+    "open_issues": (
+        "bool",
+        True,
+        "Dispatch opens a tracking issue for a hand-written task without `issue` before "
+        "handing it off (else only workflow hand-offs can take such a task).",
+    ),
+    "issue_label": (
+        "str",
+        "leadforge-task",
+        "Label of the tracking issues dispatch opens for hand-written tasks (not the intake label: the issue is no form).",
+    ),
+    "recurring_dir": (
+        "str",
+        "docs/TASKS/recurring",
+        "Folder of recurring task templates (`schedule: <cron>`), instantiated by the sweep when due.",
+    ),
+    "tasks_from_findings": (
+        "bool",
+        False,
+        "`leadforge task from-findings` turns new scan findings on the default "
+        "branch into pending tasks (one per rule and file group) and completes them when fixed.",
+    ),
 }
 
 
@@ -149,7 +176,9 @@ def options_from_mapping(section: Any, *, default_branch: str = "main", where: s
             raise ConfigError(f"{where}: tasks.{key}: unknown key (check the spelling; see docs/leadforge.reference.yml)")
         values[key] = _check(key, SPEC[key][0], value, where)
     if values.get("min_permission", "triage") not in PERMISSIONS:
-        raise ConfigError(f"{where}: tasks.min_permission: expected one of {', '.join(PERMISSIONS)}, got {values['min_permission']!r}")
+        raise ConfigError(
+            f"{where}: tasks.min_permission: expected one of {', '.join(PERMISSIONS)}, got {values['min_permission']!r}"
+        )
     return TaskOptions(default_branch=default_branch, **values)
 
 

@@ -90,8 +90,14 @@ def due_instances(templates: Sequence[Template], tasks: Sequence[Task], now: str
             continue
         stamp = fire.isoformat().replace("+00:00", "Z")
         base = replace(template.task, id=task_id, created=stamp, from_template=template.name, history=())
-        made.append(base.with_event("queued", at=now, by="leadforge",
-                                    note=f"from recurring template {template.name} (schedule {template.schedule!r}, period {stamp})"))
+        made.append(
+            base.with_event(
+                "queued",
+                at=now,
+                by="leadforge",
+                note=f"from recurring template {template.name} (schedule {template.schedule!r}, period {stamp})",
+            )
+        )
         existing.add(task_id)
     return made
 

@@ -71,7 +71,7 @@ def parse_scope(glob: str) -> Scope:
         if _MAGIC.search(seg):
             break
         prefix.append(seg)
-    rest = segments[len(prefix):]
+    rest = segments[len(prefix) :]
     pathlike = rest == () or rest == ("**",)
     return Scope(glob=glob, segments=segments, prefix=tuple(prefix), pathlike=pathlike)
 

@@ -64,7 +64,9 @@ def transact_queue(app: Any, opts: TaskOptions, apply: Any) -> str | None:
         message = apply()
         return None if message is None else f"{message}\n\nLeadforge-Run: {run}"
 
-    return app.git.transact(unique, branch=branch, on_retry=lambda n: app.out.info(f"queue moved under us: re-deciding (attempt {n + 1})"))
+    return app.git.transact(
+        unique, branch=branch, on_retry=lambda n: app.out.info(f"queue moved under us: re-deciding (attempt {n + 1})")
+    )
 
 
 def _unreadable_ids(errors: Sequence[FileError]) -> list[str]:
@@ -108,12 +110,18 @@ def assigned_comment(task: Task, profile: Profile) -> str:
     if task.acceptance:
         lines += ["", "Acceptance criteria (tick them in the pull request body):", ""]
         lines += [f"- [ ] {a}" for a in task.acceptance]
-    lines += ["", f"Open the pull request from `{task.branch}` and write `Closes #{task.issue}` in its body."
-              if task.issue else f"Open the pull request from `{task.branch}`."]
+    lines += [
+        "",
+        f"Open the pull request from `{task.branch}` and write `Closes #{task.issue}` in its body."
+        if task.issue
+        else f"Open the pull request from `{task.branch}`.",
+    ]
     return "\n".join(lines)
 
 
-def _apply_assignments(app: Any, queue: Queue, plan: DispatchPlan, profiles: Sequence[Profile], now: str) -> tuple[list[str], list[Task]]:
+def _apply_assignments(
+    app: Any, queue: Queue, plan: DispatchPlan, profiles: Sequence[Profile], now: str
+) -> tuple[list[str], list[Task]]:
     by_id = queue.by_id()
     profile_by_name = {p.name: p for p in profiles}
     changed: list[str] = []
@@ -122,9 +130,17 @@ def _apply_assignments(app: Any, queue: Queue, plan: DispatchPlan, profiles: Seq
         old = by_id[assignment.task]
         profile = profile_by_name[assignment.agent]
         new = old.with_event(
-            "assigned", at=now, by=BOT, note=f"{profile.name} ({profile.handoff.describe()}), branch {assignment.branch}",
-            state="in-progress", assigned_to=profile.name, assigned_at=now, branch=assignment.branch,
-            heartbeat_at=None, blocked_reason=None, completed_at=None,
+            "assigned",
+            at=now,
+            by=BOT,
+            note=f"{profile.name} ({profile.handoff.describe()}), branch {assignment.branch}",
+            state="in-progress",
+            assigned_to=profile.name,
+            assigned_at=now,
+            branch=assignment.branch,
+            heartbeat_at=None,
+            blocked_reason=None,
+            completed_at=None,
         )
         changed += move_task(app.repo, old, new)
         tasks[new.id] = new
@@ -153,9 +169,16 @@ def run_dispatch(app: Any, *, opts: TaskOptions | None = None) -> DispatchOutcom
         queue = load_queue(app.repo)
         profiles = load_profiles(app.repo, opts.profiles_dir)
         plan = decide(
-            queue.tasks, profiles, tracked=lambda: app.git.ls_files(), unreadable=_unreadable_ids(queue.errors),
-            branch_prefix=opts.branch_prefix, slug_length=opts.slug_length, now=current_time(app), budget=opts.budget,
-            default_estimate=opts.default_estimate_hours, open_issues=opts.open_issues,
+            queue.tasks,
+            profiles,
+            tracked=lambda: app.git.ls_files(),
+            unreadable=_unreadable_ids(queue.errors),
+            branch_prefix=opts.branch_prefix,
+            slug_length=opts.slug_length,
+            now=current_time(app),
+            budget=opts.budget,
+            default_estimate=opts.default_estimate_hours,
+            open_issues=opts.open_issues,
         )
         holder.update(queue=queue, plan=plan, profiles=profiles)
         if app.dry_run:
@@ -182,7 +205,9 @@ def run_dispatch(app: Any, *, opts: TaskOptions | None = None) -> DispatchOutcom
         apply()
         outcome = DispatchOutcome(holder["plan"], holder["queue"])
         for assignment in outcome.plan.assigned:
-            app.out.would(f"move {assignment.task} to in-progress/, create branch {assignment.branch}, hand off to {assignment.agent}")
+            app.out.would(
+                f"move {assignment.task} to in-progress/, create branch {assignment.branch}, hand off to {assignment.agent}"
+            )
         return outcome
     sha = transact_queue(app, opts, apply)
     outcome = DispatchOutcome(holder["plan"], holder["queue"], sha)
@@ -202,15 +227,23 @@ def task_issue_body(task: Task) -> str:
     """The tracking issue of a hand-written task: its description, scope and criteria, and where its file is."""
     from leadforge.forge.base import marker
 
-    lines = [task.body.strip() or f"Hand-written task `{task.id}`.", "", f"- task file: `{task.relpath().as_posix()}`",
-             f"- priority {task.priority}, type {task.type}",
-             f"- scope: {', '.join(f'`{s}`' for s in task.scope) or '(whole repository)'}"]
+    lines = [
+        task.body.strip() or f"Hand-written task `{task.id}`.",
+        "",
+        f"- task file: `{task.relpath().as_posix()}`",
+        f"- priority {task.priority}, type {task.type}",
+        f"- scope: {', '.join(f'`{s}`' for s in task.scope) or '(whole repository)'}",
+    ]
     if task.depends_on:
         lines.append(f"- depends on: {', '.join(task.depends_on)}")
     if task.acceptance:
         lines += ["", "Acceptance criteria:", ""] + [f"- [ ] {a}" for a in task.acceptance]
-    lines += ["", "Opened by LeadForge dispatch for a task written without an issue; its pull request closes it.", "",
-              marker(f"{TASK_ISSUE_KEY}:{task.id}")]
+    lines += [
+        "",
+        "Opened by LeadForge dispatch for a task written without an issue; its pull request closes it.",
+        "",
+        marker(f"{TASK_ISSUE_KEY}:{task.id}"),
+    ]
     return "\n".join(lines)
 
 
@@ -268,14 +301,19 @@ def budget_issue(app: Any, opts: TaskOptions) -> int:
     found = [i for i in app.forge.list_issues(state="open", labels=[opts.budget_label]) if not i.is_pull_request]
     if found:
         return min(i.number for i in found)
-    body = ("AI cost budgets of the task queue: dispatch comments here once per budget, month and threshold "
-            "(80% and 95%). See docs/tasks.md#budgets.")
+    body = (
+        "AI cost budgets of the task queue: dispatch comments here once per budget, month and threshold "
+        "(80% and 95%). See docs/tasks.md#budgets."
+    )
     return app.forge.create_issue(BUDGET_ISSUE_TITLE, body, labels=[opts.budget_label]).number
 
 
 def alert_comment(alert: Any) -> str:
-    action = ("Dispatch keeps handing out work that fits in what is left." if alert.threshold < 95 else
-              "Dispatch hands out only work whose expected cost still fits; raise the budget or wait for next month.")
+    action = (
+        "Dispatch keeps handing out work that fits in what is left."
+        if alert.threshold < 95
+        else "Dispatch hands out only work whose expected cost still fits; raise the budget or wait for next month."
+    )
     return f"**{alert.text()}.**\n\n{action}"
 
 
@@ -350,7 +388,12 @@ def dispatch_human(plan: DispatchPlan) -> str:
 
 
 def dispatch_summary(plan: DispatchPlan) -> str:
-    lines = ["### AI task dispatch", "", f"{len(plan.assigned)} assigned, {len(plan.waiting)} waiting, {len(plan.blocked)} blocked", ""]
+    lines = [
+        "### AI task dispatch",
+        "",
+        f"{len(plan.assigned)} assigned, {len(plan.waiting)} waiting, {len(plan.blocked)} blocked",
+        "",
+    ]
     for alert in plan.alerts:
         lines += [f"> [!WARNING]\n> {alert.text()}", ""]
     if plan.assigned:
@@ -394,9 +437,19 @@ def run_heartbeat(app: Any, task_id: str, note: str = "", by: str = "") -> Task:
 
 def task_summary(task: Task) -> dict[str, Any]:
     return {
-        "id": task.id, "state": task.state, "priority": task.priority, "type": task.type, "title": task.title,
-        "issue": task.issue, "agent": task.agent, "assigned_to": task.assigned_to, "branch": task.branch,
-        "pr": task.pr, "depends_on": list(task.depends_on), "scope": list(task.scope), "created": task.created,
+        "id": task.id,
+        "state": task.state,
+        "priority": task.priority,
+        "type": task.type,
+        "title": task.title,
+        "issue": task.issue,
+        "agent": task.agent,
+        "assigned_to": task.assigned_to,
+        "branch": task.branch,
+        "pr": task.pr,
+        "depends_on": list(task.depends_on),
+        "scope": list(task.scope),
+        "created": task.created,
         "blocked_reason": task.blocked_reason,
     }
 
@@ -423,4 +476,3 @@ def find_task(repo: Path, task_id: str) -> Task:
                 raise InputError(error.message)
         raise NotFoundError(f"task {task_id}: not found under {QUEUE_DIR.as_posix()}/ (pending, in-progress, completed)")
     return task
-

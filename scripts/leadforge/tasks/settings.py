@@ -21,8 +21,12 @@ class BudgetSettings(StrictModel):
     """An AI cost budget (a profile's `budget:` has the same keys)."""
 
     usd_per_month: float | None = Field(None, ge=0, description="Most US dollars reported per calendar month (UTC).")
-    usd_per_task: float | None = Field(None, ge=0, description="Most US dollars one task may cost (expected at dispatch, "
-                                       "reported afterwards: a task past it is stopped and goes to a person).")
+    usd_per_task: float | None = Field(
+        None,
+        ge=0,
+        description="Most US dollars one task may cost (expected at dispatch, "
+        "reported afterwards: a task past it is stopped and goes to a person).",
+    )
     tokens_per_month: int | None = Field(None, ge=0, description="Most tokens (in + out) reported per calendar month.")
 
 

@@ -172,7 +172,10 @@ def render_index(tasks: Iterable[Task], errors: Sequence[FileError] = ()) -> str
             continue
         if state == "pending":
             items.sort(key=lambda t: (t.priority, t.created, t.id))
-            lines += ["| id | priority | type | title | issue | agent | depends on |", "| --- | --- | --- | --- | --- | --- | --- |"]
+            lines += [
+                "| id | priority | type | title | issue | agent | depends on |",
+                "| --- | --- | --- | --- | --- | --- | --- |",
+            ]
             for t in items:
                 lines.append(
                     f"| [{t.id}]({state}/{t.filename}) | {t.priority} | {t.type} | {_cell(t.title)} | "

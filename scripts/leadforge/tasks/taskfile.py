@@ -28,9 +28,29 @@ ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 # Keys in the order they are written, so diffs of task files stay small and readable.
 KEY_ORDER = (
-    "id", "title", "issue", "priority", "type", "agent", "depends_on", "scope", "acceptance", "estimate_hours",
-    "created", "not_before", "assigned_to", "assigned_at", "branch", "pr", "heartbeat_at", "completed_at", "blocked_reason",
-    "cost", "from_template", "findings", "history",
+    "id",
+    "title",
+    "issue",
+    "priority",
+    "type",
+    "agent",
+    "depends_on",
+    "scope",
+    "acceptance",
+    "estimate_hours",
+    "created",
+    "not_before",
+    "assigned_to",
+    "assigned_at",
+    "branch",
+    "pr",
+    "heartbeat_at",
+    "completed_at",
+    "blocked_reason",
+    "cost",
+    "from_template",
+    "findings",
+    "history",
 )
 COST_KEYS = ("usd", "tokens_in", "tokens_out", "requests")
 _KNOWN = frozenset(KEY_ORDER)
@@ -66,8 +86,12 @@ class Cost:
     requests: int = 0
 
     def plus(self, other: Cost) -> Cost:
-        return Cost(round(self.usd + other.usd, 6), self.tokens_in + other.tokens_in, self.tokens_out + other.tokens_out,
-                    self.requests + other.requests)
+        return Cost(
+            round(self.usd + other.usd, 6),
+            self.tokens_in + other.tokens_in,
+            self.tokens_out + other.tokens_out,
+            self.requests + other.requests,
+        )
 
     @property
     def tokens(self) -> int:
@@ -221,8 +245,9 @@ def task_from_mapping(data: Any, *, state: str, body: str = "", source: str) -> 
     if not isinstance(agent, str):
         raise InputError(f"{source}: 'agent' must be 'auto' or a profile name")
     estimate = data.get("estimate_hours")
-    if estimate is not None and (isinstance(estimate, bool) or not isinstance(estimate, (int, float))
-                                 or not math.isfinite(estimate) or estimate < 0):
+    if estimate is not None and (
+        isinstance(estimate, bool) or not isinstance(estimate, (int, float)) or not math.isfinite(estimate) or estimate < 0
+    ):
         raise InputError(f"{source}: 'estimate_hours' must be a non-negative number, got {estimate!r}")
     cost = _cost(data.get("cost"), source)
     not_before = _opt_str(data, "not_before")
@@ -421,8 +446,8 @@ def _fast_load(front: str) -> dict[str, Any] | None:
                 if value is _FAIL or mraw.strip() in {"[]", "{}"}:
                     return None
                 mapping[mkey] = value
-                if i < n and lines[i].startswith(pad) and lines[i][len(pad):len(pad) + 1] not in {" ", "-", ""}:
-                    pair = _KEY_LINE.match(lines[i][len(pad):])
+                if i < n and lines[i].startswith(pad) and lines[i][len(pad) : len(pad) + 1] not in {" ", "-", ""}:
+                    pair = _KEY_LINE.match(lines[i][len(pad) :])
                     if pair is None:
                         return None
                     i += 1
@@ -489,8 +514,22 @@ def task_to_mapping(task: Task) -> dict[str, Any]:
         "findings": list(task.findings) or None,
         "history": [entry.to_dict() for entry in task.history],
     }
-    optional = {"issue", "estimate_hours", "created", "not_before", "assigned_to", "assigned_at", "branch", "pr",
-                "heartbeat_at", "completed_at", "blocked_reason", "cost", "from_template", "findings"}
+    optional = {
+        "issue",
+        "estimate_hours",
+        "created",
+        "not_before",
+        "assigned_to",
+        "assigned_at",
+        "branch",
+        "pr",
+        "heartbeat_at",
+        "completed_at",
+        "blocked_reason",
+        "cost",
+        "from_template",
+        "findings",
+    }
     data = {k: v for k, v in data.items() if not (k in optional and v is None)}
     data.update(task.extra)
     return data

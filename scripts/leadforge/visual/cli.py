@@ -107,7 +107,11 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     compare.add_argument("--threshold", type=_ratio, default=None, help="per-pixel colour threshold (default visual.threshold)")
     compare.add_argument("--max-ratio", type=_ratio, default=None, help="allowed mismatch ratio for every page")
     compare.add_argument(
-        "--jobs", "-j", type=_jobs, default=None, metavar="N",
+        "--jobs",
+        "-j",
+        type=_jobs,
+        default=None,
+        metavar="N",
         help="screenshots compared at once, each in its own process (default: one per CPU; 1: no worker processes)",
     )
     compare.set_defaults(handler=_handler("compare"))
@@ -140,7 +144,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         "copy DIR into the baseline and commit on the checked-out branch.",
     )
     approve.add_argument(
-        "--current", metavar="DIR", default=None,
+        "--current",
+        metavar="DIR",
+        default=None,
         help="developer mode: copy these screenshots into the baseline and commit on the current branch",
     )
     approve.add_argument("--push", action="store_true", help="push the commit to the PR branch")
@@ -157,6 +163,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     release.add_argument("--tag", required=True, help="the release tag, e.g. v1.4.0")
     release.add_argument("--from", dest="source", metavar="DIR", default=None, help="screenshots to store (default baseline)")
-    release.add_argument("--previous", default=None, metavar="TAG", help="the release to compare with (default: the latest stored)")
+    release.add_argument(
+        "--previous", default=None, metavar="TAG", help="the release to compare with (default: the latest stored)"
+    )
     release.add_argument("--commit", action="store_true", help="commit the stored screenshots")
     release.set_defaults(handler=_handler("release"))

@@ -165,8 +165,10 @@ def run_release_command(app: App, *, tag: str, source: str | None, previous: str
     check_tag(tag)
     source_dir = Path(source).expanduser().resolve() if source else None
     if previous is not None and not (app.repo / settings.releases_dir / check_tag(previous)).is_dir():
-        raise InputError(f"--previous {previous}: no stored release in {settings.releases_dir}/{previous} "
-                         f"(run `leadforge visual release --tag {previous}` at that tag, or leave --previous out)")
+        raise InputError(
+            f"--previous {previous}: no stored release in {settings.releases_dir}/{previous} "
+            f"(run `leadforge visual release --tag {previous}` at that tag, or leave --previous out)"
+        )
     previous = previous or latest_stored_release(app.repo, settings, tag, app.config.release.tag_prefix)
     folder = app.repo / settings.releases_dir / tag
     if app.dry_run:
@@ -185,8 +187,14 @@ def run_release_command(app: App, *, tag: str, source: str | None, previous: str
         "previous": previous,
         "folder": folder.relative_to(app.repo).as_posix(),
         "changes": [
-            {"page": c.page, "viewport": c.viewport, "before": c.before, "after": c.after, "diff": c.diff,
-             "mismatch_ratio": c.mismatch_ratio}
+            {
+                "page": c.page,
+                "viewport": c.viewport,
+                "before": c.before,
+                "after": c.after,
+                "diff": c.diff,
+                "mismatch_ratio": c.mismatch_ratio,
+            }
             for c in changes
         ],
     }
@@ -198,4 +206,3 @@ def run_release_command(app: App, *, tag: str, source: str | None, previous: str
         lines.append("  no visual changes")
     app.out.result(data, "\n".join(lines))
     return 0
-

@@ -113,9 +113,7 @@ def screenshot_names(folder: Path) -> dict[str, Path]:
     artifact, so symlinks and names with other characters are ignored."""
     if not folder.is_dir():
         return {}
-    return {
-        p.name: p for p in sorted(folder.iterdir()) if _SAFE_NAME.match(p.name) and p.is_file() and not p.is_symlink()
-    }
+    return {p.name: p for p in sorted(folder.iterdir()) if _SAFE_NAME.match(p.name) and p.is_file() and not p.is_symlink()}
 
 
 def page_and_viewport(name: str) -> tuple[str, str]:
@@ -239,8 +237,15 @@ def plan_pairs(
         before, after = before_files.get(name), after_files.get(name)
         jobs.append(
             PairJob(
-                name, page, viewport, allowed_ratio(settings, page, max_ratio),
-                str(before) if before else None, str(after) if after else None, str(out), threshold, settings.include_aa,
+                name,
+                page,
+                viewport,
+                allowed_ratio(settings, page, max_ratio),
+                str(before) if before else None,
+                str(after) if after else None,
+                str(out),
+                threshold,
+                settings.include_aa,
             )
         )
     return tuple(jobs)
@@ -311,7 +316,15 @@ def compare_pair(job: PairJob) -> Entry:
         save_png(out / fields["diff"], diff_img)
         atomic_write(out / fields["side_by_side"], SideBySide.of(img1, img2, diff_img).png())
     return Entry(
-        job.name, job.page, job.viewport, status, job.allowed, result.mismatch, result.total, result.ratio, result.padded,
+        job.name,
+        job.page,
+        job.viewport,
+        status,
+        job.allowed,
+        result.mismatch,
+        result.total,
+        result.ratio,
+        result.padded,
         **fields,
     )
 
@@ -533,13 +546,21 @@ def run_compare_command(
         return 0
     baseline_dir = Path(baseline).expanduser().resolve()
     if not baseline_dir.is_dir():
-        app.out.info(f"note: --baseline {baseline}: no such folder, so every screenshot is new "
-                     "(capture one with `leadforge visual capture --baseline`)")
+        app.out.info(
+            f"note: --baseline {baseline}: no such folder, so every screenshot is new "
+            "(capture one with `leadforge visual capture --baseline`)"
+        )
     current_dir = Path(current).expanduser().resolve()
     total = len(set(screenshot_names(baseline_dir)) | set(screenshot_names(current_dir)))
     with app.out.progress(total, "comparing") as bar:
         report = compare_folders(
-            settings, baseline_dir, current_dir, out_dir, threshold=threshold, max_ratio=max_ratio, workers=jobs,
+            settings,
+            baseline_dir,
+            current_dir,
+            out_dir,
+            threshold=threshold,
+            max_ratio=max_ratio,
+            workers=jobs,
             on_done=bar.advance,
         )
     human = "\n".join([human_table(report.entries), "", summary_line(report), f"report: {out_dir / 'index.html'}"])

@@ -107,6 +107,4 @@ def serve(settings: AppSettings, repo: Path) -> Iterator[str]:
         wait_for_url(settings.url, settings.start_timeout)
         yield settings.url.rstrip("/")
     else:
-        raise ConfigError(
-            "visual.app: say how to reach the app: app.static (a folder to serve) or app.command + app.url"
-        )
+        raise ConfigError("visual.app: say how to reach the app: app.static (a folder to serve) or app.command + app.url")

@@ -89,7 +89,9 @@ class Page(StrictModel):
 class AppSettings(StrictModel):
     """How the app under test is reached: a command that serves it, or a static folder we serve."""
 
-    command: str | None = Field(None, description="Shell command that starts the app (run from the repo root), e.g. npm run preview.")
+    command: str | None = Field(
+        None, description="Shell command that starts the app (run from the repo root), e.g. npm run preview."
+    )
     url: str | None = Field(
         None, description="Base URL of the app (with command: polled until it answers), e.g. http://127.0.0.1:4173."
     )
@@ -131,7 +133,9 @@ class VisualSettings(StrictModel):
     viewports: tuple[str, ...] = Field(("1280x800",), description="Default viewport sizes (width x height).")
     full_page: bool = Field(True, description="Default for pages: capture the whole scrollable page.")
     browser: BrowserSettings = Field(default_factory=BrowserSettings, description="Browser options.")
-    threshold: float = Field(0.1, ge=0, le=1, description="Per-pixel colour threshold of the diff (pixelmatch; smaller is stricter).")
+    threshold: float = Field(
+        0.1, ge=0, le=1, description="Per-pixel colour threshold of the diff (pixelmatch; smaller is stricter)."
+    )
     include_aa: bool = Field(False, description="Count anti-aliased pixels as differences too.")
     max_ratio: float = Field(
         0.0, ge=0, le=1, description="Allowed share of changed pixels per screenshot before the check fails (0..1)."
