@@ -67,7 +67,8 @@ class Progress:
     def __enter__(self) -> Progress:
         if self.out.stderr.isatty() and not os.environ.get("CI"):
             from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress as RichProgress, TextColumn, TimeElapsedColumn
+            from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+            from rich.progress import Progress as RichProgress
 
             self._live = RichProgress(
                 TextColumn("{task.description}"),

@@ -33,10 +33,13 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from leadforge.errors import LeadforgeError
 from leadforge.extras import missing
+
+if TYPE_CHECKING:
+    from leadforge.app import App
 
 STAGE_ORDER: tuple[tuple[str, str], ...] = (
     ("foundation", "leadforge.demo.foundation"),
@@ -262,7 +265,7 @@ def prepare_report_dir(report_dir: Path) -> None:
     )
 
 
-def run_demo(app: Any, *, out: str, keep: bool = False) -> int:
+def run_demo(app: App, *, out: str, keep: bool = False) -> int:
     """Run every available stage; write ``out/index.html`` and ``out/report.json``."""
     from leadforge.demo.report import write_report
 

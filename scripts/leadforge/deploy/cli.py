@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING
 
 from leadforge.cli import area_parser
+
+if TYPE_CHECKING:
+    from leadforge.app import App
+    from leadforge.cli import Subparsers
 
 
 def _image(value: str) -> str:
@@ -14,7 +18,7 @@ def _image(value: str) -> str:
     return value
 
 
-def register(sub: Any, common: argparse.ArgumentParser) -> None:
+def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     _parser, verbs = area_parser(sub, common, "deploy", "environments: render, validate, diff, promote, apply, stations")
 
     render = verbs.add_parser(
@@ -111,13 +115,13 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     stations.set_defaults(handler=_stations)
 
 
-def _render(app: Any, env: str | None, all: bool, out: str | None) -> int:
+def _render(app: App, env: str | None, all: bool, out: str | None) -> int:
     from leadforge.deploy.commands import render_command
 
     return render_command(app, env=env, all_envs=all, out=out)
 
 
-def _validate(app: Any, env: str | None, all: bool, no_checkov: bool) -> int:
+def _validate(app: App, env: str | None, all: bool, no_checkov: bool) -> int:
     from leadforge.extras import need
 
     need("leadforge deploy validate", "kubernetes_validate")  # before rendering anything
@@ -126,19 +130,19 @@ def _validate(app: Any, env: str | None, all: bool, no_checkov: bool) -> int:
     return validate_command(app, env=env, all_envs=all, checkov=not no_checkov)
 
 
-def _diff(app: Any, base: str, head: str, envs: list[str] | None, pr: int | None, comment: bool) -> int:
+def _diff(app: App, base: str, head: str, envs: list[str] | None, pr: int | None, comment: bool) -> int:
     from leadforge.deploy.commands import diff_command
 
     return diff_command(app, base=base, head=head, envs=envs, pr=pr, comment=comment)
 
 
-def _promote(app: Any, source: str, target: str, images: list[str], no_pr: bool) -> int:
+def _promote(app: App, source: str, target: str, images: list[str], no_pr: bool) -> int:
     from leadforge.deploy.commands import promote_command
 
     return promote_command(app, source=source, target=target, images=images, open_pr=not no_pr)
 
 
-def _apply(app: Any, env: str, mode: str | None, no_push: bool, validate: bool) -> int:
+def _apply(app: App, env: str, mode: str | None, no_push: bool, validate: bool) -> int:
     if validate:
         from leadforge.extras import need
 
@@ -148,7 +152,7 @@ def _apply(app: Any, env: str, mode: str | None, no_push: bool, validate: bool) 
     return apply_command(app, env=env, mode=mode, push=not no_push, validate=validate)
 
 
-def _stations(app: Any, check: bool) -> int:
+def _stations(app: App, check: bool) -> int:
     from leadforge.deploy.commands import stations_command
 
     return stations_command(app, check=check)

@@ -559,7 +559,7 @@ def validate_command(app: App, *, env: str | None, all_envs: bool, checkov: bool
 # ---- stations ----------------------------------------------------------------------------------
 
 
-def stations_command(app: Any, *, check: bool) -> int:
+def stations_command(app: App, *, check: bool) -> int:
     from leadforge.deploy.promote import ensure_component
     from leadforge.deploy.stations import GENERATED_MARK, plan_for_repository
     from leadforge.fsutil import atomic_write
@@ -639,7 +639,7 @@ def stations_command(app: Any, *, check: bool) -> int:
 # ---- promote -----------------------------------------------------------------------------------
 
 
-def _approved(app: Any, settings: DeploySettings) -> bool:
+def _approved(app: App, settings: DeploySettings) -> bool:
     """A production change runs only in a job of the protected GitHub environment (required reviewers)."""
     return (
         app.env.get("LEADFORGE_APPROVED_ENVIRONMENT", "") == settings.approval_environment
@@ -647,7 +647,7 @@ def _approved(app: Any, settings: DeploySettings) -> bool:
     )
 
 
-def promote_command(app: Any, *, source: str, target: str, images: list[str], open_pr: bool) -> int:
+def promote_command(app: App, *, source: str, target: str, images: list[str], open_pr: bool) -> int:
     from leadforge.deploy.promote import PromotionPlan, branch_name, describe, parse_overrides, plan_edit
     from leadforge.errors import ForgeError, GitError, PushRejected
     from leadforge.fsutil import atomic_write
@@ -749,7 +749,7 @@ def promote_command(app: Any, *, source: str, target: str, images: list[str], op
 # ---- apply -------------------------------------------------------------------------------------
 
 
-def apply_command(app: Any, *, env: str, mode: str | None, push: bool, validate: bool = False) -> int:
+def apply_command(app: App, *, env: str, mode: str | None, push: bool, validate: bool = False) -> int:
     settings = settings_of(app)
     mode = mode or settings.apply_mode
     if env in settings.production and not _approved(app, settings) and not app.dry_run:
@@ -779,7 +779,7 @@ def apply_command(app: Any, *, env: str, mode: str | None, push: bool, validate:
     return _apply_pull(app, settings, env, rendered, push=push)
 
 
-def _apply_pull(app: Any, settings: DeploySettings, env: str, rendered: bytes, *, push: bool) -> int:
+def _apply_pull(app: App, settings: DeploySettings, env: str, rendered: bytes, *, push: bool) -> int:
     from leadforge.deploy.applying import (
         branch_worktree,
         ensure_clean_index,
@@ -835,7 +835,7 @@ def _apply_pull(app: Any, settings: DeploySettings, env: str, rendered: bytes, *
     return 0
 
 
-def _apply_push(app: Any, settings: DeploySettings, env: str, rendered: bytes) -> int:
+def _apply_push(app: App, settings: DeploySettings, env: str, rendered: bytes) -> int:
     import tempfile
 
     from leadforge.deploy.applying import find_kubeconfig, kubectl_path, push_plan, run_push
@@ -893,7 +893,7 @@ def _apply_push(app: Any, settings: DeploySettings, env: str, rendered: bytes) -
 
 
 def render_at_ref(
-    app: Any, settings: DeploySettings, ref: str, envs: list[str], renderer: kustomize.Renderer
+    app: App, settings: DeploySettings, ref: str, envs: list[str], renderer: kustomize.Renderer
 ) -> dict[str, tuple[bytes | None, str]]:
     """Render ``envs`` as they are at git ``ref``: (output or None when the overlay is absent there, error)."""
     import io
@@ -941,7 +941,7 @@ def render_at_ref(
     return results
 
 
-def diff_command(app: Any, *, base: str, head: str, envs: list[str] | None, pr: int | None, comment: bool) -> int:
+def diff_command(app: App, *, base: str, head: str, envs: list[str] | None, pr: int | None, comment: bool) -> int:
     from leadforge.deploy.diffing import COMMENT_KEY, EnvDiff, as_json, diff_objects, render_comment, render_text, touches
     from leadforge.forge.base import upsert_issue_comment
 

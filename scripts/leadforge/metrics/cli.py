@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from leadforge.app import App
+    from leadforge.cli import Subparsers
 
 
 def _period_options(parser: argparse.ArgumentParser) -> None:
@@ -12,7 +16,7 @@ def _period_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--week", metavar="YYYY-Www", help="an ISO week instead of --since/--until ('last', 'current')")
 
 
-def register(sub: Any, common: argparse.ArgumentParser) -> None:
+def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     description = (
         "Per-agent metrics from the task history, git and the forge: tasks assigned/completed/re-queued/failed, "
         "lead and cycle time, review rounds, scope violations, reverts, lines, hours and keystrokes saved. "
@@ -64,21 +68,21 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     build.set_defaults(handler=_dashboard_build)
 
 
-def _metrics(app: Any, since: str | None = None, until: str | None = None, week: str | None = None, csv: bool = False) -> int:
+def _metrics(app: App, since: str | None = None, until: str | None = None, week: str | None = None, csv: bool = False) -> int:
     from leadforge.metrics.commands import run_metrics
 
     return run_metrics(app, since, until, week, csv)
 
 
 def _report(
-    app: Any, since: str | None, until: str | None, week: str | None, out: str | None, post: bool, commit: bool, csv: bool = False
+    app: App, since: str | None, until: str | None, week: str | None, out: str | None, post: bool, commit: bool, csv: bool = False
 ) -> int:
     from leadforge.metrics.commands import run_report
 
     return run_report(app, week, since, until, out, post, commit)
 
 
-def _dashboard_build(app: Any, out: str, since: str | None, until: str | None, week: str | None, sample: bool) -> int:
+def _dashboard_build(app: App, out: str, since: str | None, until: str | None, week: str | None, sample: bool) -> int:
     from leadforge.metrics.dashboard import run_build
 
     return run_build(app, out, since, until, week, sample)

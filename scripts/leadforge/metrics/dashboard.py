@@ -15,11 +15,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from leadforge.errors import InputError, LeadforgeError
 from leadforge.tasks.taskfile import STATES, Task, parse_timestamp
 from leadforge.templating import BUILTIN_TEMPLATES, sandboxed_environment
+
+if TYPE_CHECKING:
+    from leadforge.app import App
 
 BUILTIN_DIR = BUILTIN_TEMPLATES / "dashboard"
 OVERRIDE_DIR = Path(".github/leadforge/dashboard")
@@ -345,7 +348,7 @@ def write_site(out: Path, files: Mapping[str, str | bytes]) -> list[str]:
     return sorted(files)
 
 
-def _forecast(app: Any, tasks: Sequence[Task]) -> Any:
+def _forecast(app: App, tasks: Sequence[Task]) -> Any:
     """The queue's forecast from the repository's profiles; unreadable profiles leave the page without one."""
     from leadforge.tasks.forecast import simulate
     from leadforge.tasks.options import load_options
@@ -360,7 +363,7 @@ def _forecast(app: Any, tasks: Sequence[Task]) -> Any:
     return simulate(tasks, profiles, now=_forecast_origin(app), default_estimate=opts.default_estimate_hours)
 
 
-def _forecast_origin(app: Any) -> str:
+def _forecast_origin(app: App) -> str:
     """The moment the forecast starts from: the checkout's HEAD commit, so a rebuild of one commit is byte-identical.
 
     ``LEADFORGE_NOW`` still pins it; outside a git repository (or before the first commit) it is the clock.
@@ -380,7 +383,7 @@ def _forecast_origin(app: Any) -> str:
 
 
 def _site(
-    app: Any, tasks: Sequence[Task], report_data: Mapping[str, Any], links: Links, visual: Any, repository: str, forecast: Any
+    app: App, tasks: Sequence[Task], report_data: Mapping[str, Any], links: Links, visual: Any, repository: str, forecast: Any
 ) -> dict[str, str | bytes]:
     config = app.config
     settings = config.metrics.dashboard
@@ -399,7 +402,7 @@ def _site(
     return render_site(app.repo, context)
 
 
-def repository_site(app: Any, report_data: Mapping[str, Any], tasks: Sequence[Task]) -> tuple[dict[str, str | bytes], Any]:
+def repository_site(app: App, report_data: Mapping[str, Any], tasks: Sequence[Task]) -> tuple[dict[str, str | bytes], Any]:
     """The site of ``app.repo`` from a report already computed (``dashboard build`` and ``serve`` both use it);
     returns the files and the visual changelog entry shown."""
     from leadforge.metrics import visualchangelog
@@ -418,7 +421,7 @@ def repository_site(app: Any, report_data: Mapping[str, Any], tasks: Sequence[Ta
     return _site(app, tasks, report_data, links, visual, repository, _forecast(app, tasks)), visual
 
 
-def run_build(app: Any, out: str, since: str | None, until: str | None, week: str | None, sample: bool = False) -> int:
+def run_build(app: App, out: str, since: str | None, until: str | None, week: str | None, sample: bool = False) -> int:
     from leadforge.metrics.commands import _now, collect_with_tasks
     from leadforge.metrics.period import make_period
 

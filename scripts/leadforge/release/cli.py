@@ -6,12 +6,16 @@ import argparse
 import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from leadforge.cli import area_parser
 
+if TYPE_CHECKING:
+    from leadforge.app import App
+    from leadforge.cli import Subparsers
 
-def register(sub: Any, common: argparse.ArgumentParser) -> None:
+
+def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     _parser, verbs = area_parser(sub, common, "release", "release notes from conventional commits, next version, publish")
 
     def range_options(p: argparse.ArgumentParser) -> None:
@@ -110,7 +114,7 @@ def no_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _run(verb: str, app: Any, options: dict[str, Any]) -> int:
+def _run(verb: str, app: App, options: dict[str, Any]) -> int:
     with no_gc():
         from leadforge.release import commands
 
@@ -118,21 +122,21 @@ def _run(verb: str, app: Any, options: dict[str, Any]) -> int:
         return handler(app, **options)
 
 
-def _notes(app: Any, **options: Any) -> int:
+def _notes(app: App, **options: Any) -> int:
     return _run("notes", app, options)
 
 
-def _next_version(app: Any, **options: Any) -> int:
+def _next_version(app: App, **options: Any) -> int:
     return _run("next_version", app, options)
 
 
-def _changelog(app: Any, **options: Any) -> int:
+def _changelog(app: App, **options: Any) -> int:
     from leadforge.release.commands import changelog
 
     return changelog(app, **options)
 
 
-def _publish(app: Any, **options: Any) -> int:
+def _publish(app: App, **options: Any) -> int:
     from leadforge.release.commands import publish
 
     return publish(app, **options)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from leadforge.errors import InputError
 from leadforge.release import render as rendering
@@ -12,11 +12,14 @@ from leadforge.release.cli import no_gc
 from leadforge.release.collect import Release, collect, resolve_range, start_range
 from leadforge.release.options import ReleaseOptions, ScreenshotDirs, load_options, options_from_settings
 
+if TYPE_CHECKING:
+    from leadforge.app import App
+
 
 NO_RELEASE_EXIT = 4  # `next-version` without --json: the commits since the last release need none (stdout is empty)
 
 
-def _settings(app: Any, *, full: bool = False) -> ReleaseOptions:
+def _settings(app: App, *, full: bool = False) -> ReleaseOptions:
     """The ``release:`` settings, read once per run. ``notes`` and ``next-version`` use the fast reader
     (no pydantic: see ``release.options``) and fall back to the full config when it declines; the verbs
     that also need other sections (``changelog``, ``publish``: the visual changelog, the default branch)
@@ -31,18 +34,18 @@ def _settings(app: Any, *, full: bool = False) -> ReleaseOptions:
     return cached[0]
 
 
-def _screenshot_dirs(app: Any) -> ScreenshotDirs:
+def _screenshot_dirs(app: App) -> ScreenshotDirs:
     _settings(app)
     return app.__dict__["release_options"][1]
 
 
-def _links(app: Any, tag: str, settings: Any) -> rendering.Links:
+def _links(app: App, tag: str, settings: Any) -> rendering.Links:
     context = app.context
     repo_url = f"{context.server_url.rstrip('/')}/{context.repository}" if context.repository else ""
     return rendering.Links(repo_url=repo_url, tag=tag, assets=settings.upload_screenshots)
 
 
-def _notes_template(app: Any, settings: Any, template: str | None) -> Path | None:
+def _notes_template(app: App, settings: Any, template: str | None) -> Path | None:
     """An explicit --template, else the configured path when that file exists (else built-in)."""
     if template:
         path = Path(template)
@@ -54,7 +57,7 @@ def _notes_template(app: Any, settings: Any, template: str | None) -> Path | Non
     return configured if configured.is_file() else None
 
 
-def _release(app: Any, *, to: str, from_: str | None, label: str | None = None, need_tag: bool = False) -> Release:
+def _release(app: App, *, to: str, from_: str | None, label: str | None = None, need_tag: bool = False) -> Release:
     """Resolve and read the range. git starts walking it *before* the settings are read (the fast
     reader's YAML import, or pydantic and every area's settings when it declines, overlap git's walk),
     assuming the default tag prefix; a config with another prefix re-resolves the range and starts again."""
@@ -96,7 +99,7 @@ def _release(app: Any, *, to: str, from_: str | None, label: str | None = None, 
     return release
 
 
-def render_notes(app: Any, release: Release, template: str | None = None) -> str:
+def render_notes(app: App, release: Release, template: str | None = None) -> str:
     settings = _settings(app)
     links = _links(app, release.range.version, settings)
     path = _notes_template(app, settings, template)
@@ -105,7 +108,7 @@ def render_notes(app: Any, release: Release, template: str | None = None) -> str
 
 
 def notes(
-    app: Any, *, to: str | None, from_: str | None, tag: str | None, template: str | None, label: str | None, output: str | None
+    app: App, *, to: str | None, from_: str | None, tag: str | None, template: str | None, label: str | None, output: str | None
 ) -> int:
     if tag and to and tag != to:
         raise InputError("--tag and --to name different refs; give one of them")
@@ -134,7 +137,7 @@ def notes(
     return 0
 
 
-def _latest_prerelease(app: Any, release: Release, prefix: str) -> tuple[str, Any] | None:
+def _latest_prerelease(app: App, release: Release, prefix: str) -> tuple[str, Any] | None:
     """The highest pre-release tag reachable from the range's end, when the range has no previous release."""
     from leadforge.release import gitlog
     from leadforge.release.semver import Version
@@ -152,7 +155,7 @@ def _latest_prerelease(app: Any, release: Release, prefix: str) -> tuple[str, An
     return name, version
 
 
-def next_version(app: Any, *, to: str | None, from_: str | None) -> int:
+def next_version(app: App, *, to: str | None, from_: str | None) -> int:
     from leadforge.release.semver import Version
 
     settings = _settings(app)
@@ -203,7 +206,7 @@ def next_version(app: Any, *, to: str | None, from_: str | None) -> int:
     return 0
 
 
-def _changelog_plan(app: Any, release: Release) -> Any:
+def _changelog_plan(app: App, release: Release) -> Any:
     from leadforge.release.publish import plan_changelog
 
     settings = _settings(app)
@@ -217,7 +220,7 @@ def _changelog_plan(app: Any, release: Release) -> Any:
     return plan_changelog(app.repo, settings.changelog, visual_changelog, release.range.version, entry, visual_entry)
 
 
-def _write_changelog(app: Any, release: Release, commit: bool) -> list[str]:
+def _write_changelog(app: App, release: Release, commit: bool) -> list[str]:
     from leadforge.release.publish import apply_changelog
 
     plan = _changelog_plan(app, release)
@@ -274,7 +277,7 @@ def _write_changelog(app: Any, release: Release, commit: bool) -> list[str]:
     return written
 
 
-def changelog(app: Any, *, tag: str, from_: str | None, commit: bool) -> int:
+def changelog(app: App, *, tag: str, from_: str | None, commit: bool) -> int:
     _settings(app, full=True)
     release = _release(app, to=tag, from_=from_, need_tag=True)
     written = _write_changelog(app, release, commit)
@@ -284,7 +287,7 @@ def changelog(app: Any, *, tag: str, from_: str | None, commit: bool) -> int:
     return 0
 
 
-def publish(app: Any, *, tag: str, from_: str | None, template: str | None, changelog: bool, assets: Sequence[str] = ()) -> int:
+def publish(app: App, *, tag: str, from_: str | None, template: str | None, changelog: bool, assets: Sequence[str] = ()) -> int:
     from leadforge.release.publish import apply_publish, plan_publish
     from leadforge.release.semver import Version
 

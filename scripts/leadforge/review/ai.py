@@ -4,10 +4,13 @@ for it or depends on it; a missing profile or a failed hand-off is only a line i
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from leadforge.errors import ConfigError
 from leadforge.forge.base import upsert_issue_comment
+
+if TYPE_CHECKING:
+    from leadforge.app import App
 
 AI_KEY = "review-ai"
 
@@ -27,7 +30,7 @@ def _values(change: Any, instructions: str) -> dict[str, str]:
     }
 
 
-def hand_off(app: Any, change: Any, settings: Any) -> str:
+def hand_off(app: App, change: Any, settings: Any) -> str:
     from leadforge.tasks.profiles import load_profiles, render_template
 
     profiles = {p.name: p for p in load_profiles(app.repo)}

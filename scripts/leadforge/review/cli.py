@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from leadforge.app import App
+    from leadforge.cli import Subparsers
 
 
-def register(sub: Any, common: argparse.ArgumentParser) -> None:
+def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     help_text = "review a pull request (or any git range) and post one review"
     parser = sub.add_parser(
         "review",
@@ -65,13 +69,13 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     post.set_defaults(handler=_post)
 
 
-def _review(app: Any, **options: Any) -> int:
+def _review(app: App, **options: Any) -> int:
     from leadforge.review.command import review_command
 
     return review_command(app, **options)
 
 
-def _post(app: Any, **options: Any) -> int:
+def _post(app: App, **options: Any) -> int:
     from leadforge.review.command import post_command
 
     options = {k: v for k, v in options.items() if k == "artifact"}

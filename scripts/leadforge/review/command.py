@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from leadforge.context import require
 from leadforge.errors import ForgeError, GitError, InputError
@@ -23,15 +23,18 @@ from leadforge.review.plan import plan_review
 from leadforge.review.report import ReviewReport, load_artifact_file
 from leadforge.review.summary import load_template, render
 
+if TYPE_CHECKING:
+    from leadforge.app import App
+
 PULL_EVENTS = ("pull_request", "pull_request_target")
 
 
-def _default_base(app: Any) -> str:
+def _default_base(app: App) -> str:
     branch = app.config.default_branch
     return f"origin/{branch}" if app.git.ref_exists(f"origin/{branch}") else branch
 
 
-def resolve_change(app: Any, *, base: str | None, head: str | None, pr: int | None) -> Change:
+def resolve_change(app: App, *, base: str | None, head: str | None, pr: int | None) -> Change:
     """Which change to review: the event's pull request, ``--pr``, or a git range."""
     repository = app.context.repository or getattr(app.forge, "repository", "") if pr else app.context.repository
     if pr is None and base is None and app.context.event_name in PULL_EVENTS:
@@ -77,7 +80,7 @@ def resolve_change(app: Any, *, base: str | None, head: str | None, pr: int | No
     )
 
 
-def _with_files(app: Any, change: Change) -> Change:
+def _with_files(app: App, change: Change) -> Change:
     """Files from local git when both commits are here (no API call), else from the forge."""
     try:
         files = changed_files(app.git, change.base_sha, change.head_sha)
@@ -89,7 +92,7 @@ def _with_files(app: Any, change: Change) -> Change:
     return replace(change, files=tuple(files))
 
 
-def config_for(app: Any, change: Change) -> Any:
+def config_for(app: App, change: Change) -> Any:
     """A pull request is reviewed with the BASE branch's config, so a PR cannot switch off the checks that
     judge it (an explicit --config wins). A range review uses the working tree's config."""
     from leadforge.config import DEFAULT_CONFIG_PATH, parse_config
@@ -111,18 +114,18 @@ def config_for(app: Any, change: Change) -> Any:
     return parse_config(text, f"{DEFAULT_CONFIG_PATH}@{change.base_sha[:7]}")
 
 
-def _criteria_url(app: Any, repository: str) -> str:
+def _criteria_url(app: App, repository: str) -> str:
     if not repository or not app.context.in_actions:
         return ""
     return f"{app.context.server_url}/{repository}/blob/{app.config.default_branch}/docs/REVIEW_CRITERIA.md"
 
 
-def _is_fork(app: Any, change: Change) -> bool:
+def _is_fork(app: App, change: Change) -> bool:
     return bool(change.head_repo and change.repository and change.head_repo != change.repository)
 
 
 def review_command(
-    app: Any,
+    app: App,
     *,
     base: str | None = None,
     head: str | None = None,
@@ -179,7 +182,7 @@ def review_command(
 
 
 def _post_or_fallback(
-    app: Any, report: ReviewReport, change: Change, template: str, *, forced: bool, settings: Any = None
+    app: App, report: ReviewReport, change: Change, template: str, *, forced: bool, settings: Any = None
 ) -> list[str]:
     """Post the review, or (fork, no permission) annotate and say why."""
     if _is_fork(app, change) and app.context.event_name == "pull_request" and not forced:
@@ -197,13 +200,13 @@ def _post_or_fallback(
         return [f"not posted: {reason}"]
 
 
-def _fallback(app: Any, report: ReviewReport, template: str, reason: str) -> None:
+def _fallback(app: App, report: ReviewReport, template: str, reason: str) -> None:
     posting.annotate(report, app.actions, reason=reason)
     app.out.info(f"review: {reason}; findings written as annotations")
     app.actions.summary(render(report, inline=[], template=template, run_url=app.context.run_url) + f"\n> **Note:** {reason}.\n")
 
 
-def _post(app: Any, report: ReviewReport, template: str, settings: Any = None) -> list[str]:
+def _post(app: App, report: ReviewReport, template: str, settings: Any = None) -> list[str]:
     settings = settings or app.config.review
     forge = app.forge
     plan = plan_review(
@@ -233,7 +236,7 @@ def _post(app: Any, report: ReviewReport, template: str, settings: Any = None) -
     return [line]
 
 
-def post_command(app: Any, *, artifact: str) -> int:
+def post_command(app: App, *, artifact: str) -> int:
     """``leadforge review post ARTIFACT``: the trusted half of the two-workflow pattern."""
     from pathlib import Path
 
@@ -271,7 +274,7 @@ def post_command(app: Any, *, artifact: str) -> int:
     return 0
 
 
-def _ai_review(app: Any, change: Change, settings: Any) -> str:
+def _ai_review(app: App, change: Change, settings: Any) -> str:
     """Optional: hand the PR to an agent profile. Never part of the verdict."""
     try:
         from leadforge.review.ai import hand_off

@@ -86,8 +86,8 @@ def code_span(text: Any) -> str:
 
 
 def _environment() -> Any:
-    from jinja2.sandbox import SandboxedEnvironment
     from jinja2 import StrictUndefined
+    from jinja2.sandbox import SandboxedEnvironment
 
     env = SandboxedEnvironment(autoescape=False, keep_trailing_newline=True, trim_blocks=False, undefined=StrictUndefined)
     env.filters.update(md=md, code=code, code_span=code_span)

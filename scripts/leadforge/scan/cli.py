@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from leadforge.app import App
+    from leadforge.cli import Subparsers
 
 
-def register(sub: Any, common: argparse.ArgumentParser) -> None:
+def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     parser = sub.add_parser(
         "scan",
         parents=[common],
@@ -39,7 +43,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     parser.set_defaults(handler=_scan)
 
 
-def _scan(app: Any, **options: Any) -> int:
+def _scan(app: App, **options: Any) -> int:
     from leadforge.scan.command import scan_command
 
     return scan_command(app, **options)

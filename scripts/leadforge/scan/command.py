@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from leadforge.errors import InputError
 from leadforge.findings import count_by_severity
@@ -12,20 +12,23 @@ from leadforge.fsutil import atomic_write
 from leadforge.scan import sarif
 from leadforge.scan.runner import SOURCES, Scanner, ScanReport
 
+if TYPE_CHECKING:
+    from leadforge.app import App
 
-def default_base(app: Any) -> str:
+
+def default_base(app: App) -> str:
     branch = app.config.default_branch
     remote = f"origin/{branch}"
     return remote if app.git.ref_exists(remote) else branch
 
 
-def changed_paths(app: Any, base: str, head: str) -> list[str]:
+def changed_paths(app: App, base: str, head: str) -> list[str]:
     """Files added, modified, renamed or copied between ``base`` and ``head`` (deleted files are gone)."""
     return [c.path for c in app.git.changed_files(base, head) if c.status != "D"]
 
 
 def scan_command(
-    app: Any,
+    app: App,
     *,
     changed_only: bool = False,
     base: str | None = None,

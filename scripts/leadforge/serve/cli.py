@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from leadforge.app import App
+    from leadforge.cli import Subparsers
 
 SERVE_MODULES = ("starlette", "uvicorn", "prometheus_client")
 
 
-def register(sub: Any, common: argparse.ArgumentParser) -> None:
+def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     serve = sub.add_parser(
         "serve",
         parents=[common],

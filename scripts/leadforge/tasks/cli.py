@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from leadforge.cli import area_parser
 
 if TYPE_CHECKING:
     from leadforge.app import App
+    from leadforge.cli import Subparsers
 
 
-def register(sub: Any, common: argparse.ArgumentParser) -> None:
+def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     _parser, verbs = area_parser(
         sub, common, "task", "AI task queue: intake, dispatch, complete, sweep, list, show, heartbeat, cost, forecast"
     )
@@ -171,43 +172,43 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     index.set_defaults(handler=_index)
 
 
-def _intake(app: Any, event: str | None) -> int:
+def _intake(app: App, event: str | None) -> int:
     from leadforge.tasks.intake import intake_command
 
     return intake_command(app, event)
 
 
-def _dispatch(app: Any) -> int:
+def _dispatch(app: App) -> int:
     from leadforge.tasks.commands import dispatch_command
 
     return dispatch_command(app)
 
 
-def _complete(app: Any, event: str | None, pr: int | None, no_dispatch: bool) -> int:
+def _complete(app: App, event: str | None, pr: int | None, no_dispatch: bool) -> int:
     from leadforge.tasks.complete import complete_command
 
     return complete_command(app, event, pr, dispatch=not no_dispatch)
 
 
-def _sweep(app: Any) -> int:
+def _sweep(app: App) -> int:
     from leadforge.tasks.sweep import sweep_command
 
     return sweep_command(app)
 
 
-def _list(app: Any, state: list[str] | None, agent: str | None) -> int:
+def _list(app: App, state: list[str] | None, agent: str | None) -> int:
     from leadforge.tasks.commands import list_command
 
     return list_command(app, state, agent)
 
 
-def _show(app: Any, task: str) -> int:
+def _show(app: App, task: str) -> int:
     from leadforge.tasks.commands import show_command
 
     return show_command(app, task)
 
 
-def _heartbeat(app: Any, task: str, note: str, by: str) -> int:
+def _heartbeat(app: App, task: str, note: str, by: str) -> int:
     from leadforge.tasks.commands import heartbeat_command
 
     return heartbeat_command(app, task, note, by)
@@ -259,7 +260,7 @@ def _from_findings(app: App, sarif: str, max_files: int) -> int:
     return from_findings_command(app, sarif, max_files)
 
 
-def _index(app: Any) -> int:
+def _index(app: App) -> int:
     from leadforge.tasks.commands import index_command
 
     return index_command(app)

@@ -14,7 +14,7 @@ import re
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from leadforge.context import load_event
 from leadforge.errors import InputError, LeadforgeError
@@ -25,6 +25,9 @@ from leadforge.tasks.scopes import covered_by_any
 from leadforge.tasks.service import BOT, current_time, options, transact_queue
 from leadforge.tasks.store import Queue, load_queue, move_task, write_index, write_task
 from leadforge.tasks.taskfile import Task
+
+if TYPE_CHECKING:
+    from leadforge.app import App
 
 _CLOSES = re.compile(r"\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s*:?\s+#(\d+)\b", re.IGNORECASE)
 _TICKED = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+\[[xX]\]\s+(.+?)\s*$", re.MULTILINE)  # GitHub task list items
@@ -122,7 +125,7 @@ def verify(
     return Verdict(not failures, tuple(failures), tuple(outside), tuple(unticked))
 
 
-def run_verify_commands(app: Any, opts: TaskOptions) -> list[str]:
+def run_verify_commands(app: App, opts: TaskOptions) -> list[str]:
     from leadforge import proc
     from leadforge.errors import ToolError
 
@@ -200,7 +203,7 @@ def _pull_from_payload(payload: dict[str, Any]) -> PullRequest:
     )
 
 
-def run_complete(app: Any, pull: PullRequest, opts: TaskOptions | None = None, *, dispatch: bool = True) -> CompleteOutcome:
+def run_complete(app: App, pull: PullRequest, opts: TaskOptions | None = None, *, dispatch: bool = True) -> CompleteOutcome:
     from leadforge.forge.base import upsert_issue_comment
 
     opts = opts or options(app)
@@ -288,7 +291,7 @@ def run_complete(app: Any, pull: PullRequest, opts: TaskOptions | None = None, *
     return outcome
 
 
-def _pull_costs(app: Any, task: Task, pull: PullRequest) -> list[tuple[str, Any, str, str]]:
+def _pull_costs(app: App, task: Task, pull: PullRequest) -> list[tuple[str, Any, str, str]]:
     """Cost reports the pull request carries (``Leadforge-Cost:`` in its body or a marked comment); a comment list
     the forge cannot give is a warning, never a failed completion."""
     from leadforge.tasks.ledger import pull_cost_reports
@@ -305,7 +308,7 @@ def _pull_costs(app: Any, task: Task, pull: PullRequest) -> list[tuple[str, Any,
         return []
 
 
-def complete_command(app: Any, event: str | None, pr: int | None, *, dispatch: bool = True) -> int:
+def complete_command(app: App, event: str | None, pr: int | None, *, dispatch: bool = True) -> int:
     if pr is not None:
         pull = app.forge.get_pull(pr)
     else:

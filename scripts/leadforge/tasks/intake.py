@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from leadforge.context import load_event, require
 from leadforge.errors import InputError, LeadforgeError
@@ -26,9 +26,12 @@ from leadforge.tasks.issueform import (
 )
 from leadforge.tasks.options import PERMISSIONS, TaskOptions
 from leadforge.tasks.profiles import load_profiles
-from leadforge.tasks.service import BOT, transact_queue, current_time, options
+from leadforge.tasks.service import BOT, current_time, options, transact_queue
 from leadforge.tasks.store import Queue, load_queue, write_index, write_task
 from leadforge.tasks.taskfile import Task
+
+if TYPE_CHECKING:
+    from leadforge.app import App
 
 FORM_PATH = ".github/ISSUE_TEMPLATE/ai-task.yml"
 INTAKE_MARKER = "task:intake"
@@ -132,7 +135,7 @@ def _merge(existing: Task, fresh: Task, now: str) -> Task | None:
     return updated.with_event("updated", at=now, by=BOT, note="issue form edited")
 
 
-def run_intake(app: Any, payload: dict[str, Any], opts: TaskOptions | None = None) -> IntakeOutcome:
+def run_intake(app: App, payload: dict[str, Any], opts: TaskOptions | None = None) -> IntakeOutcome:
     opts = opts or options(app)
     number = int(require(payload, "issue.number"))
     issue = payload["issue"]
@@ -255,7 +258,7 @@ def run_intake(app: Any, payload: dict[str, Any], opts: TaskOptions | None = Non
     return outcome
 
 
-def intake_command(app: Any, event: str | None) -> int:
+def intake_command(app: App, event: str | None) -> int:
     payload = load_event(event or app.context.event_path)
     outcome = run_intake(app, payload)
     human = {

@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TypeVar
 
-
 _MAGIC = re.compile(r"[*?\[]")
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from leadforge.errors import InputError, LeadforgeError, NotFoundError
 from leadforge.tasks.dispatch import DispatchPlan, decide
@@ -20,20 +20,23 @@ from leadforge.tasks.profiles import Profile, load_profiles, render_template
 from leadforge.tasks.store import FileError, Queue, load_queue, move_task, write_index, write_task
 from leadforge.tasks.taskfile import QUEUE_DIR, Task, now_iso
 
+if TYPE_CHECKING:
+    from leadforge.app import App
+
 BOT = "leadforge"
 
 
-def current_time(app: Any) -> str:
+def current_time(app: App) -> str:
     """``LEADFORGE_NOW`` (ISO 8601) pins the clock for demos and tests; else the real UTC time."""
     pinned = app.env.get("LEADFORGE_NOW", "") if hasattr(app, "env") else ""
     return pinned or now_iso()
 
 
-def options(app: Any) -> TaskOptions:
+def options(app: App) -> TaskOptions:
     return load_options(app.repo, app.config_path)
 
 
-def report_errors(app: Any, errors: Sequence[FileError]) -> None:
+def report_errors(app: App, errors: Sequence[FileError]) -> None:
     for error in errors:
         app.out.info(f"leadforge: warning: {error.message} (file left untouched)")
         try:
@@ -42,13 +45,13 @@ def report_errors(app: Any, errors: Sequence[FileError]) -> None:
             pass
 
 
-def _push_branch(app: Any) -> str | None:
+def _push_branch(app: App) -> str | None:
     git = app.git
     branch = git.current_branch()
     return branch or None
 
 
-def transact_queue(app: Any, opts: TaskOptions, apply: Any) -> str | None:
+def transact_queue(app: App, opts: TaskOptions, apply: Any) -> str | None:
     """Commit what ``apply`` staged and push it; on a moved remote, re-read and re-decide.
 
     Each commit carries a unique ``Leadforge-Run`` trailer: two runs that reach the same decision at the
@@ -120,7 +123,7 @@ def assigned_comment(task: Task, profile: Profile) -> str:
 
 
 def _apply_assignments(
-    app: Any, queue: Queue, plan: DispatchPlan, profiles: Sequence[Profile], now: str
+    app: App, queue: Queue, plan: DispatchPlan, profiles: Sequence[Profile], now: str
 ) -> tuple[list[str], list[Task]]:
     by_id = queue.by_id()
     profile_by_name = {p.name: p for p in profiles}
@@ -161,7 +164,7 @@ def _apply_assignments(
     return changed, list(tasks.values())
 
 
-def run_dispatch(app: Any, *, opts: TaskOptions | None = None) -> DispatchOutcome:
+def run_dispatch(app: App, *, opts: TaskOptions | None = None) -> DispatchOutcome:
     opts = opts or options(app)
     holder: dict[str, Any] = {}
 
@@ -247,7 +250,7 @@ def task_issue_body(task: Task) -> str:
     return "\n".join(lines)
 
 
-def _open_issues(app: Any, opts: TaskOptions, outcome: DispatchOutcome) -> None:
+def _open_issues(app: App, opts: TaskOptions, outcome: DispatchOutcome) -> None:
     """Open (or find, on a re-run) the tracking issue of each hand-written task just assigned; record its number."""
     from leadforge.forge.base import marker
 
@@ -296,7 +299,7 @@ def _open_issues(app: Any, opts: TaskOptions, outcome: DispatchOutcome) -> None:
 BUDGET_ISSUE_TITLE = "LeadForge AI budget"
 
 
-def budget_issue(app: Any, opts: TaskOptions) -> int:
+def budget_issue(app: App, opts: TaskOptions) -> int:
     """The open issue labelled ``tasks.budget_label`` (the oldest), created when there is none."""
     found = [i for i in app.forge.list_issues(state="open", labels=[opts.budget_label]) if not i.is_pull_request]
     if found:
@@ -317,7 +320,7 @@ def alert_comment(alert: Any) -> str:
     return f"**{alert.text()}.**\n\n{action}"
 
 
-def _post_alerts(app: Any, opts: TaskOptions, outcome: DispatchOutcome) -> None:
+def _post_alerts(app: App, opts: TaskOptions, outcome: DispatchOutcome) -> None:
     from leadforge.forge.base import upsert_issue_comment
 
     try:
@@ -328,7 +331,7 @@ def _post_alerts(app: Any, opts: TaskOptions, outcome: DispatchOutcome) -> None:
         outcome.failures.append(f"budget comment could not be posted: {err}")
 
 
-def _hand_off(app: Any, opts: TaskOptions, outcome: DispatchOutcome, profiles: Sequence[Profile], sha: str | None) -> None:
+def _hand_off(app: App, opts: TaskOptions, outcome: DispatchOutcome, profiles: Sequence[Profile], sha: str | None) -> None:
     from leadforge.forge.base import upsert_issue_comment
 
     profile_by_name = {p.name: p for p in profiles}
@@ -407,7 +410,7 @@ def dispatch_summary(plan: DispatchPlan) -> str:
 # ---- heartbeat, list, show ------------------------------------------------------------------------------
 
 
-def run_heartbeat(app: Any, task_id: str, note: str = "", by: str = "") -> Task:
+def run_heartbeat(app: App, task_id: str, note: str = "", by: str = "") -> Task:
     opts = options(app)
     holder: dict[str, Task] = {}
 

@@ -20,16 +20,19 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from leadforge.errors import LeadforgeError
 from leadforge.tasks.dispatch import decide
 from leadforge.tasks.options import TaskOptions
 from leadforge.tasks.profiles import Profile
-from leadforge.tasks.service import BOT, current_time, options, report_errors, transact_queue
 from leadforge.tasks.recurring import due_instances, load_templates
+from leadforge.tasks.service import BOT, current_time, options, report_errors, transact_queue
 from leadforge.tasks.store import Queue, load_queue, move_task, write_index, write_task
 from leadforge.tasks.taskfile import Task, parse_timestamp
+
+if TYPE_CHECKING:
+    from leadforge.app import App
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +139,7 @@ def decide_sweep(
     return SweepPlan(tuple(actions), tuple(blocked))
 
 
-def _activity(app: Any, tasks: Sequence[Task]) -> dict[str, list[str]]:
+def _activity(app: App, tasks: Sequence[Task]) -> dict[str, list[str]]:
     """Commit dates on each task branch and its pull requests' last update (best effort)."""
     found: dict[str, list[str]] = {}
     git = app.git
@@ -169,7 +172,7 @@ def warning_comment(task: Task, action: SweepAction, opts: TaskOptions) -> str:
     )
 
 
-def run_sweep(app: Any, opts: TaskOptions | None = None) -> tuple[SweepPlan, Queue]:
+def run_sweep(app: App, opts: TaskOptions | None = None) -> tuple[SweepPlan, Queue]:
     from leadforge.forge.base import upsert_issue_comment
     from leadforge.tasks.profiles import load_profiles
 
@@ -289,7 +292,7 @@ def run_sweep(app: Any, opts: TaskOptions | None = None) -> tuple[SweepPlan, Que
     return plan, queue
 
 
-def _tell_stopped(app: Any, task: Task, reason: str, profiles: Mapping[str, Profile]) -> None:
+def _tell_stopped(app: App, task: Task, reason: str, profiles: Mapping[str, Profile]) -> None:
     from leadforge.forge.base import upsert_issue_comment
 
     if not task.issue:
@@ -308,7 +311,7 @@ def _tell_stopped(app: Any, task: Task, reason: str, profiles: Mapping[str, Prof
         app.out.info(f"leadforge: warning: could not tell #{task.issue} that {task.id} was stopped: {err}")
 
 
-def sweep_command(app: Any) -> int:
+def sweep_command(app: App) -> int:
     plan, queue = run_sweep(app)
     report_errors(app, queue.errors)
     data = plan.to_dict()

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from leadforge.cli import area_parser
+
+if TYPE_CHECKING:
+    from leadforge.app import App
+    from leadforge.cli import Subparsers
 
 
 def _ratio(text: str) -> float:
@@ -43,8 +48,8 @@ def _colour(text: str) -> tuple[int, int, int]:
 _MODULES = {"capture": ("playwright", "numpy", "PIL")}
 
 
-def _handler(name: str) -> Any:
-    def run(app: Any, **options: Any) -> int:
+def _handler(name: str) -> Callable[..., int]:
+    def run(app: App, **options: Any) -> int:
         from leadforge.extras import need
 
         need(f"leadforge visual {name}", *_MODULES.get(name, ("numpy", "PIL")))
@@ -56,7 +61,7 @@ def _handler(name: str) -> Any:
     return run
 
 
-def register(sub: Any, common: argparse.ArgumentParser) -> None:
+def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     _parser, verbs = area_parser(sub, common, "visual", "visual regression: capture, diff, compare, approve")
 
     diff = verbs.add_parser(
