@@ -146,7 +146,7 @@ def fast_import_stream(tasks: list[Task]) -> bytes:
             )
         landed.append((task, main_mark))
         if n % 50 == 49:  # a revert of an earlier task's change
-            victim, victim_mark = landed[n - 10]
+            victim, _victim_mark = landed[n - 10]
             victim_number = int(victim.id.split("-")[1])
             main_mark = commit(
                 "refs/heads/main",

@@ -19,16 +19,16 @@ import argparse
 import random
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
-from leadforge.tasks.forecast import simulate  # noqa: E402
-from leadforge.tasks.profiles import Handoff, Profile  # noqa: E402
-from leadforge.tasks.taskfile import Task  # noqa: E402
+from leadforge.tasks.forecast import simulate
+from leadforge.tasks.profiles import Handoff, Profile
+from leadforge.tasks.taskfile import Task
 
-START = datetime(2026, 1, 1, tzinfo=timezone.utc)  # tasks are filed a minute apart, in id order
+START = datetime(2026, 1, 1, tzinfo=UTC)  # tasks are filed a minute apart, in id order
 TASKS = 1000
 AGENTS = 10
 

@@ -184,7 +184,7 @@ def main() -> int:
     print(header)
     print("-" * len(header))
     speed: dict[tuple[str, str], float] = {}
-    for (name, a, b), jo, jc in zip(cases, js_out, js_count):
+    for (name, a, b), jo, jc in zip(cases, js_out, js_count, strict=True):
         for mode, js in (("diff image", jo), ("count only", jc)):
             ms, count = ours_ms(a, b, mode == "diff image", repeat)
             js_ms = statistics.median(js.ms)

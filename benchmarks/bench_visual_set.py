@@ -254,7 +254,7 @@ def odiff_server(requests: list[dict[str, object]], *, sample: bool = False) -> 
         proc.stdin.write(json.dumps(request) + "\n")
         proc.stdin.flush()
         answer = json.loads(proc.stdout.readline())
-        if "error" in answer and answer["error"]:
+        if answer.get("error"):
             raise SystemExit(f"odiff --server: {answer['error']}")
         if sample:
             peak = max(peak, _tree_rss(proc.pid))
@@ -298,7 +298,7 @@ def js_counts(folder: Path, specs: list[PairSpec]) -> dict[str, int]:
         cases = [Case(s.name, load_rgba(folder / "baseline" / s.name), load_rgba(folder / "current" / s.name)) for s in batch]
         work = Path(tempfile.mkdtemp(prefix="bench-js-"))
         try:
-            for spec, result in zip(batch, run_js(cases, work, with_output=False)):
+            for spec, result in zip(batch, run_js(cases, work, with_output=False), strict=True):
                 counts[spec.name] = result.mismatch
         finally:
             shutil.rmtree(work, ignore_errors=True)
@@ -398,7 +398,7 @@ def main() -> int:
     report = json.loads((out_ours / "report.json").read_text())
     ours_counts = {e["name"]: e["mismatch"] for e in report["entries"]}
     odiff_counts = {}
-    for s, argv in zip(specs, odiff_argvs):
+    for s, argv in zip(specs, odiff_argvs, strict=True):
         done = subprocess.run(argv, capture_output=True, text=True, check=False)
         odiff_counts[s.name] = odiff_count(done.stdout) if done.returncode == 22 else 0
     written = sorted(p.name for p in (out_ours / "images").iterdir())
@@ -412,8 +412,8 @@ def main() -> int:
         a, b = str(base / spec.name), str(current / spec.name)
         one = interleaved(
             {
-                "ours": lambda: run([leadforge, "visual", "diff", a, b, "--out", str(folder / "one-ours.png")]),
-                "odiff": lambda: run([str(ODIFF), a, b, str(folder / "one-odiff.png"), "--antialiasing"]),
+                "ours": lambda a=a, b=b: run([leadforge, "visual", "diff", a, b, "--out", str(folder / "one-ours.png")]),
+                "odiff": lambda a=a, b=b: run([str(ODIFF), a, b, str(folder / "one-odiff.png"), "--antialiasing"]),
             },
             max(repeat, 5),
         )

@@ -132,7 +132,7 @@ def main() -> int:
             ),
         ):
             if Path(argv[0]).exists():
-                times = timed(lambda _: subprocess.run(argv, capture_output=True), 3)
+                times = timed(lambda _, argv=argv: subprocess.run(argv, capture_output=True), 3)
                 print(f"{label} over {len(workflows)} workflows: median {statistics.median(times) * 1000:.0f} ms")
     return 0
 

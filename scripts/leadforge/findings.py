@@ -47,7 +47,7 @@ class Finding:
         if not self.end_line and self.line:
             object.__setattr__(self, "end_line", self.line)
         if not self.fingerprint:
-            anchor = self.code_line if self.code_line else f"{self.message}"
+            anchor = self.code_line or f"{self.message}"
             object.__setattr__(self, "fingerprint", fingerprint_of(self.tool, self.rule, self.path, anchor))
 
     @property

@@ -320,5 +320,5 @@ class GitRepo:
                     raise GitError(
                         f"{self.path}: {remote}/{branch} moved and changes files that have uncommitted edits here; "
                         f"commit or stash them and re-run (the unpushed commit {sha[:12]} is left on {branch})"
-                    )
+                    ) from None
         raise AssertionError("unreachable")  # pragma: no cover

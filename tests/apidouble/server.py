@@ -13,13 +13,13 @@ import zlib
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from tests.apidouble.schemas import Operation, Spec, spec
 
-EPOCH = datetime(2026, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 EPOCH_TEXT = "2026-01-01T00:00:00Z"
 ROLES = ("admin", "maintain", "write", "triage", "read", "none")
 LEGACY_PERMISSION = {"admin": "admin", "maintain": "write", "write": "write", "triage": "read", "read": "read", "none": "none"}
@@ -1620,7 +1620,7 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length) if length else b""
         try:
             status, headers, payload = self.double.handle(self.command, self.path, self.headers, raw)
-        except Exception as err:  # a bug in the double: make the test fail loudly
+        except Exception as err:  # noqa: BLE001 - a bug in the double (any bug): make the test fail loudly
             message = f"apidouble crashed on {self.command} {self.path}: {type(err).__name__}: {err}"
             self.double.violations.append(message)
             status, headers, payload = 500, {"Content-Type": "application/json"}, json.dumps({"message": message}).encode()
@@ -1634,5 +1634,5 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _serve
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - silence per-request logging
+    def log_message(self, format: str, *args: Any) -> None:
         pass

@@ -108,8 +108,10 @@ def test_apply_to_prod_outside_the_approved_job_is_refused(deploy_repo, run_cli,
 
     assert result.code == 1
     assert result.stderr.strip().splitlines() == [
-        "leadforge: error: apply to 'prod' needs the GitHub environment 'production': run it from the deploy workflow's "
-        "production job (required reviewers), which sets LEADFORGE_APPROVED_ENVIRONMENT"
+        (
+            "leadforge: error: apply to 'prod' needs the GitHub environment 'production': run it from the deploy workflow's "
+            "production job (required reviewers), which sets LEADFORGE_APPROVED_ENVIRONMENT"
+        )
     ]
     assert deploy_repo.git("branch", "--list", "deploy/*") == ""
     assert "apply to 'prod' needs the GitHub environment 'production'" in result.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from leadforge.deploy.targets import (
     NOT_NAMESPACED,
     OverlayEffects,

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from leadforge import cache, config_cache
 from leadforge.app import App
 from leadforge.cli import AREAS, _area_modules

@@ -76,7 +76,7 @@ def test_forge_choice(kind: str | None, env: dict[str, str], expected: str) -> N
 def test_github_forge_without_token_is_a_clear_error(run_cli, tmp_path: Path) -> None:
     app = App(repo=tmp_path, forge_kind="github", env={"GITHUB_REPOSITORY": "o/r"})
     with pytest.raises(ConfigError, match="GITHUB_TOKEN is not set"):
-        app.forge
+        _ = app.forge
 
 
 def test_help_does_not_import_heavy_modules() -> None:

@@ -75,7 +75,7 @@ def test_concurrent_transactions_lose_nothing(remote_and_clones, tmp_path: Path)
     def worker(repo: GitRepo, name: str) -> None:
         try:
             for i in range(5):
-                repo.transact(lambda: _append_line(repo, f"{name}{i}"), branch="main", attempts=30, backoff=0.01)
+                repo.transact(lambda i=i: _append_line(repo, f"{name}{i}"), branch="main", attempts=30, backoff=0.01)
         except BaseException as exc:  # noqa: BLE001
             errors.append(exc)
 

@@ -99,13 +99,13 @@ from tests.harness.runner import (
 from tests.harness.triggers import Decision, filter_match, should_run
 
 __all__ = [
-    "Annotation",
     "DEFAULT_TOKEN",
+    "PROJECT_ROOT",
+    "Annotation",
     "Decision",
     "ExpressionError",
     "Harness",
     "JobResult",
-    "PROJECT_ROOT",
     "RunResult",
     "StepFailed",
     "StepResult",

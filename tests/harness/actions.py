@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["StepFailed", "UsesCall", "UsesContext", "EMULATED", "emulate"]
+__all__ = ["EMULATED", "StepFailed", "UsesCall", "UsesContext", "emulate"]
 
 
 class StepFailed(Exception):
@@ -130,7 +130,7 @@ def _checkout(ctx: UsesContext) -> dict[str, str]:
         else:
             _git(["checkout", "--quiet", "--force", "--detach", ctx.sha], dest, env)
     else:
-        name = ref[len("refs/heads/") :] if ref.startswith("refs/heads/") else ref
+        name = ref.removeprefix("refs/heads/")
         is_branch = (
             subprocess.run(
                 ["git", "rev-parse", "--verify", "--quiet", f"refs/remotes/origin/{name}"], cwd=dest, capture_output=True
@@ -140,7 +140,7 @@ def _checkout(ctx: UsesContext) -> dict[str, str]:
         if is_branch:
             _git(["checkout", "--quiet", "--force", "-B", name, f"refs/remotes/origin/{name}"], dest, env)
         else:
-            target = ref[len("refs/tags/") :] if ref.startswith("refs/tags/") else ref
+            target = ref.removeprefix("refs/tags/")
             _git(["checkout", "--quiet", "--force", "--detach", target], dest, env)
     # fetch-depth/fetch-tags need nothing: a local clone already has the whole history and every tag
     commit = _git(["rev-parse", "HEAD"], dest, env)

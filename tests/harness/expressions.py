@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ExpressionError", "Status", "evaluate", "interpolate", "is_truthy", "to_string", "has_status_function"]
+__all__ = ["ExpressionError", "Status", "evaluate", "has_status_function", "interpolate", "is_truthy", "to_string"]
 
 
 class ExpressionError(ValueError):

@@ -26,7 +26,7 @@ from tests.harness.expressions import ExpressionError, Status, evaluate, has_sta
 from tests.harness.shims import write_shims
 from tests.harness.triggers import Decision, should_run
 
-__all__ = ["Harness", "RunResult", "JobResult", "StepResult", "Annotation", "WorkflowError", "PROJECT_ROOT", "load_workflow"]
+__all__ = ["PROJECT_ROOT", "Annotation", "Harness", "JobResult", "RunResult", "StepResult", "WorkflowError", "load_workflow"]
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_TOKEN = "ghs_harnessFakeToken0000000000000000000000"  # pragma: allowlist secret # nosemgrep
@@ -320,24 +320,25 @@ def _workflow_commands(text: str, job: str, step: str) -> tuple[list[Annotation]
             key, _, value = part.partition("=")
             props[key.strip()] = _unescape(value, prop=True)
 
-        def number(key: str) -> int | None:
-            value = props.get(key)
-            return int(value) if value and value.isdigit() else None
-
         annotations.append(
             Annotation(
                 level=command,
                 message=_unescape(data),
                 file=props.get("file"),
-                line=number("line"),
-                end_line=number("endLine"),
-                col=number("col"),
+                line=_number(props, "line"),
+                end_line=_number(props, "endLine"),
+                col=_number(props, "col"),
                 title=props.get("title"),
                 job=job,
                 step=step,
             )
         )
     return annotations, masks
+
+
+def _number(props: Mapping[str, str], key: str) -> int | None:
+    value = props.get(key)
+    return int(value) if value and value.isdigit() else None
 
 
 # ---- the harness ---------------------------------------------------------------------------------

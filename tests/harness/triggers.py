@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["Decision", "filter_match", "normalize_on", "should_run", "DEFAULT_TYPES"]
+__all__ = ["DEFAULT_TYPES", "Decision", "filter_match", "normalize_on", "should_run"]
 
 # GitHub's documented default activity types where they are not "all types".
 DEFAULT_TYPES: dict[str, tuple[str, ...]] = {
@@ -160,7 +160,7 @@ def should_run(
             if why:
                 return Decision(False, why)
         else:
-            branch = ref[len("refs/heads/") :] if ref.startswith("refs/heads/") else ref
+            branch = ref.removeprefix("refs/heads/")
             if has_tag and not has_branch:
                 return Decision(False, f"branch push {branch!r} but only tag filters are set")
             why = _check_filter(config, "branches", branch)

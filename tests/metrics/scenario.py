@@ -28,7 +28,7 @@ metrics:
 """
 
 
-def H(at: str, event: str, by: str = "leadforge[bot]", note: str = "") -> HistoryEntry:  # noqa: N802
+def H(at: str, event: str, by: str = "leadforge[bot]", note: str = "") -> HistoryEntry:
     return HistoryEntry(at, event, by, note)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -14,10 +14,10 @@ from leadforge.metrics.period import make_period, week_period
 from leadforge.metrics.source import review_rounds
 from leadforge.tasks.taskfile import HistoryEntry, Task
 
-UTC = timezone.utc
+UTC = UTC
 
 
-def T(id: str, **kw) -> Task:  # noqa: N802
+def T(id: str, **kw) -> Task:
     return Task(id=id, title=id, **kw)
 
 

@@ -142,8 +142,8 @@ def test_dashboard_in_chromium_has_no_errors_shows_every_task_and_draws_charts(s
     playwright = pytest.importorskip("playwright.sync_api")
     if not Path(CHROMIUM).exists():
         pytest.skip("chromium is not installed")
-    from PIL import Image
     import numpy as np
+    from PIL import Image
 
     problems: list[str] = []
     with playwright.sync_playwright() as p:

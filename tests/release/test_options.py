@@ -134,7 +134,7 @@ def test_without_a_file_the_defaults_and_a_missing_explicit_file_is_the_full_loa
 def test_one_table_of_keys_and_defaults() -> None:
     assert [f.name for f in dataclasses.fields(ReleaseOptions)] == list(ReleaseSettings.model_fields)
     assert options_from_settings(ReleaseSettings()) == DEFAULTS
-    assert TOP_LEVEL_KEYS == set(Config.model_fields)
+    assert set(Config.model_fields) == TOP_LEVEL_KEYS
     visual = VisualSettings()
     assert ScreenshotDirs() == ScreenshotDirs(visual.baseline_dir, visual.releases_dir)
 

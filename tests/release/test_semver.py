@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from leadforge.release.semver import BumpRules, Version, bump_level, latest_tag, previous_tag
@@ -40,7 +42,7 @@ def test_precedence_follows_semver() -> None:
     ]
     versions = [Version.parse(v) for v in ordered]
     assert sorted(versions, key=lambda v: v._key()) == versions  # type: ignore[union-attr]
-    assert all(a < b for a, b in zip(versions, versions[1:]))  # type: ignore[operator]
+    assert all(a < b for a, b in itertools.pairwise(versions))  # type: ignore[operator]
 
 
 @pytest.mark.parametrize(

@@ -55,7 +55,7 @@ def test_modes_decide_what_counts_and_never_drop_anything(mode: str, in_diff: se
     }
     placed = place(findings.values(), DIFFS, mode)
     assert len(placed) == len(findings)
-    got = {name for name, p in zip(findings, placed) if p.in_diff}
+    got = {name for name, p in zip(findings, placed, strict=True) if p.in_diff}
     assert got == in_diff
 
 

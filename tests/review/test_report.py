@@ -7,10 +7,10 @@ import json
 import pytest
 
 from leadforge.errors import InputError
+from leadforge.review.coverage import CoverageResult
 from leadforge.review.filter import Placed
 from leadforge.review.report import from_artifact, load_artifact_file
 from tests.review.factories import KEY, OLD, SG, inline, report
-from leadforge.review.coverage import CoverageResult
 
 COV = CoverageResult(changed_lines=4, covered=3, percent=75.0, uncovered={"app/new.py": ((4, 4),)}, threshold=80.0)
 

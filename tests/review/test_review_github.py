@@ -123,7 +123,7 @@ def test_review_post_skips_a_stale_artifact(github_double, git_repo, tmp_path: P
     number = _seed(github_double, head="e" * 40)
     artifact = tmp_path / "review.json"
     artifact.write_text(json.dumps(report([inline(KEY)], pull=number).to_artifact()))  # made for HEAD, PR is at eee…
-    app, out, err = _app(github_double, git_repo.path, {"workflow_run": {"head_sha": HEAD}}, tmp_path)
+    app, out, _err = _app(github_double, git_repo.path, {"workflow_run": {"head_sha": HEAD}}, tmp_path)
     assert post_command(app, artifact=str(artifact)) == 0
     assert json.loads(out.getvalue()) == {"posted": False, "reason": "stale"}
     assert github_double.pull_reviews(number) == []

@@ -50,7 +50,7 @@ PROFILES = {
 }
 
 
-def H(at: str, event: str, note: str = "", by: str = "leadforge[bot]") -> HistoryEntry:  # noqa: N802
+def H(at: str, event: str, note: str = "", by: str = "leadforge[bot]") -> HistoryEntry:
     return HistoryEntry(at, event, by, note)
 
 

@@ -70,7 +70,7 @@ def test_four_racing_dispatchers_never_double_assign_or_lose_history(tmp_path: P
         for c in clones
     ]
     outputs = [p.communicate(timeout=600) for p in procs]
-    for proc, (out, err) in zip(procs, outputs):
+    for proc, (_out, err) in zip(procs, outputs, strict=True):
         assert proc.returncode == 0, err
         assert "bad-one.md" in err and "'scope'" in err  # reported with the file and the key
     plans = [json.loads(out) for out, _ in outputs]
@@ -166,7 +166,7 @@ def test_four_racing_dispatchers_keep_every_agent_within_its_budget(tmp_path: Pa
         for c in clones
     ]
     outputs = [p.communicate(timeout=600) for p in procs]
-    for proc, (_out, err) in zip(procs, outputs):
+    for proc, (_out, err) in zip(procs, outputs, strict=True):
         assert proc.returncode == 0, err
     plans = [json.loads(out) for out, _ in outputs]
     final = tmp_path / "final"

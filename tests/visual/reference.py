@@ -94,7 +94,7 @@ def run_js(cases: Sequence[Case], workdir: Path, *, with_output: bool = True, re
     if done.returncode != 0:
         raise AssertionError(f"node reference failed: {done.stderr.strip()}")
     results = []
-    for n, (case, raw) in enumerate(zip(cases, json.loads(done.stdout))):
+    for n, (case, raw) in enumerate(zip(cases, json.loads(done.stdout), strict=True)):
         output = None
         if with_output:
             output = np.fromfile(workdir / f"{n}.out", dtype=np.uint8).reshape(case.img1.shape)

@@ -19,7 +19,7 @@ def ours(case: Case) -> tuple[int, np.ndarray]:
 
 def assert_same_as_js(cases: list[Case], tmp_path: Path) -> None:
     expected = run_js(cases, tmp_path / "js")
-    for case, js in zip(cases, expected):
+    for case, js in zip(cases, expected, strict=True):
         mismatch, output = ours(case)
         assert mismatch == js.mismatch, f"{case.name} {case.options}: {mismatch} != JS {js.mismatch}"
         assert js.output is not None

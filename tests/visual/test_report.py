@@ -239,7 +239,7 @@ def test_parallel_compare_gives_the_serial_report_and_images(folders, tmp_path: 
 
     from leadforge.visual.report import _worker_context, compare_folders
 
-    repo, base, cur = folders
+    _repo, base, cur = folders
     stop = threading.Event()
     if other_thread:  # forking a process with threads is unsafe: the workers then come from a fork server
         threading.Thread(target=stop.wait, daemon=True).start()
@@ -309,7 +309,7 @@ def test_byte_identical_files_are_unchanged_without_decoding(folders, tmp_path: 
     from leadforge.visual import images
     from leadforge.visual.report import compare_folders
 
-    repo, base, cur = folders
+    _repo, base, cur = folders
     decoded: list[str] = []
     real = images.load_rgba
 
@@ -328,7 +328,7 @@ def test_byte_identical_files_are_unchanged_without_decoding(folders, tmp_path: 
 def test_identical_but_damaged_files_are_still_refused(folders, tmp_path: Path) -> None:
     from leadforge.visual.report import compare_folders
 
-    repo, base, cur = folders
+    _repo, base, cur = folders
     data = (base / "about-160x90.png").read_bytes()
     for path in (base / "about-160x90.png", cur / "about-160x90.png"):
         path.write_bytes(data[: len(data) - 30])  # truncated: the same bytes on both sides
@@ -340,7 +340,7 @@ def test_same_pixels_in_other_bytes_are_unchanged_without_a_diff(folders, tmp_pa
     from leadforge.visual import diff
     from leadforge.visual.report import compare_folders
 
-    repo, base, cur = folders
+    _repo, base, cur = folders
     about = load_rgba(base / "about-160x90.png")
     Image.fromarray(about, "RGBA").save(cur / "about-160x90.png", compress_level=1)  # re-encoded
     assert (cur / "about-160x90.png").read_bytes() != (base / "about-160x90.png").read_bytes()
@@ -357,7 +357,7 @@ def test_same_pixels_in_other_bytes_are_unchanged_without_a_diff(folders, tmp_pa
 def test_the_first_bad_screenshot_in_name_order_is_reported(folders, tmp_path: Path) -> None:
     from leadforge.visual.report import compare_folders
 
-    repo, base, cur = folders
+    _repo, base, cur = folders
     (cur / "blog-160x90.png").write_bytes(b"not a png")
     (cur / "home-160x90.png").write_bytes(b"not a png either")
     with pytest.raises(InputError, match="blog-160x90.png"):

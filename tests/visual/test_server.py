@@ -21,7 +21,7 @@ def free_port() -> int:
 
 
 def fetch(url: str) -> str:
-    with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback test server
+    with urllib.request.urlopen(url, timeout=5) as response:
         return response.read().decode()
 
 
@@ -52,13 +52,10 @@ def test_the_app_command_is_started_waited_for_and_stopped(tmp_path: Path) -> No
 def test_a_command_that_dies_or_never_answers_is_one_line(tmp_path: Path) -> None:
     port = free_port()
     dies = AppSettings(command="exit 3", url=f"http://127.0.0.1:{port}/", start_timeout=10)
-    with pytest.raises(ToolError, match="exited before"):
-        with serve(dies, tmp_path):
-            pass
+    with pytest.raises(ToolError, match="exited before"), serve(dies, tmp_path):
+        pass
     silent = AppSettings(command="sleep 30", url=f"http://127.0.0.1:{port}/", start_timeout=0.5)
-    with pytest.raises(ToolError, match=r"did not answer within 0.5s"):
-        with serve(silent, tmp_path):
-            pass
-    with pytest.raises(ConfigError, match="app.static .* or app.command"):
-        with serve(AppSettings(), tmp_path):
-            pass
+    with pytest.raises(ToolError, match=r"did not answer within 0.5s"), serve(silent, tmp_path):
+        pass
+    with pytest.raises(ConfigError, match="app.static .* or app.command"), serve(AppSettings(), tmp_path):
+        pass

@@ -23,7 +23,7 @@ from typing import Any
 from tests.harness.runner import parse_yaml
 from tests.workflows.pins import PINS
 
-__all__ = ["check_all", "check_permissions", "check_pins", "check_untrusted_in_run", "check_no_pr_head_checkout", "load"]
+__all__ = ["check_all", "check_no_pr_head_checkout", "check_permissions", "check_pins", "check_untrusted_in_run", "load"]
 
 _USES_LINE = re.compile(r"""^\s*(?:-\s+)?uses:\s*(?P<q>['"]?)(?P<ref>[^\s'"#]+)(?P=q)\s*(?:#\s*(?P<comment>.*?))?\s*$""")
 _SHA = re.compile(r"[0-9a-f]{40}")

@@ -182,7 +182,7 @@ def run_push(plan: PushPlan, overlay: str, kubeconfig: str, *, say: Any = None) 
     if not result.ok:
         raise ToolError(f"{overlay}: kubectl apply failed: {_message(result)}")
     applied = [line for line in result.stdout.splitlines() if line.strip()]
-    for step, undo in zip(plan.rollouts, plan.undos):
+    for step, undo in zip(plan.rollouts, plan.undos, strict=True):
         workload = f"{step.argv[3]} -n {step.argv[5]}"
         if say:
             say(f"waiting: rollout of {workload}")

@@ -387,7 +387,7 @@ def _images_blame(overlay: Overlay, image: str) -> int:
 
     docs = documents(overlay.text)
     entries = _value(docs[0], "images") if docs else None
-    name, tag, digest = image_tag(image)
+    name, _tag, digest = image_tag(image)
     for item in entries.value if isinstance(entries, yaml.SequenceNode) else []:
         made = _scalar(_value(item, "newName")) or _scalar(_value(item, "name"))
         if made != name:

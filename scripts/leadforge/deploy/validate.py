@@ -238,9 +238,9 @@ def run_checkov(envs: Mapping[str, EnvManifests]) -> dict[str, list[Finding]]:
 
 
 __all__ = [
-    "schema_findings",
     "checkov_argv",
     "checkov_subject",
     "parse_checkov",
     "run_checkov",
+    "schema_findings",
 ]

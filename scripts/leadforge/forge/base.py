@@ -182,24 +182,24 @@ def replace_asset(forge: Forge, release: Release, path: Path, name: str | None =
 
 
 __all__ = [
-    "Forge",
     "Asset",
     "ChangedFile",
     "CheckAnnotation",
     "CheckRun",
     "Comment",
     "CommitStatus",
+    "Forge",
     "Issue",
     "NewReviewComment",
     "PullRequest",
     "Release",
     "Review",
     "ReviewComment",
+    "find_marked",
     "marker",
     "markers_in",
-    "with_marker",
-    "find_marked",
+    "replace_asset",
     "upsert_issue_comment",
     "upsert_release",
-    "replace_asset",
+    "with_marker",
 ]

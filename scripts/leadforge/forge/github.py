@@ -31,7 +31,7 @@ import os
 import time
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -146,7 +146,7 @@ class GitHubForge:
                 wait = self._rate_limit_wait(status, headers, reason, attempt)
                 if wait is not None:
                     if wait > self.max_rate_limit_wait:
-                        at = datetime.fromtimestamp(self._clock() + wait, timezone.utc).strftime("%H:%M:%S UTC")
+                        at = datetime.fromtimestamp(self._clock() + wait, UTC).strftime("%H:%M:%S UTC")
                         raise ForgeError(
                             f"GitHub {what}: rate limited ({status} {reason}) until {at}; "
                             f"not waiting {wait:.0f}s (max {self.max_rate_limit_wait:.0f}s)"
@@ -451,8 +451,8 @@ class GitHubForge:
         for batch in batches[1:]:  # GitHub takes 50 annotations per request: the rest go in updates
             data = self._call(
                 f"PATCH check run {data['id']} (annotations)",
-                lambda batch=batch: self._request(
-                    "PATCH", f"check-runs/{data['id']}", {"output": {**output, "annotations": batch}}
+                lambda batch=batch, run_id=data["id"]: self._request(
+                    "PATCH", f"check-runs/{run_id}", {"output": {**output, "annotations": batch}}
                 ),
             )
         return _check_run(data)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +30,7 @@ def _now(app: App) -> datetime:
         from leadforge.metrics.period import parse_moment
 
         return parse_moment(fixed, "LEADFORGE_NOW")
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _forge_pulls(app: App, numbers: list[int], limit: int) -> tuple[dict[int, Any], str]:

@@ -12,7 +12,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from leadforge.metrics.gitlog import QUEUE_PREFIXES, GitIndex
@@ -31,8 +31,8 @@ COMPLETE_EVENTS = frozenset({"completed"})
 MERGE_EVENTS = frozenset({"verified", "merged"})
 QUEUE_EVENTS = frozenset({"queued", "created", "intake"})
 # tasks.complete writes "<n> changed file(s) outside the task's scope (...)" in the verification-failed note
-SCOPE_NOTE = re.compile(r"outside (?:the )?(?:task's |declared )?scope|scope violation", re.I)
-_NOTE_AGENT = re.compile(r"(?:\bto|\bagent)\s*[=:]?\s*@?([A-Za-z0-9][\w.\-\[\]]*)", re.I)
+SCOPE_NOTE = re.compile(r"outside (?:the )?(?:task's |declared )?scope|scope violation", re.IGNORECASE)
+_NOTE_AGENT = re.compile(r"(?:\bto|\bagent)\s*[=:]?\s*@?([A-Za-z0-9][\w.\-\[\]]*)", re.IGNORECASE)
 
 
 # ---- inputs ----------------------------------------------------------------------------------
@@ -228,7 +228,7 @@ class Report:
 def iso(at: datetime | None) -> str | None:
     if at is None:
         return None
-    return at.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return at.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:

@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -377,7 +377,7 @@ def _forecast_origin(app: App) -> str:
         except GitError:
             committed = ""
         if committed:
-            moment = datetime.fromisoformat(committed).astimezone(timezone.utc)
+            moment = datetime.fromisoformat(committed).astimezone(UTC)
             return moment.isoformat().replace("+00:00", "Z")
     return _now(app).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 

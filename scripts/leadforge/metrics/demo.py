@@ -9,7 +9,7 @@ the commands as GitHub would and builds the dashboard into the report folder.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ BOT = "leadforge[bot]"
 
 
 def _iso(at: datetime) -> str:
-    return at.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return at.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def _git(root: Path, *args: str, at: datetime | None = None, author: str = "Mona Maintainer") -> str:
@@ -143,7 +143,7 @@ def seed_week(root: Path, now: datetime) -> list[Task]:
 
 
 def run_stage(demo: Any) -> dict[str, Any]:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     seeded = seed_week(demo.root, now)
     metrics = demo.cli("metrics", "--json").json()
     rows = {row["agent"]: row for row in metrics["agents"]}

@@ -110,13 +110,13 @@ def parse_log(text: str) -> list[Commit]:
 
 # the task queue and the metrics reports: bookkeeping, never anybody's work
 QUEUE_PREFIXES = ("docs/TASKS/", "docs/metrics/")
-_TRAILER = re.compile(r"^(?:Leadforge-Task|Task-Id):\s*([a-z0-9][a-z0-9-]*)\s*$", re.M | re.I)
+_TRAILER = re.compile(r"^(?:Leadforge-Task|Task-Id):\s*([a-z0-9][a-z0-9-]*)\s*$", re.MULTILINE | re.IGNORECASE)
 _MERGE_PR = re.compile(r"^Merge pull request #(\d+) from [^/\s]+/(\S+)")
 _MERGE_BRANCH = re.compile(r"^Merge (?:remote-tracking )?branch '([^']+)'")
 _SQUASH_PR = re.compile(r"\(#(\d+)\)\s*$")
-_CLOSES = re.compile(r"\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s*:?\s+#(\d+)\b", re.I)
+_CLOSES = re.compile(r"\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s*:?\s+#(\d+)\b", re.IGNORECASE)
 _REVERTS_SHA = re.compile(r"This reverts commit ([0-9a-f]{7,40})")
-_REVERTS_PR = re.compile(r"^Reverts (?:[\w.-]+/[\w.-]+)?#(\d+)", re.M)
+_REVERTS_PR = re.compile(r"^Reverts (?:[\w.-]+/[\w.-]+)?#(\d+)", re.MULTILINE)
 _BRANCH_TASK = re.compile(r"^(?:[\w.-]+/)?ai/([a-z0-9][a-z0-9-]*?)(?:-[a-z0-9-]*)?$")
 
 

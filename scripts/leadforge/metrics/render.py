@@ -183,11 +183,11 @@ def terminal_table(report: dict[str, Any]) -> str:
                 _num(row["hours_saved"]),
             )
         )
-    widths = [max(len(str(c)) for c in col) for col in zip(columns, *rows)]
+    widths = [max(len(str(c)) for c in col) for col in zip(columns, *rows, strict=True)]
     out = [f"Agent metrics: {report['period']['label']}"]
-    out.append("  ".join(str(c).ljust(w) for c, w in zip(columns, widths)))
+    out.append("  ".join(str(c).ljust(w) for c, w in zip(columns, widths, strict=True)))
     for row_cells in rows:
-        out.append("  ".join(str(c).ljust(w) for c, w in zip(row_cells, widths)))
+        out.append("  ".join(str(c).ljust(w) for c, w in zip(row_cells, widths, strict=True)))
     if report["unknown"]:
         out.append(f"{len(report['unknown'])} task(s) counted as unknown or left out: see --json for the list")
     return "\n".join(line.rstrip() for line in out)

@@ -8,14 +8,14 @@ visual change).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from leadforge.metrics.gitlog import GitIndex, Landed, Revert
 from leadforge.tasks.costs import cost_note
 from leadforge.tasks.taskfile import Cost, HistoryEntry, Task
 
-BASE = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)  # a Monday
+BASE = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # a Monday
 BOT = "leadforge[bot]"
 SAMPLE_URL = "https://github.com/example/shop"
 

@@ -238,6 +238,7 @@ def _cancel_reverts(commits: Sequence[Commit], undoes: UndoCheck | None = None) 
 
 
 _COMMIT_ID = re.compile(r"[0-9a-f]{4,64}")
+DEFAULT_BUMP_RULES = BumpRules()  # frozen: one instance serves every call
 
 
 def parse_skip_list(text: str, source: str) -> tuple[frozenset[str], tuple[str, ...]]:
@@ -278,7 +279,7 @@ def analyse(
     parsers: tuple[conventional.Parser, ...],
     unconventional: str = "other",
     other_group: str = "other",
-    rules: BumpRules = BumpRules(),
+    rules: BumpRules = DEFAULT_BUMP_RULES,
     current: Version | None = None,
     ignore: Collection[str] = (),
     touch_only: Collection[str] = (),

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +49,7 @@ _PSEUDO_REF = re.compile(r"[A-Z_]+")  # HEAD, FETCH_HEAD, ORIG_HEAD...: git read
 
 
 def _day(stamp: int) -> str:
-    return datetime.fromtimestamp(stamp, tz=timezone.utc).strftime("%Y-%m-%d")
+    return datetime.fromtimestamp(stamp, tz=UTC).strftime("%Y-%m-%d")
 
 
 def resolve_range(

@@ -161,5 +161,5 @@ def asset_name(path: str) -> str:
     (``screenshots/releases/v1.1.0/diffs/home-desktop.png`` -> ``v1.1.0-diffs-home-desktop.png``), so the
     before (previous release), after and diff images of a page never collide."""
     prefix = "screenshots/releases/"
-    rel = path[len(prefix) :] if path.startswith(prefix) else path
+    rel = path.removeprefix(prefix)
     return re.sub(r"[^A-Za-z0-9._-]+", "-", rel.replace("/", "-")).strip("-") or "screenshot.png"

@@ -276,7 +276,7 @@ def _yaml(text: str) -> Any:
 
     UniqueKeys.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
     try:
-        return yaml.load(text, Loader=UniqueKeys)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=UniqueKeys)
     except yaml.YAMLError:
         raise _Decline from None
 

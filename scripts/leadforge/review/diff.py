@@ -84,9 +84,7 @@ def parse_patch(patch: str, *, path: str = "") -> tuple[frozenset[int], frozense
         if raw.startswith("+"):
             added.add(new_line)
             new_line += 1
-        elif raw.startswith("-"):
-            continue
-        elif raw.startswith("\\"):  # "\ No newline at end of file"
+        elif raw.startswith(("-", "\\")):  # a removed line, or "\ No newline at end of file"
             continue
         else:  # " " context (or an empty line some tools emit for an empty context line)
             context.add(new_line)

@@ -14,7 +14,7 @@ import logging
 import mimetypes
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -54,7 +54,7 @@ SECURITY_HEADERS = {
 class ServeOptions:
     checkout: CheckoutOptions
     refresh_seconds: float = 60.0  # 0: only webhooks refresh
-    webhook_secret: Secret = Secret()
+    webhook_secret: Secret = field(default_factory=Secret)
     config_path: str | None = None
     version: str = ""
 

@@ -154,8 +154,10 @@ def failure_comment(task: Task, pull: PullRequest, verdict: Verdict) -> str:
     lines += [f"- {f}" for f in verdict.failures]
     lines += [
         "",
-        "The task stays in progress. Fix the problems in a new pull request from the same branch "
-        f"(`{task.branch}`), or ask a maintainer to adjust the task file.",
+        (
+            "The task stays in progress. Fix the problems in a new pull request from the same branch "
+            f"(`{task.branch}`), or ask a maintainer to adjust the task file."
+        ),
     ]
     return "\n".join(lines)
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from leadforge.tasks.dispatch import age_key, critical_paths, decide, order_key, scope_of
@@ -94,7 +94,7 @@ class Forecast:
 
 
 def _iso(at: datetime) -> str:
-    return at.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return at.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def parse_capacities(text: str) -> dict[str, int]:
@@ -348,8 +348,10 @@ def gantt_svg(forecast: Forecast, chart_id: str = "chart-forecast", *, width: in
         facts += f"; and {more} more task(s)"
     title = f"Forecast: {forecast.total_hours:.1f} h to finish the queue"
     out = [
-        f'<svg class="gantt" id="{chart_id}" role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" '
-        f'viewBox="0 0 {width} {height}" width="100%" preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">',
+        (
+            f'<svg class="gantt" id="{chart_id}" role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" '
+            f'viewBox="0 0 {width} {height}" width="100%" preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">'
+        ),
         f'<title id="{chart_id}-title">{escape(title)}</title>',
         f'<desc id="{chart_id}-desc">{escape(facts)}</desc>',
         f'<text x="0" y="18" font-size="15" font-weight="600" fill="{TEXT}">{escape(title)}</text>',

@@ -456,7 +456,7 @@ def task_from_form(
 def render_form_body(answers: Mapping[str, str], fields: Sequence[FormField] = AI_TASK_FIELDS) -> str:
     """The Markdown GitHub would render for these answers (demo and tests open issues with it)."""
     parts = []
-    for field in fields:
-        value = answers.get(field.key, "")
-        parts.append(f"### {field.label}\n\n{value if value else ('None' if field.type == 'dropdown' else NO_RESPONSE)}")
+    for form_field in fields:
+        value = answers.get(form_field.key, "") or ("None" if form_field.type == "dropdown" else NO_RESPONSE)
+        parts.append(f"### {form_field.label}\n\n{value}")
     return "\n\n".join(parts) + "\n"

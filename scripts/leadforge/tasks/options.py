@@ -26,16 +26,20 @@ SPEC: dict[str, tuple[str, Any, str]] = {
     "min_permission": (
         "str",
         "triage",
-        "Least repository permission the person opening or editing an AI-task issue needs for it to be queued "
-        "(none, read, triage, write, maintain, admin): agents act on what the queue says.",
+        (
+            "Least repository permission the person opening or editing an AI-task issue needs for it to be queued "
+            "(none, read, triage, write, maintain, admin): agents act on what the queue says."
+        ),
     ),
     "branch_prefix": ("str", "ai/", "Prefix of the branch made for an assigned task: `<prefix><id>-<slug>`."),
     "slug_length": ("int", 40, "Longest slug (from the title) in a task branch name."),
     "required_checks": (
         "list[str]",
         [],
-        "Check runs / commit statuses that must be green on the merged PR's head. Empty: every completed check "
-        "and status present must be green.",
+        (
+            "Check runs / commit statuses that must be green on the merged PR's head. Empty: every completed check "
+            "and status present must be green."
+        ),
     ),
     "ignore_checks": (
         "list[str]",
@@ -50,23 +54,29 @@ SPEC: dict[str, tuple[str, Any, str]] = {
     "verify_commands": (
         "list[str]",
         [],
-        "Extra commands run in the repository after a task's PR merges (shell-style words, no shell); any "
-        "non-zero exit fails verification.",
+        (
+            "Extra commands run in the repository after a task's PR merges (shell-style words, no shell); any "
+            "non-zero exit fails verification."
+        ),
     ),
     "verify_timeout_seconds": ("int", 600, "Time limit for each verify command."),
     "stale_after_hours": (
         "float",
         48.0,
-        "An in-progress task with no heartbeat (commits on its branch, PR activity, "
-        "`task heartbeat`) for this long gets a warning comment.",
+        (
+            "An in-progress task with no heartbeat (commits on its branch, PR activity, "
+            "`task heartbeat`) for this long gets a warning comment."
+        ),
     ),
     "requeue_after_hours": ("float", 24.0, "After the warning, this much more silence moves the task back to pending/."),
     "dispatch_after_complete": ("bool", True, "Run dispatch right after a task completes, for what it unblocked."),
     "budget": (
         "budget",
         None,
-        "Repository-wide AI cost budget over every agent: {usd_per_month, usd_per_task, tokens_per_month} (each "
-        "optional). Dispatch never hands out a task whose expected cost would pass it; see docs/tasks.md#budgets.",
+        (
+            "Repository-wide AI cost budget over every agent: {usd_per_month, usd_per_task, tokens_per_month} (each "
+            "optional). Dispatch never hands out a task whose expected cost would pass it; see docs/tasks.md#budgets."
+        ),
     ),
     "default_estimate_hours": (
         "float",
@@ -86,8 +96,10 @@ SPEC: dict[str, tuple[str, Any, str]] = {
     "open_issues": (
         "bool",
         True,
-        "Dispatch opens a tracking issue for a hand-written task without `issue` before "
-        "handing it off (else only workflow hand-offs can take such a task).",
+        (
+            "Dispatch opens a tracking issue for a hand-written task without `issue` before "
+            "handing it off (else only workflow hand-offs can take such a task)."
+        ),
     ),
     "issue_label": (
         "str",
@@ -102,8 +114,10 @@ SPEC: dict[str, tuple[str, Any, str]] = {
     "tasks_from_findings": (
         "bool",
         False,
-        "`leadforge task from-findings` turns new scan findings on the default "
-        "branch into pending tasks (one per rule and file group) and completes them when fixed.",
+        (
+            "`leadforge task from-findings` turns new scan findings on the default "
+            "branch into pending tasks (one per rule and file group) and completes them when fixed."
+        ),
     ),
 }
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from leadforge.errors import InputError
@@ -66,7 +66,7 @@ def latest_fire(schedule: str, now: datetime) -> datetime:
     """The latest time at or before ``now`` that ``schedule`` fires (UTC)."""
     from croniter import croniter
 
-    probe = now.astimezone(timezone.utc).replace(second=0, microsecond=0)
+    probe = now.astimezone(UTC).replace(second=0, microsecond=0)
     if croniter.match(schedule, probe):
         return probe
     return croniter(schedule, probe).get_prev(datetime)

@@ -88,8 +88,10 @@ def over_cap(tasks: Sequence[Task], profiles: Mapping[str, Profile], opts: TaskO
         stopped.append(
             (
                 task.id,
-                f"cost {task.cost.usd:,.2f} USD passed {name}.usd_per_task {cap:,.2f} USD: "
-                f"stopped and re-queued to {opts.over_budget_agent}",
+                (
+                    f"cost {task.cost.usd:,.2f} USD passed {name}.usd_per_task {cap:,.2f} USD: "
+                    f"stopped and re-queued to {opts.over_budget_agent}"
+                ),
             )
         )
     return stopped
@@ -192,7 +194,7 @@ def run_sweep(app: App, opts: TaskOptions | None = None) -> tuple[SweepPlan, Que
         instances=tuple(due_instances(templates, queue.tasks, now)),
         template_errors=tuple(template_errors),
     )
-    for rel, message in template_errors:
+    for _rel, message in template_errors:
         app.out.info(f"leadforge: warning: {message} (template skipped)")
     if app.dry_run or not plan.changes_queue:
         for action in plan.actions:
@@ -316,8 +318,10 @@ def sweep_command(app: App) -> int:
     report_errors(app, queue.errors)
     data = plan.to_dict()
     lines = [
-        f"warned {len(data['warned'])}, requeued {len(data['requeued'])}, blocked {len(data['blocked'])}, "
-        f"stopped {len(data['stopped'])}, recurring {len(data['instantiated'])}"
+        (
+            f"warned {len(data['warned'])}, requeued {len(data['requeued'])}, blocked {len(data['blocked'])}, "
+            f"stopped {len(data['stopped'])}, recurring {len(data['instantiated'])}"
+        )
     ]
     lines += [f"  stopped  {t}: {r}" for t, r in plan.stopped]
     lines += [f"  queued   {t.id} (recurring {t.from_template}, period {t.created})" for t in plan.instances]
@@ -331,4 +335,4 @@ def sweep_command(app: App) -> int:
     return 0
 
 
-__all__ = ["decide_sweep", "run_sweep", "sweep_command", "SweepPlan", "SweepAction"]
+__all__ = ["SweepAction", "SweepPlan", "decide_sweep", "run_sweep", "sweep_command"]

@@ -400,7 +400,7 @@ def _write_manifest(folder: Path, files: Sequence[str], blocked: Sequence[str]) 
 
 
 def history_folder(settings: VisualSettings, repo: Path, today: dt.date | None = None) -> Path:
-    day = (today or dt.datetime.now(dt.timezone.utc).date()).isoformat()
+    day = (today or dt.datetime.now(dt.UTC).date()).isoformat()
     return repo / settings.history_dir / day
 
 

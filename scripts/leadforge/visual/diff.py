@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["pixelmatch", "diff_images", "DiffResult", "MAX_YIQ_DELTA"]
+__all__ = ["MAX_YIQ_DELTA", "DiffResult", "diff_images", "pixelmatch"]
 
 MAX_YIQ_DELTA = 35215  # the largest possible YIQ delta (pixelmatch's constant)
 

@@ -90,7 +90,7 @@ def check_canvas(img1: np.ndarray, img2: np.ndarray, *, what: str, hint: str) ->
 
 
 # Pillow's default PIL.Image.MAX_IMAGE_PIXELS (the same since Pillow 5; a test keeps it in step).
-PILLOW_DEFAULT_PIXEL_LIMIT = int(1024 * 1024 * 1024 // 4 // 3)
+PILLOW_DEFAULT_PIXEL_LIMIT = 1024 * 1024 * 1024 // 4 // 3
 
 
 def pixel_limit() -> int | None:
@@ -168,9 +168,7 @@ def png_layout(data: bytes, *, whole: bool = False) -> PngLayout | None:
             header = struct.unpack_from(">IIBBBBB", data, pos + 8)
         elif kind == b"tRNS":
             transparency = True
-        elif kind == b"IDAT" and not whole:
-            break
-        elif kind == b"IEND":
+        elif (kind == b"IDAT" and not whole) or kind == b"IEND":  # the header chunks are all read
             break
         pos = end
     else:

@@ -70,7 +70,7 @@ class CompareReport:
 
     @property
     def counts(self) -> dict[str, int]:
-        out = {status: 0 for status in FAILING}
+        out = dict.fromkeys(FAILING, 0)
         for entry in self.entries:
             out[entry.status] += 1
         return out
@@ -168,7 +168,7 @@ class SideBySide:
         if top < self.labels.shape[0]:
             count = min(n, self.labels.shape[0] - top)
             stripe[:count] = self.labels[top : top + count]
-        for img, left in zip(self.panels, self.lefts):
+        for img, left in zip(self.panels, self.lefts, strict=True):
             first, last = max(top, _LABEL_HEIGHT), min(top + n, _LABEL_HEIGHT + img.shape[0])
             if first < last:
                 stripe[first - top : last - top, left : left + img.shape[1]] = img[first - _LABEL_HEIGHT : last - _LABEL_HEIGHT]
@@ -199,7 +199,7 @@ def side_by_side(before: np.ndarray | None, after: np.ndarray | None, diff: np.n
 
 
 def _stem(name: str) -> str:
-    return name[:-4] if name.endswith(".png") else name
+    return name.removesuffix(".png")
 
 
 @dataclass(frozen=True, slots=True)

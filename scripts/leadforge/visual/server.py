@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the stdlib's name
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
     def end_headers(self) -> None:
@@ -61,7 +61,7 @@ def wait_for_url(url: str, timeout: float, *, alive: callable | None = None) -> 
         if alive is not None and not alive():
             raise ToolError(f"visual.app.command exited before {url} answered")
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - the configured app URL
+            with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status < 500:
                     return
                 last = f"HTTP {response.status}"
