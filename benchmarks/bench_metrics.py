@@ -207,7 +207,8 @@ def main() -> int:
             ["git", "rev-list", "--count", "--all"], cwd=repo, capture_output=True, text=True
         ).stdout.strip()
         print(
-            f"generated {args.tasks} task files, {all_commits} commits ({commits} on main) in {time.perf_counter() - started:.1f} s"
+            f"generated {args.tasks} task files, {all_commits} commits ({commits} on main) "
+            f"in {time.perf_counter() - started:.1f} s"
         )
         leadforge = [sys.executable, "-m", "leadforge", "--repo", str(repo), "--forge", "local"]
         ours, out, ours_cpu = timed([*leadforge, "metrics", "--json"], repo, args.runs)
@@ -236,7 +237,8 @@ def main() -> int:
             )
         naive = (time.perf_counter() - start) / len(sample) * sum(1 for t in make_tasks(args.tasks) if t.pr)
         print(
-            f"peer 2, one git log per task (200 measured, scaled to all): {naive:.1f} s -> naive / leadforge = {naive / ours:.0f}x"
+            f"peer 2, one git log per task (200 measured, scaled to all): {naive:.1f} s "
+            f"-> naive / leadforge = {naive / ours:.0f}x"
         )
         verdict = "OK" if ours <= 3.0 else "OVER TARGET"
         load = os.getloadavg()[0]

@@ -170,9 +170,9 @@ def large_range(tmp: Path, cliff_config: Path, args: argparse.Namespace, env: di
     rows = [
         ("git log (one streamed call)", log),
         ("leadforge release notes", ours),
-        ("leadforge release notes --json", ours + ["--json"]),
+        ("leadforge release notes --json", [*ours, "--json"]),
         ("git-cliff", cliff),
-        ("git-cliff --context", cliff + ["--context"]),
+        ("git-cliff --context", [*cliff, "--context"]),
     ]
     results = {}
     print(f"{'command':34s} {'wall':>8s} {'cpu':>8s}")

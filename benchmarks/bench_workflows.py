@@ -117,7 +117,8 @@ def main() -> int:
         h_times, p_times = timed(harness_run, args.runs), timed(hand_run, args.runs)
         h, p = statistics.median(h_times), statistics.median(p_times)
         print(
-            f"harness: checkout + {args.steps} bash steps: median {h * 1000:.0f} ms ({h / (args.steps + 1) * 1000:.1f} ms/step) over {args.runs} runs"
+            f"harness: checkout + {args.steps} bash steps: median {h * 1000:.0f} ms "
+            f"({h / (args.steps + 1) * 1000:.1f} ms/step) over {args.runs} runs"
         )
         print(f"by hand (peer): clone + {args.steps} bash scripts: median {p * 1000:.0f} ms")
         print(f"ratio harness / by hand: {h / p:.2f}x")

@@ -118,7 +118,7 @@ def run_cli(monkeypatch: pytest.MonkeyPatch) -> Callable[..., CliResult]:
 def local_forge(git_repo: Repo) -> Iterator[object]:
     from leadforge.forge.local import LocalForge
 
-    yield LocalForge(git_repo.path, "octo-org/octo-repo")
+    return LocalForge(git_repo.path, "octo-org/octo-repo")
 
 
 def shared_path(*parts: str) -> Path:

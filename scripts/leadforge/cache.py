@@ -13,6 +13,7 @@ Where: ``$LEADFORGE_CACHE_DIR``, else ``$XDG_CACHE_HOME/leadforge``, else ``~/.c
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import zlib
@@ -78,7 +79,5 @@ def put(kind: str, key: str, value: Any, env: Mapping[str, str] | None = None) -
         return
     from leadforge.fsutil import atomic_write
 
-    try:
+    with contextlib.suppress(OSError):
         atomic_write(path, json.dumps({"key": key, "value": value}, sort_keys=True))
-    except OSError:
-        pass

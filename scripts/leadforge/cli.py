@@ -87,7 +87,8 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog="leadforge",
-        description="GitOps pipeline for AI coding agents: task queue, PR review, visual regression, releases, environments, metrics.",
+        description="GitOps pipeline for AI coding agents: "
+        "task queue, PR review, visual regression, releases, environments, metrics.",
     )
     parser.add_argument("--version", action="version", version=f"leadforge {__version__}")
     _global_options(parser, suppress=False)

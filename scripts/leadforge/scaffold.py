@@ -13,6 +13,7 @@ Two ways, both leaving every existing file alone:
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import importlib.metadata
 import json
@@ -113,7 +114,7 @@ def template_files(root: Path = SCAFFOLD_ROOT) -> list[str]:
 
 def caller_files(pipelines: list[str] | None = None) -> list[str]:
     """The caller files (``.github/workflows/leadforge-*.yml``) of ``pipelines`` (default: all)."""
-    chosen = list(PIPELINES) if not pipelines else pipelines
+    chosen = pipelines or list(PIPELINES)
     unknown = [p for p in chosen if p not in PIPELINES]
     if unknown:
         raise InputError(f"--pipeline {unknown[0]}: no such pipeline (choose from {', '.join(PIPELINES)})")
@@ -236,10 +237,8 @@ def init_repository(
             data = source.encode("utf-8")
         else:
             data = source.read_bytes()
-            try:
+            with contextlib.suppress(UnicodeDecodeError):
                 data = adapt(rel, data.decode("utf-8")).encode("utf-8")
-            except UnicodeDecodeError:
-                pass
         try:
             atomic_write(target / rel, data)
         except OSError as err:

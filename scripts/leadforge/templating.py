@@ -8,6 +8,7 @@ a typo is an error instead of an empty string.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import Any
@@ -42,10 +43,8 @@ def compiled_cache(fingerprint: str) -> Any:
 
     class QuietCache(FileSystemBytecodeCache):
         def dump_bytecode(self, bucket: Any) -> None:
-            try:
+            with contextlib.suppress(OSError):
                 super().dump_bytecode(bucket)
-            except OSError:
-                pass
 
     try:
         home_cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")

@@ -320,7 +320,10 @@ def test_what_is_remembered_of_an_overlay_follows_its_transformer_files(git_repo
     from leadforge.deploy.commands import _target_facts
 
     # a transformers: prefix goes on after the patches: the check undoes it, so it must know the current one
-    config = "apiVersion: builtin\nkind: PrefixSuffixTransformer\nmetadata:\n  name: p\nprefix: {prefix}\nfieldSpecs:\n  - path: metadata/name\n"
+    config = (
+        "apiVersion: builtin\nkind: PrefixSuffixTransformer\nmetadata:\n  name: p\n"
+        "prefix: {prefix}\nfieldSpecs:\n  - path: metadata/name\n"
+    )
     overlay = LIVE.replace("patches:\n", "transformers:\n  - prefix.yaml\npatches:\n") + patch_entry(
         "{kind: Deployment, name: shop-worker-v2}"
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import posixpath
 
 import pytest
 
@@ -149,7 +150,9 @@ BASE_DEPLOYMENT = "kind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 
 
 
 def test_traced_render_maps_objects_to_repository_files():
-    to_repo = lambda p: __import__("posixpath").normpath("k8s/overlays/prod/" + p)  # noqa: E731
+    def to_repo(path: str) -> str:
+        return posixpath.normpath("k8s/overlays/prod/" + path)
+
     origins = origins_from_traced(parse_objects(TRACED), to_repo, {"k8s/base/deployment.yaml": BASE_DEPLOYMENT})
     assert origins == {
         ObjectKey("Deployment", "shop", "web"): Origin("k8s/base/deployment.yaml", 3, "", ObjectKey("Deployment", "", "web"), 0)

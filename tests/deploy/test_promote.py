@@ -94,7 +94,7 @@ def test_promotion_keeps_the_target_files_own_list_indentation():
         "  newTag: 1.3.9\nlabels:\n- pairs:\n    tier: web\n"
     )
     text, changes = plan_edit(SOURCE, target, source_path="dev", target_path="prod", overrides={}, fields=())
-    assert [c.field for c in changes][0] == "images[ghcr.io/acme/web].newTag"
+    assert next(c.field for c in changes) == "images[ghcr.io/acme/web].newTag"
     expected = target.replace("  newTag: 1.3.9\n", "  newTag: 1.4.0\n").replace(
         "labels:", "- name: ghcr.io/acme/worker\n  digest: sha256:abc\nlabels:"
     )

@@ -147,7 +147,7 @@ def test_profiles_are_read_with_the_task_queue_loader(tmp_path):
     (tmp_path / "profiles").mkdir()
     (tmp_path / "profiles/claude.yml").write_text(CLAUDE)
     (tmp_path / "profiles/wrong.yml").write_text(COPILOT)  # name differs from the file: the queue refuses it
-    with pytest.raises(InputError, match="wrong.yml"):
+    with pytest.raises(InputError, match=r"wrong\.yml"):
         load_profiles(tmp_path, "profiles")
     (tmp_path / "profiles/wrong.yml").unlink()
     assert load_profiles(tmp_path, "profiles") == [

@@ -58,7 +58,7 @@ def test_a_validated_config_is_read_back_and_a_changed_one_validated_again(tmp_p
 
     config.write_text("deploy:\n  overlay_dir: typo\n")  # never valid, so never cached: the same error every time
     for _ in range(2):
-        with pytest.raises(ConfigError, match="deploy.overlay_dir: unknown key"):
+        with pytest.raises(ConfigError, match=r"deploy\.overlay_dir: unknown key"):
             config_cache.section(_app(tmp_path), "deploy")
 
 

@@ -49,7 +49,7 @@ def test_unset_event_path_says_what_to_set() -> None:
 
 
 def test_require_names_the_missing_field() -> None:
-    with pytest.raises(InputError, match="missing field 'pull_request.head.sha'"):
+    with pytest.raises(InputError, match=r"missing field 'pull_request\.head\.sha'"):
         require({"pull_request": {"head": {}}}, "pull_request.head.sha")
     assert require({"a": {"b": 3}}, "a.b") == 3
 
@@ -57,7 +57,7 @@ def test_require_names_the_missing_field() -> None:
 def test_multiline_output_uses_a_delimiter() -> None:
     assert format_output("n", "v") == "n=v\n"
     assert format_output("n", "a\nb", delimiter="EOF") == "n<<EOF\na\nb\nEOF\n"
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="output value contains its delimiter"):
         format_output("n", "a\nEOF", delimiter="EOF")
 
 

@@ -27,7 +27,7 @@ def remote_and_clones(git_repo: Repo, tmp_path: Path) -> tuple[Path, GitRepo, Gi
 def _append_line(repo: GitRepo, name: str) -> str:
     log = repo.path / "log.txt"
     lines = log.read_text().splitlines() if log.exists() else []
-    log.write_text("\n".join(lines + [name]) + "\n")
+    log.write_text("\n".join([*lines, name]) + "\n")
     repo.add(["log.txt"])
     return f"log: {name}"
 

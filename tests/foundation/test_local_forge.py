@@ -103,7 +103,7 @@ def test_corrupt_state_is_a_clear_error(local_forge: LocalForge, git_repo: Repo)
         local_forge.get_issue(1)
     for broken in (b"\xff\xfe binary", b"[]", b'{"issues": []}'):
         (git_repo.path / ".leadforge" / "forge" / "state.json").write_bytes(broken)
-        with pytest.raises(ForgeError, match="local forge state is corrupt .*; delete it to start over"):
+        with pytest.raises(ForgeError, match=r"local forge state is corrupt .*; delete it to start over"):
             local_forge.get_issue(1)
 
 

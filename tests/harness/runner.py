@@ -5,6 +5,7 @@ See the package docstring (``tests/harness/__init__.py``) for the API and an exa
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import os
@@ -1813,10 +1814,8 @@ def _read(path: Path) -> str:
 
 
 def _kill_group(pgid: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def _strip_braces(text: str) -> str:

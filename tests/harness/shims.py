@@ -63,7 +63,10 @@ if args[:1] == ["install"]:
     specs = [a for a in rest if not a.startswith("-")]
     flags = [a.split("=", 1)[0] for a in rest if a.startswith("-")]
     if specs and all(f in FLAGS for f in flags) and all(satisfied(s) for s in specs):
-        print(f"workflow harness: 'pip {' '.join(args)}' skipped: leadforge {installed('leadforge')} is already installed in {sys.prefix}")
+        print(
+            f"workflow harness: 'pip {' '.join(args)}' skipped: "
+            f"leadforge {installed('leadforge')} is already installed in {sys.prefix}"
+        )
         sys.exit(0)
 os.execv(PYTHON, [PYTHON, "-m", "pip", *args])
 """

@@ -97,9 +97,8 @@ def _as_list(value: Any) -> list[str]:
 
 def _check_filter(config: Mapping[str, Any], key: str, value: str) -> str | None:
     """None when ``value`` passes ``key``/``key-ignore``; else why not."""
-    if key in config:
-        if not filter_match(_as_list(config[key]), value):
-            return f"{value!r} does not match {key}: {_as_list(config[key])}"
+    if key in config and not filter_match(_as_list(config[key]), value):
+        return f"{value!r} does not match {key}: {_as_list(config[key])}"
     ignore = f"{key}-ignore"
     if ignore in config and filter_match(_as_list(config[ignore]), value):
         return f"{value!r} matches {ignore}: {_as_list(config[ignore])}"

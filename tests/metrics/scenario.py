@@ -2,16 +2,16 @@
 
 Week 2026-W46 is Monday 2026-11-09 00:00Z to Monday 2026-11-16 00:00Z.
 
-| task   | who                     | what happens                                                                 |
-| ------ | ----------------------- | ---------------------------------------------------------------------------- |
-| task-1 | copilot                 | created 11-09 08:00, assigned 09:00, PR #11 merged 14:00 (+10), completed 15:00; reverted 11-13 |
-| task-2 | copilot, then claude    | created 11-10 00:00, assigned copilot 01:00, re-queued 10:00, assigned claude 11:00, squash #12 11-11 10:00 (+20 in scope, +5 outside), completed 11-11 11:00 |
-| task-3 | claude                  | created 11-10, assigned 02:00, PR #13 merged 11-11 23:00 (+6 -2), verification failed 11-12 00:00 (in progress) |
-| task-4 | mona (human)            | created 11-08, assigned 11-08 12:00, squash "Closes #4" 11-12 11:00 (+1 -1), completed 11-12 12:00 |
-| task-5 | copilot                 | completed, but no completed_at and no history: unknown                        |
-| task-6 | -                       | pending                                                                      |
-| task-7 | claude                  | completed 11-20 (next week): not counted                                     |
-| bad    | -                       | front matter is not YAML: unreadable                                         |
+- task-1 (copilot): created 11-09 08:00, assigned 09:00, PR #11 merged 14:00 (+10), completed 15:00; reverted 11-13
+- task-2 (copilot, then claude): created 11-10 00:00, assigned copilot 01:00, re-queued 10:00, assigned claude 11:00,
+  squash #12 11-11 10:00 (+20 in scope, +5 outside), completed 11-11 11:00
+- task-3 (claude): created 11-10, assigned 02:00, PR #13 merged 11-11 23:00 (+6 -2), verification failed 11-12 00:00
+  (in progress)
+- task-4 (mona, human): created 11-08, assigned 11-08 12:00, squash "Closes #4" 11-12 11:00 (+1 -1), completed 11-12 12:00
+- task-5 (copilot): completed, but no completed_at and no history: unknown
+- task-6: pending
+- task-7 (claude): completed 11-20 (next week): not counted
+- bad: front matter is not YAML: unreadable
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ def T(id: str, **kw) -> Task:
 
 
 @pytest.mark.parametrize(
-    "values, q, expected",
+    ("values", "q", "expected"),
     [
         ([], 0.5, None),
         ([4.0], 0.9, 4.0),
@@ -130,14 +130,15 @@ def test_forge_review_rounds_and_merge_time_are_used_when_present() -> None:
 
 
 @pytest.mark.parametrize(
-    "states, rounds", [([], 0), (["COMMENTED"], 1), (["CHANGES_REQUESTED", "CHANGES_REQUESTED", "APPROVED"], 3), (["PENDING"], 0)]
+    ("states", "rounds"),
+    [([], 0), (["COMMENTED"], 1), (["CHANGES_REQUESTED", "CHANGES_REQUESTED", "APPROVED"], 3), (["PENDING"], 0)],
 )
 def test_review_rounds_are_one_plus_change_requests(states, rounds) -> None:
     assert review_rounds(states) == rounds
 
 
 @pytest.mark.parametrize(
-    "path, scope, inside",
+    ("path", "scope", "inside"),
     [
         ("src/a.py", ["src/**"], True),
         ("src/a/b.py", ["src"], True),
@@ -238,7 +239,7 @@ def test_weeks_are_iso_weeks() -> None:
 
 
 @pytest.mark.parametrize(
-    "note, agents, expected",
+    ("note", "agents", "expected"),
     [
         ("claude (comment), branch ai/task-1-x", frozenset({"claude", "copilot"}), "claude"),
         ("copilot (assign @Copilot), branch ai/task-1-x", None, "copilot"),

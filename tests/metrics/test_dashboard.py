@@ -25,7 +25,11 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 
-VISUAL = """# Visual changelog
+ROW = (
+    '| <img src="screenshots/releases/v1.2.0/home-before.png" alt="home before" width="320"> '
+    '| <img src="screenshots/releases/v1.2.0/home.png" alt="home after" width="320" onerror="alert(1)"> |'
+)
+VISUAL = f"""# Visual changelog
 
 ## v1.2.0 - 2026-11-20
 
@@ -36,7 +40,7 @@ VISUAL = """# Visual changelog
 
 | Before | After |
 | --- | --- |
-| <img src="screenshots/releases/v1.2.0/home-before.png" alt="home before" width="320"> | <img src="screenshots/releases/v1.2.0/home.png" alt="home after" width="320" onerror="alert(1)"> |
+{ROW}
 
 </details>
 
@@ -112,7 +116,7 @@ def test_board_marks_blocked_tasks_and_spells_out_cycles() -> None:
 
 
 @pytest.mark.parametrize(
-    "configured, repository, remote, expected",
+    ("configured", "repository", "remote", "expected"),
     [
         ("https://ghe.example/o/r/", "", None, "https://ghe.example/o/r"),
         ("", "o/r", None, "https://github.com/o/r"),

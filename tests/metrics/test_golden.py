@@ -115,7 +115,7 @@ def test_empty_queue_gives_an_empty_valid_report(run_cli, tmp_path: Path) -> Non
 
 
 @pytest.mark.parametrize(
-    "args, message",
+    ("args", "message"),
     [
         (("--since", "2026-02-30"), "--since: expected a date"),
         (("--week", "2026-W60"), "--week"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import subprocess
 import time
@@ -68,10 +69,8 @@ def test_prometheus_scrapes_leadforge_tasks_as_the_queue_holds_them(prometheus):
     deadline = time.monotonic() + 90
     found: list[dict] = []
     while time.monotonic() < deadline and not found:
-        try:
+        with contextlib.suppress(requests.ConnectionError):
             found = query(prometheus, "leadforge_tasks")
-        except requests.ConnectionError:
-            pass
         time.sleep(0.5)
     assert found, "prometheus never scraped leadforge_tasks"
 

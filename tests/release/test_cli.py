@@ -465,7 +465,7 @@ def test_a_missing_screenshot_stops_before_anything_is_published(git_repo: Repo,
             "mismatch_ratio": None,
         }
     ]
-    with pytest.raises(InputError, match="home-1280x800.png: screenshot of home .*nothing was published"):
+    with pytest.raises(InputError, match=r"home-1280x800\.png: screenshot of home .*nothing was published"):
         plan_publish(git_repo.path, {"version": "v1.0.0", "visual": visual}, "notes", prerelease=False, upload=True)
     plan = plan_publish(git_repo.path, {"version": "v1.0.0", "visual": visual}, "notes", prerelease=False, upload=False)
     assert plan.assets == ()

@@ -122,7 +122,7 @@ def test_other_sections_are_not_validated_on_the_fast_path(tmp_path: Path) -> No
     (tmp_path / ".github/leadforge.yml").write_text("review:\n  coverage: {min_percent: 80}\nrelease:\n  tag_prefix: r\n")
     fast = load_options(tmp_path)
     assert fast is not None and fast[0].tag_prefix == "r"  # release commands read their section...
-    with pytest.raises(ConfigError, match="review.coverage.min_percent: unknown key"):
+    with pytest.raises(ConfigError, match=r"review\.coverage\.min_percent: unknown key"):
         load_config(tmp_path)  # ...the commands of the review area (and `config validate`) report the typo
 
 

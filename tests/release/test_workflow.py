@@ -228,7 +228,7 @@ def test_leadforge_release_publishes_everything_and_moves_v1(leadforge_repo: Rep
     assert _remote(harness, "rev-parse", "refs/tags/v1").strip() == tagged
     assert result.job("major-tag").step("move").outputs == {"moved": "v1"}
     for step in ("build", "images", "push"):
-        assert [s for j in result.jobs for s in j.steps if s.id == step][0].replaced
+        assert next(s for j in result.jobs for s in j.steps if s.id == step).replaced
 
 
 @pytest.mark.integration

@@ -26,7 +26,7 @@ def test_parse_patch_numbers_new_side_lines_and_hunks() -> None:
 
 
 def test_parse_patch_rejects_text_that_is_not_a_diff() -> None:
-    with pytest.raises(InputError, match="app.py: not a unified diff"):
+    with pytest.raises(InputError, match=r"app\.py: not a unified diff"):
         parse_patch("hello\n@@ -1 +1 @@\n+x", path="app.py")
 
 

@@ -72,7 +72,7 @@ def test_a_users_template_is_used_and_a_broken_one_is_a_config_error(tmp_path: P
     (tmp_path / "t.md.j2").write_text("Verdict {{ verdict }} with {{ counts.error }} error(s)")
     text = summary.load_template(tmp_path, "t.md.j2")
     assert summary.render(report([inline(KEY)]), inline=[], template=text) == "Verdict REQUEST_CHANGES with 1 error(s)\n"
-    with pytest.raises(ConfigError, match="review.template"):
+    with pytest.raises(ConfigError, match=r"review\.template"):
         summary.render(report([]), inline=[], template="{{ nope.missing }}")
     with pytest.raises(ConfigError, match="cannot read"):
         summary.load_template(tmp_path, "absent.j2")

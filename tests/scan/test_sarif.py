@@ -241,7 +241,7 @@ def test_a_rules_short_description_is_its_own_title_not_one_findings_message() -
 def test_the_drivers_version_is_the_scanners_not_leadforges() -> None:
     from leadforge import __version__
 
-    log = sarif.render(BUCKETS + [Finding("semgrep", "r", "error", "a.py", 1, message="m")], versions={"checkov": "3.3.30"})
+    log = sarif.render([*BUCKETS, Finding("semgrep", "r", "error", "a.py", 1, message="m")], versions={"checkov": "3.3.30"})
     drivers = {run["tool"]["driver"]["name"]: run["tool"]["driver"] for run in log["runs"]}
     assert drivers["checkov"]["semanticVersion"] == "3.3.30"
     assert "semanticVersion" not in drivers["semgrep"]  # unknown: left out rather than ours
@@ -307,13 +307,14 @@ def test_every_rendered_log_is_valid_sarif_2_1_0() -> None:
         ),
         Finding("criteria", "max-pr-size", "note", "", message="too big"),
     ]
-    rules = TITLES + [
+    rules = [
+        *TITLES,
         sarif.RuleInfo(
             "semgrep",
             "leadforge.python.eval-exec",
             "eval() runs arbitrary code.",
             "eval() runs arbitrary code. Use $X carefully.",
-        )
+        ),
     ]
     log = sarif.render(
         findings,

@@ -66,11 +66,11 @@ def test_histogram_buckets_are_cumulative_and_end_with_every_sample(tmp_path):
     samples = exposed(snapshot(tmp_path), NOW_EPOCH)
     claude = (("agent", "claude"), ("kind", "agent"))
 
-    counts = [samples[("leadforge_task_cycle_time_seconds_bucket", claude + (("le", str(float(b))),))] for b in DURATION_BUCKETS]
+    counts = [samples[("leadforge_task_cycle_time_seconds_bucket", (*claude, ("le", str(float(b)))))] for b in DURATION_BUCKETS]
     assert counts == sorted(counts) and counts[-1] == 2
-    assert samples[("leadforge_task_cycle_time_seconds_bucket", claude + (("le", "+Inf"),))] == 2
-    assert samples[("leadforge_task_cycle_time_seconds_bucket", claude + (("le", "14400.0"),))] == 0  # 6 h is not <= 4 h...
-    assert samples[("leadforge_task_cycle_time_seconds_bucket", claude + (("le", "28800.0"),))] == 1  # ...but <= 8 h
+    assert samples[("leadforge_task_cycle_time_seconds_bucket", (*claude, ("le", "+Inf")))] == 2
+    assert samples[("leadforge_task_cycle_time_seconds_bucket", (*claude, ("le", "14400.0")))] == 0  # 6 h is not <= 4 h...
+    assert samples[("leadforge_task_cycle_time_seconds_bucket", (*claude, ("le", "28800.0")))] == 1  # ...but <= 8 h
 
 
 def test_before_the_first_build_only_the_service_speaks(tmp_path):

@@ -25,7 +25,7 @@ Labels = tuple[tuple[str, str], ...]
 def epoch(iso: str) -> float:
     from datetime import datetime
 
-    return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+    return datetime.fromisoformat(iso).timestamp()
 
 
 def scrape(server: Server) -> dict[tuple[str, Labels], float]:
@@ -140,7 +140,7 @@ def test_lead_and_cycle_time_histograms_hold_each_completed_task(server):
     cycle_sum = of(samples, "leadforge_task_cycle_time_seconds_sum")
     assert (cycle_sum[claude], cycle_sum[copilot]) == ((24 + 6) * HOUR, 8 * HOUR)
     buckets = of(samples, "leadforge_task_lead_time_seconds_bucket")
-    assert [buckets[claude + (("le", le),)] for le in ("28800.0", "43200.0", "86400.0", "172800.0", "+Inf")] == [0, 1, 1, 2, 2]
+    assert [buckets[(*claude, ("le", le))] for le in ("28800.0", "43200.0", "86400.0", "172800.0", "+Inf")] == [0, 1, 1, 2, 2]
 
 
 def test_service_metrics_name_the_commit_and_the_refresh(server, remote):

@@ -8,8 +8,11 @@ from leadforge.tasks.store import write_task
 from leadforge.tasks.taskfile import Task
 
 PROFILES = {
-    "copilot": "name: copilot\nhandoff:\n  assign: Copilot\ntakes:\n  types: [feature, bug, refactor, test]\ncapacity: 2\nweight: 30\n",
-    "claude": 'name: claude\nhandoff:\n  comment: "@claude please implement {id}: {title} on {branch}"\ncapacity: 1\nweight: 50\n',
+    "copilot": (
+        "name: copilot\nhandoff:\n  assign: Copilot\ntakes:\n  types: [feature, bug, refactor, test]\ncapacity: 2\nweight: 30\n"
+    ),
+    "claude": 'name: claude\nhandoff:\n  comment: "@claude please implement {id}: {title} on {branch}"\n'
+    "capacity: 1\nweight: 50\n",
     "human": "name: human\nhandoff:\n  label: needs-human\ncapacity: 5\nweight: 0\n",
 }
 

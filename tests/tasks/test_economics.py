@@ -236,7 +236,8 @@ def test_no_history_falls_back_to_the_repository_rate_then_the_per_task_cap_then
 
 
 def test_dispatch_never_passes_a_monthly_budget_and_names_it_or_uses_another_agent() -> None:
-    tasks = history_of_claude() + [
+    tasks = [
+        *history_of_claude(),
         t("p1", estimate_hours=2.0, priority="P1", agent="claude"),  # 4 USD: 9 + 2 + 4 = 15 <= 20
         t("p2", estimate_hours=2.0, priority="P2", agent="claude", created="2026-01-02T00:00:00Z"),  # 15 + 4 = 19
         t("p3", estimate_hours=1.0, priority="P2", agent="claude", created="2026-01-03T00:00:00Z"),  # 19 + 2 > 20
@@ -253,9 +254,9 @@ def test_dispatch_never_passes_a_monthly_budget_and_names_it_or_uses_another_age
 
 
 def test_per_task_cap_and_the_repository_budget_refuse_with_the_budget_named() -> None:
-    tasks = history_of_claude() + [t("big", estimate_hours=4.0, agent="claude"), t("any", estimate_hours=1.0, priority="P3")]
+    tasks = [*history_of_claude(), t("big", estimate_hours=4.0, agent="claude"), t("any", estimate_hours=1.0, priority="P3")]
     plan = decide(tasks, [CLAUDE, HUMAN], now=NOW)
-    assert dict((w.task, w.reason) for w in plan.waiting)["big"].startswith(
+    assert {w.task: w.reason for w in plan.waiting}["big"].startswith(
         "agent claude: budget claude.budget.usd_per_task: expected 8.00 USD (4 h x 2.00 USD/h"
     )
     # the whole repository: 9 spent + 2 committed; a 10 USD month leaves no room for claude's 2 USD task, only a person
@@ -267,7 +268,7 @@ def test_per_task_cap_and_the_repository_budget_refuse_with_the_budget_named() -
 
 
 def test_thresholds_are_reported_at_80_and_95_percent_of_reported_spend() -> None:
-    tasks = history_of_claude() + [billed(t("r2", state="in-progress", assigned_to="claude"), 10.0, at="2026-01-18T00:00:00Z")]
+    tasks = [*history_of_claude(), billed(t("r2", state="in-progress", assigned_to="claude"), 10.0, at="2026-01-18T00:00:00Z")]
     plan = decide(tasks, [CLAUDE], now=NOW)
     assert [(a.scope, a.limit, a.threshold, a.key) for a in plan.alerts] == [
         ("claude", "usd_per_month", 95, "budget:claude:usd_per_month:2026-01:95")
@@ -340,7 +341,7 @@ def test_forecast_follows_dependencies_scopes_and_capacity_and_finds_the_critica
     data = forecast.to_dict()
     assert data["finish_at"] == "2026-01-20T17:00:00Z" and data["lower_bound_hours"] == 5.0
     # what if: a third agent does not help a chain
-    wider = simulate(tasks, agents + [Profile("c", Handoff("label", "c"), capacity=1)], now=NOW)
+    wider = simulate(tasks, [*agents, Profile("c", Handoff("label", "c"), capacity=1)], now=NOW)
     assert wider.total_hours == 5.0
     assert simulate(tasks, agents, now=NOW).to_dict() == data  # deterministic
     assert parse_capacities("a=2, b=0") == {"a": 2, "b": 0}
@@ -363,7 +364,10 @@ def test_the_critical_order_beats_age_order_on_a_long_chain() -> None:
 # ---- recurring templates -------------------------------------------------------------------------------------------
 
 
-TEMPLATE = '---\ntitle: Refresh dependencies\nschedule: "0 6 * * 1"\ntype: chore\nscope: [requirements.lock, uv.lock]\n---\n\nRun uv lock.\n'
+TEMPLATE = (
+    '---\ntitle: Refresh dependencies\nschedule: "0 6 * * 1"\ntype: chore\nscope: [requirements.lock, uv.lock]\n---\n'
+    "\nRun uv lock.\n"
+)
 
 
 def test_a_due_template_makes_one_instance_per_period_with_a_derived_id() -> None:

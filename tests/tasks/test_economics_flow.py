@@ -136,7 +136,7 @@ def test_dispatch_holds_work_over_budget_and_comments_once_per_threshold(repo, r
             "month": "2026-03",
         }
     ]
-    tracking = [i for i in forge.list_issues(labels=["leadforge-budget"])]
+    tracking = list(forge.list_issues(labels=["leadforge-budget"]))
     assert [i.title for i in tracking] == ["LeadForge AI budget"]
     comments = forge.list_issue_comments(tracking[0].number)
     assert len(comments) == 1 and "budget claude.budget.usd_per_month is at 85%" in comments[0].body

@@ -337,7 +337,7 @@ def test_an_ambiguous_heading_is_not_guessed() -> None:
 def test_a_heading_where_a_field_used_to_be_is_not_taken_for_it() -> None:
     fields = AI_TASK_FIELDS[:4]
     body = "### Description\n\nx\n\n### Type\n\nbug\n\n### Notes\n\nn\n\n### Scope\n\nsrc/**\n"
-    assert read_form(body, fields[:2] + (FormField("priority", "Priority", "dropdown"),) + fields[3:]).unmatched == {"notes": "n"}
+    assert read_form(body, (*fields[:2], FormField("priority", "Priority", "dropdown"), *fields[3:])).unmatched == {"notes": "n"}
 
 
 def test_sections_that_are_no_field_are_kept_under_their_slugged_heading_and_never_lost() -> None:

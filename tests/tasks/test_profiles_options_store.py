@@ -68,11 +68,11 @@ def test_fast_options_reader_matches_the_pydantic_model() -> None:
         assert (list(getattr(fast, key)) if isinstance(getattr(fast, key), tuple) else getattr(fast, key)) == value
     assert set(TasksSettings.model_fields) == set(SPEC)
     assert options_from_mapping({"stale_after_hours": 5, "required_checks": ["ci"]}).required_checks == ("ci",)
-    with pytest.raises(ConfigError, match="tasks.stale_after: unknown key"):
+    with pytest.raises(ConfigError, match=r"tasks\.stale_after: unknown key"):
         options_from_mapping({"stale_after": 5})
-    with pytest.raises(ConfigError, match="tasks.required_checks: expected a list of strings"):
+    with pytest.raises(ConfigError, match=r"tasks\.required_checks: expected a list of strings"):
         options_from_mapping({"required_checks": "ci"})
-    with pytest.raises(ConfigError, match="tasks.min_permission: expected one of none, read, triage"):
+    with pytest.raises(ConfigError, match=r"tasks\.min_permission: expected one of none, read, triage"):
         options_from_mapping({"min_permission": "owner"})
     with pytest.raises(Exception, match="min_permission"):
         TasksSettings.model_validate({"min_permission": "owner"})

@@ -63,7 +63,9 @@ TRICKY = [
 
 
 def random_task(rng: random.Random, k: int) -> Task:
-    pick = lambda: rng.choice(TRICKY + [f"plain words {k}", "src/**", "docs/*.md"])  # noqa: E731
+    def pick() -> str:
+        return rng.choice([*TRICKY, f"plain words {k}", "src/**", "docs/*.md"])
+
     task = Task(
         id=f"task-{k}",
         title=pick() or "t",
@@ -158,5 +160,5 @@ def test_load_task_checks_the_file_name(tmp_path) -> None:  # type: ignore[no-un
     folder = tmp_path / "pending"
     folder.mkdir()
     (folder / "other.md").write_text(render_task(Task(id="task-1", title="t")), encoding="utf-8")
-    with pytest.raises(InputError, match="file is named other.md"):
+    with pytest.raises(InputError, match=r"file is named other\.md"):
         load_task(folder / "other.md")

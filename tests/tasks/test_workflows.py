@@ -268,7 +268,8 @@ def test_every_hand_off_kind_reaches_the_github_api(queue_repo: Repo, github_dou
         {
             "copilot": "name: copilot\nhandoff:\n  assign: Copilot\ncapacity: 1\n",
             "openhands": "name: openhands\nhandoff:\n  label: fix-me\ncapacity: 1\n",
-            "runner": 'name: runner\nhandoff:\n  workflow:\n    file: agent.yml\n    ref: main\n    inputs: {task: "{id}", branch: "{branch}"}\ncapacity: 1\n',
+            "runner": "name: runner\nhandoff:\n  workflow:\n    file: agent.yml\n    ref: main\n"
+            '    inputs: {task: "{id}", branch: "{branch}"}\ncapacity: 1\n',
         },
     )
     numbers = {agent: github_double.add_issue(agent, "") for agent in ("copilot", "openhands", "runner")}

@@ -216,9 +216,9 @@ def test_large_idat_is_split_into_chunks(monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 def test_writer_refuses_what_is_not_an_rgba_image() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"expected an H×W×4 uint8 RGBA array, got shape \(2, 2, 3\)"):
         encode_png_fast(np.zeros((2, 2, 3), dtype=np.uint8))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="a PNG needs at least one pixel, not 0x3"):
         encode_png_rows(0, 3, lambda top, n: np.zeros((n, 0), dtype=np.uint8))
 
 

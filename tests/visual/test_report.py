@@ -332,7 +332,7 @@ def test_identical_but_damaged_files_are_still_refused(folders, tmp_path: Path) 
     data = (base / "about-160x90.png").read_bytes()
     for path in (base / "about-160x90.png", cur / "about-160x90.png"):
         path.write_bytes(data[: len(data) - 30])  # truncated: the same bytes on both sides
-    with pytest.raises(InputError, match="about-160x90.png"):
+    with pytest.raises(InputError, match=r"about-160x90\.png"):
         compare_folders(parse_config(CONFIG).visual, base, cur, tmp_path / "r", workers=1)
 
 
@@ -360,7 +360,7 @@ def test_the_first_bad_screenshot_in_name_order_is_reported(folders, tmp_path: P
     _repo, base, cur = folders
     (cur / "blog-160x90.png").write_bytes(b"not a png")
     (cur / "home-160x90.png").write_bytes(b"not a png either")
-    with pytest.raises(InputError, match="blog-160x90.png"):
+    with pytest.raises(InputError, match=r"blog-160x90\.png"):
         compare_folders(parse_config(CONFIG).visual, base, cur, tmp_path / "r", workers=2)
 
 

@@ -63,7 +63,10 @@ def check_permissions(name: str, text: str) -> list[str]:
     if top == "write-all" or writes:
         granted = "write-all" if top == "write-all" else ", ".join(f"{k}: write" for k in writes)
         return [
-            f"{name}:{_line_of(text, 'permissions:')}: top-level permissions grant {granted}: grant write only to the job that needs it"
+            (
+                f"{name}:{_line_of(text, 'permissions:')}: top-level permissions grant {granted}: "
+                "grant write only to the job that needs it"
+            )
         ]
     return []
 
@@ -124,7 +127,8 @@ def check_pins(name: str, text: str) -> list[str]:
     for ref in _all_uses(load(text)):
         if ref not in seen:
             findings.append(
-                f"{name}:{_line_of(text, ref)}: 'uses: {ref}' is written in a form the pin check cannot read: use one line 'uses: owner/repo@<sha> # vX.Y.Z'"
+                f"{name}:{_line_of(text, ref)}: 'uses: {ref}' is written in a form the pin check cannot read: "
+                "use one line 'uses: owner/repo@<sha> # vX.Y.Z'"
             )
     return findings
 

@@ -76,5 +76,5 @@ def test_load_event_overrides_are_deep_and_isolated() -> None:
 
 
 def test_unknown_fixture_names_the_known_ones() -> None:
-    with pytest.raises(KeyError, match="issues.opened"):
+    with pytest.raises(KeyError, match=r"issues\.opened"):
         load_event("issues.teleported")

@@ -203,7 +203,8 @@ def test_environment_env_levels_outputs_and_summary(harness: Harness, tmp_path: 
                   echo "answer=42" >> "$GITHUB_OUTPUT"
                   printf 'multi<<EOF\\nline1\\nline2\\nEOF\\n' >> "$GITHUB_OUTPUT"
                   echo "### Report for #${{ github.event.issue.number }}" >> "$GITHUB_STEP_SUMMARY"
-                  python -c "import json, os; print('number', json.load(open(os.environ['GITHUB_EVENT_PATH']))['issue']['number'])"
+                  python -c "import json, sys; print('number', json.load(open(sys.argv[1]))['issue']['number'])" \\
+                    "$GITHUB_EVENT_PATH"
               - run: echo "level=$LEVEL answer=${{ steps.calc.outputs.answer }} multi=${{ steps.calc.outputs.multi }}"
         """
         % CHECKOUT,
@@ -511,7 +512,9 @@ def test_recorded_uses_annotations_masks_and_pip_shim(harness: Harness, tmp_path
             steps:
               - uses: %s
               - uses: %s
-              - run: pip install . && python -m pip install -e '.[dev]' && python -m pip install "leadforge==$(leadforge --version | cut -d' ' -f2)"
+              - run: |
+                  pip install . && python -m pip install -e '.[dev]'
+                  python -m pip install "leadforge==$(leadforge --version | cut -d' ' -f2)"
               - env:
                   PIP_NO_INDEX: "1"
                 run: |
@@ -591,7 +594,8 @@ def test_step_timeout_fails_the_step(git_repo, tmp_path: Path) -> None:  # type:
     _workflow(
         tmp_path,
         "w.yml",
-        "on: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n          sleep 30 &\n          sleep 30\n          echo never\n",
+        "on: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - run: |\n          sleep 30 &\n          sleep 30\n          echo never\n",
     )
     result = harness.run("w.yml", "push", load_event("push", ref="refs/heads/main"))
     step = result.job("a").steps[0]
@@ -685,8 +689,10 @@ def test_default_payloads_follow_the_workflow_and_repository(git_repo, tmp_path:
     folder = tmp_path / "workflows"
     folder.mkdir()
     (folder / "w.yml").write_text(
-        'on:\n  schedule:\n    - cron: "17 6 * * 1"\n  workflow_dispatch:\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n'
-        '    steps:\n      - run: echo "${{ github.event.schedule }}|$GITHUB_REF|${{ github.event.repository.full_name }}|$GITHUB_REPOSITORY|${{ toJSON(inputs) }}"\n',
+        'on:\n  schedule:\n    - cron: "17 6 * * 1"\n  workflow_dispatch:\npermissions: {}\n'
+        "jobs:\n  a:\n    runs-on: ubuntu-latest\n"
+        '    steps:\n      - run: echo "${{ github.event.schedule }}|$GITHUB_REF|'
+        '${{ github.event.repository.full_name }}|$GITHUB_REPOSITORY|${{ toJSON(inputs) }}"\n',
         encoding="utf-8",
     )
     harness = Harness(git_repo.path, root=tmp_path / "gh", workflows_dir=folder, repository="acme/widgets")
@@ -720,8 +726,10 @@ def test_api_double_wiring(git_repo, tmp_path: Path) -> None:  # type: ignore[no
                     shell: python
                     run: |
                       import json, os, urllib.request
-                      url = f"{os.environ['GITHUB_API_URL']}/repos/{os.environ['GITHUB_REPOSITORY']}/issues/{os.environ['NUMBER']}"
-                      request = urllib.request.Request(url, headers={"Authorization": f"token {os.environ['GITHUB_TOKEN']}", "Accept": "application/vnd.github+json"})
+                      env = os.environ
+                      url = f"{env['GITHUB_API_URL']}/repos/{env['GITHUB_REPOSITORY']}/issues/{env['NUMBER']}"
+                      headers = {"Authorization": f"token {env['GITHUB_TOKEN']}", "Accept": "application/vnd.github+json"}
+                      request = urllib.request.Request(url, headers=headers)
                       print(json.load(urllib.request.urlopen(request))["title"])
             """
         ),
@@ -862,8 +870,10 @@ def test_path_filters_see_the_real_changes(git_repo, tmp_path: Path) -> None:  #
     folder = tmp_path / "workflows"
     folder.mkdir()
     (folder / "w.yml").write_text(
-        'on:\n  push:\n    paths: ["src/**"]\n  pull_request:\n    paths: ["src/**"]\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n'
-        "    steps:\n      - run: python -c \"import json, os; e = json.load(open(os.environ['GITHUB_EVENT_PATH'])); print(e['before'], e['after'], e['head_commit']['id'], json.dumps(e['commits']))\"\n",
+        'on:\n  push:\n    paths: ["src/**"]\n  pull_request:\n    paths: ["src/**"]\npermissions: {}\n'
+        "jobs:\n  a:\n    runs-on: ubuntu-latest\n"
+        "    steps:\n      - run: python -c \"import json, os; e = json.load(open(os.environ['GITHUB_EVENT_PATH'])); "
+        "print(e['before'], e['after'], e['head_commit']['id'], json.dumps(e['commits']))\"\n",
         encoding="utf-8",
     )
     harness = Harness(git_repo.path, root=tmp_path / "gh", workflows_dir=folder)
@@ -1043,7 +1053,8 @@ def test_sync_publishes_later_commits(harness: Harness, git_repo, tmp_path: Path
     _workflow(
         tmp_path,
         "w.yml",
-        f"on: push\npermissions: {{}}\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: {CHECKOUT}\n      - run: cat later.txt\n",
+        f"on: push\npermissions: {{}}\njobs:\n  a:\n    runs-on: ubuntu-latest\n"
+        f"    steps:\n      - uses: {CHECKOUT}\n      - run: cat later.txt\n",
     )
     git_repo.commit("feat: later", {"later.txt": "later\n"})
     git_repo.git("tag", "v9.9.9")

@@ -171,7 +171,7 @@ def test_schema_check_rejects_a_broken_workflow(tmp_path: Path) -> None:
     # a failing batch falls back to one run per file: the good file passes, the bad one names itself
     good = PROJECT_ROOT / ".github" / "workflows" / "ci.yml"
     _assert_schema("vendor.github-workflows", good, [bad, good])
-    with pytest.raises(AssertionError, match="bad.yml"):
+    with pytest.raises(AssertionError, match=r"bad\.yml"):
         _assert_schema("vendor.github-workflows", bad, [bad, good])
 
 
@@ -307,7 +307,8 @@ def test_rule_untrusted_in_run(expression: str) -> None:
 def test_rule_untrusted_in_github_script() -> None:
     text = (
         GOOD
-        + "      - uses: actions/github-script@v7\n        with:\n          script: console.log('${{ github.event.issue.title }}')\n"
+        + "      - uses: actions/github-script@v7\n        with:\n"
+        + "          script: console.log('${{ github.event.issue.title }}')\n"
     )
     assert len(checks.check_untrusted_in_run("w.yml", text)) == 1
 

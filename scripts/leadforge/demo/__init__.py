@@ -21,6 +21,7 @@ call, its exit code and output land in ``report.json`` and ``index.html``.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import importlib
 import importlib.util
@@ -103,7 +104,7 @@ class Demo:
         return GitRepo(self.root)
 
     def env(self, event_name: str = "", event_path: str | Path = "", extra: dict[str, str] | None = None) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_") and k not in {"GH_TOKEN"}}
+        env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_") and k != "GH_TOKEN"}
         env.update(DEMO_ENV)
         env.update(
             GITHUB_REPOSITORY=DEMO_REPOSITORY,
@@ -114,10 +115,8 @@ class Demo:
             GITHUB_STEP_SUMMARY=str(self.out / "work" / f"summary-{self.stage}.md"),
             GITHUB_OUTPUT=str(self.out / "work" / f"output-{self.stage}.txt"),
         )
-        try:
+        with contextlib.suppress(LeadforgeError):
             env["GITHUB_SHA"] = self.git.head()
-        except LeadforgeError:
-            pass
         env.update(extra or {})
         return env
 
@@ -158,7 +157,7 @@ class Demo:
         )
         step = Step(
             self.stage,
-            tuple(["leadforge", *argv]),
+            ("leadforge", *argv),
             done.returncode,
             done.stdout,
             done.stderr,

@@ -592,7 +592,10 @@ def stations_command(app: App, *, check: bool) -> int:
         new = ensure_component(text, _repo_path(app.repo, path), component_ref, wanted)
         if new != text:
             writes[path] = new
-    rel = lambda p: p.relative_to(app.repo).as_posix()  # noqa: E731
+
+    def rel(path: Path) -> str:
+        return path.relative_to(app.repo).as_posix()
+
     changed = sorted(rel(p) for p in writes) + sorted(rel(p) for p in stale)
     data = {
         "stations": [
@@ -700,10 +703,10 @@ def promote_command(app: App, *, source: str, target: str, images: list[str], op
         return 0
     # Re-running the same promotion finds its open pull request instead of opening a second one.
     base = app.git.current_branch() or app.config.default_branch
-    existing = [p for p in app.forge.list_pulls(state="open", head=branch)] if open_pr else []
+    existing = list(app.forge.list_pulls(state="open", head=branch)) if open_pr else []
     if existing:
         data.update(result="exists", pull_request={"number": existing[0].number, "url": existing[0].url})
-        app.out.result(data, "\n".join(human + [f"pull request #{existing[0].number} already open for {branch}"]))
+        app.out.result(data, "\n".join([*human, f"pull request #{existing[0].number} already open for {branch}"]))
         return 0
     from leadforge.deploy.applying import branch_worktree, remote_branch_start
 
@@ -742,7 +745,7 @@ def promote_command(app: App, *, source: str, target: str, images: list[str], op
     data["result"] = "promoted"
     app.actions.set_output("branch", branch)
     done = f"{branch} already holds this promotion ({sha[:12]})" if reused else f"committed {sha[:12]} on {branch}"
-    app.out.result(data, "\n".join(human + [done]))
+    app.out.result(data, "\n".join([*human, done]))
     return 0
 
 

@@ -47,7 +47,7 @@ def container_subject(obj: Mapping[str, Any], listing: str, name: str, *fields: 
 
 def image_tag(image: str) -> tuple[str, str, str]:
     """(name, tag, digest) of an image reference; tag is '' when untagged."""
-    name, digest = (image.split("@", 1) + [""])[:2]
+    name, digest = [*image.split("@", 1), ""][:2]
     last = name.rsplit("/", 1)[-1]
     if ":" in last:
         name, tag = name.rsplit(":", 1)

@@ -308,7 +308,10 @@ def _runner_set(station: Station, arc: ArcSettings, github_url: str, labels: Map
 def station_files(station: Station, arc: ArcSettings, github_url: str) -> dict[str, str]:
     labels = _labels(station)
     ns = station.namespace
-    meta = lambda name, **extra: {"name": name, "namespace": ns, "labels": dict(labels), **extra}  # noqa: E731
+
+    def meta(name: str, **extra: Any) -> dict[str, Any]:
+        return {"name": name, "namespace": ns, "labels": dict(labels), **extra}
+
     runners = station.max_runners
     namespace = {
         "apiVersion": "v1",

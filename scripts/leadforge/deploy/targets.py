@@ -346,9 +346,8 @@ def selects(target: Mapping[str, Any], ident: Identity) -> bool:
         return False
     if target.get("labelSelector") and not _selector_holds(str(target["labelSelector"]), ident.labels):
         return False
-    if target.get("annotationSelector") and not _selector_holds(str(target["annotationSelector"]), ident.annotations):
-        return False
-    return True
+    annotations = target.get("annotationSelector")
+    return not annotations or _selector_holds(str(annotations), ident.annotations)
 
 
 # ---- dead patch targets --------------------------------------------------------------------------

@@ -481,7 +481,7 @@ class LocalForge:
             raise ForgeError(f"commit status state must be error|failure|pending|success, got {status.state!r}")
         with self._state() as state:
             entries = [s for s in state["statuses"].get(sha, []) if s["context"] != status.context]
-            state["statuses"][sha] = entries + [asdict(status)]
+            state["statuses"][sha] = [*entries, asdict(status)]
 
     def list_statuses(self, sha: str) -> list[CommitStatus]:
         with self._state(write=False) as state:

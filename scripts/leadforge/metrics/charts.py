@@ -59,7 +59,8 @@ def bar_chart(
     )
     out = [
         (
-            f'<svg class="{escape(css_class)}" id="{escape(chart_id)}" role="img" aria-labelledby="{escape(chart_id)}-title {escape(chart_id)}-desc" '
+            f'<svg class="{escape(css_class)}" id="{escape(chart_id)}" role="img" '
+            f'aria-labelledby="{escape(chart_id)}-title {escape(chart_id)}-desc" '
             f'viewBox="0 0 {width} {height}" width="100%" preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">'
         ),
         f'<title id="{escape(chart_id)}-title">{escape(title)}</title>',

@@ -438,7 +438,7 @@ class _Acc:
             lines_removed=self.removed,
             hours_saved=round(self.estimate, 2),
             estimate_vs_actual=ratio,
-            keystrokes_saved=int(round(keystrokes)),
+            keystrokes_saved=round(keystrokes),
             completed_tasks=tuple(sorted(self.tasks)),
             cost=self.cost_row(),
         )

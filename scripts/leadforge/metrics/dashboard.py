@@ -82,7 +82,7 @@ def _cycles(tasks: Mapping[str, Task]) -> dict[str, str]:
                 stack.append((node, index + 1))
                 nxt = deps[index]
                 if colour.get(nxt) == 1:
-                    cycle = path[path.index(nxt) :] + [nxt]
+                    cycle = [*path[path.index(nxt) :], nxt]
                     for member in cycle[:-1]:
                         found.setdefault(member, " → ".join(cycle))
                 elif not colour.get(nxt):
@@ -166,7 +166,7 @@ def charts(report: Mapping[str, Any]) -> list[dict[str, str]]:
     """The SVG charts of the per-agent metrics (drawn here, inline in the page)."""
     from leadforge.metrics.charts import Series, bar_chart
 
-    rows = [r for r in report["agents"]]
+    rows = list(report["agents"])
     labels = [r["agent"] for r in rows]
     specs = [
         (

@@ -227,9 +227,8 @@ def _cancel_reverts(commits: Sequence[Commit], undoes: UndoCheck | None = None) 
         targets = [t for t in map(find, commit.reverts) if t is not None and t.sha not in cancelled and t.sha != commit.sha]
         if not targets:
             continue
-        if not commit.revert:
-            if undoes is None or len(targets) != 1 or commit.merge or not undoes(commit.sha, targets[0].sha):
-                continue
+        if not commit.revert and (undoes is None or len(targets) != 1 or commit.merge or not undoes(commit.sha, targets[0].sha)):
+            continue
         cancelled.add(commit.sha)
         for target in targets:
             cancelled.add(target.sha)

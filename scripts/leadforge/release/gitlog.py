@@ -140,7 +140,8 @@ def start_log(repo: Path, to: str, exclude: Sequence[str] = (), *, boundary: boo
     """
     import tempfile
 
-    errors = tempfile.TemporaryFile()  # a file, not a pipe: a chatty stderr can never block git
+    # a file, not a pipe: a chatty stderr can never block git
+    errors = tempfile.TemporaryFile()  # noqa: SIM115 - the LogStream returned below owns it and closes it
     try:
         child = proc.spawn(
             log_argv(to, exclude, boundary=boundary),

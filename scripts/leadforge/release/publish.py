@@ -94,7 +94,7 @@ def plan_publish(
     assets += extra_assets(extra)
     names = [a.name for a in assets]
     if len(set(names)) != len(names):
-        twice = sorted(n for n in names if names.count(n) > 1)[0]
+        twice = min(n for n in names if names.count(n) > 1)
         raise InputError(f"two assets of {tag} have the same name: {twice}; nothing was published")
     return PublishPlan(tag=tag, name=tag, body=notes, prerelease=prerelease, assets=tuple(assets))
 

@@ -77,7 +77,8 @@ class ReviewSettings(StrictModel):
 
     filter_mode: Literal["added", "diff_context", "file", "nofilter"] = Field(
         "added",
-        description="Which findings count as the PR's own: on added lines, also in hunk context, anywhere in a changed file, or all.",
+        description="Which findings count as the PR's own: "
+        "on added lines, also in hunk context, anywhere in a changed file, or all.",
     )
     max_comments: int = Field(30, ge=0, description="Most inline comments at once; the rest go to the summary.")
     blocking: list[Severity] = Field(

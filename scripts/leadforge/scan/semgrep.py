@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from functools import lru_cache
@@ -36,10 +37,8 @@ def rule_prefixes(configs: Sequence[str], cwd: str | Path) -> list[str]:
         absolute = path if path.is_absolute() else Path(cwd) / path
         folder = absolute if absolute.is_dir() else absolute.parent
         candidates = [folder]
-        try:
+        with contextlib.suppress(ValueError):
             candidates.append(folder.relative_to(Path(cwd).resolve()))
-        except ValueError:
-            pass
         for candidate in candidates:
             parts = [p for p in PurePath(candidate).parts if p not in ("/", ".", "")]
             if parts:

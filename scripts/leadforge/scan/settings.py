@@ -18,7 +18,8 @@ class SemgrepSettings(StrictModel):
     builtin_rules: bool = Field(True, description="Use LeadForge's own ruleset (Python, shell in YAML, GitHub Actions).")
     rules: list[str] = Field(
         default_factory=list,
-        description="Extra --config values: rule files/folders relative to the repo, or registry packs (p/python) where the network allows.",
+        description="Extra --config values: "
+        "rule files/folders relative to the repo, or registry packs (p/python) where the network allows.",
     )
     timeout: int = Field(300, ge=5, description="Seconds before semgrep is stopped (its findings are then missing, with a note).")
     jobs: int = Field(2, ge=1, description="semgrep --jobs.")

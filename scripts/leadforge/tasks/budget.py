@@ -121,7 +121,7 @@ class Ledger:
         rate = self.rate(agent)
         if rate.usd_per_hour is not None:
             usd = round(hours * rate.usd_per_hour, 4)
-            tokens = int(round(hours * (rate.tokens_per_hour or 0.0)))
+            tokens = round(hours * (rate.tokens_per_hour or 0.0))
             return Expected(usd, tokens, f"{hours:g} h x {rate.usd_per_hour:.2f} USD/h ({rate.basis})")
         if budget is not None and budget.usd_per_task is not None:
             return Expected(budget.usd_per_task, 0, f"no cost history: assumed the per-task cap {budget.usd_per_task:.2f} USD")

@@ -55,9 +55,7 @@ def cost_note(cost: Cost, source: str) -> str:
 
 def parse_fields(text: str, where: str) -> tuple[Cost, str]:
     """``usd=.. tokens_in=.. tokens_out=.. requests=.. [source=..]`` -> (cost, source); a bad value names ``where``."""
-    values: dict[str, str] = {}
-    for key, value in _FIELD.findall(text):
-        values[key] = value
+    values: dict[str, str] = dict(_FIELD.findall(text))
     if not set(values) & set(COST_KEYS):
         raise InputError(f"{where}: no cost fields (write usd=, tokens_in=, tokens_out=, requests=)")
     return _cost_from(values, where), values.get("source", "")
@@ -217,7 +215,7 @@ def copilot_usage_cost(payload: Any, where: str = "premium request usage") -> Co
         usd += _number(item.get("netAmount"))
         if str(item.get("unitType", "requests")).lower() in {"requests", "request", "premium_requests", "credits"}:
             requests += _number(item.get("grossQuantity"))
-    return Cost(round(usd, 6), 0, 0, int(round(requests)))
+    return Cost(round(usd, 6), 0, 0, round(requests))
 
 
 def trailer_costs(text: str, where: str) -> list[tuple[Cost, str]]:

@@ -229,7 +229,7 @@ def _cycles(graph: dict[str, tuple[str, ...]]) -> dict[str, list[str]]:
                 path.append(node)
                 node = previous[node]
             path.reverse()
-            cycles[start] = [start] + path[:-1] + [start] if len(path) > 1 else [start, start]
+            cycles[start] = [start, *path[:-1], start] if len(path) > 1 else [start, start]
     return cycles
 
 

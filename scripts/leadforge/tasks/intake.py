@@ -8,6 +8,7 @@ no file. Re-running on the same event changes nothing (the comment is upserted b
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -251,10 +252,8 @@ def run_intake(app: App, payload: dict[str, Any], opts: TaskOptions | None = Non
         return outcome
     upsert_issue_comment(app.forge, number, INTAKE_MARKER, queued_comment(task, outcome.status, notes))
     if opts.needs_info_label in labels:
-        try:
+        with contextlib.suppress(LeadforgeError):
             app.forge.remove_label(number, opts.needs_info_label)
-        except LeadforgeError:
-            pass
     return outcome
 
 

@@ -198,7 +198,7 @@ def _languages_meet(a: Sequence[T], b: Sequence[T], star: T, meet: Callable[[T, 
 
 def _open(segments: tuple[str, ...]) -> tuple[str, ...]:
     """A glob covers what is inside what it matches: append ``**`` unless it already ends with one."""
-    return segments if segments and segments[-1] == "**" else segments + ("**",)
+    return segments if segments and segments[-1] == "**" else (*segments, "**")
 
 
 def _paths_meet(a: tuple[str, ...], b: tuple[str, ...]) -> bool:

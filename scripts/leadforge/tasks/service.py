@@ -8,6 +8,7 @@ Forge calls (comments, hand-offs, closing issues) happen only after the queue co
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,10 +40,8 @@ def options(app: App) -> TaskOptions:
 def report_errors(app: App, errors: Sequence[FileError]) -> None:
     for error in errors:
         app.out.info(f"leadforge: warning: {error.message} (file left untouched)")
-        try:
+        with contextlib.suppress(LeadforgeError):  # annotations are best effort
             app.actions.annotate("warning", error.message, file=error.path, title="unreadable task file")
-        except LeadforgeError:  # pragma: no cover - annotations are best effort
-            pass
 
 
 def _push_branch(app: App) -> str | None:

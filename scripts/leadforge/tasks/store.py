@@ -97,10 +97,9 @@ def _load_queue(repo: Path, states: Sequence[str]) -> Queue:
                 errors.append(FileError(rel, str(err)))
                 continue
             previous = found.get(task.id)
-            if previous is not None:
-                # a move interrupted between write and unlink: the later state is the truth
-                if _STATE_RANK[previous.state] >= _STATE_RANK[state]:
-                    continue
+            # a move interrupted between write and unlink: the later state is the truth
+            if previous is not None and _STATE_RANK[previous.state] >= _STATE_RANK[state]:
+                continue
             found[task.id] = task
     return Queue(tuple(found.values()), tuple(errors))
 

@@ -65,7 +65,9 @@ except AttributeError:  # pragma: no cover - PyYAML built without libyaml
 @dataclass(frozen=True, slots=True)
 class HistoryEntry:
     at: str
-    event: str  # queued | assigned | handoff | heartbeat | stale-warning | requeued | verified | completed | verification-failed | blocked ...
+    # queued | assigned | handoff | heartbeat | stale-warning | requeued | verified | completed |
+    # verification-failed | blocked ...
+    event: str
     by: str = ""
     note: str = ""
 
@@ -142,7 +144,7 @@ class Task:
 
     def with_event(self, event: str, *, at: str, by: str = "", note: str = "", **changes: Any) -> Task:
         """A copy with ``changes`` applied and one history entry appended (history is append-only)."""
-        return replace(self, history=self.history + (HistoryEntry(at, event, by, note),), **changes)
+        return replace(self, history=(*self.history, HistoryEntry(at, event, by, note)), **changes)
 
 
 def now_iso() -> str:
@@ -164,7 +166,7 @@ def parse_timestamp(value: str | None) -> datetime | None:
     if not value:
         return None
     try:
-        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))  # noqa: FURB162 - also reads "2026-01-01Z", which fromisoformat alone refuses
     except ValueError:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
