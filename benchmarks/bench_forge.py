@@ -17,11 +17,13 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+# benchmarks run as scripts: the checkout's own packages come first
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from leadforge.forge.models import ChangedFile, CommitStatus  # noqa: E402
-from tests.apidouble import GitHubDouble  # noqa: E402
+from leadforge.forge.models import ChangedFile, CommitStatus
+from tests.apidouble import GitHubDouble
+
+ROOT = Path(__file__).resolve().parents[1]
 
 HEAD = "1" * 40
 

@@ -27,10 +27,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
+# benchmarks run as scripts: the checkout's own packages come first
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
-from leadforge.tools import tool_path  # noqa: E402  (the repository's own package, from the checkout)
+from leadforge.tools import tool_path
+
+ROOT = Path(__file__).resolve().parents[1]
 
 SETS = {"core": [], "all": ["--all-extras"]}
 

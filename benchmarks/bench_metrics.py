@@ -23,11 +23,13 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
+# benchmarks run as scripts: the checkout's own packages come first
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
-from leadforge.metrics.gitlog import log_argv  # noqa: E402
-from leadforge.tasks.taskfile import HistoryEntry, Task, render_task  # noqa: E402
+from leadforge.metrics.gitlog import log_argv
+from leadforge.tasks.taskfile import HistoryEntry, Task, render_task
+
+ROOT = Path(__file__).resolve().parents[1]
 
 AGENTS = ("copilot", "claude", "openhands", "human")
 EPOCH = 1_767_225_600  # 2026-01-01T00:00:00Z

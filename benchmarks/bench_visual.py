@@ -34,12 +34,14 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
+# benchmarks run as scripts: the checkout's own packages come first
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
-from leadforge.visual.diff import pixelmatch  # noqa: E402
-from tests.visual.reference import JS_DIR, Case, js_available, run_js  # noqa: E402
+from leadforge.visual.diff import pixelmatch
+from tests.visual.reference import JS_DIR, Case, js_available, run_js
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def page(width: int, height: int, *, dx: int = 0, dy: int = 0, tint: bool = False, seed: int = 1) -> np.ndarray:

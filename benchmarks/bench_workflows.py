@@ -19,12 +19,14 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+# benchmarks run as scripts: the checkout's own packages come first
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.fixtures.events import load_event  # noqa: E402
-from tests.harness import Harness  # noqa: E402
-from tests.workflows.pins import uses  # noqa: E402
+from tests.fixtures.events import load_event
+from tests.harness import Harness
+from tests.workflows.pins import uses
+
+ROOT = Path(__file__).resolve().parents[1]
 
 GIT_ENV = {
     **os.environ,

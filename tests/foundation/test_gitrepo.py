@@ -76,7 +76,7 @@ def test_concurrent_transactions_lose_nothing(remote_and_clones, tmp_path: Path)
         try:
             for i in range(5):
                 repo.transact(lambda i=i: _append_line(repo, f"{name}{i}"), branch="main", attempts=30, backoff=0.01)
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:  # noqa: BLE001 - whatever a thread raised, the test reports it
             errors.append(exc)
 
     threads = [threading.Thread(target=worker, args=(a, "a")), threading.Thread(target=worker, args=(b, "b"))]
