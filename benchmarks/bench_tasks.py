@@ -71,7 +71,7 @@ def make_queue(root: Path, pending: int, seed: int = 7) -> None:
             estimate_hours=float(1 + n % 8),
             created=created,
             **fields,
-        )  # type: ignore[arg-type]
+        )
         task = task.with_event("queued", at=created, by="leadforge")
         if state != "pending":
             task = task.with_event("assigned", at=created, by="leadforge", note="bench")

@@ -84,7 +84,7 @@ def by_hand(repo: Path, work: Path, steps: int) -> None:
         )
 
 
-def timed(fn, runs: int) -> list[float]:  # type: ignore[no-untyped-def]
+def timed(fn, runs: int) -> list[float]:
     times = []
     for index in range(runs):
         start = time.perf_counter()

@@ -100,7 +100,7 @@ def test_checkov_passes_on_terraform_and_k8s_with_every_skip_justified(tmp_path)
             "--framework",
             "terraform",
             "kubernetes",
-            "github_actions",  # type: ignore[list-item]
+            "github_actions",
             "--skip-download",
             "-o",
             "json",

@@ -70,7 +70,7 @@ def test_an_installed_extra_that_fails_inside_is_a_bug_not_a_missing_extra() -> 
 
 def test_the_visual_verbs_check_their_extra_before_any_work(
     absent_extra: str, monkeypatch: pytest.MonkeyPatch, tmp_path, run_cli
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from leadforge.visual import cli as visual_cli
 
     monkeypatch.setitem(visual_cli._MODULES, "diff", (absent_extra,))

@@ -205,7 +205,7 @@ def test_the_readme_shows_the_caller_init_writes() -> None:
 
 
 @pytest.mark.integration
-def test_a_copied_workflow_runs_and_installs_the_released_package(run_cli, git_repo) -> None:  # type: ignore[no-untyped-def]
+def test_a_copied_workflow_runs_and_installs_the_released_package(run_cli, git_repo) -> None:
     """Copy mode end to end: the copied caller calls the copied reusable workflow ($/, the user's repository), whose
     copied install action installs this release (from PyPI on GitHub; the harness's uv stand-in here)."""
     from leadforge import __version__

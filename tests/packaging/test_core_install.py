@@ -53,7 +53,7 @@ def test_the_core_install_has_none_of_the_extras(core_venv: Path) -> None:
     assert subprocess.run([str(core_venv / "bin" / "python"), "-c", "import pytest"], capture_output=True).returncode != 0
 
 
-def test_core_commands_work_without_extras(core_venv: Path, sample_queue: Repo, run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_core_commands_work_without_extras(core_venv: Path, sample_queue: Repo, run_cli) -> None:
     assert run(core_venv, "--help", repo=sample_queue.path).returncode == 0
     dispatch = run(core_venv, "task", "dispatch", "--dry-run", "--json", repo=sample_queue.path)
     assert dispatch.returncode == 0, dispatch.stderr

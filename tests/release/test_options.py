@@ -140,7 +140,7 @@ def test_one_table_of_keys_and_defaults() -> None:
 
 
 @pytest.mark.parametrize("config", ["", "release:\n  tag_prefix: v\n  changelog: HISTORY.md\n"])
-def test_release_notes_never_build_the_pydantic_config(git_repo, config: str) -> None:  # type: ignore[no-untyped-def]
+def test_release_notes_never_build_the_pydantic_config(git_repo, config: str) -> None:
     if config:
         git_repo.write(".github/leadforge.yml", config)
     git_repo.git("tag", "v1.0.0")

@@ -155,7 +155,7 @@ def test_tag_push_with_screenshots_uploads_them_and_reruns_cleanly(git_repo: Rep
     assert again.ok, again.explain()
     assert _remote(harness, "rev-parse", "main") == head
     release = github_double.release_by_tag("v1.1.0")
-    assert len(release["assets"]) == 3  # type: ignore[index]
+    assert len(release["assets"]) == 3
 
 
 # ---- LeadForge's own release.yml -------------------------------------------------------------------
@@ -258,7 +258,7 @@ def test_leadforge_prereleases_and_older_lines_leave_v1_alone_and_a_wrong_versio
     assert pre.ok, pre.explain()
     assert pre.ran == ["dist", "pypi", "image", "release/publish"]  # no major-tag for a pre-release
     assert pre.job("major-tag").result == "skipped"
-    assert github_double.release_by_tag("v2.0.0-rc.1")["prerelease"]  # type: ignore[index]
+    assert github_double.release_by_tag("v2.0.0-rc.1")["prerelease"]
     assert _remote(harness, "tag", "--list", "v2").strip() == ""
 
     older = harness.run(

@@ -14,7 +14,7 @@ from tests.review.factories import BASE, HEAD, KEY, SG, inline, report
 class RefusingForge(LocalForge):
     """The local forge, except that it refuses new reviews (as GitHub does with a 422 or 403)."""
 
-    def create_review(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def create_review(self, *args, **kwargs):
         raise ForgeError("POST /pulls/1/reviews: 422 Unprocessable Entity")
 
 

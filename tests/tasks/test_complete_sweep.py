@@ -89,7 +89,7 @@ def test_checks_required_by_name_or_all_completed_ones() -> None:
     assert failures == ["required check 'slow' is in_progress", "required check 'deploy' did not run on the head commit"]
 
 
-def test_verify_commands_run_for_real(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_verify_commands_run_for_real(tmp_path) -> None:
     app = SimpleNamespace(repo=tmp_path)
     ok = TaskOptions(verify_commands=("true",))
     assert run_verify_commands(app, ok) == []

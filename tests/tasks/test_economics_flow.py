@@ -24,19 +24,19 @@ HUMAN = "name: human\nhandoff:\n  label: needs-human\ncapacity: 5\nweight: 0\nex
 
 
 @pytest.fixture
-def repo(git_repo):  # type: ignore[no-untyped-def]
+def repo(git_repo):
     add_profiles(git_repo.path, {"claude": CLAUDE, "human": HUMAN})
     git_repo.commit("chore: profiles")
     return git_repo
 
 
-def _cli_json(run_cli, repo, *argv: str, env: dict[str, str] | None = None) -> dict:  # type: ignore[no-untyped-def,type-arg]
+def _cli_json(run_cli, repo, *argv: str, env: dict[str, str] | None = None) -> dict:
     result = run_cli(*argv, "--json", repo=repo.path, env={**NOW, **(env or {})})
     assert result.code == 0, result.stderr
     return json.loads(result.stdout)
 
 
-def test_task_cost_records_a_report_once_per_source_and_reads_agent_usage_files(repo, run_cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_task_cost_records_a_report_once_per_source_and_reads_agent_usage_files(repo, run_cli, tmp_path) -> None:
     add_task(repo.path, "task-1", state="in-progress", issue=1, assigned_to="claude", assigned_at="2026-03-09T00:00:00Z")
     repo.commit("queue")
     data = _cli_json(
@@ -78,7 +78,7 @@ def test_task_cost_records_a_report_once_per_source_and_reads_agent_usage_files(
     assert missing.code == 1 and "none.jsonl: file not found" in missing.stderr
 
 
-def test_completion_reads_the_cost_trailer_and_the_agents_marked_comment(repo, run_cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_completion_reads_the_cost_trailer_and_the_agents_marked_comment(repo, run_cli, tmp_path) -> None:
     forge = LocalForge(repo.path, "local/repo")
     issue = forge.open_issue("Work", "").number
     add_task(repo.path, f"task-{issue}", issue=issue, scope=("src/**",))
@@ -109,7 +109,7 @@ def test_completion_reads_the_cost_trailer_and_the_agents_marked_comment(repo, r
     assert [h.event for h in done.history][-4:] == ["cost", "cost", "verified", "completed"]
 
 
-def test_dispatch_holds_work_over_budget_and_comments_once_per_threshold(repo, run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_dispatch_holds_work_over_budget_and_comments_once_per_threshold(repo, run_cli) -> None:
     from leadforge.tasks.costs import record_cost
     from leadforge.tasks.store import write_task
     from leadforge.tasks.taskfile import Cost, Task
@@ -147,7 +147,7 @@ def test_dispatch_holds_work_over_budget_and_comments_once_per_threshold(repo, r
     assert "past 80%" in summary.read_text(encoding="utf-8")
 
 
-def test_dispatch_opens_the_tracking_issue_of_a_hand_written_task_before_the_hand_off(repo, run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_dispatch_opens_the_tracking_issue_of_a_hand_written_task_before_the_hand_off(repo, run_cli) -> None:
     add_task(repo.path, "write-docs", scope=("docs/**",), acceptance=("Docs exist",), body="Write the docs.\n")
     repo.commit("queue")
     data = _cli_json(run_cli, repo, "task", "dispatch")
@@ -163,7 +163,7 @@ def test_dispatch_opens_the_tracking_issue_of_a_hand_written_task_before_the_han
     assert repo.git("status", "--porcelain", "docs") == ""
 
 
-def test_sweep_stops_a_task_over_its_per_task_budget_and_queues_due_recurring_tasks(repo, run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_sweep_stops_a_task_over_its_per_task_budget_and_queues_due_recurring_tasks(repo, run_cli) -> None:
     from leadforge.tasks.costs import record_cost
     from leadforge.tasks.store import write_task
     from leadforge.tasks.taskfile import Cost
@@ -209,7 +209,7 @@ def test_sweep_stops_a_task_over_its_per_task_budget_and_queues_due_recurring_ta
     assert any("was stopped: cost 3.40 USD" in c.body for c in forge.list_issue_comments(number))
 
 
-def test_forecast_prints_a_table_and_json(repo, run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_forecast_prints_a_table_and_json(repo, run_cli) -> None:
     add_task(repo.path, "a", issue=1, estimate_hours=2.0, scope=("src/a/**",))
     add_task(repo.path, "b", issue=2, estimate_hours=3.0, depends_on=("a",), scope=("src/b/**",))
     add_task(repo.path, "c", issue=3, estimate_hours=1.0, scope=("src/c/**",))
@@ -244,7 +244,7 @@ SARIF_RESULT = {
 }
 
 
-def _sarif(tmp_path: Path, results: list[dict]) -> Path:  # type: ignore[type-arg]
+def _sarif(tmp_path: Path, results: list[dict]) -> Path:
     path = tmp_path / f"scan-{len(list(tmp_path.glob('scan-*')))}.sarif"
     path.write_text(
         json.dumps({"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "semgrep", "rules": []}}, "results": results}]}),
@@ -253,7 +253,7 @@ def _sarif(tmp_path: Path, results: list[dict]) -> Path:  # type: ignore[type-ar
     return path
 
 
-def test_from_findings_is_off_by_default_then_queues_once_and_completes_when_fixed(repo, run_cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_from_findings_is_off_by_default_then_queues_once_and_completes_when_fixed(repo, run_cli, tmp_path) -> None:
     scan = _sarif(tmp_path, [SARIF_RESULT])
     off = _cli_json(run_cli, repo, "task", "from-findings", "--sarif", str(scan))
     assert off == {"enabled": False, "created": [], "completed": []}
@@ -268,7 +268,7 @@ def test_from_findings_is_off_by_default_then_queues_once_and_completes_when_fix
     assert task is not None and task.state == "completed" and "no longer reports" in task.history[-1].note
 
 
-def test_copilot_usage_is_read_from_the_billing_api_and_shared_by_the_days_tasks(github_double, git_repo, run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_copilot_usage_is_read_from_the_billing_api_and_shared_by_the_days_tasks(github_double, git_repo, run_cli) -> None:
     add_profiles(git_repo.path, {"copilot": "name: copilot\nhandoff:\n  assign: Copilot\ncapacity: 3\n"})
     for name in ("one", "two"):
         add_task(git_repo.path, name, state="in-progress", issue=1, assigned_to="copilot", assigned_at="2026-03-09T08:00:00Z")
@@ -279,7 +279,7 @@ def test_copilot_usage_is_read_from_the_billing_api_and_shared_by_the_days_tasks
         task = load_queue(git_repo.path).get(name)
         write_task(
             git_repo.path, task.with_event("assigned", at="2026-03-09T08:00:00Z", note="copilot (assign @Copilot), branch b")
-        )  # type: ignore[union-attr]
+        )
     git_repo.commit("queue")
     org = github_double.owner
     github_double.add_premium_usage("copilot-bot", "2026-03-09", quantity=50, price=0.04, net=1.0)

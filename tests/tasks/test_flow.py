@@ -30,14 +30,14 @@ def form(**answers: str) -> str:
     return render_form_body(base)
 
 
-def write_event(tmp: Path, name: str, payload: dict) -> Path:  # type: ignore[type-arg]
+def write_event(tmp: Path, name: str, payload: dict) -> Path:
     path = tmp / f"{name}-{len(list(tmp.glob('*.json')))}.json"
     path.write_text(json.dumps(payload), encoding="utf-8")
     return path
 
 
 @pytest.fixture
-def queue_repo(git_repo, tmp_path):  # type: ignore[no-untyped-def]
+def queue_repo(git_repo, tmp_path):
     add_profiles(git_repo.path)
     git_repo.commit("chore: profiles")
     return git_repo
@@ -61,7 +61,7 @@ def open_form_issue(repo: Path, tmp: Path, title: str, body: str, sender: str = 
     return issue.number, write_event(tmp, "issues", payload)
 
 
-def test_intake_queues_a_valid_form_and_comments_with_the_task_id(queue_repo, tmp_path, run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_intake_queues_a_valid_form_and_comments_with_the_task_id(queue_repo, tmp_path, run_cli) -> None:
     number, event = open_form_issue(queue_repo.path, tmp_path, "[AI task]: Add search", form(depends_on="#9, task-x"))
     result = run_cli("task", "intake", "--event", str(event), "--json", repo=queue_repo.path, env=NOW)
     assert result.code == 0, result.stderr
@@ -84,7 +84,7 @@ def test_intake_queues_a_valid_form_and_comments_with_the_task_id(queue_repo, tm
     assert len(LocalForge(queue_repo.path, "local/repo").list_issue_comments(number)) == 1
 
 
-def test_intake_of_an_invalid_form_comments_labels_and_writes_nothing(queue_repo, tmp_path, run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_intake_of_an_invalid_form_comments_labels_and_writes_nothing(queue_repo, tmp_path, run_cli) -> None:
     number, event = open_form_issue(queue_repo.path, tmp_path, "Broken", form(type="", scope="", priority="P7", agent="robot"))
     head = queue_repo.git("rev-parse", "HEAD")
     result = run_cli("task", "intake", "--event", str(event), "--json", repo=queue_repo.path)
@@ -99,7 +99,7 @@ def test_intake_of_an_invalid_form_comments_labels_and_writes_nothing(queue_repo
     assert queue_repo.git("rev-parse", "HEAD") == head and not (queue_repo.path / "docs/TASKS/queue/pending").exists()
 
 
-def test_intake_ignores_forms_from_people_without_triage_permission(queue_repo, tmp_path, run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_intake_ignores_forms_from_people_without_triage_permission(queue_repo, tmp_path, run_cli) -> None:
     number, event = open_form_issue(queue_repo.path, tmp_path, "[AI task]: Mine", form(), sender="drive-by")
     result = run_cli("task", "intake", "--event", str(event), "--json", repo=queue_repo.path)
     data = json.loads(result.stdout)
@@ -108,7 +108,7 @@ def test_intake_ignores_forms_from_people_without_triage_permission(queue_repo, 
     assert "not queued as an AI task" in LocalForge(queue_repo.path, "local/repo").list_issue_comments(number)[0].body
 
 
-def test_dispatch_assigns_moves_branches_comments_and_hands_off(queue_repo, tmp_path, run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_dispatch_assigns_moves_branches_comments_and_hands_off(queue_repo, tmp_path, run_cli) -> None:
     forge = LocalForge(queue_repo.path, "local/repo")
     a = forge.open_issue("A", "", labels=["ai-task"]).number
     b = forge.open_issue("B", "", labels=["ai-task"]).number
@@ -143,7 +143,7 @@ def test_dispatch_assigns_moves_branches_comments_and_hands_off(queue_repo, tmp_
     assert json.loads(second.stdout)["assigned"] == []  # idempotent
 
 
-def _merge_branch(repo, branch: str, files: dict[str, str]) -> str:  # type: ignore[no-untyped-def]
+def _merge_branch(repo, branch: str, files: dict[str, str]) -> str:
     repo.git("checkout", "-q", branch)
     repo.commit("work", files)
     repo.git("checkout", "-q", "main")
@@ -151,7 +151,7 @@ def _merge_branch(repo, branch: str, files: dict[str, str]) -> str:  # type: ign
     return repo.git("rev-parse", f"refs/heads/{branch}")
 
 
-def test_complete_verifies_then_completes_closes_and_unblocks_the_dependant(queue_repo, tmp_path, run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_complete_verifies_then_completes_closes_and_unblocks_the_dependant(queue_repo, tmp_path, run_cli) -> None:
     forge = LocalForge(queue_repo.path, "local/repo")
     first = forge.open_issue("First", "").number
     second = forge.open_issue("Second", "").number
@@ -188,7 +188,7 @@ def test_complete_verifies_then_completes_closes_and_unblocks_the_dependant(queu
     assert load_queue(queue_repo.path).get(f"task-{second}").state == "in-progress"  # type: ignore[union-attr]
 
 
-def test_complete_fails_with_exact_reasons_and_keeps_the_task_in_progress(queue_repo, tmp_path, run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_complete_fails_with_exact_reasons_and_keeps_the_task_in_progress(queue_repo, tmp_path, run_cli) -> None:
     forge = LocalForge(queue_repo.path, "local/repo")
     number = forge.open_issue("Scoped", "").number
     add_task(queue_repo.path, f"task-{number}", issue=number, scope=("src/**",), acceptance=("It works", "Docs updated"))
@@ -240,7 +240,7 @@ def test_complete_fails_with_exact_reasons_and_keeps_the_task_in_progress(queue_
     assert queue_repo.git("rev-parse", "HEAD") == head and len(forge.list_issue_comments(pull.number)) == 1
 
 
-def test_sweep_warns_then_requeues_a_silent_task(queue_repo, tmp_path, run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_sweep_warns_then_requeues_a_silent_task(queue_repo, tmp_path, run_cli) -> None:
     forge = LocalForge(queue_repo.path, "local/repo")
     number = forge.open_issue("Slow", "").number
     add_task(queue_repo.path, f"task-{number}", issue=number, scope=("src/**",))
@@ -270,7 +270,7 @@ def test_sweep_warns_then_requeues_a_silent_task(queue_repo, tmp_path, run_cli) 
     assert [h.event for h in task.history] == ["queued", "assigned", "heartbeat", "stale-warning", "requeued"]
 
 
-def test_list_and_show_read_the_queue(queue_repo, run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_list_and_show_read_the_queue(queue_repo, run_cli) -> None:
     add_task(queue_repo.path, "task-5", issue=5, scope=("a/**",), priority="P0")
     add_task(queue_repo.path, "task-6", state="completed", scope=("b/**",))
     listing = run_cli("task", "list", "--state", "pending", "--json", repo=queue_repo.path)
@@ -281,7 +281,7 @@ def test_list_and_show_read_the_queue(queue_repo, run_cli) -> None:  # type: ign
     assert missing.code == 1 and "task nope: not found" in missing.stderr
 
 
-def test_a_pull_request_closed_unmerged_is_reported_not_failed(queue_repo, tmp_path, run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_a_pull_request_closed_unmerged_is_reported_not_failed(queue_repo, tmp_path, run_cli) -> None:
     forge = LocalForge(queue_repo.path, "local/repo")
     number = forge.open_issue("Abandoned", "").number
     add_task(queue_repo.path, f"task-{number}", issue=number, scope=("src/**",))
@@ -308,7 +308,7 @@ def test_a_pull_request_closed_unmerged_is_reported_not_failed(queue_repo, tmp_p
 
 
 @pytest.mark.parametrize("agent", ["claude", "human"])
-def test_a_requeued_task_handed_to_the_same_agent_starts_it_again(queue_repo, run_cli, agent: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_requeued_task_handed_to_the_same_agent_starts_it_again(queue_repo, run_cli, agent: str) -> None:
     # claude starts on a new @claude comment (an edited one does not count), human/openhands-style agents on the label
     # being added: after a re-queue the next hand-off must produce that trigger again
     from tests.tasks.conftest import PROFILES
@@ -339,7 +339,7 @@ def test_a_requeued_task_handed_to_the_same_agent_starts_it_again(queue_repo, ru
         assert "needs-human" in forge.get_issue(number).labels and handoff_comments() == []
 
 
-def test_index_and_heartbeat_dry_runs_say_what_would_happen_and_change_nothing(queue_repo, run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_index_and_heartbeat_dry_runs_say_what_would_happen_and_change_nothing(queue_repo, run_cli) -> None:
     add_task(
         queue_repo.path,
         "task-5",
@@ -366,7 +366,7 @@ def test_index_and_heartbeat_dry_runs_say_what_would_happen_and_change_nothing(q
     )
 
 
-def test_an_invalid_edit_of_a_queued_task_keeps_the_task_and_says_so(queue_repo, tmp_path, run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_an_invalid_edit_of_a_queued_task_keeps_the_task_and_says_so(queue_repo, tmp_path, run_cli) -> None:
     number, event = open_form_issue(queue_repo.path, tmp_path, "[AI task]: Keep me", form())
     assert (
         json.loads(run_cli("task", "intake", "--event", str(event), "--json", repo=queue_repo.path, env=NOW).stdout)["status"]
@@ -399,9 +399,7 @@ def test_an_invalid_edit_of_a_queued_task_keeps_the_task_and_says_so(queue_repo,
     assert "Scope:" in comments[0].body
 
 
-def test_intake_reads_an_issue_opened_before_the_form_labels_were_renamed(  # type: ignore[no-untyped-def]
-    queue_repo, tmp_path, run_cli
-) -> None:
+def test_intake_reads_an_issue_opened_before_the_form_labels_were_renamed(queue_repo, tmp_path, run_cli) -> None:
     form_file = queue_repo.path / ".github/ISSUE_TEMPLATE/ai-task.yml"
     form_file.parent.mkdir(parents=True, exist_ok=True)
     shipped = (Path(__file__).resolve().parents[2] / ".github/ISSUE_TEMPLATE/ai-task.yml").read_text(encoding="utf-8")
@@ -430,7 +428,7 @@ def test_intake_reads_an_issue_opened_before_the_form_labels_were_renamed(  # ty
     assert "`### Screenshots` is not a field of the form; kept in the task file under `form_sections.screenshots`" in comment
 
 
-def test_intake_names_the_fields_it_could_not_find(queue_repo, tmp_path, run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_intake_names_the_fields_it_could_not_find(queue_repo, tmp_path, run_cli) -> None:
     body = form().replace("### Description", "### Summary").replace("### Type\n\nfeature", "### Type\n\n```\nfeature")
     number, event = open_form_issue(queue_repo.path, tmp_path, "[AI task]: Renamed away", body)
     data = json.loads(run_cli("task", "intake", "--event", str(event), "--json", repo=queue_repo.path, env=NOW).stdout)
@@ -451,7 +449,7 @@ def test_intake_names_the_fields_it_could_not_find(queue_repo, tmp_path, run_cli
     assert "`### Summary` is not a field of the form" in comment and "kept in the task file" not in comment
 
 
-def test_an_edit_drops_form_sections_the_issue_no_longer_has(queue_repo, tmp_path, run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_an_edit_drops_form_sections_the_issue_no_longer_has(queue_repo, tmp_path, run_cli) -> None:
     number, event = open_form_issue(queue_repo.path, tmp_path, "[AI task]: Notes", form() + "\n### Notes\n\nold note\n")
     first = run_cli("task", "intake", "--event", str(event), "--json", repo=queue_repo.path, env=NOW)
     assert json.loads(first.stdout)["status"] == "queued"

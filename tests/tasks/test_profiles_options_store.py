@@ -40,7 +40,7 @@ def test_shipped_profiles_load_and_cover_the_four_agents() -> None:
         ({"name": "Bad Name", "handoff": {"label": "l"}}, "'name'"),
     ],
 )
-def test_bad_profiles_name_the_file_and_key(data: dict, message: str) -> None:  # type: ignore[type-arg]
+def test_bad_profiles_name_the_file_and_key(data: dict, message: str) -> None:
     with pytest.raises(InputError) as err:
         profile_from_mapping(data, "profiles/x.yml")
     assert "profiles/x.yml" in str(err.value) and message in str(err.value)

@@ -156,7 +156,7 @@ def test_bad_front_matter_names_the_file_and_key(text: str, key: str) -> None:
     assert "docs/TASKS/queue/pending/a.md" in str(err.value) and key in str(err.value)
 
 
-def test_load_task_checks_the_file_name(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_load_task_checks_the_file_name(tmp_path) -> None:
     folder = tmp_path / "pending"
     folder.mkdir()
     (folder / "other.md").write_text(render_task(Task(id="task-1", title="t")), encoding="utf-8")

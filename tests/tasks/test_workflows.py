@@ -103,7 +103,7 @@ def _form(**answers: str) -> str:
     return render_form_body(base)
 
 
-def _issue_event(number: int, title: str, body: str) -> dict:  # type: ignore[type-arg]
+def _issue_event(number: int, title: str, body: str) -> dict:
     return load_event(
         "issues.opened",
         **{
@@ -132,14 +132,14 @@ def queue_repo(git_repo: Repo) -> Repo:
 
 
 @pytest.fixture(autouse=True)
-def _maintainer(request) -> None:  # type: ignore[no-untyped-def]
+def _maintainer(request) -> None:
     """The fixture payloads' sender (Codertocat) is a maintainer of the doubled repository."""
     if "github_double" in request.fixturenames:
         request.getfixturevalue("github_double").set_permission("Codertocat", "write")
 
 
 @pytest.mark.integration
-def test_issue_form_is_queued_then_dispatched_and_handed_off(queue_repo: Repo, tmp_path: Path, github_double) -> None:  # type: ignore[no-untyped-def]
+def test_issue_form_is_queued_then_dispatched_and_handed_off(queue_repo: Repo, tmp_path: Path, github_double) -> None:
     harness = Harness(queue_repo.path, root=tmp_path / "gh", api_double=github_double)
     number = github_double.add_issue("[AI task]: Paginate settings", _form(), labels=["ai-task"])
     result = harness.run("ai-task-intake.yml", "issues", _issue_event(number, "[AI task]: Paginate settings", _form()))
@@ -156,7 +156,7 @@ def test_issue_form_is_queued_then_dispatched_and_handed_off(queue_repo: Repo, t
 
 
 @pytest.mark.integration
-def test_invalid_form_gets_needs_info_and_no_task_file(queue_repo: Repo, tmp_path: Path, github_double) -> None:  # type: ignore[no-untyped-def]
+def test_invalid_form_gets_needs_info_and_no_task_file(queue_repo: Repo, tmp_path: Path, github_double) -> None:
     harness = Harness(queue_repo.path, root=tmp_path / "gh", api_double=github_double)
     body = _form(scope="", acceptance="")
     number = github_double.add_issue("[AI task]: Vague", body, labels=["ai-task"])
@@ -173,7 +173,7 @@ def test_invalid_form_gets_needs_info_and_no_task_file(queue_repo: Repo, tmp_pat
 @pytest.mark.integration
 def test_merged_pull_request_completes_the_task_and_unblocks_its_dependant(
     queue_repo: Repo, tmp_path: Path, github_double
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     harness = Harness(queue_repo.path, root=tmp_path / "gh", api_double=github_double)
     first = github_double.add_issue("[AI task]: First", _form(), labels=["ai-task"])
     assert harness.run("ai-task-intake.yml", "issues", _issue_event(first, "[AI task]: First", _form())).ok
@@ -226,7 +226,7 @@ def test_merged_pull_request_completes_the_task_and_unblocks_its_dependant(
 
 
 @pytest.mark.integration
-def test_sweep_runs_on_schedule_and_reports_blocked_chains(queue_repo: Repo, tmp_path: Path, github_double) -> None:  # type: ignore[no-untyped-def]
+def test_sweep_runs_on_schedule_and_reports_blocked_chains(queue_repo: Repo, tmp_path: Path, github_double) -> None:
     from tests.tasks.conftest import add_task
 
     add_task(queue_repo.path, "task-a", depends_on=("task-b",), scope=("a/**",))
@@ -240,7 +240,7 @@ def test_sweep_runs_on_schedule_and_reports_blocked_chains(queue_repo: Repo, tmp
 
 
 @pytest.mark.integration
-def test_manual_dispatch_dry_run_prints_the_plan_and_changes_nothing(queue_repo: Repo, tmp_path: Path, github_double) -> None:  # type: ignore[no-untyped-def]
+def test_manual_dispatch_dry_run_prints_the_plan_and_changes_nothing(queue_repo: Repo, tmp_path: Path, github_double) -> None:
     from tests.tasks.conftest import add_task
 
     number = github_double.add_issue("X", "")
@@ -260,7 +260,7 @@ def test_manual_dispatch_dry_run_prints_the_plan_and_changes_nothing(queue_repo:
     assert any("@claude please implement task-x" in c["body"] for c in github_double.issue_comments(number))
 
 
-def test_every_hand_off_kind_reaches_the_github_api(queue_repo: Repo, github_double, run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_every_hand_off_kind_reaches_the_github_api(queue_repo: Repo, github_double, run_cli) -> None:
     from tests.tasks.conftest import add_task
 
     add_profiles(

@@ -156,7 +156,7 @@ def _workflow(tmp_path: Path, name: str, text: str) -> Path:
 
 
 @pytest.fixture
-def harness(git_repo, tmp_path: Path) -> Harness:  # type: ignore[no-untyped-def]
+def harness(git_repo, tmp_path: Path) -> Harness:
     git_repo.commit("feat: add app", {"app/hello.txt": "hello\n", "pyproject.toml": "[project]\nname='x'\n"})
     return Harness(
         git_repo.path,
@@ -377,7 +377,7 @@ def test_workflow_dispatch_inputs(harness: Harness, tmp_path: Path) -> None:
     assert json.loads(Path(typed.env["GITHUB_EVENT_PATH"]).read_text())["inputs"] == {"level": "low", "dry": "false", "who": "x"}
 
 
-def test_checkout_ref_and_path_and_pushes_reach_the_remote(harness: Harness, git_repo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_checkout_ref_and_path_and_pushes_reach_the_remote(harness: Harness, git_repo, tmp_path: Path) -> None:
     first = git_repo.git("rev-list", "--max-parents=0", "HEAD")
     git_repo.git("tag", "v0.1.0", first)
     harness_with_tag = Harness(git_repo.path, root=tmp_path / "gh2", workflows_dir=tmp_path / "workflows")
@@ -589,7 +589,7 @@ def test_replace_run_working_directory_and_errors(harness: Harness, tmp_path: Pa
     assert not not_run.triggered and not not_run.ok and "no 'issues' trigger" in not_run.explain()
 
 
-def test_step_timeout_fails_the_step(git_repo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_step_timeout_fails_the_step(git_repo, tmp_path: Path) -> None:
     harness = Harness(git_repo.path, root=tmp_path / "gh", workflows_dir=tmp_path / "workflows", step_timeout=1)
     _workflow(
         tmp_path,
@@ -617,7 +617,7 @@ def test_bad_workflows_are_reported(harness: Harness, tmp_path: Path) -> None:
         harness.run("missing.yml", "push")
 
 
-def test_reusable_workflow_inputs_secrets_and_outputs(git_repo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_reusable_workflow_inputs_secrets_and_outputs(git_repo, tmp_path: Path) -> None:
     folder = tmp_path / "proj" / ".github" / "workflows"
     folder.mkdir(parents=True)
     (folder / "called.yml").write_text(
@@ -685,7 +685,7 @@ def test_reusable_workflow_inputs_secrets_and_outputs(git_repo, tmp_path: Path) 
     assert result.uses_of("./.github/workflows/called.yml")[0].outputs == {"greeting": "hi mona loud=false key=k1 other=none"}
 
 
-def test_default_payloads_follow_the_workflow_and_repository(git_repo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_default_payloads_follow_the_workflow_and_repository(git_repo, tmp_path: Path) -> None:
     folder = tmp_path / "workflows"
     folder.mkdir()
     (folder / "w.yml").write_text(
@@ -704,7 +704,7 @@ def test_default_payloads_follow_the_workflow_and_repository(git_repo, tmp_path:
     assert json.loads(Path(dispatched.env["GITHUB_EVENT_PATH"]).read_text())["inputs"] == {}
 
 
-def test_api_double_wiring(git_repo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_api_double_wiring(git_repo, tmp_path: Path) -> None:
     from tests.apidouble.server import GitHubDouble
 
     folder = tmp_path / "workflows"
@@ -745,7 +745,7 @@ def test_api_double_wiring(git_repo, tmp_path: Path) -> None:  # type: ignore[no
         double.assert_clean()
 
 
-def test_pipx_links_installed_tools_and_never_downloads(git_repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_pipx_links_installed_tools_and_never_downloads(git_repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     tools = tmp_path / "tools"
     (tools / "fakescan" / "bin").mkdir(parents=True)
     exe = tools / "fakescan" / "bin" / "fakescan"
@@ -766,7 +766,7 @@ def test_pipx_links_installed_tools_and_never_downloads(git_repo, tmp_path: Path
     assert second.outcome == "failure" and "cannot download 'surely-not-installed-tool>=1'" in second.stderr
 
 
-def test_pull_request_payloads_get_real_commits_and_a_merge_ref(git_repo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_pull_request_payloads_get_real_commits_and_a_merge_ref(git_repo, tmp_path: Path) -> None:
     base = git_repo.git("rev-parse", "HEAD")
     git_repo.git("checkout", "-q", "-b", "feature")
     head = git_repo.commit("feat: on the branch", {"feature.txt": "new\n"})
@@ -859,7 +859,7 @@ def test_environment_and_concurrency_are_evaluated(harness: Harness, tmp_path: P
     assert job.concurrency == {"group": "env-qa", "cancel-in-progress": False}
 
 
-def test_path_filters_see_the_real_changes(git_repo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_path_filters_see_the_real_changes(git_repo, tmp_path: Path) -> None:
     before = git_repo.git("rev-parse", "HEAD")
     git_repo.git("checkout", "-q", "-b", "docs-only")
     docs = git_repo.commit("docs: guide", {"docs/guide.md": "guide\n"})
@@ -1049,7 +1049,7 @@ def _gone(pid: int, attempts: int = 100) -> bool:
     return False
 
 
-def test_sync_publishes_later_commits(harness: Harness, git_repo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_sync_publishes_later_commits(harness: Harness, git_repo, tmp_path: Path) -> None:
     _workflow(
         tmp_path,
         "w.yml",

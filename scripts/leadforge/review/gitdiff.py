@@ -137,7 +137,7 @@ def changed_files(git: object, base: str, head: str) -> list[ChangedFile]:
         "--src-prefix=a/",
         "--dst-prefix=b/",
         "-M",
-        "-U3",  # type: ignore[attr-defined]
+        "-U3",
         f"{base}...{head}",
     ).stdout
     return split_git_diff(text)

@@ -128,7 +128,7 @@ def _tokens(segment: str) -> tuple[tuple[object, ...], ...]:
 
 def _in_class(token: tuple[object, ...], ch: str) -> bool:
     _, negated, items = token
-    hit = any(lo <= ch <= hi for lo, hi in items)  # type: ignore[union-attr]
+    hit = any(lo <= ch <= hi for lo, hi in items)
     return hit != negated
 
 
@@ -145,7 +145,7 @@ def _chars_meet(a: tuple[object, ...], b: tuple[object, ...]) -> bool:
     # two classes: exact for positive ones, "may meet" when either is negated
     if a[1] or b[1]:
         return True
-    return any(max(lo1, lo2) <= min(hi1, hi2) for lo1, hi1 in a[2] for lo2, hi2 in b[2])  # type: ignore[union-attr]
+    return any(max(lo1, lo2) <= min(hi1, hi2) for lo1, hi1 in a[2] for lo2, hi2 in b[2])
 
 
 @lru_cache(maxsize=65536)
@@ -235,7 +235,7 @@ def _segment_regex(segment: str) -> str:
             out.append(re.escape(token[1]))  # type: ignore[arg-type]
         else:
             _, negated, items = token
-            body = "".join(re.escape(lo) if lo == hi else f"{re.escape(lo)}-{re.escape(hi)}" for lo, hi in items)  # type: ignore[union-attr]
+            body = "".join(re.escape(lo) if lo == hi else f"{re.escape(lo)}-{re.escape(hi)}" for lo, hi in items)
             out.append(f"[^/{body}]" if negated else f"[{body}]")
     return "".join(out)
 

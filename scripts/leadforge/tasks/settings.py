@@ -34,7 +34,7 @@ def _field(kind: str, default: Any, description: str, name: str = "") -> tuple[A
     if kind == "budget":
         return BudgetSettings | None, Field(default, description=description)
     if name == "min_permission":
-        return Literal[PERMISSIONS], Field(default, description=description)  # type: ignore[valid-type]
+        return Literal[PERMISSIONS], Field(default, description=description)
     if kind == "list[str]":
         return list[str], Field(default_factory=lambda d=tuple(default): list(d), description=description)
     if kind in {"int", "float"}:

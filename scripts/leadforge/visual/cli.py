@@ -41,7 +41,7 @@ def _colour(text: str) -> tuple[int, int, int]:
         values = ()
     if len(values) != 3 or not all(0 <= v <= 255 for v in values):
         raise argparse.ArgumentTypeError(f"{text!r} must be R,G,B with each 0..255")
-    return values  # type: ignore[return-value]
+    return values
 
 
 # every verb reads or writes PNGs (numpy + Pillow); capture also drives Chromium (Playwright)

@@ -123,7 +123,7 @@ def _to_rgba(image: object, np: object) -> np.ndarray:
         image = Image.fromarray(grey8, "L")
     elif mode == "La":
         image = image.convert("LA")
-    return np.array(image.convert("RGBA"), dtype=np.uint8)  # type: ignore[attr-defined, union-attr]
+    return np.array(image.convert("RGBA"), dtype=np.uint8)  # type: ignore[attr-defined]
 
 
 # ---- the PNG container (pure) -------------------------------------------------------------------
