@@ -91,7 +91,7 @@ class Finding:
             value = data.get(name, default)
             if not isinstance(value, kind) or isinstance(value, bool):
                 raise ValueError(f"finding field {name!r} must be {kind.__name__}, got {type(value).__name__}")
-            if kind is str and len(value) > _MAX_TEXT:
+            if isinstance(value, str) and len(value) > _MAX_TEXT:
                 value = value[:_MAX_TEXT] + "…"
             values[name] = value
         if values["line"] < 0 or values["end_line"] < 0:

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal, overload
 
 from leadforge import proc
 from leadforge.errors import GitError, PushRejected, ToolError
@@ -81,6 +82,39 @@ class GitRepo:
             self._identity = rc == 0
         return self._identity
 
+    @overload
+    def run(
+        self,
+        *args: str,
+        check: bool = True,
+        input: str | bytes | None = None,
+        timeout: float | None = 600,
+        env: Mapping[str, str] | None = None,
+        text: Literal[True] = True,
+    ) -> proc.Result: ...
+
+    @overload
+    def run(
+        self,
+        *args: str,
+        check: bool = True,
+        input: str | bytes | None = None,
+        timeout: float | None = 600,
+        env: Mapping[str, str] | None = None,
+        text: Literal[False],
+    ) -> proc.BytesResult: ...
+
+    @overload
+    def run(
+        self,
+        *args: str,
+        check: bool = True,
+        input: str | bytes | None = None,
+        timeout: float | None = 600,
+        env: Mapping[str, str] | None = None,
+        text: bool,
+    ) -> proc.Result | proc.BytesResult: ...
+
     def run(
         self,
         *args: str,
@@ -89,7 +123,7 @@ class GitRepo:
         timeout: float | None = 600,
         env: Mapping[str, str] | None = None,
         text: bool = True,
-    ) -> proc.Result:
+    ) -> proc.Result | proc.BytesResult:
         """``git <args>`` in this repository; ``env`` adds variables (``GIT_INDEX_FILE``...), ``text=False``
         returns bytes. With ``check``, a failure raises ``GitError`` with git's last line."""
         try:

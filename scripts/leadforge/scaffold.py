@@ -249,7 +249,7 @@ def init_repository(
     human = f"{verb} {len(plan.create)} file(s) in {target}; skipped {len(plan.skip)} existing"
     if pin is not None:
         human += f"; callers pin {LEADFORGE_REPOSITORY}@{pin.sha[:12]} ({pin.comment})"
-    data = {
+    result = {
         "target": str(target),
         "created": list(plan.create),
         "skipped": list(plan.skip),
@@ -257,5 +257,5 @@ def init_repository(
         "reusable": reusable,
         "pin": pin.sha if pin else None,
     }
-    app.out.result(data, human)
+    app.out.result(result, human)
     return 0

@@ -280,6 +280,7 @@ def run_demo(app: App, *, out: str, keep: bool = False) -> int:
         for name, module in planned:
             demo.stage = name
             started = time.perf_counter()
+            result: dict[str, Any]
             try:
                 stage_module = importlib.import_module(module)
                 skip = missing(f"the {name} stage", *getattr(stage_module, "NEEDS", ()))

@@ -593,10 +593,10 @@ def stations_command(app: App, *, check: bool) -> int:
         if new != text:
             writes[path] = new
 
-    def rel(path: Path) -> str:
+    def repo_rel(path: Path) -> str:
         return path.relative_to(app.repo).as_posix()
 
-    changed = sorted(rel(p) for p in writes) + sorted(rel(p) for p in stale)
+    changed = sorted(repo_rel(p) for p in writes) + sorted(repo_rel(p) for p in stale)
     data = {
         "stations": [
             {
@@ -621,8 +621,8 @@ def stations_command(app: App, *, check: bool) -> int:
         app.out.result(data, human)
         return 1 if changed else 0
     if app.dry_run:
-        for path in changed:
-            app.out.would(f"write {path}")
+        for rel_path in changed:
+            app.out.would(f"write {rel_path}")
     else:
         for path, text in writes.items():
             atomic_write(path, text)
@@ -719,7 +719,7 @@ def promote_command(app: App, *, source: str, target: str, images: list[str], op
         and app.git.show_file(earlier, target_file) == plan.new_text
         and [c.path for c in app.git.changed_files("HEAD", earlier)] == [target_file]
     )
-    if reused:
+    if earlier is not None and reused:
         sha = app.git.rev_parse(earlier)
     else:
         with branch_worktree(app.git, branch, "HEAD") as tree:

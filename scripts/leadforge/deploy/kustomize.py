@@ -289,11 +289,10 @@ def render_overlay(
         result = proc.collect(started, check=False, text=False, timeout=timeout)
     else:
         result = proc.run(argv, check=False, text=False, timeout=timeout)
-    stderr = result.stderr.decode("utf-8", errors="replace") if isinstance(result.stderr, bytes) else result.stderr
+    stderr = result.stderr.decode("utf-8", errors="replace")
     if result.returncode != 0:
         raise ToolError(f"{name}: {renderer.label} failed: {tool_message(stderr, roots)}")
-    stdout = result.stdout if isinstance(result.stdout, bytes) else result.stdout.encode()
-    return Rendered(stdout, tool_warnings(stderr, roots))
+    return Rendered(result.stdout, tool_warnings(stderr, roots))
 
 
 def render(

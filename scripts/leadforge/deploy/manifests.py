@@ -67,12 +67,8 @@ def by_key(objects: Iterable[Mapping[str, Any]]) -> dict[ObjectKey, Mapping[str,
 def canonical_yaml(obj: Any) -> str:
     """Sorted keys, block style: two equal objects dump to equal text."""
     yaml, _loader, dumper = _yaml()
-    return yaml.dump(obj, Dumper=dumper, sort_keys=True, default_flow_style=False, allow_unicode=True, width=1 << 20)
-
-
-def annotations(obj: Mapping[str, Any]) -> dict[str, str]:
-    meta = obj.get("metadata") or {}
-    return dict(meta.get("annotations") or {})
+    text: str = yaml.dump(obj, Dumper=dumper, sort_keys=True, default_flow_style=False, allow_unicode=True, width=1 << 20)
+    return text
 
 
 def pod_spec_path(kind: str) -> tuple[str, ...] | None:

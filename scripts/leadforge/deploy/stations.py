@@ -57,7 +57,7 @@ class StationsPlan:
 
 # ---- quantities ---------------------------------------------------------------------------------
 
-_UNITS = {
+_UNITS: dict[str, int | Decimal] = {
     "": 1,
     "m": Decimal("0.001"),
     "k": 10**3,

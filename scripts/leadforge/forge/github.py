@@ -26,6 +26,7 @@ uses PyGithub's public ``Github.requester`` (its documented escape hatch).
 from __future__ import annotations
 
 import email.utils
+import functools
 import mimetypes
 import os
 import time
@@ -190,7 +191,7 @@ class GitHubForge:
         if headers.get("x-ratelimit-remaining") == "0" and headers.get("x-ratelimit-reset", "").isdigit():
             return max(0.0, int(headers["x-ratelimit-reset"]) - self._clock()) + 1.0
         if "secondary rate limit" in reason.lower() or "abuse" in reason.lower():
-            return SECONDARY_RATE_WAIT * 2**attempt
+            return SECONDARY_RATE_WAIT * 2.0**attempt
         if status == 429:
             return self._backoff(attempt)
         return None  # a plain 403: permission denied, not retried
@@ -448,12 +449,11 @@ class GitHubForge:
             lambda: self._repo.create_check_run(name=name, head_sha=head_sha, **options),
         )
         data = _raw(run)
+        run_id = data["id"]
         for batch in batches[1:]:  # GitHub takes 50 annotations per request: the rest go in updates
+            body = {"output": {**output, "annotations": batch}}
             data = self._call(
-                f"PATCH check run {data['id']} (annotations)",
-                lambda batch=batch, run_id=data["id"]: self._request(
-                    "PATCH", f"check-runs/{run_id}", {"output": {**output, "annotations": batch}}
-                ),
+                f"PATCH check run {run_id} (annotations)", functools.partial(self._request, "PATCH", f"check-runs/{run_id}", body)
             )
         return _check_run(data)
 

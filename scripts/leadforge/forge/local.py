@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, fields
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from leadforge.errors import ForgeError, NotFoundError
 from leadforge.forge.models import (
@@ -36,6 +36,11 @@ from leadforge.forge.models import (
 )
 from leadforge.fsutil import atomic_write
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+Record = TypeVar("Record", bound="DataclassInstance")
+
 STATE_DIR = Path(".leadforge/forge")
 LOCAL_USER = "leadforge-local"
 
@@ -44,7 +49,8 @@ def _now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def _build(cls: type, record: Mapping[str, Any]) -> Any:
+def _build(cls: type[Record], record: Mapping[str, Any]) -> Record:
+    """A forge record (frozen dataclass) from its JSON state; lists come back as tuples."""
     names = {f.name for f in fields(cls)}
     values = {k: (tuple(v) if isinstance(v, list) else v) for k, v in record.items() if k in names}
     return cls(**values)
@@ -120,13 +126,13 @@ class LocalForge:
         return int(value)
 
     def _issue_record(self, state: dict[str, Any], number: int) -> dict[str, Any]:
-        record = state["issues"].get(str(number))
+        record: dict[str, Any] | None = state["issues"].get(str(number))
         if record is None:
             raise NotFoundError(f"{self.repository}: issue #{number} not found (local forge)")
         return record
 
     def _pull_record(self, state: dict[str, Any], number: int) -> dict[str, Any]:
-        record = state["pulls"].get(str(number))
+        record: dict[str, Any] | None = state["pulls"].get(str(number))
         if record is None:
             raise NotFoundError(f"{self.repository}: pull request #{number} not found (local forge)")
         return record
@@ -397,7 +403,7 @@ class LocalForge:
         with self._state() as state:
             record = self._pull_record(state, number)
             rid = self._next_id(state)
-            review = {
+            review: dict[str, Any] = {
                 "id": rid,
                 "body": body,
                 "state": states[event],
@@ -691,13 +697,13 @@ def _files_from_git(repo: Path, base: str, head: str) -> list[ChangedFile]:
     for change in git.changed_files(base, head):
         diff = git.diff(base, head, [change.path] + ([change.old_path] if change.old_path else []))
         patch = _patch_body(diff)
-        adds, dels = counts.get(change.path, (0, 0))
+        added, deleted = counts.get(change.path, (0, 0))
         files.append(
             ChangedFile(
                 path=change.path,
                 status=statuses.get(change.status, "modified"),
-                additions=adds,
-                deletions=dels,
+                additions=added,
+                deletions=deleted,
                 patch=patch,
                 previous_path=change.old_path,
             )

@@ -131,7 +131,10 @@ class TaskKeys:
 
     @classmethod
     def of(cls, tasks: Iterable[Task]) -> TaskKeys:
-        ids, by_pr, by_branch, by_issue = set(), {}, {}, {}
+        ids: set[str] = set()
+        by_pr: dict[int, str] = {}
+        by_branch: dict[str, str] = {}
+        by_issue: dict[int, str] = {}
         for task in tasks:
             ids.add(task.id)
             if task.pr is not None:
@@ -284,16 +287,16 @@ def index_history(commits: list[Commit], keys: TaskKeys) -> GitIndex:
         targets: set[str] = set()
         for match in _REVERTS_SHA.finditer(commit.message):
             short = match.group(1)
-            sha: str | None = short
+            full_sha: str | None = short
             if short not in owner:
                 if prefixes is None:
                     prefixes = {}
                     for full in owner:
                         prefixes.setdefault(full[:7], full)
-                sha = prefixes.get(short[:7])
-                if sha is not None and not sha.startswith(short):
-                    sha = None
-            target = owner.get(sha) if sha else None
+                full_sha = prefixes.get(short[:7])
+                if full_sha is not None and not full_sha.startswith(short):
+                    full_sha = None
+            target = owner.get(full_sha) if full_sha else None
             if target:
                 targets.add(target)
         for match in _REVERTS_PR.finditer(commit.message):

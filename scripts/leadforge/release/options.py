@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from leadforge.release.semver import DEFAULT_TAG_PREFIX
 
@@ -86,14 +86,14 @@ class ReleaseOptions:
     """Every ``release:`` key with its default (descriptions: ``settings.ReleaseSettings``)."""
 
     tag_prefix: str = DEFAULT_TAG_PREFIX
-    unconventional: str = "other"  # other | skip
+    unconventional: Literal["other", "skip"] = "other"
     other_group: str = "other"
     commit_parsers: tuple[ParserRule, ...] = DEFAULT_PARSERS
     groups: tuple[GroupSpec, ...] = DEFAULT_GROUPS
     minor_types: tuple[str, ...] = ("feat",)
     patch_types: tuple[str, ...] = ("fix", "perf")
-    zero_breaking_bump: str = "minor"  # major | minor
-    zero_minor_bump: str = "minor"  # minor | patch
+    zero_breaking_bump: Literal["major", "minor"] = "minor"
+    zero_minor_bump: Literal["minor", "patch"] = "minor"
     template: str = ".github/leadforge/release-notes.md.j2"
     changelog: str = "CHANGELOG.md"
     changelog_branch: str = ""

@@ -20,6 +20,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 from leadforge.errors import InputError
@@ -147,7 +148,7 @@ def _environment(repo: Path | None, links: Links) -> Any:
     return env
 
 
-def _template_line(tb: Any, filename: str) -> int | None:
+def _template_line(tb: TracebackType | None, filename: str) -> int | None:
     line = None
     while tb is not None:
         if tb.tb_frame.f_code.co_filename == filename:
@@ -156,7 +157,7 @@ def _template_line(tb: Any, filename: str) -> int | None:
     return line
 
 
-def _innermost_template(tb: Any, shown: str) -> tuple[str, int] | None:
+def _innermost_template(tb: TracebackType | None, shown: str) -> tuple[str, int] | None:
     """The last traceback frame that runs template code (Jinja names those frames after the template file)."""
     found = None
     while tb is not None:
@@ -224,6 +225,7 @@ def render(
     ) as err:  # what a template's own expressions can raise (1/0, {}.pop('x'))
         tb = sys.exc_info()[2]
         inner = _innermost_template(tb, shown)
+        line: int | None
         if inner is not None and inner[0] != shown:
             # the error is in an included/imported template: name that file and its line
             shown, line = inner

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from leadforge.context import require
 from leadforge.errors import ForgeError, GitError, InputError
@@ -25,6 +25,8 @@ from leadforge.review.summary import load_template, render
 
 if TYPE_CHECKING:
     from leadforge.app import App
+    from leadforge.config import Config
+    from leadforge.review.settings import ReviewSettings
 
 PULL_EVENTS = ("pull_request", "pull_request_target")
 
@@ -92,7 +94,7 @@ def _with_files(app: App, change: Change) -> Change:
     return replace(change, files=tuple(files))
 
 
-def config_for(app: App, change: Change) -> Any:
+def config_for(app: App, change: Change) -> Config:
     """A pull request is reviewed with the BASE branch's config, so a PR cannot switch off the checks that
     judge it (an explicit --config wins). A range review uses the working tree's config."""
     from leadforge.config import DEFAULT_CONFIG_PATH, parse_config
@@ -182,7 +184,7 @@ def review_command(
 
 
 def _post_or_fallback(
-    app: App, report: ReviewReport, change: Change, template: str, *, forced: bool, settings: Any = None
+    app: App, report: ReviewReport, change: Change, template: str, *, forced: bool, settings: ReviewSettings | None = None
 ) -> list[str]:
     """Post the review, or (fork, no permission) annotate and say why."""
     if _is_fork(app, change) and app.context.event_name == "pull_request" and not forced:
@@ -206,8 +208,10 @@ def _fallback(app: App, report: ReviewReport, template: str, reason: str) -> Non
     app.actions.summary(render(report, inline=[], template=template, run_url=app.context.run_url) + f"\n> **Note:** {reason}.\n")
 
 
-def _post(app: App, report: ReviewReport, template: str, settings: Any = None) -> list[str]:
+def _post(app: App, report: ReviewReport, template: str, settings: ReviewSettings | None = None) -> list[str]:
     settings = settings or app.config.review
+    if report.pull is None:  # both callers have a pull request; a report without one cannot be posted
+        raise InputError("the review report names no pull request to post to")
     forge = app.forge
     plan = plan_review(
         report,
@@ -274,7 +278,7 @@ def post_command(app: App, *, artifact: str) -> int:
     return 0
 
 
-def _ai_review(app: App, change: Change, settings: Any) -> str:
+def _ai_review(app: App, change: Change, settings: ReviewSettings) -> str:
     """Optional: hand the PR to an agent profile. Never part of the verdict."""
     try:
         from leadforge.review.ai import hand_off

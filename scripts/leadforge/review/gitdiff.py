@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from leadforge.forge.models import ChangedFile
+
+if TYPE_CHECKING:
+    from leadforge.gitrepo import GitRepo
 
 _QUOTED = re.compile(r'^"(.*)"$')
 
@@ -127,7 +131,7 @@ def split_git_diff(text: str) -> list[ChangedFile]:
     return files
 
 
-def changed_files(git: object, base: str, head: str) -> list[ChangedFile]:
+def changed_files(git: GitRepo, base: str, head: str) -> list[ChangedFile]:
     """The files of ``base...head`` (merge base to head), as a pull request shows them."""
     # explicit prefixes: a user's diff.noprefix / diff.mnemonicPrefix would change the a/ b/ the parser strips
     text = git.run(

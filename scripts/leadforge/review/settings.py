@@ -9,6 +9,7 @@ from pydantic import Field
 from leadforge.strict import StrictModel
 
 Severity = Literal["error", "warning", "note"]
+Scanner = Literal["semgrep", "checkov", "secrets"]
 
 
 class CriteriaSettings(StrictModel):
@@ -82,7 +83,7 @@ class ReviewSettings(StrictModel):
     )
     max_comments: int = Field(30, ge=0, description="Most inline comments at once; the rest go to the summary.")
     blocking: list[Severity] = Field(
-        default_factory=lambda: ["error"], description="Severities that request changes when on the diff."
+        default_factory=lambda: list[Severity](["error"]), description="Severities that request changes when on the diff."
     )
     approve: bool = Field(False, description="Approve when nothing blocks (off: the review only comments).")
     status: Literal["status", "check", "none"] = Field(
@@ -90,8 +91,8 @@ class ReviewSettings(StrictModel):
     )
     status_context: str = Field("leadforge/review", description="Commit status context / check run name.")
     template: str = Field("", description="Your own summary template (Jinja2, relative to the repo); empty: the built-in one.")
-    scanners: list[Literal["semgrep", "checkov", "secrets"]] = Field(
-        default_factory=lambda: ["semgrep", "checkov", "secrets"], description="Scanners run on the changed files."
+    scanners: list[Scanner] = Field(
+        default_factory=lambda: list[Scanner](["semgrep", "checkov", "secrets"]), description="Scanners run on the changed files."
     )
     criteria: CriteriaSettings = Field(default_factory=CriteriaSettings, description="Checkable review criteria.")
     architecture: ArchitectureSettings = Field(default_factory=ArchitectureSettings, description="Architecture rules.")

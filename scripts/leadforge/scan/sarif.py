@@ -206,8 +206,8 @@ def _finding(
         region = physical.get("region") or {}
         line = int(region.get("startLine") or 0)
         end_line = int(region.get("endLine") or line)
-        snippet = ((region.get("snippet") or {}).get("text") or "").splitlines()[0:1]
-        snippet = snippet[0] if snippet else ""
+        first = ((region.get("snippet") or {}).get("text") or "").splitlines()[0:1]
+        snippet = first[0] if first else ""
     if not snippet and read_line and path and line:
         snippet = read_line(path, line)
     help_text = rule.get("helpUri") or ""

@@ -165,15 +165,15 @@ def from_findings_command(app: App, sarif: str, max_files: int = 10) -> int:
         plan = holder["plan"]
         by_id = load_queue(app.repo).by_id()
         for task_id, reason in plan.resolved:
-            task = by_id.get(task_id)
-            if task is not None and task.issue:
+            done = by_id.get(task_id)
+            if done is not None and done.issue:
                 try:
                     from leadforge.forge.base import upsert_issue_comment
 
-                    upsert_issue_comment(app.forge, task.issue, f"task:{task_id}:done", f"**{task_id}** is completed: {reason}.")
-                    app.forge.close_issue(task.issue, "completed")
+                    upsert_issue_comment(app.forge, done.issue, f"task:{task_id}:done", f"**{task_id}** is completed: {reason}.")
+                    app.forge.close_issue(done.issue, "completed")
                 except LeadforgeError as err:
-                    app.out.info(f"leadforge: warning: could not close #{task.issue}: {err}")
+                    app.out.info(f"leadforge: warning: could not close #{done.issue}: {err}")
     lines = [f"{len(plan.new)} task(s) from {len(findings)} finding(s), {len(plan.resolved)} fixed"]
     lines += [f"  queued     {t.id}: {t.title} ({', '.join(t.scope)})" for t in plan.new]
     lines += [f"  completed  {i}: {r}" for i, r in plan.resolved]

@@ -229,12 +229,12 @@ def simulate(
                 if not free or any(overlaps(task, other) for other in active.values()):
                     still.append(task)
                     continue
-                agent = free[0]
-                load[agent.name] += 1
+                taker = free[0]
+                load[taker.name] += 1
                 active[task.id] = task
                 finish = now_h + remaining[task.id]
                 heapq.heappush(running, (finish, task.id))
-                slots[task.id] = Slot(task.id, agent.name, now_h, finish, "pending")
+                slots[task.id] = Slot(task.id, taker.name, now_h, finish, "pending")
                 pending_left -= 1
                 free_slots -= 1
             ready = still

@@ -176,7 +176,8 @@ def _typed(field: FormField, text: str) -> Any:
             return []
         return [part.strip() for part in text.split(", ") if part.strip()]
     if field.type == "checkboxes":
-        selected, unselected = [], []
+        selected: list[str] = []
+        unselected: list[str] = []
         for line in text.split("\n"):
             match = _CHECKBOX.match(line)
             if match:
@@ -229,10 +230,10 @@ def _match_headings(found: Sequence[Section], template: Sequence[FormField]) -> 
         for number, section in enumerate(found):
             if number in chosen:
                 continue
-            f = index.get(key_of_section(section))
-            if f is not None and f.key not in taken:
-                chosen[number] = (f, rule)
-                taken.add(f.key)
+            matched = index.get(key_of_section(section))
+            if matched is not None and matched.key not in taken:
+                chosen[number] = (matched, rule)
+                taken.add(matched.key)
 
     claim("label", lambda f: (f.label,), lambda s: s.heading)
     claim("normalised", lambda f: (slug(f.label), f.key), lambda s: slug(s.heading))

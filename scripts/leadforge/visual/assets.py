@@ -95,4 +95,4 @@ def read_file(git: GitRepo, commit: str | None, path: str) -> bytes | None:
     if commit is None:
         return None
     result = git.run("cat-file", "blob", f"{commit}:{path}", text=False, check=False)
-    return result.stdout if result.ok and isinstance(result.stdout, bytes) else None
+    return result.stdout if result.ok else None

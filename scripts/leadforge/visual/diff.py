@@ -56,13 +56,13 @@ def _word(rgb: Sequence[float]) -> np.uint32:
     if len(rgb) != 3:
         raise ValueError(f"a colour is three numbers (r, g, b), got {tuple(rgb)!r}")
     r, g, b = (_to_uint8(c) for c in rgb)
-    return np.array([r, g, b, 255], dtype=np.uint8).view(np.uint32)[0]
+    return np.uint32(np.array([r, g, b, 255], dtype=np.uint8).view(np.uint32)[0])
 
 
 # Grey value v -> the word (v, v, v, 255).
-_GREY_WORDS = np.repeat(np.arange(256, dtype=np.uint8), 4).reshape(256, 4)
-_GREY_WORDS[:, 3] = 255
-_GREY_WORDS = _GREY_WORDS.view(np.uint32).reshape(256)
+_GREY_RGBA = np.repeat(np.arange(256, dtype=np.uint8), 4).reshape(256, 4)
+_GREY_RGBA[:, 3] = 255
+_GREY_WORDS = _GREY_RGBA.view(np.uint32).reshape(256)
 
 
 def _as_rgba(name: str, img: Any) -> np.ndarray:
@@ -178,7 +178,8 @@ def _grey_words(img: np.ndarray, words: np.ndarray, start: int, stop: int, alpha
             firsts = band[starts]  # a 1-D gather of words is much cheaper than one of pixel rows
             values = _GREY_WORDS[_grey_values(firsts.view(np.uint8).reshape(-1, 4), alpha)]
             return np.repeat(values, lengths)
-    return _GREY_WORDS[_grey_values(px[start:stop], alpha)]
+    grey: np.ndarray = _GREY_WORDS[_grey_values(px[start:stop], alpha)]
+    return grey
 
 
 # ---- colour and brightness deltas -----------------------------------------------------------
@@ -246,7 +247,7 @@ def _color_delta(w1: np.ndarray, w2: np.ndarray, pos: np.ndarray | None, checker
     q = dr * _QR
     q -= dg * _QG
     q += db * _QB
-    delta = 0.5053 * y * y
+    delta: np.ndarray = 0.5053 * y * y
     i *= 0.299 * i
     q *= 0.1957 * q
     delta += i
@@ -375,7 +376,7 @@ class _Context:
         neighbour_loc = loc + box_offsets
         on_border = (x == 0) | (x == width - 1) | (y == 0) | (y == height - 1)
         border = np.flatnonzero(on_border)
-        invalid_count = 0
+        invalid_count: int | np.ndarray = 0  # how many neighbours fall outside the image (an array on the border)
         if border.size:
             # out-of-image neighbours become the centre itself (a zero delta) and are discounted
             bx, by = x[border], y[border]
@@ -395,8 +396,8 @@ class _Context:
                 return result
             todo, c, on_border = todo[hopeful], c[hopeful], on_border[hopeful]
             neighbours, neighbour_loc = neighbours[:, hopeful], neighbour_loc[:, hopeful]
-            if border.size:
-                invalid_count = invalid_count[hopeful]  # type: ignore[index]
+            if isinstance(invalid_count, np.ndarray):
+                invalid_count = invalid_count[hopeful]
             n = c.size
         dr, dg, db = _channel_deltas(words[c], words[neighbours], c * 4 if self.checkerboard else None, self.checkerboard)
         delta = _brightness(dr, dg, db)

@@ -99,7 +99,8 @@ def approval_request(event_name: str, payload: Mapping[str, Any], settings: Visu
             return None
         pull = payload.get("pull_request") or {}
         sender = (payload.get("sender") or {}).get("login")
-        return ApprovalRequest(int(pull.get("number") or payload.get("number")), str(sender or ""), "label")
+        number: Any = pull.get("number") or payload.get("number")  # event JSON
+        return ApprovalRequest(int(number), str(sender or ""), "label")
     return None
 
 
@@ -424,7 +425,7 @@ def _approve_from_assets(app: App, settings: VisualSettings, request: ApprovalRe
     app.forge.create_status(
         new_head, CommitStatus(STATUS_CONTEXT, "success", f"approved by @{request.sender}", app.context.run_url)
     )
-    data = {
+    result = {
         "approved": True,
         "pr": request.number,
         "by": request.sender,
@@ -433,7 +434,7 @@ def _approve_from_assets(app: App, settings: VisualSettings, request: ApprovalRe
         "via": request.via,
     }
     app.out.result(
-        data,
+        result,
         f"accepted {len(files)} screenshot(s) as the baseline of #{request.number}"
         + (f" in {commit[:7]}" if commit else " (already there)"),
     )

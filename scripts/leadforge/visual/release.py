@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING
 from leadforge.errors import ConfigError, InputError
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from leadforge.app import App
     from leadforge.visual.settings import VisualSettings
 
@@ -123,7 +125,7 @@ def release_changes(repo: Path, tag: str, previous: str | None) -> list[VisualCh
     return changes
 
 
-def _same_pixels(path: Path, rgba: object) -> bool:
+def _same_pixels(path: Path, rgba: np.ndarray) -> bool:
     """Does the PNG at ``path`` hold exactly ``rgba`` (a missing or unreadable file does not)?"""
     import numpy as np
 
