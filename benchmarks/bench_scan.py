@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from leadforge.scan.runner import Scanner
+from leadforge.scan.runner import Scanner, ScanReport
 
 ENV = {
     "GIT_AUTHOR_NAME": "Bench",
@@ -183,9 +183,9 @@ def main(argv: list[str] | None = None) -> int:
         lines = sum(len((root / p).read_text().splitlines()) for p in git(root, "ls-files").splitlines())
         scanner = Scanner(root)
 
-        def measure(files: list[str] | None) -> tuple[float, float, object]:
+        def measure(files: list[str] | None) -> tuple[float, float, ScanReport]:
             """Fastest wall time of ``--repeat`` runs (the machine may be shared), and its CPU seconds."""
-            best = (float("inf"), 0.0, None)
+            best: tuple[float, float, ScanReport | None] = (float("inf"), 0.0, None)
             for _ in range(args.repeat):
                 cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
                 start = time.perf_counter()
@@ -195,7 +195,8 @@ def main(argv: list[str] | None = None) -> int:
                 cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
                 if wall < best[0]:
                     best = (wall, cpu, report)
-            return best
+            assert best[2] is not None  # --repeat is at least 1
+            return best[0], best[1], best[2]
 
         full_s, full_cpu, full = measure(None)
         pr_s, pr_cpu, pr = measure(changed)

@@ -77,9 +77,10 @@ def _chains(rng: random.Random, n: int) -> list[Task]:
     tasks = []
     for k in range(n):
         stream = rng.randrange(len(tails)) if rng.random() < 0.9 else None
-        deps = set()
-        if stream is not None and tails[stream] is not None:
-            deps.add(tails[stream])
+        deps: set[int] = set()
+        tail = tails[stream] if stream is not None else None
+        if tail is not None:
+            deps.add(tail)
         if k and rng.random() < 0.15:
             deps.add(rng.randrange(k))
         if stream is not None:

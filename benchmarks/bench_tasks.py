@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from leadforge.tasks.taskfile import Task, render_task
 
@@ -54,7 +55,7 @@ def make_queue(root: Path, pending: int, seed: int = 7) -> None:
         )
     n = 0
 
-    def write(state: str, **fields: object) -> None:
+    def write(state: str, **fields: Any) -> None:
         nonlocal n
         n += 1
         tid = f"task-{n}"
@@ -122,7 +123,7 @@ def measure(pending: int, runs: int, keep: bool) -> tuple[float, dict[str, list[
     root = Path(tempfile.mkdtemp(prefix=f"bench-tasks-{pending}-"))
     try:
         make_queue(root, pending)
-        best, plan = float("inf"), {}
+        best, plan = float("inf"), dict[str, Any]()
         for _ in range(runs):
             elapsed, plan = run_once(root)
             best = min(best, elapsed)

@@ -134,7 +134,7 @@ def pypi_seconds(img1: np.ndarray, img2: np.ndarray) -> tuple[float, int]:
     height, width = img1.shape[:2]
     a, b, out = img1.tobytes(), img2.tobytes(), bytearray(img1.size)
     start = time.perf_counter()
-    count = pypi(a, b, width, height, out)
+    count = pypi(a, b, width, height, out)  # type: ignore[arg-type]  # its types want MutableSequence[int | float]; it writes into a bytearray as well
     return time.perf_counter() - start, count
 
 

@@ -15,9 +15,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tests.apidouble.schemas import Operation, Spec, spec
+
+if TYPE_CHECKING:
+    from email.message import Message
 
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 EPOCH_TEXT = "2026-01-01T00:00:00Z"
@@ -60,7 +63,7 @@ class _Ctx:
     params: dict[str, str]
     query: dict[str, list[str]]
     body: Any
-    headers: Mapping[str, str]
+    headers: Mapping[str, str] | Message[str, str]  # case-insensitive get() for the HTTP side
     path: str
 
     def q(self, name: str, default: str | None = None) -> str | None:
@@ -367,7 +370,7 @@ class GitHubDouble:
 
     # ---- the HTTP side ---------------------------------------------------------------------------
     def handle(
-        self, method: str, raw_path: str, headers: Mapping[str, str], raw_body: bytes
+        self, method: str, raw_path: str, headers: Mapping[str, str] | Message[str, str], raw_body: bytes
     ) -> tuple[int, dict[str, str], bytes]:
         split = urllib.parse.urlsplit(raw_path)
         path = split.path
@@ -761,8 +764,9 @@ class GitHubDouble:
         if number not in self.issues:
             raise HttpError(404, "Not Found")
         now = self._tick()
-        rec = {"id": self._take_id(), "issue": number, "body": body, "author": author, "created_at": now, "updated_at": now}
-        self.comments[rec["id"]] = rec
+        comment_id = self._take_id()
+        rec = {"id": comment_id, "issue": number, "body": body, "author": author, "created_at": now, "updated_at": now}
+        self.comments[comment_id] = rec
         return rec
 
     def _review_json(self, rec: dict[str, Any]) -> dict[str, Any]:
@@ -869,8 +873,9 @@ class GitHubDouble:
         if any(r["tag"] == tag for r in self.releases.values()):
             raise HttpError(422, "Validation Failed", [{"resource": "Release", "code": "already_exists", "field": "tag_name"}])
         now = self._tick()
+        release_id = self._take_id()
         rec = {
-            "id": self._take_id(),
+            "id": release_id,
             "tag": tag,
             "name": name,
             "body": body,
@@ -882,7 +887,7 @@ class GitHubDouble:
             "author": self.user,
             "assets": [],
         }
-        self.releases[rec["id"]] = rec
+        self.releases[release_id] = rec
         return rec
 
     def _release_json(self, rec: dict[str, Any]) -> dict[str, Any]:

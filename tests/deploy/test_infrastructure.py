@@ -94,7 +94,7 @@ def test_checkov_passes_on_terraform_and_k8s_with_every_skip_justified(tmp_path)
         shutil.copyfile(ROOT / ".github/workflows" / name, tmp_path / ".github/workflows" / name)
     result = subprocess.run(
         [
-            tool_path("checkov"),
+            str(tool_path("checkov")),
             "-d",
             ".",
             "--framework",

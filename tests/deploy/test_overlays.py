@@ -331,7 +331,9 @@ def test_what_is_remembered_of_an_overlay_follows_its_transformer_files(git_repo
         build(git_repo, overlay, extra={"overlays/live/prefix.yaml": config.format(prefix=prefix)})
         folder = git_repo.path / "overlays/live"
         for _ in range(2):  # read, then remembered
-            wanted, effects = _target_facts(folder, folder / "kustomization.yaml")
+            facts = _target_facts(folder, folder / "kustomization.yaml")
+            assert facts is not None
+            wanted, effects = facts
             assert effects.name_prefixes == (prefix,) and [t.target["name"] for t in wanted] == ["shop-worker-v2"]
         direct = kubectl_kustomize(folder)
         assert f"name: {prefix}shop-worker-v2".encode() in direct.stdout and b"replicas: 3" in direct.stdout

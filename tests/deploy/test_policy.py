@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import posixpath
+from typing import Any
 
 import pytest
 
@@ -14,7 +15,7 @@ from leadforge.deploy.targets import dead_targets, identity, overlay_effects, pa
 from leadforge.deploy.tracing import Origin, Overlay, Patch, Subject, locate, origins_from_traced
 from leadforge.deploy.validate import parse_checkov, schema_findings
 
-GOOD_CONTAINER = {
+GOOD_CONTAINER: dict[str, Any] = {
     "name": "web",
     "image": "ghcr.io/acme/web:1.2.3",
     "resources": {"requests": {"cpu": "100m", "memory": "64Mi"}, "limits": {"cpu": "1", "memory": "128Mi"}},
@@ -29,7 +30,7 @@ GOOD_CONTAINER = {
 }
 
 
-def deployment(replicas: int = 3, **container_changes: object) -> dict:
+def deployment(replicas: int = 3, **container_changes: Any) -> dict:
     box = copy.deepcopy(GOOD_CONTAINER)
     for key, value in container_changes.items():
         if value is None:
@@ -48,7 +49,7 @@ def deployment(replicas: int = 3, **container_changes: object) -> dict:
     }
 
 
-PDB = {
+PDB: dict[str, Any] = {
     "apiVersion": "policy/v1",
     "kind": "PodDisruptionBudget",
     "metadata": {"name": "web", "namespace": "shop"},

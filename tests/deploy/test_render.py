@@ -229,7 +229,12 @@ def test_a_render_started_early_is_the_one_collected_and_one_nobody_collects_is_
         monkeypatch.setenv(key, value)
     stopped: list[int] = []
     stop = early.stop
-    monkeypatch.setattr(early, "stop", lambda: (stopped.append(len(early._PRESTARTED)), stop()))
+
+    def counting_stop() -> None:
+        stopped.append(len(early._PRESTARTED))
+        stop()
+
+    monkeypatch.setattr(early, "stop", counting_stop)
     folder = tmp_path / "a-folder"
     folder.mkdir()
     result = run_cli("deploy", "render", "--env", "prod", "--out", str(folder), repo=deploy_repo.path)

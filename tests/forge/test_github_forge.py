@@ -306,7 +306,8 @@ def test_upserts_are_idempotent_over_http(github_double: GitHubDouble, tmp_path:
     for draft in (True, True, False):  # a draft is found again (not duplicated), then published
         upsert_release(forge, tag="v2.0.0", name="2.0.0", body="notes", draft=draft)
     assert [r["tag"] for r in github_double.releases.values()] == ["v2.0.0"]
-    assert github_double.release_by_tag("v2.0.0")["draft"] is False
+    published = github_double.release_by_tag("v2.0.0")
+    assert published is not None and published["draft"] is False
     release = forge.get_release_by_tag("v2.0.0")
     artefact = tmp_path / "report.json"
     for content in ("{}", '{"a": 1}'):

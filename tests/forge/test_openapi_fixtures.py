@@ -17,6 +17,7 @@ DERIVE = ROOT / "tests" / "fixtures" / "openapi" / "derive.py"
 
 def load_derive():
     spec = importlib.util.spec_from_file_location("openapi_derive", DERIVE)
+    assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -102,6 +103,7 @@ def test_the_protocol_calls_are_all_described() -> None:
     }
     assert needed <= set(Spec().by_id)
     upload = Spec().by_id["repos/upload-release-asset"]
+    assert upload.request_body is not None
     assert upload.servers == ["https://uploads.github.com"] and upload.request_body["contentType"] != "application/json"
 
 

@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel
 
 from leadforge.config import Config, json_schema, load_config, parse_config, reference_yaml
 from leadforge.errors import ConfigError
@@ -73,7 +74,7 @@ def test_reference_config_is_current_and_valid() -> None:
 def test_every_config_key_is_documented() -> None:
     undocumented = []
 
-    def walk(model: type, prefix: str) -> None:
+    def walk(model: type[BaseModel], prefix: str) -> None:
         for name, field in model.model_fields.items():
             if not field.description:
                 undocumented.append(prefix + name)

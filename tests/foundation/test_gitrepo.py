@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 import threading
 from pathlib import Path
 
@@ -75,7 +76,7 @@ def test_concurrent_transactions_lose_nothing(remote_and_clones, tmp_path: Path)
     def worker(repo: GitRepo, name: str) -> None:
         try:
             for i in range(5):
-                repo.transact(lambda i=i: _append_line(repo, f"{name}{i}"), branch="main", attempts=30, backoff=0.01)
+                repo.transact(functools.partial(_append_line, repo, f"{name}{i}"), branch="main", attempts=30, backoff=0.01)
         except BaseException as exc:  # noqa: BLE001 - whatever a thread raised, the test reports it
             errors.append(exc)
 

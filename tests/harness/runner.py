@@ -546,7 +546,7 @@ class Harness:
             if event not in DEFAULT_FOR_EVENT:
                 raise WorkflowError(f"no default payload for event {event!r}: pass payload=")
             payload = load_event(DEFAULT_FOR_EVENT[event])
-        payload = json.loads(json.dumps(payload))  # our own copy, JSON-clean
+        data: dict[str, Any] = json.loads(json.dumps(payload))  # our own copy, JSON-clean
         self._runs += 1
         run_dir = self.root / f"run-{self._runs}-{path.stem}"
         run_dir.mkdir(parents=True, exist_ok=True)
@@ -554,37 +554,37 @@ class Harness:
         if default_payload:
             # the fixture's ref/cron belong to someone else's repo/workflow: use ours
             if event in ("push", "workflow_dispatch"):
-                payload["ref"] = f"refs/heads/{self._default_branch()}"
+                data["ref"] = f"refs/heads/{self._default_branch()}"
             if event == "schedule":
                 crons = [e.get("cron") for e in (on.get("schedule") or []) if isinstance(e, dict)] if isinstance(on, dict) else []
-                payload["schedule"] = crons[0] if crons else payload.get("schedule", "")
+                data["schedule"] = crons[0] if crons else data.get("schedule", "")
         if inputs is None and event == "workflow_dispatch" and not default_payload:
-            inputs = payload.get("inputs") or {}
+            inputs = data.get("inputs") or {}
         resolved_inputs = self._inputs(on, event, inputs)
         if event == "workflow_dispatch":
-            payload["inputs"] = {k: v if isinstance(v, str) else to_string(v) for k, v in resolved_inputs.items()}
+            data["inputs"] = {k: v if isinstance(v, str) else to_string(v) for k, v in resolved_inputs.items()}
 
         if self.repository:
-            self._retarget(payload, self.repository)
-        repository = self.repository or str((payload.get("repository") or {}).get("full_name") or "octo-org/octo-repo")
+            self._retarget(data, self.repository)
+        repository = self.repository or str((data.get("repository") or {}).get("full_name") or "octo-org/octo-repo")
         if align_payload and event in _PULL_EVENTS:
-            self._pull_refs(payload)
-        git_ref = ref or self._event_ref(event, payload)
+            self._pull_refs(data)
+        git_ref = ref or self._event_ref(event, data)
         git_sha = sha or self._rev(git_ref) or self._rev("HEAD") or ""
         if align_payload and event == "push":
-            self._align_push(payload, git_sha)
+            self._align_push(data, git_sha)
         event_path = run_dir / "event.json"
-        event_path.write_text(json.dumps(payload, indent=2), encoding="utf-8")
+        event_path.write_text(json.dumps(data, indent=2), encoding="utf-8")
         if changed_files is None and align_payload and event in _PULL_EVENTS:
-            changed_files = self._pull_changed_files(payload)
-        decision = should_run(on, event, {**payload, "ref": git_ref} if event == "push" else payload, changed_files=changed_files)
+            changed_files = self._pull_changed_files(data)
+        decision = should_run(on, event, {**data, "ref": git_ref} if event == "push" else data, changed_files=changed_files)
 
-        github = self._github_context(doc, path, event, payload, repository, git_ref, git_sha, event_path, actor)
+        github = self._github_context(doc, path, event, data, repository, git_ref, git_sha, event_path, actor)
         base_env = self._base_env(github, run_dir) | dict(env or {})
         result = RunResult(
             workflow=path,
             event=event,
-            payload=payload,
+            payload=data,
             decision=decision,
             jobs=[],
             uses=[],
@@ -755,7 +755,9 @@ class Harness:
         fields = self._git("show", "-s", "--format=%T%x00%an%x00%ae%x00%cn%x00%ce%x00%aI%x00%B", sha).stdout.split("\x00")
         tree, an, ae, cn, ce, date, message = (fields + [""] * 7)[:7]
         changes = self._git("diff-tree", "--root", "--no-commit-id", "--name-status", "-r", "--no-renames", sha).stdout
-        added, modified, removed = [], [], []
+        added: list[str] = []
+        modified: list[str] = []
+        removed: list[str] = []
         for line in changes.splitlines():
             status, _, path = line.partition("\t")
             {"A": added, "D": removed}.get(status[:1], modified).append(path)

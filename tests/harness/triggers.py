@@ -41,10 +41,7 @@ def normalize_on(on: Any) -> dict[str, dict[str, Any]]:
     if isinstance(on, list):
         return {str(event): {} for event in on}
     if isinstance(on, Mapping):
-        return {
-            str(event): (config if isinstance(config, Mapping) else {}) if config is not None else {}
-            for event, config in on.items()
-        }
+        return {str(event): dict(config) if isinstance(config, Mapping) else {} for event, config in on.items()}
     raise ValueError(f"unsupported 'on:' value {on!r}")
 
 

@@ -38,7 +38,7 @@ def prometheus(serving: Server, tmp_path: Path) -> Iterator[str]:
     port = free_port()
     process = subprocess.Popen(
         [
-            PROMETHEUS,
+            str(PROMETHEUS),
             f"--config.file={tmp_path / 'prometheus.yml'}",
             f"--storage.tsdb.path={tmp_path / 'data'}",
             f"--web.listen-address=127.0.0.1:{port}",

@@ -209,7 +209,7 @@ def test_the_image_serves_the_queue_with_leadforge_serve(container: str, sample_
                     break
             except OSError:
                 time.sleep(0.5)
-        assert ready == 200, server.stderr.read() if server.poll() is not None else "serve never became ready"
+        assert ready == 200, server.stderr.read() if server.stderr and server.poll() is not None else "serve never became ready"
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as answer:
             assert answer.status == 200
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as answer:

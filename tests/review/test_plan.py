@@ -37,6 +37,7 @@ def test_rerun_with_nothing_new_changes_nothing() -> None:
     again = plan_review(r, reviews=reviews, comments=comments)
     assert not again.changes
     assert again.kept_comments == 2
+    assert again.status is not None
     assert again.describe() == [f"set commit status leadforge/review=failure: {again.status.description}"]
 
 

@@ -135,7 +135,9 @@ def test_without_write_access_the_review_falls_back_to_annotations(github_double
     artifact = tmp_path / "review.json"
     artifact.write_text(json.dumps(report([inline(KEY)], pull=number).to_artifact()))
     app, out, err = _app(github_double, git_repo.path, {"workflow_run": {"head_sha": HEAD}}, tmp_path)
-    app.env["GITHUB_ACTIONS"] = "true"
+    env = app.env
+    assert isinstance(env, dict)  # the App's own copy of the environment
+    env["GITHUB_ACTIONS"] = "true"
     assert post_command(app, artifact=str(artifact)) == 0
     assert json.loads(out.getvalue())["posted"] is False
     commands = capsys.readouterr().err  # workflow commands go to the process's stderr

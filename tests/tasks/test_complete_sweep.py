@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
+from leadforge.app import App
 from leadforge.forge.models import ChangedFile, CheckRun, CommitStatus, PullRequest
 from leadforge.tasks.complete import check_failures, find_task_for_pull, run_verify_commands, verify
 from leadforge.tasks.options import TaskOptions
@@ -90,7 +89,7 @@ def test_checks_required_by_name_or_all_completed_ones() -> None:
 
 
 def test_verify_commands_run_for_real(tmp_path) -> None:
-    app = SimpleNamespace(repo=tmp_path)
+    app = App(repo=tmp_path)
     ok = TaskOptions(verify_commands=("true",))
     assert run_verify_commands(app, ok) == []
     bad = TaskOptions(verify_commands=("sh -c 'echo broken >&2; exit 3'", "no-such-tool-xyz"))

@@ -4,6 +4,7 @@ critical-path order, the forecast, recurring templates and tasks from scan findi
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import pytest
 
@@ -381,7 +382,8 @@ def test_a_due_template_makes_one_instance_per_period_with_a_derived_id() -> Non
     done = [Task(**{**{f: getattr(made[0], f) for f in made[0].__slots__}, "state": "completed"})]
     assert due_instances([template], done, "2026-01-22T00:00:00Z") == []  # completed counts too
     assert [m.id for m in due_instances([template], made, "2026-01-26T06:00:00Z")] == ["deps-refresh-20260126t0600"]
-    assert instance_id("x", made[0].created and __import__("datetime").datetime(2026, 1, 2, 3, 4)) == "x-20260102t0304"
+    assert made[0].created
+    assert instance_id("x", datetime(2026, 1, 2, 3, 4)) == "x-20260102t0304"
 
 
 def test_bad_templates_are_errors_naming_the_file() -> None:

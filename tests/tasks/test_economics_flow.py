@@ -277,6 +277,7 @@ def test_copilot_usage_is_read_from_the_billing_api_and_shared_by_the_days_tasks
 
     for name in ("one", "two"):  # the dispatch history entry the agent is read from
         task = load_queue(git_repo.path).get(name)
+        assert task is not None
         write_task(
             git_repo.path, task.with_event("assigned", at="2026-03-09T08:00:00Z", note="copilot (assign @Copilot), branch b")
         )

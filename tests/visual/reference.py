@@ -114,7 +114,7 @@ def run_pypi(case: Case) -> tuple[int, np.ndarray]:
         case.img2.tobytes(),
         width,
         height,
-        output,
+        output,  # type: ignore[arg-type]  # its types want MutableSequence[int | float]; it writes into a bytearray as well
         threshold=opts.get("threshold", 0.1),
         includeAA=opts.get("include_aa", False),
         alpha=opts.get("alpha", 0.1),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -122,7 +123,11 @@ def test_random_quantised_pairs_match_js(tmp_path: Path, monkeypatch: pytest.Mon
         b[changed] = (rng.integers(0, levels, (int(changed.sum()), 4)) * step).astype(np.uint8)
         if n % 3:
             b[..., 3] = np.where(rng.random((height, width)) < 0.9, a[..., 3], b[..., 3])
-        options = {"threshold": [0.0, 0.01, 0.1, 0.3][n % 4], "checkerboard": n % 2 == 0, "include_aa": n % 9 == 4}
+        options: dict[str, Any] = {
+            "threshold": [0.0, 0.01, 0.1, 0.3][n % 4],
+            "checkerboard": n % 2 == 0,
+            "include_aa": n % 9 == 4,
+        }
         if n % 5 == 1:
             options["diff_color_alt"] = (0, 255, 0)
         cases.append(Case(f"quantised-{n}", a, b, options))

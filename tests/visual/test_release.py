@@ -105,6 +105,7 @@ def test_a_diff_stored_against_another_previous_release_is_replaced(tmp_path: Pa
     release_changes(tmp_path, "v1.0.1", "v1.0.0")
     put(tmp_path, "home-120x60.png", "Home page 3")
     against_101 = release_changes(tmp_path, "v1.1.0", "v1.0.1")[0]
+    assert against_101.diff is not None
     diff_path = tmp_path / against_101.diff
     against_100 = release_changes(tmp_path, "v1.1.0", "v1.0.0")[0]
     assert against_100.diff == against_101.diff
@@ -113,6 +114,7 @@ def test_a_diff_stored_against_another_previous_release_is_replaced(tmp_path: Pa
     from leadforge.visual.diff import diff_images
 
     _, expected = diff_images(before, after)
+    assert expected is not None
     assert np.array_equal(load_rgba(diff_path), expected)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -346,7 +347,12 @@ def test_same_pixels_in_other_bytes_are_unchanged_without_a_diff(folders, tmp_pa
     assert (cur / "about-160x90.png").read_bytes() != (base / "about-160x90.png").read_bytes()
     diffed: list[tuple[int, ...]] = []
     real = diff.diff_images
-    monkeypatch.setattr(diff, "diff_images", lambda a, b, **kw: diffed.append(a.shape) or real(a, b, **kw))
+
+    def counting(a: np.ndarray, b: np.ndarray, **kw: Any) -> Any:
+        diffed.append(a.shape)
+        return real(a, b, **kw)
+
+    monkeypatch.setattr(diff, "diff_images", counting)
     report = compare_folders(parse_config(CONFIG).visual, base, cur, tmp_path / "r", workers=1)
     entry = next(e for e in report.entries if e.page == "about")
     assert (entry.status, entry.mismatch, entry.total, entry.diff, entry.side_by_side) == ("unchanged", 0, 160 * 90, None, None)
