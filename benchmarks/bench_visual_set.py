@@ -28,6 +28,7 @@ of its own), and the largest single process (getrusage).
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import shutil
@@ -36,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -269,7 +271,7 @@ def max_child_rss() -> int:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
 
 
-def interleaved(tools: dict[str, object], repeat: int, reset=None) -> dict[str, Run]:
+def interleaved(tools: dict[str, Callable[[], Run]], repeat: int, reset: Callable[[], object] | None = None) -> dict[str, Run]:
     """Run every tool once per round, round after round (the machine's load drifts: each round sees
     the same load for all), and keep each tool's median wall and CPU time."""
     runs: dict[str, list[Run]] = {name: [] for name in tools}
@@ -277,7 +279,7 @@ def interleaved(tools: dict[str, object], repeat: int, reset=None) -> dict[str, 
         for name, fn in tools.items():
             if reset is not None:
                 reset()
-            runs[name].append(fn())  # type: ignore[operator]
+            runs[name].append(fn())
     return {
         name: Run(statistics.median(r.seconds for r in rs), statistics.median(r.cpu for r in rs)) for name, rs in runs.items()
     }
@@ -410,12 +412,10 @@ def main() -> int:
     singles = []
     for spec in [largest] + ([hd] if hd else []):
         a, b = str(base / spec.name), str(current / spec.name)
+        ours_argv = [leadforge, "visual", "diff", a, b, "--out", str(folder / "one-ours.png")]
+        odiff_argv = [str(ODIFF), a, b, str(folder / "one-odiff.png"), "--antialiasing"]
         one = interleaved(
-            {
-                "ours": lambda a=a, b=b: run([leadforge, "visual", "diff", a, b, "--out", str(folder / "one-ours.png")]),
-                "odiff": lambda a=a, b=b: run([str(ODIFF), a, b, str(folder / "one-odiff.png"), "--antialiasing"]),
-            },
-            max(repeat, 5),
+            {"ours": functools.partial(run, ours_argv), "odiff": functools.partial(run, odiff_argv)}, max(repeat, 5)
         )
         singles.append((spec, one["ours"], one["odiff"]))
 

@@ -125,12 +125,11 @@ def parse_config(text: str, path: str | Path = DEFAULT_CONFIG_PATH) -> Config:
 
 def load_config(repo: str | Path = ".", path: str | Path | None = None) -> Config:
     """Load ``path`` (relative to ``repo``); a missing default file means all defaults."""
-    explicit = path is not None
     config_path = Path(repo) / (path or DEFAULT_CONFIG_PATH)
     try:
         text = config_path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        if explicit and Path(path) != Path(DEFAULT_CONFIG_PATH):  # type: ignore[arg-type]
+        if path is not None and Path(path) != Path(DEFAULT_CONFIG_PATH):
             raise ConfigError(f"{config_path}: config file not found") from None
         return Config()
     except UnicodeDecodeError:

@@ -179,7 +179,7 @@ class GitHubDouble:
         options.setdefault("sleep", sleeps.append)
         options.setdefault("seconds_between_writes", 0)
         forge = GitHubForge(self.repository, token=self.token, base_url=self.url, **options)
-        forge.sleeps = sleeps  # type: ignore[attr-defined]
+        forge.sleeps = sleeps  # type: ignore[attr-defined]  # the waits a test reads back, on the forge it was given
         return forge
 
     def assert_clean(self) -> None:

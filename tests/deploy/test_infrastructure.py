@@ -36,7 +36,7 @@ def tf(args: list[str], cwd: Path, data_dir: Path) -> subprocess.CompletedProces
         "TF_CLI_CONFIG_FILE": os.devnull,
         "CHECKPOINT_DISABLE": "1",
     }
-    return subprocess.run([TERRAFORM, *args], cwd=cwd, env=env, capture_output=True, text=True)  # type: ignore[list-item]
+    return subprocess.run([str(TERRAFORM), *args], cwd=cwd, env=env, capture_output=True, text=True)
 
 
 @needs_terraform

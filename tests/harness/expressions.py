@@ -93,8 +93,9 @@ class _Parser:
 
     def parse(self) -> Any:
         node = self.binary(0)
-        if self.peek() is not None:
-            raise ExpressionError(f"unexpected {self.peek()[1]!r} in expression: {self.text!r}")  # type: ignore[index]
+        extra = self.peek()
+        if extra is not None:
+            raise ExpressionError(f"unexpected {extra[1]!r} in expression: {self.text!r}")
         return node
 
     def binary(self, min_prec: int) -> Any:

@@ -14,6 +14,7 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -57,8 +58,8 @@ def built(uv: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, object
 
 
 @pytest.fixture
-def container(built: dict[str, object]) -> Iterator[str]:
-    name = buildah("from", "--quiet", str(built["info"]["reference"])).stdout.strip()  # type: ignore[index]
+def container(built: dict[str, Any]) -> Iterator[str]:
+    name = buildah("from", "--quiet", str(built["info"]["reference"])).stdout.strip()
     try:
         yield name
     finally:
@@ -90,11 +91,11 @@ def sbom_components(path: Path) -> dict[str, str]:
     return {normalise(c["name"]): c["version"] for c in bom["components"] if normalise(c["name"]) != "leadforge"}
 
 
-def test_build_prints_the_reference_and_the_size_and_meets_the_target(built: dict[str, object]) -> None:
+def test_build_prints_the_reference_and_the_size_and_meets_the_target(built: dict[str, Any]) -> None:
     info = built["info"]
-    assert info["reference"] == f"{IMAGE}:{__version__}"  # type: ignore[index]
+    assert info["reference"] == f"{IMAGE}:{__version__}"
     assert f"{IMAGE}:{__version__}  " in str(built["stdout"]) and " MB" in str(built["stdout"])
-    assert 10_000_000 < info["size_bytes"] < SIZE_TARGET, info  # type: ignore[index]
+    assert 10_000_000 < info["size_bytes"] < SIZE_TARGET, info
 
 
 def test_the_image_runs_the_cli_on_a_sample_queue(container: str, sample_queue: Repo, run_cli) -> None:

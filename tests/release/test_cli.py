@@ -423,7 +423,8 @@ def test_visual_changes_are_shown_uploaded_and_logged(git_repo: Repo, run_cli, t
     assert "https://github.com/o/r/releases/download/v1.1.0/v1.1.0-home-1280x800.png" in release.body
     # re-publishing replaces same-named assets instead of adding more
     run_cli("--forge", "local", "release", "publish", "--tag", "v1.1.0", repo=git_repo.path, env=env)
-    assert len(LocalForge(git_repo.path, "o/r").get_release_by_tag("v1.1.0").assets) == 4  # type: ignore[union-attr]
+    release = LocalForge(git_repo.path, "o/r").get_release_by_tag("v1.1.0")
+    assert release is not None and len(release.assets) == 4
     visual_log = (git_repo.path / "VISUAL_CHANGELOG.md").read_text()
     assert "## v1.1.0" in visual_log and 'src="screenshots/releases/v1.1.0/home-1280x800.png"' in visual_log
     assert git_repo.git("log", "-1", "--format=%s") == "docs(changelog): v1.1.0"

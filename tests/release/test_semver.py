@@ -40,9 +40,10 @@ def test_precedence_follows_semver() -> None:
         "1.1.0",
         "2.0.0",
     ]
-    versions = [Version.parse(v) for v in ordered]
-    assert sorted(versions, key=lambda v: v._key()) == versions  # type: ignore[union-attr]
-    assert all(a < b for a, b in itertools.pairwise(versions))  # type: ignore[operator]
+    versions = [v for v in map(Version.parse, ordered) if v is not None]
+    assert len(versions) == len(ordered)
+    assert sorted(versions, key=lambda v: v._key()) == versions
+    assert all(a < b for a, b in itertools.pairwise(versions))
 
 
 @pytest.mark.parametrize(
@@ -59,7 +60,8 @@ def test_precedence_follows_semver() -> None:
     ],
 )
 def test_bump(current: str, level: str, expected: str) -> None:
-    assert str(Version.parse(current).bump(level)) == expected  # type: ignore[union-attr]
+    version = Version.parse(current)
+    assert version is not None and str(version.bump(level)) == expected
 
 
 def test_bump_level_breaking_feat_fix() -> None:

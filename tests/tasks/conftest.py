@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from leadforge.tasks.store import write_task
 from leadforge.tasks.taskfile import Task
@@ -17,10 +18,10 @@ PROFILES = {
 }
 
 
-def add_task(repo: Path, task_id: str, state: str = "pending", **fields: object) -> Task:
+def add_task(repo: Path, task_id: str, state: str = "pending", **fields: Any) -> Task:
     fields.setdefault("title", f"Title of {task_id}")
     fields.setdefault("created", "2026-01-01T00:00:00Z")
-    task = Task(id=task_id, state=state, **fields)  # type: ignore[arg-type]
+    task = Task(id=task_id, state=state, **fields)
     task = task.with_event("queued", at=str(fields["created"]), by="test")
     write_task(repo, task)
     return task

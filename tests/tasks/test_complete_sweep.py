@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from leadforge.app import App
 from leadforge.forge.models import ChangedFile, CheckRun, CommitStatus, PullRequest
 from leadforge.tasks.complete import check_failures, find_task_for_pull, run_verify_commands, verify
@@ -22,7 +24,7 @@ TASK = Task(
 
 
 def pull(**fields: object) -> PullRequest:
-    base: dict[str, object] = {
+    base: dict[str, Any] = {
         "number": 9,
         "title": "t",
         "merged": True,
@@ -30,7 +32,7 @@ def pull(**fields: object) -> PullRequest:
         "body": "- [x] Returns matches\n- [X]  handles `empty`   query\n",
     }
     base.update(fields)
-    return PullRequest(**base)  # type: ignore[arg-type]
+    return PullRequest(**base)
 
 
 def test_the_task_is_found_by_branch_then_by_closes_reference() -> None:

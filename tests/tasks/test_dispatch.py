@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import random
+from typing import Any
 
 from leadforge.tasks.dispatch import branch_name, critical_paths, decide, order_key, slugify
 from leadforge.tasks.profiles import Handoff, Profile
@@ -15,11 +16,11 @@ CLAUDE = Profile("claude", Handoff("comment", "@claude"), capacity=1, weight=50)
 HUMAN = Profile("human", Handoff("label", "needs-human"), capacity=1, weight=0)
 
 
-def t(task_id: str, **fields: object) -> Task:
+def t(task_id: str, **fields: Any) -> Task:
     fields.setdefault("title", task_id)
     fields.setdefault("issue", 1)
     fields.setdefault("created", "2026-01-01T00:00:00Z")
-    return Task(id=task_id, **fields)  # type: ignore[arg-type]
+    return Task(id=task_id, **fields)
 
 
 def test_ready_tasks_go_in_priority_then_age_order_to_the_heaviest_free_agent() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Any
 
 import pytest
 
@@ -32,12 +33,12 @@ from leadforge.tasks.taskfile import Cost, Task, parse_task, render_task
 NOW = "2026-01-20T12:00:00Z"
 
 
-def t(task_id: str, **fields: object) -> Task:
+def t(task_id: str, **fields: Any) -> Task:
     fields.setdefault("title", task_id)
     fields.setdefault("issue", 1)
     fields.setdefault("created", "2026-01-01T00:00:00Z")
     fields.setdefault("scope", (f"src/{task_id}/**",))
-    return Task(id=task_id, **fields)  # type: ignore[arg-type]
+    return Task(id=task_id, **fields)
 
 
 def billed(

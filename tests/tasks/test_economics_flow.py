@@ -117,7 +117,9 @@ def test_dispatch_holds_work_over_budget_and_comments_once_per_threshold(repo, r
     done = Task(
         id="done", title="d", state="completed", assigned_to="claude", estimate_hours=4.0, completed_at="2026-03-05T00:00:00Z"
     )
-    write_task(repo.path, record_cost(done, Cost(8.5), at="2026-03-05T00:00:00Z", agent="claude", source="s"))  # type: ignore[arg-type]
+    billed = record_cost(done, Cost(8.5), at="2026-03-05T00:00:00Z", agent="claude", source="s")
+    assert billed is not None
+    write_task(repo.path, billed)
     forge = LocalForge(repo.path, "local/repo")
     number = forge.open_issue("Cheap", "").number
     add_task(repo.path, "cheap", issue=number, agent="claude", estimate_hours=1.0)  # 1 h x 2.125 USD/h > 10 - 8.5
@@ -179,7 +181,9 @@ def test_sweep_stops_a_task_over_its_per_task_budget_and_queues_due_recurring_ta
         assigned_at="2026-03-10T10:00:00Z",
         branch="ai/pricey-x",
     )
-    write_task(repo.path, record_cost(task, Cost(3.4), at="2026-03-10T11:00:00Z", agent="claude", source="s"))  # type: ignore[arg-type]
+    billed = record_cost(task, Cost(3.4), at="2026-03-10T11:00:00Z", agent="claude", source="s")
+    assert billed is not None
+    write_task(repo.path, billed)
     repo.write(
         "docs/TASKS/recurring/deps-refresh.md",
         '---\ntitle: Refresh dependencies\nschedule: "0 6 * * 1"\ntype: chore\nscope: [uv.lock]\n---\n\nRun uv lock.\n',
@@ -305,7 +309,8 @@ def test_copilot_usage_is_read_from_the_billing_api_and_shared_by_the_days_tasks
     data = json.loads(result.stdout)
     assert data["usage"] == {"usd": 1.0, "tokens_in": 0, "tokens_out": 0, "requests": 50} and data["tasks"] == ["one", "two"]
     queue = load_queue(git_repo.path)
-    assert [(queue.get(n).cost.usd, queue.get(n).cost.requests) for n in ("one", "two")] == [(0.5, 25), (0.5, 25)]  # type: ignore[union-attr]
+    costs = [task.cost for task in map(queue.get, ("one", "two")) if task is not None]
+    assert [(c.usd, c.requests) for c in costs if c is not None] == [(0.5, 25), (0.5, 25)]
     assert github_double.count("billing/get-github-billing-premium-request-usage-report-org") == 1
     again = run_cli(
         "--forge",

@@ -185,7 +185,8 @@ def test_complete_verifies_then_completes_closes_and_unblocks_the_dependant(queu
     assert done is not None and done.state == "completed" and done.pr == pull.number
     assert [h.event for h in done.history][-2:] == ["verified", "completed"]
     assert forge.get_issue(first).state == "closed"
-    assert load_queue(queue_repo.path).get(f"task-{second}").state == "in-progress"  # type: ignore[union-attr]
+    moved = load_queue(queue_repo.path).get(f"task-{second}")
+    assert moved is not None and moved.state == "in-progress"
 
 
 def test_complete_fails_with_exact_reasons_and_keeps_the_task_in_progress(queue_repo, tmp_path, run_cli) -> None:
@@ -304,7 +305,8 @@ def test_a_pull_request_closed_unmerged_is_reported_not_failed(queue_repo, tmp_p
     )
     assert result.code == 0
     assert json.loads(result.stdout)["failures"][0] == f"pull request #{pull.number} was closed without being merged"
-    assert load_queue(queue_repo.path).get(f"task-{number}").state == "in-progress"  # type: ignore[union-attr]
+    moved = load_queue(queue_repo.path).get(f"task-{number}")
+    assert moved is not None and moved.state == "in-progress"
 
 
 @pytest.mark.parametrize("agent", ["claude", "human"])

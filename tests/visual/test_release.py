@@ -30,7 +30,7 @@ def test_first_release_lists_every_page_as_new(tmp_path: Path) -> None:
     ]
     assert (tmp_path / "screenshots/releases/v1.0.0/home-120x60.png").is_file()
     with __import__("pytest").raises(dataclasses.FrozenInstanceError):
-        changes[0].page = "x"  # type: ignore[misc]
+        changes[0].page = "x"  # type: ignore[misc]  # the assignment a frozen record refuses: what this checks
 
 
 def test_changes_since_the_previous_release(tmp_path: Path) -> None:

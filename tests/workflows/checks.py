@@ -189,8 +189,9 @@ def check_no_pr_head_checkout(name: str, text: str) -> list[str]:
                         f"in a {'/'.join(sorted(risky))} workflow (it runs with secrets)"
                     )
         run = step.get("run")
-        if isinstance(run, str) and _SCRIPT_FETCH.search(run):
-            line = _line_of(text, _SCRIPT_FETCH.search(run).group(0))  # type: ignore[union-attr]
+        fetch = _SCRIPT_FETCH.search(run) if isinstance(run, str) else None
+        if fetch is not None:
+            line = _line_of(text, fetch.group(0))
             findings.append(
                 f"{name}:{line}: jobs.{job_id}.steps[{index}] fetches PR head code in a {'/'.join(sorted(risky))} workflow"
             )

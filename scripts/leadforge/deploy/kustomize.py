@@ -334,11 +334,13 @@ class PendingRenders:
     def results(self) -> dict[str, Rendered]:
         for thread in self._threads:
             thread.join()
+        rendered: dict[str, Rendered] = {}
         for env in self._order:
             outcome = self._outcomes[env]
             if isinstance(outcome, BaseException):
                 raise outcome
-        return {env: self._outcomes[env] for env in self._order}  # type: ignore[misc]
+            rendered[env] = outcome
+        return rendered
 
 
 def render_many(

@@ -79,8 +79,8 @@ def _release(app: App, *, to: str, from_: str | None, label: str | None = None, 
     started: gitlog.LogStream | None = start_range(app.repo, rng)
     try:
         settings = _settings(app)
-        if settings.tag_prefix != DEFAULT_TAG_PREFIX:
-            started.cancel()  # type: ignore[union-attr]
+        if settings.tag_prefix != DEFAULT_TAG_PREFIX and started is not None:
+            started.cancel()
             started = None
             rng = resolve(settings.tag_prefix)
         if app.dry_run:

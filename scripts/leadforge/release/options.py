@@ -153,18 +153,20 @@ _NUMBERISH = re.compile(
 )
 
 
-def _text(value: Any, *, optional: bool = False) -> str | None:
-    if value is None and optional:
-        return None
+def _text(value: Any) -> str:
     if not isinstance(value, str) or _NUMBERISH.fullmatch(value):
         raise _Decline
     return value
 
 
+def _optional_text(value: Any) -> str | None:
+    return None if value is None else _text(value)
+
+
 def _texts(value: Any) -> tuple[str, ...]:
     if not isinstance(value, list):
         raise _Decline
-    return tuple(str(_text(v)) for v in value)
+    return tuple(_text(v) for v in value)
 
 
 def _flag(value: Any) -> bool:
@@ -195,10 +197,10 @@ _KEYS = frozenset(f.name for f in fields(ReleaseOptions))
 def _parser(value: Any) -> ParserRule:
     data = _mapping(value, _PARSER_KEYS)
     rule = ParserRule(
-        message=_text(data.get("message"), optional=True),
-        body=_text(data.get("body"), optional=True),
-        footer=_text(data.get("footer"), optional=True),
-        group=_text(data.get("group"), optional=True),
+        message=_optional_text(data.get("message")),
+        body=_optional_text(data.get("body")),
+        footer=_optional_text(data.get("footer")),
+        group=_optional_text(data.get("group")),
         skip=_flag(data.get("skip", False)),
     )
     if not (rule.message or rule.body or rule.footer) or (not rule.skip and not rule.group):
@@ -212,7 +214,7 @@ def _group(value: Any) -> GroupSpec:
     data = _mapping(value, _GROUP_KEYS)
     if "id" not in data or "title" not in data:
         raise _Decline
-    return GroupSpec(str(_text(data["id"])), str(_text(data["title"])), _flag(data.get("visible", True)))
+    return GroupSpec(_text(data["id"]), _text(data["title"]), _flag(data.get("visible", True)))
 
 
 def options_from_section(section: Any, text: str = "") -> ReleaseOptions:
@@ -265,7 +267,7 @@ def _yaml(text: str) -> Any:
         raise _Decline
     base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-    class UniqueKeys(base):  # type: ignore[misc, valid-type]
+    class UniqueKeys(base):  # type: ignore[misc, valid-type]  # the C loader when PyYAML has one: a base chosen at run time
         pass
 
     def mapping(loader: Any, node: Any, deep: bool = False) -> Any:
@@ -287,7 +289,7 @@ def _screenshot_dirs(section: Any) -> ScreenshotDirs:
     if not isinstance(section, dict):
         raise _Decline
     values = {k: _text(section[k]) for k in ("baseline_dir", "releases_dir") if k in section}
-    return ScreenshotDirs(**values)  # type: ignore[arg-type]
+    return ScreenshotDirs(**values)
 
 
 def load_options(repo: str | Path, config_path: str | None = None) -> tuple[ReleaseOptions, ScreenshotDirs] | None:

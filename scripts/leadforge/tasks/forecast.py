@@ -190,9 +190,9 @@ def simulate(
         key = age_key
     finished: set[str] = {t.id for t in tasks if t.state == "completed"}
     not_before = {
-        t.id: max(0.0, (parse_timestamp(t.not_before) - clock).total_seconds() / 3600)  # type: ignore[operator]
+        t.id: max(0.0, (moment - clock).total_seconds() / 3600)
         for t in pending
-        if t.not_before and clock and parse_timestamp(t.not_before)
+        if t.not_before and clock and (moment := parse_timestamp(t.not_before)) is not None
     }
     waiting_deps = {t.id: {d for d in t.depends_on if d not in finished} for t in pending}
     dependants: dict[str, list[str]] = {}

@@ -42,7 +42,7 @@ def _field(kind: str, default: Any, description: str, name: str = "") -> tuple[A
     return _TYPES[kind], Field(default, description=description)
 
 
-TasksSettings = create_model(  # type: ignore[call-overload]
+TasksSettings = create_model(  # type: ignore[call-overload]  # fields as **kwargs from SPEC: no overload describes them
     "TasksSettings",
     __base__=StrictModel,
     __doc__="AI task queue settings.",

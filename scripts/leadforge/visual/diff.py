@@ -113,7 +113,7 @@ def pixelmatch(
     a32 = a.reshape(-1).view(np.uint32)
     b32 = b.reshape(-1).view(np.uint32)
     out32 = output.reshape(-1).view(np.uint32) if output is not None else None
-    draw_grey = out32 is not None and not diff_mask
+    grey_out = None if diff_mask else out32  # where the unchanged pixels are drawn in grey (not in a diff mask)
 
     max_delta = MAX_YIQ_DELTA * threshold * threshold
     aa_word = _word(aa_color)
@@ -126,8 +126,8 @@ def pixelmatch(
     band = _BAND
     for start in range(0, total, band):
         stop = min(start + band, total)
-        if draw_grey:
-            out32[start:stop] = _grey_words(a, a32, start, stop, float(alpha))  # type: ignore[index]
+        if grey_out is not None:
+            grey_out[start:stop] = _grey_words(a, a32, start, stop, float(alpha))
         over, delta = ctx.over_threshold(start, stop)
         if over.size == 0:
             continue
@@ -135,8 +135,8 @@ def pixelmatch(
             real, real_delta = over, delta
         else:
             aa = ctx.antialiased(over)
-            if draw_grey:
-                out32[over[aa]] = aa_word  # type: ignore[index]
+            if grey_out is not None:
+                grey_out[over[aa]] = aa_word
             keep = ~aa
             real, real_delta = over[keep], delta[keep]
         mismatch += int(real.size)
@@ -219,11 +219,14 @@ def _channel_deltas(
         v2 = p2[where].astype(np.int32) if p2.shape[:-1] == translucent.shape else None
         assert v2 is not None
         da = v1[:, 3] - v2[:, 3]
+        rb: np.ndarray | int
+        gb: np.ndarray | int
+        bb: np.ndarray | int
         if checkerboard:
             assert pos is not None
             rb, gb, bb = _checker(np.broadcast_to(pos, translucent.shape)[where])
         else:
-            rb = gb = bb = 255  # type: ignore[assignment]
+            rb = gb = bb = 255
         fr[where] = (v1[:, 0] * v1[:, 3] - v2[:, 0] * v2[:, 3] - rb * da) / 255
         fg[where] = (v1[:, 1] * v1[:, 3] - v2[:, 1] * v2[:, 3] - gb * da) / 255
         fb[where] = (v1[:, 2] * v1[:, 3] - v2[:, 2] * v2[:, 3] - bb * da) / 255

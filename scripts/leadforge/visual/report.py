@@ -284,13 +284,15 @@ def compare_pair(job: PairJob) -> Entry:
     out = Path(job.out)
     stem = job.stem
     if job.before is None or job.after is None:
-        present = Path(job.after or job.before)  # type: ignore[arg-type]
-        kind = "after" if job.after else "before"
-        rel = f"images/{stem}.{kind}.png"
+        only = job.after or job.before
+        assert only is not None  # a job has at least one side
+        present = Path(only)
+        rel = f"images/{stem}.{'after' if job.after else 'before'}.png"
         load_rgba(present)  # a corrupt or oversized new/removed screenshot is refused like a compared one
         shutil.copyfile(present, out / rel)
-        status = "new" if job.after else "removed"
-        return Entry(job.name, job.page, job.viewport, status, job.allowed, **{kind: rel})  # type: ignore[arg-type]
+        if job.after:
+            return Entry(job.name, job.page, job.viewport, "new", job.allowed, after=rel)
+        return Entry(job.name, job.page, job.viewport, "removed", job.allowed, before=rel)
     before_path, after_path = Path(job.before), Path(job.after)
     img1, img2 = load_rgba(before_path), load_rgba(after_path)
     check_canvas(img1, img2, what=f"{job.name}: the diff image", hint="the two screenshots' sizes differ too much")
@@ -380,7 +382,7 @@ def run_pairs(
             entries[i] = compare_pair(jobs[i])
             if on_done is not None:
                 on_done(jobs[i].name)
-        return entries  # type: ignore[return-value]
+        return _all_done(entries)
     import concurrent.futures
 
     certain.sort(key=lambda i: -_file_sizes(jobs[i]))
@@ -403,7 +405,14 @@ def run_pairs(
                 on_done(jobs[i].name)
     if failures:
         raise failures[min(failures)]
-    return entries  # type: ignore[return-value]
+    return _all_done(entries)
+
+
+def _all_done(entries: list[Entry | None]) -> list[Entry]:
+    """Every slot filled (each job compared, or its failure raised before)."""
+    done = [e for e in entries if e is not None]
+    assert len(done) == len(entries)
+    return done
 
 
 def _maybe_identical(job: PairJob) -> bool:

@@ -14,7 +14,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -53,7 +53,7 @@ def serve_folder(folder: Path) -> Iterator[str]:
         thread.join(timeout=5)
 
 
-def wait_for_url(url: str, timeout: float, *, alive: callable | None = None) -> None:  # type: ignore[valid-type]
+def wait_for_url(url: str, timeout: float, *, alive: Callable[[], bool] | None = None) -> None:
     """Poll ``url`` until it answers with any HTTP status below 500."""
     deadline = time.monotonic() + timeout
     last = "no answer"
