@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
+import tempfile
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, overload
@@ -356,3 +359,60 @@ class GitRepo:
                         f"commit or stash them and re-run (the unpushed commit {sha[:12]} is left on {branch})"
                     ) from None
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+# ---- temporary worktrees (scanners read files from disk; deploy branches are built beside the checkout) ----
+
+
+@contextmanager
+def head_checkout(repo: Path, head: str) -> Iterator[Path]:
+    """The repository itself when ``head`` is checked out (or empty: the working tree), else a temporary
+    worktree of ``head`` (removed afterwards): scanners read files from disk."""
+    git = GitRepo(repo)
+    if not head:
+        yield repo
+        return
+    try:
+        current = git.head()
+    except GitError:
+        current = ""
+    if current == head:
+        yield repo
+        return
+    folder = Path(tempfile.mkdtemp(prefix="leadforge-review-"))
+    target = folder / "head"
+    try:
+        git.run("worktree", "add", "--detach", "--quiet", str(target), head)
+    except GitError as err:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise GitError(
+            f"cannot check out the head {head[:12]} to scan it ({err}); is the commit in this clone? "
+            "(actions/checkout with fetch-depth: 0)"
+        ) from None
+    try:
+        yield target
+    finally:
+        git.run("worktree", "remove", "--force", str(target), check=False)
+        shutil.rmtree(folder, ignore_errors=True)
+        git.run("worktree", "prune", check=False)
+
+
+@contextmanager
+def branch_worktree(git: GitRepo, branch: str, start: str | None) -> Iterator[GitRepo]:
+    """A throwaway worktree on ``branch`` (reset to ``start``; an empty orphan branch when ``start`` is None)."""
+    tmp = Path(tempfile.mkdtemp(prefix="leadforge-wt-"))
+    path = tmp / "tree"
+    try:
+        if start is not None:
+            git.run("worktree", "add", "-q", "-B", branch, str(path), start)
+            tree = GitRepo(path)
+        else:
+            git.run("worktree", "add", "-q", "--detach", str(path))
+            tree = GitRepo(path)
+            tree.run("checkout", "-q", "--orphan", branch)
+            tree.run("rm", "-rfq", "--ignore-unmatch", ".")
+        yield tree
+    finally:
+        git.run("worktree", "remove", "--force", str(path), check=False)
+        git.run("worktree", "prune", check=False)
+        shutil.rmtree(tmp, ignore_errors=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from leadforge.errors import GitError, PushRejected
-from leadforge.gitrepo import GitRepo
+from leadforge.gitrepo import GitRepo, branch_worktree, head_checkout
 from tests.conftest import Repo, git
 
 
@@ -193,3 +193,30 @@ def test_commits_fall_back_to_the_bot_identity_and_plumbing_takes_env_and_bytes(
         "log",
         "tag",
     ]
+
+
+def test_head_checkout_is_the_repository_at_its_head_else_a_temporary_worktree(git_repo: Repo) -> None:
+    first = git_repo.commit("feat: one", {"a.txt": "one\n"})
+    second = git_repo.commit("feat: two", {"a.txt": "two\n"})
+    with head_checkout(git_repo.path, second) as root:
+        assert root == git_repo.path
+    with head_checkout(git_repo.path, "") as root:
+        assert root == git_repo.path
+    with head_checkout(git_repo.path, first) as root:
+        assert root != git_repo.path and (root / "a.txt").read_text() == "one\n"
+    assert not root.exists()
+    assert git_repo.git("worktree", "list").count("\n") == 0  # only the main worktree is left
+    with pytest.raises(GitError, match="cannot check out the head 000000000000"), head_checkout(git_repo.path, "0" * 40):
+        pass
+
+
+def test_branch_worktree_builds_a_branch_beside_the_checkout(git_repo: Repo) -> None:
+    git_repo.commit("feat: base", {"a.txt": "base\n"})
+    repo = GitRepo(git_repo.path)
+    with branch_worktree(repo, "deploy/dev", None) as tree:
+        assert tree.path != git_repo.path and tree.ls_files() == []  # an orphan branch starts empty
+        (tree.path / "manifests.yaml").write_text("kind: List\n")
+        tree.add(all=True)
+        tree.commit("deploy: dev")
+    assert git_repo.git("show", "deploy/dev:manifests.yaml") == "kind: List"
+    assert not tree.path.exists() and git_repo.git("rev-parse", "--abbrev-ref", "HEAD") == "main"

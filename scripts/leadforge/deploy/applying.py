@@ -7,11 +7,8 @@ helper are the effects.
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,30 +37,6 @@ def pull_message(env: str, source_sha: str, source_ref: str) -> str:
         + (f" ({source_ref})" if source_ref else "")
         + (f"\n\nSource-Commit: {source_sha}\n")
     )
-
-
-# ---- a temporary worktree on a branch ---------------------------------------------------------------
-
-
-@contextmanager
-def branch_worktree(git: GitRepo, branch: str, start: str | None) -> Iterator[GitRepo]:
-    """A throwaway worktree on ``branch`` (reset to ``start``; an empty orphan branch when ``start`` is None)."""
-    tmp = Path(tempfile.mkdtemp(prefix="leadforge-wt-"))
-    path = tmp / "tree"
-    try:
-        if start is not None:
-            git.run("worktree", "add", "-q", "-B", branch, str(path), start)
-            tree = GitRepo(path)
-        else:
-            git.run("worktree", "add", "-q", "--detach", str(path))
-            tree = GitRepo(path)
-            tree.run("checkout", "-q", "--orphan", branch)
-            tree.run("rm", "-rfq", "--ignore-unmatch", ".")
-        yield tree
-    finally:
-        git.run("worktree", "remove", "--force", str(path), check=False)
-        git.run("worktree", "prune", check=False)
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def remote_branch_start(git: GitRepo, remote: str | None, branch: str) -> str | None:

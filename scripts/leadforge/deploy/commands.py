@@ -708,7 +708,8 @@ def promote_command(app: App, *, source: str, target: str, images: list[str], op
         data.update(result="exists", pull_request={"number": existing[0].number, "url": existing[0].url})
         app.out.result(data, "\n".join([*human, f"pull request #{existing[0].number} already open for {branch}"]))
         return 0
-    from leadforge.deploy.applying import branch_worktree, remote_branch_start
+    from leadforge.deploy.applying import remote_branch_start
+    from leadforge.gitrepo import branch_worktree
 
     remote = settings.remote if app.git.remote_url(settings.remote) else None
     # The branch name is derived from the content: a branch that already holds this edit is this promotion
@@ -783,14 +784,8 @@ def apply_command(app: App, *, env: str, mode: str | None, push: bool, validate:
 
 
 def _apply_pull(app: App, settings: DeploySettings, env: str, rendered: bytes, *, push: bool) -> int:
-    from leadforge.deploy.applying import (
-        branch_worktree,
-        ensure_clean_index,
-        pull_files,
-        pull_message,
-        remote_branch_start,
-        write_files,
-    )
+    from leadforge.deploy.applying import ensure_clean_index, pull_files, pull_message, remote_branch_start, write_files
+    from leadforge.gitrepo import branch_worktree
 
     files = pull_files(rendered)
     source_sha = app.git.head()

@@ -7,18 +7,15 @@ disk: when ``head`` is not what is checked out, a temporary ``git worktree`` hol
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from leadforge.errors import GitError, LeadforgeError
+from leadforge.errors import LeadforgeError
 from leadforge.findings import Finding
 from leadforge.forge.models import ChangedFile
-from leadforge.gitrepo import GitRepo
+from leadforge.gitrepo import head_checkout
 from leadforge.review import architecture, criteria
 from leadforge.review import coverage as cov
 from leadforge.review.diff import file_diffs
@@ -153,38 +150,5 @@ class Reviewer:
             notes.append(f"coverage: {result.note}")
         return result
 
-    def _checkout(self, head: str) -> Any:
+    def _checkout(self, head: str) -> AbstractContextManager[Path]:
         return head_checkout(self.repo, head)
-
-
-@contextmanager
-def head_checkout(repo: Path, head: str) -> Iterator[Path]:
-    """The repository itself when ``head`` is checked out (or empty: the working tree), else a temporary
-    worktree of ``head`` (removed afterwards): scanners read files from disk."""
-    git = GitRepo(repo)
-    if not head:
-        yield repo
-        return
-    try:
-        current = git.head()
-    except GitError:
-        current = ""
-    if current == head:
-        yield repo
-        return
-    folder = Path(tempfile.mkdtemp(prefix="leadforge-review-"))
-    target = folder / "head"
-    try:
-        git.run("worktree", "add", "--detach", "--quiet", str(target), head)
-    except GitError as err:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise GitError(
-            f"cannot check out the head {head[:12]} to scan it ({err}); is the commit in this clone? "
-            "(actions/checkout with fetch-depth: 0)"
-        ) from None
-    try:
-        yield target
-    finally:
-        git.run("worktree", "remove", "--force", str(target), check=False)
-        shutil.rmtree(folder, ignore_errors=True)
-        git.run("worktree", "prune", check=False)

@@ -59,7 +59,7 @@ def scan_command(
         return 0
     if changed_only:
         # the head's files, when --head is not checked out
-        from leadforge.review.engine import head_checkout
+        from leadforge.gitrepo import head_checkout
 
         with head_checkout(app.repo, app.git.rev_parse(head)) as root:
             report = Scanner(root, settings).scan(files, sources=sources)
