@@ -4,7 +4,7 @@ import itertools
 
 import pytest
 
-from leadforge.release.semver import BumpRules, Version, bump_level, latest_tag, previous_tag
+from leadforge.semver import BumpRules, Version, bump_level, latest_tag, previous_tag
 
 
 @pytest.mark.parametrize(
@@ -91,7 +91,7 @@ def test_previous_tag_skips_floating_tags_prereleases_and_higher_versions() -> N
 
 
 def test_candidates_are_ordered_best_first() -> None:
-    from leadforge.release.semver import candidates
+    from leadforge.semver import candidates
 
     tags = ["v1.0.0", "v1.2.0", "v1.1.0", "v1.2.0-rc.1", "v2.0.0", "v1.1.0+build.7", "x"]
     assert candidates("v2.0.0", tags) == ["v1.2.0", "v1.1.0", "v1.1.0+build.7", "v1.0.0"]

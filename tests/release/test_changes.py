@@ -7,8 +7,8 @@ import pytest
 from leadforge.release.changes import analyse, parse_skip_list
 from leadforge.release.conventional import compile_parsers
 from leadforge.release.gitlog import RawCommit, parse_record
-from leadforge.release.semver import Version
 from leadforge.release.settings import DEFAULT_PARSERS
+from leadforge.semver import Version
 
 PARSERS = compile_parsers(DEFAULT_PARSERS)
 

@@ -15,11 +15,11 @@ from leadforge.release.options import (
     DEFAULTS,
     TOP_LEVEL_KEYS,
     ReleaseOptions,
-    ScreenshotDirs,
     load_options,
     options_from_settings,
 )
 from leadforge.release.settings import ReleaseSettings
+from leadforge.visual.folders import ScreenshotDirs
 from leadforge.visual.settings import VisualSettings
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,5 +1,11 @@
+from __future__ import annotations
+
+import pytest
+
+from leadforge.config import load_config
 from leadforge.review.architecture import check, imports_of, module_name
 from leadforge.review.settings import ArchitectureRule, ArchitectureSettings
+from tests.conftest import ROOT
 
 SETTINGS = ArchitectureSettings(
     rules=[
@@ -100,3 +106,38 @@ def test_tricky_imports_all_count() -> None:
     assert sorted(f.line for f in findings) == [3, 4, 5, 7, 9]
     findings.sort(key=lambda f: f.line)
     assert "app.core.logic may not import app.io.files" in findings[1].message
+
+
+def _own_rules() -> ArchitectureSettings:
+    return load_config(ROOT).review.architecture
+
+
+def test_leadforges_own_tree_keeps_its_architecture_rules() -> None:
+    files = {p.relative_to(ROOT).as_posix(): p.read_text(encoding="utf-8") for p in (ROOT / "scripts").rglob("*.py")}
+    findings, notes = check(files, _own_rules())
+    assert [f"{f.path}:{f.line}: {f.message}" for f in findings] == []
+    assert notes == []
+
+
+@pytest.mark.parametrize(
+    ("path", "source", "rule"),
+    [
+        ("scripts/leadforge/visual/release.py", "from leadforge.release.semver import Version\n", "visual-below-release"),
+        ("scripts/leadforge/visual/flow.py", "import leadforge.release.collect\n", "visual-below-release"),
+        ("scripts/leadforge/scan/command.py", "from leadforge.review.engine import head_checkout\n", "scan-below-review"),
+        ("scripts/leadforge/semver.py", "from leadforge.release import options\n", "shared-below-areas"),
+        ("scripts/leadforge/gitrepo.py", "from leadforge.review.engine import Change\n", "shared-below-areas"),
+    ],
+)
+def test_the_wrong_way_imports_cannot_come_back(path: str, source: str, rule: str) -> None:
+    findings, _ = check({path: source}, _own_rules())
+    assert rule in {f.rule for f in findings}
+
+
+def test_a_rule_leaves_out_its_except_modules() -> None:
+    rule = ArchitectureRule(
+        name="boundary", modules=["leadforge.*"], except_modules=["leadforge.forge.github"], may_not_import=["github"]
+    )
+    files = {"scripts/leadforge/forge/github.py": "import github\n", "scripts/leadforge/forge/local.py": "import github\n"}
+    findings, _ = check(files, ArchitectureSettings(rules=[rule]))
+    assert [f.path for f in findings] == ["scripts/leadforge/forge/local.py"]

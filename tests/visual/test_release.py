@@ -65,11 +65,10 @@ def test_no_screenshots_means_no_changes(tmp_path: Path) -> None:
 
 def test_release_area_reads_our_records(tmp_path: Path) -> None:
     from leadforge.release.collect import visual_changes
-    from leadforge.release.notes import visual_dict
 
     put(tmp_path, "home-120x60.png", "Home")
     records = visual_changes(tmp_path, "v2.0.0", None)
-    assert visual_dict(records[0]) == {
+    assert records[0] == {
         "page": "home",
         "viewport": "120x60",
         "before": None,

@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 from leadforge.release import conventional
 from leadforge.release.gitlog import RawCommit
-from leadforge.release.semver import BumpRules, Version, bump_level
+from leadforge.semver import BumpRules, Version, bump_level
 
 SQUASH_PR_RE = re.compile(r"\s*\(#(\d+)\)\s*$")
 MERGE_PR_RE = re.compile(r"^Merge pull request #(\d+)\b")

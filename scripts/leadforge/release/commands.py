@@ -10,7 +10,8 @@ from leadforge.errors import InputError
 from leadforge.release import render as rendering
 from leadforge.release.cli import no_gc
 from leadforge.release.collect import Release, collect, resolve_range, start_range
-from leadforge.release.options import ReleaseOptions, ScreenshotDirs, load_options, options_from_settings
+from leadforge.release.options import ReleaseOptions, load_options, options_from_settings
+from leadforge.visual.folders import ScreenshotDirs
 
 if TYPE_CHECKING:
     from leadforge.app import App
@@ -62,7 +63,7 @@ def _release(app: App, *, to: str, from_: str | None, label: str | None = None, 
     reader's YAML import, or pydantic and every area's settings when it declines, overlap git's walk),
     assuming the default tag prefix; a config with another prefix re-resolves the range and starts again."""
     from leadforge.release import gitlog
-    from leadforge.release.semver import DEFAULT_TAG_PREFIX
+    from leadforge.semver import DEFAULT_TAG_PREFIX
 
     def resolve(prefix: str) -> Any:
         try:
@@ -140,7 +141,7 @@ def notes(
 def _latest_prerelease(app: App, release: Release, prefix: str) -> tuple[str, Any] | None:
     """The highest pre-release tag reachable from the range's end, when the range has no previous release."""
     from leadforge.release import gitlog
-    from leadforge.release.semver import Version
+    from leadforge.semver import Version
 
     if release.range.previous is not None:
         return None
@@ -156,7 +157,7 @@ def _latest_prerelease(app: App, release: Release, prefix: str) -> tuple[str, An
 
 
 def next_version(app: App, *, to: str | None, from_: str | None) -> int:
-    from leadforge.release.semver import Version
+    from leadforge.semver import Version
 
     settings = _settings(app)
     release = _release(app, to=to or "HEAD", from_=from_)
@@ -289,7 +290,7 @@ def changelog(app: App, *, tag: str, from_: str | None, commit: bool) -> int:
 
 def publish(app: App, *, tag: str, from_: str | None, template: str | None, changelog: bool, assets: Sequence[str] = ()) -> int:
     from leadforge.release.publish import apply_publish, plan_publish
-    from leadforge.release.semver import Version
+    from leadforge.semver import Version
 
     settings = _settings(app, full=True)
     if Version.parse(tag, settings.tag_prefix) is None:

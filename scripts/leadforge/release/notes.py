@@ -49,19 +49,6 @@ def task_dict(task: Any) -> dict[str, Any]:
     }
 
 
-def visual_dict(change: Any) -> dict[str, Any]:
-    """A ``leadforge.visual.release.VisualChange`` as plain data."""
-    ratio = getattr(change, "mismatch_ratio", None)
-    return {
-        "page": change.page,
-        "viewport": change.viewport,
-        "before": None if change.before is None else str(change.before),
-        "after": None if change.after is None else str(change.after),
-        "diff": None if getattr(change, "diff", None) is None else str(change.diff),
-        "mismatch_ratio": None if ratio is None else float(ratio),
-    }
-
-
 def is_agent(person: Person, patterns: Sequence[re.Pattern[str]]) -> bool:
     text = str(person)
     return any(p.search(text) for p in patterns)
@@ -113,7 +100,7 @@ def build_context(
     changes: Changes,
     groups: Sequence[Any],
     tasks: Sequence[Any] = (),
-    visual: Sequence[Any] = (),
+    visual: Sequence[Mapping[str, Any]] = (),  # the visual area's section (visual.release.notes_section)
     agent_patterns: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The template context (see the module docstring). ``groups`` are ``settings.Group`` items:
@@ -145,7 +132,7 @@ def build_context(
         "breaking": breaking,
         "contributors": contributors(changes.commits, task_list, patterns),
         "tasks": task_list,
-        "visual": [v if isinstance(v, dict) else visual_dict(v) for v in visual],
+        "visual": [dict(v) for v in visual],
     }
 
 

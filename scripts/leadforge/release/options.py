@@ -20,7 +20,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Literal
 
-from leadforge.release.semver import DEFAULT_TAG_PREFIX
+from leadforge.semver import DEFAULT_TAG_PREFIX
+from leadforge.visual.folders import ScreenshotDirs
 
 DEFAULT_CONFIG_PATH = ".github/leadforge.yml"
 # The root config's keys (``config.Config``; a test keeps the two lists equal).
@@ -109,19 +110,6 @@ class ReleaseOptions:
 
 
 DEFAULTS = ReleaseOptions()
-
-
-@dataclass(frozen=True, slots=True)
-class ScreenshotDirs:
-    """Where the visual area keeps screenshots (``visual.baseline_dir``, ``visual.releases_dir``): when
-    neither the release's folder nor the baseline exists, the notes have no visual section, and the
-    visual area (which loads the full config) need not be asked."""
-
-    baseline_dir: str = "screenshots/baseline"
-    releases_dir: str = "screenshots/releases"
-
-    def any_for(self, repo: Path, tag: str) -> bool:
-        return (repo / self.releases_dir / tag).is_dir() or (repo / self.baseline_dir).is_dir()
 
 
 CHOICES = {"unconventional": ("other", "skip"), "zero_breaking_bump": ("major", "minor"), "zero_minor_bump": ("minor", "patch")}

@@ -91,7 +91,7 @@ def check(files: Mapping[str, str], settings: ArchitectureSettings) -> tuple[lis
         module = module_name(path, settings.source_roots)
         if module is None:
             continue
-        rules = [r for r in settings.rules if _matches(module, r.modules)]
+        rules = [r for r in settings.rules if _matches(module, r.modules) and not _matches(module, r.except_modules)]
         if not rules:
             continue
         try:

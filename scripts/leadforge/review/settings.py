@@ -45,6 +45,9 @@ class ArchitectureRule(StrictModel):
     name: str = Field(..., description="Short name shown in the review.")
     modules: list[str] = Field(..., description="Module globs the rule applies to (leadforge.review.*).")
     may_not_import: list[str] = Field(..., description="Module globs those modules may not import.")
+    except_modules: list[str] = Field(
+        default_factory=list, description="Module globs the rule leaves out (the one adapter that may make the import)."
+    )
     severity: Severity = Field("error", description="Severity of a violation.")
     reason: str = Field("", description="Why: shown with the finding.")
 

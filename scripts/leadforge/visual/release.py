@@ -1,8 +1,9 @@
 """Screenshots per release: ``<releases_dir>/<tag>/`` and the list of what changed since the previous one.
 
-The contract with the release area (issue 6), which renders the "Visual changes" section of
-the notes and the ``VISUAL_CHANGELOG.md`` entry from it::
+The contract with the release area, which renders the "Visual changes" section of the notes and
+the ``VISUAL_CHANGELOG.md`` entry from it (the release area asks; this area never imports it)::
 
+    notes_section(repo: Path, tag: str, previous: str | None) -> list[dict]   # VisualChange.to_dict() each
     release_changes(repo: Path, tag: str, previous: str | None) -> list[VisualChange]
 
 * the release's screenshots are ``<releases_dir>/<tag>/<page>-<viewport>.png``; when that folder
@@ -19,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from leadforge.errors import ConfigError, InputError
 
@@ -40,6 +41,17 @@ class VisualChange:
     after: str | None  # repo-relative path of this release's screenshot, None for a removed page
     diff: str | None  # repo-relative path of the diff image, when both exist
     mismatch_ratio: float | None  # changed pixels / total, when both exist
+
+    def to_dict(self) -> dict[str, Any]:
+        """This change as the release notes' plain data (one item of their ``visual`` context)."""
+        return {
+            "page": self.page,
+            "viewport": self.viewport,
+            "before": self.before,
+            "after": self.after,
+            "diff": self.diff,
+            "mismatch_ratio": None if self.mismatch_ratio is None else float(self.mismatch_ratio),
+        }
 
 
 def _settings(repo: Path) -> VisualSettings:
@@ -143,7 +155,7 @@ def latest_stored_release(repo: Path, settings: VisualSettings, tag: str, prefix
     """The release folder before ``tag``, for ``--previous`` by default. For a semver tag the same rule as
     the release notes' previous tag (highest semver below it; a final release skips pre-releases); other
     names go by the numbers in them."""
-    from leadforge.release.semver import Version, candidates
+    from leadforge.semver import Version, candidates
 
     folder = repo / settings.releases_dir
     if not folder.is_dir():
@@ -160,6 +172,11 @@ def latest_stored_release(repo: Path, settings: VisualSettings, tag: str, prefix
     names = sorted(stored, key=key)
     older = [n for n in names if key(n) < key(tag)]
     return older[-1] if older else None
+
+
+def notes_section(repo: Path, tag: str, previous: str | None) -> list[dict[str, Any]]:
+    """What the release area asks for its notes: this release's visual changes as plain data."""
+    return [change.to_dict() for change in release_changes(repo, tag, previous)]
 
 
 def run_release_command(app: App, *, tag: str, source: str | None, previous: str | None, commit: bool) -> int:

@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from leadforge.strict import StrictModel
+from leadforge.visual.folders import BASELINE_DIR, RELEASES_DIR
 
 _VIEWPORT_RE = re.compile(r"^([1-9][0-9]{1,4})x([1-9][0-9]{1,4})$")
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
@@ -140,8 +141,8 @@ class VisualSettings(StrictModel):
     max_ratio: float = Field(
         0.0, ge=0, le=1, description="Allowed share of changed pixels per screenshot before the check fails (0..1)."
     )
-    baseline_dir: str = Field("screenshots/baseline", description="Accepted screenshots, committed on the default branch.")
-    releases_dir: str = Field("screenshots/releases", description="Screenshots per release: <releases_dir>/<tag>/.")
+    baseline_dir: str = Field(BASELINE_DIR, description="Accepted screenshots, committed on the default branch.")
+    releases_dir: str = Field(RELEASES_DIR, description="Screenshots per release: <releases_dir>/<tag>/.")
     history_dir: str = Field("screenshots/history", description="Dated captures: <history_dir>/<YYYY-MM-DD>/.")
     changelog: str = Field("VISUAL_CHANGELOG.md", description="The visual changelog file (newest release first).")
     assets_branch: str = Field(
