@@ -14,7 +14,7 @@ import pytest
 from leadforge import cache, config_cache
 from leadforge.app import App
 from leadforge.cli import AREAS, _area_modules
-from leadforge.config import DEFAULT_CONFIG_PATH
+from leadforge.config_file import DEFAULT_CONFIG_PATH
 from leadforge.errors import ConfigError
 
 
@@ -78,7 +78,11 @@ def test_a_cached_config_needs_no_pydantic(tmp_path: Path, cache_dir: Path) -> N
 
 
 def test_the_default_config_path_is_defined_once() -> None:
-    assert config_cache.DEFAULT_CONFIG_PATH == DEFAULT_CONFIG_PATH == ".github/leadforge.yml"
+    package = Path(config_cache.__file__).parent
+    defining = sorted(
+        p.relative_to(package).as_posix() for p in package.rglob("*.py") if "DEFAULT_CONFIG_PATH =" in p.read_text()
+    )
+    assert defining == ["config_file.py"] and config_cache.DEFAULT_CONFIG_PATH is DEFAULT_CONFIG_PATH
 
 
 def test_a_tools_version_is_asked_once_per_build_of_the_binary(tmp_path: Path, cache_dir: Path) -> None:

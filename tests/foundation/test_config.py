@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -121,3 +122,26 @@ def test_nested_and_list_item_errors_name_the_path_line_and_value(text: str, exp
     message = str(err.value)
     assert message.startswith(expected), message
     assert "\n" not in message and "Settings" not in message
+
+
+@pytest.mark.parametrize("reader", ["config", "tasks", "release"])
+def test_every_reader_of_the_config_file_gives_the_same_errors(tmp_path: Path, reader: str) -> None:
+    """The full loader and the fast section readers share one rule (config_file.read_config_text)."""
+    from leadforge.release.options import load_options as release_options
+    from leadforge.tasks.options import load_options as task_options
+
+    readers: dict[str, Callable[[Path, str | None], object]] = {
+        "config": load_config,
+        "tasks": task_options,
+        "release": release_options,
+    }
+    load = readers[reader]
+    with pytest.raises(ConfigError, match=r"other\.yml: config file not found"):
+        load(tmp_path, "other.yml")
+    (tmp_path / "latin1.yml").write_bytes(b"version: 1\n# caf\xe9\n")
+    with pytest.raises(ConfigError, match=r"latin1\.yml: config file is not UTF-8 text"):
+        load(tmp_path, "latin1.yml")
+    (tmp_path / "folder.yml").mkdir()
+    with pytest.raises(ConfigError, match=r"folder\.yml: cannot read the config file \(Is a directory\)"):
+        load(tmp_path, "folder.yml")
+    assert load(tmp_path, None) is not None  # no file at the default path: the defaults

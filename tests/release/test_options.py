@@ -128,7 +128,10 @@ def test_other_sections_are_not_validated_on_the_fast_path(tmp_path: Path) -> No
 
 def test_without_a_file_the_defaults_and_a_missing_explicit_file_is_the_full_loader_s_error(tmp_path: Path) -> None:
     assert load_options(tmp_path) == (DEFAULTS, ScreenshotDirs()) == _full(tmp_path)
-    assert load_options(tmp_path, "elsewhere.yml") is None
+    with pytest.raises(ConfigError, match=r"elsewhere\.yml: config file not found"):  # the full loader's words
+        load_options(tmp_path, "elsewhere.yml")
+    with pytest.raises(ConfigError, match=r"elsewhere\.yml: config file not found"):
+        load_config(tmp_path, "elsewhere.yml")
 
 
 def test_one_table_of_keys_and_defaults() -> None:

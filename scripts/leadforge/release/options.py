@@ -20,10 +20,10 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Literal
 
+from leadforge.config_file import read_config_text
 from leadforge.semver import DEFAULT_TAG_PREFIX
 from leadforge.visual.folders import ScreenshotDirs
 
-DEFAULT_CONFIG_PATH = ".github/leadforge.yml"
 # The root config's keys (``config.Config``; a test keeps the two lists equal).
 TOP_LEVEL_KEYS = frozenset({"version", "default_branch", "tasks", "review", "scan", "visual", "release", "deploy", "metrics"})
 
@@ -284,15 +284,9 @@ def load_options(repo: str | Path, config_path: str | None = None) -> tuple[Rele
     """The ``release:`` settings of the config file (and the visual area's screenshot folders), or None
     when the full loader must decide (see the module docstring). No file at the default path means the
     defaults, as for the full loader."""
-    path = Path(repo) / (config_path or DEFAULT_CONFIG_PATH)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        if config_path and Path(config_path) != Path(DEFAULT_CONFIG_PATH):
-            return None  # the full loader says "config file not found"
+    _, text = read_config_text(repo, config_path)  # a file that cannot be read: the same error as the full loader's
+    if text is None:
         return DEFAULTS, ScreenshotDirs()
-    except (OSError, UnicodeDecodeError):
-        return None
     try:
         data = _yaml(text)
         if data is None:

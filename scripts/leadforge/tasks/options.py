@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from leadforge.config_file import DEFAULT_CONFIG_PATH, read_config_text
 from leadforge.errors import ConfigError, InputError
 from leadforge.tasks.budget import Budget, budget_from_mapping
 
-DEFAULT_CONFIG_PATH = ".github/leadforge.yml"
 PERMISSIONS = ("none", "read", "triage", "write", "maintain", "admin")  # weakest first
 
 # name: (type, default, description). Types: str, int, float, bool, list[str], budget (a mapping, see tasks/budget.py).
@@ -200,12 +200,8 @@ def load_options(repo: str | Path, config_path: str | None = None) -> TaskOption
     """Read ``tasks:`` (and ``default_branch``) from the config file; a missing default file means defaults."""
     import yaml
 
-    path = Path(repo) / (config_path or DEFAULT_CONFIG_PATH)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        if config_path and Path(config_path) != Path(DEFAULT_CONFIG_PATH):
-            raise ConfigError(f"{path}: config file not found") from None
+    path, text = read_config_text(repo, config_path)
+    if text is None:
         return TaskOptions()
     try:
         data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
