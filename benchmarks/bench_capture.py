@@ -42,8 +42,15 @@ sys.path.insert(0, str(ROOT / "scripts"))
 JS = ROOT / "tests" / "js"
 PLAYWRIGHT = JS / "node_modules" / ".bin" / "playwright"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--no-first-run", "--disable-quic"]
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 VIEWPORTS = ((1280, 800), (390, 844))
 FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf",
@@ -92,8 +99,9 @@ def _paragraphs(n: int, seed: int) -> str:
         text = " ".join(words[(seed * 7 + i * 3 + k) % len(words)] for k in range(28))
         out.append(f"<p>{text.capitalize()}.</p>")
         if i % 4 == 3:
-            out.append(f'<div class="card"><b>Build #{seed * 100 + i}</b> <span class="badge">passed</span>'
-                       f"<p>{text[:120]}</p></div>")
+            out.append(
+                f'<div class="card"><b>Build #{seed * 100 + i}</b> <span class="badge">passed</span><p>{text[:120]}</p></div>'
+            )
     return "\n".join(out)
 
 
@@ -110,10 +118,12 @@ def make_site(folder: Path) -> list[tuple[str, str]]:
     pages = []
     for n, name in enumerate(names):
         body = f'<div class="grid">{"".join(f"<div class=card>{name} item {k}</div>" for k in range(3 + n))}</div>'
-        html = (f'<!doctype html><html><head><meta charset="utf-8"><title>{name}</title>'
-                f'<link rel="stylesheet" href="/style.css"></head><body><header>LeadForge {name}</header>'
-                f"<main><h1>{name.capitalize()}</h1>{body}{_paragraphs(6 + 9 * n, n)}</main>"
-                f"<footer>LeadForge, built in the open</footer></body></html>")
+        html = (
+            f'<!doctype html><html><head><meta charset="utf-8"><title>{name}</title>'
+            f'<link rel="stylesheet" href="/style.css"></head><body><header>LeadForge {name}</header>'
+            f"<main><h1>{name.capitalize()}</h1>{body}{_paragraphs(6 + 9 * n, n)}</main>"
+            f"<footer>LeadForge, built in the open</footer></body></html>"
+        )
         (folder / f"{name}.html").write_text(html)
         pages.append((name, f"/{name}.html"))
     (folder / "launch.html").write_text(LAUNCH.replace("{paragraphs}", _paragraphs(10, 42)))
@@ -122,14 +132,14 @@ def make_site(folder: Path) -> list[tuple[str, str]]:
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
     def end_headers(self) -> None:
         self.send_header("Cache-Control", "no-store")
         super().end_headers()
 
-    def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+    def do_GET(self) -> None:
         if self.path.startswith("/fonts/"):
             time.sleep(FONT_DELAY)  # a slow web font
         super().do_GET()
@@ -144,9 +154,13 @@ def serve(folder: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
 
 def write_leadforge_repo(repo: Path, url: str, pages: list[tuple[str, str]]) -> None:
     (repo / ".github").mkdir(parents=True, exist_ok=True)
-    lines = ["visual:", f"  app: {{url: {json.dumps(url)}}}",
-             f"  viewports: [{', '.join(f'{w}x{h}' for w, h in VIEWPORTS)}]",
-             f"  browser: {{executable: {json.dumps(CHROMIUM)}, args: {json.dumps(FLAGS)}}}", "  pages:"]
+    lines = [
+        "visual:",
+        f"  app: {{url: {json.dumps(url)}}}",
+        f"  viewports: [{', '.join(f'{w}x{h}' for w, h in VIEWPORTS)}]",
+        f"  browser: {{executable: {json.dumps(CHROMIUM)}, args: {json.dumps(FLAGS)}}}",
+        "  pages:",
+    ]
     lines += [f"    - {{name: {name}, path: {path}}}" for name, path in pages]
     (repo / ".github" / "leadforge.yml").write_text("\n".join(lines) + "\n")
 
@@ -285,8 +299,10 @@ def main() -> int:
     ours_s, pw_s, check_s = statistics.median(ours_times), statistics.median(pw_times), statistics.median(pw_check_times)
     version = subprocess.run([str(PLAYWRIGHT), "--version"], capture_output=True, text=True, check=False).stdout.strip()
     chromium = subprocess.run([CHROMIUM, "--version"], capture_output=True, text=True, check=False).stdout.strip()
-    print(f"\n{len(pages)} pages x {len(VIEWPORTS)} viewports = {shots} full-page screenshots; {chromium}; {version}; "
-          f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}; median of {args.repeat}\n")
+    print(
+        f"\n{len(pages)} pages x {len(VIEWPORTS)} viewports = {shots} full-page screenshots; {chromium}; {version}; "
+        f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}; median of {args.repeat}\n"
+    )
     print(f"{'capture, whole process':<52} {'wall s':>8}")
     print(f"{'leadforge visual capture --out DIR':<52} {ours_s:>8.2f}")
     print(f"{'playwright test --update-snapshots=all':<52} {pw_s:>8.2f}")
@@ -296,8 +312,10 @@ def main() -> int:
     print(f"\nratio ours / Playwright Test writing screenshots: {ratio:.2f}x  (target <= 1.0: {verdict})")
     print(f"both wrote all {shots} screenshots: {same_files == shots}")
     runs = args.flaky_runs - 1
-    print(f"\nflakiness, the launch page (CSS animations, a web font sent {FONT_DELAY * 1000:.0f} ms late, text inserted "
-          f"after load) at {len(VIEWPORTS)} viewports, {args.flaky_runs} captures from scratch each:")
+    print(
+        f"\nflakiness, the launch page (CSS animations, a web font sent {FONT_DELAY * 1000:.0f} ms late, text inserted "
+        f"after load) at {len(VIEWPORTS)} viewports, {args.flaky_runs} captures from scratch each:"
+    )
     print(f"  runs whose pixels differ from the first run: leadforge {flaky_ours}/{runs}, Playwright Test {flaky_pw}/{runs}")
     print(f"  Playwright Test against its first run's baselines: {pw_failed} failed test(s) in {runs * len(launch)}")
     fewer = "yes" if flaky_ours < flaky_pw else "no (equal)" if flaky_ours == flaky_pw else "NO"

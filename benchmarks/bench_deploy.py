@@ -62,8 +62,10 @@ def main() -> int:
         ours_argv = [leadforge, "--repo", str(ROOT), "deploy", "render", "--env"]
         cold, _cold_cpu, _ = timed([*ours_argv, envs[0]], env)
         print(f"first run (validates the config, asks kubectl its version, writes bytecode): {cold * 1000:.0f} ms")
-        print(f"{'overlay':<8} {'leadforge wall':>15} {'kubectl wall':>13} {'ratio':>6}   {'leadforge CPU':>14} "
-              f"{'kubectl CPU':>12} {'ratio':>6}")
+        print(
+            f"{'overlay':<8} {'leadforge wall':>15} {'kubectl wall':>13} {'ratio':>6}   {'leadforge CPU':>14} "
+            f"{'kubectl CPU':>12} {'ratio':>6}"
+        )
         for name in envs:
             peer_argv = [kubectl, "kustomize", str(ROOT / "k8s" / "overlays" / name)]
             timed([*ours_argv, name], env)
@@ -79,11 +81,15 @@ def main() -> int:
             ours_cpu, peer_cpu = statistics.median(c for _, c, _ in ours), statistics.median(c for _, c, _ in peer)
             ratio = ours_wall / peer_wall
             worst = max(worst, ratio)
-            print(f"{name:<8} {ours_wall * 1000:>12.1f} ms {peer_wall * 1000:>10.1f} ms {ratio:>5.2f}x   "
-                  f"{ours_cpu * 1000:>11.1f} ms {peer_cpu * 1000:>9.1f} ms {ours_cpu / peer_cpu:>5.2f}x")
+            print(
+                f"{name:<8} {ours_wall * 1000:>12.1f} ms {peer_wall * 1000:>10.1f} ms {ratio:>5.2f}x   "
+                f"{ours_cpu * 1000:>11.1f} ms {peer_cpu * 1000:>9.1f} ms {ours_cpu / peer_cpu:>5.2f}x"
+            )
     print(f"byte-identical output: yes; medians of {args.runs} interleaved runs each")
-    print(f"target <= {TARGET_RATIO}x kubectl kustomize (wall): {'met' if worst <= TARGET_RATIO else 'NOT met'} "
-          f"(worst {worst:.2f}x)")
+    print(
+        f"target <= {TARGET_RATIO}x kubectl kustomize (wall): {'met' if worst <= TARGET_RATIO else 'NOT met'} "
+        f"(worst {worst:.2f}x)"
+    )
     return 0 if worst <= TARGET_RATIO else 1
 
 

@@ -17,11 +17,13 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+# benchmarks run as scripts: the checkout's own packages come first
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from leadforge.forge.models import ChangedFile, CommitStatus  # noqa: E402
-from tests.apidouble import GitHubDouble  # noqa: E402
+from leadforge.forge.models import ChangedFile, CommitStatus
+from tests.apidouble import GitHubDouble
+
+ROOT = Path(__file__).resolve().parents[1]
 
 HEAD = "1" * 40
 
@@ -47,8 +49,15 @@ def with_forge(double: GitHubDouble, number: int) -> None:
 def with_pygithub(double: GitHubDouble, number: int) -> None:
     import github
 
-    gh = github.Github(auth=github.Auth.Token(double.token), base_url=double.url, per_page=100, retry=None,
-                       seconds_between_requests=None, seconds_between_writes=None, lazy=True)
+    gh = github.Github(
+        auth=github.Auth.Token(double.token),
+        base_url=double.url,
+        per_page=100,
+        retry=None,
+        seconds_between_requests=None,
+        seconds_between_writes=None,
+        lazy=True,
+    )
     repo = gh.get_repo(double.repository)
     pull = repo.get_pull(number)
     title, head_sha = pull.title, pull.head.sha

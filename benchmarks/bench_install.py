@@ -27,23 +27,39 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
+# benchmarks run as scripts: the checkout's own packages come first
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
-from leadforge.tools import tool_path  # noqa: E402  (the repository's own package, from the checkout)
+from leadforge.tools import tool_path
+
+ROOT = Path(__file__).resolve().parents[1]
 
 SETS = {"core": [], "all": ["--all-extras"]}
 
 
 def locked_requirements(uv: str, extras: list[str], target: Path) -> int:
-    subprocess.run([uv, "export", "--quiet", "--locked", "--no-dev", "--no-emit-project", "--no-hashes", *extras,
-                    "--project", str(ROOT), "-o", str(target)], check=True)
+    subprocess.run(
+        [
+            uv,
+            "export",
+            "--quiet",
+            "--locked",
+            "--no-dev",
+            "--no-emit-project",
+            "--no-hashes",
+            *extras,
+            "--project",
+            str(ROOT),
+            "-o",
+            str(target),
+        ],
+        check=True,
+    )
     return sum(1 for line in target.read_text().splitlines() if "==" in line and not line.startswith("#"))
 
 
 def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PIP_", "UV_", "VIRTUAL_ENV")) or k in {"PIP_CERT"}}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_", "VIRTUAL_ENV")) or k == "PIP_CERT"}
     env.update(PIP_CONFIG_FILE=os.devnull, PIP_DISABLE_PIP_VERSION_CHECK="1", UV_PYTHON_DOWNLOADS="never", **extra)
     return env
 
@@ -53,8 +69,11 @@ def pip_install(python: str, uv: str, work: Path, requirements: Path, wheel: Pat
     shutil.rmtree(venv, ignore_errors=True)
     env = clean_env(PIP_CACHE_DIR=str(cache))
     subprocess.run([python, "-m", "venv", str(venv)], check=True, env=env)
-    subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "-r", str(requirements), str(wheel)],
-                   check=True, env=env)
+    subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "-r", str(requirements), str(wheel)],
+        check=True,
+        env=env,
+    )
 
 
 def uv_install(python: str, uv: str, work: Path, requirements: Path, wheel: Path, cache: Path) -> None:
@@ -62,15 +81,19 @@ def uv_install(python: str, uv: str, work: Path, requirements: Path, wheel: Path
     shutil.rmtree(venv, ignore_errors=True)
     env = clean_env(UV_CACHE_DIR=str(cache))
     subprocess.run([uv, "venv", "--quiet", "--python", python, str(venv)], check=True, env=env)
-    subprocess.run([uv, "pip", "install", "--quiet", "--python", str(venv / "bin" / "python"), "-r", str(requirements),
-                    str(wheel)], check=True, env=env)
+    subprocess.run(
+        [uv, "pip", "install", "--quiet", "--python", str(venv / "bin" / "python"), "-r", str(requirements), str(wheel)],
+        check=True,
+        env=env,
+    )
 
 
 Installer = Callable[[str, str, Path, Path, Path, Path], None]
 
 
-def timed(install: Installer, python: str, uv: str, work: Path, requirements: Path, wheel: Path, *, warm: bool,
-          runs: int) -> list[float]:
+def timed(
+    install: Installer, python: str, uv: str, work: Path, requirements: Path, wheel: Path, *, warm: bool, runs: int
+) -> list[float]:
     times = []
     warm_cache = work / f"cache-{install.__name__}-{requirements.stem}"
     if warm:
@@ -101,8 +124,9 @@ def main() -> int:
     results: dict[tuple[str, str, str], float] = {}
     with tempfile.TemporaryDirectory(prefix="bench-install-") as tmp:
         work = Path(tmp)
-        subprocess.run([uv, "build", "--quiet", "--wheel", "--out-dir", str(work / "wheel"), str(ROOT)], check=True,
-                       env=clean_env())
+        subprocess.run(
+            [uv, "build", "--quiet", "--wheel", "--out-dir", str(work / "wheel"), str(ROOT)], check=True, env=clean_env()
+        )
         wheel = next((work / "wheel").glob("leadforge-*.whl"))
         counts = {}
         for name in sets:
@@ -113,11 +137,16 @@ def main() -> int:
                     runs = args.runs if cache == "warm" else args.cold_runs
                     times = timed(install, python, uv, work, requirements, wheel, warm=cache == "warm", runs=runs)
                     results[(name, cache, tool)] = statistics.median(times)
-                    print(f"  {name:<4} {cache} {tool:<3}: median {results[(name, cache, tool)]:6.2f} s of {runs} run(s)",
-                          file=sys.stderr, flush=True)
+                    print(
+                        f"  {name:<4} {cache} {tool:<3}: median {results[(name, cache, tool)]:6.2f} s of {runs} run(s)",
+                        file=sys.stderr,
+                        flush=True,
+                    )
     version = subprocess.run([uv, "--version"], capture_output=True, text=True).stdout.strip()
-    print(f"\nFresh venv + locked dependencies + the LeadForge wheel ({version}, pip from python -m venv, "
-          f"{Path(python).name} {sys.version.split()[0]})")
+    print(
+        f"\nFresh venv + locked dependencies + the LeadForge wheel ({version}, pip from python -m venv, "
+        f"{Path(python).name} {sys.version.split()[0]})"
+    )
     print(f"{'dependencies':<22} {'cache':<5} {'pip (s)':>9} {'uv (s)':>9} {'pip / uv':>9}")
     for name in sets:
         for cache in ("warm", "cold"):

@@ -23,11 +23,13 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
+# benchmarks run as scripts: the checkout's own packages come first
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
-from leadforge.metrics.gitlog import log_argv  # noqa: E402
-from leadforge.tasks.taskfile import HistoryEntry, Task, render_task  # noqa: E402
+from leadforge.metrics.gitlog import log_argv
+from leadforge.tasks.taskfile import HistoryEntry, Task, render_task
+
+ROOT = Path(__file__).resolve().parents[1]
 
 AGENTS = ("copilot", "claude", "openhands", "human")
 EPOCH = 1_767_225_600  # 2026-01-01T00:00:00Z
@@ -95,8 +97,12 @@ def fast_import_stream(tasks: list[Task]) -> bytes:
     def commit(ref: str, when: int, message: str, parent: int, merge: int, ops: list[str], author: str) -> int:
         nonlocal mark
         mark += 1
-        head = [f"commit {ref}", f"mark :{mark}", f"author {author} <{author.lower()}@example.com> {when} +0000",
-                f"committer {author} <{author.lower()}@example.com> {when} +0000"]
+        head = [
+            f"commit {ref}",
+            f"mark :{mark}",
+            f"author {author} <{author.lower()}@example.com> {when} +0000",
+            f"committer {author} <{author.lower()}@example.com> {when} +0000",
+        ]
         out.append(("\n".join(head) + "\n").encode() + data(message))
         if parent:
             out.append(f"from :{parent}\n".encode())
@@ -107,7 +113,15 @@ def fast_import_stream(tasks: list[Task]) -> bytes:
         out.append(b"\n")
         return mark
 
-    main_mark = commit("refs/heads/main", EPOCH, "chore: initial commit", 0, 0, ["M 644 inline README.md\n" + data("# bench\n").decode()], "Maintainer")
+    main_mark = commit(
+        "refs/heads/main",
+        EPOCH,
+        "chore: initial commit",
+        0,
+        0,
+        ["M 644 inline README.md\n" + data("# bench\n").decode()],
+        "Maintainer",
+    )
     completed = [t for t in tasks if t.state == "completed"]
     landed: list[tuple[Task, int]] = []
     for n, task in enumerate(completed):
@@ -123,14 +137,28 @@ def fast_import_stream(tasks: list[Task]) -> bytes:
             main_mark = commit("refs/heads/main", when, f"{task.title} (#{task.pr})", main_mark, 0, ops, agent)
         else:
             side = commit(f"refs/heads/{task.branch}", when - 600, f"feat: {task.title}", main_mark, 0, ops, agent)
-            main_mark = commit("refs/heads/main", when, f"Merge pull request #{task.pr} from bench/{task.branch}",
-                               main_mark, side, ops, "Maintainer")
+            main_mark = commit(
+                "refs/heads/main",
+                when,
+                f"Merge pull request #{task.pr} from bench/{task.branch}",
+                main_mark,
+                side,
+                ops,
+                "Maintainer",
+            )
         landed.append((task, main_mark))
         if n % 50 == 49:  # a revert of an earlier task's change
-            victim, victim_mark = landed[n - 10]
+            victim, _victim_mark = landed[n - 10]
             victim_number = int(victim.id.split("-")[1])
-            main_mark = commit("refs/heads/main", when + 60, f'Revert "{victim.title}" (#{90_000 + n})\n\nReverts bench/repo#{victim.pr}',
-                               main_mark, 0, [f"D src/mod{victim_number % 50}/f{victim_number}.py\n"], "Maintainer")
+            main_mark = commit(
+                "refs/heads/main",
+                when + 60,
+                f'Revert "{victim.title}" (#{90_000 + n})\n\nReverts bench/repo#{victim.pr}',
+                main_mark,
+                0,
+                [f"D src/mod{victim_number % 50}/f{victim_number}.py\n"],
+                "Maintainer",
+            )
     return b"".join(out) + b"done\n"
 
 
@@ -177,31 +205,49 @@ def main() -> int:
         started = time.perf_counter()
         repo = build(root, args.tasks)
         commits = subprocess.run(["git", "rev-list", "--count", "main"], cwd=repo, capture_output=True, text=True).stdout.strip()
-        all_commits = subprocess.run(["git", "rev-list", "--count", "--all"], cwd=repo, capture_output=True, text=True).stdout.strip()
-        print(f"generated {args.tasks} task files, {all_commits} commits ({commits} on main) in {time.perf_counter() - started:.1f} s")
+        all_commits = subprocess.run(
+            ["git", "rev-list", "--count", "--all"], cwd=repo, capture_output=True, text=True
+        ).stdout.strip()
+        print(
+            f"generated {args.tasks} task files, {all_commits} commits ({commits} on main) "
+            f"in {time.perf_counter() - started:.1f} s"
+        )
         leadforge = [sys.executable, "-m", "leadforge", "--repo", str(repo), "--forge", "local"]
         ours, out, ours_cpu = timed([*leadforge, "metrics", "--json"], repo, args.runs)
         import json
 
         report = json.loads(out)
-        print(f"leadforge metrics --json (all time), whole process: {ours:.2f} s (median of {args.runs}); "
-              f"{report['totals']['completed']} completed, {report['totals']['reverts']} reverts, "
-              f"{report['totals']['lines_added']} lines added; CPU {ours_cpu:.2f} s")
-        week, _, week_cpu = timed([*leadforge, "metrics", "--json", "--since", "2026-01-20", "--until", "2026-01-26"], repo, args.runs)
+        print(
+            f"leadforge metrics --json (all time), whole process: {ours:.2f} s (median of {args.runs}); "
+            f"{report['totals']['completed']} completed, {report['totals']['reverts']} reverts, "
+            f"{report['totals']['lines_added']} lines added; CPU {ours_cpu:.2f} s"
+        )
+        week, _, week_cpu = timed(
+            [*leadforge, "metrics", "--json", "--since", "2026-01-20", "--until", "2026-01-26"], repo, args.runs
+        )
         print(f"leadforge metrics --json (one week), whole process: {week:.2f} s; CPU {week_cpu:.2f} s")
         floor, _, _ = timed(log_argv("main"), repo, args.runs)
         print(f"peer 1, git log alone (same arguments): {floor:.2f} s -> leadforge / git log = {ours / floor:.2f}x")
         sample = [t for t in make_tasks(args.tasks) if t.pr][:200]
         start = time.perf_counter()
         for task in sample:
-            subprocess.run(["git", "log", "--numstat", "--format=%H", f"--grep=#{task.pr} ", "main"], cwd=repo,
-                           capture_output=True, check=True)
+            subprocess.run(
+                ["git", "log", "--numstat", "--format=%H", f"--grep=#{task.pr} ", "main"],
+                cwd=repo,
+                capture_output=True,
+                check=True,
+            )
         naive = (time.perf_counter() - start) / len(sample) * sum(1 for t in make_tasks(args.tasks) if t.pr)
-        print(f"peer 2, one git log per task (200 measured, scaled to all): {naive:.1f} s -> naive / leadforge = {naive / ours:.0f}x")
+        print(
+            f"peer 2, one git log per task (200 measured, scaled to all): {naive:.1f} s "
+            f"-> naive / leadforge = {naive / ours:.0f}x"
+        )
         verdict = "OK" if ours <= 3.0 else "OVER TARGET"
         load = os.getloadavg()[0]
-        print(f"target <= 3.0 s for {args.tasks} tasks: {verdict} (wall clock; load average {load:.1f} on "
-              f"{os.cpu_count()} CPUs; the process needs {ours_cpu:.2f} s of CPU, git included)")
+        print(
+            f"target <= 3.0 s for {args.tasks} tasks: {verdict} (wall clock; load average {load:.1f} on "
+            f"{os.cpu_count()} CPUs; the process needs {ours_cpu:.2f} s of CPU, git included)"
+        )
     finally:
         if args.keep:
             print(f"kept {root}")

@@ -7,7 +7,7 @@ Two cases, each timed as whole processes (start-up included) in the same run as 
   non-conventional ones), tagged v1.0.0 and v2.0.0; target ratio <= 0.25;
 * a one-release range: 20 commits (the same generator), where start-up is all there is; target
   <= 0.15 s for `release notes`, next to git-cliff's time and the ratio. Also shown: the run
-  without the compiled-template cache (`LEADFORGE_TEMPLATE_CACHE=off`, a fresh CI runner's case).
+  without LeadForge's caches (`LEADFORGE_CACHE_DIR=off`: no compiled templates, a fresh CI runner's case).
 
 git-cliff runs with its conventional preset (`git-cliff --init`).
 
@@ -112,7 +112,7 @@ def small_range(tmp: Path, cliff_config: Path, args: argparse.Namespace, env: di
     build(repo, args.small, history=200)
     ours = [str(VENV / "leadforge"), "--repo", str(repo), "release", "notes", "--tag", "v2.0.0"]
     cliff = [str(VENV / "git-cliff"), "--config", str(cliff_config), "--offline", "v1.0.0..v2.0.0"]
-    cold = {**env, "LEADFORGE_TEMPLATE_CACHE": "off"}
+    cold = {**env, "LEADFORGE_CACHE_DIR": "off"}
     rows = [
         (f"leadforge release notes ({args.small} commits)", ours, env),
         ("  same, templates compiled afresh", ours, cold),
@@ -128,8 +128,10 @@ def small_range(tmp: Path, cliff_config: Path, args: argparse.Namespace, env: di
     ours_wall, ours_cpu, _ = results[rows[0][0]]
     peer_wall, peer_cpu, _ = results[rows[2][0]]
     verdict = "met" if ours_wall <= 0.15 else "NOT met"
-    print(f"ratio leadforge / git-cliff ({args.small} commits): wall {ours_wall / peer_wall:.1f}x, "
-          f"cpu {ours_cpu / peer_cpu:.1f}x; leadforge {ours_wall:.3f}s (target <= 0.150s: {verdict})")
+    print(
+        f"ratio leadforge / git-cliff ({args.small} commits): wall {ours_wall / peer_wall:.1f}x, "
+        f"cpu {ours_cpu / peer_cpu:.1f}x; leadforge {ours_wall:.3f}s (target <= 0.150s: {verdict})"
+    )
 
 
 def main() -> int:
@@ -142,7 +144,7 @@ def main() -> int:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_") and k != "PYTHONDONTWRITEBYTECODE"}
     env.update(GIT_CONFIG_NOSYSTEM="1")
     with tempfile.TemporaryDirectory(prefix="bench-release-") as tmp:
-        env.setdefault("LEADFORGE_TEMPLATE_CACHE", str(Path(tmp) / "template-cache"))
+        env.setdefault("LEADFORGE_CACHE_DIR", str(Path(tmp) / "cache"))
         preset = Path(tmp) / "preset"
         preset.mkdir()
         subprocess.run([str(VENV / "git-cliff"), "--init"], cwd=preset, check=True, capture_output=True)
@@ -150,8 +152,10 @@ def main() -> int:
             large_range(Path(tmp), preset / "cliff.toml", args, env)
         if args.small:
             small_range(Path(tmp), preset / "cliff.toml", args, env)
-        print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs "
-              "(wall times stretch on a busy machine; the CPU ratio does not)")
+        print(
+            f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs "
+            "(wall times stretch on a busy machine; the CPU ratio does not)"
+        )
     return 0
 
 
@@ -166,9 +170,9 @@ def large_range(tmp: Path, cliff_config: Path, args: argparse.Namespace, env: di
     rows = [
         ("git log (one streamed call)", log),
         ("leadforge release notes", ours),
-        ("leadforge release notes --json", ours + ["--json"]),
+        ("leadforge release notes --json", [*ours, "--json"]),
         ("git-cliff", cliff),
-        ("git-cliff --context", cliff + ["--context"]),
+        ("git-cliff --context", [*cliff, "--context"]),
     ]
     results = {}
     print(f"{'command':34s} {'wall':>8s} {'cpu':>8s}")

@@ -20,11 +20,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from leadforge.scan.runner import Scanner
+from leadforge.scan.runner import Scanner, ScanReport
 
 ENV = {
-    "GIT_AUTHOR_NAME": "Bench", "GIT_AUTHOR_EMAIL": "bench@example.com", "GIT_COMMITTER_NAME": "Bench",
-    "GIT_COMMITTER_EMAIL": "bench@example.com", "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_AUTHOR_NAME": "Bench",
+    "GIT_AUTHOR_EMAIL": "bench@example.com",
+    "GIT_COMMITTER_NAME": "Bench",
+    "GIT_COMMITTER_EMAIL": "bench@example.com",
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_CONFIG_GLOBAL": os.devnull,
 }
 
 PY = '''"""Module {n}: order handling."""
@@ -62,7 +66,7 @@ def summarize_{n}(orders: list[Order{n}]) -> dict[str, float]:
     return out
 '''
 
-TF = '''resource "aws_s3_bucket" "b{n}" {{
+TF = """resource "aws_s3_bucket" "b{n}" {{
   bucket = "bucket-{n}"
 }}
 
@@ -77,9 +81,9 @@ resource "aws_security_group" "sg{n}" {{
     cidr_blocks = ["10.0.0.0/8"]
   }}
 }}
-'''
+"""
 
-K8S = '''apiVersion: apps/v1
+K8S = """apiVersion: apps/v1
 kind: Deployment
 metadata:
   name: svc-{n}
@@ -95,9 +99,9 @@ spec:
         - name: app
           image: registry.example.com/svc-{n}:1.{n}
           ports: [{{containerPort: 8080}}]
-'''
+"""
 
-WORKFLOW = '''name: job {n}
+WORKFLOW = """name: job {n}
 on: push
 permissions: {{}}
 jobs:
@@ -105,12 +109,13 @@ jobs:
     runs-on: ubuntu-24.04
     steps:
       - run: echo "build {n}"
-'''
+"""
 
 
 def git(root: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, text=True,
-                          env={**os.environ, **ENV}).stdout.strip()
+    return subprocess.run(
+        ["git", *args], cwd=root, check=True, capture_output=True, text=True, env={**os.environ, **ENV}
+    ).stdout.strip()
 
 
 def python_module(n: int) -> str:
@@ -178,9 +183,9 @@ def main(argv: list[str] | None = None) -> int:
         lines = sum(len((root / p).read_text().splitlines()) for p in git(root, "ls-files").splitlines())
         scanner = Scanner(root)
 
-        def measure(files: list[str] | None) -> tuple[float, float, object]:
+        def measure(files: list[str] | None) -> tuple[float, float, ScanReport]:
             """Fastest wall time of ``--repeat`` runs (the machine may be shared), and its CPU seconds."""
-            best = (float("inf"), 0.0, None)
+            best: tuple[float, float, ScanReport | None] = (float("inf"), 0.0, None)
             for _ in range(args.repeat):
                 cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
                 start = time.perf_counter()
@@ -190,7 +195,8 @@ def main(argv: list[str] | None = None) -> int:
                 cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
                 if wall < best[0]:
                     best = (wall, cpu, report)
-            return best
+            assert best[2] is not None  # --repeat is at least 1
+            return best[0], best[1], best[2]
 
         full_s, full_cpu, full = measure(None)
         pr_s, pr_cpu, pr = measure(changed)
@@ -200,13 +206,17 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{label} scan: {failed}", file=sys.stderr)
                 return 1
         ratio = pr_s / full_s
-        print(f"repository: {tracked} files ({lines} lines, {lines // tracked} per file); pull request: "
-              f"{len(changed)} changed files; best of {args.repeat} runs each")
+        print(
+            f"repository: {tracked} files ({lines} lines, {lines // tracked} per file); pull request: "
+            f"{len(changed)} changed files; best of {args.repeat} runs each"
+        )
         for label, report, seconds, cpu in (("full scan", full, full_s, full_cpu), ("PR scan  ", pr, pr_s, pr_cpu)):
             parts = ", ".join(f"{s.name} {s.seconds:.1f}s/{s.files} files" for s in report.sources)
             print(f"{label}: {seconds:6.2f}s wall {cpu:6.2f}s cpu {len(report.findings):5d} findings  ({parts})")
-        print(f"ratio (PR scan / full scan): {ratio:.1%} wall, {pr_cpu / full_cpu:.1%} cpu;  "
-              f"target <= 15%: {'PASS' if ratio <= 0.15 else 'FAIL'}")
+        print(
+            f"ratio (PR scan / full scan): {ratio:.1%} wall, {pr_cpu / full_cpu:.1%} cpu;  "
+            f"target <= 15%: {'PASS' if ratio <= 0.15 else 'FAIL'}"
+        )
         return 0 if ratio <= 0.15 else 1
     finally:
         if args.keep:

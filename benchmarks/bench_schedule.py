@@ -19,16 +19,16 @@ import argparse
 import random
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
-from leadforge.tasks.forecast import simulate  # noqa: E402
-from leadforge.tasks.profiles import Handoff, Profile  # noqa: E402
-from leadforge.tasks.taskfile import Task  # noqa: E402
+from leadforge.tasks.forecast import simulate
+from leadforge.tasks.profiles import Handoff, Profile
+from leadforge.tasks.taskfile import Task
 
-START = datetime(2026, 1, 1, tzinfo=timezone.utc)  # tasks are filed a minute apart, in id order
+START = datetime(2026, 1, 1, tzinfo=UTC)  # tasks are filed a minute apart, in id order
 TASKS = 1000
 AGENTS = 10
 
@@ -57,9 +57,18 @@ def backlog(seed: int, n: int = TASKS, shape: str = "backlog") -> list[Task]:
         deps.discard(k)
         estimate = round(min(16.0, max(0.5, rng.lognormvariate(1.0, 0.8))), 1)
         priority = "P1" if rng.random() < 0.1 else "P3" if rng.random() < 0.1 else "P2"
-        tasks.append(Task(id=f"t{k:04d}", title=f"task {k}", issue=k + 1, priority=priority, estimate_hours=estimate,
-                          depends_on=tuple(f"t{d:04d}" for d in sorted(deps)), scope=(f"src/m{k}/**",),
-                          created=(START + timedelta(minutes=k)).isoformat().replace("+00:00", "Z")))
+        tasks.append(
+            Task(
+                id=f"t{k:04d}",
+                title=f"task {k}",
+                issue=k + 1,
+                priority=priority,
+                estimate_hours=estimate,
+                depends_on=tuple(f"t{d:04d}" for d in sorted(deps)),
+                scope=(f"src/m{k}/**",),
+                created=(START + timedelta(minutes=k)).isoformat().replace("+00:00", "Z"),
+            )
+        )
     return tasks
 
 
@@ -68,18 +77,28 @@ def _chains(rng: random.Random, n: int) -> list[Task]:
     tasks = []
     for k in range(n):
         stream = rng.randrange(len(tails)) if rng.random() < 0.9 else None
-        deps = set()
-        if stream is not None and tails[stream] is not None:
-            deps.add(tails[stream])
+        deps: set[int] = set()
+        tail = tails[stream] if stream is not None else None
+        if tail is not None:
+            deps.add(tail)
         if k and rng.random() < 0.15:
             deps.add(rng.randrange(k))
         if stream is not None:
             tails[stream] = k
         estimate = round(min(16.0, max(0.5, rng.lognormvariate(1.0, 0.8))), 1)
         priority = "P1" if rng.random() < 0.1 else "P3" if rng.random() < 0.1 else "P2"
-        tasks.append(Task(id=f"t{k:04d}", title=f"task {k}", issue=k + 1, priority=priority, estimate_hours=estimate,
-                          depends_on=tuple(f"t{d:04d}" for d in sorted(deps)), scope=(f"src/m{k}/**",),
-                          created=(START + timedelta(minutes=k)).isoformat().replace("+00:00", "Z")))
+        tasks.append(
+            Task(
+                id=f"t{k:04d}",
+                title=f"task {k}",
+                issue=k + 1,
+                priority=priority,
+                estimate_hours=estimate,
+                depends_on=tuple(f"t{d:04d}" for d in sorted(deps)),
+                scope=(f"src/m{k}/**",),
+                created=(START + timedelta(minutes=k)).isoformat().replace("+00:00", "Z"),
+            )
+        )
     return tasks
 
 
@@ -94,8 +113,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     profiles = agents()
     print(f"{args.tasks} tasks, {AGENTS} agents x capacity 1, {args.seeds} seeds per shape")
-    print(f"{'shape':<8} {'seed':>4} {'work h':>8} {'crit h':>7} {'bound h':>8} {'ours h':>8} {'age h':>8} {'ours/bound':>10} "
-          f"{'age/bound':>9} {'ours/age':>8} {'sim s':>6}")
+    print(
+        f"{'shape':<8} {'seed':>4} {'work h':>8} {'crit h':>7} {'bound h':>8} {'ours h':>8} {'age h':>8} {'ours/bound':>10} "
+        f"{'age/bound':>9} {'ours/age':>8} {'sim s':>6}"
+    )
     worst_bound = 0.0
     worst_peer = 0.0
     for shape, seed in [(shape, seed) for shape in ("backlog", "chains") for seed in range(1, args.seeds + 1)]:
@@ -108,8 +129,10 @@ def main(argv: list[str] | None = None) -> int:
         bound = ours.lower_bound
         r_bound, r_age, r_peer = ours.total_hours / bound, peer.total_hours / bound, ours.total_hours / peer.total_hours
         worst_bound, worst_peer = max(worst_bound, r_bound), max(worst_peer, r_peer)
-        print(f"{shape:<8} {seed:>4} {ours.work_hours:>8.1f} {ours.critical_hours:>7.1f} {bound:>8.1f} {ours.total_hours:>8.1f} "
-              f"{peer.total_hours:>8.1f} {r_bound:>10.3f} {r_age:>9.3f} {r_peer:>8.3f} {seconds:>6.2f}")
+        print(
+            f"{shape:<8} {seed:>4} {ours.work_hours:>8.1f} {ours.critical_hours:>7.1f} {bound:>8.1f} {ours.total_hours:>8.1f} "
+            f"{peer.total_hours:>8.1f} {r_bound:>10.3f} {r_age:>9.3f} {r_peer:>8.3f} {seconds:>6.2f}"
+        )
     print(f"worst ours/bound {worst_bound:.3f} (target <= 1.10); worst ours/priority-then-age {worst_peer:.3f} (target <= 1.000)")
     return 0 if worst_bound <= 1.10 and worst_peer <= 1.0 + 1e-9 else 1
 

@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from leadforge.tasks.taskfile import Task, render_task
 
@@ -49,18 +50,29 @@ def make_queue(root: Path, pending: int, seed: int = 7) -> None:
     for a in range(AGENTS):
         (profiles / f"agent{a}.yml").write_text(
             f"name: agent{a}\nhandoff:\n  label: agent-{a}\ntakes:\n  types: {list(TYPES[: 3 + a % 5])}\n"
-            f"capacity: {25 + a}\nweight: {a * 10}\n", encoding="utf-8")
+            f"capacity: {25 + a}\nweight: {a * 10}\n",
+            encoding="utf-8",
+        )
     n = 0
 
-    def write(state: str, **fields: object) -> None:
+    def write(state: str, **fields: Any) -> None:
         nonlocal n
         n += 1
         tid = f"task-{n}"
         created = f"2026-{1 + n % 12:02d}-{1 + n % 28:02d}T{n % 24:02d}:{n % 60:02d}:00Z"
-        task = Task(id=tid, title=f"Task number {n}: improve module {n % 97}", state=state, issue=n,
-                    priority=f"P{rng.randrange(4)}", type=rng.choice(TYPES), scope=scope_for(rng, n),
-                    acceptance=("tests pass", f"module {n % 97} documented"), estimate_hours=float(1 + n % 8),
-                    created=created, **fields)  # type: ignore[arg-type]
+        task = Task(
+            id=tid,
+            title=f"Task number {n}: improve module {n % 97}",
+            state=state,
+            issue=n,
+            priority=f"P{rng.randrange(4)}",
+            type=rng.choice(TYPES),
+            scope=scope_for(rng, n),
+            acceptance=("tests pass", f"module {n % 97} documented"),
+            estimate_hours=float(1 + n % 8),
+            created=created,
+            **fields,
+        )
         task = task.with_event("queued", at=created, by="leadforge")
         if state != "pending":
             task = task.with_event("assigned", at=created, by="leadforge", note="bench")
@@ -69,8 +81,12 @@ def make_queue(root: Path, pending: int, seed: int = 7) -> None:
     for _ in range(COMPLETED):
         write("completed", assigned_to=f"agent{rng.randrange(AGENTS)}", completed_at="2026-06-01T00:00:00Z")
     for _ in range(IN_PROGRESS):
-        write("in-progress", assigned_to=f"agent{rng.randrange(AGENTS)}", assigned_at="2026-06-01T00:00:00Z",
-              branch=f"ai/task-{n + 1}-x")
+        write(
+            "in-progress",
+            assigned_to=f"agent{rng.randrange(AGENTS)}",
+            assigned_at="2026-06-01T00:00:00Z",
+            branch=f"ai/task-{n + 1}-x",
+        )
     first_pending = n + 1
     for k in range(pending):
         deps: tuple[str, ...] = ()
@@ -83,7 +99,13 @@ def make_queue(root: Path, pending: int, seed: int = 7) -> None:
         write("pending", depends_on=deps)
     subprocess.run(["git", "init", "-q", "-b", "main"], cwd=root, check=True)
     subprocess.run(["git", "add", "-A"], cwd=root, check=True)
-    env = {**os.environ, "GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@e", "GIT_COMMITTER_NAME": "b", "GIT_COMMITTER_EMAIL": "b@e"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "b",
+        "GIT_AUTHOR_EMAIL": "b@e",
+        "GIT_COMMITTER_NAME": "b",
+        "GIT_COMMITTER_EMAIL": "b@e",
+    }
     subprocess.run(["git", "commit", "-q", "-m", "bench queue"], cwd=root, check=True, env=env)
 
 
@@ -101,7 +123,7 @@ def measure(pending: int, runs: int, keep: bool) -> tuple[float, dict[str, list[
     root = Path(tempfile.mkdtemp(prefix=f"bench-tasks-{pending}-"))
     try:
         make_queue(root, pending)
-        best, plan = float("inf"), {}
+        best, plan = float("inf"), dict[str, Any]()
         for _ in range(runs):
             elapsed, plan = run_once(root)
             best = min(best, elapsed)
@@ -122,8 +144,10 @@ def main() -> int:
     large, plan_large = measure(20_000, args.runs, args.keep)
     ratio = large / small
     for label, secs, plan in (("10,000", small, plan_small), ("20,000", large, plan_large)):
-        print(f"dispatch --dry-run --json, {label} pending + {IN_PROGRESS} in progress + {AGENTS} agents: {secs:.3f} s "
-              f"(assigned {len(plan['assigned'])}, waiting {len(plan['waiting'])}, blocked {len(plan['blocked'])})")
+        print(
+            f"dispatch --dry-run --json, {label} pending + {IN_PROGRESS} in progress + {AGENTS} agents: {secs:.3f} s "
+            f"(assigned {len(plan['assigned'])}, waiting {len(plan['waiting'])}, blocked {len(plan['blocked'])})"
+        )
     print(f"target 10k <= 1.500 s: {'ok' if small <= 1.5 else 'MISSED'}")
     print(f"ratio 20k / 10k = {ratio:.2f} (target <= 2.20: {'ok' if ratio <= 2.2 else 'MISSED'})")
     return 0

@@ -34,12 +34,14 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
+# benchmarks run as scripts: the checkout's own packages come first
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
-from leadforge.visual.diff import pixelmatch  # noqa: E402
-from tests.visual.reference import JS_DIR, Case, js_available, run_js  # noqa: E402
+from leadforge.visual.diff import pixelmatch
+from tests.visual.reference import JS_DIR, Case, js_available, run_js
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def page(width: int, height: int, *, dx: int = 0, dy: int = 0, tint: bool = False, seed: int = 1) -> np.ndarray:
@@ -68,11 +70,16 @@ def page(width: int, height: int, *, dx: int = 0, dy: int = 0, tint: bool = Fals
     for top in range(90, height - 40, 600):
         draw.text((40, top), f"Section {top // 600 + 1}", fill=(20, 20, 20, 255), font=title)
         for line in range(top + 44, min(top + 560, height - 30), 22):
-            draw.text((40, line), "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor "
-                      f"{line}", fill=(40, 40, 40, 255), font=small)
+            draw.text(
+                (40, line),
+                f"Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor {line}",
+                fill=(40, 40, 40, 255),
+                font=small,
+            )
         right = min(width - 40, 1200)
-        draw.rounded_rectangle((right - 420, top + 40, right, top + 300), radius=14, outline=(90, 100, 200, 255),
-                               width=2, fill=(252, 252, 255, 255))
+        draw.rounded_rectangle(
+            (right - 420, top + 40, right, top + 300), radius=14, outline=(90, 100, 200, 255), width=2, fill=(252, 252, 255, 255)
+        )
         draw.text((right - 400, top + 60), "Build #1234 passed", fill=(20, 120, 40, 255), font=small)
         image.paste(Image.fromarray(photo, "RGBA"), (right - 390, top + 120))
     pixels = np.asarray(image).copy()
@@ -127,7 +134,7 @@ def pypi_seconds(img1: np.ndarray, img2: np.ndarray) -> tuple[float, int]:
     height, width = img1.shape[:2]
     a, b, out = img1.tobytes(), img2.tobytes(), bytearray(img1.size)
     start = time.perf_counter()
-    count = pypi(a, b, width, height, out)
+    count = pypi(a, b, width, height, out)  # type: ignore[arg-type]  # its types want MutableSequence[int | float]; it writes into a bytearray as well
     return time.perf_counter() - start, count
 
 
@@ -171,13 +178,15 @@ def main() -> int:
     js_out = run_js(js_cases, work / "js-out", with_output=True, repeat=repeat)
     js_count = run_js(js_cases, work / "js-count", with_output=False, repeat=repeat)
 
-    print(f"\nnode {subprocess.run(['node', '--version'], capture_output=True, text=True).stdout.strip()}, "
-          f"numpy {np.__version__}, {os.cpu_count()} CPUs; median of {repeat} runs, in-process, decode excluded\n")
+    print(
+        f"\nnode {subprocess.run(['node', '--version'], capture_output=True, text=True).stdout.strip()}, "
+        f"numpy {np.__version__}, {os.cpu_count()} CPUs; median of {repeat} runs, in-process, decode excluded\n"
+    )
     header = f"{'case':<15} {'pixels':>10} {'mode':<11} {'JS ms':>8} {'ours ms':>8} {'ours/JS speed':>14} {'mismatch':>9}"
     print(header)
     print("-" * len(header))
     speed: dict[tuple[str, str], float] = {}
-    for (name, a, b), jo, jc in zip(cases, js_out, js_count):
+    for (name, a, b), jo, jc in zip(cases, js_out, js_count, strict=True):
         for mode, js in (("diff image", jo), ("count only", jc)):
             ms, count = ours_ms(a, b, mode == "diff image", repeat)
             js_ms = statistics.median(js.ms)
@@ -198,8 +207,10 @@ def main() -> int:
         seconds, count = pypi_seconds(a, b)
         ours, _ = ours_ms(a, b, False, repeat)
         pypi_ratio = seconds * 1000 / ours
-        print(f"\nPyPI pixelmatch port, {name} count only: {seconds * 1000:.0f} ms (mismatch {count}); "
-              f"ours {ours:.1f} ms: {pypi_ratio:.0f}x faster")
+        print(
+            f"\nPyPI pixelmatch port, {name} count only: {seconds * 1000:.0f} ms (mismatch {count}); "
+            f"ours {ours:.1f} ms: {pypi_ratio:.0f}x faster"
+        )
 
     print("\nwhole process (PNG decode + diff + PNG encode), median wall ms:")
     for name, a, b in cases[:1] + cases[2:3]:
@@ -208,8 +219,22 @@ def main() -> int:
         pa, pb = work / f"{name}-a.png", work / f"{name}-b.png"
         Image.fromarray(a, "RGBA").save(pa)
         Image.fromarray(b, "RGBA").save(pb)
-        leadforge = [str(Path(sys.executable).parent / "leadforge"), "visual", "diff", str(pa), str(pb), "--out", str(work / "ours.png")]
-        js_cli = ["node", str(JS_DIR / "node_modules" / "pixelmatch" / "bin" / "pixelmatch"), str(pa), str(pb), str(work / "js.png")]
+        leadforge = [
+            str(Path(sys.executable).parent / "leadforge"),
+            "visual",
+            "diff",
+            str(pa),
+            str(pb),
+            "--out",
+            str(work / "ours.png"),
+        ]
+        js_cli = [
+            "node",
+            str(JS_DIR / "node_modules" / "pixelmatch" / "bin" / "pixelmatch"),
+            str(pa),
+            str(pb),
+            str(work / "js.png"),
+        ]
         ours_wall = wall(leadforge, max(repeat // 3, 2))
         js_wall = wall(js_cli, max(repeat // 3, 2))
         print(f"  {name:<15} leadforge visual diff {ours_wall:7.0f}   JS CLI {js_wall:7.0f}   ratio {js_wall / ours_wall:.2f}x")

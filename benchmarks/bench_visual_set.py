@@ -28,6 +28,7 @@ of its own), and the largest single process (getrusage).
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import shutil
@@ -36,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -105,8 +107,13 @@ def site_page(width: int, height: int, seed: int, *, offset: int = 0) -> np.ndar
             draw.text((40, line), words, fill=(40, 40, 40, 255), font=small)
         right = min(width - 40, 1200)
         if right - 420 > width // 2 and top + 200 < height:
-            draw.rounded_rectangle((right - 420, top + 20, right, top + 180), radius=14, outline=(90, 100, 200, 255),
-                                   width=2, fill=(252, 252, 255, 255))
+            draw.rounded_rectangle(
+                (right - 420, top + 20, right, top + 180),
+                radius=14,
+                outline=(90, 100, 200, 255),
+                width=2,
+                fill=(252, 252, 255, 255),
+            )
             draw.text((right - 400, top + 36), f"Build #{seed * 10 + n} passed", fill=(20, 120, 40, 255), font=small)
             image.paste(Image.fromarray(photo, "RGBA"), (right - 390, top + 60))
     return np.asarray(image).copy()
@@ -249,7 +256,7 @@ def odiff_server(requests: list[dict[str, object]], *, sample: bool = False) -> 
         proc.stdin.write(json.dumps(request) + "\n")
         proc.stdin.flush()
         answer = json.loads(proc.stdout.readline())
-        if "error" in answer and answer["error"]:
+        if answer.get("error"):
             raise SystemExit(f"odiff --server: {answer['error']}")
         if sample:
             peak = max(peak, _tree_rss(proc.pid))
@@ -264,7 +271,7 @@ def max_child_rss() -> int:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
 
 
-def interleaved(tools: dict[str, object], repeat: int, reset=None) -> dict[str, Run]:
+def interleaved(tools: dict[str, Callable[[], Run]], repeat: int, reset: Callable[[], object] | None = None) -> dict[str, Run]:
     """Run every tool once per round, round after round (the machine's load drifts: each round sees
     the same load for all), and keep each tool's median wall and CPU time."""
     runs: dict[str, list[Run]] = {name: [] for name in tools}
@@ -272,9 +279,10 @@ def interleaved(tools: dict[str, object], repeat: int, reset=None) -> dict[str, 
         for name, fn in tools.items():
             if reset is not None:
                 reset()
-            runs[name].append(fn())  # type: ignore[operator]
-    return {name: Run(statistics.median(r.seconds for r in rs), statistics.median(r.cpu for r in rs))
-            for name, rs in runs.items()}
+            runs[name].append(fn())
+    return {
+        name: Run(statistics.median(r.seconds for r in rs), statistics.median(r.cpu for r in rs)) for name, rs in runs.items()
+    }
 
 
 # ---- counts against JS pixelmatch -----------------------------------------------------------
@@ -292,7 +300,7 @@ def js_counts(folder: Path, specs: list[PairSpec]) -> dict[str, int]:
         cases = [Case(s.name, load_rgba(folder / "baseline" / s.name), load_rgba(folder / "current" / s.name)) for s in batch]
         work = Path(tempfile.mkdtemp(prefix="bench-js-"))
         try:
-            for spec, result in zip(batch, run_js(cases, work, with_output=False)):
+            for spec, result in zip(batch, run_js(cases, work, with_output=False), strict=True):
                 counts[spec.name] = result.mismatch
         finally:
             shutil.rmtree(work, ignore_errors=True)
@@ -339,19 +347,44 @@ def main() -> int:
         shutil.rmtree(out_odiff, ignore_errors=True)
         out_odiff.mkdir(parents=True)
 
-    ours_argv = [leadforge, "visual", "compare", "--baseline", str(base), "--current", str(current), "--out", str(out_ours),
-                 "--max-ratio", "1", "--repo", str(folder)]
+    ours_argv = [
+        leadforge,
+        "visual",
+        "compare",
+        "--baseline",
+        str(base),
+        "--current",
+        str(current),
+        "--out",
+        str(out_ours),
+        "--max-ratio",
+        "1",
+        "--repo",
+        str(folder),
+    ]
     if args.jobs:
         ours_argv += ["--jobs", str(args.jobs)]
-    odiff_argvs = [[str(ODIFF), str(base / s.name), str(current / s.name), str(out_odiff / s.name), "--threshold", "0.1",
-                    "--antialiasing"] for s in specs]
-    requests = [{"requestId": i, "base": str(base / s.name), "compare": str(current / s.name),
-                 "output": str(out_odiff / s.name), "options": {"threshold": 0.1, "antialiasing": True}}
-                for i, s in enumerate(specs)]
+    odiff_argvs = [
+        [str(ODIFF), str(base / s.name), str(current / s.name), str(out_odiff / s.name), "--threshold", "0.1", "--antialiasing"]
+        for s in specs
+    ]
+    requests = [
+        {
+            "requestId": i,
+            "base": str(base / s.name),
+            "compare": str(current / s.name),
+            "output": str(out_odiff / s.name),
+            "options": {"threshold": 0.1, "antialiasing": True},
+        }
+        for i, s in enumerate(specs)
+    ]
 
     print("timing ...", file=sys.stderr)
-    timed = interleaved({"ours": lambda: run(ours_argv), "each": lambda: run_many(odiff_argvs),
-                         "server": lambda: odiff_server(requests)}, repeat, reset)
+    timed = interleaved(
+        {"ours": lambda: run(ours_argv), "each": lambda: run_many(odiff_argvs), "server": lambda: odiff_server(requests)},
+        repeat,
+        reset,
+    )
     ours, odiff_each, odiff_batch = timed["ours"], timed["each"], timed["server"]
     reset()
     ours_mem = run(ours_argv, sample=True).peak_tree
@@ -367,7 +400,7 @@ def main() -> int:
     report = json.loads((out_ours / "report.json").read_text())
     ours_counts = {e["name"]: e["mismatch"] for e in report["entries"]}
     odiff_counts = {}
-    for s, argv in zip(specs, odiff_argvs):
+    for s, argv in zip(specs, odiff_argvs, strict=True):
         done = subprocess.run(argv, capture_output=True, text=True, check=False)
         odiff_counts[s.name] = odiff_count(done.stdout) if done.returncode == 22 else 0
     written = sorted(p.name for p in (out_ours / "images").iterdir())
@@ -379,18 +412,21 @@ def main() -> int:
     singles = []
     for spec in [largest] + ([hd] if hd else []):
         a, b = str(base / spec.name), str(current / spec.name)
-        one = interleaved({
-            "ours": lambda: run([leadforge, "visual", "diff", a, b, "--out", str(folder / "one-ours.png")]),
-            "odiff": lambda: run([str(ODIFF), a, b, str(folder / "one-odiff.png"), "--antialiasing"]),
-        }, max(repeat, 5))
+        ours_argv = [leadforge, "visual", "diff", a, b, "--out", str(folder / "one-ours.png")]
+        odiff_argv = [str(ODIFF), a, b, str(folder / "one-odiff.png"), "--antialiasing"]
+        one = interleaved(
+            {"ours": functools.partial(run, ours_argv), "odiff": functools.partial(run, odiff_argv)}, max(repeat, 5)
+        )
         singles.append((spec, one["ours"], one["odiff"]))
 
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     done = subprocess.run([str(ODIFF), "--version"], capture_output=True, text=True, check=False)
     version = (done.stdout + done.stderr).strip().splitlines()[0] if (done.stdout + done.stderr).strip() else "?"
     mix = ", ".join(f"{n} {k}" for k, n in kinds.items())
-    print(f"\nset ({args.mix}): {len(specs)} pairs ({mix}), {pixels / 1e6:.0f} Mpx per side, "
-          f"{size_mb:.0f} MB of PNG; odiff {version}; {cpus} CPUs, load {os.getloadavg()[0]:.1f}; median of {repeat}\n")
+    print(
+        f"\nset ({args.mix}): {len(specs)} pairs ({mix}), {pixels / 1e6:.0f} Mpx per side, "
+        f"{size_mb:.0f} MB of PNG; odiff {version}; {cpus} CPUs, load {os.getloadavg()[0]:.1f}; median of {repeat}\n"
+    )
     faster = min(odiff_each, odiff_batch, key=lambda r: r.seconds)
     rows = [
         ("leadforge visual compare", ours, ours_mem),
@@ -403,23 +439,28 @@ def main() -> int:
     print(f"largest single process: ours {ours_max / 1e6:.0f} MB, odiff {odiff_max / 1e6:.0f} MB")
     ratio = ours.seconds / faster.seconds
     verdict = "met" if ratio <= 1.0 else "MISSED"
-    print(f"\nratio ours / faster odiff mode, wall: {ratio:.2f}x  (target <= 1.0: {verdict}); "
-          f"CPU: {ours.cpu / faster.cpu:.2f}x")
+    print(f"\nratio ours / faster odiff mode, wall: {ratio:.2f}x  (target <= 1.0: {verdict}); CPU: {ours.cpu / faster.cpu:.2f}x")
     changed = [s for s in specs if s.kind in CHANGED_KINDS]
-    print(f"report images written: {len(written)} ({len(changed)} changed pairs x before/after/diff/side-by-side); "
-          f"odiff diff images: {len(list(out_odiff.iterdir()))}")
+    print(
+        f"report images written: {len(written)} ({len(changed)} changed pairs x before/after/diff/side-by-side); "
+        f"odiff diff images: {len(list(out_odiff.iterdir()))}"
+    )
     if js:
         same = [name for name in js if js[name] == ours_counts.get(name)]
-        print(f"counts equal to JS pixelmatch 7.2.0: {len(same)}/{len(js)} pairs"
-              f"{'' if len(same) == len(js) else '  MISMATCH: ' + ', '.join(n for n in js if n not in same)}")
+        print(
+            f"counts equal to JS pixelmatch 7.2.0: {len(same)}/{len(js)} pairs"
+            f"{'' if len(same) == len(js) else '  MISMATCH: ' + ', '.join(n for n in js if n not in same)}"
+        )
     agree = sum(1 for s in specs if odiff_counts[s.name] == ours_counts[s.name])
     print(f"odiff's counts equal ours on {agree}/{len(specs)} pairs (odiff is not pixelmatch: informational)")
     print("\nsingle pair, whole process with a diff image:")
     for spec, ours_one, odiff_one in singles:
         r = ours_one.seconds / odiff_one.seconds
-        print(f"  {spec.name:<24} {spec.kind:<7} leadforge visual diff {ours_one.seconds:6.3f} s   "
-              f"odiff {odiff_one.seconds:6.3f} s   ratio {r:.2f}x  (target <= 2.0: {'met' if r <= 2.0 else 'MISSED'}); "
-              f"CPU {ours_one.cpu:.3f} vs {odiff_one.cpu:.3f} s")
+        print(
+            f"  {spec.name:<24} {spec.kind:<7} leadforge visual diff {ours_one.seconds:6.3f} s   "
+            f"odiff {odiff_one.seconds:6.3f} s   ratio {r:.2f}x  (target <= 2.0: {'met' if r <= 2.0 else 'MISSED'}); "
+            f"CPU {ours_one.cpu:.3f} vs {odiff_one.cpu:.3f} s"
+        )
     return 0
 
 

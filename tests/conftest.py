@@ -5,11 +5,15 @@ from __future__ import annotations
 import io
 import os
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from leadforge.forge.local import LocalForge
 
 pytest_plugins = ["tests.apidouble.plugin"]
 
@@ -115,10 +119,10 @@ def run_cli(monkeypatch: pytest.MonkeyPatch) -> Callable[..., CliResult]:
 
 
 @pytest.fixture
-def local_forge(git_repo: Repo) -> Iterator[object]:
+def local_forge(git_repo: Repo) -> LocalForge:
     from leadforge.forge.local import LocalForge
 
-    yield LocalForge(git_repo.path, "octo-org/octo-repo")
+    return LocalForge(git_repo.path, "octo-org/octo-repo")
 
 
 def shared_path(*parts: str) -> Path:

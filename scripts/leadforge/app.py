@@ -67,11 +67,17 @@ class Progress:
     def __enter__(self) -> Progress:
         if self.out.stderr.isatty() and not os.environ.get("CI"):
             from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress as RichProgress, TextColumn, TimeElapsedColumn
+            from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+            from rich.progress import Progress as RichProgress
 
             self._live = RichProgress(
-                TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                TextColumn("{task.fields[label]}"), console=Console(file=self.out.stderr), transient=True,
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TextColumn("{task.fields[label]}"),
+                console=Console(file=self.out.stderr),
+                transient=True,
             )
             self._live.start()
             self._task = self._live.add_task(self.description, total=self.total, label="")

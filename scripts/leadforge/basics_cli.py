@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING
 
 from leadforge.cli import area_parser
 
+if TYPE_CHECKING:
+    from leadforge.app import App
+    from leadforge.cli import Subparsers
 
-def register(sub: Any, common: argparse.ArgumentParser) -> None:
+
+def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     init = sub.add_parser(
         "init",
         parents=[common],
@@ -18,14 +22,25 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         "one short caller per pipeline instead, calling LeadForge's reusable workflows pinned to a commit SHA.",
     )
     init.add_argument("path", nargs="?", default=None, help="target repository (default: --repo)")
-    init.add_argument("--reusable", action="store_true",
-                      help="write short callers of LeadForge's reusable workflows (pinned by SHA) instead of copies")
-    init.add_argument("--ref", metavar="SHA", default=None,
-                      help="with --reusable: the LeadForge commit to pin "
-                      "(default: the release commit this package was built from)")
-    init.add_argument("--pipeline", dest="pipelines", metavar="NAME", action="append", default=None,
-                      help="with --reusable: only this pipeline (repeatable): tasks, review, security, visual, release, "
-                      "deploy, metrics, pages")
+    init.add_argument(
+        "--reusable",
+        action="store_true",
+        help="write short callers of LeadForge's reusable workflows (pinned by SHA) instead of copies",
+    )
+    init.add_argument(
+        "--ref",
+        metavar="SHA",
+        default=None,
+        help="with --reusable: the LeadForge commit to pin (default: the release commit this package was built from)",
+    )
+    init.add_argument(
+        "--pipeline",
+        dest="pipelines",
+        metavar="NAME",
+        action="append",
+        default=None,
+        help="with --reusable: only this pipeline (repeatable): tasks, review, security, visual, release, deploy, metrics, pages",
+    )
     init.set_defaults(handler=_init)
 
     demo = sub.add_parser(
@@ -48,19 +63,19 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     reference.set_defaults(handler=_config_reference)
 
 
-def _init(app: Any, path: str | None, reusable: bool, ref: str | None, pipelines: list[str] | None) -> int:
+def _init(app: App, path: str | None, reusable: bool, ref: str | None, pipelines: list[str] | None) -> int:
     from leadforge.scaffold import init_repository
 
     return init_repository(app, path, reusable=reusable, ref=ref, pipelines=pipelines)
 
 
-def _demo(app: Any, out: str, keep: bool) -> int:
+def _demo(app: App, out: str, keep: bool) -> int:
     from leadforge.demo import run_demo
 
     return run_demo(app, out=out, keep=keep)
 
 
-def _config_validate(app: Any) -> int:
+def _config_validate(app: App) -> int:
     from leadforge.config import DEFAULT_CONFIG_PATH, load_config
 
     path = app.repo / (app.config_path or DEFAULT_CONFIG_PATH)
@@ -72,7 +87,7 @@ def _config_validate(app: Any) -> int:
     return 0
 
 
-def _config_schema(app: Any) -> int:
+def _config_schema(app: App) -> int:
     import json
 
     from leadforge.config import json_schema
@@ -81,7 +96,7 @@ def _config_schema(app: Any) -> int:
     return 0
 
 
-def _config_reference(app: Any) -> int:
+def _config_reference(app: App) -> int:
     from leadforge.config import reference_yaml
 
     app.out.stdout.write(reference_yaml())

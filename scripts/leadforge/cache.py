@@ -1,18 +1,20 @@
-"""A small on-disk cache for facts that are slow to learn and cheap to re-check.
+"""Where LeadForge's caches live, and a small on-disk cache for facts slow to learn and cheap to re-check.
 
-Two things use it: the kustomize version of a kubectl binary (keyed by the binary's real path, size
+The one place for caches: ``$LEADFORGE_CACHE_DIR``, else ``$XDG_CACHE_HOME/leadforge``, else
+``~/.cache/leadforge``; ``LEADFORGE_CACHE_DIR=off`` turns every cache off.
+
+``get``/``put`` keep the kustomize version of a kubectl binary (keyed by the binary's real path, size
 and mtime) and a config text that validated (keyed by the text and the code that validated it), so
 ``leadforge deploy render`` does not ask kubectl or import pydantic on every run. An entry is one
 JSON file named by a hash of its key and holding the key itself: a changed key is a miss, never a
-wrong answer. The cache is best effort: a folder that cannot be read or written only costs the time
-it would have saved.
-
-Where: ``$LEADFORGE_CACHE_DIR``, else ``$XDG_CACHE_HOME/leadforge``, else ``~/.cache/leadforge``.
-``LEADFORGE_CACHE_DIR=off`` turns it off.
+wrong answer. A cache with a file format of its own (Jinja2's compiled templates, ``templating``) gets
+a folder of its own below the same place (``subfolder``). Every cache is best effort: a folder that
+cannot be read or written only costs the time it would have saved.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import zlib
@@ -25,12 +27,13 @@ if TYPE_CHECKING:  # pathlib loads lazily too
     from pathlib import Path
     from typing import Any
 
+CACHE_ENV = "LEADFORGE_CACHE_DIR"  # the one switch: a folder for every cache, or "off"
 OFF = {"off", "0", "false", "no", "none"}
 
 
 def _folder(env: Mapping[str, str] | None = None) -> str | None:
     env = os.environ if env is None else env
-    chosen = env.get("LEADFORGE_CACHE_DIR", "")
+    chosen = env.get(CACHE_ENV, "")
     if chosen.strip().lower() in OFF and chosen:
         return None
     if chosen:
@@ -45,6 +48,20 @@ def directory(env: Mapping[str, str] | None = None) -> Path | None:
 
     folder = _folder(env)
     return Path(folder) if folder is not None else None
+
+
+def subfolder(name: str, env: Mapping[str, str] | None = None) -> Path | None:
+    """``<cache folder>/<name>``, made (private to the user), or None when caching is off or the folder
+    cannot be made: for a cache that keeps files of its own format there."""
+    folder = directory(env)
+    if folder is None:
+        return None
+    path = folder / name
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return path
 
 
 def _entry(kind: str, key: str, env: Mapping[str, str] | None) -> str | None:
@@ -78,7 +95,5 @@ def put(kind: str, key: str, value: Any, env: Mapping[str, str] | None = None) -
         return
     from leadforge.fsutil import atomic_write
 
-    try:
+    with contextlib.suppress(OSError):
         atomic_write(path, json.dumps({"key": key, "value": value}, sort_keys=True))
-    except OSError:
-        pass

@@ -19,7 +19,14 @@ from leadforge import __version__
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
-    from typing import Any
+    from collections.abc import Callable
+    from types import ModuleType
+    from typing import Any, TypeAlias
+
+    from leadforge.app import App
+
+    Subparsers: TypeAlias = argparse._SubParsersAction[argparse.ArgumentParser]  # what add_subparsers() returns
+    Handler: TypeAlias = Callable[..., int | None]  # handler(app, **command_options) -> exit code
 
 # Order is the order of `leadforge --help`.
 AREAS: tuple[str, ...] = (
@@ -56,7 +63,9 @@ def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
         help="github when GITHUB_TOKEN and GITHUB_REPOSITORY are set, else local (.leadforge/forge/)",
     )
     group.add_argument("--dry-run", action="store_true", default=default(False), help="decide and print, change nothing")
-    group.add_argument("--json", action="store_true", default=default(False), help="machine output on stdout, human text on stderr")
+    group.add_argument(
+        "--json", action="store_true", default=default(False), help="machine output on stdout, human text on stderr"
+    )
 
 
 _VALUE_OPTIONS = ("--repo", "--config", "--forge")
@@ -75,9 +84,11 @@ def _area_modules(argv: Sequence[str] | None) -> tuple[str, ...]:
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The whole parser, or (given the command line) only the part that command needs."""
     import argparse  # here, not at the top: an early start (EARLY_STARTS) runs before it is needed
+
     parser = argparse.ArgumentParser(
         prog="leadforge",
-        description="GitOps pipeline for AI coding agents: task queue, PR review, visual regression, releases, environments, metrics.",
+        description="GitOps pipeline for AI coding agents: "
+        "task queue, PR review, visual regression, releases, environments, metrics.",
     )
     parser.add_argument("--version", action="version", version=f"leadforge {__version__}")
     _global_options(parser, suppress=False)
@@ -106,7 +117,7 @@ def _positional(words: Sequence[str], count: int) -> list[str]:
     return found
 
 
-def _early(words: Sequence[str]) -> Any:
+def _early(words: Sequence[str]) -> ModuleType | None:
     """The early-start module of this command line, or None."""
     found = _positional(words, 2)
     module = EARLY_STARTS.get((found[0], found[1])) if len(found) == 2 else None
@@ -156,7 +167,7 @@ def _main(words: list[str]) -> int:
     return run_handler(handler, app, options, command=" ".join(filter(None, ("leadforge", args.area, verb))))
 
 
-def run_handler(handler: Any, app: Any, options: dict[str, Any], command: str = "leadforge") -> int:
+def run_handler(handler: Handler, app: App, options: dict[str, Any], command: str = "leadforge") -> int:
     """The one place that maps errors to exit codes (1: expected, 3: a bug, 130: interrupted).
 
     An import of an optional dependency that is not installed is expected too: it names the extra to install."""
@@ -194,7 +205,9 @@ def _internal_error() -> int:
     return 3
 
 
-def area_parser(sub: Any, common: argparse.ArgumentParser, name: str, help: str) -> tuple[argparse.ArgumentParser, Any]:
+def area_parser(
+    sub: Subparsers, common: argparse.ArgumentParser, name: str, help: str
+) -> tuple[argparse.ArgumentParser, Subparsers]:
     """Helper for areas with verbs: returns the area parser and its verb sub-parsers."""
     parser = sub.add_parser(name, help=help, description=help, parents=[common])
     parser.set_defaults(area_parser=parser)

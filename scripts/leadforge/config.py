@@ -14,7 +14,8 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError
 
-from leadforge.config_cache import DEFAULT_CONFIG_PATH as DEFAULT_CONFIG_PATH  # defined there: it must not import pydantic
+from leadforge.config_file import DEFAULT_CONFIG_PATH as DEFAULT_CONFIG_PATH  # the one rule for finding and reading the file
+from leadforge.config_file import read_config_text
 from leadforge.deploy.settings import DeploySettings
 from leadforge.errors import ConfigError
 from leadforge.metrics.settings import MetricsSettings
@@ -47,10 +48,7 @@ def _line_of(tree: Any, loc: tuple[Any, ...]) -> int | None:
         lc = getattr(node, "lc", None)
         try:
             if lc is not None:
-                if isinstance(part, int):
-                    line = lc.item(part)[0] + 1
-                else:
-                    line = lc.key(part)[0] + 1
+                line = lc.item(part)[0] + 1 if isinstance(part, int) else lc.key(part)[0] + 1
             node = node[part]
         except (KeyError, IndexError, TypeError, AttributeError):
             break
@@ -128,17 +126,8 @@ def parse_config(text: str, path: str | Path = DEFAULT_CONFIG_PATH) -> Config:
 
 def load_config(repo: str | Path = ".", path: str | Path | None = None) -> Config:
     """Load ``path`` (relative to ``repo``); a missing default file means all defaults."""
-    explicit = path is not None
-    config_path = Path(repo) / (path or DEFAULT_CONFIG_PATH)
-    try:
-        text = config_path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        if explicit and Path(path) != Path(DEFAULT_CONFIG_PATH):  # type: ignore[arg-type]
-            raise ConfigError(f"{config_path}: config file not found") from None
-        return Config()
-    except UnicodeDecodeError:
-        raise ConfigError(f"{config_path}: config file is not UTF-8 text") from None
-    return parse_config(text, config_path)
+    where, text = read_config_text(repo, path)
+    return Config() if text is None else parse_config(text, where)
 
 
 def json_schema() -> dict[str, Any]:

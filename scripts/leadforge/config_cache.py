@@ -14,6 +14,7 @@ import os
 from collections.abc import Mapping
 
 from leadforge import __version__, cache
+from leadforge.config_file import DEFAULT_CONFIG_PATH, is_explicit
 
 # Not `from typing import ...`: typing takes ~9 ms to import, and this module loads before `deploy render`
 # starts kustomize (deploy/early.py). Type checkers read the block below; at run time it is skipped.
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
 
     from leadforge.app import App
 
-DEFAULT_CONFIG_PATH = ".github/leadforge.yml"
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -56,7 +56,7 @@ def _key(repo: str | os.PathLike[str], config_path: str | None) -> tuple[str, bo
 def validated(app: App) -> dict[str, Any]:
     """The whole validated config as JSON-able data (``Config.model_dump(mode="json")``)."""
     key, found = _key(app.repo, app.config_path)
-    if not found and app.config_path and os.path.normpath(app.config_path) != os.path.normpath(DEFAULT_CONFIG_PATH):
+    if not found and is_explicit(app.config_path):
         app.config  # noqa: B018 - an explicit --config that is missing: the usual error, from the usual place
     known = cache.get("config", key, app.env)
     if isinstance(known, dict):
@@ -66,8 +66,9 @@ def validated(app: App) -> dict[str, Any]:
     return dumped
 
 
-def known_section(repo: str | os.PathLike[str], config_path: str | None, name: str,
-                  env: Mapping[str, str] | None = None) -> dict[str, Any] | None:
+def known_section(
+    repo: str | os.PathLike[str], config_path: str | None, name: str, env: Mapping[str, str] | None = None
+) -> dict[str, Any] | None:
     """A section of a config that validated before, or None: never validates (for work started early)."""
     known = cache.get("config", _key(repo, config_path)[0], env)
     value = known.get(name) if isinstance(known, dict) else None

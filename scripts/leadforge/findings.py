@@ -47,7 +47,7 @@ class Finding:
         if not self.end_line and self.line:
             object.__setattr__(self, "end_line", self.line)
         if not self.fingerprint:
-            anchor = self.code_line if self.code_line else f"{self.message}"
+            anchor = self.code_line or f"{self.message}"
             object.__setattr__(self, "fingerprint", fingerprint_of(self.tool, self.rule, self.path, anchor))
 
     @property
@@ -91,7 +91,7 @@ class Finding:
             value = data.get(name, default)
             if not isinstance(value, kind) or isinstance(value, bool):
                 raise ValueError(f"finding field {name!r} must be {kind.__name__}, got {type(value).__name__}")
-            if kind is str and len(value) > _MAX_TEXT:
+            if isinstance(value, str) and len(value) > _MAX_TEXT:
                 value = value[:_MAX_TEXT] + "…"
             values[name] = value
         if values["line"] < 0 or values["end_line"] < 0:

@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
+import tempfile
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal, overload
 
 from leadforge import proc
 from leadforge.errors import GitError, PushRejected, ToolError
@@ -26,8 +30,9 @@ BOT_EMAIL = "leadforge-bot@users.noreply.github.com"
 
 
 # Commands that write commits or tags: only these need an author/committer identity.
-_NEEDS_IDENTITY = frozenset({"commit", "commit-tree", "tag", "merge", "revert", "cherry-pick", "rebase", "am", "stash",
-                             "notes", "pull"})
+_NEEDS_IDENTITY = frozenset(
+    {"commit", "commit-tree", "tag", "merge", "revert", "cherry-pick", "rebase", "am", "stash", "notes", "pull"}
+)
 
 
 def _subcommand(args: Sequence[str]) -> str:
@@ -80,6 +85,39 @@ class GitRepo:
             self._identity = rc == 0
         return self._identity
 
+    @overload
+    def run(
+        self,
+        *args: str,
+        check: bool = True,
+        input: str | bytes | None = None,
+        timeout: float | None = 600,
+        env: Mapping[str, str] | None = None,
+        text: Literal[True] = True,
+    ) -> proc.Result: ...
+
+    @overload
+    def run(
+        self,
+        *args: str,
+        check: bool = True,
+        input: str | bytes | None = None,
+        timeout: float | None = 600,
+        env: Mapping[str, str] | None = None,
+        text: Literal[False],
+    ) -> proc.BytesResult: ...
+
+    @overload
+    def run(
+        self,
+        *args: str,
+        check: bool = True,
+        input: str | bytes | None = None,
+        timeout: float | None = 600,
+        env: Mapping[str, str] | None = None,
+        text: bool,
+    ) -> proc.Result | proc.BytesResult: ...
+
     def run(
         self,
         *args: str,
@@ -88,12 +126,13 @@ class GitRepo:
         timeout: float | None = 600,
         env: Mapping[str, str] | None = None,
         text: bool = True,
-    ) -> proc.Result:
+    ) -> proc.Result | proc.BytesResult:
         """``git <args>`` in this repository; ``env`` adds variables (``GIT_INDEX_FILE``...), ``text=False``
         returns bytes. With ``check``, a failure raises ``GitError`` with git's last line."""
         try:
-            result = proc.run(["git", *args], cwd=self.path, env=self._env(args, env), check=False, input=input,
-                              timeout=timeout, text=text)
+            result = proc.run(
+                ["git", *args], cwd=self.path, env=self._env(args, env), check=False, input=input, timeout=timeout, text=text
+            )
         except ToolError as err:
             raise GitError(f"{err} {GIT_HINT}") from None
         if check and not result.ok:
@@ -181,7 +220,7 @@ class GitRepo:
         for line in self.out("for-each-ref", f"--format={fmt}", prefix).splitlines():
             name, _, date = line.partition("\t")
             if name.startswith(prefix) and date:
-                found[name[len(prefix):]] = date
+                found[name[len(prefix) :]] = date
         return found
 
     def upstream(self) -> str | None:
@@ -229,8 +268,15 @@ class GitRepo:
         else:
             self.run("tag", "-a", name, "-m", message, ref)
 
-    def fetch(self, remote: str = "origin", refspec: str | None = None, *, env: Mapping[str, str] | None = None,
-              prune: bool = False, timeout: float | None = 600) -> None:
+    def fetch(
+        self,
+        remote: str = "origin",
+        refspec: str | None = None,
+        *,
+        env: Mapping[str, str] | None = None,
+        prune: bool = False,
+        timeout: float | None = 600,
+    ) -> None:
         args = ["fetch", "-q"] + (["--prune"] if prune else []) + [remote] + ([refspec] if refspec else [])
         self.run(*args, env=env, timeout=timeout)
 
@@ -242,8 +288,9 @@ class GitRepo:
         return self.head() != before
 
     @classmethod
-    def clone(cls, url: str, path: str | os.PathLike[str], *, env: Mapping[str, str] | None = None,
-              timeout: float | None = 600) -> GitRepo:
+    def clone(
+        cls, url: str, path: str | os.PathLike[str], *, env: Mapping[str, str] | None = None, timeout: float | None = 600
+    ) -> GitRepo:
         """``git clone url path`` (full history: metrics read all of it); ``path`` must be absent or empty."""
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -310,5 +357,62 @@ class GitRepo:
                     raise GitError(
                         f"{self.path}: {remote}/{branch} moved and changes files that have uncommitted edits here; "
                         f"commit or stash them and re-run (the unpushed commit {sha[:12]} is left on {branch})"
-                    )
+                    ) from None
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+# ---- temporary worktrees (scanners read files from disk; deploy branches are built beside the checkout) ----
+
+
+@contextmanager
+def head_checkout(repo: Path, head: str) -> Iterator[Path]:
+    """The repository itself when ``head`` is checked out (or empty: the working tree), else a temporary
+    worktree of ``head`` (removed afterwards): scanners read files from disk."""
+    git = GitRepo(repo)
+    if not head:
+        yield repo
+        return
+    try:
+        current = git.head()
+    except GitError:
+        current = ""
+    if current == head:
+        yield repo
+        return
+    folder = Path(tempfile.mkdtemp(prefix="leadforge-review-"))
+    target = folder / "head"
+    try:
+        git.run("worktree", "add", "--detach", "--quiet", str(target), head)
+    except GitError as err:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise GitError(
+            f"cannot check out the head {head[:12]} to scan it ({err}); is the commit in this clone? "
+            "(actions/checkout with fetch-depth: 0)"
+        ) from None
+    try:
+        yield target
+    finally:
+        git.run("worktree", "remove", "--force", str(target), check=False)
+        shutil.rmtree(folder, ignore_errors=True)
+        git.run("worktree", "prune", check=False)
+
+
+@contextmanager
+def branch_worktree(git: GitRepo, branch: str, start: str | None) -> Iterator[GitRepo]:
+    """A throwaway worktree on ``branch`` (reset to ``start``; an empty orphan branch when ``start`` is None)."""
+    tmp = Path(tempfile.mkdtemp(prefix="leadforge-wt-"))
+    path = tmp / "tree"
+    try:
+        if start is not None:
+            git.run("worktree", "add", "-q", "-B", branch, str(path), start)
+            tree = GitRepo(path)
+        else:
+            git.run("worktree", "add", "-q", "--detach", str(path))
+            tree = GitRepo(path)
+            tree.run("checkout", "-q", "--orphan", branch)
+            tree.run("rm", "-rfq", "--ignore-unmatch", ".")
+        yield tree
+    finally:
+        git.run("worktree", "remove", "--force", str(path), check=False)
+        git.run("worktree", "prune", check=False)
+        shutil.rmtree(tmp, ignore_errors=True)

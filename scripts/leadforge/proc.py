@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from leadforge.errors import ToolError
+from leadforge.lazy_typing import overload
 
 PIPE = subprocess.PIPE  # for spawn(stdout=proc.PIPE): callers need not import subprocess for it
 
@@ -21,15 +22,34 @@ PIPE = subprocess.PIPE  # for spawn(stdout=proc.PIPE): callers need not import s
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pathlib import Path
-    from typing import Any
+    from typing import IO, Any, Literal
+
+    # what Popen takes for a stream: PIPE, DEVNULL, a file descriptor or an open file
+    Stream = int | IO[Any] | None
 
 
 @dataclass(frozen=True, slots=True)
 class Result:
+    """A finished process, its output as text (``text=True``, the default)."""
+
     argv: tuple[str, ...]
     returncode: int
     stdout: str
     stderr: str
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+
+@dataclass(frozen=True, slots=True)
+class BytesResult:
+    """A finished process, its output as bytes (``text=False``)."""
+
+    argv: tuple[str, ...]
+    returncode: int
+    stdout: bytes
+    stderr: bytes
 
     @property
     def ok(self) -> bool:
@@ -51,6 +71,48 @@ def _tail(text: str, lines: int = 20) -> str:
     return "\n".join(text.strip().splitlines()[-lines:])
 
 
+@overload
+def run(
+    argv: Sequence[str],
+    *,
+    cwd: str | os.PathLike[str] | None = None,
+    env: Mapping[str, str] | None = None,
+    input: str | bytes | None = None,
+    timeout: float | None = None,
+    check: bool = True,
+    text: Literal[True] = True,
+    hint: str = "",
+) -> Result: ...
+
+
+@overload
+def run(
+    argv: Sequence[str],
+    *,
+    cwd: str | os.PathLike[str] | None = None,
+    env: Mapping[str, str] | None = None,
+    input: str | bytes | None = None,
+    timeout: float | None = None,
+    check: bool = True,
+    text: Literal[False],
+    hint: str = "",
+) -> BytesResult: ...
+
+
+@overload
+def run(
+    argv: Sequence[str],
+    *,
+    cwd: str | os.PathLike[str] | None = None,
+    env: Mapping[str, str] | None = None,
+    input: str | bytes | None = None,
+    timeout: float | None = None,
+    check: bool = True,
+    text: bool,
+    hint: str = "",
+) -> Result | BytesResult: ...
+
+
 def run(
     argv: Sequence[str],
     *,
@@ -61,7 +123,7 @@ def run(
     check: bool = True,
     text: bool = True,
     hint: str = "",
-) -> Result:
+) -> Result | BytesResult:
     """Run ``argv``; raise ``ToolError`` naming the command when it is missing,
     times out, or (with ``check``) exits non-zero. ``hint`` says what to do."""
     argv = tuple(str(a) for a in argv)
@@ -85,15 +147,17 @@ def run(
         raise ToolError(f"{' '.join(argv[:3])}: timed out after {timeout:g}s. {hint}".strip()) from None
     except OSError as err:  # not executable, a folder, a bad interpreter line...
         raise ToolError(f"{argv[0]}: could not start: {err.strerror or err}. {hint}".strip()) from None
-    stdout = completed.stdout if completed.stdout is not None else ("" if text else b"")
-    stderr = completed.stderr if completed.stderr is not None else ("" if text else b"")
-    result = Result(argv, completed.returncode, stdout, stderr)  # type: ignore[arg-type]
+    result: Result | BytesResult
+    if text:
+        result = Result(argv, completed.returncode, completed.stdout or "", completed.stderr or "")
+    else:
+        result = BytesResult(argv, completed.returncode, completed.stdout or b"", completed.stderr or b"")
     if check and completed.returncode != 0:
         raise _failed(result, hint)
     return result
 
 
-def _failed(result: Result, hint: str) -> ToolError:
+def _failed(result: Result | BytesResult, hint: str) -> ToolError:
     stdout, stderr = result.stdout, result.stderr
     detail = _tail(stderr if isinstance(stderr, str) else stderr.decode(errors="replace")) or _tail(
         stdout if isinstance(stdout, str) else stdout.decode(errors="replace")
@@ -102,8 +166,26 @@ def _failed(result: Result, hint: str) -> ToolError:
     return ToolError(f"{' '.join(result.argv[:4])} exited {result.returncode}: {detail} {hint}".strip())
 
 
-def collect(process: subprocess.Popen[bytes], *, timeout: float | None = None, check: bool = True, text: bool = True,
-            hint: str = "") -> Result:
+@overload
+def collect(
+    process: subprocess.Popen[bytes],
+    *,
+    timeout: float | None = None,
+    check: bool = True,
+    text: Literal[True] = True,
+    hint: str = "",
+) -> Result: ...
+
+
+@overload
+def collect(
+    process: subprocess.Popen[bytes], *, timeout: float | None = None, check: bool = True, text: Literal[False], hint: str = ""
+) -> BytesResult: ...
+
+
+def collect(
+    process: subprocess.Popen[bytes], *, timeout: float | None = None, check: bool = True, text: bool = True, hint: str = ""
+) -> Result | BytesResult:
     """Wait for a process started with ``spawn(stdout=PIPE, stderr=PIPE)`` and read it as ``run`` would: the
     same ``Result``, the same ``ToolError`` for a timeout (the process is killed) or, with ``check``, a failure."""
     argv = tuple(str(a) for a in (process.args if isinstance(process.args, (list, tuple)) else [process.args]))
@@ -114,10 +196,11 @@ def collect(process: subprocess.Popen[bytes], *, timeout: float | None = None, c
         process.communicate()
         raise ToolError(f"{' '.join(argv[:3])}: timed out after {timeout:g}s. {hint}".strip()) from None
     out, err = out or b"", err or b""
+    result: Result | BytesResult
     if text:
         result = Result(argv, process.returncode, out.decode(errors="replace"), err.decode(errors="replace"))
     else:
-        result = Result(argv, process.returncode, out, err)  # type: ignore[arg-type]
+        result = BytesResult(argv, process.returncode, out, err)
     if check and process.returncode != 0:
         raise _failed(result, hint)
     return result
@@ -128,8 +211,8 @@ def spawn(
     *,
     cwd: str | os.PathLike[str] | None = None,
     env: Mapping[str, str] | None = None,
-    stdout: Any = subprocess.DEVNULL,
-    stderr: Any = subprocess.DEVNULL,
+    stdout: Stream = subprocess.DEVNULL,
+    stderr: Stream = subprocess.DEVNULL,
     new_session: bool = False,
     hint: str = "",
 ) -> subprocess.Popen[bytes]:
@@ -138,8 +221,7 @@ def spawn(
     argv = tuple(str(a) for a in argv)
     merged_env = None if env is None else {**os.environ, **env}
     try:
-        return subprocess.Popen(argv, cwd=cwd, env=merged_env, stdout=stdout, stderr=stderr,
-                                start_new_session=new_session)
+        return subprocess.Popen(argv, cwd=cwd, env=merged_env, stdout=stdout, stderr=stderr, start_new_session=new_session)
     except FileNotFoundError:
         raise ToolError(f"{argv[0]}: command not found. {hint or 'Is it installed and on PATH?'}".strip()) from None
     except OSError as err:

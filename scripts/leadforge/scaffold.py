@@ -13,6 +13,7 @@ Two ways, both leaving every existing file alone:
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import importlib.metadata
 import json
@@ -113,7 +114,7 @@ def template_files(root: Path = SCAFFOLD_ROOT) -> list[str]:
 
 def caller_files(pipelines: list[str] | None = None) -> list[str]:
     """The caller files (``.github/workflows/leadforge-*.yml``) of ``pipelines`` (default: all)."""
-    chosen = list(PIPELINES) if not pipelines else pipelines
+    chosen = pipelines or list(PIPELINES)
     unknown = [p for p in chosen if p not in PIPELINES]
     if unknown:
         raise InputError(f"--pipeline {unknown[0]}: no such pipeline (choose from {', '.join(PIPELINES)})")
@@ -141,12 +142,16 @@ def resolve_pin(ref: str | None, recorded: str | None) -> Pin:
     """The commit the callers pin: ``--ref`` (a full SHA), else the recorded release commit."""
     if ref is not None:
         if not _SHA.fullmatch(ref):
-            raise InputError(f"--ref {ref}: give the full 40-character commit SHA of a LeadForge release "
-                             "(reusable workflows are pinned by SHA, not by tag or branch)")
+            raise InputError(
+                f"--ref {ref}: give the full 40-character commit SHA of a LeadForge release "
+                "(reusable workflows are pinned by SHA, not by tag or branch)"
+            )
         return Pin(ref, f"v{__version__}" if ref == recorded else "leadforge init --ref")
     if recorded is None:
-        raise InputError(f"this LeadForge ({__version__}) was installed from a source checkout and does not know its release "
-                         f"commit: pass --ref <the 40-character SHA of a {LEADFORGE_REPOSITORY} release commit>")
+        raise InputError(
+            f"this LeadForge ({__version__}) was installed from a source checkout and does not know its release "
+            f"commit: pass --ref <the 40-character SHA of a {LEADFORGE_REPOSITORY} release commit>"
+        )
     return Pin(recorded, f"v{__version__}")
 
 
@@ -201,8 +206,9 @@ def _sources(reusable: bool, pipelines: list[str] | None, pin: Pin | None) -> di
     return dict(sorted(files.items()))
 
 
-def init_repository(app: App, path: str | None, *, reusable: bool = False, ref: str | None = None,
-                    pipelines: list[str] | None = None) -> int:
+def init_repository(
+    app: App, path: str | None, *, reusable: bool = False, ref: str | None = None, pipelines: list[str] | None = None
+) -> int:
     target = Path(path).resolve() if path else app.repo
     if not target.is_dir():
         raise InputError(f"{target}: not a directory (leadforge init PATH expects an existing repository)")
@@ -231,10 +237,8 @@ def init_repository(app: App, path: str | None, *, reusable: bool = False, ref: 
             data = source.encode("utf-8")
         else:
             data = source.read_bytes()
-            try:
+            with contextlib.suppress(UnicodeDecodeError):
                 data = adapt(rel, data.decode("utf-8")).encode("utf-8")
-            except UnicodeDecodeError:
-                pass
         try:
             atomic_write(target / rel, data)
         except OSError as err:
@@ -245,7 +249,13 @@ def init_repository(app: App, path: str | None, *, reusable: bool = False, ref: 
     human = f"{verb} {len(plan.create)} file(s) in {target}; skipped {len(plan.skip)} existing"
     if pin is not None:
         human += f"; callers pin {LEADFORGE_REPOSITORY}@{pin.sha[:12]} ({pin.comment})"
-    data = {"target": str(target), "created": list(plan.create), "skipped": list(plan.skip), "dry_run": app.dry_run,
-            "reusable": reusable, "pin": pin.sha if pin else None}
-    app.out.result(data, human)
+    result = {
+        "target": str(target),
+        "created": list(plan.create),
+        "skipped": list(plan.skip),
+        "dry_run": app.dry_run,
+        "reusable": reusable,
+        "pin": pin.sha if pin else None,
+    }
+    app.out.result(result, human)
     return 0

@@ -8,12 +8,14 @@ a typo is an error instead of an empty string.
 
 from __future__ import annotations
 
-import os
+import contextlib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from jinja2.bccache import Bucket, BytecodeCache
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parent / "templates"
-CACHE_ENV = "LEADFORGE_TEMPLATE_CACHE"  # a folder for compiled templates, or "off"
 
 
 def search_path(builtin: Path, repo: Path | None, override: Path) -> list[str]:
@@ -24,41 +26,40 @@ def search_path(builtin: Path, repo: Path | None, override: Path) -> list[str]:
     return search
 
 
-def compiled_cache(fingerprint: str) -> Any:
-    """Jinja2's bytecode cache for environments configured as ``fingerprint`` says, or None (``$LEADFORGE_TEMPLATE_CACHE=off``).
+def compiled_cache(fingerprint: str) -> BytecodeCache | None:
+    """Jinja2's bytecode cache for environments configured as ``fingerprint`` says, or None (caching off).
 
     Compiling a template costs more than rendering it (the release notes' templates: ~15 ms, a tenth
     of ``release notes``); the cache keeps the compiled code per template file and source checksum, so
     an edited or overriding template is compiled afresh. ``fingerprint`` (environment class, options,
     Jinja2 version) is part of the file names, so environments that would compile the same file
-    differently never share an entry. The folder: ``$LEADFORGE_TEMPLATE_CACHE``, else
-    ``$XDG_CACHE_HOME/leadforge/templates`` (``~/.cache/...``). A cache that cannot be written is
-    skipped, never an error."""
+    differently never share an entry. The folder: ``templates/`` in LeadForge's cache folder
+    (``leadforge.cache``: ``$LEADFORGE_CACHE_DIR``, else ``$XDG_CACHE_HOME/leadforge``; ``off`` turns it
+    off with the other caches). A cache that cannot be written is skipped, never an error."""
+    from leadforge import cache
+
+    folder = cache.subfolder("templates")
+    if folder is None:
+        return None
     from jinja2 import FileSystemBytecodeCache
 
-    where = os.environ.get(CACHE_ENV, "")
-    if where.lower() in {"off", "0", "false", "no"}:
-        return None
-
     class QuietCache(FileSystemBytecodeCache):
-        def dump_bytecode(self, bucket: Any) -> None:
-            try:
+        def dump_bytecode(self, bucket: Bucket) -> None:
+            with contextlib.suppress(OSError):
                 super().dump_bytecode(bucket)
-            except OSError:
-                pass
 
-    try:
-        home_cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-        folder = Path(where) if where else home_cache / "leadforge" / "templates"
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        return QuietCache(str(folder), pattern=f"{fingerprint}-%s.cache")
-    except (OSError, RuntimeError):  # RuntimeError: no home folder
-        return None
+    return QuietCache(str(folder), pattern=f"{fingerprint}-%s.cache")
 
 
 def sandboxed_environment(
-    builtin: Path, repo: Path | None, override: Path, *, autoescape: Any, environment_class: Any = None,
-    cache: bool = False, **options: Any
+    builtin: Path,
+    repo: Path | None,
+    override: Path,
+    *,
+    autoescape: Any,
+    environment_class: Any = None,
+    cache: bool = False,
+    **options: Any,
 ) -> Any:
     """A sandboxed, strict environment over ``search_path(builtin, repo, override)``; ``cache``: keep
     compiled templates between runs (``compiled_cache``)."""

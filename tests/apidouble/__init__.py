@@ -59,4 +59,4 @@ tests/conftest.py): ``github_double`` (a started double for ``octo-org/octo-repo
 
 from tests.apidouble.server import ROLES, GitHubDouble, HttpError
 
-__all__ = ["GitHubDouble", "HttpError", "ROLES"]
+__all__ = ["ROLES", "GitHubDouble", "HttpError"]

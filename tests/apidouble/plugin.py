@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -28,8 +29,8 @@ def make_github_double() -> Iterator[Callable[..., GitHubDouble]]:
     """
     made: list[GitHubDouble] = []
 
-    def make(repository: str = "octo-org/octo-repo", **options: object) -> GitHubDouble:
-        double = GitHubDouble(repository, **options).start()  # type: ignore[arg-type]
+    def make(repository: str = "octo-org/octo-repo", **options: Any) -> GitHubDouble:
+        double = GitHubDouble(repository, **options).start()
         made.append(double)
         return double
 

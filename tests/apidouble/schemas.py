@@ -55,8 +55,9 @@ class Spec:
         data = json.loads(fixture.read_text(encoding="utf-8"))
         self.components = data["components"]
         self.operations = [
-            Operation(op["operationId"], op["method"], op["path"], op["parameters"], op["requestBody"],
-                      op["responses"], op["servers"])
+            Operation(
+                op["operationId"], op["method"], op["path"], op["parameters"], op["requestBody"], op["responses"], op["servers"]
+            )
             for op in data["operations"]
         ]
         self.by_id = {op.operation_id: op for op in self.operations}
@@ -123,8 +124,7 @@ class Spec:
                 errors.append(f"query parameter {name!r} is not defined for {op.operation_id}")
                 continue
             for value in values:
-                errors += self.errors(known[name]["schema"], _coerce(value, known[name]["schema"]),
-                                      f"query parameter {name}")
+                errors += self.errors(known[name]["schema"], _coerce(value, known[name]["schema"]), f"query parameter {name}")
         for name, param in known.items():
             if param["required"] and name not in query:
                 errors.append(f"required query parameter {name!r} missing")

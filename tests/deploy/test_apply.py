@@ -72,8 +72,15 @@ def test_pull_mode_into_a_folder_commits_on_the_current_branch(deploy_repo, remo
     deploy_repo.write(".github/leadforge.yml", "deploy:\n  pull_target: folder\n")
     deploy_repo.commit("chore: config")
 
-    result = run_cli("deploy", "apply", "--env", "prod", "--json", repo=deploy_repo.path,
-                     env={"GITHUB_ACTIONS": "true", "LEADFORGE_APPROVED_ENVIRONMENT": "production"})
+    result = run_cli(
+        "deploy",
+        "apply",
+        "--env",
+        "prod",
+        "--json",
+        repo=deploy_repo.path,
+        env={"GITHUB_ACTIONS": "true", "LEADFORGE_APPROVED_ENVIRONMENT": "production"},
+    )
 
     assert result.code == 0, result.stderr
     assert json.loads(result.stdout)["target"] == "rendered/prod/ on main"
@@ -101,8 +108,10 @@ def test_apply_to_prod_outside_the_approved_job_is_refused(deploy_repo, run_cli,
 
     assert result.code == 1
     assert result.stderr.strip().splitlines() == [
-        "leadforge: error: apply to 'prod' needs the GitHub environment 'production': run it from the deploy workflow's "
-        "production job (required reviewers), which sets LEADFORGE_APPROVED_ENVIRONMENT"
+        (
+            "leadforge: error: apply to 'prod' needs the GitHub environment 'production': run it from the deploy workflow's "
+            "production job (required reviewers), which sets LEADFORGE_APPROVED_ENVIRONMENT"
+        )
     ]
     assert deploy_repo.git("branch", "--list", "deploy/*") == ""
     assert "apply to 'prod' needs the GitHub environment 'production'" in result.stderr
@@ -115,8 +124,13 @@ def test_push_mode_plan_is_server_side_apply_with_an_applyset_then_rollouts(depl
     data = json.loads(result.stdout)
     apply, rollout = data["steps"]
     assert apply[1:8] == [
-        "apply", "--server-side", "--field-manager=leadforge", "--prune", "--applyset=leadforge-staging",
-        "--namespace", "leadforge-staging",
+        "apply",
+        "--server-side",
+        "--field-manager=leadforge",
+        "--prune",
+        "--applyset=leadforge-staging",
+        "--namespace",
+        "leadforge-staging",
     ]
     assert apply[8] == "-f" and apply[9].endswith("staging.yaml")
     assert rollout[1:] == ["rollout", "status", "deployment/leadforge-web", "--namespace", "leadforge-staging", "--timeout=300s"]
@@ -146,7 +160,8 @@ def test_push_mode_with_kubeconfig_naming_a_missing_file_says_which(deploy_repo,
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1
     assert f"KUBECONFIG={missing} names no existing file" in lines[0] and lines[0].startswith(
-        "leadforge: error: k8s/overlays/dev: push mode needs a kubeconfig")
+        "leadforge: error: k8s/overlays/dev: push mode needs a kubeconfig"
+    )
 
 
 KUBECONFIG = """\
@@ -221,8 +236,8 @@ def _fake_kubectl(tmp_path: Path, rollout_status_exit: int) -> tuple[Path, Path]
         f'echo "KUBECTL_APPLYSET=$KUBECTL_APPLYSET $*" >> {log}\n'
         'if [ "$1" = apply ]; then echo "deployment.apps/leadforge-web serverside-applied"; exit 0; fi\n'
         'if [ "$1 $2" = "rollout status" ]; then\n'
-        f'  [ {rollout_status_exit} = 0 ] && exit 0\n'
-        '  echo \'error: deployment "leadforge-web" exceeded its progress deadline\' >&2; exit 1\n'
+        f"  [ {rollout_status_exit} = 0 ] && exit 0\n"
+        "  echo 'error: deployment \"leadforge-web\" exceeded its progress deadline' >&2; exit 1\n"
         "fi\n"
         "exit 0\n"
     )
@@ -235,18 +250,28 @@ def test_push_mode_rolls_back_when_a_rollout_does_not_become_ready(deploy_repo, 
     config = tmp_path / "kubeconfig"
     config.write_text(KUBECONFIG, encoding="utf-8")
 
-    result = run_cli("deploy", "apply", "--env", "dev", "--mode", "push", repo=deploy_repo.path,
-                     env={"KUBECONFIG": str(config), "LEADFORGE_KUBECTL": str(kubectl)})
+    result = run_cli(
+        "deploy",
+        "apply",
+        "--env",
+        "dev",
+        "--mode",
+        "push",
+        repo=deploy_repo.path,
+        env={"KUBECONFIG": str(config), "LEADFORGE_KUBECTL": str(kubectl)},
+    )
 
     assert result.code == 1
     assert result.stderr.strip().splitlines()[-1] == (
         "leadforge: error: k8s/overlays/dev: deployment/leadforge-web -n leadforge-dev did not become ready "
-        "(deployment \"leadforge-web\" exceeded its progress deadline); rolled back deployment/leadforge-web -n leadforge-dev"
+        '(deployment "leadforge-web" exceeded its progress deadline); rolled back deployment/leadforge-web -n leadforge-dev'
     )
     lines = log.read_text().splitlines()
     assert all(line.startswith("KUBECTL_APPLYSET=true ") for line in lines)
     calls = [line.split(" ", 1)[1] for line in lines]
-    assert calls[0].startswith("apply --server-side --field-manager=leadforge --prune --applyset=leadforge-dev --namespace leadforge-dev -f ")
+    assert calls[0].startswith(
+        "apply --server-side --field-manager=leadforge --prune --applyset=leadforge-dev --namespace leadforge-dev -f "
+    )
     # it stops at the first workload that is not ready and undoes that one only
     assert calls[1:] == [
         "rollout status deployment/leadforge-web --namespace leadforge-dev --timeout=300s",
@@ -259,9 +284,22 @@ def test_push_mode_succeeds_when_every_rollout_is_ready(deploy_repo, run_cli, tm
     config = tmp_path / "kubeconfig"
     config.write_text(KUBECONFIG, encoding="utf-8")
 
-    result = run_cli("deploy", "apply", "--env", "prod", "--mode", "push", "--json", repo=deploy_repo.path,
-                     env={"KUBECONFIG": str(config), "LEADFORGE_KUBECTL": str(kubectl),
-                          "GITHUB_ACTIONS": "true", "LEADFORGE_APPROVED_ENVIRONMENT": "production"})
+    result = run_cli(
+        "deploy",
+        "apply",
+        "--env",
+        "prod",
+        "--mode",
+        "push",
+        "--json",
+        repo=deploy_repo.path,
+        env={
+            "KUBECONFIG": str(config),
+            "LEADFORGE_KUBECTL": str(kubectl),
+            "GITHUB_ACTIONS": "true",
+            "LEADFORGE_APPROVED_ENVIRONMENT": "production",
+        },
+    )
 
     assert result.code == 0, result.stderr
     data = json.loads(result.stdout)

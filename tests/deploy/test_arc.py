@@ -84,13 +84,16 @@ def test_a_generated_station_is_valid_for_any_capacity_and_options():
     assert (runner["spec"]["maxRunners"], runner["spec"]["runnerGroup"]) == (0, "agents")
 
 
-@pytest.mark.parametrize(("change", "expected"), [
-    (lambda o: o["spec"].update(maxRunners=-1), "spec.maxRunners: -1 is less than the minimum of 0"),
-    (lambda o: o["spec"].update(maxRunner=2), ".spec.maxRunner: unknown field"),
-    (lambda o: o["spec"]["template"]["spec"]["containers"][0].pop("name"), "'name' is a required property"),
-    (lambda o: o["spec"]["template"]["spec"]["containers"][0].update(imagePullPolicy=3), "3 is not of type 'string'"),
-    (lambda o: o["spec"].pop("githubConfigSecret"), "spec.githubConfigSecret: required"),
-])
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda o: o["spec"].update(maxRunners=-1), "spec.maxRunners: -1 is less than the minimum of 0"),
+        (lambda o: o["spec"].update(maxRunner=2), ".spec.maxRunner: unknown field"),
+        (lambda o: o["spec"]["template"]["spec"]["containers"][0].pop("name"), "'name' is a required property"),
+        (lambda o: o["spec"]["template"]["spec"]["containers"][0].update(imagePullPolicy=3), "3 is not of type 'string'"),
+        (lambda o: o["spec"].pop("githubConfigSecret"), "spec.githubConfigSecret: required"),
+    ],
+)
 def test_the_check_catches_what_the_api_server_would_refuse(change, expected):
     _, obj = shipped()[0]
     broken = copy.deepcopy(obj)

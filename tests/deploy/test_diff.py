@@ -65,7 +65,9 @@ def test_touches_matches_path_prefixes():
 @needs_kubectl
 def test_diff_between_refs_shows_the_changed_overlay_only(deploy_repo, run_cli):
     base = deploy_repo.git("rev-parse", "HEAD")
-    set_yaml(deploy_repo, "k8s/overlays/staging/patch-deployment.yaml", "/spec/replicas\n  value: 2", "/spec/replicas\n  value: 4")
+    set_yaml(
+        deploy_repo, "k8s/overlays/staging/patch-deployment.yaml", "/spec/replicas\n  value: 2", "/spec/replicas\n  value: 4"
+    )
     deploy_repo.commit("feat: more staging replicas")
 
     result = run_cli("deploy", "diff", "--base", base, repo=deploy_repo.path)

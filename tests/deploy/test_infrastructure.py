@@ -29,9 +29,14 @@ def provider_mirror() -> Path | None:
 
 
 def tf(args: list[str], cwd: Path, data_dir: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "TF_DATA_DIR": str(data_dir), "TF_IN_AUTOMATION": "1", "TF_CLI_CONFIG_FILE": os.devnull,
-           "CHECKPOINT_DISABLE": "1"}
-    return subprocess.run([TERRAFORM, *args], cwd=cwd, env=env, capture_output=True, text=True)  # type: ignore[list-item]
+    env = {
+        **os.environ,
+        "TF_DATA_DIR": str(data_dir),
+        "TF_IN_AUTOMATION": "1",
+        "TF_CLI_CONFIG_FILE": os.devnull,
+        "CHECKPOINT_DISABLE": "1",
+    }
+    return subprocess.run([str(TERRAFORM), *args], cwd=cwd, env=env, capture_output=True, text=True)
 
 
 @needs_terraform
@@ -45,7 +50,9 @@ def test_terraform_is_formatted(tmp_path):
 def test_environment_root_validates_offline(env, tmp_path):
     mirror = provider_mirror()
     if mirror is None:
-        pytest.skip("no local terraform provider mirror with hashicorp/aws (set LEADFORGE_TF_PLUGIN_DIR); the registry is offline")
+        pytest.skip(
+            "no local terraform provider mirror with hashicorp/aws (set LEADFORGE_TF_PLUGIN_DIR); the registry is offline"
+        )
     tree = tmp_path / "terraform"
     shutil.copytree(ROOT / "terraform", tree, ignore=shutil.ignore_patterns(".terraform", ".terraform.lock.hcl"))
     root = tree / "envs" / env
@@ -71,7 +78,7 @@ def test_every_environment_root_documents_its_remote_state():
 def test_the_deploy_role_trusts_one_repository_and_environment_only():
     module = (ROOT / "terraform/modules/github-oidc/main.tf").read_text()
     assert 'subject = "repo:${var.repository}:environment:${var.github_environment}"' in module
-    assert 'variable = "${local.issuer}:sub"' in module and 'values   = [local.subject]' in module
+    assert 'variable = "${local.issuer}:sub"' in module and "values   = [local.subject]" in module
     assert "aws_iam_access_key" not in module  # no long-lived keys
     prod = (ROOT / "terraform/envs/prod/main.tf").read_text()
     assert 'github_environment = "production"' in prod
@@ -86,9 +93,23 @@ def test_checkov_passes_on_terraform_and_k8s_with_every_skip_justified(tmp_path)
     for name in ("deploy.yml", "reusable-deploy.yml"):
         shutil.copyfile(ROOT / ".github/workflows" / name, tmp_path / ".github/workflows" / name)
     result = subprocess.run(
-        [tool_path("checkov"), "-d", ".", "--framework", "terraform", "kubernetes", "github_actions",  # type: ignore[list-item]
-         "--skip-download", "-o", "json", "--compact"],
-        cwd=tmp_path, env={**os.environ, **CHECKOV_ENV}, capture_output=True, text=True,
+        [
+            str(tool_path("checkov")),
+            "-d",
+            ".",
+            "--framework",
+            "terraform",
+            "kubernetes",
+            "github_actions",
+            "--skip-download",
+            "-o",
+            "json",
+            "--compact",
+        ],
+        cwd=tmp_path,
+        env={**os.environ, **CHECKOV_ENV},
+        capture_output=True,
+        text=True,
     )
     reports = json.loads(result.stdout)
     reports = reports if isinstance(reports, list) else [reports]

@@ -163,7 +163,8 @@ def test_overlays_at_the_repository_root_validate_and_diff(git_repo, run_cli):
     diff = run_cli("deploy", "diff", "--base", base, "--json", repo=git_repo.path)
     assert diff.code == 0, diff.stderr
     assert [(o["key"], o["status"]) for o in json.loads(diff.stdout)["environments"]["live"]["objects"]] == [
-        ("Deployment/jobs/live-shop-worker", "added"), ("Deployment/jobs/shop-worker", "removed")
+        ("Deployment/jobs/live-shop-worker", "added"),
+        ("Deployment/jobs/shop-worker", "removed"),
     ]
 
 
@@ -171,22 +172,27 @@ def test_kustomize_warnings_are_passed_on_once(git_repo, run_cli):
     build(git_repo, "resources:\n  - ../../base\ncommonLabels:\n  team: pay\n")
 
     plain = run_cli("deploy", "render", "--env", "live", repo=git_repo.path)
-    actions = run_cli("deploy", "render", "--env", "live", repo=git_repo.path,
-                      env={"GITHUB_ACTIONS": "true", "GITHUB_REPOSITORY": "octo-org/octo-repo"})
+    actions = run_cli(
+        "deploy",
+        "render",
+        "--env",
+        "live",
+        repo=git_repo.path,
+        env={"GITHUB_ACTIONS": "true", "GITHUB_REPOSITORY": "octo-org/octo-repo"},
+    )
 
     assert plain.code == 0 and plain.stdout.encode() == kubectl_kustomize(git_repo.path / "overlays/live").stdout
-    warning = ("'commonLabels' is deprecated. Please use 'labels' instead. Run 'kustomize edit fix' to update your "
-               "Kustomization automatically.")
+    warning = (
+        "'commonLabels' is deprecated. Please use 'labels' instead. Run 'kustomize edit fix' to update your "
+        "Kustomization automatically."
+    )
     assert plain.stderr.splitlines() == [f"leadforge: warning: overlays/live/kustomization.yaml: kustomize: {warning}"]
-    assert actions.stderr.splitlines() == [
-        f"::warning file=overlays/live/kustomization.yaml,title=kustomize (live)::{warning}"
-    ]
+    assert actions.stderr.splitlines() == [f"::warning file=overlays/live/kustomization.yaml,title=kustomize (live)::{warning}"]
     assert actions.stdout == plain.stdout
 
 
 def test_a_long_kustomize_error_names_the_repository_path_once(git_repo, run_cli):
-    build(git_repo, "resources:\n  - ../../base\n",
-          extra={"base/kustomization.yaml": SHOP_BASE + "  - gone.yaml\n"})
+    build(git_repo, "resources:\n  - ../../base\n", extra={"base/kustomization.yaml": SHOP_BASE + "  - gone.yaml\n"})
 
     result = run_cli("deploy", "render", "--env", "live", repo=git_repo.path)
 
@@ -284,10 +290,8 @@ def test_findings_point_at_the_objects_own_document_not_at_a_name_in_the_kustomi
 
 def test_an_object_whose_origin_record_a_patch_replaced_points_at_the_overlay_without_a_line(git_repo, run_cli):
     pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: once\nspec:\n  containers:\n    - name: once\n      image: busybox\n"
-    overlay = (
-        "resources:\n  - ../../base\n  - pod.yaml\n"
-        "patches:\n"
-        + patch_entry("{kind: Pod, name: once}", "      - op: add\n        path: /metadata/annotations\n        value: {a: b}\n")
+    overlay = "resources:\n  - ../../base\n  - pod.yaml\npatches:\n" + patch_entry(
+        "{kind: Pod, name: once}", "      - op: add\n        path: /metadata/annotations\n        value: {a: b}\n"
     )
     build(git_repo, overlay, extra={"overlays/live/pod.yaml": pod})
 
@@ -300,8 +304,7 @@ def test_an_object_whose_origin_record_a_patch_replaced_points_at_the_overlay_wi
 
 
 @pytest.mark.parametrize(("namespace", "applied"), [("jobs", True), ("job.*", True), ("prod", False), ("elsewhere", False)])
-def test_a_target_namespace_is_the_one_the_base_gave_when_the_overlay_moves_objects_later(git_repo, run_cli, namespace,
-                                                                                           applied):
+def test_a_target_namespace_is_the_one_the_base_gave_when_the_overlay_moves_objects_later(git_repo, run_cli, namespace, applied):
     # the overlay moves everything to prod, but only after its patches ran: they see the base's namespace, jobs
     build(git_repo, "namespace: prod\n" + LIVE + patch_entry(f"{{kind: Deployment, name: worker, namespace: '{namespace}'}}"))
     assert (b"replicas: 3" in kubectl_kustomize(git_repo.path / "overlays/live").stdout) is applied
@@ -317,14 +320,20 @@ def test_what_is_remembered_of_an_overlay_follows_its_transformer_files(git_repo
     from leadforge.deploy.commands import _target_facts
 
     # a transformers: prefix goes on after the patches: the check undoes it, so it must know the current one
-    config = "apiVersion: builtin\nkind: PrefixSuffixTransformer\nmetadata:\n  name: p\nprefix: {prefix}\nfieldSpecs:\n  - path: metadata/name\n"
+    config = (
+        "apiVersion: builtin\nkind: PrefixSuffixTransformer\nmetadata:\n  name: p\n"
+        "prefix: {prefix}\nfieldSpecs:\n  - path: metadata/name\n"
+    )
     overlay = LIVE.replace("patches:\n", "transformers:\n  - prefix.yaml\npatches:\n") + patch_entry(
-        "{kind: Deployment, name: shop-worker-v2}")
+        "{kind: Deployment, name: shop-worker-v2}"
+    )
     for prefix in ("a-", "b-"):
         build(git_repo, overlay, extra={"overlays/live/prefix.yaml": config.format(prefix=prefix)})
         folder = git_repo.path / "overlays/live"
         for _ in range(2):  # read, then remembered
-            wanted, effects = _target_facts(folder, folder / "kustomization.yaml")
+            facts = _target_facts(folder, folder / "kustomization.yaml")
+            assert facts is not None
+            wanted, effects = facts
             assert effects.name_prefixes == (prefix,) and [t.target["name"] for t in wanted] == ["shop-worker-v2"]
         direct = kubectl_kustomize(folder)
         assert f"name: {prefix}shop-worker-v2".encode() in direct.stdout and b"replicas: 3" in direct.stdout

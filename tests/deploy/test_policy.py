@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import json
+import posixpath
+from typing import Any
 
 import pytest
 
@@ -13,17 +15,22 @@ from leadforge.deploy.targets import dead_targets, identity, overlay_effects, pa
 from leadforge.deploy.tracing import Origin, Overlay, Patch, Subject, locate, origins_from_traced
 from leadforge.deploy.validate import parse_checkov, schema_findings
 
-GOOD_CONTAINER = {
+GOOD_CONTAINER: dict[str, Any] = {
     "name": "web",
     "image": "ghcr.io/acme/web:1.2.3",
     "resources": {"requests": {"cpu": "100m", "memory": "64Mi"}, "limits": {"cpu": "1", "memory": "128Mi"}},
     "readinessProbe": {"httpGet": {"path": "/", "port": 8080}},
     "livenessProbe": {"httpGet": {"path": "/", "port": 8080}},
-    "securityContext": {"runAsNonRoot": True, "runAsUser": 10001, "readOnlyRootFilesystem": True, "allowPrivilegeEscalation": False},
+    "securityContext": {
+        "runAsNonRoot": True,
+        "runAsUser": 10001,
+        "readOnlyRootFilesystem": True,
+        "allowPrivilegeEscalation": False,
+    },
 }
 
 
-def deployment(replicas: int = 3, **container_changes: object) -> dict:
+def deployment(replicas: int = 3, **container_changes: Any) -> dict:
     box = copy.deepcopy(GOOD_CONTAINER)
     for key, value in container_changes.items():
         if value is None:
@@ -42,7 +49,7 @@ def deployment(replicas: int = 3, **container_changes: object) -> dict:
     }
 
 
-PDB = {
+PDB: dict[str, Any] = {
     "apiVersion": "policy/v1",
     "kind": "PodDisruptionBudget",
     "metadata": {"name": "web", "namespace": "shop"},
@@ -88,7 +95,11 @@ def test_root_writable_and_escalating_containers():
 
 def test_probes_are_required_on_long_running_workloads_only():
     assert rules(check_policy([deployment(livenessProbe=None), PDB], PROD)) == [("deploy/probes", "error")]
-    job = {"kind": "Job", "metadata": {"name": "once"}, "spec": {"template": {"spec": {"containers": [dict(GOOD_CONTAINER, readinessProbe=None, livenessProbe=None)]}}}}
+    job = {
+        "kind": "Job",
+        "metadata": {"name": "once"},
+        "spec": {"template": {"spec": {"containers": [dict(GOOD_CONTAINER, readinessProbe=None, livenessProbe=None)]}}},
+    }
     assert check_policy([job], PROD) == []
 
 
@@ -140,7 +151,9 @@ BASE_DEPLOYMENT = "kind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 
 
 
 def test_traced_render_maps_objects_to_repository_files():
-    to_repo = lambda p: __import__("posixpath").normpath("k8s/overlays/prod/" + p)  # noqa: E731
+    def to_repo(path: str) -> str:
+        return posixpath.normpath("k8s/overlays/prod/" + path)
+
     origins = origins_from_traced(parse_objects(TRACED), to_repo, {"k8s/base/deployment.yaml": BASE_DEPLOYMENT})
     assert origins == {
         ObjectKey("Deployment", "shop", "web"): Origin("k8s/base/deployment.yaml", 3, "", ObjectKey("Deployment", "", "web"), 0)
@@ -149,11 +162,16 @@ def test_traced_render_maps_objects_to_repository_files():
 
 def test_locate_prefers_the_overlay_patch_that_sets_the_field():
     key = ObjectKey("Deployment", "shop", "web")
-    obj = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "shop"},
-           "spec": {"replicas": 1, "template": {"spec": {"containers": [{"name": "web", "image": "ghcr.io/acme/web:latest"}]}}}}
+    obj = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "web", "namespace": "shop"},
+        "spec": {"replicas": 1, "template": {"spec": {"containers": [{"name": "web", "image": "ghcr.io/acme/web:latest"}]}}},
+    }
     origin = Origin("k8s/base/deployment.yaml", 3, "", ObjectKey("Deployment", "", "web"), 0)
     overlay = Overlay(
-        "k8s/overlays/prod/kustomization.yaml", "images:\n  - name: ghcr.io/acme/web\n    newTag: latest\n",
+        "k8s/overlays/prod/kustomization.yaml",
+        "images:\n  - name: ghcr.io/acme/web\n    newTag: latest\n",
         (Patch("k8s/overlays/prod/patch.yaml", "kind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 1\n"),),
     )
     texts = {"k8s/base/deployment.yaml": BASE_DEPLOYMENT}
@@ -176,7 +194,12 @@ def test_checkov_json_becomes_findings():
         "check_type": "kubernetes",
         "results": {
             "failed_checks": [
-                {"check_id": "CKV_K8S_16", "check_name": "Container should not be privileged", "resource": "Deployment.shop.web", "guideline": None}
+                {
+                    "check_id": "CKV_K8S_16",
+                    "check_name": "Container should not be privileged",
+                    "resource": "Deployment.shop.web",
+                    "guideline": None,
+                }
             ]
         },
     }

@@ -94,9 +94,10 @@ def test_promotion_keeps_the_target_files_own_list_indentation():
         "  newTag: 1.3.9\nlabels:\n- pairs:\n    tier: web\n"
     )
     text, changes = plan_edit(SOURCE, target, source_path="dev", target_path="prod", overrides={}, fields=())
-    assert [c.field for c in changes][0] == "images[ghcr.io/acme/web].newTag"
+    assert next(c.field for c in changes) == "images[ghcr.io/acme/web].newTag"
     expected = target.replace("  newTag: 1.3.9\n", "  newTag: 1.4.0\n").replace(
-        "labels:", "- name: ghcr.io/acme/worker\n  digest: sha256:abc\nlabels:")
+        "labels:", "- name: ghcr.io/acme/worker\n  digest: sha256:abc\nlabels:"
+    )
     assert text == expected
     # And the component edit keeps it too.
     assert ensure_component(target, "k.yaml", "../../stations", True) == target + "components:\n- ../../stations\n"
@@ -149,8 +150,17 @@ def test_promotion_to_prod_needs_the_github_environment(deploy_repo, run_cli):
     assert deploy_repo.git("branch", "--list", "promote/*") == ""
 
     approved = run_cli(
-        "deploy", "promote", "--from", "staging", "--to", "prod", "--image", "ghcr.io/leadforge/leadforge=0.2.0", "--no-pr",
-        repo=deploy_repo.path, env={"GITHUB_ACTIONS": "true", "LEADFORGE_APPROVED_ENVIRONMENT": "production"},
+        "deploy",
+        "promote",
+        "--from",
+        "staging",
+        "--to",
+        "prod",
+        "--image",
+        "ghcr.io/leadforge/leadforge=0.2.0",
+        "--no-pr",
+        repo=deploy_repo.path,
+        env={"GITHUB_ACTIONS": "true", "LEADFORGE_APPROVED_ENVIRONMENT": "production"},
     )
     assert approved.code == 0, approved.stderr
     assert "images[ghcr.io/leadforge/leadforge].newTag: 0.1.0 -> 0.2.0" in approved.stdout
@@ -171,7 +181,9 @@ def test_a_stale_remote_promotion_branch_is_reported_not_forced(deploy_repo, run
     git(tmp_path, "init", "-q", "--bare", str(bare))
     deploy_repo.git("remote", "add", "origin", str(bare))
     deploy_repo.git("push", "-q", "origin", "main")
-    first = json.loads(run_cli("deploy", "promote", "--from", "dev", "--to", "staging", "--no-pr", "--json", repo=deploy_repo.path).stdout)
+    first = json.loads(
+        run_cli("deploy", "promote", "--from", "dev", "--to", "staging", "--no-pr", "--json", repo=deploy_repo.path).stdout
+    )
     # Someone pushed more to the promotion branch: it is no longer just this promotion.
     other = tmp_path / "other"
     git(tmp_path, "clone", "-q", "-b", first["branch"], str(bare), str(other))
@@ -198,7 +210,9 @@ def test_rerunning_a_promotion_reuses_its_branch_and_opens_the_pull_request(depl
     deploy_repo.git("remote", "add", "origin", str(bare))
     deploy_repo.git("push", "-q", "origin", "main")
     # First run: committed and pushed, but no pull request (--no-pr, or the API failed after the push).
-    first = json.loads(run_cli("deploy", "promote", "--from", "dev", "--to", "staging", "--no-pr", "--json", repo=deploy_repo.path).stdout)
+    first = json.loads(
+        run_cli("deploy", "promote", "--from", "dev", "--to", "staging", "--no-pr", "--json", repo=deploy_repo.path).stdout
+    )
     pushed = git(bare, "rev-parse", first["branch"])
     deploy_repo.commit("docs: main moves on", {"NOTES.md": "x\n"})  # a later run makes a commit with another sha
 

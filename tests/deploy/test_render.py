@@ -94,8 +94,12 @@ def test_missing_kubectl_names_the_overlay(deploy_repo, run_cli, monkeypatch, tm
 
 
 def test_a_patch_target_that_matches_nothing_is_a_broken_overlay(deploy_repo, run_cli, tmp_path):
-    set_yaml(deploy_repo, "k8s/overlays/prod/kustomization.yaml", "kind: HorizontalPodAutoscaler\n      name: leadforge-web",
-             "kind: HorizontalPodAutoscaler\n      name: leadforge-api")
+    set_yaml(
+        deploy_repo,
+        "k8s/overlays/prod/kustomization.yaml",
+        "kind: HorizontalPodAutoscaler\n      name: leadforge-web",
+        "kind: HorizontalPodAutoscaler\n      name: leadforge-api",
+    )
     assert kubectl_kustomize(deploy_repo.path / "k8s/overlays/prod").returncode == 0  # kustomize says nothing
 
     result = run_cli("deploy", "render", "--env", "prod", "--out", str(tmp_path / "prod.yaml"), repo=deploy_repo.path)
@@ -153,7 +157,7 @@ def test_version_parsing_and_tool_messages():
         '\t`: unable to parse SM or JSON patch from [path: "patch.yaml"]\n >\n'
     )
     assert tool_message(block) == (
-        'trouble configuring builtin PatchTransformer with config: ` path: patch.yaml `: unable to parse SM or JSON '
+        "trouble configuring builtin PatchTransformer with config: ` path: patch.yaml `: unable to parse SM or JSON "
         'patch from [path: "patch.yaml"]'
     )
 
@@ -192,15 +196,19 @@ def test_an_early_start_is_only_taken_for_a_plain_render_of_one_environment():
 
     assert _words(["deploy", "render", "--env", "dev"]) == {"env": "dev"}
     assert _words(["--repo", "/r", "--config=c.yml", "deploy", "render", "--env=prod", "--json"]) == {
-        "repo": "/r", "config": "c.yml", "env": "prod"}
+        "repo": "/r",
+        "config": "c.yml",
+        "env": "prod",
+    }
     assert _words(["deploy", "render", "--all"]) is None
     assert _words(["deploy", "validate", "--env", "dev"]) is None
     assert _words(["deploy", "render", "--env"]) is None
     assert _words(["deploy", "render", "--env", "dev", "--help"]) is None
 
 
-def test_a_render_started_early_is_the_one_collected_and_one_nobody_collects_is_stopped(deploy_repo, run_cli, tmp_path,
-                                                                                          monkeypatch):
+def test_a_render_started_early_is_the_one_collected_and_one_nobody_collects_is_stopped(
+    deploy_repo, run_cli, tmp_path, monkeypatch
+):
     import subprocess
     import sys
 
@@ -221,7 +229,12 @@ def test_a_render_started_early_is_the_one_collected_and_one_nobody_collects_is_
         monkeypatch.setenv(key, value)
     stopped: list[int] = []
     stop = early.stop
-    monkeypatch.setattr(early, "stop", lambda: (stopped.append(len(early._PRESTARTED)), stop()))
+
+    def counting_stop() -> None:
+        stopped.append(len(early._PRESTARTED))
+        stop()
+
+    monkeypatch.setattr(early, "stop", counting_stop)
     folder = tmp_path / "a-folder"
     folder.mkdir()
     result = run_cli("deploy", "render", "--env", "prod", "--out", str(folder), repo=deploy_repo.path)

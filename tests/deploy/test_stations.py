@@ -37,7 +37,8 @@ CONFIG = f"deploy:\n  stations:\n    arc:\n      github_config_url: {URL}\n"
 def test_a_station_is_sized_from_its_profile_and_defaults_fill_the_rest():
     plan = plan_stations(
         [("profiles/claude.yml", yaml.safe_load(CLAUDE)), ("profiles/copilot.yml", yaml.safe_load(COPILOT))],
-        StationSettings(require_block=False), github_url=URL,
+        StationSettings(require_block=False),
+        github_url=URL,
     )
 
     assert [(s.agent, s.namespace, s.image) for s in plan.stations] == [
@@ -45,15 +46,26 @@ def test_a_station_is_sized_from_its_profile_and_defaults_fill_the_rest():
         ("copilot", "station-copilot", "ghcr.io/leadforge/agent-runner:0.1.0"),
     ]
     assert sorted(f for f in plan.files if f.startswith("claude/")) == [
-        "claude/kustomization.yaml", "claude/namespace.yaml", "claude/networkpolicy.yaml", "claude/rbac.yaml", "claude/runner.yaml",
+        "claude/kustomization.yaml",
+        "claude/namespace.yaml",
+        "claude/networkpolicy.yaml",
+        "claude/rbac.yaml",
+        "claude/runner.yaml",
     ]
-    objects = {key_of(o): o for o in parse_objects(plan.files["claude/namespace.yaml"] + "---\n" + plan.files["claude/runner.yaml"])}
+    objects = {
+        key_of(o): o for o in parse_objects(plan.files["claude/namespace.yaml"] + "---\n" + plan.files["claude/runner.yaml"])
+    }
     quota = next(o for k, o in objects.items() if k.kind == "ResourceQuota")
     assert quota["metadata"]["namespace"] == "station-claude"
     # room for capacity (2) runners, each with its own workspace volume
     assert quota["spec"]["hard"] == {
-        "pods": "2", "requests.cpu": "500m", "limits.cpu": "4", "requests.memory": "1024Mi", "limits.memory": "8Gi",
-        "requests.storage": "40Gi", "persistentvolumeclaims": "2",
+        "pods": "2",
+        "requests.cpu": "500m",
+        "limits.cpu": "4",
+        "requests.memory": "1024Mi",
+        "limits.memory": "8Gi",
+        "requests.storage": "40Gi",
+        "persistentvolumeclaims": "2",
     }
     runner = next(o for k, o in objects.items() if k.kind == "AutoscalingRunnerSet")
     assert (runner["spec"]["minRunners"], runner["spec"]["maxRunners"]) == (0, 2)
@@ -68,12 +80,19 @@ def test_a_station_is_sized_from_its_profile_and_defaults_fill_the_rest():
     copilot = next(o for o in parse_objects(plan.files["copilot/runner.yaml"]))
     assert copilot["spec"]["maxRunners"] == 1  # no capacity in the profile: the queue's default, 1
     top = yaml.safe_load(plan.files["kustomization.yaml"])
-    assert top == {"apiVersion": "kustomize.config.k8s.io/v1alpha1", "kind": "Component", "resources": ["index.yaml"], "components": ["claude", "copilot"]}
+    assert top == {
+        "apiVersion": "kustomize.config.k8s.io/v1alpha1",
+        "kind": "Component",
+        "resources": ["index.yaml"],
+        "components": ["claude", "copilot"],
+    }
 
 
 def test_station_workloads_pass_the_policy_rules():
     plan = plan_stations([("profiles/claude.yml", yaml.safe_load(CLAUDE))], StationSettings(), github_url=URL)
-    objects = parse_objects("---\n".join(plan.files[f] for f in plan.files if f.startswith("claude/") and "kustomization" not in f))
+    objects = parse_objects(
+        "---\n".join(plan.files[f] for f in plan.files if f.startswith("claude/") and "kustomization" not in f)
+    )
     assert "AutoscalingRunnerSet" in {o["kind"] for o in objects}  # its pod template is checked like a Deployment's
     assert check_policy(objects, PolicyOptions(env="staging")) == []
     deny = next(o for o in objects if o["metadata"]["name"] == "default-deny")
@@ -102,7 +121,9 @@ def test_a_floating_runner_tag_is_left_to_the_image_policy():
     plan = plan_stations([("profiles/x.yml", profile)], StationSettings(), github_url=URL)
     objects = parse_objects(plan.files["x/runner.yaml"])
     runner = next(o for o in objects if o["kind"] == "AutoscalingRunnerSet")
-    assert runner["metadata"]["annotations"]["checkov.io/skip1"].startswith("CKV_K8S_14=the floating tag comes from profiles/x.yml")
+    assert runner["metadata"]["annotations"]["checkov.io/skip1"].startswith(
+        "CKV_K8S_14=the floating tag comes from profiles/x.yml"
+    )
     dev = check_policy(objects, PolicyOptions(env="dev", latest_allowed=True))
     staging = check_policy(objects, PolicyOptions(env="staging"))
     # the runner and the init container that copies its home both use the image
@@ -126,12 +147,24 @@ def test_profiles_are_read_with_the_task_queue_loader(tmp_path):
     (tmp_path / "profiles").mkdir()
     (tmp_path / "profiles/claude.yml").write_text(CLAUDE)
     (tmp_path / "profiles/wrong.yml").write_text(COPILOT)  # name differs from the file: the queue refuses it
-    with pytest.raises(InputError, match="wrong.yml"):
+    with pytest.raises(InputError, match=r"wrong\.yml"):
         load_profiles(tmp_path, "profiles")
     (tmp_path / "profiles/wrong.yml").unlink()
     assert load_profiles(tmp_path, "profiles") == [
-        ("profiles/claude.yml", {"name": "claude", "capacity": 2, "station": {
-            "image": "ghcr.io/acme/claude-runner:1.2.0", "cpu": "2", "memory": "4Gi", "storage": "20Gi", "env": {"MODEL": "opus"}}})
+        (
+            "profiles/claude.yml",
+            {
+                "name": "claude",
+                "capacity": 2,
+                "station": {
+                    "image": "ghcr.io/acme/claude-runner:1.2.0",
+                    "cpu": "2",
+                    "memory": "4Gi",
+                    "storage": "20Gi",
+                    "env": {"MODEL": "opus"},
+                },
+            },
+        )
     ]
 
 
@@ -155,8 +188,13 @@ def test_stations_command_writes_the_component_and_the_overlays_render_it(deploy
     dev = kubectl_kustomize(deploy_repo.path / "k8s/overlays/dev")
     assert dev.returncode == 0, dev.stderr
     keys = {str(key_of(o)) for o in parse_objects(dev.stdout)}
-    assert {"Namespace/station-claude", "AutoscalingRunnerSet/station-claude/leadforge-claude", "Role/station-copilot/arc-controller",
-            "NetworkPolicy/station-claude/default-deny", "ConfigMap/leadforge-dev/leadforge-stations"} <= keys
+    assert {
+        "Namespace/station-claude",
+        "AutoscalingRunnerSet/station-claude/leadforge-claude",
+        "Role/station-copilot/arc-controller",
+        "NetworkPolicy/station-claude/default-deny",
+        "ConfigMap/leadforge-dev/leadforge-stations",
+    } <= keys
     validated = run_cli("deploy", "validate", "--env", "dev", "--no-checkov", "--json", repo=deploy_repo.path)
     # policy-clean; the runner sets are custom resources kubernetes-validate has no schema for (tests/deploy/test_arc.py
     # checks them against ARC's CRD)
@@ -195,7 +233,9 @@ def test_the_shipped_stations_component_matches_the_repositorys_profiles():
 
     settings = load_config(ROOT).deploy.stations
     plan = plan_stations(load_profiles(ROOT, settings.profiles_dir), settings, github_url=settings.arc.github_config_url)
-    shipped = {p.relative_to(ROOT / settings.out_dir).as_posix(): p.read_text() for p in (ROOT / settings.out_dir).rglob("*.yaml")}
+    shipped = {
+        p.relative_to(ROOT / settings.out_dir).as_posix(): p.read_text() for p in (ROOT / settings.out_dir).rglob("*.yaml")
+    }
     assert shipped == dict(plan.files), "run `leadforge deploy stations` and commit k8s/stations/"
 
 
@@ -210,12 +250,15 @@ def test_each_shipped_agent_gets_a_runner_set_scaling_from_zero_to_its_capacity(
     assert found == {agent: (0, n) for agent, n in capacity.items()} and found
 
 
-@pytest.mark.parametrize(("configured", "repository", "remote", "expected"), [
-    ("https://github.com/enterprises/acme", "octo/repo", None, "https://github.com/enterprises/acme"),
-    ("", "octo/repo", None, "https://github.com/octo/repo"),
-    ("", "", "git@github.com:octo/repo.git", "https://github.com/octo/repo"),
-    ("", "", "/srv/git/repo.git", ""),
-])
+@pytest.mark.parametrize(
+    ("configured", "repository", "remote", "expected"),
+    [
+        ("https://github.com/enterprises/acme", "octo/repo", None, "https://github.com/enterprises/acme"),
+        ("", "octo/repo", None, "https://github.com/octo/repo"),
+        ("", "", "git@github.com:octo/repo.git", "https://github.com/octo/repo"),
+        ("", "", "/srv/git/repo.git", ""),
+    ],
+)
 def test_the_runners_register_with_the_configured_url_else_this_repository(configured, repository, remote, expected):
     assert runner_github_url(configured, "https://github.com", repository, remote) == expected
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from leadforge.deploy.targets import (
     NOT_NAMESPACED,
     OverlayEffects,
@@ -17,8 +18,15 @@ from leadforge.deploy.targets import (
 )
 
 
-def obj(kind: str, name: str, *, api: str = "apps/v1", namespace: str = "", labels: dict | None = None,
-        annotations: dict | None = None) -> dict:
+def obj(
+    kind: str,
+    name: str,
+    *,
+    api: str = "apps/v1",
+    namespace: str = "",
+    labels: dict | None = None,
+    annotations: dict | None = None,
+) -> dict:
     meta: dict = {"name": name}
     if namespace:
         meta["namespace"] = namespace
@@ -29,8 +37,9 @@ def obj(kind: str, name: str, *, api: str = "apps/v1", namespace: str = "", labe
     return {"apiVersion": api, "kind": kind, "metadata": meta}
 
 
-WORKER = obj("Deployment", "shop-worker-v2", namespace="shop", labels={"tier": "back", "team": "pay"},
-             annotations={"owner": "ops"})
+WORKER = obj(
+    "Deployment", "shop-worker-v2", namespace="shop", labels={"tier": "back", "team": "pay"}, annotations={"owner": "ops"}
+)
 
 
 @pytest.mark.parametrize(
@@ -116,11 +125,13 @@ def test_an_unreadable_label_selector_is_an_error_not_a_guess(bad: str) -> None:
 
 
 def test_dead_targets_skip_unreadable_selectors_and_describe_the_rest() -> None:
-    kustomization = {"patches": [
-        {"path": "a.yaml", "target": {"kind": "Deployment", "name": "["}},  # not a regular expression: not judged
-        {"patch": "[]", "target": {"kind": "Deployment", "namespace": "other", "labelSelector": "tier=back"}},
-        {"path": "smp.yaml"},
-    ]}
+    kustomization = {
+        "patches": [
+            {"path": "a.yaml", "target": {"kind": "Deployment", "name": "["}},  # not a regular expression: not judged
+            {"patch": "[]", "target": {"kind": "Deployment", "namespace": "other", "labelSelector": "tier=back"}},
+            {"path": "smp.yaml"},
+        ]
+    }
     found = dead_targets(patch_targets(kustomization), [identity(WORKER)])
     assert [t.describe() for t in found] == [
         "patches[1]: target Deployment namespace=other labelSelector 'tier=back' matches no object"
@@ -153,15 +164,20 @@ def test_a_renders_ids_are_read_from_its_lines_the_way_a_yaml_parser_reads_them(
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  labels:\n    name: not-this\n  name: cfg-5t8m2k9h4b\n"
         "  namespace: shop\ndata:\n  name: nor-this\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n"
         "  name: '123'\nspec:\n  template:\n    metadata:\n      name: inner\n---\n"
-        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: \"reader\"\n"
+        'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: "reader"\n'
     )
     ids = scan_ids(render)
-    assert ids == [{"apiVersion": o["apiVersion"], "kind": o["kind"],
-                    "metadata": {k: str(v) for k, v in o["metadata"].items() if k in ("name", "namespace")}}
-                   for o in parse_objects(render)]
+    assert ids == [
+        {
+            "apiVersion": o["apiVersion"],
+            "kind": o["kind"],
+            "metadata": {k: str(v) for k, v in o["metadata"].items() if k in ("name", "namespace")},
+        }
+        for o in parse_objects(render)
+    ]
     assert [i["metadata"]["name"] for i in ids] == ["cfg-5t8m2k9h4b", "123", "reader"]
     # anything outside kustomize's block layout is left to the YAML parser
     assert scan_ids("kind: ConfigMap\nmetadata: {name: x}\n") is None
-    assert scan_ids("kind: ConfigMap\nmetadata:\n  name: \"a\\\\tb\"\n") is None
+    assert scan_ids('kind: ConfigMap\nmetadata:\n  name: "a\\\\tb"\n') is None
     assert scan_ids("kind: ConfigMap\nmetadata:\n  name: &anchor x\n") is None
     assert scan_ids("kind: ConfigMap\nmetadata:\n  namespace: x\n") is None  # no name: not an object we can read

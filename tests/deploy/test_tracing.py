@@ -61,38 +61,62 @@ def test_the_objects_own_document_is_found_by_kind_and_written_name() -> None:
 
 def _traced(name: str, origin: str, kind: str = "Deployment") -> str:
     block = "\n".join("      " + line for line in origin.splitlines())
-    return (f"apiVersion: apps/v1\nkind: {kind}\nmetadata:\n  annotations:\n    config.kubernetes.io/origin: |\n{block}\n"
-            f"  name: {name}\n  namespace: ns\n")
+    return (
+        f"apiVersion: apps/v1\nkind: {kind}\nmetadata:\n  annotations:\n    config.kubernetes.io/origin: |\n{block}\n"
+        f"  name: {name}\n  namespace: ns\n"
+    )
 
 
 def test_resource_generated_remote_and_patched_origins() -> None:
-    kustomization = ("configMapGenerator:\n  - name: settings\n    literals: [A=1]\n"
-                     "  - name: settings-extra\n    literals: [B=2]\n")
+    kustomization = (
+        "configMapGenerator:\n  - name: settings\n    literals: [A=1]\n  - name: settings-extra\n    literals: [B=2]\n"
+    )
     texts = {"k8s/base/apps.yaml": TWO_DEPLOYMENTS, "k8s/overlays/live/kustomization.yaml": kustomization}
-    traced = parse_objects("---\n".join([
-        _traced("live-web-canary", "path: ../../base/apps.yaml"),
-        _traced("settings-extra-5t8m2k9h4b", "configuredIn: kustomization.yaml\nconfiguredBy:\n  apiVersion: builtin\n"
-                "  kind: ConfigMapGenerator", "ConfigMap"),
-        _traced("remote", "path: deploy/app.yaml\nrepo: https://example.com/acme/base\nref: v1"),
-        _traced("patched", "configuredIn: kustomization.yaml\nconfiguredBy:\n  apiVersion: builtin\n  kind: PatchTransformer"),
-    ]))
+    traced = parse_objects(
+        "---\n".join(
+            [
+                _traced("live-web-canary", "path: ../../base/apps.yaml"),
+                _traced(
+                    "settings-extra-5t8m2k9h4b",
+                    "configuredIn: kustomization.yaml\nconfiguredBy:\n  apiVersion: builtin\n  kind: ConfigMapGenerator",
+                    "ConfigMap",
+                ),
+                _traced("remote", "path: deploy/app.yaml\nrepo: https://example.com/acme/base\nref: v1"),
+                _traced(
+                    "patched", "configuredIn: kustomization.yaml\nconfiguredBy:\n  apiVersion: builtin\n  kind: PatchTransformer"
+                ),
+            ]
+        )
+    )
 
     assert origin_paths(traced, to_repo) == ["k8s/base/apps.yaml", "k8s/overlays/live/kustomization.yaml"]
     origins = origins_from_traced(traced, to_repo, texts)
 
     assert origins[ObjectKey("Deployment", "ns", "live-web-canary")] == Origin(
-        "k8s/base/apps.yaml", 13, "", ObjectKey("Deployment", "", "web-canary"), 1)
+        "k8s/base/apps.yaml", 13, "", ObjectKey("Deployment", "", "web-canary"), 1
+    )
     assert origins[ObjectKey("ConfigMap", "ns", "settings-extra-5t8m2k9h4b")] == Origin(
-        "k8s/overlays/live/kustomization.yaml", 4, "ConfigMapGenerator", ObjectKey("ConfigMap", "", "settings-extra"))
+        "k8s/overlays/live/kustomization.yaml", 4, "ConfigMapGenerator", ObjectKey("ConfigMap", "", "settings-extra")
+    )
     assert origins[ObjectKey("Deployment", "ns", "remote")] == Origin()  # a remote base: nothing here to point at
     assert origins[ObjectKey("Deployment", "ns", "patched")] == Origin()  # a patch replaced the record
 
 
-CANARY = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "live-web-canary", "namespace": "ns"},
-          "spec": {"template": {"spec": {"containers": [
-              {"name": "app", "image": "a:1", "securityContext": {"privileged": True}},
-              {"name": "proxy", "image": "p:latest"},
-          ]}}}}
+CANARY = {
+    "apiVersion": "apps/v1",
+    "kind": "Deployment",
+    "metadata": {"name": "live-web-canary", "namespace": "ns"},
+    "spec": {
+        "template": {
+            "spec": {
+                "containers": [
+                    {"name": "app", "image": "a:1", "securityContext": {"privileged": True}},
+                    {"name": "proxy", "image": "p:latest"},
+                ]
+            }
+        }
+    },
+}
 CANARY_KEY = ObjectKey("Deployment", "ns", "live-web-canary")
 PODSPEC = ("spec", "template", "spec", "containers")
 
@@ -106,16 +130,19 @@ def _subject(container: str, *fields: str, image: str = "") -> Subject:
 def _trace(kustomization: str, patches: dict[str, str] | None = None) -> Trace:
     from leadforge.deploy.targets import overlay_effects
 
-    overlay = read_overlay("k8s/overlays/live/kustomization.yaml", kustomization, patches or {},
-                           overlay_effects({"namePrefix": "live-"}))
+    overlay = read_overlay(
+        "k8s/overlays/live/kustomization.yaml", kustomization, patches or {}, overlay_effects({"namePrefix": "live-"})
+    )
     origin = Origin("k8s/base/apps.yaml", 13, "", ObjectKey("Deployment", "", "web-canary"), 1)
     return Trace(overlay, {CANARY_KEY: origin}, {"k8s/base/apps.yaml": TWO_DEPLOYMENTS})
 
 
 def test_a_field_is_found_in_the_objects_document_and_a_name_in_the_kustomization_does_not_count() -> None:
     # "app" and "web-canary" appear in the kustomization (a replacement's source), which sets nothing of them
-    trace = _trace("namePrefix: live-\nreplacements:\n  - source:\n      kind: Deployment\n      name: web-canary\n"
-                   "      fieldPath: spec.template.spec.containers.[name=app].image\n")
+    trace = _trace(
+        "namePrefix: live-\nreplacements:\n  - source:\n      kind: Deployment\n      name: web-canary\n"
+        "      fieldPath: spec.template.spec.containers.[name=app].image\n"
+    )
     assert trace.blame(_subject("app", "securityContext", "privileged"), CANARY) == ("k8s/base/apps.yaml", 21)
     assert trace.blame(_subject("app", "resources"), CANARY) == ("k8s/base/apps.yaml", 18)  # the container
     assert trace.blame(Subject(CANARY_KEY), CANARY) == ("k8s/base/apps.yaml", 13)  # the object's name
@@ -143,8 +170,10 @@ def test_an_inline_patch_that_adds_a_container_is_blamed_on_its_line_in_the_kust
 
 def test_a_patch_file_that_sets_the_field_wins_over_the_base_and_images_win_over_both() -> None:
     patch = "- op: replace\n  path: /spec/template/spec/containers/0/securityContext/privileged\n  value: true\n"
-    kustomization = ("namePrefix: live-\npatches:\n  - path: privileged.yaml\n    target:\n      name: web-canary\n"
-                     "images:\n  - name: a\n    newTag: latest\n")
+    kustomization = (
+        "namePrefix: live-\npatches:\n  - path: privileged.yaml\n    target:\n      name: web-canary\n"
+        "images:\n  - name: a\n    newTag: latest\n"
+    )
     trace = _trace(kustomization, {"k8s/overlays/live/privileged.yaml": patch})
     assert trace.blame(_subject("app", "securityContext", "privileged"), CANARY) == ("k8s/overlays/live/privileged.yaml", 2)
     assert trace.blame(_subject("app", "image", image="a:latest"), CANARY) == ("k8s/overlays/live/kustomization.yaml", 8)
@@ -173,14 +202,15 @@ def test_kustomize_errors_are_condensed_to_the_cause_with_repository_paths() -> 
         f"'{root}/k8s/base/d.yaml': file is not directory"
     )
     assert condense(security, {root: ""}) == (
-        "accumulating resources from '../../base/d.yaml': security; file 'k8s/base/d.yaml' is not in or below "
-        "'k8s/overlays/prod'"
+        "accumulating resources from '../../base/d.yaml': security; file 'k8s/base/d.yaml' is not in or below 'k8s/overlays/prod'"
     )
     klog = f'E1203 14:16:30.37 31336 run.go:72] "command failed" err="{raw}"'
     assert tool_message(klog, {root: "src"}).endswith("'gone.yaml': src/k8s/base/gone.yaml: no such file or directory")
 
 
 def test_warnings_are_read_once_each_without_their_prefix() -> None:
-    stderr = ("# Warning: 'commonLabels' is deprecated.\n# Warning: 'commonLabels' is deprecated.\n"
-              "W1203 14:16:30.373518   31336 warnings.go:70] something odd in /abs/k8s/x.yaml\n")
+    stderr = (
+        "# Warning: 'commonLabels' is deprecated.\n# Warning: 'commonLabels' is deprecated.\n"
+        "W1203 14:16:30.373518   31336 warnings.go:70] something odd in /abs/k8s/x.yaml\n"
+    )
     assert tool_warnings(stderr, {"/abs": ""}) == ("'commonLabels' is deprecated.", "something odd in k8s/x.yaml")

@@ -26,7 +26,8 @@ def test_shipped_overlays_pass_schema_policy_and_checkov(deploy_repo, run_cli):
     # dev may only warn about floating runner tags that agent profiles ask for (profiles/*.yml station.image), and
     # that the stations' runner sets are custom resources without an offline schema (test_arc.py checks them against ARC's CRD)
     assert {(f["rule"], f["severity"], f["path"].split("/")[1]) for f in envs["dev"]["findings"]} <= {
-        ("deploy/image-tag", "warning", "stations"), ("schema-unknown", "warning", "stations")
+        ("deploy/image-tag", "warning", "stations"),
+        ("schema-unknown", "warning", "stations"),
     }
     assert all("AutoscalingRunnerSet/" in f["message"] for f in envs["dev"]["findings"] if f["rule"] == "schema-unknown")
 
@@ -63,8 +64,9 @@ def test_planted_problems_are_found_and_traced_to_the_overlay(deploy_repo, run_c
     assert any(f["rule"] == "deploy/resources" and "'sidecar'" in f["message"] for f in findings)
     assert ("checkov", "CKV_K8S_16", patch) in seen  # checkov: privileged container, set by the overlay's patch
     assert ("checkov", "CKV_K8S_14", kustomization) in seen  # checkov: :latest, set by the overlay's images:
-    line = {(f["rule"], f["message"].split("'")[1] if "'" in f["message"] else ""): f["line"]
-            for f in findings if f["path"] == patch}
+    line = {
+        (f["rule"], f["message"].split("'")[1] if "'" in f["message"] else ""): f["line"] for f in findings if f["path"] == patch
+    }
     text = (deploy_repo.path / patch).read_text().splitlines()
     assert text[line["deploy/replicas", ""] - 1] == "  path: /spec/replicas"
     assert text[line["deploy/privileged", "web"] - 1] == "  path: /spec/template/spec/containers/0/securityContext/privileged"

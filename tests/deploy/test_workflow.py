@@ -31,7 +31,8 @@ def test_deploy_workflow_is_thin_least_privilege_and_gated():
     assert call["uses"] == "$/.github/workflows/reusable-deploy.yml"
     assert call["permissions"] == {"contents": "write", "pull-requests": "write"}
     assert call["with"] == {
-        "environment": "${{ inputs.environment || 'dev' }}", "promote-from": "${{ inputs.promote_from || 'none' }}",
+        "environment": "${{ inputs.environment || 'dev' }}",
+        "promote-from": "${{ inputs.promote_from || 'none' }}",
     }
     data = load_workflow(REUSABLE)
     jobs = data["jobs"]
@@ -46,7 +47,12 @@ def test_deploy_workflow_is_thin_least_privilege_and_gated():
         "promote-prod": {"contents": "write", "pull-requests": "write"},
     }
     assert {name: job.get("environment") for name, job in jobs.items()} == {
-        "diff": None, "dev": "dev", "staging": "staging", "prod": "production", "promote": None, "promote-prod": "production",
+        "diff": None,
+        "dev": "dev",
+        "staging": "staging",
+        "prod": "production",
+        "promote": None,
+        "promote-prod": "production",
     }
     for name in ("dev", "staging", "prod"):
         assert jobs[name]["concurrency"] == {"group": f"leadforge-deploy-{name}", "cancel-in-progress": False}
@@ -58,15 +64,14 @@ def test_deploy_workflow_is_thin_least_privilege_and_gated():
     diff_step = next(s for s in jobs["diff"]["steps"] if s.get("name") == "Comment the rendered diff")
     assert diff_step["env"]["BASE_SHA"] == "${{ github.event.pull_request.base.sha }}"
     assert [s.get("run") for s in jobs["diff"]["steps"]][-2:] == [
-        'leadforge deploy diff --base "$BASE_SHA" --head HEAD', "leadforge deploy validate --all --no-checkov",
+        'leadforge deploy diff --base "$BASE_SHA" --head HEAD',
+        "leadforge deploy validate --all --no-checkov",
     ]
 
 
 @pytest.fixture
 def harness(deploy_repo: Repo, tmp_path: Path) -> Harness:
     return Harness(deploy_repo.path, root=tmp_path / "gh")
-
-
 
 
 @pytest.mark.integration
@@ -107,7 +112,7 @@ def test_manual_prod_deploy_runs_in_the_production_environment(harness):
 @pytest.mark.integration
 @needs_kubectl
 def test_a_policy_failure_stops_the_dev_deploy(deploy_repo, tmp_path):
-    set_yaml(deploy_repo, "k8s/overlays/dev/patch-deployment.yaml", "      cpu: \"500m\"\n", "")
+    set_yaml(deploy_repo, "k8s/overlays/dev/patch-deployment.yaml", '      cpu: "500m"\n', "")
     deploy_repo.commit("chore: no cpu limit in dev")
     harness = Harness(deploy_repo.path, root=tmp_path / "gh")
 
@@ -122,13 +127,18 @@ def test_a_policy_failure_stops_the_dev_deploy(deploy_repo, tmp_path):
 @needs_kubectl
 def test_pull_request_gets_validation_and_one_rendered_diff_comment(deploy_repo, tmp_path, github_double):
     deploy_repo.git("checkout", "-q", "-b", "more-replicas")
-    set_yaml(deploy_repo, "k8s/overlays/staging/patch-deployment.yaml", "/spec/replicas\n  value: 2", "/spec/replicas\n  value: 3")
+    set_yaml(
+        deploy_repo, "k8s/overlays/staging/patch-deployment.yaml", "/spec/replicas\n  value: 2", "/spec/replicas\n  value: 3"
+    )
     deploy_repo.commit("feat: three staging replicas")
     deploy_repo.git("checkout", "-q", "main")
     payload = load_event(
         "pull_request.opened",
-        **{"pull_request.head.ref": "more-replicas", "pull_request.base.ref": "main",
-           "repository.full_name": github_double.repository},
+        **{
+            "pull_request.head.ref": "more-replicas",
+            "pull_request.base.ref": "main",
+            "repository.full_name": github_double.repository,
+        },
     )
     payload["pull_request"]["head"]["repo"]["full_name"] = github_double.repository
     harness = Harness(deploy_repo.path, root=tmp_path / "gh", api_double=github_double)
@@ -170,8 +180,9 @@ def test_the_caller_init_writes_deploys_dev_and_opens_promotions(deploy_repo, tm
     its workflow_dispatch choices on."""
     from tests.workflows.callers import render_callers
 
-    harness = Harness(deploy_repo.path, root=tmp_path / "gh", api_double=github_double,
-                      workflows_dir=render_callers(tmp_path / "user"))
+    harness = Harness(
+        deploy_repo.path, root=tmp_path / "gh", api_double=github_double, workflows_dir=render_callers(tmp_path / "user")
+    )
     pushed = harness.run("leadforge-deploy.yml", "push", load_event("push", ref="refs/heads/main"), ref="refs/heads/main")
     assert pushed.ok, pushed.explain()
     assert pushed.ran == ["deploy/dev"]

@@ -22,8 +22,16 @@ def double() -> Iterator[GitHubDouble]:
         yield started
 
 
-def call(double: GitHubDouble, method: str, path: str, body: Any = None, *, token: bool = True,
-         base: str | None = None, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], Any]:
+def call(
+    double: GitHubDouble,
+    method: str,
+    path: str,
+    body: Any = None,
+    *,
+    token: bool = True,
+    base: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, dict[str, str], Any]:
     data = None if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
     request = urllib.request.Request((base or double.url) + path, data=data, method=method)
     if token:
@@ -64,9 +72,18 @@ def test_a_body_that_breaks_the_schema_is_refused_and_recorded(double: GitHubDou
 
 def test_schema_limits_are_enforced(double: GitHubDouble) -> None:
     annotations = [{"path": "a", "start_line": 1, "end_line": 1, "annotation_level": "warning", "message": "m"}] * 51
-    status, _, body = call(double, "POST", f"{REPO}/check-runs",
-                           {"name": "n", "head_sha": "a" * 40, "status": "completed", "conclusion": "success",
-                            "output": {"title": "t", "summary": "s", "annotations": annotations}})
+    status, _, body = call(
+        double,
+        "POST",
+        f"{REPO}/check-runs",
+        {
+            "name": "n",
+            "head_sha": "a" * 40,
+            "status": "completed",
+            "conclusion": "success",
+            "output": {"title": "t", "summary": "s", "annotations": annotations},
+        },
+    )
     assert status == 422 and "request body at output/annotations: breaks maxItems=50" in body["message"]
 
 
@@ -87,8 +104,9 @@ def test_the_token_is_required_and_the_repository_must_match(double: GitHubDoubl
     assert double.violations == []  # answers GitHub gives, not protocol errors
 
 
-def test_a_response_that_breaks_the_schema_is_a_500_and_a_violation(double: GitHubDouble,
-                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_response_that_breaks_the_schema_is_a_500_and_a_violation(
+    double: GitHubDouble, monkeypatch: pytest.MonkeyPatch
+) -> None:
     double.add_issue("t")
     original = double._issue_json
     monkeypatch.setattr(double, "_issue_json", lambda rec: {k: v for k, v in original(rec).items() if k != "title"})
@@ -105,11 +123,18 @@ def test_operations_without_a_handler_fail_loudly(double: GitHubDouble) -> None:
 
 def test_uploads_only_on_the_uploads_url(double: GitHubDouble) -> None:
     release = double.add_release("v1")
-    status, _, _ = call(double, "POST", f"{REPO}/releases/{release}/assets?name=a.txt", b"hi",
-                        headers={"Content-Type": "text/plain"})
+    status, _, _ = call(
+        double, "POST", f"{REPO}/releases/{release}/assets?name=a.txt", b"hi", headers={"Content-Type": "text/plain"}
+    )
     assert status == 404 and "uploads URL" in double.violations[0]
-    status, _, body = call(double, "POST", f"{REPO}/releases/{release}/assets?name=a.txt", b"hi",
-                           base=double.origin + double.upload_prefix, headers={"Content-Type": "text/plain"})
+    status, _, body = call(
+        double,
+        "POST",
+        f"{REPO}/releases/{release}/assets?name=a.txt",
+        b"hi",
+        base=double.origin + double.upload_prefix,
+        headers={"Content-Type": "text/plain"},
+    )
     assert status == 201 and (body["name"], body["size"], body["state"]) == ("a.txt", 2, "uploaded")
 
 
@@ -147,8 +172,12 @@ def test_github_behaviours_worth_reproducing(double: GitHubDouble) -> None:
     pull = double.add_pull("p", files=[{"path": "a.py", "patch": "@@ -1 +1,2 @@\n a\n+b", "additions": 1}])
     status, _, body = call(double, "POST", f"{REPO}/pulls/{pull}/reviews", {"event": "COMMENT"})
     assert status == 422 and "body is required" in json.dumps(body)
-    status, _, body = call(double, "POST", f"{REPO}/pulls/{pull}/reviews",
-                           {"event": "APPROVE", "comments": [{"path": "a.py", "line": 2, "body": "ok"}]})
+    status, _, body = call(
+        double,
+        "POST",
+        f"{REPO}/pulls/{pull}/reviews",
+        {"event": "APPROVE", "comments": [{"path": "a.py", "line": 2, "body": "ok"}]},
+    )
     assert status == 200 and body["state"] == "APPROVED"
     review = body["id"]
     comment = {"event": "COMMENT", "body": "c"}
@@ -168,9 +197,13 @@ def test_diff_lines_follow_the_hunks() -> None:
 
 def test_env_points_a_process_at_the_double(double: GitHubDouble) -> None:
     env = double.env()
-    assert env == {"GITHUB_API_URL": f"{double.origin}/api/v3", "GITHUB_SERVER_URL": double.origin,
-                   "GITHUB_TOKEN": double.token, "GITHUB_REPOSITORY": "octo-org/octo-repo",
-                   "LEADFORGE_GITHUB_WRITE_INTERVAL": "0"}
+    assert env == {
+        "GITHUB_API_URL": f"{double.origin}/api/v3",
+        "GITHUB_SERVER_URL": double.origin,
+        "GITHUB_TOKEN": double.token,
+        "GITHUB_REPOSITORY": "octo-org/octo-repo",
+        "LEADFORGE_GITHUB_WRITE_INTERVAL": "0",
+    }
 
 
 SHARED_HOOKS = Path(__file__).resolve().parents[3] / "shared" / "github" / "webhooks"
@@ -179,10 +212,17 @@ SHARED_HOOKS = Path(__file__).resolve().parents[3] / "shared" / "github" / "webh
 def test_seed_event_makes_the_pull_request_a_payload_is_about() -> None:
     payload = {
         "repository": {"full_name": "Codertocat/Hello-World"},
-        "pull_request": {"number": 7, "title": "Update README", "body": None, "state": "open", "draft": False,
-                         "user": {"login": "Codertocat"}, "labels": [{"name": "docs"}],
-                         "head": {"ref": "changes", "sha": "e" * 40, "repo": {"full_name": "Codertocat/Hello-World"}},
-                         "base": {"ref": "master", "sha": "f" * 40}},
+        "pull_request": {
+            "number": 7,
+            "title": "Update README",
+            "body": None,
+            "state": "open",
+            "draft": False,
+            "user": {"login": "Codertocat"},
+            "labels": [{"name": "docs"}],
+            "head": {"ref": "changes", "sha": "e" * 40, "repo": {"full_name": "Codertocat/Hello-World"}},
+            "base": {"ref": "master", "sha": "f" * 40},
+        },
     }
     with GitHubDouble("Codertocat/Hello-World") as double:
         assert double.seed_event(payload, files=[{"path": "README.md", "patch": "@@ -1 +1 @@\n-a\n+b"}]) == 7

@@ -56,8 +56,12 @@ def test_a_rate_limit_longer_than_the_cap_fails_at_once(github_double: GitHubDou
 
 def test_secondary_rate_limit_waits_a_minute(github_double: GitHubDouble) -> None:
     number = github_double.add_issue("t")
-    github_double.fail_next("POST", COMMENTS, status=403,
-                            message="You have exceeded a secondary rate limit. Please wait a few minutes before you try again.")
+    github_double.fail_next(
+        "POST",
+        COMMENTS,
+        status=403,
+        message="You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+    )
     forge = github_double.forge()
     forge.create_issue_comment(number, "x")
     assert forge.sleeps == [60.0]
@@ -186,8 +190,10 @@ def test_an_html_error_page_gives_a_readable_one_line_error(github_double: GitHu
     forge = github_double.forge(retries=1)
     with pytest.raises(ForgeError) as caught:
         forge.get_issue(number)
-    assert str(caught.value) == ("GitHub GET issue #1 failed after 2 attempts: 502 the answer was an HTML page, "
-                                 "not JSON (a proxy or GitHub's front end failed)")
+    assert str(caught.value) == (
+        "GitHub GET issue #1 failed after 2 attempts: 502 the answer was an HTML page, "
+        "not JSON (a proxy or GitHub's front end failed)"
+    )
 
 
 def test_a_refused_create_is_resent_without_looking_for_it(github_double: GitHubDouble) -> None:

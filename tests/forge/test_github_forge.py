@@ -20,11 +20,22 @@ HEAD = "1" * 40
 
 
 def seeded_pull(double: GitHubDouble) -> int:
-    files = [ChangedFile("src/app.py", "modified", 2, 1, PATCH),
-             ChangedFile("img/logo.png", "added", 0, 0, None),
-             ChangedFile("docs/new.md", "renamed", 0, 0, None, previous_path="docs/old.md")]
-    return double.add_pull("Add feature", head="feature", base="main", head_sha=HEAD, base_sha="2" * 40,
-                           files=files, commits=["3" * 40, HEAD], labels=["ai-task"], body="Closes #1")
+    files = [
+        ChangedFile("src/app.py", "modified", 2, 1, PATCH),
+        ChangedFile("img/logo.png", "added", 0, 0, None),
+        ChangedFile("docs/new.md", "renamed", 0, 0, None, previous_path="docs/old.md"),
+    ]
+    return double.add_pull(
+        "Add feature",
+        head="feature",
+        base="main",
+        head_sha=HEAD,
+        base_sha="2" * 40,
+        files=files,
+        commits=["3" * 40, HEAD],
+        labels=["ai-task"],
+        body="Closes #1",
+    )
 
 
 def test_github_forge_satisfies_the_protocol(github_double: GitHubDouble) -> None:
@@ -39,7 +50,13 @@ def test_issue_calls_round_trip(github_double: GitHubDouble) -> None:
     assert created.author == github_double.user and created.url.endswith(f"/issues/{created.number}")
 
     got = forge.get_issue(seeded)
-    assert (got.title, got.body, got.author, got.labels, got.is_pull_request) == ("Seeded", "from a user", "alice", ("triage",), False)
+    assert (got.title, got.body, got.author, got.labels, got.is_pull_request) == (
+        "Seeded",
+        "from a user",
+        "alice",
+        ("triage",),
+        False,
+    )
 
     updated = forge.update_issue(seeded, title="Renamed")
     assert (updated.title, updated.body) == ("Renamed", "from a user")  # body untouched when not given
@@ -82,14 +99,27 @@ def test_pull_request_calls(github_double: GitHubDouble) -> None:
     forge = github_double.forge()
     pull = forge.get_pull(number)
     assert (pull.title, pull.body, pull.head_ref, pull.head_sha, pull.base_ref, pull.base_sha) == (
-        "Add feature", "Closes #1", "feature", HEAD, "main", "2" * 40)
+        "Add feature",
+        "Closes #1",
+        "feature",
+        HEAD,
+        "main",
+        "2" * 40,
+    )
     assert (pull.head_repo, pull.labels, pull.state, pull.merged, pull.changed_files) == (
-        github_double.repository, ("ai-task",), "open", False, 3)
+        github_double.repository,
+        ("ai-task",),
+        "open",
+        False,
+        3,
+    )
 
     files = forge.list_pull_files(number)
     assert [(f.path, f.status, f.patch is None, f.previous_path) for f in files] == [
-        ("src/app.py", "modified", False, None), ("img/logo.png", "added", True, None),
-        ("docs/new.md", "renamed", True, "docs/old.md")]
+        ("src/app.py", "modified", False, None),
+        ("img/logo.png", "added", True, None),
+        ("docs/new.md", "renamed", True, "docs/old.md"),
+    ]
     assert files[0].patch == PATCH and (files[0].additions, files[0].deletions) == (2, 1)
     assert forge.list_pull_commits(number) == ["3" * 40, HEAD]
 
@@ -110,20 +140,34 @@ def test_pull_request_calls(github_double: GitHubDouble) -> None:
 def test_reviews_and_review_comments(github_double: GitHubDouble) -> None:
     number = seeded_pull(github_double)
     forge = github_double.forge()
-    review = forge.create_review(number, commit_sha=HEAD, body="Please fix", event="REQUEST_CHANGES", comments=[
-        NewReviewComment("src/app.py", 2, "rename?"),
-        NewReviewComment("src/app.py", 3, "two lines", start_line=2),
-        NewReviewComment("src/app.py", 2, "was it?", side="LEFT"),
-    ])
+    review = forge.create_review(
+        number,
+        commit_sha=HEAD,
+        body="Please fix",
+        event="REQUEST_CHANGES",
+        comments=[
+            NewReviewComment("src/app.py", 2, "rename?"),
+            NewReviewComment("src/app.py", 3, "two lines", start_line=2),
+            NewReviewComment("src/app.py", 2, "was it?", side="LEFT"),
+        ],
+    )
     assert (review.state, review.commit_id, review.body) == ("CHANGES_REQUESTED", HEAD, "Please fix")
     sent = github_double.requests[-1].body
     assert sent["commit_id"] == HEAD and sent["comments"][1] == {
-        "path": "src/app.py", "body": "two lines", "line": 3, "side": "RIGHT", "start_line": 2, "start_side": "RIGHT"}
+        "path": "src/app.py",
+        "body": "two lines",
+        "line": 3,
+        "side": "RIGHT",
+        "start_line": 2,
+        "start_side": "RIGHT",
+    }
 
     comments = forge.list_review_comments(number)
     assert [(c.path, c.line, c.side, c.start_line, c.review_id) for c in comments] == [
-        ("src/app.py", 2, "RIGHT", None, review.id), ("src/app.py", 3, "RIGHT", 2, review.id),
-        ("src/app.py", 2, "LEFT", None, review.id)]
+        ("src/app.py", 2, "RIGHT", None, review.id),
+        ("src/app.py", 3, "RIGHT", 2, review.id),
+        ("src/app.py", 2, "LEFT", None, review.id),
+    ]
 
     assert forge.update_review(number, review.id, "Updated").body == "Updated"
     forge.dismiss_review(number, review.id, "superseded")
@@ -142,8 +186,9 @@ def test_inline_comment_outside_the_diff_is_refused_like_github(github_double: G
     number = seeded_pull(github_double)
     forge = github_double.forge()
     with pytest.raises(ForgeError, match="must be part of the diff"):
-        forge.create_review(number, commit_sha=HEAD, body="x", event="COMMENT",
-                            comments=[NewReviewComment("src/app.py", 40, "far away")])
+        forge.create_review(
+            number, commit_sha=HEAD, body="x", event="COMMENT", comments=[NewReviewComment("src/app.py", 40, "far away")]
+        )
     assert github_double.pull_reviews(number) == []  # nothing half-written
     with pytest.raises(ForgeError, match="review event must be"):
         forge.create_review(number, commit_sha=HEAD, body="x", event="LGTM")
@@ -166,10 +211,21 @@ def test_statuses_keep_the_latest_per_context(github_double: GitHubDouble) -> No
 def test_check_runs_send_annotations_in_batches_of_50(github_double: GitHubDouble) -> None:
     forge = github_double.forge()
     notes = [CheckAnnotation("src/app.py", i, i, "warning", f"finding {i}", title="rule") for i in range(1, 121)]
-    run = forge.create_check_run(name="leadforge scan", head_sha=HEAD, conclusion="failure", title="120 findings",
-                                 summary="see annotations", annotations=notes)
+    run = forge.create_check_run(
+        name="leadforge scan",
+        head_sha=HEAD,
+        conclusion="failure",
+        title="120 findings",
+        summary="see annotations",
+        annotations=notes,
+    )
     assert (run.name, run.head_sha, run.status, run.conclusion, run.title) == (
-        "leadforge scan", HEAD, "completed", "failure", "120 findings")
+        "leadforge scan",
+        HEAD,
+        "completed",
+        "failure",
+        "120 findings",
+    )
     stored = github_double.check_runs[run.id]["annotations"]
     assert [a["message"] for a in stored] == [f"finding {i}" for i in range(1, 121)]
     assert (github_double.count("checks/create"), github_double.count("checks/update")) == (1, 2)
@@ -250,7 +306,8 @@ def test_upserts_are_idempotent_over_http(github_double: GitHubDouble, tmp_path:
     for draft in (True, True, False):  # a draft is found again (not duplicated), then published
         upsert_release(forge, tag="v2.0.0", name="2.0.0", body="notes", draft=draft)
     assert [r["tag"] for r in github_double.releases.values()] == ["v2.0.0"]
-    assert github_double.release_by_tag("v2.0.0")["draft"] is False
+    published = github_double.release_by_tag("v2.0.0")
+    assert published is not None and published["draft"] is False
     release = forge.get_release_by_tag("v2.0.0")
     artefact = tmp_path / "report.json"
     for content in ("{}", '{"a": 1}'):
@@ -263,9 +320,15 @@ def test_upserts_are_idempotent_over_http(github_double: GitHubDouble, tmp_path:
 def test_not_found_maps_to_not_found_error(github_double: GitHubDouble) -> None:
     forge = github_double.forge()
     issue = github_double.add_issue("plain issue")
-    for call in (lambda: forge.get_issue(404), lambda: forge.get_pull(issue), lambda: forge.list_issue_comments(404),
-                 lambda: forge.update_issue_comment(4040, "x"), lambda: forge.update_release(4040, body="x"),
-                 lambda: forge.delete_asset(4040), lambda: forge.remove_label(404, "x")):
+    for call in (
+        lambda: forge.get_issue(404),
+        lambda: forge.get_pull(issue),
+        lambda: forge.list_issue_comments(404),
+        lambda: forge.update_issue_comment(4040, "x"),
+        lambda: forge.update_release(4040, body="x"),
+        lambda: forge.delete_asset(4040),
+        lambda: forge.remove_label(404, "x"),
+    ):
         with pytest.raises(NotFoundError) as caught:
             call()
         assert "404" in str(caught.value) and "\n" not in str(caught.value)
@@ -294,9 +357,11 @@ def test_constructor_refuses_bad_arguments() -> None:
 
 def test_pygithub_is_imported_only_by_the_github_forge() -> None:
     package = ROOT / "scripts" / "leadforge"
-    importers = sorted(str(p.relative_to(package)) for p in package.rglob("*.py")
-                       if any(line.strip().startswith(("import github", "from github"))
-                              for line in p.read_text(encoding="utf-8").splitlines()))
+    importers = sorted(
+        str(p.relative_to(package))
+        for p in package.rglob("*.py")
+        if any(line.strip().startswith(("import github", "from github")) for line in p.read_text(encoding="utf-8").splitlines())
+    )
     assert importers == ["forge/github.py"]
     probe = "import sys, leadforge.cli, leadforge.forge, leadforge.forge.github; print('github' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout

@@ -17,6 +17,7 @@ DERIVE = ROOT / "tests" / "fixtures" / "openapi" / "derive.py"
 
 def load_derive():
     spec = importlib.util.spec_from_file_location("openapi_derive", DERIVE)
+    assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -61,19 +62,48 @@ def test_subset_is_self_contained_plain_json_schema() -> None:
 def test_the_protocol_calls_are_all_described() -> None:
     """Every endpoint GitHubForge calls, by operationId (the double refuses anything else)."""
     needed = {
-        "issues/get", "issues/create", "issues/update", "issues/list-for-repo", "issues/list-comments",
-        "issues/create-comment", "issues/update-comment", "issues/add-labels", "issues/remove-label",
-        "issues/add-assignees", "pulls/get", "pulls/list", "pulls/create", "pulls/list-files", "pulls/list-commits",
-        "pulls/list-reviews", "pulls/create-review", "pulls/update-review", "pulls/dismiss-review",
-        "pulls/list-review-comments", "pulls/create-review-comment", "pulls/update-review-comment",
-        "pulls/delete-review-comment", "repos/create-commit-status", "repos/list-commit-statuses-for-ref",
-        "checks/create", "checks/update", "checks/list-for-ref", "repos/get-release-by-tag", "repos/get-release",
-        "repos/list-releases", "repos/create-release", "repos/update-release", "repos/upload-release-asset",
-        "repos/delete-release-asset", "repos/get-collaborator-permission-level", "actions/create-workflow-dispatch",
+        "issues/get",
+        "issues/create",
+        "issues/update",
+        "issues/list-for-repo",
+        "issues/list-comments",
+        "issues/create-comment",
+        "issues/update-comment",
+        "issues/add-labels",
+        "issues/remove-label",
+        "issues/add-assignees",
+        "pulls/get",
+        "pulls/list",
+        "pulls/create",
+        "pulls/list-files",
+        "pulls/list-commits",
+        "pulls/list-reviews",
+        "pulls/create-review",
+        "pulls/update-review",
+        "pulls/dismiss-review",
+        "pulls/list-review-comments",
+        "pulls/create-review-comment",
+        "pulls/update-review-comment",
+        "pulls/delete-review-comment",
+        "repos/create-commit-status",
+        "repos/list-commit-statuses-for-ref",
+        "checks/create",
+        "checks/update",
+        "checks/list-for-ref",
+        "repos/get-release-by-tag",
+        "repos/get-release",
+        "repos/list-releases",
+        "repos/create-release",
+        "repos/update-release",
+        "repos/upload-release-asset",
+        "repos/delete-release-asset",
+        "repos/get-collaborator-permission-level",
+        "actions/create-workflow-dispatch",
         "repos/create-dispatch-event",
     }
     assert needed <= set(Spec().by_id)
     upload = Spec().by_id["repos/upload-release-asset"]
+    assert upload.request_body is not None
     assert upload.servers == ["https://uploads.github.com"] and upload.request_body["contentType"] != "application/json"
 
 

@@ -10,10 +10,11 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from leadforge import cache, config_cache
 from leadforge.app import App
 from leadforge.cli import AREAS, _area_modules
-from leadforge.config import DEFAULT_CONFIG_PATH
+from leadforge.config_file import DEFAULT_CONFIG_PATH
 from leadforge.errors import ConfigError
 
 
@@ -57,7 +58,7 @@ def test_a_validated_config_is_read_back_and_a_changed_one_validated_again(tmp_p
 
     config.write_text("deploy:\n  overlay_dir: typo\n")  # never valid, so never cached: the same error every time
     for _ in range(2):
-        with pytest.raises(ConfigError, match="deploy.overlay_dir: unknown key"):
+        with pytest.raises(ConfigError, match=r"deploy\.overlay_dir: unknown key"):
             config_cache.section(_app(tmp_path), "deploy")
 
 
@@ -77,7 +78,11 @@ def test_a_cached_config_needs_no_pydantic(tmp_path: Path, cache_dir: Path) -> N
 
 
 def test_the_default_config_path_is_defined_once() -> None:
-    assert config_cache.DEFAULT_CONFIG_PATH == DEFAULT_CONFIG_PATH == ".github/leadforge.yml"
+    package = Path(config_cache.__file__).parent
+    defining = sorted(
+        p.relative_to(package).as_posix() for p in package.rglob("*.py") if "DEFAULT_CONFIG_PATH =" in p.read_text()
+    )
+    assert defining == ["config_file.py"] and config_cache.DEFAULT_CONFIG_PATH is DEFAULT_CONFIG_PATH
 
 
 def test_a_tools_version_is_asked_once_per_build_of_the_binary(tmp_path: Path, cache_dir: Path) -> None:

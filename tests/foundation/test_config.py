@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel
 
 from leadforge.config import Config, json_schema, load_config, parse_config, reference_yaml
 from leadforge.errors import ConfigError
@@ -64,14 +66,16 @@ def test_repository_config_is_valid() -> None:
 
 def test_reference_config_is_current_and_valid() -> None:
     reference = ROOT / "docs" / "leadforge.reference.yml"
-    assert reference.read_text(encoding="utf-8") == reference_yaml(), "run: leadforge config reference > docs/leadforge.reference.yml"
+    assert reference.read_text(encoding="utf-8") == reference_yaml(), (
+        "run: leadforge config reference > docs/leadforge.reference.yml"
+    )
     parse_config(reference.read_text(encoding="utf-8"), reference)
 
 
 def test_every_config_key_is_documented() -> None:
     undocumented = []
 
-    def walk(model: type, prefix: str) -> None:
+    def walk(model: type[BaseModel], prefix: str) -> None:
         for name, field in model.model_fields.items():
             if not field.description:
                 undocumented.append(prefix + name)
@@ -97,14 +101,18 @@ def test_schema_rejects_unknown_keys() -> None:
     ("text", "expected"),
     [
         # A list item is named by its index, on its own line, with the value found.
-        ("deploy:\n  environments:\n    - dev\n    - 3\n",
-         "cfg.yml:4: deploy.environments[1]: Input should be a valid string; got 3"),
+        (
+            "deploy:\n  environments:\n    - dev\n    - 3\n",
+            "cfg.yml:4: deploy.environments[1]: Input should be a valid string; got 3",
+        ),
         # A key inside a list item: the item's path and line.
-        ("visual:\n  pages:\n    - name: home\n      colour: red\n",
-         "cfg.yml:4: visual.pages[0].colour: unknown key"),
+        ("visual:\n  pages:\n    - name: home\n      colour: red\n", "cfg.yml:4: visual.pages[0].colour: unknown key"),
         # A section given as a list: said in the config's terms, not the model's class name.
-        ("tasks:\n  - a\n", "cfg.yml:1: tasks: expected a mapping of keys (key: value); got [\"a\"]"),
-        ("deploy:\n  environments: dev\n", "cfg.yml:2: deploy.environments: expected a list (- item per line, or [a, b]); got 'dev'"),
+        ("tasks:\n  - a\n", 'cfg.yml:1: tasks: expected a mapping of keys (key: value); got ["a"]'),
+        (
+            "deploy:\n  environments: dev\n",
+            "cfg.yml:2: deploy.environments: expected a list (- item per line, or [a, b]); got 'dev'",
+        ),
         ("release:\n  groups:\n    - title: Fixes\n", "cfg.yml:3: release.groups[0].id: required key is missing"),
     ],
 )
@@ -114,3 +122,26 @@ def test_nested_and_list_item_errors_name_the_path_line_and_value(text: str, exp
     message = str(err.value)
     assert message.startswith(expected), message
     assert "\n" not in message and "Settings" not in message
+
+
+@pytest.mark.parametrize("reader", ["config", "tasks", "release"])
+def test_every_reader_of_the_config_file_gives_the_same_errors(tmp_path: Path, reader: str) -> None:
+    """The full loader and the fast section readers share one rule (config_file.read_config_text)."""
+    from leadforge.release.options import load_options as release_options
+    from leadforge.tasks.options import load_options as task_options
+
+    readers: dict[str, Callable[[Path, str | None], object]] = {
+        "config": load_config,
+        "tasks": task_options,
+        "release": release_options,
+    }
+    load = readers[reader]
+    with pytest.raises(ConfigError, match=r"other\.yml: config file not found"):
+        load(tmp_path, "other.yml")
+    (tmp_path / "latin1.yml").write_bytes(b"version: 1\n# caf\xe9\n")
+    with pytest.raises(ConfigError, match=r"latin1\.yml: config file is not UTF-8 text"):
+        load(tmp_path, "latin1.yml")
+    (tmp_path / "folder.yml").mkdir()
+    with pytest.raises(ConfigError, match=r"folder\.yml: cannot read the config file \(Is a directory\)"):
+        load(tmp_path, "folder.yml")
+    assert load(tmp_path, None) is not None  # no file at the default path: the defaults

@@ -10,10 +10,17 @@ from leadforge.errors import InputError
 
 
 def test_context_reads_the_actions_environment() -> None:
-    ctx = Context.from_env({
-        "GITHUB_EVENT_NAME": "push", "GITHUB_REPOSITORY": "o/r", "GITHUB_SHA": "abc", "GITHUB_REF": "refs/tags/v1.2.3",
-        "GITHUB_RUN_ID": "7", "GITHUB_TOKEN": "s3cr3t", "GITHUB_ACTIONS": "true",
-    })
+    ctx = Context.from_env(
+        {
+            "GITHUB_EVENT_NAME": "push",
+            "GITHUB_REPOSITORY": "o/r",
+            "GITHUB_SHA": "abc",
+            "GITHUB_REF": "refs/tags/v1.2.3",
+            "GITHUB_RUN_ID": "7",
+            "GITHUB_TOKEN": "s3cr3t",
+            "GITHUB_ACTIONS": "true",
+        }
+    )
     assert (ctx.event_name, ctx.repository, ctx.sha, ctx.ref_name) == ("push", "o/r", "abc", "v1.2.3")
     assert ctx.in_actions and ctx.run_url == "https://github.com/o/r/actions/runs/7"
     assert "s3cr3t" not in repr(ctx)
@@ -42,7 +49,7 @@ def test_unset_event_path_says_what_to_set() -> None:
 
 
 def test_require_names_the_missing_field() -> None:
-    with pytest.raises(InputError, match="missing field 'pull_request.head.sha'"):
+    with pytest.raises(InputError, match=r"missing field 'pull_request\.head\.sha'"):
         require({"pull_request": {"head": {}}}, "pull_request.head.sha")
     assert require({"a": {"b": 3}}, "a.b") == 3
 
@@ -50,7 +57,7 @@ def test_require_names_the_missing_field() -> None:
 def test_multiline_output_uses_a_delimiter() -> None:
     assert format_output("n", "v") == "n=v\n"
     assert format_output("n", "a\nb", delimiter="EOF") == "n<<EOF\na\nb\nEOF\n"
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="output value contains its delimiter"):
         format_output("n", "a\nEOF", delimiter="EOF")
 
 

@@ -20,8 +20,13 @@ def test_every_area_has_a_demo_stage() -> None:
 @pytest.mark.slow
 def test_demo_runs_the_whole_pipeline_offline(tmp_path: Path) -> None:
     out = tmp_path / "report"
-    done = subprocess.run([sys.executable, "-m", "leadforge", "demo", "--out", str(out), "--json"],
-                          capture_output=True, text=True, cwd=tmp_path, timeout=900)
+    done = subprocess.run(
+        [sys.executable, "-m", "leadforge", "demo", "--out", str(out), "--json"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=900,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     summary = json.loads(done.stdout)
     assert summary["ok"] and [s["stage"] for s in summary["stages"]] == [name for name, _ in STAGE_ORDER]
@@ -38,8 +43,9 @@ def test_demo_runs_the_whole_pipeline_offline(tmp_path: Path) -> None:
 
 
 def _demo_cli(out: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "leadforge", "demo", "--out", str(out)],
-                          capture_output=True, text=True, cwd=cwd, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "leadforge", "demo", "--out", str(out)], capture_output=True, text=True, cwd=cwd, timeout=120
+    )
 
 
 def test_demo_refuses_a_folder_with_other_files_and_leaves_it_alone(tmp_path: Path) -> None:

@@ -41,7 +41,9 @@ def test_need_names_the_extra_and_how_to_install_it(absent_extra: str) -> None:
     assert "\n" not in message and caught.value.exit_code == 1
 
 
-def test_run_handler_turns_an_import_of_a_missing_extra_into_one_line(absent_extra: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_handler_turns_an_import_of_a_missing_extra_into_one_line(
+    absent_extra: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     def handler(app: App) -> int:
         __import__(absent_extra)
         return 0
@@ -66,12 +68,15 @@ def test_an_installed_extra_that_fails_inside_is_a_bug_not_a_missing_extra() -> 
     assert extras.from_import_error(err, "leadforge visual diff") is None  # numpy itself is installed here
 
 
-def test_the_visual_verbs_check_their_extra_before_any_work(absent_extra: str, monkeypatch: pytest.MonkeyPatch,
-                                                             tmp_path, run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_the_visual_verbs_check_their_extra_before_any_work(
+    absent_extra: str, monkeypatch: pytest.MonkeyPatch, tmp_path, run_cli
+) -> None:
     from leadforge.visual import cli as visual_cli
 
     monkeypatch.setitem(visual_cli._MODULES, "diff", (absent_extra,))
     result = run_cli("visual", "diff", str(tmp_path / "a.png"), str(tmp_path / "b.png"), repo=tmp_path)
     assert result.code == 1
-    assert result.stderr.strip() == f"leadforge: error: leadforge visual diff needs the 'visual' extra (absent-package is " \
-                                    f"not installed): {extras.install_hint('visual')}"
+    assert (
+        result.stderr.strip() == f"leadforge: error: leadforge visual diff needs the 'visual' extra (absent-package is "
+        f"not installed): {extras.install_hint('visual')}"
+    )

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+import functools
 import threading
 from pathlib import Path
 
 import pytest
 
 from leadforge.errors import GitError, PushRejected
-from leadforge.gitrepo import GitRepo
+from leadforge.gitrepo import GitRepo, branch_worktree, head_checkout
 from tests.conftest import Repo, git
 
 
@@ -27,7 +28,7 @@ def remote_and_clones(git_repo: Repo, tmp_path: Path) -> tuple[Path, GitRepo, Gi
 def _append_line(repo: GitRepo, name: str) -> str:
     log = repo.path / "log.txt"
     lines = log.read_text().splitlines() if log.exists() else []
-    log.write_text("\n".join(lines + [name]) + "\n")
+    log.write_text("\n".join([*lines, name]) + "\n")
     repo.add(["log.txt"])
     return f"log: {name}"
 
@@ -75,8 +76,8 @@ def test_concurrent_transactions_lose_nothing(remote_and_clones, tmp_path: Path)
     def worker(repo: GitRepo, name: str) -> None:
         try:
             for i in range(5):
-                repo.transact(lambda: _append_line(repo, f"{name}{i}"), branch="main", attempts=30, backoff=0.01)
-        except BaseException as exc:  # noqa: BLE001
+                repo.transact(functools.partial(_append_line, repo, f"{name}{i}"), branch="main", attempts=30, backoff=0.01)
+        except BaseException as exc:  # noqa: BLE001 - whatever a thread raised, the test reports it
             errors.append(exc)
 
     threads = [threading.Thread(target=worker, args=(a, "a")), threading.Thread(target=worker, args=(b, "b"))]
@@ -187,4 +188,35 @@ def test_commits_fall_back_to_the_bot_identity_and_plumbing_takes_env_and_bytes(
     repo.run("read-tree", "--empty", env=index)
     assert repo.run("ls-files", env=index).stdout == ""  # the private index is empty; the real one is not
     assert repo.ls_files() == ["a.txt"]
-    assert [_subcommand(a) for a in (["-c", "x=y", "commit"], ["-C", "d", "log"], ["--no-pager", "tag"])] == ["commit", "log", "tag"]
+    assert [_subcommand(a) for a in (["-c", "x=y", "commit"], ["-C", "d", "log"], ["--no-pager", "tag"])] == [
+        "commit",
+        "log",
+        "tag",
+    ]
+
+
+def test_head_checkout_is_the_repository_at_its_head_else_a_temporary_worktree(git_repo: Repo) -> None:
+    first = git_repo.commit("feat: one", {"a.txt": "one\n"})
+    second = git_repo.commit("feat: two", {"a.txt": "two\n"})
+    with head_checkout(git_repo.path, second) as root:
+        assert root == git_repo.path
+    with head_checkout(git_repo.path, "") as root:
+        assert root == git_repo.path
+    with head_checkout(git_repo.path, first) as root:
+        assert root != git_repo.path and (root / "a.txt").read_text() == "one\n"
+    assert not root.exists()
+    assert git_repo.git("worktree", "list").count("\n") == 0  # only the main worktree is left
+    with pytest.raises(GitError, match="cannot check out the head 000000000000"), head_checkout(git_repo.path, "0" * 40):
+        pass
+
+
+def test_branch_worktree_builds_a_branch_beside_the_checkout(git_repo: Repo) -> None:
+    git_repo.commit("feat: base", {"a.txt": "base\n"})
+    repo = GitRepo(git_repo.path)
+    with branch_worktree(repo, "deploy/dev", None) as tree:
+        assert tree.path != git_repo.path and tree.ls_files() == []  # an orphan branch starts empty
+        (tree.path / "manifests.yaml").write_text("kind: List\n")
+        tree.add(all=True)
+        tree.commit("deploy: dev")
+    assert git_repo.git("show", "deploy/dev:manifests.yaml") == "kind: List"
+    assert not tree.path.exists() and git_repo.git("rev-parse", "--abbrev-ref", "HEAD") == "main"

@@ -114,7 +114,7 @@ def test_init_reusable_writes_the_callers_instead_of_the_workflows(run_cli, tmp_
     for name in workflows:
         text = (tmp_path / ".github" / "workflows" / name).read_text()
         assert text == render_caller((CALLERS_ROOT / name).read_text(), Pin(SHA, "leadforge init --ref"))
-        assert f"leadforge/leadforge/.github/workflows/reusable-" in text and f"@{SHA} # leadforge init --ref" in text
+        assert "leadforge/leadforge/.github/workflows/reusable-" in text and f"@{SHA} # leadforge init --ref" in text
     # the rest of the adoption is written as usual: form, config, queue
     assert (tmp_path / ".github" / "ISSUE_TEMPLATE" / "ai-task.yml").is_file()
     assert (tmp_path / ".github" / "leadforge.yml").is_file()
@@ -205,7 +205,7 @@ def test_the_readme_shows_the_caller_init_writes() -> None:
 
 
 @pytest.mark.integration
-def test_a_copied_workflow_runs_and_installs_the_released_package(run_cli, git_repo) -> None:  # type: ignore[no-untyped-def]
+def test_a_copied_workflow_runs_and_installs_the_released_package(run_cli, git_repo) -> None:
     """Copy mode end to end: the copied caller calls the copied reusable workflow ($/, the user's repository), whose
     copied install action installs this release (from PyPI on GitHub; the harness's uv stand-in here)."""
     from leadforge import __version__

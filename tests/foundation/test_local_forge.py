@@ -54,17 +54,18 @@ def test_pull_files_come_from_git(local_forge: LocalForge, git_repo: Repo) -> No
     pr = local_forge.open_pull("feat: add", head="feature", head_sha=head, base_sha=base)
     files = {f.path: f for f in local_forge.list_pull_files(pr.number)}
     assert files["src/app.py"].status == "added" and files["src/app.py"].additions == 1
-    assert files["src/app.py"].patch.startswith("@@ -0,0 +1 @@")
+    assert (files["src/app.py"].patch or "").startswith("@@ -0,0 +1 @@")
     assert files["README.md"].status == "modified" and files["README.md"].deletions == 1
     assert local_forge.list_pull_commits(pr.number) == [head]
 
 
 def test_reviews_and_review_comments(local_forge: LocalForge) -> None:
     pr = local_forge.open_pull("x", head="f", head_sha="abc")
-    review = local_forge.create_review(pr.number, commit_sha="abc", body="summary", event="REQUEST_CHANGES",
-                                       comments=[NewReviewComment("a.py", 3, "bad")])
+    review = local_forge.create_review(
+        pr.number, commit_sha="abc", body="summary", event="REQUEST_CHANGES", comments=[NewReviewComment("a.py", 3, "bad")]
+    )
     assert review.state == "CHANGES_REQUESTED"
-    comment, = local_forge.list_review_comments(pr.number)
+    (comment,) = local_forge.list_review_comments(pr.number)
     assert (comment.path, comment.line, comment.review_id) == ("a.py", 3, review.id)
     local_forge.update_review(pr.number, review.id, "new summary")
     local_forge.delete_review_comment(comment.id)
@@ -90,8 +91,12 @@ def test_release_upsert_and_asset_replace(local_forge: LocalForge, tmp_path: Pat
     shot.write_bytes(b"one")
     replace_asset(local_forge, release, shot)
     shot.write_bytes(b"two!")
-    replace_asset(local_forge, local_forge.get_release_by_tag("v1.0.0"), shot)
-    assets = local_forge.get_release_by_tag("v1.0.0").assets
+    again = local_forge.get_release_by_tag("v1.0.0")
+    assert again is not None
+    replace_asset(local_forge, again, shot)
+    now = local_forge.get_release_by_tag("v1.0.0")
+    assert now is not None
+    assets = now.assets
     assert [(a.name, a.size) for a in assets] == [("home.png", 4)]
 
 
@@ -102,7 +107,7 @@ def test_corrupt_state_is_a_clear_error(local_forge: LocalForge, git_repo: Repo)
         local_forge.get_issue(1)
     for broken in (b"\xff\xfe binary", b"[]", b'{"issues": []}'):
         (git_repo.path / ".leadforge" / "forge" / "state.json").write_bytes(broken)
-        with pytest.raises(ForgeError, match="local forge state is corrupt .*; delete it to start over"):
+        with pytest.raises(ForgeError, match=r"local forge state is corrupt .*; delete it to start over"):
             local_forge.get_issue(1)
 
 
@@ -164,4 +169,5 @@ def test_uploading_a_missing_file_is_a_forge_error_and_changes_nothing(local_for
     release, _ = upsert_release(local_forge, tag="v1.0.0", name="v1.0.0", body="a")
     with pytest.raises(ForgeError, match="no such file to upload"):
         local_forge.upload_asset(release.id, tmp_path / "gone.png")
-    assert local_forge.get_release_by_tag("v1.0.0").assets == ()
+    unchanged = local_forge.get_release_by_tag("v1.0.0")
+    assert unchanged is not None and unchanged.assets == ()

@@ -12,8 +12,7 @@ from leadforge.errors import ToolError
 
 
 def test_run_returns_output_and_code() -> None:
-    result = proc.run([sys.executable, "-c", "import sys; print('out'); print('err', file=sys.stderr); sys.exit(3)"],
-                      check=False)
+    result = proc.run([sys.executable, "-c", "import sys; print('out'); print('err', file=sys.stderr); sys.exit(3)"], check=False)
     assert (result.returncode, result.stdout, result.stderr, result.ok) == (3, "out\n", "err\n", False)
 
 
@@ -26,14 +25,14 @@ def test_run_failure_names_command_code_and_output() -> None:
 
 
 def test_missing_binary_says_so_with_the_hint() -> None:
-    with pytest.raises(ToolError, match="no-such-tool-xyz: command not found. Install it."):
+    with pytest.raises(ToolError, match=r"no-such-tool-xyz: command not found\. Install it\."):
         proc.run(["no-such-tool-xyz"], hint="Install it.")
     with pytest.raises(ToolError, match="no-such-tool-xyz: command not found"):
         proc.spawn(["no-such-tool-xyz"])
 
 
 def test_timeout_is_a_clear_error() -> None:
-    with pytest.raises(ToolError, match="timed out after 0.2s"):
+    with pytest.raises(ToolError, match=r"timed out after 0\.2s"):
         proc.run([sys.executable, "-c", "import time; time.sleep(5)"], timeout=0.2)
 
 

@@ -99,13 +99,13 @@ from tests.harness.runner import (
 from tests.harness.triggers import Decision, filter_match, should_run
 
 __all__ = [
-    "Annotation",
     "DEFAULT_TOKEN",
+    "PROJECT_ROOT",
+    "Annotation",
     "Decision",
     "ExpressionError",
     "Harness",
     "JobResult",
-    "PROJECT_ROOT",
     "RunResult",
     "StepFailed",
     "StepResult",
@@ -120,7 +120,7 @@ __all__ = [
 ]
 
 
-def run_workflow(workflow, event, payload=None, *, repo, root, **options):  # type: ignore[no-untyped-def]
+def run_workflow(workflow, event, payload=None, *, repo, root, **options):
     """One-shot: ``Harness(repo, root=root, <harness options>).run(workflow, event, payload, <run options>)``."""
     harness_keys = {"secrets", "vars", "api_url", "env", "repository", "workflows_dir", "step_timeout", "repositories"}
     harness_options = {k: options.pop(k) for k in list(options) if k in harness_keys}

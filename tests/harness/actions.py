@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["StepFailed", "UsesCall", "UsesContext", "EMULATED", "emulate"]
+__all__ = ["EMULATED", "StepFailed", "UsesCall", "UsesContext", "emulate"]
 
 
 class StepFailed(Exception):
@@ -118,7 +118,10 @@ def _checkout(ctx: UsesContext) -> dict[str, str]:
         if ctx.ref.startswith("refs/heads/"):
             branch = ctx.ref[len("refs/heads/") :]
             remote_head = subprocess.run(
-                ["git", "rev-parse", "--verify", "--quiet", f"refs/remotes/origin/{branch}"], cwd=dest, capture_output=True, text=True
+                ["git", "rev-parse", "--verify", "--quiet", f"refs/remotes/origin/{branch}"],
+                cwd=dest,
+                capture_output=True,
+                text=True,
             ).stdout.strip()
             if remote_head == ctx.sha:
                 _git(["checkout", "--quiet", "--force", "-B", branch, f"refs/remotes/origin/{branch}"], dest, env)
@@ -127,14 +130,17 @@ def _checkout(ctx: UsesContext) -> dict[str, str]:
         else:
             _git(["checkout", "--quiet", "--force", "--detach", ctx.sha], dest, env)
     else:
-        name = ref[len("refs/heads/") :] if ref.startswith("refs/heads/") else ref
-        is_branch = subprocess.run(
-            ["git", "rev-parse", "--verify", "--quiet", f"refs/remotes/origin/{name}"], cwd=dest, capture_output=True
-        ).returncode == 0
+        name = ref.removeprefix("refs/heads/")
+        is_branch = (
+            subprocess.run(
+                ["git", "rev-parse", "--verify", "--quiet", f"refs/remotes/origin/{name}"], cwd=dest, capture_output=True
+            ).returncode
+            == 0
+        )
         if is_branch:
             _git(["checkout", "--quiet", "--force", "-B", name, f"refs/remotes/origin/{name}"], dest, env)
         else:
-            target = ref[len("refs/tags/") :] if ref.startswith("refs/tags/") else ref
+            target = ref.removeprefix("refs/tags/")
             _git(["checkout", "--quiet", "--force", "--detach", target], dest, env)
     # fetch-depth/fetch-tags need nothing: a local clone already has the whole history and every tag
     commit = _git(["rev-parse", "HEAD"], dest, env)
@@ -326,23 +332,30 @@ def _pypi_publish(ctx: UsesContext) -> dict[str, str]:
     if not dists:
         raise StepFailed(f"pypi-publish: no distribution packages (*.whl, *.tar.gz) in {folder}")
     if not ctx.call.with_.get("password") and not _has_oidc(ctx):
-        raise StepFailed("Trusted publishing exchange failure: OpenID Connect token retrieval failed: "
-                         "the job needs 'permissions: id-token: write'")
+        raise StepFailed(
+            "Trusted publishing exchange failure: OpenID Connect token retrieval failed: "
+            "the job needs 'permissions: id-token: write'"
+        )
     return {}
 
 
 def _attest_provenance(ctx: UsesContext) -> dict[str, str]:
     ctx.call.emulated = False
     if not _has_oidc(ctx):
-        raise StepFailed("attest-build-provenance: Unable to get ACTIONS_ID_TOKEN_REQUEST_URL env variable "
-                         "(the job needs 'permissions: id-token: write')")
+        raise StepFailed(
+            "attest-build-provenance: Unable to get ACTIONS_ID_TOKEN_REQUEST_URL env variable "
+            "(the job needs 'permissions: id-token: write')"
+        )
     w = ctx.call.with_
     if not w.get("subject-path"):
         digest = str(w.get("subject-digest") or "")
         if not w.get("subject-name") or not (digest.startswith("sha256:") and len(digest) == 71):
             raise StepFailed("attest-build-provenance: give subject-path, or subject-name with a sha256:<64 hex> subject-digest")
-    return {"attestation-id": f"harness-{zlib.crc32(json.dumps(w, sort_keys=True, default=str).encode('utf-8'))}",
-            "attestation-url": "", "bundle-path": str(ctx.call.workspace / "attestation.jsonl")}
+    return {
+        "attestation-id": f"harness-{zlib.crc32(json.dumps(w, sort_keys=True, default=str).encode('utf-8'))}",
+        "attestation-url": "",
+        "bundle-path": str(ctx.call.workspace / "attestation.jsonl"),
+    }
 
 
 EMULATED: dict[str, Callable[[UsesContext], dict[str, str]]] = {

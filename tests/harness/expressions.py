@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ExpressionError", "Status", "evaluate", "interpolate", "is_truthy", "to_string", "has_status_function"]
+__all__ = ["ExpressionError", "Status", "evaluate", "has_status_function", "interpolate", "is_truthy", "to_string"]
 
 
 class ExpressionError(ValueError):
@@ -93,8 +93,9 @@ class _Parser:
 
     def parse(self) -> Any:
         node = self.binary(0)
-        if self.peek() is not None:
-            raise ExpressionError(f"unexpected {self.peek()[1]!r} in expression: {self.text!r}")  # type: ignore[index]
+        extra = self.peek()
+        if extra is not None:
+            raise ExpressionError(f"unexpected {extra[1]!r} in expression: {self.text!r}")
         return node
 
     def binary(self, min_prec: int) -> Any:
@@ -388,7 +389,12 @@ def _hash_files(workspace: Path | None, *patterns: Any) -> str:
     files = []
     for path in sorted(workspace.rglob("*")):
         rel = path.relative_to(workspace).as_posix()
-        if path.is_file() and ".git" not in rel.split("/") and any(r.match(rel) for r in includes) and not any(r.match(rel) for r in excludes):
+        if (
+            path.is_file()
+            and ".git" not in rel.split("/")
+            and any(r.match(rel) for r in includes)
+            and not any(r.match(rel) for r in excludes)
+        ):
             files.append(path)
     if not files:
         return ""
@@ -422,7 +428,11 @@ class _Evaluator:
         if kind == "star":
             base = self.run(node[1])
             if isinstance(base, _Filtered):
-                return _Filtered(v for item in base for v in (item.values() if isinstance(item, Mapping) else item if isinstance(item, list) else []))
+                return _Filtered(
+                    v
+                    for item in base
+                    for v in (item.values() if isinstance(item, Mapping) else item if isinstance(item, list) else [])
+                )
             if isinstance(base, Mapping):
                 return _Filtered(base.values())
             if isinstance(base, list):

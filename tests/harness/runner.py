@@ -5,6 +5,7 @@ See the package docstring (``tests/harness/__init__.py``) for the API and an exa
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import os
@@ -26,7 +27,7 @@ from tests.harness.expressions import ExpressionError, Status, evaluate, has_sta
 from tests.harness.shims import write_shims
 from tests.harness.triggers import Decision, should_run
 
-__all__ = ["Harness", "RunResult", "JobResult", "StepResult", "Annotation", "WorkflowError", "PROJECT_ROOT", "load_workflow"]
+__all__ = ["PROJECT_ROOT", "Annotation", "Harness", "JobResult", "RunResult", "StepResult", "WorkflowError", "load_workflow"]
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_TOKEN = "ghs_harnessFakeToken0000000000000000000000"  # pragma: allowlist secret # nosemgrep
@@ -225,7 +226,9 @@ class RunResult:
             label = f"{job.id} {job.matrix}" if job.matrix else job.id
             lines.append(f"job {label}: {job.result}{' (' + job.reason + ')' if job.reason else ''}")
             for step in job.steps:
-                lines.append(f"  step {step.id or step.name}: {step.outcome} exit={step.exit_code}{' ' + step.error if step.error else ''}")
+                lines.append(
+                    f"  step {step.id or step.name}: {step.outcome} exit={step.exit_code}{' ' + step.error if step.error else ''}"
+                )
                 if step.outcome == "failure":
                     for stream in (step.stdout, step.stderr):
                         tail = stream.strip().splitlines()[-30:]
@@ -318,24 +321,25 @@ def _workflow_commands(text: str, job: str, step: str) -> tuple[list[Annotation]
             key, _, value = part.partition("=")
             props[key.strip()] = _unescape(value, prop=True)
 
-        def number(key: str) -> int | None:
-            value = props.get(key)
-            return int(value) if value and value.isdigit() else None
-
         annotations.append(
             Annotation(
                 level=command,
                 message=_unescape(data),
                 file=props.get("file"),
-                line=number("line"),
-                end_line=number("endLine"),
-                col=number("col"),
+                line=_number(props, "line"),
+                end_line=_number(props, "endLine"),
+                col=_number(props, "col"),
                 title=props.get("title"),
                 job=job,
                 step=step,
             )
         )
     return annotations, masks
+
+
+def _number(props: Mapping[str, str], key: str) -> int | None:
+    value = props.get(key)
+    return int(value) if value and value.isdigit() else None
 
 
 # ---- the harness ---------------------------------------------------------------------------------
@@ -395,7 +399,9 @@ class Harness:
         source = Path(repo).resolve()
         self.source = source
         if not self.remote.exists():
-            proc = subprocess.run(["git", "clone", "--quiet", "--bare", str(source), str(self.remote)], capture_output=True, text=True)
+            proc = subprocess.run(
+                ["git", "clone", "--quiet", "--bare", str(source), str(self.remote)], capture_output=True, text=True
+            )
             if proc.returncode != 0:
                 raise WorkflowError(f"cannot clone {source}: {proc.stderr.strip()}")
         self.shims = self.root / "shims"
@@ -412,10 +418,18 @@ class Harness:
 
     def _write_shims(self) -> None:
         tools = os.environ.get("LEADFORGE_TOOLS", str(PROJECT_ROOT / ".venv-tools"))
-        write_shims(self.shims, self.uv_bin, {
-            "PYTHON": str(Path(sys.prefix) / "bin" / "python"), "SHIMS": str(self.shims), "TOOLS": tools,
-            "PIPXBIN": str(self.pipx_bin), "VENVBIN": str(Path(sys.prefix) / "bin"), "DOCKERLOG": str(self.docker_log),
-        })
+        write_shims(
+            self.shims,
+            self.uv_bin,
+            {
+                "PYTHON": str(Path(sys.prefix) / "bin" / "python"),
+                "SHIMS": str(self.shims),
+                "TOOLS": tools,
+                "PIPXBIN": str(self.pipx_bin),
+                "VENVBIN": str(Path(sys.prefix) / "bin"),
+                "DOCKERLOG": str(self.docker_log),
+            },
+        )
 
     # -- other repositories: reusable workflows and actions ------------------------------------------
 
@@ -451,7 +465,9 @@ class Harness:
     # -- git -------------------------------------------------------------------------------------
 
     def _rev(self, ref: str) -> str | None:
-        proc = subprocess.run(["git", "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], cwd=self.remote, capture_output=True, text=True)
+        proc = subprocess.run(
+            ["git", "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], cwd=self.remote, capture_output=True, text=True
+        )
         return proc.stdout.strip() or None
 
     def _default_branch(self) -> str:
@@ -530,7 +546,7 @@ class Harness:
             if event not in DEFAULT_FOR_EVENT:
                 raise WorkflowError(f"no default payload for event {event!r}: pass payload=")
             payload = load_event(DEFAULT_FOR_EVENT[event])
-        payload = json.loads(json.dumps(payload))  # our own copy, JSON-clean
+        data: dict[str, Any] = json.loads(json.dumps(payload))  # our own copy, JSON-clean
         self._runs += 1
         run_dir = self.root / f"run-{self._runs}-{path.stem}"
         run_dir.mkdir(parents=True, exist_ok=True)
@@ -538,37 +554,37 @@ class Harness:
         if default_payload:
             # the fixture's ref/cron belong to someone else's repo/workflow: use ours
             if event in ("push", "workflow_dispatch"):
-                payload["ref"] = f"refs/heads/{self._default_branch()}"
+                data["ref"] = f"refs/heads/{self._default_branch()}"
             if event == "schedule":
                 crons = [e.get("cron") for e in (on.get("schedule") or []) if isinstance(e, dict)] if isinstance(on, dict) else []
-                payload["schedule"] = crons[0] if crons else payload.get("schedule", "")
+                data["schedule"] = crons[0] if crons else data.get("schedule", "")
         if inputs is None and event == "workflow_dispatch" and not default_payload:
-            inputs = payload.get("inputs") or {}
+            inputs = data.get("inputs") or {}
         resolved_inputs = self._inputs(on, event, inputs)
         if event == "workflow_dispatch":
-            payload["inputs"] = {k: v if isinstance(v, str) else to_string(v) for k, v in resolved_inputs.items()}
+            data["inputs"] = {k: v if isinstance(v, str) else to_string(v) for k, v in resolved_inputs.items()}
 
         if self.repository:
-            self._retarget(payload, self.repository)
-        repository = self.repository or str((payload.get("repository") or {}).get("full_name") or "octo-org/octo-repo")
+            self._retarget(data, self.repository)
+        repository = self.repository or str((data.get("repository") or {}).get("full_name") or "octo-org/octo-repo")
         if align_payload and event in _PULL_EVENTS:
-            self._pull_refs(payload)
-        git_ref = ref or self._event_ref(event, payload)
+            self._pull_refs(data)
+        git_ref = ref or self._event_ref(event, data)
         git_sha = sha or self._rev(git_ref) or self._rev("HEAD") or ""
         if align_payload and event == "push":
-            self._align_push(payload, git_sha)
+            self._align_push(data, git_sha)
         event_path = run_dir / "event.json"
-        event_path.write_text(json.dumps(payload, indent=2), encoding="utf-8")
+        event_path.write_text(json.dumps(data, indent=2), encoding="utf-8")
         if changed_files is None and align_payload and event in _PULL_EVENTS:
-            changed_files = self._pull_changed_files(payload)
-        decision = should_run(on, event, {**payload, "ref": git_ref} if event == "push" else payload, changed_files=changed_files)
+            changed_files = self._pull_changed_files(data)
+        decision = should_run(on, event, {**data, "ref": git_ref} if event == "push" else data, changed_files=changed_files)
 
-        github = self._github_context(doc, path, event, payload, repository, git_ref, git_sha, event_path, actor)
+        github = self._github_context(doc, path, event, data, repository, git_ref, git_sha, event_path, actor)
         base_env = self._base_env(github, run_dir) | dict(env or {})
         result = RunResult(
             workflow=path,
             event=event,
-            payload=payload,
+            payload=data,
             decision=decision,
             jobs=[],
             uses=[],
@@ -578,7 +594,9 @@ class Harness:
             env=base_env,
         )
         try:
-            result.concurrency = _concurrency(doc.get("concurrency"), {"github": github, "inputs": resolved_inputs, "vars": self.vars})
+            result.concurrency = _concurrency(
+                doc.get("concurrency"), {"github": github, "inputs": resolved_inputs, "vars": self.vars}
+            )
         except ExpressionError as err:
             raise WorkflowError(f"{path.name}: concurrency: {err}") from None
         if not decision.runs:
@@ -692,9 +710,17 @@ class Harness:
             return
         tree = merged.stdout.split()[0]
         when = str(pull.get("updated_at") or "2026-01-01T00:00:00Z")
-        identity = {"GIT_AUTHOR_NAME": "GitHub", "GIT_AUTHOR_EMAIL": "noreply@github.com", "GIT_COMMITTER_NAME": "GitHub",
-                    "GIT_COMMITTER_EMAIL": "noreply@github.com", "GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}
-        commit = self._git("commit-tree", tree, "-p", base_sha, "-p", head_sha, "-m", f"Merge {head_sha} into {base_sha}", env=identity)
+        identity = {
+            "GIT_AUTHOR_NAME": "GitHub",
+            "GIT_AUTHOR_EMAIL": "noreply@github.com",
+            "GIT_COMMITTER_NAME": "GitHub",
+            "GIT_COMMITTER_EMAIL": "noreply@github.com",
+            "GIT_AUTHOR_DATE": when,
+            "GIT_COMMITTER_DATE": when,
+        }
+        commit = self._git(
+            "commit-tree", tree, "-p", base_sha, "-p", head_sha, "-m", f"Merge {head_sha} into {base_sha}", env=identity
+        )
         if commit.returncode != 0:
             raise WorkflowError(f"cannot make the merge commit of pull request #{number}: {commit.stderr.strip()}")
         merge_sha = commit.stdout.strip()
@@ -712,7 +738,11 @@ class Harness:
             payload["before"] = self._rev(f"{sha}^") or "0" * 40
         before = str(payload["before"])
         span = f"{before}..{sha}" if self._rev(before) else sha
-        listed = self._git("rev-list", "--reverse", "--max-count=20", span) if self._rev(before) else self._git("rev-list", "--max-count=1", sha)
+        listed = (
+            self._git("rev-list", "--reverse", "--max-count=20", span)
+            if self._rev(before)
+            else self._git("rev-list", "--max-count=1", sha)
+        )
         repo_url = f"{self.server_url or 'https://github.com'}/{(payload.get('repository') or {}).get('full_name', '')}"
         commits = [self._commit_payload(c, repo_url) for c in listed.stdout.split()]
         payload["commits"] = commits
@@ -725,7 +755,9 @@ class Harness:
         fields = self._git("show", "-s", "--format=%T%x00%an%x00%ae%x00%cn%x00%ce%x00%aI%x00%B", sha).stdout.split("\x00")
         tree, an, ae, cn, ce, date, message = (fields + [""] * 7)[:7]
         changes = self._git("diff-tree", "--root", "--no-commit-id", "--name-status", "-r", "--no-renames", sha).stdout
-        added, modified, removed = [], [], []
+        added: list[str] = []
+        modified: list[str] = []
+        removed: list[str] = []
         for line in changes.splitlines():
             status, _, path = line.partition("\t")
             {"A": added, "D": removed}.get(status[:1], modified).append(path)
@@ -865,7 +897,10 @@ def _concurrency(value: Any, contexts: Mapping[str, Any]) -> dict[str, Any] | No
         return {"group": to_string(interpolate(value, contexts)), "cancel-in-progress": False}
     if isinstance(value, dict):
         cancel = interpolate(value.get("cancel-in-progress", False), contexts)
-        return {"group": to_string(interpolate(value.get("group", ""), contexts)), "cancel-in-progress": is_truthy(cancel) if not isinstance(cancel, str) else cancel == "true"}
+        return {
+            "group": to_string(interpolate(value.get("group", ""), contexts)),
+            "cancel-in-progress": is_truthy(cancel) if not isinstance(cancel, str) else cancel == "true",
+        }
     raise WorkflowError(f"concurrency must be a string or mapping, got {value!r}")
 
 
@@ -891,7 +926,9 @@ def _expand_matrix(matrix: Any) -> list[dict[str, Any]]:
     for key, values in axes.items():
         if not isinstance(values, list):
             raise WorkflowError(f"strategy.matrix.{key} must be a list")
-    combos: list[dict[str, Any]] = [dict(zip(axes, values, strict=True)) for values in itertools.product(*axes.values())] if axes else []
+    combos: list[dict[str, Any]] = (
+        [dict(zip(axes, values, strict=True)) for values in itertools.product(*axes.values())] if axes else []
+    )
     combos = [c for c in combos if not any(all(c.get(k) == v for k, v in ex.items()) for ex in exclude)]
     for extra in include:
         matched = False
@@ -1068,8 +1105,12 @@ class _RunState:
         except ValueError:
             file_path = f".github/workflows/{self.path.name}"
         ref = source.ref or source.sha
-        return {"workflow_repository": source.repository, "workflow_sha": source.sha, "workflow_file_path": file_path,
-                "workflow_ref": f"{source.repository}/{file_path}@{ref}"}
+        return {
+            "workflow_repository": source.repository,
+            "workflow_sha": source.sha,
+            "workflow_file_path": file_path,
+            "workflow_ref": f"{source.repository}/{file_path}@{ref}",
+        }
 
     def _grant(self, job: Mapping[str, Any], job_id: str) -> _Grant | None:
         """The token permissions a job runs with (None: the repository default, unknown here)."""
@@ -1168,10 +1209,19 @@ class _RunState:
         workspace.mkdir(parents=True, exist_ok=True)
         temp.mkdir(parents=True, exist_ok=True)
         github = dict(self.github, job=job_id, workspace=str(workspace))
-        runner = {"os": "Linux", "arch": "X64", "name": "workflow-harness", "temp": str(temp), "tool_cache": str(h.root / "toolcache"), "environment": "github-hosted"}
+        runner = {
+            "os": "Linux",
+            "arch": "X64",
+            "name": "workflow-harness",
+            "temp": str(temp),
+            "tool_cache": str(h.root / "toolcache"),
+            "environment": "github-hosted",
+        }
         strategy_ctx = {"fail-fast": True, "job-index": index, "job-total": total, "max-parallel": total}
         job_status: dict[str, Any] = {"status": "success", **self._workflow_identity()}
-        contexts = self._contexts(github=github, needs=needs_ctx, matrix=combo, strategy=strategy_ctx, runner=runner, job=job_status)
+        contexts = self._contexts(
+            github=github, needs=needs_ctx, matrix=combo, strategy=strategy_ctx, runner=runner, job=job_status
+        )
         name = str(interpolate(job.get("name") or job_id, contexts))
 
         workflow_env = self._evaluate_env(self.doc.get("env"), contexts, "env")
@@ -1183,15 +1233,28 @@ class _RunState:
         grant = self._grant(job, job_id)
         if grant is not None and grant.level("id-token") >= _LEVELS["write"]:
             # as on GitHub: a job may request an OIDC token only when it was granted id-token: write
-            action_env = {"ACTIONS_ID_TOKEN_REQUEST_URL": "https://harness.invalid/oidc-token",
-                          "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "harness-oidc"}
+            action_env = {
+                "ACTIONS_ID_TOKEN_REQUEST_URL": "https://harness.invalid/oidc-token",
+                "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "harness-oidc",
+            }
         steps = job.get("steps")
         if not isinstance(steps, list) or not steps:
             raise WorkflowError(f"{self.path.name}: job {job_id} has no steps")
         frame = _Frame(
-            job_id=job_id, workspace=workspace, temp=temp, contexts=contexts, env_ctx=env_ctx, file_env={}, extra_path=[],
-            summary_parts=[], defaults=defaults, job_timeout=_minutes(job.get("timeout-minutes"), contexts) * 60 or None,
-            where=f"jobs.{job_id}", source=self._source(), job_status=job_status, action_env=action_env,
+            job_id=job_id,
+            workspace=workspace,
+            temp=temp,
+            contexts=contexts,
+            env_ctx=env_ctx,
+            file_env={},
+            extra_path=[],
+            summary_parts=[],
+            defaults=defaults,
+            job_timeout=_minutes(job.get("timeout-minutes"), contexts) * 60 or None,
+            where=f"jobs.{job_id}",
+            source=self._source(),
+            job_status=job_status,
+            action_env=action_env,
         )
         results, failed = self._run_steps(frame, steps)
 
@@ -1243,13 +1306,23 @@ class _RunState:
             if not isinstance(step, dict):
                 raise WorkflowError(f"{self.path.name}: {where} must be a mapping")
             step_id = step.get("id")
-            label = str(step.get("name") or str(step.get("uses") or "").partition("@")[0] or (str(step.get("run", "")).strip().splitlines() or [""])[0] or f"step {number}")
+            label = str(
+                step.get("name")
+                or str(step.get("uses") or "").partition("@")[0]
+                or (str(step.get("run", "")).strip().splitlines() or [""])[0]
+                or f"step {number}"
+            )
             contexts["steps"] = steps_ctx
             contexts["env"] = {**frame.env_ctx, **frame.file_env}
             if not frame.composite:
                 frame.job_status["status"] = "failure" if failed else "success"
             status = Status(failed=failed)
-            sr = StepResult(id=str(step_id) if step_id is not None else None, name=label, kind="uses" if "uses" in step else "run", uses=step.get("uses"))
+            sr = StepResult(
+                id=str(step_id) if step_id is not None else None,
+                name=label,
+                kind="uses" if "uses" in step else "run",
+                uses=step.get("uses"),
+            )
             results.append(sr)
             step_env: dict[str, str] = {}
             try:
@@ -1422,7 +1495,9 @@ class _RunState:
                 secrets = dict(self.secrets)
             else:
                 secrets = {"GITHUB_TOKEN": self.secrets.get("GITHUB_TOKEN", "")}
-                secrets.update({str(k): to_string(interpolate(v, contexts)) for k, v in _str_map(spec, f"jobs.{job_id}.secrets").items()})
+                secrets.update(
+                    {str(k): to_string(interpolate(v, contexts)) for k, v in _str_map(spec, f"jobs.{job_id}.secrets").items()}
+                )
         except ExpressionError as err:
             raise WorkflowError(f"{self.path.name}: jobs.{job_id}: {err}") from None
         declared_secrets = (triggers.get("workflow_call") or {}).get("secrets") or {}
@@ -1505,8 +1580,15 @@ class _RunState:
         action, _, ref = uses.partition("@")
         given = _str_map(step.get("with"), f"{label}.with")
         with_ = {str(k): interpolate(v, frame.contexts, workspace=frame.workspace) for k, v in given.items()}
-        call = UsesCall(job=frame.job_id, step=str(step.get("id") or label), action=action, ref=ref, with_=with_,
-                        workspace=frame.workspace, emulated=False)
+        call = UsesCall(
+            job=frame.job_id,
+            step=str(step.get("id") or label),
+            action=action,
+            ref=ref,
+            with_=with_,
+            workspace=frame.workspace,
+            emulated=False,
+        )
         self.result.uses.append(call)
         resolved = self._resolve_action(uses, frame)
         if resolved is not None:
@@ -1551,8 +1633,10 @@ class _RunState:
         folder, source = resolved
         manifest = next((folder / n for n in ("action.yml", "action.yaml") if (folder / n).is_file()), None)
         if manifest is None:
-            raise StepFailed(f"Can't find 'action.yml', 'action.yaml' or 'Dockerfile' under '{folder}'. "
-                             "Did you forget to run actions/checkout before running your local action?")
+            raise StepFailed(
+                f"Can't find 'action.yml', 'action.yaml' or 'Dockerfile' under '{folder}'. "
+                "Did you forget to run actions/checkout before running your local action?"
+            )
         from ruamel.yaml import YAMLError
 
         try:
@@ -1582,18 +1666,35 @@ class _RunState:
                     raise StepFailed(f"{manifest}: inputs.{name}.default: {err}") from None
         inside = source.root.resolve() in (folder, *folder.parents)
         repository, ref = (source.repository, source.ref or source.sha) if inside else ("", "")
-        github = dict(frame.contexts["github"], action_path=str(folder), action_repository=repository, action_ref=ref,
-                      action=label)
+        github = dict(
+            frame.contexts["github"], action_path=str(folder), action_repository=repository, action_ref=ref, action=label
+        )
         contexts = dict(frame.contexts, github=github, inputs=inputs, steps={})
         inner = _Frame(
-            job_id=frame.job_id, workspace=frame.workspace, temp=frame.temp, contexts=contexts,
-            env_ctx={**frame.env_ctx, **step_env}, file_env=frame.file_env, extra_path=frame.extra_path,
-            summary_parts=frame.summary_parts, defaults={}, job_timeout=frame.job_timeout,
-            where=next((manifest.relative_to(b).as_posix() for b in (frame.workspace, source.root) if manifest.is_relative_to(b)),
-                       str(manifest)),
-            source=source, job_status=frame.job_status, composite=True, depth=frame.depth + 1,
-            action_env={**frame.action_env, "GITHUB_ACTION_PATH": str(folder), "GITHUB_ACTION_REPOSITORY": repository,
-                        "GITHUB_ACTION_REF": ref},
+            job_id=frame.job_id,
+            workspace=frame.workspace,
+            temp=frame.temp,
+            contexts=contexts,
+            env_ctx={**frame.env_ctx, **step_env},
+            file_env=frame.file_env,
+            extra_path=frame.extra_path,
+            summary_parts=frame.summary_parts,
+            defaults={},
+            job_timeout=frame.job_timeout,
+            where=next(
+                (manifest.relative_to(b).as_posix() for b in (frame.workspace, source.root) if manifest.is_relative_to(b)),
+                str(manifest),
+            ),
+            source=source,
+            job_status=frame.job_status,
+            composite=True,
+            depth=frame.depth + 1,
+            action_env={
+                **frame.action_env,
+                "GITHUB_ACTION_PATH": str(folder),
+                "GITHUB_ACTION_REPOSITORY": repository,
+                "GITHUB_ACTION_REF": ref,
+            },
         )
         steps = runs.get("steps")
         if not isinstance(steps, list):
@@ -1672,7 +1773,9 @@ class _RunState:
         # started (a local server, say) keeps running until the job ends, then its process group is killed.
         out_path, err_path = script_path.with_suffix(".out"), script_path.with_suffix(".err")
         with open(out_path, "wb") as out_file, open(err_path, "wb") as err_file:
-            proc = subprocess.Popen(argv, cwd=cwd, env=process_env, stdin=subprocess.DEVNULL, stdout=out_file, stderr=err_file, start_new_session=True)
+            proc = subprocess.Popen(
+                argv, cwd=cwd, env=process_env, stdin=subprocess.DEVNULL, stdout=out_file, stderr=err_file, start_new_session=True
+            )
         self.process_groups.append(proc.pid)
         # a blocking wait with a watchdog (Popen.wait(timeout=) polls with sleeps, slowing every step)
         timed_out = threading.Event()
@@ -1697,9 +1800,9 @@ class _RunState:
         sr.exit_code = proc.returncode
         if proc.returncode != 0:
             sr.outcome = "failure"
-            self.result.annotations.append(Annotation("error", f"Process completed with exit code {proc.returncode}.", job=job_id, step=label))
-
-
+            self.result.annotations.append(
+                Annotation("error", f"Process completed with exit code {proc.returncode}.", job=job_id, step=label)
+            )
 
 
 def _read(path: Path) -> str:
@@ -1713,10 +1816,8 @@ def _read(path: Path) -> str:
 
 
 def _kill_group(pgid: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def _strip_braces(text: str) -> str:

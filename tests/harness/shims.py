@@ -63,7 +63,10 @@ if args[:1] == ["install"]:
     specs = [a for a in rest if not a.startswith("-")]
     flags = [a.split("=", 1)[0] for a in rest if a.startswith("-")]
     if specs and all(f in FLAGS for f in flags) and all(satisfied(s) for s in specs):
-        print(f"workflow harness: 'pip {' '.join(args)}' skipped: leadforge {installed('leadforge')} is already installed in {sys.prefix}")
+        print(
+            f"workflow harness: 'pip {' '.join(args)}' skipped: "
+            f"leadforge {installed('leadforge')} is already installed in {sys.prefix}"
+        )
         sys.exit(0)
 os.execv(PYTHON, [PYTHON, "-m", "pip", *args])
 """
@@ -314,10 +317,22 @@ exit 127
 def write_shims(shims: Path, uv_bin: Path, substitutions: dict[str, str]) -> None:
     """Write the shims: pip/pip3/pipx/python/python3/docker into ``shims`` (always on PATH, with uv/uvx stubs that
     say "command not found"), the uv shim into ``uv_bin`` (put before them by the ``astral-sh/setup-uv`` emulation)."""
-    for folder, items in ((shims, (("pip", PIP_SHIM), ("pip3", PIP_SHIM), ("pipx", PIPX_SHIM), ("python", PYTHON_SHIM),
-                                     ("python3", PYTHON_SHIM), ("docker", DOCKER_SHIM), ("uv", NOT_ON_RUNNER),
-                                     ("uvx", NOT_ON_RUNNER))),
-                          (uv_bin, (("uv", UV_SHIM),))):
+    for folder, items in (
+        (
+            shims,
+            (
+                ("pip", PIP_SHIM),
+                ("pip3", PIP_SHIM),
+                ("pipx", PIPX_SHIM),
+                ("python", PYTHON_SHIM),
+                ("python3", PYTHON_SHIM),
+                ("docker", DOCKER_SHIM),
+                ("uv", NOT_ON_RUNNER),
+                ("uvx", NOT_ON_RUNNER),
+            ),
+        ),
+        (uv_bin, (("uv", UV_SHIM),)),
+    ):
         folder.mkdir(parents=True, exist_ok=True)
         for name, text in items:
             for key, value in substitutions.items():

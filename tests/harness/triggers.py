@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["Decision", "filter_match", "normalize_on", "should_run", "DEFAULT_TYPES"]
+__all__ = ["DEFAULT_TYPES", "Decision", "filter_match", "normalize_on", "should_run"]
 
 # GitHub's documented default activity types where they are not "all types".
 DEFAULT_TYPES: dict[str, tuple[str, ...]] = {
@@ -41,7 +41,7 @@ def normalize_on(on: Any) -> dict[str, dict[str, Any]]:
     if isinstance(on, list):
         return {str(event): {} for event in on}
     if isinstance(on, Mapping):
-        return {str(event): (config if isinstance(config, Mapping) else {}) if config is not None else {} for event, config in on.items()}
+        return {str(event): dict(config) if isinstance(config, Mapping) else {} for event, config in on.items()}
     raise ValueError(f"unsupported 'on:' value {on!r}")
 
 
@@ -94,9 +94,8 @@ def _as_list(value: Any) -> list[str]:
 
 def _check_filter(config: Mapping[str, Any], key: str, value: str) -> str | None:
     """None when ``value`` passes ``key``/``key-ignore``; else why not."""
-    if key in config:
-        if not filter_match(_as_list(config[key]), value):
-            return f"{value!r} does not match {key}: {_as_list(config[key])}"
+    if key in config and not filter_match(_as_list(config[key]), value):
+        return f"{value!r} does not match {key}: {_as_list(config[key])}"
     ignore = f"{key}-ignore"
     if ignore in config and filter_match(_as_list(config[ignore]), value):
         return f"{value!r} matches {ignore}: {_as_list(config[ignore])}"
@@ -157,7 +156,7 @@ def should_run(
             if why:
                 return Decision(False, why)
         else:
-            branch = ref[len("refs/heads/") :] if ref.startswith("refs/heads/") else ref
+            branch = ref.removeprefix("refs/heads/")
             if has_tag and not has_branch:
                 return Decision(False, f"branch push {branch!r} but only tag filters are set")
             why = _check_filter(config, "branches", branch)
@@ -190,7 +189,11 @@ def should_run(
         if why:
             return Decision(False, why)
     elif event == "schedule":
-        crons = [str(entry.get("cron")) for entry in (on.get("schedule") if isinstance(on, Mapping) else None) or [] if isinstance(entry, Mapping)]
+        crons = [
+            str(entry.get("cron"))
+            for entry in (on.get("schedule") if isinstance(on, Mapping) else None) or []
+            if isinstance(entry, Mapping)
+        ]
         cron = payload.get("schedule")
         if crons and cron not in crons:
             return Decision(False, f"schedule {cron!r} is not one of the workflow's crons {crons}")

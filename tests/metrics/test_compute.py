@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -14,27 +14,36 @@ from leadforge.metrics.period import make_period, week_period
 from leadforge.metrics.source import review_rounds
 from leadforge.tasks.taskfile import HistoryEntry, Task
 
-UTC = timezone.utc
+UTC = UTC
 
 
-def T(id: str, **kw) -> Task:  # noqa: N802
+def T(id: str, **kw) -> Task:
     return Task(id=id, title=id, **kw)
 
 
-@pytest.mark.parametrize("values, q, expected", [
-    ([], 0.5, None),
-    ([4.0], 0.9, 4.0),
-    ([1.0, 2.0, 3.0, 4.0], 0.5, 2.5),
-    ([10.0, 1.0, 5.0], 0.9, 9.0),
-])
+@pytest.mark.parametrize(
+    ("values", "q", "expected"),
+    [
+        ([], 0.5, None),
+        ([4.0], 0.9, 4.0),
+        ([1.0, 2.0, 3.0, 4.0], 0.5, 2.5),
+        ([10.0, 1.0, 5.0], 0.9, 9.0),
+    ],
+)
 def test_percentile_interpolates_between_ranks(values, q, expected) -> None:
     assert percentile(values, q) == expected
 
 
 def test_profiles_turn_unknown_assignees_into_the_unknown_row() -> None:
     people = People(agents=frozenset({"copilot"}))
-    task = T("a", state="completed", assigned_to="ghost", created="2026-01-01T00:00:00Z",
-             assigned_at="2026-01-01T01:00:00Z", completed_at="2026-01-01T03:00:00Z")
+    task = T(
+        "a",
+        state="completed",
+        assigned_to="ghost",
+        created="2026-01-01T00:00:00Z",
+        assigned_at="2026-01-01T01:00:00Z",
+        completed_at="2026-01-01T03:00:00Z",
+    )
     report = compute([task], period=Period(), people=people)
     assert [r.agent for r in report.agents] == ["unknown"]
     assert report.agents[0].completed == 1 and report.agents[0].assigned == 1
@@ -50,7 +59,11 @@ def test_the_agent_holding_the_task_is_charged_for_requeues_and_failures() -> No
     )
     line = timeline(T("a", state="in-progress", assigned_to="beta", history=history), People())
     assert [(h.kind, h.agent) for h in line.happenings] == [
-        ("assigned", "alpha"), ("failed", "alpha"), ("requeued", "alpha"), ("assigned", "beta")]
+        ("assigned", "alpha"),
+        ("failed", "alpha"),
+        ("requeued", "alpha"),
+        ("assigned", "beta"),
+    ]
     assert line.scope_flagged
 
 
@@ -59,8 +72,20 @@ def test_a_scope_failure_written_by_task_complete_counts_as_a_scope_violation() 
     from leadforge.tasks.complete import verify
 
     task = T("a", state="in-progress", scope=("src/a/**",), acceptance=("ok",))
-    pull = PullRequest(number=7, title="", body="- [x] ok", state="closed", merged=True, merged_at="", merge_commit_sha="",
-                       head_ref="ai/a-a", head_sha="", base_ref="main", base_sha="", author="")
+    pull = PullRequest(
+        number=7,
+        title="",
+        body="- [x] ok",
+        state="closed",
+        merged=True,
+        merged_at="",
+        merge_commit_sha="",
+        head_ref="ai/a-a",
+        head_sha="",
+        base_ref="main",
+        base_sha="",
+        author="",
+    )
     failed = verify(task, pull, [ChangedFile("setup.py", "modified")], [], [])
     unticked = verify(task, replace(pull, body=""), [], [], [])
     history = (
@@ -69,8 +94,16 @@ def test_a_scope_failure_written_by_task_complete_counts_as_a_scope_violation() 
         HistoryEntry("2026-01-01T06:00:00Z", "verified", "leadforge", "#8"),
         HistoryEntry("2026-01-01T06:00:00Z", "completed", "leadforge", "merged #8"),
     )
-    done = T("a", state="completed", scope=("src/a/**",), assigned_to="alpha", created="2026-01-01T00:00:00Z",
-             assigned_at="2026-01-01T00:00:00Z", completed_at="2026-01-01T06:00:00Z", history=history)
+    done = T(
+        "a",
+        state="completed",
+        scope=("src/a/**",),
+        assigned_to="alpha",
+        created="2026-01-01T00:00:00Z",
+        assigned_at="2026-01-01T00:00:00Z",
+        completed_at="2026-01-01T06:00:00Z",
+        history=history,
+    )
     assert timeline(done, People()).scope_flagged
     assert compute([done], period=Period()).agents[0].scope_violations == 1
     other = (history[0], HistoryEntry(history[1].at, history[1].event, "leadforge", "; ".join(unticked.failures)), *history[2:])
@@ -78,8 +111,16 @@ def test_a_scope_failure_written_by_task_complete_counts_as_a_scope_violation() 
 
 
 def test_forge_review_rounds_and_merge_time_are_used_when_present() -> None:
-    task = T("a", state="completed", assigned_to="alpha", pr=7, created="2026-01-01T00:00:00Z",
-             assigned_at="2026-01-01T00:00:00Z", completed_at="2026-01-02T00:00:00Z", estimate_hours=6.0)
+    task = T(
+        "a",
+        state="completed",
+        assigned_to="alpha",
+        pr=7,
+        created="2026-01-01T00:00:00Z",
+        assigned_at="2026-01-01T00:00:00Z",
+        completed_at="2026-01-02T00:00:00Z",
+        estimate_hours=6.0,
+    )
     merged = datetime(2026, 1, 1, 12, tzinfo=UTC)
     report = compute([task], period=Period(), pulls={7: PullInfo(7, merged, 30, 4, review_rounds=3)})
     row = report.agents[0]
@@ -88,15 +129,24 @@ def test_forge_review_rounds_and_merge_time_are_used_when_present() -> None:
     assert row.estimate_vs_actual == 0.5
 
 
-@pytest.mark.parametrize("states, rounds", [
-    ([], 0), (["COMMENTED"], 1), (["CHANGES_REQUESTED", "CHANGES_REQUESTED", "APPROVED"], 3), (["PENDING"], 0)])
+@pytest.mark.parametrize(
+    ("states", "rounds"),
+    [([], 0), (["COMMENTED"], 1), (["CHANGES_REQUESTED", "CHANGES_REQUESTED", "APPROVED"], 3), (["PENDING"], 0)],
+)
 def test_review_rounds_are_one_plus_change_requests(states, rounds) -> None:
     assert review_rounds(states) == rounds
 
 
-@pytest.mark.parametrize("path, scope, inside", [
-    ("src/a.py", ["src/**"], True), ("src/a/b.py", ["src"], True), ("srcx/a.py", ["src"], False),
-    ("docs/x.md", ["src/**", "*.md"], False), ("README.md", ["*.md"], True)])
+@pytest.mark.parametrize(
+    ("path", "scope", "inside"),
+    [
+        ("src/a.py", ["src/**"], True),
+        ("src/a/b.py", ["src"], True),
+        ("srcx/a.py", ["src"], False),
+        ("docs/x.md", ["src/**", "*.md"], False),
+        ("README.md", ["*.md"], True),
+    ],
+)
 def test_scope_membership(path, scope, inside) -> None:
     assert in_scope(path, scope) is inside
 
@@ -135,16 +185,33 @@ def test_the_queue_commit_that_names_the_pr_is_not_the_task_s_work() -> None:
     # the PR merges at 06:00 (+10 lines); `task complete` then commits "tasks: complete task-1 (#8)" at 12:00,
     # moving the task file: that commit must neither add lines to the agent nor stretch the cycle time
     commits = [
-        _commit("q", ["m"], "tasks: complete task-1 (#8)\n\n[skip ci]\n\nLeadforge-Run: local-1",
-                [("docs/TASKS/queue/{in-progress => completed}/task-1.md", 9, 0), ("docs/TASKS/queue/README.md", 2, 2)],
-                date="2026-01-01T12:00:00+00:00"),
-        _commit("m", ["base", "w"], "Merge pull request #8 from o/ai/task-1-a", [("src/a.py", 10, 0)],
-                date="2026-01-01T06:00:00+00:00"),
+        _commit(
+            "q",
+            ["m"],
+            "tasks: complete task-1 (#8)\n\n[skip ci]\n\nLeadforge-Run: local-1",
+            [("docs/TASKS/queue/{in-progress => completed}/task-1.md", 9, 0), ("docs/TASKS/queue/README.md", 2, 2)],
+            date="2026-01-01T12:00:00+00:00",
+        ),
+        _commit(
+            "m",
+            ["base", "w"],
+            "Merge pull request #8 from o/ai/task-1-a",
+            [("src/a.py", 10, 0)],
+            date="2026-01-01T06:00:00+00:00",
+        ),
         _commit("w", ["base"], "work", [("src/a.py", 10, 0)], date="2026-01-01T05:00:00+00:00"),
         _commit("base", [], "init", [("README", 1, 0)]),
     ]
-    task = T("task-1", state="completed", pr=8, scope=("src/**",), assigned_to="alpha", created="2026-01-01T00:00:00Z",
-             assigned_at="2026-01-01T02:00:00Z", completed_at="2026-01-01T12:00:00Z")
+    task = T(
+        "task-1",
+        state="completed",
+        pr=8,
+        scope=("src/**",),
+        assigned_to="alpha",
+        created="2026-01-01T00:00:00Z",
+        assigned_at="2026-01-01T02:00:00Z",
+        completed_at="2026-01-01T12:00:00Z",
+    )
     index = index_history(commits, TaskKeys.of([task]))
     assert [c.sha for c in index.by_task["task-1"]] == ["m"]
     row = next(r for r in compute([task], period=Period(), git=index).agents if r.agent == "alpha")
@@ -171,12 +238,15 @@ def test_weeks_are_iso_weeks() -> None:
         make_period(None, None, "W47", now)
 
 
-@pytest.mark.parametrize("note, agents, expected", [
-    ("claude (comment), branch ai/task-1-x", frozenset({"claude", "copilot"}), "claude"),
-    ("copilot (assign @Copilot), branch ai/task-1-x", None, "copilot"),
-    ("to openhands", frozenset({"openhands"}), "openhands"),
-    ("ghost (label x)", frozenset({"claude"}), "unknown"),
-])
+@pytest.mark.parametrize(
+    ("note", "agents", "expected"),
+    [
+        ("claude (comment), branch ai/task-1-x", frozenset({"claude", "copilot"}), "claude"),
+        ("copilot (assign @Copilot), branch ai/task-1-x", None, "copilot"),
+        ("to openhands", frozenset({"openhands"}), "openhands"),
+        ("ghost (label x)", frozenset({"claude"}), "unknown"),
+    ],
+)
 def test_assignments_are_read_from_the_queue_note(note, agents, expected) -> None:
     task = T("a", state="in-progress", history=(HistoryEntry("2026-01-01T00:00:00Z", "assigned", "leadforge[bot]", note),))
     [happening] = timeline(task, People(agents=agents)).happenings

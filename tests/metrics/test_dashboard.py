@@ -15,10 +15,21 @@ from leadforge.tasks.taskfile import Task
 from tests.metrics import scenario
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
-VISUAL = """# Visual changelog
+ROW = (
+    '| <img src="screenshots/releases/v1.2.0/home-before.png" alt="home before" width="320"> '
+    '| <img src="screenshots/releases/v1.2.0/home.png" alt="home after" width="320" onerror="alert(1)"> |'
+)
+VISUAL = f"""# Visual changelog
 
 ## v1.2.0 - 2026-11-20
 
@@ -29,7 +40,7 @@ VISUAL = """# Visual changelog
 
 | Before | After |
 | --- | --- |
-| <img src="screenshots/releases/v1.2.0/home-before.png" alt="home before" width="320"> | <img src="screenshots/releases/v1.2.0/home.png" alt="home after" width="320" onerror="alert(1)"> |
+{ROW}
 
 </details>
 
@@ -55,8 +66,9 @@ def site(git_repo, run_cli, tmp_path: Path) -> Path:
     _png(git_repo.path / "screenshots/releases/v1.2.0/home-before.png", (200, 30, 30))
     _png(git_repo.path / "screenshots/releases/v1.2.0/home.png", (30, 30, 200))
     out = tmp_path / "site"
-    result = run_cli("dashboard", "build", "--out", str(out), "--json", repo=git_repo.path,
-                     env={"GITHUB_REPOSITORY": "demo/shop"})
+    result = run_cli(
+        "dashboard", "build", "--out", str(out), "--json", repo=git_repo.path, env={"GITHUB_REPOSITORY": "demo/shop"}
+    )
     assert result.code == 0, result.stderr
     assert json.loads(result.stdout)["index"] == str(out / "index.html")
     return out
@@ -103,12 +115,15 @@ def test_board_marks_blocked_tasks_and_spells_out_cycles() -> None:
     assert [c["id"] for c in columns["completed"]["more"]] == ["z2", "z1", "z0"]
 
 
-@pytest.mark.parametrize("configured, repository, remote, expected", [
-    ("https://ghe.example/o/r/", "", None, "https://ghe.example/o/r"),
-    ("", "o/r", None, "https://github.com/o/r"),
-    ("", "", "git@github.com:o/r.git", "https://github.com/o/r"),
-    ("", "", "/srv/git/r.git", ""),
-])
+@pytest.mark.parametrize(
+    ("configured", "repository", "remote", "expected"),
+    [
+        ("https://ghe.example/o/r/", "", None, "https://ghe.example/o/r"),
+        ("", "o/r", None, "https://github.com/o/r"),
+        ("", "", "git@github.com:o/r.git", "https://github.com/o/r"),
+        ("", "", "/srv/git/r.git", ""),
+    ],
+)
 def test_repository_links(configured, repository, remote, expected) -> None:
     assert repo_base_url(configured, "https://github.com", repository, remote) == expected
 
@@ -117,8 +132,11 @@ def test_newest_visual_entry_is_sanitized_and_tolerates_absence(tmp_path: Path) 
     assert newest_entry("# Visual changelog\n\nNothing yet.\n") is None
     entry = newest_entry(VISUAL)
     assert entry is not None and entry.title == "v1.2.0 - 2026-11-20"
-    rendered = render_entry(Entry("x", '<a href="javascript:alert(1)">x</a> <img src="https://cdn.example/a.png" alt="remote">'),
-                            tmp_path, changelog_path="VISUAL_CHANGELOG.md")
+    rendered = render_entry(
+        Entry("x", '<a href="javascript:alert(1)">x</a> <img src="https://cdn.example/a.png" alt="remote">'),
+        tmp_path,
+        changelog_path="VISUAL_CHANGELOG.md",
+    )
     assert "javascript" not in rendered.html and "cdn.example" not in rendered.html
     assert "[remote: image not available]" in rendered.html and rendered.images == {}
 
@@ -128,8 +146,8 @@ def test_dashboard_in_chromium_has_no_errors_shows_every_task_and_draws_charts(s
     playwright = pytest.importorskip("playwright.sync_api")
     if not Path(CHROMIUM).exists():
         pytest.skip("chromium is not installed")
-    from PIL import Image
     import numpy as np
+    from PIL import Image
 
     problems: list[str] = []
     with playwright.sync_playwright() as p:

@@ -114,12 +114,15 @@ def test_empty_queue_gives_an_empty_valid_report(run_cli, tmp_path: Path) -> Non
     assert "unavailable" in report["sources"]["git"]
 
 
-@pytest.mark.parametrize("args, message", [
-    (("--since", "2026-02-30"), "--since: expected a date"),
-    (("--week", "2026-W60"), "--week"),
-    (("--week", "2026-W01", "--since", "2026-01-01"), "cannot be combined"),
-    (("--since", "2026-02-02", "--until", "2026-02-01"), "must be after"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--since", "2026-02-30"), "--since: expected a date"),
+        (("--week", "2026-W60"), "--week"),
+        (("--week", "2026-W01", "--since", "2026-01-01"), "cannot be combined"),
+        (("--since", "2026-02-02", "--until", "2026-02-01"), "must be after"),
+    ],
+)
 def test_bad_period_is_a_one_line_error(run_cli, tmp_path: Path, args, message) -> None:
     result = run_cli("metrics", *args, repo=tmp_path)
     assert result.code == 1 and message in result.stderr and result.stderr.count("\n") == 1

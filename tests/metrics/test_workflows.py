@@ -26,8 +26,7 @@ def queue_repo(git_repo):
 
 
 def _remote_file(harness: Harness, path: str) -> str:
-    return subprocess.run(["git", "show", f"main:{path}"], cwd=harness.remote, capture_output=True, text=True,
-                          check=True).stdout
+    return subprocess.run(["git", "show", f"main:{path}"], cwd=harness.remote, capture_output=True, text=True, check=True).stdout
 
 
 @pytest.mark.parametrize("name", WORKFLOWS)
@@ -74,8 +73,14 @@ def test_scheduled_metrics_upserts_one_comment_per_week(queue_repo, tmp_path: Pa
     if importlib.util.find_spec("leadforge.forge.github") is None:
         pytest.skip("the GitHub forge (leadforge.forge.github) is not built yet")
     issue = github_double.add_issue("LeadForge agent metrics", "reports", labels=["leadforge-metrics"])
-    harness = Harness(queue_repo.path, root=tmp_path / "gh", api_url=github_double.url, secrets={"GITHUB_TOKEN": github_double.token},
-                      repository=github_double.repository, env={"LEADFORGE_NOW": "2026-11-17T06:17:00Z"})
+    harness = Harness(
+        queue_repo.path,
+        root=tmp_path / "gh",
+        api_url=github_double.url,
+        secrets={"GITHUB_TOKEN": github_double.token},
+        repository=github_double.repository,
+        env={"LEADFORGE_NOW": "2026-11-17T06:17:00Z"},
+    )
     for _ in range(2):
         result = harness.run("metrics.yml", "schedule")
         assert result.ok, result.explain()
@@ -86,8 +91,9 @@ def test_scheduled_metrics_upserts_one_comment_per_week(queue_repo, tmp_path: Pa
 
 @pytest.mark.integration
 def test_pages_workflow_builds_the_site_it_uploads(queue_repo, tmp_path: Path) -> None:
-    harness = Harness(queue_repo.path, root=tmp_path / "gh", repository="demo/shop",
-                      env={"LEADFORGE_NOW": "2026-11-17T06:17:00Z"})
+    harness = Harness(
+        queue_repo.path, root=tmp_path / "gh", repository="demo/shop", env={"LEADFORGE_NOW": "2026-11-17T06:17:00Z"}
+    )
     result = harness.run("pages.yml", "workflow_dispatch")
     assert result.ok, result.explain()
     assert result.ran == ["pages/build", "pages/deploy"]
@@ -110,9 +116,13 @@ def test_the_callers_init_writes_report_the_week_and_deploy_the_dashboard(queue_
     """leadforge-metrics.yml and leadforge-pages.yml (from `leadforge init --reusable`), pinned by SHA."""
     from tests.workflows.callers import render_callers
 
-    harness = Harness(queue_repo.path, root=tmp_path / "gh", repository="demo/shop",
-                      workflows_dir=render_callers(tmp_path / "user"),
-                      env={"LEADFORGE_NOW": "2026-11-17T06:17:00Z"})
+    harness = Harness(
+        queue_repo.path,
+        root=tmp_path / "gh",
+        repository="demo/shop",
+        workflows_dir=render_callers(tmp_path / "user"),
+        env={"LEADFORGE_NOW": "2026-11-17T06:17:00Z"},
+    )
     report = harness.run("leadforge-metrics.yml", "workflow_dispatch", inputs={"week": "2026-W46", "post": False})
     assert report.ok, report.explain()
     assert report.ran == ["report/report"] and report.job("report/report").step("report").env["POST"] == "false"

@@ -45,11 +45,22 @@ def test_the_dashboard_is_importable_grafana_json():
 
 def test_the_dashboard_shows_what_the_issue_asks_for():
     titles = {p["title"] for p in panels()}
-    assert {"Tasks by state", "Completed per day", "Lead time p50 / p90 (all completed tasks)", "Blocked tasks",
-            "Stale tasks", "Stale in-progress tasks"} <= titles
+    assert {
+        "Tasks by state",
+        "Completed per day",
+        "Lead time p50 / p90 (all completed tasks)",
+        "Blocked tasks",
+        "Stale tasks",
+        "Stale in-progress tasks",
+    } <= titles
     selected = set().union(*(metric_names(q) for _, q in queries()))
-    assert {"leadforge_tasks", "leadforge_agent_tasks_completed_total", "leadforge_task_lead_time_seconds_bucket",
-            "leadforge_tasks_blocked", "leadforge_tasks_stale"} <= selected
+    assert {
+        "leadforge_tasks",
+        "leadforge_agent_tasks_completed_total",
+        "leadforge_task_lead_time_seconds_bucket",
+        "leadforge_tasks_blocked",
+        "leadforge_tasks_stale",
+    } <= selected
 
 
 def test_every_query_parses_as_promql():
@@ -69,4 +80,5 @@ def test_every_metric_the_dashboard_selects_is_exported_by_serve(exported):
 
 def test_a_misspelt_metric_would_be_caught():
     assert metric_names(grafana_to_promql('rate(leadforge_agent_tasks_complete_total{agent=~"$agent"}[$__rate_interval])')) == {
-        "leadforge_agent_tasks_complete_total"}
+        "leadforge_agent_tasks_complete_total"
+    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import subprocess
 import time
@@ -36,9 +37,16 @@ def prometheus(serving: Server, tmp_path: Path) -> Iterator[str]:
     (tmp_path / "prometheus.yml").write_text(yaml.safe_dump(config))
     port = free_port()
     process = subprocess.Popen(
-        [PROMETHEUS, f"--config.file={tmp_path / 'prometheus.yml'}", f"--storage.tsdb.path={tmp_path / 'data'}",
-         f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        [
+            str(PROMETHEUS),
+            f"--config.file={tmp_path / 'prometheus.yml'}",
+            f"--storage.tsdb.path={tmp_path / 'data'}",
+            f"--web.listen-address=127.0.0.1:{port}",
+            "--log.level=warn",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         yield f"http://127.0.0.1:{port}"
@@ -61,10 +69,8 @@ def test_prometheus_scrapes_leadforge_tasks_as_the_queue_holds_them(prometheus):
     deadline = time.monotonic() + 90
     found: list[dict] = []
     while time.monotonic() < deadline and not found:
-        try:
+        with contextlib.suppress(requests.ConnectionError):
             found = query(prometheus, "leadforge_tasks")
-        except requests.ConnectionError:
-            pass
         time.sleep(0.5)
     assert found, "prometheus never scraped leadforge_tasks"
 

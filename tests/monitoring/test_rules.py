@@ -11,8 +11,14 @@ from tests.monitoring.conftest import MONITORING, PROMTOOL, needs_promtool
 from tests.monitoring.promql import metric_names
 
 RULES = MONITORING / "prometheus/rules.yml"
-ALERTS = {"LeadForgeTaskStale", "LeadForgeSweepNotRequeuing", "LeadForgeAgentFailingVerification", "LeadForgeQueueWaitOverTarget",
-          "LeadForgeRefreshStale", "LeadForgeServiceAbsent"}
+ALERTS = {
+    "LeadForgeTaskStale",
+    "LeadForgeSweepNotRequeuing",
+    "LeadForgeAgentFailingVerification",
+    "LeadForgeQueueWaitOverTarget",
+    "LeadForgeRefreshStale",
+    "LeadForgeServiceAbsent",
+}
 
 
 def rules() -> list[dict]:
@@ -22,7 +28,7 @@ def rules() -> list[dict]:
 @pytest.mark.integration
 @needs_promtool
 def test_promtool_accepts_the_rules():
-    done = subprocess.run([PROMTOOL, "check", "rules", str(RULES)], capture_output=True, text=True)
+    done = subprocess.run([str(PROMTOOL), "check", "rules", str(RULES)], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"SUCCESS: {len(rules())} rules found" in done.stdout
 
@@ -30,7 +36,7 @@ def test_promtool_accepts_the_rules():
 @pytest.mark.integration
 @needs_promtool
 def test_the_rules_unit_tests_pass():
-    done = subprocess.run([PROMTOOL, "test", "rules", "rules.test.yml"], cwd=RULES.parent, capture_output=True, text=True)
+    done = subprocess.run([str(PROMTOOL), "test", "rules", "rules.test.yml"], cwd=RULES.parent, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "SUCCESS" in done.stdout
 
@@ -40,12 +46,14 @@ def test_the_rules_unit_tests_pass():
 def test_the_unit_tests_fail_when_an_alert_is_broken(tmp_path):
     """The promtool tests can fail: with the stale alert's threshold doubled they do."""
     threshold = "group_left () leadforge:sweep_stale_after_seconds:min"
-    broken = RULES.read_text().replace(f"leadforge:task_silence_seconds:max > on (job) {threshold}",
-                                       f"leadforge:task_silence_seconds:max > on (job) {threshold.replace('()', '() 2 *')}")
+    broken = RULES.read_text().replace(
+        f"leadforge:task_silence_seconds:max > on (job) {threshold}",
+        f"leadforge:task_silence_seconds:max > on (job) {threshold.replace('()', '() 2 *')}",
+    )
     assert broken != RULES.read_text()
     (tmp_path / "rules.yml").write_text(broken)
     (tmp_path / "rules.test.yml").write_text((RULES.parent / "rules.test.yml").read_text())
-    done = subprocess.run([PROMTOOL, "test", "rules", "rules.test.yml"], cwd=tmp_path, capture_output=True, text=True)
+    done = subprocess.run([str(PROMTOOL), "test", "rules", "rules.test.yml"], cwd=tmp_path, capture_output=True, text=True)
     assert done.returncode == 1 and "alertname: LeadForgeTaskStale" in done.stdout + done.stderr
 
 

@@ -26,8 +26,13 @@ def core_venv(uv: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
     venv = tmp_path_factory.mktemp("core") / "venv"
     env = {**os.environ, "UV_PROJECT_ENVIRONMENT": str(venv), "UV_PYTHON_DOWNLOADS": "never"}
     env.pop("VIRTUAL_ENV", None)
-    done = subprocess.run([uv, "sync", "--locked", "--no-dev", "--offline", "--python", sys.executable, "--project", str(ROOT)],
-                          capture_output=True, text=True, env=env, timeout=300)
+    done = subprocess.run(
+        [uv, "sync", "--locked", "--no-dev", "--offline", "--python", sys.executable, "--project", str(ROOT)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     if done.returncode != 0 and ("offline" in done.stderr.lower() or "network connectivity is disabled" in done.stderr.lower()):
         pytest.skip(f"the uv cache lacks a locked package (run ./setup.sh once online): {done.stderr.strip().splitlines()[-1]}")
     assert done.returncode == 0, done.stderr
@@ -36,8 +41,9 @@ def core_venv(uv: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def run(venv: Path, *argv: str, repo: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
-    return subprocess.run([str(venv / "bin" / "leadforge"), "--repo", str(repo), *argv], capture_output=True, text=True,
-                          env=env, timeout=120)
+    return subprocess.run(
+        [str(venv / "bin" / "leadforge"), "--repo", str(repo), *argv], capture_output=True, text=True, env=env, timeout=120
+    )
 
 
 def test_the_core_install_has_none_of_the_extras(core_venv: Path) -> None:
@@ -47,7 +53,7 @@ def test_the_core_install_has_none_of_the_extras(core_venv: Path) -> None:
     assert subprocess.run([str(core_venv / "bin" / "python"), "-c", "import pytest"], capture_output=True).returncode != 0
 
 
-def test_core_commands_work_without_extras(core_venv: Path, sample_queue: Repo, run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_core_commands_work_without_extras(core_venv: Path, sample_queue: Repo, run_cli) -> None:
     assert run(core_venv, "--help", repo=sample_queue.path).returncode == 0
     dispatch = run(core_venv, "task", "dispatch", "--dry-run", "--json", repo=sample_queue.path)
     assert dispatch.returncode == 0, dispatch.stderr
@@ -73,8 +79,9 @@ def test_core_commands_work_without_extras(core_venv: Path, sample_queue: Repo, 
         (("deploy", "validate", "--all"), "deploy"),
     ],
 )
-def test_a_command_of_a_missing_extra_says_which_in_one_line(core_venv: Path, git_repo: Repo, argv: tuple[str, ...],
-                                                              extra: str) -> None:
+def test_a_command_of_a_missing_extra_says_which_in_one_line(
+    core_venv: Path, git_repo: Repo, argv: tuple[str, ...], extra: str
+) -> None:
     done = run(core_venv, *argv, repo=git_repo.path)
     assert done.returncode == 1
     assert done.stderr.count("\n") == 1, done.stderr
@@ -92,7 +99,14 @@ def test_the_demo_skips_the_stages_of_missing_extras_and_says_why(core_venv: Pat
     done = run(core_venv, "demo", "--out", str(tmp_path / "report"), "--json", repo=tmp_path)
     assert done.returncode == 0, done.stderr
     stages = {s["stage"]: s["status"] for s in json.loads(done.stdout)["stages"]}
-    assert stages == {"foundation": "ok", "tasks": "ok", "review": "skipped", "visual": "skipped", "release": "ok",
-                      "deploy": "skipped", "metrics": "ok"}
+    assert stages == {
+        "foundation": "ok",
+        "tasks": "ok",
+        "review": "skipped",
+        "visual": "skipped",
+        "release": "ok",
+        "deploy": "skipped",
+        "metrics": "ok",
+    }
     for stage, extra in (("review", "scan"), ("visual", "visual"), ("deploy", "deploy")):
         assert f"demo: skipped: the {stage} stage needs the '{extra}' extra" in done.stderr

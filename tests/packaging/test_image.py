@@ -14,6 +14,7 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -43,8 +44,13 @@ def built(uv: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, object
         pytest.skip("buildah is not installed (setup.sh installs it where apt works)")
     out = tmp_path_factory.mktemp("dist")
     env = {**os.environ, "UV": uv, "IMAGE": IMAGE, "CONTAINER_TOOL": "buildah"}
-    done = subprocess.run([str(ROOT / "container" / "build.sh"), "--variant", "cli", "--out", str(out)],
-                          capture_output=True, text=True, env=env, timeout=3600)
+    done = subprocess.run(
+        [str(ROOT / "container" / "build.sh"), "--variant", "cli", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=3600,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     info = json.loads((out / f"leadforge-{__version__}.image.json").read_text())
     STORAGE["driver"] = info["storage_driver"]
@@ -52,8 +58,8 @@ def built(uv: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, object
 
 
 @pytest.fixture
-def container(built: dict[str, object]) -> Iterator[str]:
-    name = buildah("from", "--quiet", str(built["info"]["reference"])).stdout.strip()  # type: ignore[index]
+def container(built: dict[str, Any]) -> Iterator[str]:
+    name = buildah("from", "--quiet", str(built["info"]["reference"])).stdout.strip()
     try:
         yield name
     finally:
@@ -67,8 +73,9 @@ def run_in(container: str, *argv: str) -> subprocess.CompletedProcess[str]:
 def locked(uv: str, *extras: str) -> dict[str, str]:
     """name -> version of the locked runtime dependencies with ``extras`` (normalised names)."""
     argv = [uv, "export", "--quiet", "--locked", "--no-dev", "--no-emit-project", "--no-hashes", "--project", str(ROOT)]
-    text = subprocess.run([*argv, *(a for e in extras for a in ("--extra", e))], capture_output=True, text=True,
-                          check=True).stdout
+    text = subprocess.run(
+        [*argv, *(a for e in extras for a in ("--extra", e))], capture_output=True, text=True, check=True
+    ).stdout
     pins = (re.match(r"^([A-Za-z0-9._-]+)==([^ ;]+)", line) for line in text.splitlines())
     return {normalise(m[1]): m[2] for m in pins if m}
 
@@ -84,14 +91,14 @@ def sbom_components(path: Path) -> dict[str, str]:
     return {normalise(c["name"]): c["version"] for c in bom["components"] if normalise(c["name"]) != "leadforge"}
 
 
-def test_build_prints_the_reference_and_the_size_and_meets_the_target(built: dict[str, object]) -> None:
+def test_build_prints_the_reference_and_the_size_and_meets_the_target(built: dict[str, Any]) -> None:
     info = built["info"]
-    assert info["reference"] == f"{IMAGE}:{__version__}"  # type: ignore[index]
+    assert info["reference"] == f"{IMAGE}:{__version__}"
     assert f"{IMAGE}:{__version__}  " in str(built["stdout"]) and " MB" in str(built["stdout"])
-    assert 10_000_000 < info["size_bytes"] < SIZE_TARGET, info  # type: ignore[index,operator]
+    assert 10_000_000 < info["size_bytes"] < SIZE_TARGET, info
 
 
-def test_the_image_runs_the_cli_on_a_sample_queue(container: str, sample_queue: Repo, run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_the_image_runs_the_cli_on_a_sample_queue(container: str, sample_queue: Repo, run_cli) -> None:
     version = run_in(container, "leadforge", "--version")
     assert version.returncode == 0 and version.stdout.strip() == f"leadforge {__version__}", version.stderr
     buildah("copy", "--chown", "65532:65532", container, str(sample_queue.path), "/work/repo")
@@ -108,7 +115,9 @@ def test_git_speaks_https_in_the_image(container: str) -> None:
     # nothing listens on port 9: curl's connection error proves git found its HTTPS helper and libcurl
     done = run_in(container, "git", "ls-remote", "https://127.0.0.1:9/nothing.git")
     assert done.returncode != 0
-    assert "Failed to connect" in done.stderr or "Could not connect" in done.stderr or "Connection refused" in done.stderr, done.stderr
+    assert "Failed to connect" in done.stderr or "Could not connect" in done.stderr or "Connection refused" in done.stderr, (
+        done.stderr
+    )
     assert "not a git command" not in done.stderr
 
 
@@ -132,12 +141,14 @@ def test_the_image_is_minimal_and_non_root(container: str) -> None:
 
 def test_every_shared_object_of_the_venv_loads(container: str) -> None:
     """The venv's extension modules (stripped by rootfs.sh) and the libraries they link to all load in the image."""
-    probe = ("import ctypes, pathlib, sys\n"
-             "failed = []\n"
-             "for path in sorted(pathlib.Path('/opt/leadforge/lib').rglob('*.so*')):\n"
-             "    try: ctypes.CDLL(str(path))\n"
-             "    except OSError as err: failed.append(str(err))\n"
-             "print(len(failed), *failed, sep='\\n')")
+    probe = (
+        "import ctypes, pathlib, sys\n"
+        "failed = []\n"
+        "for path in sorted(pathlib.Path('/opt/leadforge/lib').rglob('*.so*')):\n"
+        "    try: ctypes.CDLL(str(path))\n"
+        "    except OSError as err: failed.append(str(err))\n"
+        "print(len(failed), *failed, sep='\\n')"
+    )
     done = run_in(container, "python", "-c", probe)
     assert done.returncode == 0 and done.stdout.splitlines()[0] == "0", done.stdout + done.stderr
     yaml = run_in(container, "python", "-c", "import yaml; print(yaml.__with_libyaml__)")
@@ -171,8 +182,24 @@ def test_the_image_serves_the_queue_with_leadforge_serve(container: str, sample_
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     driver = ["--storage-driver", STORAGE["driver"]] if STORAGE.get("driver") else []
-    argv = ["buildah", *driver, "run", "--isolation", "chroot", container, "--", "leadforge", "--repo", "/work/repo",
-            "serve", "--no-fetch", "--host", "127.0.0.1", "--port", str(port)]
+    argv = [
+        "buildah",
+        *driver,
+        "run",
+        "--isolation",
+        "chroot",
+        container,
+        "--",
+        "leadforge",
+        "--repo",
+        "/work/repo",
+        "serve",
+        "--no-fetch",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
     server = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
         deadline, ready = time.monotonic() + 90, None
@@ -183,15 +210,20 @@ def test_the_image_serves_the_queue_with_leadforge_serve(container: str, sample_
                     break
             except OSError:
                 time.sleep(0.5)
-        assert ready == 200, server.stderr.read() if server.poll() is not None else "serve never became ready"
+        assert ready == 200, server.stderr.read() if server.stderr and server.poll() is not None else "serve never became ready"
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as answer:
             assert answer.status == 200
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as answer:
             exposition = answer.read().decode()
         from prometheus_client.parser import text_string_to_metric_families
 
-        pending = {s.labels["priority"]: s.value for family in text_string_to_metric_families(exposition)
-                   if family.name == "leadforge_tasks" for s in family.samples if s.labels.get("state") == "pending"}
+        pending = {
+            s.labels["priority"]: s.value
+            for family in text_string_to_metric_families(exposition)
+            if family.name == "leadforge_tasks"
+            for s in family.samples
+            if s.labels.get("state") == "pending"
+        }
         assert sum(pending.values()) == 2 and pending.get("P1") == 1, exposition[:2000]  # the sample queue's two tasks
     finally:
         os.killpg(server.pid, 15)

@@ -13,8 +13,9 @@ pytestmark = pytest.mark.integration
 
 
 def test_the_lock_is_current(uv: str) -> None:
-    done = subprocess.run([uv, "lock", "--locked", "--offline", "--project", str(ROOT)], capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run(
+        [uv, "lock", "--locked", "--offline", "--project", str(ROOT)], capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr  # else: run `uv lock` and commit uv.lock
 
 

@@ -28,7 +28,10 @@ def releases(repo: Path, config: Path, tag_pattern: str, env: dict[str, str]) ->
     """{release version: {group title: {sha, ...}}} for the whole history, split at ``tag_pattern`` tags."""
     done = subprocess.run(
         [str(GIT_CLIFF), "--config", str(config), "--context", "--offline", "--tag-pattern", tag_pattern],
-        cwd=repo, capture_output=True, text=True, env=env,
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        env=env,
     )
     if done.returncode != 0:
         raise AssertionError(f"git-cliff failed: {done.stderr}")

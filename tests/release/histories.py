@@ -33,7 +33,7 @@ def build(name: str, dest: Path) -> Path:
 
 def release_tags(repo: Path) -> list[str]:
     """The fixture's release tags (full semver), oldest first."""
-    from leadforge.release.semver import Version
+    from leadforge.semver import Version
 
     names = subprocess.run(["git", "tag"], cwd=repo, capture_output=True, text=True, check=True).stdout.split()
     versions = sorted((v, n) for n in names if (v := Version.parse(n)) is not None)

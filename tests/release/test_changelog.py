@@ -32,5 +32,5 @@ def test_a_file_without_sections_gets_the_entry_appended() -> None:
 
 @pytest.mark.parametrize("tag", ["", "v1 0", " v1"])
 def test_tags_with_spaces_are_refused(tag: str) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=f"invalid tag '{tag}'"):
         upsert_entry(None, tag, "x")

@@ -7,15 +7,21 @@ import pytest
 from leadforge.release.changes import analyse, parse_skip_list
 from leadforge.release.conventional import compile_parsers
 from leadforge.release.gitlog import RawCommit, parse_record
-from leadforge.release.semver import Version
 from leadforge.release.settings import DEFAULT_PARSERS
+from leadforge.semver import Version
 
 PARSERS = compile_parsers(DEFAULT_PARSERS)
 
 
 def raw(sha: str, message: str, *parents: str, author: str = "Ada") -> RawCommit:
-    return RawCommit(sha=sha * 40 if len(sha) == 1 else sha, parents=tuple(p * 40 for p in parents), author=author,
-                     email=f"{author.lower()}@example.com", timestamp=0, message=message)
+    return RawCommit(
+        sha=sha * 40 if len(sha) == 1 else sha,
+        parents=tuple(p * 40 for p in parents),
+        author=author,
+        email=f"{author.lower()}@example.com",
+        timestamp=0,
+        message=message,
+    )
 
 
 def shas(changes) -> list[str]:
@@ -112,8 +118,10 @@ def test_records_with_bytes_that_are_not_utf8_and_huge_bodies_parse() -> None:
 
 # ---- what counts as a revert ------------------------------------------------------------------------------
 
-SQUASH = ("feat(api): bulk import (#50)\n\n* feat(api): bulk import endpoint\n\n* Revert \"feat: a\"\n\n"
-          "This reverts commit " + "a" * 40 + ".\n\n* fix(api): validate the payload")
+SQUASH = (
+    'feat(api): bulk import (#50)\n\n* feat(api): bulk import endpoint\n\n* Revert "feat: a"\n\n'
+    "This reverts commit " + "a" * 40 + ".\n\n* fix(api): validate the payload"
+)
 
 
 def test_a_squash_merge_quoting_a_revert_among_other_commits_cancels_nothing() -> None:
@@ -123,8 +131,17 @@ def test_a_squash_merge_quoting_a_revert_among_other_commits_cancels_nothing() -
     assert changes.bump == "minor"
 
 
-@pytest.mark.parametrize("subject", ['Revert "feat: a"', 'Reapply "feat: a"', "revert: feat a", "revert(api)!: a",
-                                     'REVERT "feat: a" (#12)', "Revert the cache change"])
+@pytest.mark.parametrize(
+    "subject",
+    [
+        'Revert "feat: a"',
+        'Reapply "feat: a"',
+        "revert: feat a",
+        "revert(api)!: a",
+        'REVERT "feat: a" (#12)',
+        "Revert the cache change",
+    ],
+)
 def test_a_commit_whose_subject_is_a_revert_cancels_its_target(subject: str) -> None:
     commits = [raw("c", f"{subject}\n\nThis reverts commit {'a' * 12}.", "b"), raw("b", "fix: b", "a"), raw("a", "feat: a")]
     assert shas(analyse(commits, parsers=PARSERS)) == ["b"]
@@ -145,8 +162,12 @@ def test_a_commit_that_undoes_its_target_s_diff_cancels_it_without_saying_revert
 
 
 def test_the_diff_is_only_checked_for_commits_that_quote_a_target_in_the_range() -> None:
-    commits = [raw("c", SQUASH.replace("a" * 40, "9" * 40), "b"), raw("b", "fix: b", "a"), raw("a", "feat: a"),
-               raw("m", "Merge branch 'x'\n\nThis reverts commit " + "a" * 40 + ".", "c", "b")]
+    commits = [
+        raw("c", SQUASH.replace("a" * 40, "9" * 40), "b"),
+        raw("b", "fix: b", "a"),
+        raw("a", "feat: a"),
+        raw("m", "Merge branch 'x'\n\nThis reverts commit " + "a" * 40 + ".", "c", "b"),
+    ]
 
     def never(commit: str, target: str) -> bool:
         raise AssertionError("no diff check for a target outside the range, nor for a merge")
@@ -164,12 +185,15 @@ def test_a_revert_of_several_commits_cancels_all_of_them() -> None:
 
 # ---- skip lists ------------------------------------------------------------------------------------------
 
+
 def test_skip_lists_read_ids_comments_and_blank_lines_and_warn_about_the_rest() -> None:
     text = "# formatting\n\n" + "A" * 40 + "\n  bbbbbbb   # after the id, as git allows\nnot-a-sha\nabc\n" + "c" * 64 + "\n"
     ids, warnings = parse_skip_list(text, ".git-blame-ignore-revs")
     assert ids == {"a" * 40, "bbbbbbb", "c" * 64}
-    assert warnings == (".git-blame-ignore-revs:5: 'not-a-sha' is not a commit id (4 to 64 hex digits); line ignored",
-                        ".git-blame-ignore-revs:6: 'abc' is not a commit id (4 to 64 hex digits); line ignored")
+    assert warnings == (
+        ".git-blame-ignore-revs:5: 'not-a-sha' is not a commit id (4 to 64 hex digits); line ignored",
+        ".git-blame-ignore-revs:6: 'abc' is not a commit id (4 to 64 hex digits); line ignored",
+    )
 
 
 def test_listed_commits_are_left_out_entirely_even_from_the_bump() -> None:

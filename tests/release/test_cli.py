@@ -52,7 +52,13 @@ def test_json_is_exactly_the_documented_context(git_repo: Repo, run_cli) -> None
     commit = context["groups"][0]["commits"][0]
     assert list(commit) == ["sha", "type", "scope", "subject", "breaking", "pr", "issues", "authors"]
     assert (commit["type"], commit["scope"], commit["subject"], commit["breaking"], commit["pr"], commit["issues"]) == (
-        "feat", "api", "new api", True, 3, [2])
+        "feat",
+        "api",
+        "new api",
+        True,
+        3,
+        [2],
+    )
     assert context["breaking"][0]["description"] == "new api"
     assert context["tasks"] == [] and context["visual"] == []
 
@@ -285,8 +291,9 @@ def test_publish_marks_prereleases_and_dry_run_changes_nothing(git_repo: Repo, r
 
     tagged(git_repo, "feat: one", tag="v2.0.0-rc.1")
     refs = git_repo.git("for-each-ref", "--format=%(refname) %(objectname)")
-    dry = run_cli("--forge", "local", "--dry-run", "release", "publish", "--tag", "v2.0.0-rc.1", "--changelog",
-                  repo=git_repo.path)
+    dry = run_cli(
+        "--forge", "local", "--dry-run", "release", "publish", "--tag", "v2.0.0-rc.1", "--changelog", repo=git_repo.path
+    )
     assert dry.code == 0 and "[dry-run] would create or update pre-release v2.0.0-rc.1" in dry.stderr
     assert "[dry-run] would write the v2.0.0-rc.1 entry into CHANGELOG.md" in dry.stderr
     assert git_repo.git("for-each-ref", "--format=%(refname) %(objectname)") == refs
@@ -343,9 +350,16 @@ def test_publish_of_a_missing_tag_publishes_nothing(git_repo: Repo, run_cli) -> 
 
 def test_completed_tasks_of_the_range_and_their_agents_are_listed(git_repo: Repo, run_cli) -> None:
     tagged(git_repo, tag="v1.0.0")
-    git_repo.write("docs/TASKS/queue/completed/add-login.md", TASK.format(id="add-login", title="Add login", agent="claude-code", pr=5))
+    git_repo.write(
+        "docs/TASKS/queue/completed/add-login.md", TASK.format(id="add-login", title="Add login", agent="claude-code", pr=5)
+    )
     git_repo.write("docs/TASKS/queue/completed/old-task.md", TASK.format(id="old-task", title="Old", agent="codex", pr=1))
-    tagged(git_repo, "feat: login (#5)", "fix: helper\n\nCo-authored-by: GitHub Copilot <copilot@users.noreply.github.com>", tag="v1.1.0")
+    tagged(
+        git_repo,
+        "feat: login (#5)",
+        "fix: helper\n\nCo-authored-by: GitHub Copilot <copilot@users.noreply.github.com>",
+        tag="v1.1.0",
+    )
     context = json.loads(run_cli("release", "notes", "--tag", "v1.1.0", "--json", repo=git_repo.path).stdout)
     assert [t["id"] for t in context["tasks"]] == ["add-login"]
     agents = {c["name"]: c for c in context["contributors"] if c["agent"]}
@@ -392,9 +406,16 @@ def test_visual_changes_are_shown_uploaded_and_logged(git_repo: Repo, run_cli, t
     assert visual["home"]["mismatch_ratio"] == pytest.approx(100 / 1200)
     assert visual["pricing"]["before"] is None and visual["pricing"]["diff"] is None
     env = _summary(tmp_path) | {"GITHUB_REPOSITORY": "o/r"}
-    result = run_cli("--forge", "local", "release", "publish", "--tag", "v1.1.0", "--changelog", "--json", repo=git_repo.path, env=env)
+    result = run_cli(
+        "--forge", "local", "release", "publish", "--tag", "v1.1.0", "--changelog", "--json", repo=git_repo.path, env=env
+    )
     assert result.code == 0, result.stderr
-    expected = ["v1.0.0-home-1280x800.png", "v1.1.0-diffs-home-1280x800.png", "v1.1.0-home-1280x800.png", "v1.1.0-pricing-390x844.png"]
+    expected = [
+        "v1.0.0-home-1280x800.png",
+        "v1.1.0-diffs-home-1280x800.png",
+        "v1.1.0-home-1280x800.png",
+        "v1.1.0-pricing-390x844.png",
+    ]
     assert sorted(json.loads(result.stdout)["assets"]) == expected
     release = LocalForge(git_repo.path, "o/r").get_release_by_tag("v1.1.0")
     assert release is not None and sorted(a.name for a in release.assets) == expected
@@ -402,7 +423,8 @@ def test_visual_changes_are_shown_uploaded_and_logged(git_repo: Repo, run_cli, t
     assert "https://github.com/o/r/releases/download/v1.1.0/v1.1.0-home-1280x800.png" in release.body
     # re-publishing replaces same-named assets instead of adding more
     run_cli("--forge", "local", "release", "publish", "--tag", "v1.1.0", repo=git_repo.path, env=env)
-    assert len(LocalForge(git_repo.path, "o/r").get_release_by_tag("v1.1.0").assets) == 4  # type: ignore[union-attr]
+    release = LocalForge(git_repo.path, "o/r").get_release_by_tag("v1.1.0")
+    assert release is not None and len(release.assets) == 4
     visual_log = (git_repo.path / "VISUAL_CHANGELOG.md").read_text()
     assert "## v1.1.0" in visual_log and 'src="screenshots/releases/v1.1.0/home-1280x800.png"' in visual_log
     assert git_repo.git("log", "-1", "--format=%s") == "docs(changelog): v1.1.0"
@@ -434,9 +456,17 @@ def test_a_missing_screenshot_stops_before_anything_is_published(git_repo: Repo,
     from leadforge.errors import InputError
     from leadforge.release.publish import plan_publish
 
-    visual = [{"page": "home", "viewport": "desktop", "before": None, "after": "screenshots/releases/v1.0.0/home-1280x800.png",
-               "diff": None, "mismatch_ratio": None}]
-    with pytest.raises(InputError, match="home-1280x800.png: screenshot of home .*nothing was published"):
+    visual = [
+        {
+            "page": "home",
+            "viewport": "desktop",
+            "before": None,
+            "after": "screenshots/releases/v1.0.0/home-1280x800.png",
+            "diff": None,
+            "mismatch_ratio": None,
+        }
+    ]
+    with pytest.raises(InputError, match=r"home-1280x800\.png: screenshot of home .*nothing was published"):
         plan_publish(git_repo.path, {"version": "v1.0.0", "visual": visual}, "notes", prerelease=False, upload=True)
     plan = plan_publish(git_repo.path, {"version": "v1.0.0", "visual": visual}, "notes", prerelease=False, upload=False)
     assert plan.assets == ()
@@ -500,6 +530,7 @@ def test_dry_run_publish_writes_no_screenshots(git_repo: Repo, run_cli) -> None:
 
 # ---- next-version for scripts: the tag alone on stdout -----------------------------------------------------
 
+
 def test_next_version_prints_only_the_tag_and_explains_on_stderr(git_repo: Repo, run_cli) -> None:
     tagged(git_repo, tag="v1.2.3")
     tagged(git_repo, "fix: a", "feat: b")
@@ -525,6 +556,7 @@ def test_next_version_with_nothing_to_release_prints_nothing_and_exits_4(git_rep
 
 # ---- skip lists ------------------------------------------------------------------------------------------
 
+
 def test_blame_ignore_revs_and_cliffignore_keep_commits_out_of_the_notes(git_repo: Repo, run_cli) -> None:
     tagged(git_repo, tag="v1.0.0")
     reformat = git_repo.commit("style: reformat", {"a.py": "x = 1\n"})
@@ -536,8 +568,9 @@ def test_blame_ignore_revs_and_cliffignore_keep_commits_out_of_the_notes(git_rep
     assert result.code == 0, result.stderr
     subjects = [c["subject"] for g in json.loads(result.stdout)["groups"] for c in g["commits"]]
     assert subjects == ["real fix"]
-    assert result.stderr == ("leadforge: warning: .cliffignore:2: 'nonsense' is not a commit id (4 to 64 hex digits); "
-                             "line ignored\n")
+    assert result.stderr == (
+        "leadforge: warning: .cliffignore:2: 'nonsense' is not a commit id (4 to 64 hex digits); line ignored\n"
+    )
     assert json.loads(run_cli("release", "next-version", "--json", repo=git_repo.path).stdout)["next"] == "v1.0.1"
 
 
@@ -566,7 +599,7 @@ def test_a_commit_that_undoes_another_without_saying_revert_cancels_it(git_repo:
     git_repo.commit("fix: kept", {"k.txt": "k\n"})
     squash_target = git_repo.commit("feat: widget", {"w.txt": "w\n"})
     git_repo.git("revert", "--no-commit", squash_target)
-    squash = f"feat: importer (#9)\n\n* feat: importer\n\n* Revert \"feat: widget\"\n\nThis reverts commit {squash_target}."
+    squash = f'feat: importer (#9)\n\n* feat: importer\n\n* Revert "feat: widget"\n\nThis reverts commit {squash_target}.'
     git_repo.commit(squash, {"importer.py": "i\n"})
     context = json.loads(run_cli("release", "notes", "--json", repo=git_repo.path).stdout)
     assert [c["subject"] for g in context["groups"] for c in g["commits"]] == ["widget", "importer", "kept"]

@@ -136,8 +136,12 @@ def test_first_character_prefilter_is_conservative(pattern: str, expected: set[s
 def test_prefilter_never_changes_the_group() -> None:
     from leadforge.release.settings import CommitParser
 
-    rules = [CommitParser(message="^f?ix", group="fix"), CommitParser(message="^feat|^ci", group="feat"),
-             CommitParser(message="(?i)^docs", group="docs"), CommitParser(message=".*", group="other")]
+    rules = [
+        CommitParser(message="^f?ix", group="fix"),
+        CommitParser(message="^feat|^ci", group="feat"),
+        CommitParser(message="(?i)^docs", group="docs"),
+        CommitParser(message=".*", group="other"),
+    ]
     parsers = conventional.compile_parsers(rules)
     slow = tuple(conventional.Parser(p.message, p.body, p.footer, p.group, p.skip, None) for p in parsers)
     for message in ["ix: a", "fix: b", "feat: c", "ci: d", "DOCS: e", "Docs: f", "zzz", " feat: g", ""]:

@@ -57,8 +57,9 @@ def test_notes_match_golden_files(histories: dict[str, Path], run_cli, name: str
 
 
 def _subjects(repo: Path) -> dict[str, str]:
-    out = subprocess.run(["git", "log", "--all", "--encoding=UTF-8", "--format=%H%x00%s"], cwd=repo, capture_output=True,
-                         check=True).stdout
+    out = subprocess.run(
+        ["git", "log", "--all", "--encoding=UTF-8", "--format=%H%x00%s"], cwd=repo, capture_output=True, check=True
+    ).stdout
     pairs = (line.split(b"\0", 1) for line in out.splitlines())
     return {subject.decode("utf-8", "replace"): sha.decode() for sha, subject in pairs}
 

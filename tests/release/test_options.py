@@ -15,11 +15,11 @@ from leadforge.release.options import (
     DEFAULTS,
     TOP_LEVEL_KEYS,
     ReleaseOptions,
-    ScreenshotDirs,
     load_options,
     options_from_settings,
 )
 from leadforge.release.settings import ReleaseSettings
+from leadforge.visual.folders import ScreenshotDirs
 from leadforge.visual.settings import VisualSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,7 +62,7 @@ ACCEPTED = {
     "other sections only": "version: 1\ndefault_branch: main\ntasks: {intake_label: ai}\n",
     "every key": FULL,
     "anchors and merge keys": "release:\n  commit_parsers: [{message: '.*', group: other}]\n"
-                              "  groups: [&g {id: other, title: Other}]\n  minor_types: &t [feat]\n  patch_types: *t\n",
+    "  groups: [&g {id: other, title: Other}]\n  minor_types: &t [feat]\n  patch_types: *t\n",
     "yaml 1.1 booleans in bool fields": "release:\n  upload_screenshots: on\n",
 }
 
@@ -122,32 +122,37 @@ def test_other_sections_are_not_validated_on_the_fast_path(tmp_path: Path) -> No
     (tmp_path / ".github/leadforge.yml").write_text("review:\n  coverage: {min_percent: 80}\nrelease:\n  tag_prefix: r\n")
     fast = load_options(tmp_path)
     assert fast is not None and fast[0].tag_prefix == "r"  # release commands read their section...
-    with pytest.raises(ConfigError, match="review.coverage.min_percent: unknown key"):
+    with pytest.raises(ConfigError, match=r"review\.coverage\.min_percent: unknown key"):
         load_config(tmp_path)  # ...the commands of the review area (and `config validate`) report the typo
 
 
 def test_without_a_file_the_defaults_and_a_missing_explicit_file_is_the_full_loader_s_error(tmp_path: Path) -> None:
     assert load_options(tmp_path) == (DEFAULTS, ScreenshotDirs()) == _full(tmp_path)
-    assert load_options(tmp_path, "elsewhere.yml") is None
+    with pytest.raises(ConfigError, match=r"elsewhere\.yml: config file not found"):  # the full loader's words
+        load_options(tmp_path, "elsewhere.yml")
+    with pytest.raises(ConfigError, match=r"elsewhere\.yml: config file not found"):
+        load_config(tmp_path, "elsewhere.yml")
 
 
 def test_one_table_of_keys_and_defaults() -> None:
     assert [f.name for f in dataclasses.fields(ReleaseOptions)] == list(ReleaseSettings.model_fields)
     assert options_from_settings(ReleaseSettings()) == DEFAULTS
-    assert TOP_LEVEL_KEYS == set(Config.model_fields)
+    assert set(Config.model_fields) == TOP_LEVEL_KEYS
     visual = VisualSettings()
     assert ScreenshotDirs() == ScreenshotDirs(visual.baseline_dir, visual.releases_dir)
 
 
 @pytest.mark.parametrize("config", ["", "release:\n  tag_prefix: v\n  changelog: HISTORY.md\n"])
-def test_release_notes_never_build_the_pydantic_config(git_repo, config: str) -> None:  # type: ignore[no-untyped-def]
+def test_release_notes_never_build_the_pydantic_config(git_repo, config: str) -> None:
     if config:
         git_repo.write(".github/leadforge.yml", config)
     git_repo.git("tag", "v1.0.0")
     git_repo.commit("feat: one")
-    code = ("import sys; from leadforge.cli import main; code = main(['--repo', sys.argv[1], 'release', 'notes']); "
-            "heavy = sorted(m for m in ('pydantic', 'leadforge.config', 'rich', 'github', 'markdown_it') if m in sys.modules); "
-            "print(code, heavy, 'yaml' in sys.modules, file=sys.stderr)")
+    code = (
+        "import sys; from leadforge.cli import main; code = main(['--repo', sys.argv[1], 'release', 'notes']); "
+        "heavy = sorted(m for m in ('pydantic', 'leadforge.config', 'rich', 'github', 'markdown_it') if m in sys.modules); "
+        "print(code, heavy, 'yaml' in sys.modules, file=sys.stderr)"
+    )
     done = subprocess.run([sys.executable, "-c", code, str(git_repo.path)], capture_output=True, text=True, cwd=ROOT)
     assert "one" in done.stdout
     assert done.stderr.strip().splitlines()[-1] == f"0 [] {bool(config)}"  # yaml only when there is a file to read

@@ -86,8 +86,9 @@ def test_tag_push_publishes_once_and_commits_the_changelog(git_repo: Repo, tmp_p
         pytest.skip("the GitHub forge (leadforge.forge.github) is not built yet")
     _tag(git_repo, "feat: one", tag="v1.0.0")
     _tag(git_repo, "feat(ui): two (#3)", "fix!: three", tag="v1.1.0")
-    harness = Harness(git_repo.path, root=tmp_path / "gh", api_double=github_double,
-                      workflows_dir=render_callers(tmp_path / "callers"))
+    harness = Harness(
+        git_repo.path, root=tmp_path / "gh", api_double=github_double, workflows_dir=render_callers(tmp_path / "callers")
+    )
     push = load_event("push.tag", ref="refs/tags/v1.1.0")
     result = harness.run(CALLER, "push", push, ref="refs/tags/v1.1.0")
     assert result.ok, result.explain()
@@ -114,8 +115,7 @@ def test_floating_and_other_tags_do_not_trigger(git_repo: Repo, tmp_path: Path, 
     for ref in ("refs/tags/v1", "refs/tags/v1.2", "refs/tags/nightly", "refs/heads/main"):
         result = harness.run(workflow, "push", load_event("push.tag", ref=ref), ref=ref)
         assert not result.triggered, ref
-    pre = harness.run(workflow, "push", load_event("push.tag", ref="refs/tags/v2.0.0-rc.1"), ref="refs/tags/v2.0.0-rc.1",
-                      jobs=[])
+    pre = harness.run(workflow, "push", load_event("push.tag", ref="refs/tags/v2.0.0-rc.1"), ref="refs/tags/v2.0.0-rc.1", jobs=[])
     assert pre.triggered
 
 
@@ -138,8 +138,9 @@ def test_tag_push_with_screenshots_uploads_them_and_reruns_cleanly(git_repo: Rep
     _tag(git_repo, "feat: one", tag="v1.0.0")
     _png(git_repo.path / "screenshots/baseline/home-1280x800.png", (0, 0, 9, 9))
     _tag(git_repo, "feat(ui): restyle home", tag="v1.1.0")
-    harness = Harness(git_repo.path, root=tmp_path / "gh", api_double=github_double,
-                      workflows_dir=render_callers(tmp_path / "callers"))
+    harness = Harness(
+        git_repo.path, root=tmp_path / "gh", api_double=github_double, workflows_dir=render_callers(tmp_path / "callers")
+    )
     push = load_event("push.tag", ref="refs/tags/v1.1.0")
     first = harness.run(CALLER, "push", push, ref="refs/tags/v1.1.0")
     assert first.ok, first.explain()
@@ -154,7 +155,7 @@ def test_tag_push_with_screenshots_uploads_them_and_reruns_cleanly(git_repo: Rep
     assert again.ok, again.explain()
     assert _remote(harness, "rev-parse", "main") == head
     release = github_double.release_by_tag("v1.1.0")
-    assert len(release["assets"]) == 3  # type: ignore[index]
+    assert len(release["assets"]) == 3
 
 
 # ---- LeadForge's own release.yml -------------------------------------------------------------------
@@ -165,15 +166,15 @@ STAND_INS = {
     # `uv build` downloads the build backend (setuptools) from the package registry: the tagged tree, archived as
     # git would for an sdist, stands in for the wheel and sdist
     "build": 'mkdir -p "$RUNNER_TEMP/dist" && git rev-parse HEAD > "$RUNNER_TEMP/dist/RELEASE_COMMIT" && '
-             'v="${GITHUB_REF_NAME#v}" && git archive --prefix="leadforge-$v/" -o "$RUNNER_TEMP/dist/leadforge-$v.tar.gz" HEAD',
+    'v="${GITHUB_REF_NAME#v}" && git archive --prefix="leadforge-$v/" -o "$RUNNER_TEMP/dist/leadforge-$v.tar.gz" HEAD',
     # no Docker daemon and no base image to pull (container/build.sh has its own buildah test): the outputs it
     # writes, the SBOMs and the audit report, stand in
     "images": 'mkdir -p "$LEADFORGE_BUILD_OUT" && cd "$LEADFORGE_BUILD_OUT" && '
-              'echo \'{"bomFormat": "CycloneDX", "specVersion": "1.6", "components": []}\' > sbom-image.cdx.json && '
-              'cp sbom-image.cdx.json sbom-wheel.cdx.json && echo \'{"dependencies": []}\' > pip-audit.json',
+    'echo \'{"bomFormat": "CycloneDX", "specVersion": "1.6", "components": []}\' > sbom-image.cdx.json && '
+    "cp sbom-image.cdx.json sbom-wheel.cdx.json && echo '{\"dependencies\": []}' > pip-audit.json",
     # no registry to push to: the digests the registry would report stand in
-    "push": 'for image in cli visual; do '
-            'echo "$image=sha256:$(printf "%s" "$image-$VERSION" | sha256sum | cut -d" " -f1)" >> "$GITHUB_OUTPUT"; done',
+    "push": "for image in cli visual; do "
+    'echo "$image=sha256:$(printf "%s" "$image-$VERSION" | sha256sum | cut -d" " -f1)" >> "$GITHUB_OUTPUT"; done',
 }
 
 
@@ -192,8 +193,9 @@ def test_leadforge_release_publishes_everything_and_moves_v1(leadforge_repo: Rep
         pytest.skip("the GitHub forge (leadforge.forge.github) is not built yet")
     harness = Harness(leadforge_repo.path, root=tmp_path / "gh", api_double=github_double)
     tagged = leadforge_repo.git("rev-parse", "v1.1.0^{commit}")
-    result = harness.run("release.yml", "push", load_event("push.tag", ref="refs/tags/v1.1.0"), ref="refs/tags/v1.1.0",
-                         replace_run=STAND_INS)
+    result = harness.run(
+        "release.yml", "push", load_event("push.tag", ref="refs/tags/v1.1.0"), ref="refs/tags/v1.1.0", replace_run=STAND_INS
+    )
     assert result.ok, result.explain()
     assert result.ran == ["dist", "pypi", "image", "release/publish", "major-tag"]
     assert result.job("dist").outputs == {"version": "1.1.0"}
@@ -208,18 +210,25 @@ def test_leadforge_release_publishes_everything_and_moves_v1(leadforge_repo: Rep
     assert login.with_["registry"] == "ghcr.io" and login.with_["password"] == github_double.token
     digests = result.job("image").step("push").outputs
     assert [(a.with_["subject-name"], a.with_["subject-digest"]) for a in result.uses_of("actions/attest-build-provenance")] == [
-        ("ghcr.io/leadforge/leadforge", digests["cli"]), ("ghcr.io/leadforge/leadforge", digests["visual"])]
+        ("ghcr.io/leadforge/leadforge", digests["cli"]),
+        ("ghcr.io/leadforge/leadforge", digests["visual"]),
+    ]
     # the GitHub release: notes, and the dists, SBOMs and audit as assets
     release = github_double.release_by_tag("v1.1.0")
     assert release is not None and "two" in release["body"] and not release["prerelease"]
     assert sorted(github_double.assets[a]["name"] for a in release["assets"]) == [
-        "RELEASE_COMMIT", "leadforge-1.1.0.tar.gz", "pip-audit.json", "sbom-image.cdx.json", "sbom-wheel.cdx.json"]
+        "RELEASE_COMMIT",
+        "leadforge-1.1.0.tar.gz",
+        "pip-audit.json",
+        "sbom-image.cdx.json",
+        "sbom-wheel.cdx.json",
+    ]
     assert "## [v1.1.0]" in _remote(harness, "show", "main:CHANGELOG.md")
     # the action's major tag follows the newest final release
     assert _remote(harness, "rev-parse", "refs/tags/v1").strip() == tagged
     assert result.job("major-tag").step("move").outputs == {"moved": "v1"}
     for step in ("build", "images", "push"):
-        assert [s for j in result.jobs for s in j.steps if s.id == step][0].replaced
+        assert next(s for j in result.jobs for s in j.steps if s.id == step).replaced
 
 
 @pytest.mark.integration
@@ -239,16 +248,22 @@ def test_leadforge_prereleases_and_older_lines_leave_v1_alone_and_a_wrong_versio
     leadforge_repo.git("checkout", "-q", "main")
     harness = Harness(leadforge_repo.path, root=tmp_path / "gh", api_double=github_double)
 
-    pre = harness.run("release.yml", "push", load_event("push.tag", ref="refs/tags/v2.0.0-rc.1"), ref="refs/tags/v2.0.0-rc.1",
-                      replace_run=STAND_INS)
+    pre = harness.run(
+        "release.yml",
+        "push",
+        load_event("push.tag", ref="refs/tags/v2.0.0-rc.1"),
+        ref="refs/tags/v2.0.0-rc.1",
+        replace_run=STAND_INS,
+    )
     assert pre.ok, pre.explain()
     assert pre.ran == ["dist", "pypi", "image", "release/publish"]  # no major-tag for a pre-release
     assert pre.job("major-tag").result == "skipped"
-    assert github_double.release_by_tag("v2.0.0-rc.1")["prerelease"]  # type: ignore[index]
+    assert github_double.release_by_tag("v2.0.0-rc.1")["prerelease"]
     assert _remote(harness, "tag", "--list", "v2").strip() == ""
 
-    older = harness.run("release.yml", "push", load_event("push.tag", ref="refs/tags/v1.0.1"), ref="refs/tags/v1.0.1",
-                        replace_run=STAND_INS)
+    older = harness.run(
+        "release.yml", "push", load_event("push.tag", ref="refs/tags/v1.0.1"), ref="refs/tags/v1.0.1", replace_run=STAND_INS
+    )
     assert older.ok, older.explain()
     assert "major-tag" in older.ran and older.job("major-tag").step("move").outputs == {}
     assert "v1 stays at v1.1.0" in older.job("major-tag").step("move").stdout
@@ -271,5 +286,6 @@ def test_leadforge_prerelease_skips_the_major_tag(leadforge_repo: Repo, tmp_path
     condition = doc["jobs"]["major-tag"]["if"].strip().removeprefix("${{").removesuffix("}}")
     assert evaluate(condition, {"github": {"ref_name": "v2.0.0-rc.1"}}) is False
     assert evaluate(condition, {"github": {"ref_name": "v2.0.0"}}) is True
-    assert harness.run("release.yml", "push", load_event("push.tag", ref="refs/tags/v2.0.0-rc.1"), ref="refs/tags/v2.0.0-rc.1",
-                       jobs=[]).triggered
+    assert harness.run(
+        "release.yml", "push", load_event("push.tag", ref="refs/tags/v2.0.0-rc.1"), ref="refs/tags/v2.0.0-rc.1", jobs=[]
+    ).triggered

@@ -20,8 +20,9 @@ SOURCES = (
 )
 
 
-def finding(tool: str, rule: str, severity: str, path: str, line: int = 0, end: int = 0, message: str = "",
-            code: str = "") -> Finding:
+def finding(
+    tool: str, rule: str, severity: str, path: str, line: int = 0, end: int = 0, message: str = "", code: str = ""
+) -> Finding:
     return Finding(tool, rule, severity, path, line, end, message or f"{rule} found", code_line=code or f"{path}:{rule}")
 
 
@@ -29,17 +30,51 @@ def inline(f: Finding, start: int | None = None, end: int | None = None) -> Plac
     return Placed(f, "added", True, (start or f.line, end or f.end_line or f.line))
 
 
-def report(placed: list[Placed], *, head: str = HEAD, coverage: CoverageResult | None = None, notes: tuple[str, ...] = (),
-           approve: bool = False, pull: int | None = 7) -> ReviewReport:
-    return build_report(placed=placed, sources=SOURCES, coverage=coverage, notes=notes, repository="octo-org/octo-repo",
-                        pull=pull, base_sha=BASE, head_sha=head, mode="added", blocking=("error",), approve=approve,
-                        changed_files=3)
+def report(
+    placed: list[Placed],
+    *,
+    head: str = HEAD,
+    coverage: CoverageResult | None = None,
+    notes: tuple[str, ...] = (),
+    approve: bool = False,
+    pull: int | None = 7,
+) -> ReviewReport:
+    return build_report(
+        placed=placed,
+        sources=SOURCES,
+        coverage=coverage,
+        notes=notes,
+        repository="octo-org/octo-repo",
+        pull=pull,
+        base_sha=BASE,
+        head_sha=head,
+        mode="added",
+        blocking=("error",),
+        approve=approve,
+        changed_files=3,
+    )
 
 
 KEY = finding("secrets", "aws-access-key", "error", "app/new.py", 3, 3, "Possible AWS Access Key committed.", code="hash1")
-SG = finding("checkov", "CKV_AWS_24", "warning", "infra/new.tf", 1, 11, "No 0.0.0.0/0 to port 22 (aws_security_group.ssh)",
-             code="aws_security_group.ssh")
-SG2 = finding("checkov", "CKV2_AWS_5", "warning", "infra/new.tf", 1, 11, "Attach security groups (aws_security_group.ssh)",
-              code="aws_security_group.ssh")
+SG = finding(
+    "checkov",
+    "CKV_AWS_24",
+    "warning",
+    "infra/new.tf",
+    1,
+    11,
+    "No 0.0.0.0/0 to port 22 (aws_security_group.ssh)",
+    code="aws_security_group.ssh",
+)
+SG2 = finding(
+    "checkov",
+    "CKV2_AWS_5",
+    "warning",
+    "infra/new.tf",
+    1,
+    11,
+    "Attach security groups (aws_security_group.ssh)",
+    code="aws_security_group.ssh",
+)
 OLD = finding("semgrep", "leadforge.python.subprocess-shell-true", "error", "app/old.py", 8, 8, "shell=True")
 TITLE = finding("criteria", "conventional-title", "error", "", 0, 0, "The PR title 'Add stuff' is not a conventional commit.")

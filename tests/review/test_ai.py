@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import io
 import os
-from types import SimpleNamespace
 
 from leadforge.app import App, Output
 from leadforge.review.ai import hand_off
+from leadforge.review.engine import Change
 from leadforge.review.settings import AiReviewSettings
 
 
@@ -17,9 +17,9 @@ def _app(repo, dry_run: bool = False) -> App:
 
 
 def test_a_comment_profile_gets_one_comment_with_the_criteria(git_repo, local_forge) -> None:
-    git_repo.write("profiles/reviewer.yml", "name: reviewer\nhandoff:\n  comment: \"@review-bot please review {id}: {title}\"\n")
+    git_repo.write("profiles/reviewer.yml", 'name: reviewer\nhandoff:\n  comment: "@review-bot please review {id}: {title}"\n')
     pull = local_forge.open_pull("feat: x", head="topic", base="main")
-    change = SimpleNamespace(pull=pull.number, title="feat: x")
+    change = Change("", "", (), pull=pull.number, title="feat: x")
     settings = AiReviewSettings(profile="reviewer")
     app = _app(git_repo.path)
     app.__dict__["forge"] = local_forge  # the same state folder as the fixture's forge
@@ -35,7 +35,7 @@ def test_a_comment_profile_gets_one_comment_with_the_criteria(git_repo, local_fo
 def test_a_label_profile_and_a_dry_run(git_repo, local_forge) -> None:
     git_repo.write("profiles/bot.yml", "name: bot\nhandoff:\n  label: ai-review\n")
     pull = local_forge.open_pull("feat: x", head="topic", base="main")
-    change = SimpleNamespace(pull=pull.number, title="feat: x")
+    change = Change("", "", (), pull=pull.number, title="feat: x")
     dry = _app(git_repo.path, dry_run=True)
     dry.__dict__["forge"] = local_forge
     assert "would hand" in hand_off(dry, change, AiReviewSettings(profile="bot"))
@@ -52,4 +52,4 @@ def test_an_unknown_profile_is_a_config_error(git_repo) -> None:
     from leadforge.errors import ConfigError
 
     with pytest.raises(ConfigError, match="no profile named 'ghost'"):
-        hand_off(_app(git_repo.path), SimpleNamespace(pull=1, title="t"), AiReviewSettings(profile="ghost"))
+        hand_off(_app(git_repo.path), Change("", "", (), pull=1, title="t"), AiReviewSettings(profile="ghost"))

@@ -1,10 +1,22 @@
+from __future__ import annotations
+
+import pytest
+
+from leadforge.config import load_config
 from leadforge.review.architecture import check, imports_of, module_name
 from leadforge.review.settings import ArchitectureRule, ArchitectureSettings
+from tests.conftest import ROOT
 
-SETTINGS = ArchitectureSettings(rules=[
-    ArchitectureRule(name="core-stays-pure", modules=["leadforge.review.*"], may_not_import=["leadforge.cli", "argparse"],
-                     reason="Parsing belongs in cli.py."),
-])
+SETTINGS = ArchitectureSettings(
+    rules=[
+        ArchitectureRule(
+            name="core-stays-pure",
+            modules=["leadforge.review.*"],
+            may_not_import=["leadforge.cli", "argparse"],
+            reason="Parsing belongs in cli.py.",
+        ),
+    ]
+)
 
 
 def test_module_name_uses_the_first_matching_source_root() -> None:
@@ -19,8 +31,16 @@ def test_module_name_uses_the_first_matching_source_root() -> None:
 def test_imports_resolve_relative_and_from_imports() -> None:
     source = "import os, argparse as ap\nfrom . import summary\nfrom ..cli import main\nfrom leadforge import cli\n"
     found = {(i.module, i.line) for i in imports_of(source, "leadforge.review.plan")}
-    assert {("os", 1), ("argparse", 1), ("leadforge.review", 2), ("leadforge.review.summary", 2),
-            ("leadforge.cli", 3), ("leadforge.cli.main", 3), ("leadforge", 4), ("leadforge.cli", 4)} <= found
+    assert {
+        ("os", 1),
+        ("argparse", 1),
+        ("leadforge.review", 2),
+        ("leadforge.review.summary", 2),
+        ("leadforge.cli", 3),
+        ("leadforge.cli.main", 3),
+        ("leadforge", 4),
+        ("leadforge.cli", 4),
+    } <= found
 
 
 def test_violations_are_found_by_ast_not_by_text() -> None:
@@ -62,24 +82,62 @@ def test_relative_imports_beyond_the_top_package_are_not_guessed() -> None:
 
 
 def test_tricky_imports_all_count() -> None:
-    rules = ArchitectureSettings(source_roots=["src"], rules=[
-        ArchitectureRule(name="core-no-io", modules=["app.core*"], may_not_import=["app.io", "requests"]),
-    ])
+    rules = ArchitectureSettings(
+        source_roots=["src"],
+        rules=[
+            ArchitectureRule(name="core-no-io", modules=["app.core*"], may_not_import=["app.io", "requests"]),
+        ],
+    )
     source = (
         "from __future__ import annotations\n"
         "from typing import TYPE_CHECKING\n"
-        "import requests.adapters as ra\n"          # 3: a submodule of a forbidden package, aliased
-        "from ..io.files import read\n"             # 4: relative, into app.io
+        "import requests.adapters as ra\n"  # 3: a submodule of a forbidden package, aliased
+        "from ..io.files import read\n"  # 4: relative, into app.io
         "from requests.adapters import HTTPAdapter\n"  # 5: from a submodule
         "if TYPE_CHECKING:\n"
-        "    from app.io import Handle\n"           # 7: type-only imports are still dependencies
+        "    from app.io import Handle\n"  # 7: type-only imports are still dependencies
         "def f():\n"
-        "    import app.io\n"                       # 9: inside a function
-        "import app.iofake\n"                       # 10: a different module that only shares the prefix
-        "from . import helpers\n"                   # 11: allowed
+        "    import app.io\n"  # 9: inside a function
+        "import app.iofake\n"  # 10: a different module that only shares the prefix
+        "from . import helpers\n"  # 11: allowed
     )
     findings, notes = check({"src/app/core/logic.py": source}, rules)
     assert notes == []
     assert sorted(f.line for f in findings) == [3, 4, 5, 7, 9]
     findings.sort(key=lambda f: f.line)
     assert "app.core.logic may not import app.io.files" in findings[1].message
+
+
+def _own_rules() -> ArchitectureSettings:
+    return load_config(ROOT).review.architecture
+
+
+def test_leadforges_own_tree_keeps_its_architecture_rules() -> None:
+    files = {p.relative_to(ROOT).as_posix(): p.read_text(encoding="utf-8") for p in (ROOT / "scripts").rglob("*.py")}
+    findings, notes = check(files, _own_rules())
+    assert [f"{f.path}:{f.line}: {f.message}" for f in findings] == []
+    assert notes == []
+
+
+@pytest.mark.parametrize(
+    ("path", "source", "rule"),
+    [
+        ("scripts/leadforge/visual/release.py", "from leadforge.release.semver import Version\n", "visual-below-release"),
+        ("scripts/leadforge/visual/flow.py", "import leadforge.release.collect\n", "visual-below-release"),
+        ("scripts/leadforge/scan/command.py", "from leadforge.review.engine import head_checkout\n", "scan-below-review"),
+        ("scripts/leadforge/semver.py", "from leadforge.release import options\n", "shared-below-areas"),
+        ("scripts/leadforge/gitrepo.py", "from leadforge.review.engine import Change\n", "shared-below-areas"),
+    ],
+)
+def test_the_wrong_way_imports_cannot_come_back(path: str, source: str, rule: str) -> None:
+    findings, _ = check({path: source}, _own_rules())
+    assert rule in {f.rule for f in findings}
+
+
+def test_a_rule_leaves_out_its_except_modules() -> None:
+    rule = ArchitectureRule(
+        name="boundary", modules=["leadforge.*"], except_modules=["leadforge.forge.github"], may_not_import=["github"]
+    )
+    files = {"scripts/leadforge/forge/github.py": "import github\n", "scripts/leadforge/forge/local.py": "import github\n"}
+    findings, _ = check(files, ArchitectureSettings(rules=[rule]))
+    assert [f.path for f in findings] == ["scripts/leadforge/forge/local.py"]

@@ -30,8 +30,11 @@ def test_a_bad_review_key_names_the_file_line_and_key(run_cli, git_repo) -> None
 
 
 def test_range_review_without_scanners_checks_criteria_and_architecture(run_cli, git_repo) -> None:
-    git_repo.write(".github/leadforge.yml", OFF + "  architecture:\n    rules:\n      - name: pure\n"
-                   "        modules: ['app.*']\n        may_not_import: ['subprocess']\n")
+    git_repo.write(
+        ".github/leadforge.yml",
+        OFF + "  architecture:\n    rules:\n      - name: pure\n"
+        "        modules: ['app.*']\n        may_not_import: ['subprocess']\n",
+    )
     git_repo.commit("chore: config")
     git_repo.git("checkout", "-q", "-b", "topic")
     git_repo.commit("feat: x", {"app/core.py": "import os\nimport subprocess\n"})
@@ -40,7 +43,8 @@ def test_range_review_without_scanners_checks_criteria_and_architecture(run_cli,
     data = json.loads(result.stdout)
     assert data["verdict"] == "REQUEST_CHANGES"
     assert [(f["tool"], f["path"], f["line"], f["in_diff"]) for f in data["findings"]] == [
-        ("architecture", "app/core.py", 2, True)]
+        ("architecture", "app/core.py", 2, True)
+    ]
     assert data["coverage"] == {"changed_lines": 0, "covered": 0, "percent": None}
 
 
@@ -49,8 +53,11 @@ def test_coverage_for_other_paths_is_a_note_not_a_crash(run_cli, git_repo) -> No
     git_repo.commit("chore: config")
     git_repo.git("checkout", "-q", "-b", "topic")
     git_repo.commit("feat: x", {"app/core.py": "def f():\n    return 1\n"})
-    git_repo.write("coverage.xml", '<coverage><packages><package><classes><class filename="other/x.py"><lines>'
-                   '<line number="1" hits="1"/></lines></class></classes></package></packages></coverage>')
+    git_repo.write(
+        "coverage.xml",
+        '<coverage><packages><package><classes><class filename="other/x.py"><lines>'
+        '<line number="1" hits="1"/></lines></class></classes></package></packages></coverage>',
+    )
     result = run_cli("--json", "review", "--base", "main", "--coverage", "coverage.xml", repo=git_repo.path)
     assert result.code == 0, result.stderr
     assert json.loads(result.stdout)["coverage"]["percent"] is None
@@ -67,7 +74,9 @@ def test_fail_on_blocking_sets_the_exit_code(run_cli, git_repo) -> None:
     assert result.code == 1 and "forbidden-path" in result.stdout
 
 
-@pytest.mark.parametrize(("content", "needle"), [("{", "not valid JSON"), ('{"leadforge_review": 1, "pull": -2}', "pull must be")])
+@pytest.mark.parametrize(
+    ("content", "needle"), [("{", "not valid JSON"), ('{"leadforge_review": 1, "pull": -2}', "pull must be")]
+)
 def test_review_post_refuses_a_bad_artifact(run_cli, git_repo, content: str, needle: str) -> None:
     git_repo.write("review.json", content)
     result = run_cli("review", "post", "review.json", repo=git_repo.path)
@@ -111,16 +120,33 @@ def test_a_fork_pull_request_event_falls_back_to_annotations(run_cli, git_repo, 
     base = git_repo.commit("chore: config")
     git_repo.git("checkout", "-q", "-b", "topic")
     head = git_repo.commit("Add things", {"docs/x.md": "x\n"})
-    event = load_event("pull_request.opened", **{
-        "pull_request.number": 3, "pull_request.title": "Add things", "pull_request.head.sha": head,
-        "pull_request.base.sha": base, "pull_request.head.repo.full_name": "someone/fork",
-        "repository.full_name": "octo-org/octo-repo"})
+    event = load_event(
+        "pull_request.opened",
+        **{
+            "pull_request.number": 3,
+            "pull_request.title": "Add things",
+            "pull_request.head.sha": head,
+            "pull_request.base.sha": base,
+            "pull_request.head.repo.full_name": "someone/fork",
+            "repository.full_name": "octo-org/octo-repo",
+        },
+    )
     path = tmp_path / "event.json"
     path.write_text(json.dumps(event))
     summary = tmp_path / "summary.md"
-    result = run_cli("--forge", "local", "review", repo=git_repo.path, env={
-        "GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": str(path), "GITHUB_ACTIONS": "true",
-        "GITHUB_REPOSITORY": "octo-org/octo-repo", "GITHUB_STEP_SUMMARY": str(summary)})
+    result = run_cli(
+        "--forge",
+        "local",
+        "review",
+        repo=git_repo.path,
+        env={
+            "GITHUB_EVENT_NAME": "pull_request",
+            "GITHUB_EVENT_PATH": str(path),
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_REPOSITORY": "octo-org/octo-repo",
+            "GITHUB_STEP_SUMMARY": str(summary),
+        },
+    )
     assert result.code == 0, result.stderr
     assert "not posted: pull request from the fork someone/fork" in result.stdout
     assert "::error title=criteria conventional-title::" in result.stderr
@@ -131,8 +157,9 @@ def test_a_fork_pull_request_event_falls_back_to_annotations(run_cli, git_repo, 
 def test_outside_a_git_repository_is_a_one_line_error(run_cli, tmp_path) -> None:
     result = run_cli("review", repo=tmp_path)
     assert result.code == 1
-    assert result.stderr.strip() == (f"leadforge: error: {tmp_path}: not a git repository; leadforge review compares "
-                                     "two commits of one (--repo PATH)")
+    assert result.stderr.strip() == (
+        f"leadforge: error: {tmp_path}: not a git repository; leadforge review compares two commits of one (--repo PATH)"
+    )
 
 
 def test_an_unwritable_artifact_or_sarif_path_is_a_one_line_error(run_cli, git_repo, tmp_path) -> None:
@@ -156,8 +183,9 @@ def test_changed_only_scan_of_a_head_that_is_not_checked_out_reads_the_heads_fil
     key = "AKIA" + "IOSFODNN7EXAMPLE"  # split so the project's own scan does not see a key here
     git_repo.commit("feat: client", {"app/client.py": f"x = 1\naws = '{key}'\n"})
     git_repo.git("checkout", "-q", "main")  # app/client.py is not in the working tree now
-    result = run_cli("--json", "scan", "--changed-only", "--tool", "secrets", "--base", "main", "--head", "topic",
-                     repo=git_repo.path)
+    result = run_cli(
+        "--json", "scan", "--changed-only", "--tool", "secrets", "--base", "main", "--head", "topic", repo=git_repo.path
+    )
     assert result.code == 0, result.stderr
     data = json.loads(result.stdout)
     assert [(f["path"], f["line"], f["rule"]) for f in data["findings"]] == [("app/client.py", 2, "aws-access-key")]
@@ -184,11 +212,28 @@ def test_review_post_takes_the_verdict_rules_from_the_base_config_not_the_artifa
     git_repo.git("checkout", "-q", "-b", "topic")
     head = git_repo.commit("feat: x", {"app/x.py": "x = 1\n"})
     pull = local_forge.open_pull("feat: x", head="topic", base="main", head_sha=head, base_sha=base)
-    warning = {"tool": "semgrep", "rule": "r", "severity": "warning", "path": "app/x.py", "line": 1, "message": "m",
-               "place": "added", "in_diff": True, "anchor": [1, 1]}
+    warning = {
+        "tool": "semgrep",
+        "rule": "r",
+        "severity": "warning",
+        "path": "app/x.py",
+        "line": 1,
+        "message": "m",
+        "place": "added",
+        "in_diff": True,
+        "anchor": [1, 1],
+    }
     # a fork's run wrote it: it asks for an approval, and says nothing blocks
-    forged = {"leadforge_review": 1, "repository": "octo-org/octo-repo", "pull": pull.number, "head_sha": head,
-              "base_sha": base, "approve": True, "blocking": ["error"], "findings": []}
+    forged = {
+        "leadforge_review": 1,
+        "repository": "octo-org/octo-repo",
+        "pull": pull.number,
+        "head_sha": head,
+        "base_sha": base,
+        "approve": True,
+        "blocking": ["error"],
+        "findings": [],
+    }
     git_repo.write("review.json", json.dumps(forged))
     result = run_cli("--json", "--forge", "local", "review", "post", "review.json", repo=git_repo.path)
     assert result.code == 0, result.stderr
@@ -225,8 +270,11 @@ def test_a_bad_sarif_input_is_a_note_and_the_review_goes_on(run_cli, git_repo, c
 def test_a_symlink_in_the_pull_request_is_not_followed(run_cli, git_repo, tmp_path) -> None:
     outside = tmp_path / "outside.py"  # a file of the runner, not of the repository
     outside.write_text("import subprocess\naws = '" + "AKIA" + "IOSFODNN7EXAMPLE" + "'\n")
-    git_repo.write(".github/leadforge.yml", "review:\n  scanners: [secrets]\n  architecture:\n    rules:\n"
-                   "      - name: pure\n        modules: ['app.*']\n        may_not_import: ['subprocess']\n")
+    git_repo.write(
+        ".github/leadforge.yml",
+        "review:\n  scanners: [secrets]\n  architecture:\n    rules:\n"
+        "      - name: pure\n        modules: ['app.*']\n        may_not_import: ['subprocess']\n",
+    )
     git_repo.commit("chore: config")
     git_repo.git("checkout", "-q", "-b", "topic")
     (git_repo.path / "app").mkdir()
@@ -250,5 +298,7 @@ def test_a_dry_run_does_not_write_the_artifact(run_cli, git_repo) -> None:
 def test_scan_base_without_changed_only_is_a_one_line_error(run_cli, git_repo) -> None:
     result = run_cli("scan", "--base", "main", repo=git_repo.path)
     assert result.code == 1
-    assert result.stderr.strip() == ("leadforge: error: leadforge scan: --base/--head choose the files of "
-                                     "--changed-only; add --changed-only (without it every tracked file is scanned)")
+    assert result.stderr.strip() == (
+        "leadforge: error: leadforge scan: --base/--head choose the files of "
+        "--changed-only; add --changed-only (without it every tracked file is scanned)"
+    )

@@ -14,8 +14,11 @@ def rules(findings) -> list[str]:
 
 
 def test_a_tidy_pull_request_passes() -> None:
-    pull = PullInfo("feat(review): one summary", "## Summary\nx\n## Testing\ny",
-                    files(("scripts/leadforge/a.py", 10), ("tests/review/test_a.py", 5)))
+    pull = PullInfo(
+        "feat(review): one summary",
+        "## Summary\nx\n## Testing\ny",
+        files(("scripts/leadforge/a.py", 10), ("tests/review/test_a.py", 5)),
+    )
     settings = CriteriaSettings(required_sections=["## Summary", "## Testing"])
     assert check(pull, settings) == []
 
@@ -37,8 +40,11 @@ def test_source_changes_need_a_test_change() -> None:
 
 
 def test_forbidden_paths_name_the_file_and_also_catch_renames() -> None:
-    pull = PullInfo("chore: x", "", (ChangedFile("docs/x.md", "renamed", previous_path="vendor/x.md"),
-                                     ChangedFile("vendor/lib.js", "modified")))
+    pull = PullInfo(
+        "chore: x",
+        "",
+        (ChangedFile("docs/x.md", "renamed", previous_path="vendor/x.md"), ChangedFile("vendor/lib.js", "modified")),
+    )
     found = check(pull, CriteriaSettings(forbidden_paths=["vendor/**"]))
     assert [(f.rule, f.path) for f in found] == [("forbidden-path", "docs/x.md"), ("forbidden-path", "vendor/lib.js")]
 

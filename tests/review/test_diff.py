@@ -26,17 +26,19 @@ def test_parse_patch_numbers_new_side_lines_and_hunks() -> None:
 
 
 def test_parse_patch_rejects_text_that_is_not_a_diff() -> None:
-    with pytest.raises(InputError, match="app.py: not a unified diff"):
+    with pytest.raises(InputError, match=r"app\.py: not a unified diff"):
         parse_patch("hello\n@@ -1 +1 @@\n+x", path="app.py")
 
 
 def test_file_diffs_handles_removed_binary_and_renamed_files() -> None:
-    diffs = file_diffs([
-        ChangedFile("gone.py", "removed", deletions=2, patch="@@ -1,2 +0,0 @@\n-a\n-b"),
-        ChangedFile("logo.png", "modified", patch=None),
-        ChangedFile("new/name.py", "renamed", patch=None, previous_path="old/name.py"),
-        ChangedFile("x.py", "added", additions=1, patch="@@ -0,0 +1 @@\n+x"),
-    ])
+    diffs = file_diffs(
+        [
+            ChangedFile("gone.py", "removed", deletions=2, patch="@@ -1,2 +0,0 @@\n-a\n-b"),
+            ChangedFile("logo.png", "modified", patch=None),
+            ChangedFile("new/name.py", "renamed", patch=None, previous_path="old/name.py"),
+            ChangedFile("x.py", "added", additions=1, patch="@@ -0,0 +1 @@\n+x"),
+        ]
+    )
     assert diffs["gone.py"].removed and not diffs["gone.py"].added
     assert diffs["logo.png"].binary and diffs["new/name.py"].binary
     assert diffs["new/name.py"].previous_path == "old/name.py"
@@ -49,8 +51,10 @@ def test_ranges_fold_consecutive_lines() -> None:
 
 
 def test_changed_files_from_real_git_match_what_github_lists(git_repo) -> None:
-    git_repo.commit("base", {"keep.txt": "a\nb\nc\n", "gone.txt": "x\n", "moved.txt": "".join(f"{n}\n" for n in range(1, 21)),
-                             "bin.dat": "\x00\x01"})
+    git_repo.commit(
+        "base",
+        {"keep.txt": "a\nb\nc\n", "gone.txt": "x\n", "moved.txt": "".join(f"{n}\n" for n in range(1, 21)), "bin.dat": "\x00\x01"},
+    )
     base = git_repo.git("rev-parse", "HEAD")
     git_repo.git("rm", "-q", "gone.txt")
     git_repo.git("mv", "moved.txt", "renamed.txt")
@@ -105,4 +109,6 @@ def test_a_binary_file_with_and_in_its_name_keeps_its_path(git_repo) -> None:
     head = git_repo.commit("change", {"x and y.bin": "\x00\x02", "new and old.bin": "\x00\x03"})
     files = {f.path: f for f in changed_files(GitRepo(git_repo.path), base, head)}
     assert {p: (f.status, f.patch) for p, f in files.items()} == {
-        "x and y.bin": ("modified", None), "new and old.bin": ("added", None)}
+        "x and y.bin": ("modified", None),
+        "new and old.bin": ("added", None),
+    }

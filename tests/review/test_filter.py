@@ -5,11 +5,13 @@ from leadforge.forge.models import ChangedFile
 from leadforge.review.diff import file_diffs
 from leadforge.review.filter import place, place_of
 
-DIFFS = file_diffs([
-    # new side: 1 ctx, 2-3 added, 4 ctx | 11 ctx, 12 added, 13 ctx
-    ChangedFile("a.py", "modified", patch="@@ -1,3 +1,4 @@\n a\n-b\n+B\n+C\n d\n@@ -10,2 +11,3 @@\n q\n+r\n s"),
-    ChangedFile("gone.py", "removed", patch="@@ -1 +0,0 @@\n-x"),
-])
+DIFFS = file_diffs(
+    [
+        # new side: 1 ctx, 2-3 added, 4 ctx | 11 ctx, 12 added, 13 ctx
+        ChangedFile("a.py", "modified", patch="@@ -1,3 +1,4 @@\n a\n-b\n+B\n+C\n d\n@@ -10,2 +11,3 @@\n q\n+r\n s"),
+        ChangedFile("gone.py", "removed", patch="@@ -1 +0,0 @@\n-x"),
+    ]
+)
 
 
 def f(path: str = "a.py", line: int = 0, end: int = 0, severity: str = "error") -> Finding:
@@ -43,11 +45,17 @@ def test_place_of(finding: Finding, expected: str) -> None:
     ],
 )
 def test_modes_decide_what_counts_and_never_drop_anything(mode: str, in_diff: set[str]) -> None:
-    findings = {"added": f(line=3), "context": f(line=11), "file": f(line=8), "elsewhere": f(path="z.py", line=1),
-                "pr": f(path=""), "whole-file": f(line=0)}
+    findings = {
+        "added": f(line=3),
+        "context": f(line=11),
+        "file": f(line=8),
+        "elsewhere": f(path="z.py", line=1),
+        "pr": f(path=""),
+        "whole-file": f(line=0),
+    }
     placed = place(findings.values(), DIFFS, mode)
     assert len(placed) == len(findings)
-    got = {name for name, p in zip(findings, placed) if p.in_diff}
+    got = {name for name, p in zip(findings, placed, strict=True) if p.in_diff}
     assert got == in_diff
 
 

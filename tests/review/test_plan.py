@@ -12,8 +12,10 @@ def _posted(plan, review_id: int = 100, state: str | None = None) -> tuple[list[
     """What GitHub holds after ``plan`` was applied on a fresh PR."""
     states = {"COMMENT": "COMMENTED", "REQUEST_CHANGES": "CHANGES_REQUESTED", "APPROVE": "APPROVED"}
     reviews = [Review(review_id, plan.body, state or states[plan.event], commit_id=plan.head_sha)]
-    comments = [ReviewComment(200 + i, c.path, c.body, line=c.line, start_line=c.start_line, review_id=review_id)
-                for i, c in enumerate(plan.new_comments)]
+    comments = [
+        ReviewComment(200 + i, c.path, c.body, line=c.line, start_line=c.start_line, review_id=review_id)
+        for i, c in enumerate(plan.new_comments)
+    ]
     return reviews, comments
 
 
@@ -35,6 +37,7 @@ def test_rerun_with_nothing_new_changes_nothing() -> None:
     again = plan_review(r, reviews=reviews, comments=comments)
     assert not again.changes
     assert again.kept_comments == 2
+    assert again.status is not None
     assert again.describe() == [f"set commit status leadforge/review=failure: {again.status.description}"]
 
 
@@ -121,13 +124,17 @@ def test_markers_pasted_by_someone_else_are_not_taken_for_ours() -> None:
     reviews, comments = _posted(first)
     bot = "github-actions[bot]"
     reviews = [Review(r.id, r.body, r.state, r.commit_id, author=bot) for r in reviews]
-    comments = [ReviewComment(c.id, c.path, c.body, line=c.line, start_line=c.start_line, review_id=c.review_id,
-                              author=bot) for c in comments]
+    comments = [
+        ReviewComment(c.id, c.path, c.body, line=c.line, start_line=c.start_line, review_id=c.review_id, author=bot)
+        for c in comments
+    ]
     planted_review = Review(300, first.body, "COMMENTED", author="mallory")
-    planted_comment = ReviewComment(301, "app/new.py", comments[0].body.replace(KEY.fingerprint, "0" * 16), line=9,
-                                    author="mallory")
-    again = plan_review(report([inline(KEY), inline(SG)]), reviews=[*reviews, planted_review],
-                        comments=[*comments, planted_comment], login=bot)
+    planted_comment = ReviewComment(
+        301, "app/new.py", comments[0].body.replace(KEY.fingerprint, "0" * 16), line=9, author="mallory"
+    )
+    again = plan_review(
+        report([inline(KEY), inline(SG)]), reviews=[*reviews, planted_review], comments=[*comments, planted_comment], login=bot
+    )
     assert again.review_id == 100 and not again.create_review
     assert 301 not in again.delete_comments and not again.changes
     alone = plan_review(report([inline(KEY)]), reviews=[planted_review], comments=[planted_comment], login=bot)

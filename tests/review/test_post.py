@@ -14,7 +14,7 @@ from tests.review.factories import BASE, HEAD, KEY, SG, inline, report
 class RefusingForge(LocalForge):
     """The local forge, except that it refuses new reviews (as GitHub does with a 422 or 403)."""
 
-    def create_review(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def create_review(self, *args, **kwargs):
         raise ForgeError("POST /pulls/1/reviews: 422 Unprocessable Entity")
 
 
@@ -26,8 +26,11 @@ def test_a_refused_new_review_leaves_the_old_one_standing(git_repo) -> None:
     (old,) = forge.list_reviews(pull.number)
     assert old.state == "COMMENTED"
     # a blocking finding appears: the plan submits a new review and supersedes the old one
-    worse = plan_review(report([inline(SG), inline(KEY)], head="d" * 40, pull=pull.number),
-                        reviews=forge.list_reviews(pull.number), comments=forge.list_review_comments(pull.number))
+    worse = plan_review(
+        report([inline(SG), inline(KEY)], head="d" * 40, pull=pull.number),
+        reviews=forge.list_reviews(pull.number),
+        comments=forge.list_review_comments(pull.number),
+    )
     assert worse.create_review and worse.supersede
     with pytest.raises(ForgeError):
         apply(worse, RefusingForge(git_repo.path, "octo-org/octo-repo"))

@@ -7,10 +7,10 @@ import json
 import pytest
 
 from leadforge.errors import InputError
+from leadforge.review.coverage import CoverageResult
 from leadforge.review.filter import Placed
 from leadforge.review.report import from_artifact, load_artifact_file
 from tests.review.factories import KEY, OLD, SG, inline, report
-from leadforge.review.coverage import CoverageResult
 
 COV = CoverageResult(changed_lines=4, covered=3, percent=75.0, uncovered={"app/new.py": ((4, 4),)}, threshold=80.0)
 
@@ -20,7 +20,9 @@ def test_json_output_has_exactly_the_documented_shape() -> None:
     assert set(data) == {"findings", "verdict", "coverage"}
     assert data["verdict"] == "REQUEST_CHANGES"
     assert data["coverage"] == {"changed_lines": 4, "covered": 3, "percent": 75.0}
-    assert [set(f) for f in data["findings"]] == [{"tool", "rule", "severity", "path", "line", "end_line", "message", "in_diff"}] * 2
+    assert [set(f) for f in data["findings"]] == [
+        {"tool", "rule", "severity", "path", "line", "end_line", "message", "in_diff"}
+    ] * 2
     assert [(f["path"], f["in_diff"]) for f in data["findings"]] == [("app/new.py", True), ("app/old.py", False)]
 
 

@@ -57,7 +57,7 @@ def test_a_rerun_sends_no_writes(github_double) -> None:
     writes_before = [q for q in github_double.requests if q.method != "GET"]
     _apply(github_double, r)
     writes_after = [q for q in github_double.requests if q.method != "GET"]
-    new_writes = {q.operation_id for q in writes_after[len(writes_before):]}
+    new_writes = {q.operation_id for q in writes_after[len(writes_before) :]}
     assert new_writes == {"repos/create-commit-status"}  # the status is refreshed; nothing on the PR changes
     assert len(github_double.pull_reviews(number)) == 1 and len(github_double.pull_review_comments(number)) == 2
 
@@ -123,7 +123,7 @@ def test_review_post_skips_a_stale_artifact(github_double, git_repo, tmp_path: P
     number = _seed(github_double, head="e" * 40)
     artifact = tmp_path / "review.json"
     artifact.write_text(json.dumps(report([inline(KEY)], pull=number).to_artifact()))  # made for HEAD, PR is at eee…
-    app, out, err = _app(github_double, git_repo.path, {"workflow_run": {"head_sha": HEAD}}, tmp_path)
+    app, out, _err = _app(github_double, git_repo.path, {"workflow_run": {"head_sha": HEAD}}, tmp_path)
     assert post_command(app, artifact=str(artifact)) == 0
     assert json.loads(out.getvalue()) == {"posted": False, "reason": "stale"}
     assert github_double.pull_reviews(number) == []
@@ -135,7 +135,9 @@ def test_without_write_access_the_review_falls_back_to_annotations(github_double
     artifact = tmp_path / "review.json"
     artifact.write_text(json.dumps(report([inline(KEY)], pull=number).to_artifact()))
     app, out, err = _app(github_double, git_repo.path, {"workflow_run": {"head_sha": HEAD}}, tmp_path)
-    app.env["GITHUB_ACTIONS"] = "true"
+    env = app.env
+    assert isinstance(env, dict)  # the App's own copy of the environment
+    env["GITHUB_ACTIONS"] = "true"
     assert post_command(app, artifact=str(artifact)) == 0
     assert json.loads(out.getvalue())["posted"] is False
     commands = capsys.readouterr().err  # workflow commands go to the process's stderr

@@ -54,8 +54,14 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Story:
     planted = make_planted(tmp_path_factory.mktemp("review") / "repo")
     (planted.path / ".gitignore").write_text(".leadforge/\n")
     forge = LocalForge(planted.path, REPOSITORY)
-    forge.open_pull("feat: new client", head="feature", base="main", head_sha=planted.head, base_sha=planted.base,
-                    body="## Summary\nNew client.")
+    forge.open_pull(
+        "feat: new client",
+        head="feature",
+        base="main",
+        head_sha=planted.head,
+        base_sha=planted.base,
+        body="## Summary\nNew client.",
+    )
     first = _review(planted, pr=1)
     rerun = _review(planted, pr=1)
     fix_sha = push_fix(planted)
@@ -99,8 +105,9 @@ def test_one_review_requests_changes_and_never_echoes_the_secret(story: Story) -
     everything = json.dumps(story.first.state) + story.first.stderr + json.dumps(story.first.json)
     assert "AKIAIOSFODNN7EXAMPLE" not in everything
     statuses = story.first.state["statuses"][story.planted.head]
-    assert statuses == [{"context": "leadforge/review", "state": "failure", "target_url": "",
-                         "description": statuses[0]["description"]}]
+    assert statuses == [
+        {"context": "leadforge/review", "state": "failure", "target_url": "", "description": statuses[0]["description"]}
+    ]
 
 
 def test_a_rerun_posts_nothing_new(story: Story) -> None:
@@ -113,7 +120,9 @@ def test_a_fixing_push_updates_the_review_in_place(story: Story) -> None:
     reviews = _reviews(story.fixed)
     assert len(reviews) == 1 and reviews[0]["id"] == _reviews(story.first)[0]["id"]
     assert reviews[0]["state"] == "DISMISSED"  # nothing blocks any more
-    assert "no blocking findings" in reviews[0]["body"] and "**2** fixed" in reviews[0]["body"]  # secrets + semgrep on the key line
+    assert (
+        "no blocking findings" in reviews[0]["body"] and "**2** fixed" in reviews[0]["body"]
+    )  # secrets + semgrep on the key line
     paths = [c["path"] for c in _comments(story.fixed)]
     assert paths == ["infra/new.tf"]  # the key's comment is gone, the security group's stays
     assert story.fixed.json["verdict"] == "COMMENT"

@@ -39,24 +39,41 @@ def planted(tmp_path: Path) -> Planted:
 
 
 def _pull_request_payload(planted: Planted) -> dict:
-    return load_event("pull_request.synchronize", **{
-        "pull_request.number": 1, "number": 1, "pull_request.title": "feat: new client",
-        "pull_request.head.ref": "feature", "pull_request.base.ref": "main",
-        "pull_request.head.sha": planted.head, "pull_request.base.sha": planted.base,
-        "pull_request.head.repo.full_name": FORK, "pull_request.draft": False,
-    })
+    return load_event(
+        "pull_request.synchronize",
+        **{
+            "pull_request.number": 1,
+            "number": 1,
+            "pull_request.title": "feat: new client",
+            "pull_request.head.ref": "feature",
+            "pull_request.base.ref": "main",
+            "pull_request.head.sha": planted.head,
+            "pull_request.base.sha": planted.base,
+            "pull_request.head.repo.full_name": FORK,
+            "pull_request.draft": False,
+        },
+    )
 
 
 def test_a_fork_pull_request_is_reviewed_by_two_workflows(planted: Planted, github_double, tmp_path: Path) -> None:
     # the opt-in coverage step stands for the project's tests: it writes a Cobertura report for app/new.py
-    coverage = ("printf '<coverage><packages><package><classes><class filename=\"app/new.py\"><lines>"
-                "<line number=\"2\" hits=\"1\"/><line number=\"4\" hits=\"1\"/><line number=\"7\" hits=\"0\"/>"
-                "<line number=\"8\" hits=\"0\"/></lines></class></classes></package></packages></coverage>' > coverage.xml")
-    harness = Harness(planted.path, root=tmp_path / "gh", api_double=github_double,
-                      vars={"LEADFORGE_COVERAGE_COMMAND": coverage})
+    coverage = (
+        'printf \'<coverage><packages><package><classes><class filename="app/new.py"><lines>'
+        '<line number="2" hits="1"/><line number="4" hits="1"/><line number="7" hits="0"/>'
+        '<line number="8" hits="0"/></lines></class></classes></package></packages></coverage>\' > coverage.xml'
+    )
+    harness = Harness(planted.path, root=tmp_path / "gh", api_double=github_double, vars={"LEADFORGE_COVERAGE_COMMAND": coverage})
     files = changed_files(GitRepo(planted.path), planted.base, planted.head)
-    github_double.add_pull("feat: new client", number=1, head="feature", base="main", head_sha=planted.head,
-                           base_sha=planted.base, files=files, head_repo=FORK)
+    github_double.add_pull(
+        "feat: new client",
+        number=1,
+        head="feature",
+        base="main",
+        head_sha=planted.head,
+        base_sha=planted.base,
+        files=files,
+        head_repo=FORK,
+    )
 
     # 1. pull_request: compute, annotate, upload — no write token, nothing posted
     computed = harness.run("review.yml", "pull_request", _pull_request_payload(planted), replace_run={"tools": NO_DOWNLOADS})
@@ -77,10 +94,17 @@ def test_a_fork_pull_request_is_reviewed_by_two_workflows(planted: Planted, gith
     assert github_double.pull_reviews(1) == []  # the fork's run could not (and did not) post
 
     # 2. workflow_run: the trusted poster, on the base repository's code only
-    payload = load_event("workflow_run.completed", **{
-        "workflow_run.name": "Review", "workflow_run.event": "pull_request", "workflow_run.conclusion": "success",
-        "workflow_run.head_sha": planted.head, "workflow_run.head_branch": "feature", "workflow_run.pull_requests": [],
-    })
+    payload = load_event(
+        "workflow_run.completed",
+        **{
+            "workflow_run.name": "Review",
+            "workflow_run.event": "pull_request",
+            "workflow_run.conclusion": "success",
+            "workflow_run.head_sha": planted.head,
+            "workflow_run.head_branch": "feature",
+            "workflow_run.pull_requests": [],
+        },
+    )
     posted = harness.run("review-post.yml", "workflow_run", payload)
     assert posted.ok, posted.explain()
     assert posted.ran == ["post/post"]
@@ -122,15 +146,24 @@ def test_the_callers_init_writes_review_and_post_a_pull_request(git_repo: Repo, 
     git_repo.git("checkout", "-q", "-b", "feature")
     head = git_repo.commit("feat: client", {"app/client.py": 'AWS_ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"\n'})
     git_repo.git("checkout", "-q", "main")
-    harness = Harness(git_repo.path, root=tmp_path / "gh", api_double=github_double,
-                      workflows_dir=render_callers(tmp_path / "user"))
+    harness = Harness(
+        git_repo.path, root=tmp_path / "gh", api_double=github_double, workflows_dir=render_callers(tmp_path / "user")
+    )
     files = changed_files(GitRepo(git_repo.path), base, head)
-    github_double.add_pull("feat: client", number=1, head="feature", base="main", head_sha=head, base_sha=base, files=files,
-                           head_repo=FORK)
-    payload = load_event("pull_request.opened", **{
-        "pull_request.number": 1, "number": 1, "pull_request.head.ref": "feature", "pull_request.base.ref": "main",
-        "pull_request.head.repo.full_name": FORK, "pull_request.draft": False,
-    })
+    github_double.add_pull(
+        "feat: client", number=1, head="feature", base="main", head_sha=head, base_sha=base, files=files, head_repo=FORK
+    )
+    payload = load_event(
+        "pull_request.opened",
+        **{
+            "pull_request.number": 1,
+            "number": 1,
+            "pull_request.head.ref": "feature",
+            "pull_request.base.ref": "main",
+            "pull_request.head.repo.full_name": FORK,
+            "pull_request.draft": False,
+        },
+    )
     computed = harness.run("leadforge-review.yml", "pull_request", payload)
     assert computed.ok, computed.explain()
     assert computed.ran == ["review/review"]
@@ -139,10 +172,17 @@ def test_the_callers_init_writes_review_and_post_a_pull_request(git_repo: Repo, 
     assert job.concurrency == {"group": "leadforge-review-1", "cancel-in-progress": True}
     assert any(a.file == "app/client.py" and a.level == "error" for a in computed.annotations)
     assert json.loads((computed.artifacts["leadforge-review"] / "review.json").read_text())["head_sha"] == head
-    finished = load_event("workflow_run.completed", **{
-        "workflow_run.name": "LeadForge review", "workflow_run.event": "pull_request", "workflow_run.conclusion": "success",
-        "workflow_run.head_sha": head, "workflow_run.head_branch": "feature", "workflow_run.pull_requests": [],
-    })
+    finished = load_event(
+        "workflow_run.completed",
+        **{
+            "workflow_run.name": "LeadForge review",
+            "workflow_run.event": "pull_request",
+            "workflow_run.conclusion": "success",
+            "workflow_run.head_sha": head,
+            "workflow_run.head_branch": "feature",
+            "workflow_run.pull_requests": [],
+        },
+    )
     posted = harness.run("leadforge-review-post.yml", "workflow_run", finished)
     assert posted.ok, posted.explain()
     assert posted.ran == ["post/post"]

@@ -21,20 +21,25 @@ from leadforge.review.plan import plan_review
 from tests.review.factories import KEY, OLD, SG, SG2, TITLE, inline, report
 
 GOLDEN = Path(__file__).with_name("golden")
-COVERAGE = CoverageResult(changed_lines=20, covered=15, percent=75.0,
-                          uncovered={"app/new.py": ((4, 5), (9, 9))}, threshold=80.0)
+COVERAGE = CoverageResult(changed_lines=20, covered=15, percent=75.0, uncovered={"app/new.py": ((4, 5), (9, 9))}, threshold=80.0)
 
 
 def _cases() -> dict[str, str]:
     clean = plan_review(report([]), reviews=[], comments=[]).body
     blocking = plan_review(
-        report([inline(KEY), inline(SG), inline(SG2), Placed(TITLE, "pr", True), Placed(OLD, "elsewhere", False)],
-               coverage=COVERAGE, notes=("checkov: timed out after 300s",)),
-        reviews=[], comments=[], criteria_url="https://github.com/octo-org/octo-repo/blob/main/docs/REVIEW_CRITERIA.md",
+        report(
+            [inline(KEY), inline(SG), inline(SG2), Placed(TITLE, "pr", True), Placed(OLD, "elsewhere", False)],
+            coverage=COVERAGE,
+            notes=("checkov: timed out after 300s",),
+        ),
+        reviews=[],
+        comments=[],
+        criteria_url="https://github.com/octo-org/octo-repo/blob/main/docs/REVIEW_CRITERIA.md",
     ).body
     previous = Review(1, blocking, "CHANGES_REQUESTED")
-    after_fix = plan_review(report([inline(SG), inline(SG2)], head="c" * 40, coverage=COVERAGE), reviews=[previous],
-                            comments=[]).body
+    after_fix = plan_review(
+        report([inline(SG), inline(SG2)], head="c" * 40, coverage=COVERAGE), reviews=[previous], comments=[]
+    ).body
     return {"clean": clean, "blocking": blocking, "after-fix": after_fix}
 
 
@@ -67,7 +72,7 @@ def test_a_users_template_is_used_and_a_broken_one_is_a_config_error(tmp_path: P
     (tmp_path / "t.md.j2").write_text("Verdict {{ verdict }} with {{ counts.error }} error(s)")
     text = summary.load_template(tmp_path, "t.md.j2")
     assert summary.render(report([inline(KEY)]), inline=[], template=text) == "Verdict REQUEST_CHANGES with 1 error(s)\n"
-    with pytest.raises(ConfigError, match="review.template"):
+    with pytest.raises(ConfigError, match=r"review\.template"):
         summary.render(report([]), inline=[], template="{{ nope.missing }}")
     with pytest.raises(ConfigError, match="cannot read"):
         summary.load_template(tmp_path, "absent.j2")
@@ -84,8 +89,10 @@ def test_the_summary_counts_the_comments_posted_and_lists_them() -> None:
     assert len(plan.new_comments) == 2
     assert "3 are in 2 inline comments." in plan.body
     listed = [line for line in plan.body.splitlines() if line.startswith("- `")]
-    assert listed == ["- `app/new.py:3` **error**: secrets `aws-access-key`",
-                      "- `infra/new.tf:1-11` **warning**: checkov `CKV2_AWS_5`, checkov `CKV_AWS_24`"]
+    assert listed == [
+        "- `app/new.py:3` **error**: secrets `aws-access-key`",
+        "- `infra/new.tf:1-11` **warning**: checkov `CKV2_AWS_5`, checkov `CKV_AWS_24`",
+    ]
 
     capped = plan_review(report([inline(KEY), inline(SG), inline(SG2)]), reviews=[], comments=[], max_comments=1)
     assert len(capped.new_comments) == 1

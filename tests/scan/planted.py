@@ -13,10 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 GIT_ENV = {
-    "GIT_AUTHOR_NAME": "Test Author", "GIT_AUTHOR_EMAIL": "author@example.com",
-    "GIT_COMMITTER_NAME": "Test Committer", "GIT_COMMITTER_EMAIL": "committer@example.com",
-    "GIT_AUTHOR_DATE": "2026-01-01T12:00:00Z", "GIT_COMMITTER_DATE": "2026-01-01T12:00:00Z",
-    "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_AUTHOR_NAME": "Test Author",
+    "GIT_AUTHOR_EMAIL": "author@example.com",
+    "GIT_COMMITTER_NAME": "Test Committer",
+    "GIT_COMMITTER_EMAIL": "committer@example.com",
+    "GIT_AUTHOR_DATE": "2026-01-01T12:00:00Z",
+    "GIT_COMMITTER_DATE": "2026-01-01T12:00:00Z",
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_CONFIG_GLOBAL": os.devnull,
 }
 
 OLD_PY = '''"""Legacy helpers."""
@@ -29,20 +33,20 @@ def legacy(cmd):
     subprocess.run(cmd, shell=True)
 '''
 
-OLD_TF = '''resource "aws_s3_bucket" "legacy" {
+OLD_TF = """resource "aws_s3_bucket" "legacy" {
   bucket = "legacy-data"
   acl    = "public-read"
 }
-'''
+"""
 
-OLD_WORKFLOW = '''on: issues
+OLD_WORKFLOW = """on: issues
 permissions: {}
 jobs:
   greet:
     runs-on: ubuntu-24.04
     steps:
       - run: echo "${{ github.event.issue.title }}"
-'''
+"""
 
 NEW_PY = '''"""New client."""
 import os
@@ -54,7 +58,7 @@ def region():
     return os.environ.get("AWS_REGION", "eu-west-1")
 '''
 
-NEW_TF = '''resource "aws_security_group" "ssh" {
+NEW_TF = """resource "aws_security_group" "ssh" {
   name        = "ssh"
   description = "ssh access"
   ingress {
@@ -65,7 +69,7 @@ NEW_TF = '''resource "aws_security_group" "ssh" {
     cidr_blocks = ["0.0.0.0/0"]
   }
 }
-'''
+"""
 
 FIXED_PY = '''"""New client."""
 import os
@@ -103,18 +107,29 @@ def write(root: Path, files: dict[str, str]) -> None:
 def make_planted(root: Path) -> Planted:
     root.mkdir(parents=True, exist_ok=True)
     git(root, "init", "-q", "-b", "main")
-    write(root, {"README.md": "# planted\n", "app/old.py": OLD_PY, "infra/old.tf": OLD_TF,
-                 ".github/workflows/old.yml": OLD_WORKFLOW, "tests/test_old.py": "def test_old():\n    assert True\n"})
+    write(
+        root,
+        {
+            "README.md": "# planted\n",
+            "app/old.py": OLD_PY,
+            "infra/old.tf": OLD_TF,
+            ".github/workflows/old.yml": OLD_WORKFLOW,
+            "tests/test_old.py": "def test_old():\n    assert True\n",
+        },
+    )
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "chore: legacy code")
     base = git(root, "rev-parse", "HEAD")
     git(root, "checkout", "-q", "-b", "feature")
-    write(root, {
-        "app/new.py": NEW_PY,
-        "infra/new.tf": NEW_TF,
-        "app/old.py": OLD_PY + '\n\ndef greeting():\n    return "hello"\n',
-        "tests/test_new.py": "def test_new():\n    assert True\n",
-    })
+    write(
+        root,
+        {
+            "app/new.py": NEW_PY,
+            "infra/new.tf": NEW_TF,
+            "app/old.py": OLD_PY + '\n\ndef greeting():\n    return "hello"\n',
+            "tests/test_new.py": "def test_new():\n    assert True\n",
+        },
+    )
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "feat: new client")
     head = git(root, "rev-parse", "HEAD")

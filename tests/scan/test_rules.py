@@ -23,7 +23,8 @@ _MARK = re.compile(r"#\s*(ruleid|ok):\s*(\S+)")
 
 
 def _expectations() -> tuple[set[tuple[str, int, str]], set[tuple[str, int, str]]]:
-    want, avoid = set(), set()
+    want: set[tuple[str, int, str]] = set()
+    avoid: set[tuple[str, int, str]] = set()
     for path in sorted(p for p in CASES.rglob("*") if p.is_file()):
         rel = path.relative_to(CASES).as_posix()
         for number, line in enumerate(path.read_text().splitlines(), 1):

@@ -96,8 +96,9 @@ def _fake_tool(tmp_path: Path, name: str, script: str) -> str:
         ("echo '{\"runs\": 5}'", "not a SARIF log"),
     ],
 )
-def test_a_missing_or_broken_scanner_is_a_note_and_the_others_still_report(planted: Planted, tmp_path: Path,
-                                                                             script: str | None, needle: str) -> None:
+def test_a_missing_or_broken_scanner_is_a_note_and_the_others_still_report(
+    planted: Planted, tmp_path: Path, script: str | None, needle: str
+) -> None:
     def which(name: str) -> str | None:
         if name == "semgrep":
             return None if script is None else _fake_tool(tmp_path, "semgrep", script)
@@ -122,7 +123,10 @@ def test_the_full_scans_sarif_is_valid_and_describes_rules_and_scanners(full: Sc
     assert schema_errors(log) == []
     drivers = {run["tool"]["driver"]["name"]: run["tool"]["driver"] for run in log["runs"]}
     assert {name: bool(d.get("semanticVersion")) for name, d in drivers.items()} == {
-        "semgrep": True, "checkov": True, "secrets": True}
+        "semgrep": True,
+        "checkov": True,
+        "secrets": True,
+    }
     from importlib.metadata import version
 
     assert drivers["secrets"]["semanticVersion"] == version("detect-secrets")  # the scanner's, not LeadForge's

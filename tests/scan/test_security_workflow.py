@@ -64,7 +64,7 @@ def test_scheduled_scan_turns_new_findings_into_queue_tasks_when_switched_on(tmp
     assert any(name.endswith(".md") and "/scan-" in name for name in listing.split())
 
 
-def test_the_caller_init_writes_uploads_the_full_scan(git_repo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_the_caller_init_writes_uploads_the_full_scan(git_repo, tmp_path: Path) -> None:
     """leadforge-security.yml (from `leadforge init --reusable`) calls reusable-security.yml pinned by SHA; here with
     semgrep and checkov off in the config (the test above runs them), so detect-secrets alone finds the key."""
     from tests.workflows.callers import render_callers

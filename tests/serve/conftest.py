@@ -29,8 +29,14 @@ needs_serve_extra = pytest.mark.skipif(
 
 def isolated_env(home: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_") and k not in {"GH_TOKEN", "CI"}}
-    env.update(HOME=str(home), GIT_CONFIG_GLOBAL=str(home / ".gitconfig"), GIT_CONFIG_NOSYSTEM="1", LEADFORGE_NOW=NOW,
-               LEADFORGE_WEBHOOK_SECRET=SECRET, PYTHONUNBUFFERED="1")
+    env.update(
+        HOME=str(home),
+        GIT_CONFIG_GLOBAL=str(home / ".gitconfig"),
+        GIT_CONFIG_NOSYSTEM="1",
+        LEADFORGE_NOW=NOW,
+        LEADFORGE_WEBHOOK_SECRET=SECRET,
+        PYTHONUNBUFFERED="1",
+    )
     env.update(extra)
     return env
 
@@ -39,8 +45,14 @@ class Server:
     """A running ``leadforge serve``; its stderr is collected line by line."""
 
     def __init__(self, args: Sequence[str], env: dict[str, str], cwd: Path) -> None:
-        self.process = subprocess.Popen([sys.executable, "-m", "leadforge", "serve", *args], cwd=cwd, env=env,
-                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "leadforge", "serve", *args],
+            cwd=cwd,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         self.lines: list[str] = []
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()

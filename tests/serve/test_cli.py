@@ -19,20 +19,23 @@ def test_without_the_serve_extra_it_says_which_extra_to_install(git_repo, run_cl
 
     assert result.code == 1
     assert result.stderr == (
-        "leadforge: error: leadforge serve needs the serve extra: pip install 'leadforge[serve]' (missing: uvicorn)\n")
+        "leadforge: error: leadforge serve needs the serve extra: pip install 'leadforge[serve]' (missing: uvicorn)\n"
+    )
 
 
 def test_the_cli_does_not_import_the_server_libraries():
-    code = ("import sys, leadforge.cli as c; c.build_parser(); "
-            f"print([m for m in {SERVE_MODULES!r} if m in sys.modules])")
+    code = f"import sys, leadforge.cli as c; c.build_parser(); print([m for m in {SERVE_MODULES!r} if m in sys.modules])"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--refresh", "-1"], "--refresh -1: must be 0 (webhooks only) or more seconds"),
-    (["--port", "70000"], "--port 70000: must be 0-65535"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--refresh", "-1"], "--refresh -1: must be 0 (webhooks only) or more seconds"),
+        (["--port", "70000"], "--port 70000: must be 0-65535"),
+    ],
+)
 def test_bad_options_are_one_line_errors(git_repo, run_cli, args, message):
     pytest.importorskip("uvicorn")
     result = run_cli("serve", *args, repo=git_repo.path)
@@ -51,6 +54,7 @@ def test_a_token_goes_to_git_as_a_header_through_the_environment():
 
     assert auth_env("") == {}
     assert auth_env("ghs_abc") == {
-        "GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "http.extraheader",
+        "GIT_CONFIG_COUNT": "1",
+        "GIT_CONFIG_KEY_0": "http.extraheader",
         "GIT_CONFIG_VALUE_0": "AUTHORIZATION: basic eC1hY2Nlc3MtdG9rZW46Z2hzX2FiYw==",  # base64 of x-access-token:ghs_abc
     }

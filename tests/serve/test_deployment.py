@@ -12,8 +12,11 @@ from leadforge.deploy.manifests import parse_objects
 from tests.conftest import ROOT
 from tests.serve.conftest import Server, isolated_env, needs_serve_extra
 
-pytestmark = [pytest.mark.integration, needs_serve_extra,
-              pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")]
+pytestmark = [
+    pytest.mark.integration,
+    needs_serve_extra,
+    pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed"),
+]
 
 
 def rendered_base() -> list[dict]:
@@ -34,8 +37,14 @@ def test_the_deployed_command_line_serves_and_its_probes_answer(fresh_remote):
     assert args[0] == "serve" and args[args.index("--port") + 1] == "8080" and args[args.index("--host") + 1] == "0.0.0.0"
     assert args[args.index("--clone") + 1] == "https://github.com/leadforge/leadforge.git"
     # the same command, on loopback, cloning the generated queue, with the secret files where the projected volume puts them
-    local = {"--host": "127.0.0.1", "--port": "0", "--repo": str(base / "served"), "--clone": (base / "remote.git").as_uri(),
-             "--webhook-secret-file": str(base / "secrets/webhook-secret"), "--git-token-file": str(base / "secrets/git-token")}
+    local = {
+        "--host": "127.0.0.1",
+        "--port": "0",
+        "--repo": str(base / "served"),
+        "--clone": (base / "remote.git").as_uri(),
+        "--webhook-secret-file": str(base / "secrets/webhook-secret"),
+        "--git-token-file": str(base / "secrets/git-token"),
+    }
     for option, value in local.items():
         args[args.index(option) + 1] = value
     server = Server(args[1:], isolated_env(base / "home"), base)

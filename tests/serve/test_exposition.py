@@ -26,10 +26,19 @@ def snapshot(tmp_path) -> Snapshot:
     queue = tasks()
     report = compute(queue, period=Period(), people=People(frozenset(PROFILES), frozenset({"human"})))
     return snapshot_from(
-        checkout=Checkout("a" * 40, "main", NOW_EPOCH - HOUR), tasks=queue, problems=[("docs/TASKS/queue/pending/bad.md", "x")],
-        profiles=profiles, dispatch_blocked=[(h.task, h.reason) for h in decide(queue, profiles).blocked], refs=REFS,
-        report=report.to_dict(), samples=report.samples, stale_after_hours=48, requeue_after_hours=24,
-        site={"index.html": "<h1>x</h1>"}, built_at=NOW_EPOCH, build_seconds=0.5,
+        checkout=Checkout("a" * 40, "main", NOW_EPOCH - HOUR),
+        tasks=queue,
+        problems=[("docs/TASKS/queue/pending/bad.md", "x")],
+        profiles=profiles,
+        dispatch_blocked=[(h.task, h.reason) for h in decide(queue, profiles).blocked],
+        refs=REFS,
+        report=report.to_dict(),
+        samples=report.samples,
+        stale_after_hours=48,
+        requeue_after_hours=24,
+        site={"index.html": "<h1>x</h1>"},
+        built_at=NOW_EPOCH,
+        build_seconds=0.5,
     )
 
 
@@ -37,8 +46,11 @@ def exposed(snap: Snapshot | None, now: float) -> dict[tuple[str, tuple[tuple[st
     registry = CollectorRegistry()
     registry.register(SnapshotCollector(lambda: (snap, STATUS), lambda: now))
     text = generate_latest(registry).decode()
-    return {(s.name, tuple(sorted(s.labels.items()))): s.value
-            for family in text_string_to_metric_families(text) for s in family.samples}
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
 
 
 def test_stale_is_computed_at_scrape_time_from_the_last_activity(tmp_path):
@@ -54,11 +66,11 @@ def test_histogram_buckets_are_cumulative_and_end_with_every_sample(tmp_path):
     samples = exposed(snapshot(tmp_path), NOW_EPOCH)
     claude = (("agent", "claude"), ("kind", "agent"))
 
-    counts = [samples[("leadforge_task_cycle_time_seconds_bucket", claude + (("le", str(float(b))),))] for b in DURATION_BUCKETS]
+    counts = [samples[("leadforge_task_cycle_time_seconds_bucket", (*claude, ("le", str(float(b)))))] for b in DURATION_BUCKETS]
     assert counts == sorted(counts) and counts[-1] == 2
-    assert samples[("leadforge_task_cycle_time_seconds_bucket", claude + (("le", "+Inf"),))] == 2
-    assert samples[("leadforge_task_cycle_time_seconds_bucket", claude + (("le", "14400.0"),))] == 0  # 6 h is not <= 4 h...
-    assert samples[("leadforge_task_cycle_time_seconds_bucket", claude + (("le", "28800.0"),))] == 1  # ...but <= 8 h
+    assert samples[("leadforge_task_cycle_time_seconds_bucket", (*claude, ("le", "+Inf")))] == 2
+    assert samples[("leadforge_task_cycle_time_seconds_bucket", (*claude, ("le", "14400.0")))] == 0  # 6 h is not <= 4 h...
+    assert samples[("leadforge_task_cycle_time_seconds_bucket", (*claude, ("le", "28800.0")))] == 1  # ...but <= 8 h
 
 
 def test_before_the_first_build_only_the_service_speaks(tmp_path):

@@ -25,7 +25,7 @@ Labels = tuple[tuple[str, str], ...]
 def epoch(iso: str) -> float:
     from datetime import datetime
 
-    return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+    return datetime.fromisoformat(iso).timestamp()
 
 
 def scrape(server: Server) -> dict[tuple[str, Labels], float]:
@@ -45,16 +45,25 @@ def of(samples: dict[tuple[str, Labels], float], name: str) -> dict[Labels, floa
 
 
 def cli_json(repo: Path, *args: str, env: dict[str, str]) -> dict:
-    done = subprocess.run([sys.executable, "-m", "leadforge", "--repo", str(repo), *args, "--json"], capture_output=True,
-                          text=True, env=env, check=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "leadforge", "--repo", str(repo), *args, "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
     return json.loads(done.stdout)
 
 
 def signed(body: bytes, secret: str = SECRET) -> dict[str, str]:
     from leadforge.serve.webhook import sign
 
-    return {"X-Hub-Signature-256": sign(secret.encode(), body), "X-GitHub-Event": "push",
-            "X-GitHub-Delivery": "72d3162e-cc78-11e3-81ab-4c9367dc0958", "Content-Type": "application/json"}
+    return {
+        "X-Hub-Signature-256": sign(secret.encode(), body),
+        "X-GitHub-Event": "push",
+        "X-GitHub-Delivery": "72d3162e-cc78-11e3-81ab-4c9367dc0958",
+        "Content-Type": "application/json",
+    }
 
 
 # ---- what /metrics says equals what the queue holds -------------------------------------------------
@@ -74,7 +83,9 @@ def test_queue_metrics_equal_what_the_queue_holds(server, remote):
     assert samples[("leadforge_tasks_stale", ())] == 1  # p2: 108 h silent, past the 48 h limit
     assert of(samples, "leadforge_tasks_ready") == {(("priority", "P0"),): 1, (("priority", "P1"),): 1}  # q6 waits on p1
     assert of(samples, "leadforge_queue_oldest_ready_timestamp_seconds") == {
-        (("priority", "P0"),): epoch("2026-11-20T00:00:00Z"), (("priority", "P1"),): epoch("2026-11-18T00:00:00Z")}
+        (("priority", "P0"),): epoch("2026-11-20T00:00:00Z"),
+        (("priority", "P1"),): epoch("2026-11-18T00:00:00Z"),
+    }
     assert of(samples, "leadforge_task_last_activity_timestamp_seconds") == {
         (("agent", "claude"), ("task", "p1")): epoch("2026-11-19T12:00:00Z"),
         (("agent", "copilot"), ("task", "p2")): epoch("2026-11-16T00:00:00Z"),  # its branch's commit, newer than assigned_at
@@ -87,15 +98,25 @@ def test_queue_metrics_equal_what_the_queue_holds(server, remote):
 def test_agent_metrics_equal_the_profiles_and_the_history(server, remote):
     samples = scrape(server)
 
-    assert of(samples, "leadforge_agent_capacity") == {(("agent", "claude"),): 2, (("agent", "copilot"),): 3,
-                                                       (("agent", "human"),): 5}
-    assert of(samples, "leadforge_agent_load") == {(("agent", "claude"),): 1, (("agent", "copilot"),): 2,
-                                                   (("agent", "human"),): 0}
+    assert of(samples, "leadforge_agent_capacity") == {
+        (("agent", "claude"),): 2,
+        (("agent", "copilot"),): 3,
+        (("agent", "human"),): 5,
+    }
+    assert of(samples, "leadforge_agent_load") == {
+        (("agent", "claude"),): 1,
+        (("agent", "copilot"),): 2,
+        (("agent", "human"),): 0,
+    }
     claude, copilot = (("agent", "claude"), ("kind", "agent")), (("agent", "copilot"), ("kind", "agent"))
-    assert (of(samples, "leadforge_agent_tasks_assigned_total")[claude],
-            of(samples, "leadforge_agent_tasks_assigned_total")[copilot]) == (3, 4)
-    assert (of(samples, "leadforge_agent_tasks_completed_total")[claude],
-            of(samples, "leadforge_agent_tasks_completed_total")[copilot]) == (2, 1)
+    assert (
+        of(samples, "leadforge_agent_tasks_assigned_total")[claude],
+        of(samples, "leadforge_agent_tasks_assigned_total")[copilot],
+    ) == (3, 4)
+    assert (
+        of(samples, "leadforge_agent_tasks_completed_total")[claude],
+        of(samples, "leadforge_agent_tasks_completed_total")[copilot],
+    ) == (2, 1)
     assert of(samples, "leadforge_agent_tasks_requeued_total")[copilot] == 1
     assert of(samples, "leadforge_agent_verification_failures_total")[claude] == 1
     # and every row of `leadforge metrics --json` is there with its numbers
@@ -119,7 +140,7 @@ def test_lead_and_cycle_time_histograms_hold_each_completed_task(server):
     cycle_sum = of(samples, "leadforge_task_cycle_time_seconds_sum")
     assert (cycle_sum[claude], cycle_sum[copilot]) == ((24 + 6) * HOUR, 8 * HOUR)
     buckets = of(samples, "leadforge_task_lead_time_seconds_bucket")
-    assert [buckets[claude + (("le", le),)] for le in ("28800.0", "43200.0", "86400.0", "172800.0", "+Inf")] == [0, 1, 1, 2, 2]
+    assert [buckets[(*claude, ("le", le))] for le in ("28800.0", "43200.0", "86400.0", "172800.0", "+Inf")] == [0, 1, 1, 2, 2]
 
 
 def test_service_metrics_name_the_commit_and_the_refresh(server, remote):
@@ -171,11 +192,29 @@ def test_api_queue_lists_every_task_with_what_blocks_it(server, remote):
 
 def test_pages_are_the_dashboard_build(server, remote, tmp_path):
     env = isolated_env(remote[0] / "home")
-    subprocess.run([sys.executable, "-m", "leadforge", "--repo", str(remote[0] / "served"), "dashboard", "build",
-                    "--out", str(tmp_path / "site")], env=env, check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "leadforge",
+            "--repo",
+            str(remote[0] / "served"),
+            "dashboard",
+            "build",
+            "--out",
+            str(tmp_path / "site"),
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
 
-    for path, page in (("index.html", "/"), ("index.html", "/index.html"), ("style.css", "/style.css"),
-                       ("metrics.json", "/metrics.json")):
+    for path, page in (
+        ("index.html", "/"),
+        ("index.html", "/index.html"),
+        ("style.css", "/style.css"),
+        ("metrics.json", "/metrics.json"),
+    ):
         response = server.get(page)
         assert response.status_code == 200, page
         assert response.content == (tmp_path / "site" / path).read_bytes(), page
@@ -196,8 +235,11 @@ def test_health_and_readiness(server):
 
 
 def push_task(seed: Path, task_id: str) -> str:
-    write(seed, f"docs/TASKS/queue/pending/{task_id}.md",
-          f"---\nid: {task_id}\ntitle: New work\npriority: P3\ncreated: '2026-11-20T11:00:00Z'\n---\n")
+    write(
+        seed,
+        f"docs/TASKS/queue/pending/{task_id}.md",
+        f"---\nid: {task_id}\ntitle: New work\npriority: P3\ncreated: '2026-11-20T11:00:00Z'\n---\n",
+    )
     git(seed, "add", "-A")
     git(seed, "commit", "-q", "-m", f"tasks: queue {task_id}")
     git(seed, "push", "-q", "origin", "main")
@@ -242,8 +284,11 @@ def test_a_ping_or_a_tag_push_is_verified_but_refreshes_nothing(server):
     response = server.post("/hooks/github", data=ping, headers=headers)
 
     assert response.status_code == 200 and response.json()["refresh"] == "not needed"
-    pong = server.post("/hooks/github", data=b'{"zen": "Keep it logically awesome."}',
-                       headers={**signed(b'{"zen": "Keep it logically awesome."}'), "X-GitHub-Event": "ping"})
+    pong = server.post(
+        "/hooks/github",
+        data=b'{"zen": "Keep it logically awesome."}',
+        headers={**signed(b'{"zen": "Keep it logically awesome."}'), "X-GitHub-Event": "ping"},
+    )
     assert pong.status_code == 200 and pong.json()["reason"].startswith("ping")
 
 
@@ -297,7 +342,8 @@ def test_a_folder_that_is_neither_empty_nor_a_checkout_is_refused(tmp_path, run_
 
     assert result.code == 1
     assert result.stderr.strip() == (
-        f"leadforge: error: --repo {tmp_path}: not a git checkout (and not empty, so --clone cannot use it)")
+        f"leadforge: error: --repo {tmp_path}: not a git checkout (and not empty, so --clone cannot use it)"
+    )
 
 
 def test_a_port_in_use_is_a_one_line_error(git_repo, run_cli):

@@ -2,23 +2,37 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
+from typing import Any
 
+from leadforge.app import App
 from leadforge.forge.models import ChangedFile, CheckRun, CommitStatus, PullRequest
 from leadforge.tasks.complete import check_failures, find_task_for_pull, run_verify_commands, verify
 from leadforge.tasks.options import TaskOptions
 from leadforge.tasks.sweep import decide_sweep
 from leadforge.tasks.taskfile import Task
 
-TASK = Task("task-4", "Search", state="in-progress", issue=4, scope=("src/search/**", "docs/search.md"),
-            acceptance=("Returns matches", "Handles `empty` query"), branch="ai/task-4-search", assigned_to="claude")
+TASK = Task(
+    "task-4",
+    "Search",
+    state="in-progress",
+    issue=4,
+    scope=("src/search/**", "docs/search.md"),
+    acceptance=("Returns matches", "Handles `empty` query"),
+    branch="ai/task-4-search",
+    assigned_to="claude",
+)
 
 
 def pull(**fields: object) -> PullRequest:
-    base: dict[str, object] = {"number": 9, "title": "t", "merged": True, "head_ref": "ai/task-4-search",
-                               "body": "- [x] Returns matches\n- [X]  handles `empty`   query\n"}
+    base: dict[str, Any] = {
+        "number": 9,
+        "title": "t",
+        "merged": True,
+        "head_ref": "ai/task-4-search",
+        "body": "- [x] Returns matches\n- [X]  handles `empty`   query\n",
+    }
     base.update(fields)
-    return PullRequest(**base)  # type: ignore[arg-type]
+    return PullRequest(**base)
 
 
 def test_the_task_is_found_by_branch_then_by_closes_reference() -> None:
@@ -42,10 +56,19 @@ def test_verification_passes_when_everything_holds() -> None:
 
 
 def test_verification_lists_each_failure_exactly() -> None:
-    files = [ChangedFile("src/search/api.py", "added"), ChangedFile("src/search/new.py", "renamed", previous_path="src/old.py"),
-             ChangedFile("CHANGELOG.md", "modified")]
-    verdict = verify(TASK, pull(merged=False, body="- [x] Returns matches\n"), files, ["check 'ci' is failure"],
-                     ["verify command `make test` exited 2"], allowed_outside=("CHANGELOG.md",))
+    files = [
+        ChangedFile("src/search/api.py", "added"),
+        ChangedFile("src/search/new.py", "renamed", previous_path="src/old.py"),
+        ChangedFile("CHANGELOG.md", "modified"),
+    ]
+    verdict = verify(
+        TASK,
+        pull(merged=False, body="- [x] Returns matches\n"),
+        files,
+        ["check 'ci' is failure"],
+        ["verify command `make test` exited 2"],
+        allowed_outside=("CHANGELOG.md",),
+    )
     assert not verdict.passed
     assert verdict.outside_scope == ("src/old.py",)
     assert verdict.unticked == ("Handles `empty` query",)
@@ -54,8 +77,12 @@ def test_verification_lists_each_failure_exactly() -> None:
 
 
 def test_checks_required_by_name_or_all_completed_ones() -> None:
-    runs = [CheckRun(1, "tests", "sha", "completed", "success"), CheckRun(2, "lint", "sha", "completed", "failure"),
-            CheckRun(3, "slow", "sha", "in_progress"), CheckRun(4, "ai-task-completion", "sha", "completed", "failure")]
+    runs = [
+        CheckRun(1, "tests", "sha", "completed", "success"),
+        CheckRun(2, "lint", "sha", "completed", "failure"),
+        CheckRun(3, "slow", "sha", "in_progress"),
+        CheckRun(4, "ai-task-completion", "sha", "completed", "failure"),
+    ]
     statuses = [CommitStatus("ci/build", "success")]
     failures, names = check_failures(runs, statuses, (), ("ai-task-completion",))
     assert failures == ["check 'lint' is failure"] and "ai-task-completion" not in names
@@ -63,8 +90,8 @@ def test_checks_required_by_name_or_all_completed_ones() -> None:
     assert failures == ["required check 'slow' is in_progress", "required check 'deploy' did not run on the head commit"]
 
 
-def test_verify_commands_run_for_real(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    app = SimpleNamespace(repo=tmp_path)
+def test_verify_commands_run_for_real(tmp_path) -> None:
+    app = App(repo=tmp_path)
     ok = TaskOptions(verify_commands=("true",))
     assert run_verify_commands(app, ok) == []
     bad = TaskOptions(verify_commands=("sh -c 'echo broken >&2; exit 3'", "no-such-tool-xyz"))
@@ -100,4 +127,6 @@ def test_a_huge_out_of_scope_change_is_counted_not_listed_in_full() -> None:
 def test_ticks_are_read_from_windows_bodies_and_numbered_task_lists() -> None:
     body = "Closes #4\r\n\r\n1. [x] Returns matches\r\n2) [X] **Handles `empty` query**\r\n"
     assert verify(TASK, pull(body=body), [], [], []).unticked == ()
-    assert verify(TASK, pull(body="1. [ ] Returns matches\n- [x] Handles `empty` query"), [], [], []).unticked == ("Returns matches",)
+    assert verify(TASK, pull(body="1. [ ] Returns matches\n- [x] Handles `empty` query"), [], [], []).unticked == (
+        "Returns matches",
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import random
+from typing import Any
 
 from leadforge.tasks.dispatch import branch_name, critical_paths, decide, order_key, slugify
 from leadforge.tasks.profiles import Handoff, Profile
@@ -15,11 +16,11 @@ CLAUDE = Profile("claude", Handoff("comment", "@claude"), capacity=1, weight=50)
 HUMAN = Profile("human", Handoff("label", "needs-human"), capacity=1, weight=0)
 
 
-def t(task_id: str, **fields: object) -> Task:
+def t(task_id: str, **fields: Any) -> Task:
     fields.setdefault("title", task_id)
     fields.setdefault("issue", 1)
     fields.setdefault("created", "2026-01-01T00:00:00Z")
-    return Task(id=task_id, **fields)  # type: ignore[arg-type]
+    return Task(id=task_id, **fields)
 
 
 def test_ready_tasks_go_in_priority_then_age_order_to_the_heaviest_free_agent() -> None:
@@ -58,9 +59,14 @@ def test_glob_overlap_reason_names_a_tracked_witness_when_there_is_one() -> None
 
 def test_dependencies_unknown_cycles_and_chains_are_blocked_with_the_cycle_spelled_out() -> None:
     tasks = [
-        t("a", depends_on=("b",)), t("b", depends_on=("c",)), t("c", depends_on=("a",)),
-        t("self", depends_on=("self",)), t("lost", depends_on=("nowhere",)), t("after-a", depends_on=("a",)),
-        t("done", state="completed"), t("free", depends_on=("done",), scope=("x/**",)),
+        t("a", depends_on=("b",)),
+        t("b", depends_on=("c",)),
+        t("c", depends_on=("a",)),
+        t("self", depends_on=("self",)),
+        t("lost", depends_on=("nowhere",)),
+        t("after-a", depends_on=("a",)),
+        t("done", state="completed"),
+        t("free", depends_on=("done",), scope=("x/**",)),
         t("later", depends_on=("free",), scope=("y/**",)),
     ]
     plan = decide(tasks, [CLAUDE])
@@ -89,8 +95,11 @@ def test_named_agent_is_used_even_outside_its_takes_and_waits_when_full() -> Non
 
 def test_takes_types_and_paths_filter_auto_agents() -> None:
     web = Profile("web", Handoff("label", "web"), paths=("web/**",), capacity=5, weight=100)
-    tasks = [t("in-web", scope=("web/app/*.ts",)), t("outside", scope=("web/app.ts", "api/x.py")),
-             t("sec", type="security", scope=("z/**",))]
+    tasks = [
+        t("in-web", scope=("web/app/*.ts",)),
+        t("outside", scope=("web/app.ts", "api/x.py")),
+        t("sec", type="security", scope=("z/**",)),
+    ]
     plan = decide(tasks, [web, COPILOT])
     agents = {a.task: a.agent for a in plan.assigned}
     assert agents == {"in-web": "web", "outside": "copilot"}
@@ -145,19 +154,36 @@ def test_random_queues_get_maximal_conflict_free_plans_within_capacity() -> None
     rng = random.Random(11)
     dirs = ["a", "a/b", "a/b/c", "d", "e/f", "g"]
     globs = [f"{d}/**" for d in dirs] + [f"{d}/x.py" for d in dirs] + ["a/*.py", "**/*.md", "e/*/z.txt"]
-    profiles = [Profile(f"p{i}", Handoff("label", f"l{i}"), types=tuple(rng.sample(["feature", "bug", "docs"], 2)),
-                        capacity=rng.randrange(1, 4), weight=rng.randrange(10)) for i in range(3)]
+    profiles = [
+        Profile(
+            f"p{i}",
+            Handoff("label", f"l{i}"),
+            types=tuple(rng.sample(["feature", "bug", "docs"], 2)),
+            capacity=rng.randrange(1, 4),
+            weight=rng.randrange(10),
+        )
+        for i in range(3)
+    ]
     for _ in range(60):
         tasks = []
         for k in range(rng.randrange(5, 25)):
             state = rng.choice(["pending"] * 4 + ["in-progress", "completed"])
-            tasks.append(t(f"t{k}", state=state, type=rng.choice(["feature", "bug", "docs"]), priority=f"P{rng.randrange(4)}",
-                           scope=tuple(rng.sample(globs, rng.randrange(1, 3))),
-                           depends_on=tuple(f"t{d}" for d in rng.sample(range(25), rng.randrange(2)) if d != k),
-                           assigned_to=rng.choice([p.name for p in profiles]) if state == "in-progress" else None))
+            tasks.append(
+                t(
+                    f"t{k}",
+                    state=state,
+                    type=rng.choice(["feature", "bug", "docs"]),
+                    priority=f"P{rng.randrange(4)}",
+                    scope=tuple(rng.sample(globs, rng.randrange(1, 3))),
+                    depends_on=tuple(f"t{d}" for d in rng.sample(range(25), rng.randrange(2)) if d != k),
+                    assigned_to=rng.choice([p.name for p in profiles]) if state == "in-progress" else None,
+                )
+            )
         ids = {x.id for x in tasks}
-        tasks = [x if all(d in ids for d in x.depends_on) else Task(**{**{f: getattr(x, f) for f in x.__slots__}, "depends_on": ()})
-                 for x in tasks]
+        tasks = [
+            x if all(d in ids for d in x.depends_on) else Task(**{**{f: getattr(x, f) for f in x.__slots__}, "depends_on": ()})
+            for x in tasks
+        ]
         plan = decide(tasks, profiles)
         assigned = {a.task: a.agent for a in plan.assigned}
         by_id = {x.id: x for x in tasks}

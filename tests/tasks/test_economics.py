@@ -4,6 +4,8 @@ critical-path order, the forecast, recurring templates and tasks from scan findi
 from __future__ import annotations
 
 import json
+from datetime import datetime
+from typing import Any
 
 import pytest
 
@@ -31,16 +33,17 @@ from leadforge.tasks.taskfile import Cost, Task, parse_task, render_task
 NOW = "2026-01-20T12:00:00Z"
 
 
-def t(task_id: str, **fields: object) -> Task:
+def t(task_id: str, **fields: Any) -> Task:
     fields.setdefault("title", task_id)
     fields.setdefault("issue", 1)
     fields.setdefault("created", "2026-01-01T00:00:00Z")
     fields.setdefault("scope", (f"src/{task_id}/**",))
-    return Task(id=task_id, **fields)  # type: ignore[arg-type]
+    return Task(id=task_id, **fields)
 
 
-def billed(task: Task, usd: float, *, at: str = "2026-01-10T00:00:00Z", agent: str = "claude", source: str = "",
-           tokens: int = 0) -> Task:
+def billed(
+    task: Task, usd: float, *, at: str = "2026-01-10T00:00:00Z", agent: str = "claude", source: str = "", tokens: int = 0
+) -> Task:
     new = record_cost(task, Cost(usd, tokens, 0, 1), at=at, agent=agent, source=source or f"s-{usd}-{at}")
     assert new is not None
     return new
@@ -56,7 +59,10 @@ def test_cost_reports_sum_into_the_front_matter_and_a_source_records_once() -> N
     twice = record_cost(once, Cost(0.5, 10, 5, 1), at="2026-01-06T00:00:00Z", agent="claude", source="cli:x")
     assert twice is not None and twice.cost == Cost(1.75, 1010, 205, 4)
     assert record_cost(twice, Cost(9.0), at="2026-01-07T00:00:00Z", agent="claude", source="claude:run-7-1") is None
-    assert [(r.agent, r.cost.usd, r.source) for r in reports(twice)] == [("claude", 1.25, "claude:run-7-1"), ("claude", 0.5, "cli:x")]
+    assert [(r.agent, r.cost.usd, r.source) for r in reports(twice)] == [
+        ("claude", 1.25, "claude:run-7-1"),
+        ("claude", 0.5, "cli:x"),
+    ]
     # written and read back: the cost block and the history survive, exactly
     again = parse_task(render_task(twice), state="in-progress", source="a.md")
     assert again.cost == twice.cost and again.history == twice.history
@@ -85,11 +91,25 @@ def test_cost_notes_and_trailers_parse_and_reject_bad_numbers() -> None:
 CLAUDE_EXECUTION = [
     {"type": "system", "subtype": "init", "model": "claude-sonnet-4-5"},
     {"type": "assistant", "message": {"content": []}},
-    {"type": "result", "subtype": "success", "is_error": False, "num_turns": 14, "duration_ms": 93000,
-     "total_cost_usd": 0.8731, "usage": {"input_tokens": 40, "output_tokens": 5100},
-     "modelUsage": {"claude-sonnet-4-5": {"inputTokens": 40, "outputTokens": 5100, "cacheReadInputTokens": 210000,
-                                           "cacheCreationInputTokens": 18000, "costUSD": 0.83},
-                    "claude-haiku-4-5": {"inputTokens": 900, "outputTokens": 100, "costUSD": 0.0431}}},
+    {
+        "type": "result",
+        "subtype": "success",
+        "is_error": False,
+        "num_turns": 14,
+        "duration_ms": 93000,
+        "total_cost_usd": 0.8731,
+        "usage": {"input_tokens": 40, "output_tokens": 5100},
+        "modelUsage": {
+            "claude-sonnet-4-5": {
+                "inputTokens": 40,
+                "outputTokens": 5100,
+                "cacheReadInputTokens": 210000,
+                "cacheCreationInputTokens": 18000,
+                "costUSD": 0.83,
+            },
+            "claude-haiku-4-5": {"inputTokens": 900, "outputTokens": 100, "costUSD": 0.0431},
+        },
+    },
 ]
 
 
@@ -105,9 +125,16 @@ def test_claude_execution_file_gives_cost_tokens_and_turns() -> None:
 
 def test_openhands_output_reads_the_line_of_the_issue() -> None:
     lines = [
-        {"issue": {"number": 7}, "success": True, "metrics": {"accumulated_cost": 0.61, "max_budget_per_task": 4.0,
-                                                                "accumulated_token_usage": {"prompt_tokens": 52000, "completion_tokens": 3100},
-                                                                "costs": [{"cost": 0.3}, {"cost": 0.31}]}},
+        {
+            "issue": {"number": 7},
+            "success": True,
+            "metrics": {
+                "accumulated_cost": 0.61,
+                "max_budget_per_task": 4.0,
+                "accumulated_token_usage": {"prompt_tokens": 52000, "completion_tokens": 3100},
+                "costs": [{"cost": 0.3}, {"cost": 0.31}],
+            },
+        },
         {"issue": {"number": 8}, "success": False, "metrics": {"accumulated_cost": 2.0}},
     ]
     text = "\n".join(json.dumps(line) for line in lines)
@@ -118,34 +145,69 @@ def test_openhands_output_reads_the_line_of_the_issue() -> None:
 
 
 def test_copilot_usage_counts_the_billed_amount_and_premium_requests() -> None:
-    payload = {"timePeriod": {"year": 2026, "month": 1, "day": 5}, "organization": "octo-org", "user": "copilot-bot",
-               "usageItems": [
-                   {"product": "Copilot", "sku": "Copilot Premium Request", "model": "Claude Sonnet 4", "unitType": "requests",
-                    "pricePerUnit": 0.04, "grossQuantity": 120, "grossAmount": 4.8, "discountQuantity": 50,
-                    "discountAmount": 2.0, "netQuantity": 70, "netAmount": 2.8},
-                   {"product": "Copilot", "sku": "Copilot Premium Request", "model": "GPT-5", "unitType": "requests",
-                    "pricePerUnit": 0.04, "grossQuantity": 10, "grossAmount": 0.4, "discountQuantity": 0,
-                    "discountAmount": 0.0, "netQuantity": 10, "netAmount": 0.4}]}
+    payload = {
+        "timePeriod": {"year": 2026, "month": 1, "day": 5},
+        "organization": "octo-org",
+        "user": "copilot-bot",
+        "usageItems": [
+            {
+                "product": "Copilot",
+                "sku": "Copilot Premium Request",
+                "model": "Claude Sonnet 4",
+                "unitType": "requests",
+                "pricePerUnit": 0.04,
+                "grossQuantity": 120,
+                "grossAmount": 4.8,
+                "discountQuantity": 50,
+                "discountAmount": 2.0,
+                "netQuantity": 70,
+                "netAmount": 2.8,
+            },
+            {
+                "product": "Copilot",
+                "sku": "Copilot Premium Request",
+                "model": "GPT-5",
+                "unitType": "requests",
+                "pricePerUnit": 0.04,
+                "grossQuantity": 10,
+                "grossAmount": 0.4,
+                "discountQuantity": 0,
+                "discountAmount": 0.0,
+                "netQuantity": 10,
+                "netAmount": 0.4,
+            },
+        ],
+    }
     assert copilot_usage_cost(payload) == Cost(3.2, 0, 0, 130)
     assert split_evenly(Cost(1.0, 0, 0, 7), ["a", "b", "c"]) == {
-        "a": Cost(0.333334, 0, 0, 3), "b": Cost(0.333333, 0, 0, 2), "c": Cost(0.333333, 0, 0, 2)}
+        "a": Cost(0.333334, 0, 0, 3),
+        "b": Cost(0.333333, 0, 0, 2),
+        "c": Cost(0.333333, 0, 0, 2),
+    }
 
 
 # ---- budgets in dispatch ------------------------------------------------------------------------------------------
 
 
-CLAUDE = Profile("claude", Handoff("comment", "@claude"), capacity=5, weight=50,
-                 budget=Budget(usd_per_month=20.0, usd_per_task=6.0))
+CLAUDE = Profile(
+    "claude", Handoff("comment", "@claude"), capacity=5, weight=50, budget=Budget(usd_per_month=20.0, usd_per_task=6.0)
+)
 COPILOT = Profile("copilot", Handoff("assign", "Copilot"), capacity=5, weight=40)
 HUMAN = Profile("human", Handoff("label", "needs-human"), capacity=5, weight=0, extra={"kind": "human"})
 
 
 def history_of_claude() -> list[Task]:
     """Two completed claude tasks: 8 USD over 4 estimated hours -> 2 USD per hour; 9 USD spent this month."""
-    done1 = billed(t("d1", state="completed", assigned_to="claude", estimate_hours=2.0, completed_at="2025-12-20T00:00:00Z"),
-                   3.0, at="2025-12-20T00:00:00Z")
-    done2 = billed(t("d2", state="completed", assigned_to="claude", estimate_hours=2.0, completed_at="2026-01-12T00:00:00Z"),
-                   5.0, at="2026-01-12T00:00:00Z")
+    done1 = billed(
+        t("d1", state="completed", assigned_to="claude", estimate_hours=2.0, completed_at="2025-12-20T00:00:00Z"),
+        3.0,
+        at="2025-12-20T00:00:00Z",
+    )
+    done2 = billed(
+        t("d2", state="completed", assigned_to="claude", estimate_hours=2.0, completed_at="2026-01-12T00:00:00Z"),
+        5.0,
+        at="2026-01-12T00:00:00Z",
+    )
     running = billed(t("r1", state="in-progress", assigned_to="claude", estimate_hours=3.0), 4.0, at="2026-01-15T00:00:00Z")
     return [done1, done2, running]
 
@@ -162,8 +224,11 @@ def test_expected_cost_comes_from_the_agents_recent_cost_per_estimated_hour() ->
 
 
 def test_no_history_falls_back_to_the_repository_rate_then_the_per_task_cap_then_zero() -> None:
-    other = billed(t("o", state="completed", assigned_to="copilot", estimate_hours=4.0, completed_at="2026-01-02T00:00:00Z"),
-                   2.0, agent="copilot")
+    other = billed(
+        t("o", state="completed", assigned_to="copilot", estimate_hours=4.0, completed_at="2026-01-02T00:00:00Z"),
+        2.0,
+        agent="copilot",
+    )
     ledger = build_ledger([other], NOW)
     assert ledger.expected(t("x", estimate_hours=2.0), "claude", None).usd == 1.0  # repository: 0.5 USD/h
     empty = build_ledger([], NOW, default_estimate=3.0)
@@ -173,7 +238,8 @@ def test_no_history_falls_back_to_the_repository_rate_then_the_per_task_cap_then
 
 
 def test_dispatch_never_passes_a_monthly_budget_and_names_it_or_uses_another_agent() -> None:
-    tasks = history_of_claude() + [
+    tasks = [
+        *history_of_claude(),
         t("p1", estimate_hours=2.0, priority="P1", agent="claude"),  # 4 USD: 9 + 2 + 4 = 15 <= 20
         t("p2", estimate_hours=2.0, priority="P2", agent="claude", created="2026-01-02T00:00:00Z"),  # 15 + 4 = 19
         t("p3", estimate_hours=1.0, priority="P2", agent="claude", created="2026-01-03T00:00:00Z"),  # 19 + 2 > 20
@@ -183,15 +249,18 @@ def test_dispatch_never_passes_a_monthly_budget_and_names_it_or_uses_another_age
     assert [(a.task, a.agent) for a in plan.assigned] == [("p1", "claude"), ("p2", "claude"), ("p4", "copilot")]
     assert [a.expected_usd for a in plan.assigned[:2]] == [4.0, 4.0]
     waiting = {w.task: w.reason for w in plan.waiting}
-    assert waiting["p3"].startswith("agent claude: budget claude.budget.usd_per_month: 9.00 spent + 10.00 committed + 2.00 expected > 20.00 USD (2026-01)")
+    assert waiting["p3"].startswith(
+        "agent claude: budget claude.budget.usd_per_month: 9.00 spent + 10.00 committed + 2.00 expected > 20.00 USD (2026-01)"
+    )
     assert plan.to_dict()["budget_alerts"] == []  # 9 of 20 spent: below 80%
 
 
 def test_per_task_cap_and_the_repository_budget_refuse_with_the_budget_named() -> None:
-    tasks = history_of_claude() + [t("big", estimate_hours=4.0, agent="claude"), t("any", estimate_hours=1.0, priority="P3")]
+    tasks = [*history_of_claude(), t("big", estimate_hours=4.0, agent="claude"), t("any", estimate_hours=1.0, priority="P3")]
     plan = decide(tasks, [CLAUDE, HUMAN], now=NOW)
-    assert dict((w.task, w.reason) for w in plan.waiting)["big"].startswith(
-        "agent claude: budget claude.budget.usd_per_task: expected 8.00 USD (4 h x 2.00 USD/h")
+    assert {w.task: w.reason for w in plan.waiting}["big"].startswith(
+        "agent claude: budget claude.budget.usd_per_task: expected 8.00 USD (4 h x 2.00 USD/h"
+    )
     # the whole repository: 9 spent + 2 committed; a 10 USD month leaves no room for claude's 2 USD task, only a person
     repo = Budget(usd_per_month=10.0)
     plan = decide([*history_of_claude(), t("any", estimate_hours=1.0)], [CLAUDE, HUMAN], now=NOW, budget=repo)
@@ -201,10 +270,11 @@ def test_per_task_cap_and_the_repository_budget_refuse_with_the_budget_named() -
 
 
 def test_thresholds_are_reported_at_80_and_95_percent_of_reported_spend() -> None:
-    tasks = history_of_claude() + [billed(t("r2", state="in-progress", assigned_to="claude"), 10.0, at="2026-01-18T00:00:00Z")]
+    tasks = [*history_of_claude(), billed(t("r2", state="in-progress", assigned_to="claude"), 10.0, at="2026-01-18T00:00:00Z")]
     plan = decide(tasks, [CLAUDE], now=NOW)
     assert [(a.scope, a.limit, a.threshold, a.key) for a in plan.alerts] == [
-        ("claude", "usd_per_month", 95, "budget:claude:usd_per_month:2026-01:95")]
+        ("claude", "usd_per_month", 95, "budget:claude:usd_per_month:2026-01:95")
+    ]
     assert "at 95% (19.00 of 20.00 USD)" in plan.alerts[0].text()
 
 
@@ -273,7 +343,7 @@ def test_forecast_follows_dependencies_scopes_and_capacity_and_finds_the_critica
     data = forecast.to_dict()
     assert data["finish_at"] == "2026-01-20T17:00:00Z" and data["lower_bound_hours"] == 5.0
     # what if: a third agent does not help a chain
-    wider = simulate(tasks, agents + [Profile("c", Handoff("label", "c"), capacity=1)], now=NOW)
+    wider = simulate(tasks, [*agents, Profile("c", Handoff("label", "c"), capacity=1)], now=NOW)
     assert wider.total_hours == 5.0
     assert simulate(tasks, agents, now=NOW).to_dict() == data  # deterministic
     assert parse_capacities("a=2, b=0") == {"a": 2, "b": 0}
@@ -296,20 +366,25 @@ def test_the_critical_order_beats_age_order_on_a_long_chain() -> None:
 # ---- recurring templates -------------------------------------------------------------------------------------------
 
 
-TEMPLATE = "---\ntitle: Refresh dependencies\nschedule: \"0 6 * * 1\"\ntype: chore\nscope: [requirements.lock, uv.lock]\n---\n\nRun uv lock.\n"
+TEMPLATE = (
+    '---\ntitle: Refresh dependencies\nschedule: "0 6 * * 1"\ntype: chore\nscope: [requirements.lock, uv.lock]\n---\n'
+    "\nRun uv lock.\n"
+)
 
 
 def test_a_due_template_makes_one_instance_per_period_with_a_derived_id() -> None:
     template = parse_template(TEMPLATE, name="deps-refresh", source="docs/TASKS/recurring/deps-refresh.md")
     made = due_instances([template], [], "2026-01-21T09:00:00Z")  # Wednesday: the period began Monday 06:00
     assert [(m.id, m.created, m.from_template, m.type, m.scope) for m in made] == [
-        ("deps-refresh-20260119t0600", "2026-01-19T06:00:00Z", "deps-refresh", "chore", ("requirements.lock", "uv.lock"))]
+        ("deps-refresh-20260119t0600", "2026-01-19T06:00:00Z", "deps-refresh", "chore", ("requirements.lock", "uv.lock"))
+    ]
     assert made[0].body.strip() == "Run uv lock." and made[0].history[0].event == "queued"
     assert due_instances([template], made, "2026-01-25T23:59:00Z") == []  # same period: nothing
     done = [Task(**{**{f: getattr(made[0], f) for f in made[0].__slots__}, "state": "completed"})]
     assert due_instances([template], done, "2026-01-22T00:00:00Z") == []  # completed counts too
     assert [m.id for m in due_instances([template], made, "2026-01-26T06:00:00Z")] == ["deps-refresh-20260126t0600"]
-    assert instance_id("x", made[0].created and __import__("datetime").datetime(2026, 1, 2, 3, 4)) == "x-20260102t0304"
+    assert made[0].created
+    assert instance_id("x", datetime(2026, 1, 2, 3, 4)) == "x-20260102t0304"
 
 
 def test_bad_templates_are_errors_naming_the_file() -> None:
@@ -329,11 +404,20 @@ def finding(rule: str, path: str, line: int, severity: str = "error") -> Finding
 
 
 def test_new_findings_make_one_task_per_rule_and_file_group_and_never_two() -> None:
-    found = [finding("eval", "a.py", 1), finding("eval", "a.py", 9), finding("eval", "b.py", 3),
-             finding("eval", "c.py", 4), finding("yaml-load", "a.py", 2, "warning")]
+    found = [
+        finding("eval", "a.py", 1),
+        finding("eval", "a.py", 9),
+        finding("eval", "b.py", 3),
+        finding("eval", "c.py", 4),
+        finding("yaml-load", "a.py", 2, "warning"),
+    ]
     plan = plan_findings(found, [], now=NOW, max_files=2)
     made = {t.title: t for t in plan.new}
-    assert sorted(made) == ["Fix eval (semgrep) in 1 file(s)", "Fix eval (semgrep) in 2 file(s)", "Fix yaml-load (semgrep) in 1 file(s)"]
+    assert sorted(made) == [
+        "Fix eval (semgrep) in 1 file(s)",
+        "Fix eval (semgrep) in 2 file(s)",
+        "Fix yaml-load (semgrep) in 1 file(s)",
+    ]
     pair = made["Fix eval (semgrep) in 2 file(s)"]
     assert pair.scope == ("a.py", "b.py") and len(pair.findings) == 3 and pair.priority == "P1" and pair.type == "security"
     assert made["Fix yaml-load (semgrep) in 1 file(s)"].priority == "P2"

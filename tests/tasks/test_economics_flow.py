@@ -16,36 +16,57 @@ from tests.tasks.conftest import add_profiles, add_task
 from tests.tasks.test_flow import _merge_branch, write_event
 
 NOW = {"LEADFORGE_NOW": "2026-03-10T12:00:00Z"}
-CLAUDE = ("name: claude\nhandoff:\n  comment: \"@claude please implement {id}\"\ncapacity: 3\nweight: 50\n"
-          "budget:\n  usd_per_month: 10\n  usd_per_task: 3\n")
+CLAUDE = (
+    'name: claude\nhandoff:\n  comment: "@claude please implement {id}"\ncapacity: 3\nweight: 50\n'
+    "budget:\n  usd_per_month: 10\n  usd_per_task: 3\n"
+)
 HUMAN = "name: human\nhandoff:\n  label: needs-human\ncapacity: 5\nweight: 0\nextra:\n  kind: human\n"
 
 
 @pytest.fixture
-def repo(git_repo):  # type: ignore[no-untyped-def]
+def repo(git_repo):
     add_profiles(git_repo.path, {"claude": CLAUDE, "human": HUMAN})
     git_repo.commit("chore: profiles")
     return git_repo
 
 
-def _cli_json(run_cli, repo, *argv: str, env: dict[str, str] | None = None) -> dict:  # type: ignore[no-untyped-def,type-arg]
+def _cli_json(run_cli, repo, *argv: str, env: dict[str, str] | None = None) -> dict:
     result = run_cli(*argv, "--json", repo=repo.path, env={**NOW, **(env or {})})
     assert result.code == 0, result.stderr
     return json.loads(result.stdout)
 
 
-def test_task_cost_records_a_report_once_per_source_and_reads_agent_usage_files(repo, run_cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_task_cost_records_a_report_once_per_source_and_reads_agent_usage_files(repo, run_cli, tmp_path) -> None:
     add_task(repo.path, "task-1", state="in-progress", issue=1, assigned_to="claude", assigned_at="2026-03-09T00:00:00Z")
     repo.commit("queue")
-    data = _cli_json(run_cli, repo, "task", "cost", "task-1", "--usd", "1.25", "--tokens-in", "1000", "--tokens-out", "200",
-                     "--requests", "3", "--source", "claude:run-1")
+    data = _cli_json(
+        run_cli,
+        repo,
+        "task",
+        "cost",
+        "task-1",
+        "--usd",
+        "1.25",
+        "--tokens-in",
+        "1000",
+        "--tokens-out",
+        "200",
+        "--requests",
+        "3",
+        "--source",
+        "claude:run-1",
+    )
     assert data["recorded"][0]["total"] == {"usd": 1.25, "tokens_in": 1000, "tokens_out": 200, "requests": 3}
     assert "tasks: cost of task-1" in repo.git("log", "-1", "--format=%s")
     again = _cli_json(run_cli, repo, "task", "cost", "task-1", "--usd", "1.25", "--source", "claude:run-1")
     assert again["recorded"] == [] and again["skipped"][0]["reason"] == "already recorded"
     execution = tmp_path / "claude-execution-output.json"
-    execution.write_text(json.dumps([{"type": "result", "total_cost_usd": 0.5, "num_turns": 4,
-                                      "usage": {"input_tokens": 10, "output_tokens": 20}}]), encoding="utf-8")
+    execution.write_text(
+        json.dumps(
+            [{"type": "result", "total_cost_usd": 0.5, "num_turns": 4, "usage": {"input_tokens": 10, "output_tokens": 20}}]
+        ),
+        encoding="utf-8",
+    )
     _cli_json(run_cli, repo, "task", "cost", "1", "--claude-execution-file", str(execution), env={"GITHUB_RUN_ID": "77"})
     task = load_queue(repo.path).get("task-1")
     assert task is not None and task.cost is not None
@@ -57,7 +78,7 @@ def test_task_cost_records_a_report_once_per_source_and_reads_agent_usage_files(
     assert missing.code == 1 and "none.jsonl: file not found" in missing.stderr
 
 
-def test_completion_reads_the_cost_trailer_and_the_agents_marked_comment(repo, run_cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_completion_reads_the_cost_trailer_and_the_agents_marked_comment(repo, run_cli, tmp_path) -> None:
     forge = LocalForge(repo.path, "local/repo")
     issue = forge.open_issue("Work", "").number
     add_task(repo.path, f"task-{issue}", issue=issue, scope=("src/**",))
@@ -71,8 +92,15 @@ def test_completion_reads_the_cost_trailer_and_the_agents_marked_comment(repo, r
     forge.merge_pull(pull.number)
     forge.add_comment_as(pull.number, "<!-- leadforge:cost -->\nLeadforge-Cost: usd=0.20 requests=1", "claude[bot]")
     forge.add_comment_as(pull.number, "<!-- leadforge:cost -->\nLeadforge-Cost: usd=500", "mallory")  # not the agent
-    payload = load_event("pull_request.closed.merged", **{"pull_request.number": pull.number, "pull_request.body": body,
-                                                          "pull_request.head.ref": task.branch, "pull_request.head.sha": head})
+    payload = load_event(
+        "pull_request.closed.merged",
+        **{
+            "pull_request.number": pull.number,
+            "pull_request.body": body,
+            "pull_request.head.ref": task.branch,
+            "pull_request.head.sha": head,
+        },
+    )
     event = write_event(tmp_path, "pr", payload)
     assert run_cli("task", "complete", "--event", str(event), "--no-dispatch", repo=repo.path, env=NOW).code == 0
     done = load_queue(repo.path).get(f"task-{issue}")
@@ -81,13 +109,17 @@ def test_completion_reads_the_cost_trailer_and_the_agents_marked_comment(repo, r
     assert [h.event for h in done.history][-4:] == ["cost", "cost", "verified", "completed"]
 
 
-def test_dispatch_holds_work_over_budget_and_comments_once_per_threshold(repo, run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_dispatch_holds_work_over_budget_and_comments_once_per_threshold(repo, run_cli) -> None:
     from leadforge.tasks.costs import record_cost
     from leadforge.tasks.store import write_task
     from leadforge.tasks.taskfile import Cost, Task
 
-    done = Task(id="done", title="d", state="completed", assigned_to="claude", estimate_hours=4.0, completed_at="2026-03-05T00:00:00Z")
-    write_task(repo.path, record_cost(done, Cost(8.5), at="2026-03-05T00:00:00Z", agent="claude", source="s"))  # type: ignore[arg-type]
+    done = Task(
+        id="done", title="d", state="completed", assigned_to="claude", estimate_hours=4.0, completed_at="2026-03-05T00:00:00Z"
+    )
+    billed = record_cost(done, Cost(8.5), at="2026-03-05T00:00:00Z", agent="claude", source="s")
+    assert billed is not None
+    write_task(repo.path, billed)
     forge = LocalForge(repo.path, "local/repo")
     number = forge.open_issue("Cheap", "").number
     add_task(repo.path, "cheap", issue=number, agent="claude", estimate_hours=1.0)  # 1 h x 2.125 USD/h > 10 - 8.5
@@ -95,9 +127,18 @@ def test_dispatch_holds_work_over_budget_and_comments_once_per_threshold(repo, r
     data = _cli_json(run_cli, repo, "task", "dispatch")
     assert data["assigned"] == []
     assert data["waiting"][0]["reason"].startswith("agent claude: budget claude.budget.usd_per_month: 8.50 spent")
-    assert data["budget_alerts"] == [{"scope": "claude", "limit": "usd_per_month", "threshold": 80, "used": 8.5, "cap": 10.0,
-                                      "percent": 85.0, "month": "2026-03"}]
-    tracking = [i for i in forge.list_issues(labels=["leadforge-budget"])]
+    assert data["budget_alerts"] == [
+        {
+            "scope": "claude",
+            "limit": "usd_per_month",
+            "threshold": 80,
+            "used": 8.5,
+            "cap": 10.0,
+            "percent": 85.0,
+            "month": "2026-03",
+        }
+    ]
+    tracking = list(forge.list_issues(labels=["leadforge-budget"]))
     assert [i.title for i in tracking] == ["LeadForge AI budget"]
     comments = forge.list_issue_comments(tracking[0].number)
     assert len(comments) == 1 and "budget claude.budget.usd_per_month is at 85%" in comments[0].body
@@ -108,7 +149,7 @@ def test_dispatch_holds_work_over_budget_and_comments_once_per_threshold(repo, r
     assert "past 80%" in summary.read_text(encoding="utf-8")
 
 
-def test_dispatch_opens_the_tracking_issue_of_a_hand_written_task_before_the_hand_off(repo, run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_dispatch_opens_the_tracking_issue_of_a_hand_written_task_before_the_hand_off(repo, run_cli) -> None:
     add_task(repo.path, "write-docs", scope=("docs/**",), acceptance=("Docs exist",), body="Write the docs.\n")
     repo.commit("queue")
     data = _cli_json(run_cli, repo, "task", "dispatch")
@@ -124,24 +165,38 @@ def test_dispatch_opens_the_tracking_issue_of_a_hand_written_task_before_the_han
     assert repo.git("status", "--porcelain", "docs") == ""
 
 
-def test_sweep_stops_a_task_over_its_per_task_budget_and_queues_due_recurring_tasks(repo, run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_sweep_stops_a_task_over_its_per_task_budget_and_queues_due_recurring_tasks(repo, run_cli) -> None:
     from leadforge.tasks.costs import record_cost
     from leadforge.tasks.store import write_task
     from leadforge.tasks.taskfile import Cost
 
     forge = LocalForge(repo.path, "local/repo")
     number = forge.open_issue("Pricey", "").number
-    task = add_task(repo.path, "pricey", state="in-progress", issue=number, assigned_to="claude",
-                    assigned_at="2026-03-10T10:00:00Z", branch="ai/pricey-x")
-    write_task(repo.path, record_cost(task, Cost(3.4), at="2026-03-10T11:00:00Z", agent="claude", source="s"))  # type: ignore[arg-type]
-    repo.write("docs/TASKS/recurring/deps-refresh.md",
-               "---\ntitle: Refresh dependencies\nschedule: \"0 6 * * 1\"\ntype: chore\nscope: [uv.lock]\n---\n\nRun uv lock.\n")
+    task = add_task(
+        repo.path,
+        "pricey",
+        state="in-progress",
+        issue=number,
+        assigned_to="claude",
+        assigned_at="2026-03-10T10:00:00Z",
+        branch="ai/pricey-x",
+    )
+    billed = record_cost(task, Cost(3.4), at="2026-03-10T11:00:00Z", agent="claude", source="s")
+    assert billed is not None
+    write_task(repo.path, billed)
+    repo.write(
+        "docs/TASKS/recurring/deps-refresh.md",
+        '---\ntitle: Refresh dependencies\nschedule: "0 6 * * 1"\ntype: chore\nscope: [uv.lock]\n---\n\nRun uv lock.\n',
+    )
     repo.write("docs/TASKS/recurring/broken.md", "---\ntitle: x\nschedule: every monday\n---\n")
     repo.commit("queue and templates")
     data = _cli_json(run_cli, repo, "task", "sweep")
-    assert data["stopped"] == [{"task": "pricey", "reason": "cost 3.40 USD passed claude.budget.usd_per_task 3.00 USD: "
-                                                            "stopped and re-queued to human"}]
-    assert data["instantiated"] == [{"task": "deps-refresh-20260309t0600", "template": "deps-refresh", "period": "2026-03-09T06:00:00Z"}]
+    assert data["stopped"] == [
+        {"task": "pricey", "reason": "cost 3.40 USD passed claude.budget.usd_per_task 3.00 USD: stopped and re-queued to human"}
+    ]
+    assert data["instantiated"] == [
+        {"task": "deps-refresh-20260309t0600", "template": "deps-refresh", "period": "2026-03-09T06:00:00Z"}
+    ]
     assert data["template_errors"][0]["file"] == "docs/TASKS/recurring/broken.md"
     queue = load_queue(repo.path)
     stopped = queue.get("pricey")
@@ -158,14 +213,18 @@ def test_sweep_stops_a_task_over_its_per_task_budget_and_queues_due_recurring_ta
     assert any("was stopped: cost 3.40 USD" in c.body for c in forge.list_issue_comments(number))
 
 
-def test_forecast_prints_a_table_and_json(repo, run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_forecast_prints_a_table_and_json(repo, run_cli) -> None:
     add_task(repo.path, "a", issue=1, estimate_hours=2.0, scope=("src/a/**",))
     add_task(repo.path, "b", issue=2, estimate_hours=3.0, depends_on=("a",), scope=("src/b/**",))
     add_task(repo.path, "c", issue=3, estimate_hours=1.0, scope=("src/c/**",))
     repo.commit("queue")
     data = _cli_json(run_cli, repo, "task", "forecast", "--agents", "claude=1,human=0")
     assert data["total_hours"] == 6.0 and data["critical_path"] == ["a", "b"] and data["capacity"] == 1
-    assert [(s["task"], s["start_hours"], s["finish_hours"]) for s in data["tasks"]] == [("a", 0.0, 2.0), ("b", 2.0, 5.0), ("c", 5.0, 6.0)]
+    assert [(s["task"], s["start_hours"], s["finish_hours"]) for s in data["tasks"]] == [
+        ("a", 0.0, 2.0),
+        ("b", 2.0, 5.0),
+        ("c", 5.0, 6.0),
+    ]
     assert data["finish_at"] == "2026-03-10T18:00:00Z"
     table = run_cli("task", "forecast", repo=repo.path, env=NOW)
     assert table.code == 0 and "critical path (*): a -> b" in table.stdout and "total 5 h" in table.stdout
@@ -173,19 +232,32 @@ def test_forecast_prints_a_table_and_json(repo, run_cli) -> None:  # type: ignor
     assert bad.code == 1 and "--agents: no profile named 'nobody'" in bad.stderr
 
 
-SARIF_RESULT = {"ruleId": "eval-used", "level": "error", "message": {"text": "eval of input"},
-                "partialFingerprints": {}, "locations": [{"physicalLocation": {"artifactLocation": {"uri": "src/a.py"},
-                                                                                "region": {"startLine": 3, "snippet": {"text": "eval(x)"}}}}]}
+SARIF_RESULT = {
+    "ruleId": "eval-used",
+    "level": "error",
+    "message": {"text": "eval of input"},
+    "partialFingerprints": {},
+    "locations": [
+        {
+            "physicalLocation": {
+                "artifactLocation": {"uri": "src/a.py"},
+                "region": {"startLine": 3, "snippet": {"text": "eval(x)"}},
+            }
+        }
+    ],
+}
 
 
-def _sarif(tmp_path: Path, results: list[dict]) -> Path:  # type: ignore[type-arg]
+def _sarif(tmp_path: Path, results: list[dict]) -> Path:
     path = tmp_path / f"scan-{len(list(tmp_path.glob('scan-*')))}.sarif"
-    path.write_text(json.dumps({"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "semgrep", "rules": []}},
-                                                               "results": results}]}), encoding="utf-8")
+    path.write_text(
+        json.dumps({"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "semgrep", "rules": []}}, "results": results}]}),
+        encoding="utf-8",
+    )
     return path
 
 
-def test_from_findings_is_off_by_default_then_queues_once_and_completes_when_fixed(repo, run_cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_from_findings_is_off_by_default_then_queues_once_and_completes_when_fixed(repo, run_cli, tmp_path) -> None:
     scan = _sarif(tmp_path, [SARIF_RESULT])
     off = _cli_json(run_cli, repo, "task", "from-findings", "--sarif", str(scan))
     assert off == {"enabled": False, "created": [], "completed": []}
@@ -200,7 +272,7 @@ def test_from_findings_is_off_by_default_then_queues_once_and_completes_when_fix
     assert task is not None and task.state == "completed" and "no longer reports" in task.history[-1].note
 
 
-def test_copilot_usage_is_read_from_the_billing_api_and_shared_by_the_days_tasks(github_double, git_repo, run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_copilot_usage_is_read_from_the_billing_api_and_shared_by_the_days_tasks(github_double, git_repo, run_cli) -> None:
     add_profiles(git_repo.path, {"copilot": "name: copilot\nhandoff:\n  assign: Copilot\ncapacity: 3\n"})
     for name in ("one", "two"):
         add_task(git_repo.path, name, state="in-progress", issue=1, assigned_to="copilot", assigned_at="2026-03-09T08:00:00Z")
@@ -209,20 +281,50 @@ def test_copilot_usage_is_read_from_the_billing_api_and_shared_by_the_days_tasks
 
     for name in ("one", "two"):  # the dispatch history entry the agent is read from
         task = load_queue(git_repo.path).get(name)
-        write_task(git_repo.path, task.with_event("assigned", at="2026-03-09T08:00:00Z", note="copilot (assign @Copilot), branch b"))  # type: ignore[union-attr]
+        assert task is not None
+        write_task(
+            git_repo.path, task.with_event("assigned", at="2026-03-09T08:00:00Z", note="copilot (assign @Copilot), branch b")
+        )
     git_repo.commit("queue")
     org = github_double.owner
     github_double.add_premium_usage("copilot-bot", "2026-03-09", quantity=50, price=0.04, net=1.0)
     github_double.add_premium_usage("copilot-bot", "2026-03-10", quantity=999, price=0.04)  # another day
     env = {**github_double.env(), **NOW}
-    result = run_cli("--forge", "github", "task", "copilot-usage", "--org", org, "--user", "copilot-bot", "--day", "2026-03-09",
-                     "--json", repo=git_repo.path, env=env)
+    result = run_cli(
+        "--forge",
+        "github",
+        "task",
+        "copilot-usage",
+        "--org",
+        org,
+        "--user",
+        "copilot-bot",
+        "--day",
+        "2026-03-09",
+        "--json",
+        repo=git_repo.path,
+        env=env,
+    )
     assert result.code == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["usage"] == {"usd": 1.0, "tokens_in": 0, "tokens_out": 0, "requests": 50} and data["tasks"] == ["one", "two"]
     queue = load_queue(git_repo.path)
-    assert [(queue.get(n).cost.usd, queue.get(n).cost.requests) for n in ("one", "two")] == [(0.5, 25), (0.5, 25)]  # type: ignore[union-attr]
+    costs = [task.cost for task in map(queue.get, ("one", "two")) if task is not None]
+    assert [(c.usd, c.requests) for c in costs if c is not None] == [(0.5, 25), (0.5, 25)]
     assert github_double.count("billing/get-github-billing-premium-request-usage-report-org") == 1
-    again = run_cli("--forge", "github", "task", "copilot-usage", "--org", org, "--user", "copilot-bot", "--day", "2026-03-09",
-                    "--json", repo=git_repo.path, env=env)
+    again = run_cli(
+        "--forge",
+        "github",
+        "task",
+        "copilot-usage",
+        "--org",
+        org,
+        "--user",
+        "copilot-bot",
+        "--day",
+        "2026-03-09",
+        "--json",
+        repo=git_repo.path,
+        env=env,
+    )
     assert json.loads(again.stdout)["recorded"] == []  # the same day twice records once

@@ -42,9 +42,12 @@ def test_fixtures_still_match_their_source(case: str) -> None:
     source = shared_path("issue-forms", "parser-cases", case)
     pairs = {"issue.md": "issue.md", "template.yml": "template.yml", "parsed-issue.json": "parsed-issue.json"}
     if case == "example":
-        pairs = {"issue.md": "issue.md", "template.yml": ".github/ISSUE_TEMPLATE/template.yml",
-                 "parsed-issue.json": "parsed-issue-with-template.json",
-                 "parsed-issue-no-template.json": "parsed-issue-no-template.json"}
+        pairs = {
+            "issue.md": "issue.md",
+            "template.yml": ".github/ISSUE_TEMPLATE/template.yml",
+            "parsed-issue.json": "parsed-issue-with-template.json",
+            "parsed-issue-no-template.json": "parsed-issue-no-template.json",
+        }
     for mine, theirs in pairs.items():
         assert (FIXTURES / case / mine).read_bytes() == (source / theirs).read_bytes(), (case, mine)
 
@@ -61,17 +64,35 @@ def test_sections_ignore_text_before_the_first_heading_and_empty_headings() -> N
 
 
 def test_a_full_form_becomes_a_task() -> None:
-    body = render_form_body({
-        "description": "Paginate.\n\nWith care.", "type": "refactor", "priority": "P0 (highest)",
-        "scope": "- `src/settings/**`\n* tests/test_settings.py\n", "depends_on": "#3, task-setup 7",
-        "acceptance": "- [ ] 50 per page\n- [ ] next link", "agent": "claude", "estimate_hours": "2.5h",
-    })
-    result = task_from_form(parse_body(body, AI_TASK_FIELDS), issue=12, title="[AI task]: Paginate settings",
-                            created="2026-01-01T00:00:00Z", agents=["claude"])
+    body = render_form_body(
+        {
+            "description": "Paginate.\n\nWith care.",
+            "type": "refactor",
+            "priority": "P0 (highest)",
+            "scope": "- `src/settings/**`\n* tests/test_settings.py\n",
+            "depends_on": "#3, task-setup 7",
+            "acceptance": "- [ ] 50 per page\n- [ ] next link",
+            "agent": "claude",
+            "estimate_hours": "2.5h",
+        }
+    )
+    result = task_from_form(
+        parse_body(body, AI_TASK_FIELDS),
+        issue=12,
+        title="[AI task]: Paginate settings",
+        created="2026-01-01T00:00:00Z",
+        agents=["claude"],
+    )
     assert result.errors == ()
     task = result.task
     assert task is not None
-    assert (task.id, task.title, task.type, task.priority, task.agent) == ("task-12", "Paginate settings", "refactor", "P0", "claude")
+    assert (task.id, task.title, task.type, task.priority, task.agent) == (
+        "task-12",
+        "Paginate settings",
+        "refactor",
+        "P0",
+        "claude",
+    )
     assert task.scope == ("src/settings/**", "tests/test_settings.py")
     assert task.depends_on == ("task-3", "task-setup", "task-7")
     assert task.acceptance == ("50 per page", "next link") and task.estimate_hours == 2.5
@@ -79,13 +100,32 @@ def test_a_full_form_becomes_a_task() -> None:
 
 
 def test_every_problem_is_named_by_its_field() -> None:
-    body = render_form_body({"description": "", "type": "", "priority": "", "scope": "/etc/**\n../up",
-                             "depends_on": "soon!", "acceptance": "", "agent": "robot", "estimate_hours": "lots"})
+    body = render_form_body(
+        {
+            "description": "",
+            "type": "",
+            "priority": "",
+            "scope": "/etc/**\n../up",
+            "depends_on": "soon!",
+            "acceptance": "",
+            "agent": "robot",
+            "estimate_hours": "lots",
+        }
+    )
     result = task_from_form(parse_body(body, AI_TASK_FIELDS), issue=4, title="", created="", agents=["claude"])
     assert result.task is None
     fields = sorted({e.split(":")[0] for e in result.errors})
-    assert fields == ["Acceptance criteria", "Depends on", "Description", "Estimate (hours)", "Preferred agent",
-                      "Priority", "Scope", "Title", "Type"]
+    assert fields == [
+        "Acceptance criteria",
+        "Depends on",
+        "Description",
+        "Estimate (hours)",
+        "Preferred agent",
+        "Priority",
+        "Scope",
+        "Title",
+        "Type",
+    ]
 
 
 def _answers(**override: str) -> dict[str, str]:
@@ -106,13 +146,21 @@ def test_windows_and_old_mac_line_endings_parse_like_unix_ones(newline: str) -> 
 
 def test_a_real_form_with_extra_and_missing_sections() -> None:
     # GitHub's rendering of the form with the optional sections removed by an edit and a section the form never had
-    body = ("### Description\n\nFix it.\n\n### Type\n\nbug\n\n### Priority\n\nP0 (highest)\n\n### Scope\n\nsrc/a.py\n\n"
-            "### Notes from the reporter\n\nnot a form field\n\n### Acceptance criteria\n\n- [ ] a passes\n")
+    body = (
+        "### Description\n\nFix it.\n\n### Type\n\nbug\n\n### Priority\n\nP0 (highest)\n\n### Scope\n\nsrc/a.py\n\n"
+        "### Notes from the reporter\n\nnot a form field\n\n### Acceptance criteria\n\n- [ ] a passes\n"
+    )
     result = task_from_form(parse_body(body, AI_TASK_FIELDS), issue=8, title="Fix", created="c")
     assert result.errors == ()
     task = result.task
     assert task is not None
-    assert (task.scope, task.acceptance, task.agent, task.estimate_hours, task.depends_on) == (("src/a.py",), ("a passes",), "auto", None, ())
+    assert (task.scope, task.acceptance, task.agent, task.estimate_hours, task.depends_on) == (
+        ("src/a.py",),
+        ("a passes",),
+        "auto",
+        None,
+        (),
+    )
     assert "not a form field" not in task.body
     missing = task_from_form(parse_body("### Description\n\nFix it.\n", AI_TASK_FIELDS), issue=8, title="Fix", created="c")
     assert sorted(e.split(":")[0] for e in missing.errors) == ["Acceptance criteria", "Priority", "Scope", "Type"]
@@ -121,31 +169,55 @@ def test_a_real_form_with_extra_and_missing_sections() -> None:
 def test_very_long_answers_are_kept_whole() -> None:
     description = "\n".join(f"Paragraph {i}: " + "word " * 40 for i in range(2000))
     scope = "\n".join(f"src/module_{i}/**" for i in range(500))
-    result = task_from_form(parse_body(render_form_body(_answers(description=description, scope=scope)), AI_TASK_FIELDS),
-                            issue=9, title="x" * 5000, created="c")
+    result = task_from_form(
+        parse_body(render_form_body(_answers(description=description, scope=scope)), AI_TASK_FIELDS),
+        issue=9,
+        title="x" * 5000,
+        created="c",
+    )
     assert result.errors == () and result.task is not None
     assert result.task.body == description.rstrip() + "\n" and len(result.task.scope) == 500
     assert result.task.title == "x" * 5000
 
 
-@pytest.mark.parametrize(("text", "hours"), [("3", 3.0), ("2.5h", 2.5), ("4 hours", 4.0), ("1 hr", 1.0), (" 6 H ", 6.0),
-                                            ("inf", None), ("1e400", None), ("nan", None), ("-1", None), ("1,5", None)])
+@pytest.mark.parametrize(
+    ("text", "hours"),
+    [
+        ("3", 3.0),
+        ("2.5h", 2.5),
+        ("4 hours", 4.0),
+        ("1 hr", 1.0),
+        (" 6 H ", 6.0),
+        ("inf", None),
+        ("1e400", None),
+        ("nan", None),
+        ("-1", None),
+        ("1,5", None),
+    ],
+)
 def test_estimate_accepts_hours_and_rejects_non_finite_numbers(text: str, hours: float | None) -> None:
-    result = task_from_form(parse_body(render_form_body(_answers(estimate_hours=text)), AI_TASK_FIELDS), issue=2,
-                            title="x", created="c")
+    result = task_from_form(
+        parse_body(render_form_body(_answers(estimate_hours=text)), AI_TASK_FIELDS), issue=2, title="x", created="c"
+    )
     if hours is None:
         assert result.task is None and result.errors == (f"Estimate (hours): {text.strip()!r} is not a number of hours",)
     else:
         assert result.task is not None and result.task.estimate_hours == hours
 
 
-@pytest.mark.parametrize(("text", "depends"), [("#12 and #14", ("task-12", "task-14")), ("None", ()), ("#3; task-x & 4", ("task-3", "task-x", "task-4"))])
+@pytest.mark.parametrize(
+    ("text", "depends"),
+    [("#12 and #14", ("task-12", "task-14")), ("None", ()), ("#3; task-x & 4", ("task-3", "task-x", "task-4"))],
+)
 def test_depends_on_reads_numbers_and_ids_between_plain_connectors(text: str, depends: tuple[str, ...]) -> None:
-    result = task_from_form(parse_body(render_form_body(_answers(depends_on=text)), AI_TASK_FIELDS), issue=2, title="x", created="c")
+    result = task_from_form(
+        parse_body(render_form_body(_answers(depends_on=text)), AI_TASK_FIELDS), issue=2, title="x", created="c"
+    )
     assert result.task is not None and result.task.depends_on == depends
 
 
 # ---- Markdown structure: only a top-level ### heading starts a section --------------------------------
+
 
 def _form(description: str, **override: str) -> str:
     return render_form_body(_answers(description=description, **override))
@@ -155,7 +227,7 @@ def _form(description: str, **override: str) -> str:
     "block",
     [
         "```\n### Type\nnot the next field\n```",
-        "```markdown title=\"x.md\"\n### Type\n```",
+        '```markdown title="x.md"\n### Type\n```',
         "~~~\n### Scope\n~~~",
         "~~~~ shell {.lang}\n### Scope\n~~~~~~",  # info string with braces; the closing fence may be longer
         "   ```\n### Type\n   ```",  # fences may be indented up to 3 spaces
@@ -206,8 +278,10 @@ def test_an_unclosed_fence_is_explained_field_by_field() -> None:
     body = "### Description\n\nLook:\n\n~~~\n### Type\n\nbug\n\n### Priority\n\nP1 (high)\n"
     reading = read_form(body, AI_TASK_FIELDS)
     notes = reading_notes(reading, AI_TASK_FIELDS, kept=False)
-    assert any(n.startswith("**Type**: not found") and "line 6" in n and "opened on line 5 with ~~~, which is never closed" in n
-               for n in notes)
+    assert any(
+        n.startswith("**Type**: not found") and "line 6" in n and "opened on line 5 with ~~~, which is never closed" in n
+        for n in notes
+    )
     assert any(n.startswith("**Priority**: not found") and "line 10" in n for n in notes)
 
 
@@ -232,8 +306,16 @@ def test_an_issue_opened_before_the_labels_were_renamed_still_reads_by_field_id(
     rules = {key: rule for key, _, rule in reading.matched}
     # Description, Type, Priority, Scope, Depends on: the heading is the id; Acceptance criteria, Preferred
     # agent, Estimate (hours): one word set holds the other, and nothing else competes for them
-    assert rules == {"description": "normalised", "type": "normalised", "priority": "normalised", "scope": "normalised",
-                     "depends_on": "normalised", "acceptance": "words", "agent": "words", "estimate_hours": "normalised"}
+    assert rules == {
+        "description": "normalised",
+        "type": "normalised",
+        "priority": "normalised",
+        "scope": "normalised",
+        "depends_on": "normalised",
+        "acceptance": "words",
+        "agent": "words",
+        "estimate_hours": "normalised",
+    }
     result = task_from_form(reading.answers, issue=3, title="x", created="c", agents=["claude"])
     assert result.errors == () and result.task is not None
     assert (result.task.depends_on, result.task.agent, result.task.estimate_hours) == (("task-4",), "claude", 2.0)
@@ -255,12 +337,14 @@ def test_an_ambiguous_heading_is_not_guessed() -> None:
 def test_a_heading_where_a_field_used_to_be_is_not_taken_for_it() -> None:
     fields = AI_TASK_FIELDS[:4]
     body = "### Description\n\nx\n\n### Type\n\nbug\n\n### Notes\n\nn\n\n### Scope\n\nsrc/**\n"
-    assert read_form(body, fields[:2] + (FormField("priority", "Priority", "dropdown"),) + fields[3:]).unmatched == {"notes": "n"}
+    assert read_form(body, (*fields[:2], FormField("priority", "Priority", "dropdown"), *fields[3:])).unmatched == {"notes": "n"}
 
 
 def test_sections_that_are_no_field_are_kept_under_their_slugged_heading_and_never_lost() -> None:
-    body = ("### Description\n\nFirst.\n\n### Description\n\nSecond copy.\n\n### Logs & output\n\n```\ntrace\n```\n\n"
-            "### Nothing here\n\n_No response_\n\n### ???\n\nodd\n")
+    body = (
+        "### Description\n\nFirst.\n\n### Description\n\nSecond copy.\n\n### Logs & output\n\n```\ntrace\n```\n\n"
+        "### Nothing here\n\n_No response_\n\n### ???\n\nodd\n"
+    )
     reading = read_form(body, AI_TASK_FIELDS)
     assert reading.answers["description"] == "First."
     assert reading.unmatched == {"description_2": "Second copy.", "logs_output": "```\ntrace\n```", "section": "odd"}
@@ -275,17 +359,29 @@ def test_the_notes_name_every_field_not_found() -> None:
     reading = read_form("### Summary\n\nx\n\n### Type\n\nbug\n", AI_TASK_FIELDS)
     notes = reading_notes(reading, AI_TASK_FIELDS, kept=False)
     missing = [n.split("**")[1] for n in notes if "not found" in n]
-    assert missing == ["Description", "Priority", "Scope", "Depends on", "Acceptance criteria", "Preferred agent",
-                       "Estimate (hours)"]
+    assert missing == [
+        "Description",
+        "Priority",
+        "Scope",
+        "Depends on",
+        "Acceptance criteria",
+        "Preferred agent",
+        "Estimate (hours)",
+    ]
     assert "`### Summary` is not a field of the form" in notes
 
 
 # ---- checkboxes -------------------------------------------------------------------------------------------
 
+
 def test_an_empty_checkbox_without_a_space_counts_as_unchecked() -> None:
     template = (FormField("terms", "Terms", "checkboxes", options=("A", "B", "C")),)
     terms = parse_body("### Terms\n\n- [x] A\n- [] B\n- [ ] C\n", template)["terms"]
     assert terms == {"selected": ["A"], "unselected": ["B", "C"]}
-    result = task_from_form(parse_body(render_form_body(_answers(acceptance="- [] loads\n- [x] saves")), AI_TASK_FIELDS),
-                            issue=2, title="x", created="c")
+    result = task_from_form(
+        parse_body(render_form_body(_answers(acceptance="- [] loads\n- [x] saves")), AI_TASK_FIELDS),
+        issue=2,
+        title="x",
+        created="c",
+    )
     assert result.task is not None and result.task.acceptance == ("loads", "saves")

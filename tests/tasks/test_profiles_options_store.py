@@ -40,16 +40,21 @@ def test_shipped_profiles_load_and_cover_the_four_agents() -> None:
         ({"name": "Bad Name", "handoff": {"label": "l"}}, "'name'"),
     ],
 )
-def test_bad_profiles_name_the_file_and_key(data: dict, message: str) -> None:  # type: ignore[type-arg]
+def test_bad_profiles_name_the_file_and_key(data: dict, message: str) -> None:
     with pytest.raises(InputError) as err:
         profile_from_mapping(data, "profiles/x.yml")
     assert "profiles/x.yml" in str(err.value) and message in str(err.value)
 
 
 def test_workflow_handoff_and_templates() -> None:
-    profile = profile_from_mapping({"name": "bot", "handoff": {"workflow": {"file": "agent.yml", "inputs": {"task": "{id}"}}}}, "p")
+    profile = profile_from_mapping(
+        {"name": "bot", "handoff": {"workflow": {"file": "agent.yml", "inputs": {"task": "{id}"}}}}, "p"
+    )
     assert profile.handoff.kind == "workflow" and profile.handoff.inputs == {"task": "{id}"}
-    assert render_template("{id} on {branch} {unknown} {0.__class__}", {"id": "t-1", "branch": "b"}) == "t-1 on b {unknown} {0.__class__}"
+    assert (
+        render_template("{id} on {branch} {unknown} {0.__class__}", {"id": "t-1", "branch": "b"})
+        == "t-1 on b {unknown} {0.__class__}"
+    )
 
 
 def test_fast_options_reader_matches_the_pydantic_model() -> None:
@@ -63,11 +68,11 @@ def test_fast_options_reader_matches_the_pydantic_model() -> None:
         assert (list(getattr(fast, key)) if isinstance(getattr(fast, key), tuple) else getattr(fast, key)) == value
     assert set(TasksSettings.model_fields) == set(SPEC)
     assert options_from_mapping({"stale_after_hours": 5, "required_checks": ["ci"]}).required_checks == ("ci",)
-    with pytest.raises(ConfigError, match="tasks.stale_after: unknown key"):
+    with pytest.raises(ConfigError, match=r"tasks\.stale_after: unknown key"):
         options_from_mapping({"stale_after": 5})
-    with pytest.raises(ConfigError, match="tasks.required_checks: expected a list of strings"):
+    with pytest.raises(ConfigError, match=r"tasks\.required_checks: expected a list of strings"):
         options_from_mapping({"required_checks": "ci"})
-    with pytest.raises(ConfigError, match="tasks.min_permission: expected one of none, read, triage"):
+    with pytest.raises(ConfigError, match=r"tasks\.min_permission: expected one of none, read, triage"):
         options_from_mapping({"min_permission": "owner"})
     with pytest.raises(Exception, match="min_permission"):
         TasksSettings.model_validate({"min_permission": "owner"})
@@ -97,8 +102,11 @@ def test_an_interrupted_move_is_repaired_on_load_and_bad_files_are_reported(tmp_
 
 
 def test_index_lists_every_task_by_state() -> None:
-    tasks = [Task("a", "Alpha | pipe", state="pending", priority="P1"), Task("b", "Beta", state="in-progress", assigned_to="claude", branch="ai/b-beta"),
-             Task("c", "Gamma", state="completed", pr=4)]
+    tasks = [
+        Task("a", "Alpha | pipe", state="pending", priority="P1"),
+        Task("b", "Beta", state="in-progress", assigned_to="claude", branch="ai/b-beta"),
+        Task("c", "Gamma", state="completed", pr=4),
+    ]
     text = render_index(tasks)
     assert "| pending | 1 |" in text and "| in-progress | 1 |" in text and "| completed | 1 |" in text
     assert "[a](pending/a.md)" in text and "Alpha \\| pipe" in text and "`ai/b-beta`" in text and "#4" in text

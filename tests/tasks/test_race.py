@@ -23,7 +23,7 @@ CAPACITY = {"alpha": 12, "beta": 9, "gamma": 7, "delta": 5}
 
 def _profiles() -> dict[str, str]:
     return {
-        name: f"name: {name}\nhandoff:\n  workflow:\n    file: agent-{name}.yml\n    inputs:\n      task: \"{{id}}\"\n"
+        name: f'name: {name}\nhandoff:\n  workflow:\n    file: agent-{name}.yml\n    inputs:\n      task: "{{id}}"\n'
         f"capacity: {cap}\nweight: {cap}\n"
         for name, cap in CAPACITY.items()
     }
@@ -40,8 +40,14 @@ def test_four_racing_dispatchers_never_double_assign_or_lose_history(tmp_path: P
         area = f"src/m{rng.randrange(60)}"
         scope = (f"{area}/**",) if rng.random() < 0.7 else (f"{area}/f{k % 5}.py", f"docs/d{rng.randrange(60)}.md")
         deps = (f"task-{rng.randrange(k)}",) if k and rng.random() < 0.15 else ()
-        add_task(seed, f"task-{k}", scope=scope, depends_on=deps, priority=f"P{rng.randrange(4)}",
-                 created=f"2026-01-01T{k // 60:02d}:{k % 60:02d}:00Z")
+        add_task(
+            seed,
+            f"task-{k}",
+            scope=scope,
+            depends_on=deps,
+            priority=f"P{rng.randrange(4)}",
+            created=f"2026-01-01T{k // 60:02d}:{k % 60:02d}:00Z",
+        )
     (seed / "docs/TASKS/queue/pending/bad-one.md").write_text("---\nid: bad-one\ntitle: x\nscope: {oops: 1}\n---\n")
     git(seed, "add", "-A")
     git(seed, "commit", "-q", "-m", "queue of 300")
@@ -54,12 +60,17 @@ def test_four_racing_dispatchers_never_double_assign_or_lose_history(tmp_path: P
         clones.append(clone)
     env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
     procs = [
-        subprocess.Popen([sys.executable, "-m", "leadforge", "--repo", str(c), "--forge", "local", "--json", "task", "dispatch"],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        subprocess.Popen(
+            [sys.executable, "-m", "leadforge", "--repo", str(c), "--forge", "local", "--json", "task", "dispatch"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
         for c in clones
     ]
     outputs = [p.communicate(timeout=600) for p in procs]
-    for proc, (out, err) in zip(procs, outputs):
+    for proc, (_out, err) in zip(procs, outputs, strict=True):
         assert proc.returncode == 0, err
         assert "bad-one.md" in err and "'scope'" in err  # reported with the file and the key
     plans = [json.loads(out) for out, _ in outputs]
@@ -85,7 +96,7 @@ def test_four_racing_dispatchers_never_double_assign_or_lose_history(tmp_path: P
     for agent, cap in CAPACITY.items():
         assert sum(1 for t in running if t.assigned_to == agent) <= cap
     for i, x in enumerate(running):
-        for y in running[i + 1:]:
+        for y in running[i + 1 :]:
             assert not any(scopes_meet(a, b) for a in scope_of(x) for b in scope_of(y)), (x.id, y.id)
     # no history entry lost: queued once for all, assigned exactly once for the running ones
     for task in queue.tasks:
@@ -113,14 +124,27 @@ def test_four_racing_dispatchers_keep_every_agent_within_its_budget(tmp_path: Pa
     add_profiles(seed, profiles)
     rng = random.Random(9)
     for name in CAPACITY:  # history: each agent completed a 4 h task for 4 USD this month (rate 1 USD per estimated hour)
-        done = Task(id=f"done-{name}", title="done", state="completed", assigned_to=name, estimate_hours=4.0,
-                    created="2026-03-01T00:00:00Z", completed_at="2026-03-02T00:00:00Z")
+        done = Task(
+            id=f"done-{name}",
+            title="done",
+            state="completed",
+            assigned_to=name,
+            estimate_hours=4.0,
+            created="2026-03-01T00:00:00Z",
+            completed_at="2026-03-02T00:00:00Z",
+        )
         billed = record_cost(done, Cost(4.0, 1000, 100, 2), at="2026-03-02T00:00:00Z", agent=name, source="seed")
         assert billed is not None
         write_task(seed, billed)
     for k in range(150):
-        add_task(seed, f"task-{k}", scope=(f"src/m{k}/**",), priority=f"P{rng.randrange(4)}",
-                 estimate_hours=float(rng.choice([1, 2, 3, 5])), created=f"2026-03-01T{k // 60:02d}:{k % 60:02d}:00Z")
+        add_task(
+            seed,
+            f"task-{k}",
+            scope=(f"src/m{k}/**",),
+            priority=f"P{rng.randrange(4)}",
+            estimate_hours=float(rng.choice([1, 2, 3, 5])),
+            created=f"2026-03-01T{k // 60:02d}:{k % 60:02d}:00Z",
+        )
     git(seed, "add", "-A")
     git(seed, "commit", "-q", "-m", "queue of 150 with budgets")
     remote = tmp_path / "remote.git"
@@ -132,12 +156,17 @@ def test_four_racing_dispatchers_keep_every_agent_within_its_budget(tmp_path: Pa
         clones.append(clone)
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}, "LEADFORGE_NOW": "2026-03-10T12:00:00Z"}
     procs = [
-        subprocess.Popen([sys.executable, "-m", "leadforge", "--repo", str(c), "--forge", "local", "--json", "task", "dispatch"],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        subprocess.Popen(
+            [sys.executable, "-m", "leadforge", "--repo", str(c), "--forge", "local", "--json", "task", "dispatch"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
         for c in clones
     ]
     outputs = [p.communicate(timeout=600) for p in procs]
-    for proc, (_out, err) in zip(procs, outputs):
+    for proc, (_out, err) in zip(procs, outputs, strict=True):
         assert proc.returncode == 0, err
     plans = [json.loads(out) for out, _ in outputs]
     final = tmp_path / "final"

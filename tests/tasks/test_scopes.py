@@ -90,8 +90,20 @@ def test_index_finds_ancestors_descendants_and_glob_overlaps_only() -> None:
 
 
 def test_index_agrees_with_pairwise_overlap() -> None:
-    globs = ["src/**", "src/a/**", "src/a/x.py", "src/*.py", "src/a/*.md", "docs/**/*.md", "docs/x.md", "**/*.py",
-             "lib/[ab]*/**", "lib/c/**", "tests/test_*.py", "tests/unit/**"]
+    globs = [
+        "src/**",
+        "src/a/**",
+        "src/a/x.py",
+        "src/*.py",
+        "src/a/*.md",
+        "docs/**/*.md",
+        "docs/x.md",
+        "**/*.py",
+        "lib/[ab]*/**",
+        "lib/c/**",
+        "tests/test_*.py",
+        "tests/unit/**",
+    ]
     for i, active in enumerate(globs):
         index = ScopeIndex()
         index.add(active, "other")

@@ -32,15 +32,30 @@ INSTALL = "$/.github/actions/install"
 PERMISSIONS = {
     (REUSABLE, "intake"): {"contents": "write", "issues": "write"},
     (REUSABLE, "dispatch"): {"contents": "write", "issues": "write", "actions": "write"},
-    (REUSABLE, "complete"): {"contents": "write", "issues": "write", "pull-requests": "write",
-                             "checks": "read", "statuses": "read"},
+    (REUSABLE, "complete"): {
+        "contents": "write",
+        "issues": "write",
+        "pull-requests": "write",
+        "checks": "read",
+        "statuses": "read",
+    },
     (REUSABLE, "sweep"): {"contents": "write", "issues": "write", "pull-requests": "read"},
 }
 # what every caller grants: the most any called job asks for (a called workflow can only narrow it)
-GRANT = {"contents": "write", "issues": "write", "pull-requests": "write", "actions": "write",
-         "checks": "read", "statuses": "read"}
-STAGES = {"ai-task-intake.yml": "intake", "ai-task-dispatch.yml": "dispatch", "ai-task-completion.yml": "completion",
-          "ai-task-sweep.yml": "sweep"}
+GRANT = {
+    "contents": "write",
+    "issues": "write",
+    "pull-requests": "write",
+    "actions": "write",
+    "checks": "read",
+    "statuses": "read",
+}
+STAGES = {
+    "ai-task-intake.yml": "intake",
+    "ai-task-dispatch.yml": "dispatch",
+    "ai-task-completion.yml": "completion",
+    "ai-task-sweep.yml": "sweep",
+}
 
 
 def test_workflows_are_thin_pinned_least_privilege_and_never_interpolate_issue_text() -> None:
@@ -76,38 +91,55 @@ def test_workflows_are_thin_pinned_least_privilege_and_never_interpolate_issue_t
 
 
 def _form(**answers: str) -> str:
-    base = {"description": "Paginate the settings page.", "type": "feature", "priority": "P1 (high)",
-            "scope": "src/settings/**", "acceptance": "50 per page", "agent": "auto"}
+    base = {
+        "description": "Paginate the settings page.",
+        "type": "feature",
+        "priority": "P1 (high)",
+        "scope": "src/settings/**",
+        "acceptance": "50 per page",
+        "agent": "auto",
+    }
     base.update(answers)
     return render_form_body(base)
 
 
-def _issue_event(number: int, title: str, body: str) -> dict:  # type: ignore[type-arg]
-    return load_event("issues.opened", **{
-        "issue.number": number, "issue.title": title, "issue.body": body, "issue.labels": [{"name": "ai-task"}],
-        "issue.created_at": "2026-01-05T10:00:00Z", "repository.full_name": REPOSITORY, "repository.default_branch": "main",
-    })
+def _issue_event(number: int, title: str, body: str) -> dict:
+    return load_event(
+        "issues.opened",
+        **{
+            "issue.number": number,
+            "issue.title": title,
+            "issue.body": body,
+            "issue.labels": [{"name": "ai-task"}],
+            "issue.created_at": "2026-01-05T10:00:00Z",
+            "repository.full_name": REPOSITORY,
+            "repository.default_branch": "main",
+        },
+    )
 
 
 @pytest.fixture
 def queue_repo(git_repo: Repo) -> Repo:
-    add_profiles(git_repo.path, {
-        "claude": "name: claude\nhandoff:\n  comment: \"@claude please implement {id} on {branch}\"\ncapacity: 2\nweight: 50\n",
-        "copilot": "name: copilot\nhandoff:\n  assign: Copilot\ncapacity: 1\nweight: 10\n",
-    })
+    add_profiles(
+        git_repo.path,
+        {
+            "claude": 'name: claude\nhandoff:\n  comment: "@claude please implement {id} on {branch}"\ncapacity: 2\nweight: 50\n',
+            "copilot": "name: copilot\nhandoff:\n  assign: Copilot\ncapacity: 1\nweight: 10\n",
+        },
+    )
     git_repo.commit("chore: agent profiles")
     return git_repo
 
 
 @pytest.fixture(autouse=True)
-def _maintainer(request) -> None:  # type: ignore[no-untyped-def]
+def _maintainer(request) -> None:
     """The fixture payloads' sender (Codertocat) is a maintainer of the doubled repository."""
     if "github_double" in request.fixturenames:
         request.getfixturevalue("github_double").set_permission("Codertocat", "write")
 
 
 @pytest.mark.integration
-def test_issue_form_is_queued_then_dispatched_and_handed_off(queue_repo: Repo, tmp_path: Path, github_double) -> None:  # type: ignore[no-untyped-def]
+def test_issue_form_is_queued_then_dispatched_and_handed_off(queue_repo: Repo, tmp_path: Path, github_double) -> None:
     harness = Harness(queue_repo.path, root=tmp_path / "gh", api_double=github_double)
     number = github_double.add_issue("[AI task]: Paginate settings", _form(), labels=["ai-task"])
     result = harness.run("ai-task-intake.yml", "issues", _issue_event(number, "[AI task]: Paginate settings", _form()))
@@ -124,7 +156,7 @@ def test_issue_form_is_queued_then_dispatched_and_handed_off(queue_repo: Repo, t
 
 
 @pytest.mark.integration
-def test_invalid_form_gets_needs_info_and_no_task_file(queue_repo: Repo, tmp_path: Path, github_double) -> None:  # type: ignore[no-untyped-def]
+def test_invalid_form_gets_needs_info_and_no_task_file(queue_repo: Repo, tmp_path: Path, github_double) -> None:
     harness = Harness(queue_repo.path, root=tmp_path / "gh", api_double=github_double)
     body = _form(scope="", acceptance="")
     number = github_double.add_issue("[AI task]: Vague", body, labels=["ai-task"])
@@ -139,7 +171,9 @@ def test_invalid_form_gets_needs_info_and_no_task_file(queue_repo: Repo, tmp_pat
 
 
 @pytest.mark.integration
-def test_merged_pull_request_completes_the_task_and_unblocks_its_dependant(queue_repo: Repo, tmp_path: Path, github_double) -> None:  # type: ignore[no-untyped-def]
+def test_merged_pull_request_completes_the_task_and_unblocks_its_dependant(
+    queue_repo: Repo, tmp_path: Path, github_double
+) -> None:
     harness = Harness(queue_repo.path, root=tmp_path / "gh", api_double=github_double)
     first = github_double.add_issue("[AI task]: First", _form(), labels=["ai-task"])
     assert harness.run("ai-task-intake.yml", "issues", _issue_event(first, "[AI task]: First", _form())).ok
@@ -163,14 +197,24 @@ def test_merged_pull_request_completes_the_task_and_unblocks_its_dependant(queue
     git(work, "merge", "-q", "--no-ff", "-m", "Merge pull request", task.branch or "")
     git(work, "push", "-q", "origin", "main", task.branch or "")
     body = f"Closes #{first}\n\n- [x] 50 per page\n"
-    pr = github_double.add_pull("Paginate", head=task.branch or "", body=body, head_sha=head,
-                                files=[ChangedFile("src/settings/page.py", "added", 1, 0)])
+    pr = github_double.add_pull(
+        "Paginate", head=task.branch or "", body=body, head_sha=head, files=[ChangedFile("src/settings/page.py", "added", 1, 0)]
+    )
     github_double.merge_pull(pr, git(work, "rev-parse", "HEAD"))
-    payload = load_event("pull_request.closed.merged", **{
-        "number": pr, "pull_request.number": pr, "pull_request.body": body, "pull_request.head.ref": task.branch,
-        "pull_request.base.ref": "main", "repository.full_name": REPOSITORY, "repository.default_branch": "main",
-        "pull_request.head.repo.full_name": REPOSITORY, "pull_request.base.repo.full_name": REPOSITORY,
-    })
+    payload = load_event(
+        "pull_request.closed.merged",
+        **{
+            "number": pr,
+            "pull_request.number": pr,
+            "pull_request.body": body,
+            "pull_request.head.ref": task.branch,
+            "pull_request.base.ref": "main",
+            "repository.full_name": REPOSITORY,
+            "repository.default_branch": "main",
+            "pull_request.head.repo.full_name": REPOSITORY,
+            "pull_request.base.repo.full_name": REPOSITORY,
+        },
+    )
     result = harness.run("ai-task-completion.yml", "pull_request", payload)
     assert result.ok, result.explain()
     assert result.ran == ["tasks/complete", "tasks/dispatch"]  # dispatch runs for what the completion unblocked
@@ -182,7 +226,7 @@ def test_merged_pull_request_completes_the_task_and_unblocks_its_dependant(queue
 
 
 @pytest.mark.integration
-def test_sweep_runs_on_schedule_and_reports_blocked_chains(queue_repo: Repo, tmp_path: Path, github_double) -> None:  # type: ignore[no-untyped-def]
+def test_sweep_runs_on_schedule_and_reports_blocked_chains(queue_repo: Repo, tmp_path: Path, github_double) -> None:
     from tests.tasks.conftest import add_task
 
     add_task(queue_repo.path, "task-a", depends_on=("task-b",), scope=("a/**",))
@@ -196,7 +240,7 @@ def test_sweep_runs_on_schedule_and_reports_blocked_chains(queue_repo: Repo, tmp
 
 
 @pytest.mark.integration
-def test_manual_dispatch_dry_run_prints_the_plan_and_changes_nothing(queue_repo: Repo, tmp_path: Path, github_double) -> None:  # type: ignore[no-untyped-def]
+def test_manual_dispatch_dry_run_prints_the_plan_and_changes_nothing(queue_repo: Repo, tmp_path: Path, github_double) -> None:
     from tests.tasks.conftest import add_task
 
     number = github_double.add_issue("X", "")
@@ -216,14 +260,18 @@ def test_manual_dispatch_dry_run_prints_the_plan_and_changes_nothing(queue_repo:
     assert any("@claude please implement task-x" in c["body"] for c in github_double.issue_comments(number))
 
 
-def test_every_hand_off_kind_reaches_the_github_api(queue_repo: Repo, github_double, run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_every_hand_off_kind_reaches_the_github_api(queue_repo: Repo, github_double, run_cli) -> None:
     from tests.tasks.conftest import add_task
 
-    add_profiles(queue_repo.path, {
-        "copilot": "name: copilot\nhandoff:\n  assign: Copilot\ncapacity: 1\n",
-        "openhands": "name: openhands\nhandoff:\n  label: fix-me\ncapacity: 1\n",
-        "runner": "name: runner\nhandoff:\n  workflow:\n    file: agent.yml\n    ref: main\n    inputs: {task: \"{id}\", branch: \"{branch}\"}\ncapacity: 1\n",
-    })
+    add_profiles(
+        queue_repo.path,
+        {
+            "copilot": "name: copilot\nhandoff:\n  assign: Copilot\ncapacity: 1\n",
+            "openhands": "name: openhands\nhandoff:\n  label: fix-me\ncapacity: 1\n",
+            "runner": "name: runner\nhandoff:\n  workflow:\n    file: agent.yml\n    ref: main\n"
+            '    inputs: {task: "{id}", branch: "{branch}"}\ncapacity: 1\n',
+        },
+    )
     numbers = {agent: github_double.add_issue(agent, "") for agent in ("copilot", "openhands", "runner")}
     for agent, number in numbers.items():
         add_task(queue_repo.path, f"task-{number}", issue=number, agent=agent, scope=(f"{agent}/**",))
@@ -248,8 +296,9 @@ def test_the_one_file_caller_routes_every_stage_by_event(queue_repo: Repo, tmp_p
     add_task(queue_repo.path, "task-a", depends_on=("task-b",), scope=("a/**",))
     add_task(queue_repo.path, "task-b", depends_on=("task-a",), scope=("b/**",))
     queue_repo.commit("queue with a cycle")
-    harness = Harness(queue_repo.path, root=tmp_path / "gh", api_double=github_double,
-                      workflows_dir=render_callers(tmp_path / "user"))
+    harness = Harness(
+        queue_repo.path, root=tmp_path / "gh", api_double=github_double, workflows_dir=render_callers(tmp_path / "user")
+    )
     number = github_double.add_issue("[AI task]: Paginate settings", _form(), labels=["ai-task"])
     intake = harness.run("leadforge-tasks.yml", "issues", _issue_event(number, "[AI task]: Paginate settings", _form()))
     assert intake.ok, intake.explain()

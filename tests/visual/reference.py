@@ -94,7 +94,7 @@ def run_js(cases: Sequence[Case], workdir: Path, *, with_output: bool = True, re
     if done.returncode != 0:
         raise AssertionError(f"node reference failed: {done.stderr.strip()}")
     results = []
-    for n, (case, raw) in enumerate(zip(cases, json.loads(done.stdout))):
+    for n, (case, raw) in enumerate(zip(cases, json.loads(done.stdout), strict=True)):
         output = None
         if with_output:
             output = np.fromfile(workdir / f"{n}.out", dtype=np.uint8).reshape(case.img1.shape)
@@ -114,7 +114,7 @@ def run_pypi(case: Case) -> tuple[int, np.ndarray]:
         case.img2.tobytes(),
         width,
         height,
-        output,
+        output,  # type: ignore[arg-type]  # its types want MutableSequence[int | float]; it writes into a bytearray as well
         threshold=opts.get("threshold", 0.1),
         includeAA=opts.get("include_aa", False),
         alpha=opts.get("alpha", 0.1),
@@ -138,8 +138,16 @@ def _rgba(image: Any) -> np.ndarray:
     return np.asarray(image.convert("RGBA")).copy()
 
 
-def text_image(width: int, height: int, text: str, *, dx: int = 0, dy: int = 0, size: int = 13,
-               colour: tuple[int, int, int, int] = (20, 20, 20, 255)) -> np.ndarray:
+def text_image(
+    width: int,
+    height: int,
+    text: str,
+    *,
+    dx: int = 0,
+    dy: int = 0,
+    size: int = 13,
+    colour: tuple[int, int, int, int] = (20, 20, 20, 255),
+) -> np.ndarray:
     """Anti-aliased text lines, like a rendered web page."""
     from PIL import ImageDraw, ImageFont
 
@@ -158,10 +166,15 @@ def shapes_image(width: int, height: int, *, dx: float = 0.0, dy: float = 0.0, s
     big = _canvas(width * scale, height * scale, (245, 247, 250, 255))
     draw = ImageDraw.Draw(big)
     ox, oy = dx * scale, dy * scale
-    draw.ellipse((ox + width * 0.1 * scale, oy + height * 0.1 * scale, ox + width * 0.5 * scale, oy + height * 0.6 * scale),
-                 fill=(200, 40, 40, 255))
-    draw.rectangle((ox + width * 0.55 * scale, oy + height * 0.2 * scale, ox + width * 0.9 * scale, oy + height * 0.5 * scale),
-                   outline=(20, 20, 160, 255), width=max(scale, 2))
+    draw.ellipse(
+        (ox + width * 0.1 * scale, oy + height * 0.1 * scale, ox + width * 0.5 * scale, oy + height * 0.6 * scale),
+        fill=(200, 40, 40, 255),
+    )
+    draw.rectangle(
+        (ox + width * 0.55 * scale, oy + height * 0.2 * scale, ox + width * 0.9 * scale, oy + height * 0.5 * scale),
+        outline=(20, 20, 160, 255),
+        width=max(scale, 2),
+    )
     draw.line((ox, oy + height * 0.8 * scale, ox + width * scale, oy + height * 0.65 * scale), fill=(0, 120, 0, 255), width=scale)
     return _rgba(big.resize((width, height), Image.Resampling.LANCZOS))
 
@@ -198,44 +211,59 @@ def generated_cases(seed: int = 7) -> Iterator[Case]:
     n = 0
     for width, height in ((60, 40), (97, 31), (40, 80)):
         base = text_image(width, height, "Sign in")
-        yield Case(f"text-shift-{width}x{height}", base, text_image(width, height, "Sign in", dx=1), options(n)); n += 1
-        yield Case(f"text-change-{width}x{height}", base, text_image(width, height, "Sign up"), options(n)); n += 1
-        yield Case(f"text-colour-{width}x{height}", base, text_image(width, height, "Sign in", colour=(40, 40, 200, 255)), options(n)); n += 1
-        yield Case(f"text-size-{width}x{height}", base, text_image(width, height, "Sign in", size=14), options(n)); n += 1
+        yield Case(f"text-shift-{width}x{height}", base, text_image(width, height, "Sign in", dx=1), options(n))
+        n += 1
+        yield Case(f"text-change-{width}x{height}", base, text_image(width, height, "Sign up"), options(n))
+        n += 1
+        yield Case(
+            f"text-colour-{width}x{height}", base, text_image(width, height, "Sign in", colour=(40, 40, 200, 255)), options(n)
+        )
+        n += 1
+        yield Case(f"text-size-{width}x{height}", base, text_image(width, height, "Sign in", size=14), options(n))
+        n += 1
         shapes = shapes_image(width, height)
         for k, (dx, dy) in enumerate(((0.5, 0.0), (0.0, 0.25), (1.0, 1.0))):
             yield Case(f"shapes-{dx}-{dy}-{width}x{height}", shapes, shapes_image(width, height, dx=dx, dy=dy), options(n + k))
         n += 3
         grad = gradient_image(width, height)
-        yield Case(f"gradient-{width}x{height}", grad, gradient_image(width, height, phase=3), options(n)); n += 1
+        yield Case(f"gradient-{width}x{height}", grad, gradient_image(width, height, phase=3), options(n))
+        n += 1
         boxed = grad.copy()
         boxed[height // 4 : height // 2, width // 3 : width // 2] = (255, 255, 255, 255)
-        yield Case(f"gradient-box-{width}x{height}", grad, boxed, options(n)); n += 1
+        yield Case(f"gradient-box-{width}x{height}", grad, boxed, options(n))
+        n += 1
         noise = rng.integers(0, 256, (height, width, 4), dtype=np.uint8)
         noise[..., 3] = 255
         noisy = noise.copy()
         mask = rng.random((height, width)) < 0.1
         noisy[mask] = rng.integers(0, 256, (int(mask.sum()), 4), dtype=np.uint8)
         noisy[..., 3] = 255
-        yield Case(f"noise-{width}x{height}", noise, noisy, options(n)); n += 1
+        yield Case(f"noise-{width}x{height}", noise, noisy, options(n))
+        n += 1
         # translucent pixels: the checkerboard (or white) blend paths
         alpha1 = rng.integers(0, 256, (height, width, 4), dtype=np.uint8)
         alpha2 = alpha1.copy()
         alpha2[..., 3] = np.clip(alpha2[..., 3].astype(int) + rng.integers(-40, 40, (height, width)), 0, 255)
-        yield Case(f"alpha-{width}x{height}", alpha1, alpha2, options(n)); n += 1
+        yield Case(f"alpha-{width}x{height}", alpha1, alpha2, options(n))
+        n += 1
         text_alpha = text_image(width, height, "Menu")
         text_alpha[..., 3] = np.where(text_alpha[..., 0] < 128, 200, 255)
-        yield Case(f"text-alpha-{width}x{height}", text_alpha, text_image(width, height, "Menu", dx=1), options(n)); n += 1
+        yield Case(f"text-alpha-{width}x{height}", text_alpha, text_image(width, height, "Menu", dx=1), options(n))
+        n += 1
         # few, quantised colours: many exact-equal neighbours and zero brightness deltas
         flat = (rng.integers(0, 3, (height, width, 1)) * 120).astype(np.uint8).repeat(4, axis=2)
         flat[..., 3] = 255
-        yield Case(f"flat-roll-{width}x{height}", flat, np.roll(flat, 1, axis=1), options(n)); n += 1
+        yield Case(f"flat-roll-{width}x{height}", flat, np.roll(flat, 1, axis=1), options(n))
+        n += 1
     # degenerate sizes: single row/column, tiny, and identical images
     for width, height in ((1, 1), (1, 17), (23, 1), (2, 2), (3, 3)):
         one = rng.integers(0, 256, (height, width, 4), dtype=np.uint8)
         two = one.copy()
         two[rng.random((height, width)) < 0.5] ^= np.uint8(0x5A)
-        yield Case(f"tiny-{width}x{height}", one, two, options(n)); n += 1
+        yield Case(f"tiny-{width}x{height}", one, two, options(n))
+        n += 1
     same = text_image(50, 30, "Same")
-    yield Case("identical", same, same.copy(), {"alpha": 0.3}); n += 1
-    yield Case("identical-mask", same, same.copy(), {"diff_mask": True}); n += 1
+    yield Case("identical", same, same.copy(), {"alpha": 0.3})
+    n += 1
+    yield Case("identical-mask", same, same.copy(), {"diff_mask": True})
+    n += 1

@@ -35,7 +35,10 @@ def test_screenshot_set_has_the_kinds_it_says(tmp_path: Path) -> None:
         same_pixels = np.array_equal(load_rgba(before), load_rgba(after))
         assert load_rgba(before).shape == (spec.height, spec.width, 4)
         assert (same_bytes, same_pixels) == {
-            "identical": (True, True), "reencoded": (False, True), "blocks": (False, False), "shift": (False, False)
+            "identical": (True, True),
+            "reencoded": (False, True),
+            "blocks": (False, False),
+            "shift": (False, False),
         }[spec.kind], spec
     stamp = (tmp_path / "baseline" / specs[0].name).stat().st_mtime_ns
     bench.make_set(tmp_path, specs)  # the same set again: kept as it is

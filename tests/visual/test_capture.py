@@ -58,12 +58,12 @@ def test_plan_has_one_shot_per_page_and_viewport() -> None:
 def test_plan_errors_name_the_problem() -> None:
     with pytest.raises(ConfigError, match="no page named nope"):
         plan_shots(visual_settings(CONFIG), ["nope"])
-    with pytest.raises(ConfigError, match="visual.pages is empty"):
+    with pytest.raises(ConfigError, match=r"visual\.pages is empty"):
         plan_shots(visual_settings("visual: {}"))
 
 
 @pytest.mark.parametrize(
-    "yaml, message",
+    ("yaml", "message"),
     [
         ("visual: {viewports: [big]}", "1280x800"),
         ("visual: {pages: [{name: Home}]}", "lower case"),
@@ -92,12 +92,12 @@ def test_browser_search_order(tmp_path: Path) -> None:
     assert find_browser(None, playwright_path=None, which=only_browser.get).executable == "/snap/bin/chromium-browser"
     with pytest.raises(ToolError, match="playwright install chromium"):
         find_browser(None, playwright_path=None, which=lambda name: None)
-    with pytest.raises(ToolError, match="visual.browser.executable: .*does not exist"):
+    with pytest.raises(ToolError, match=r"visual\.browser\.executable: .*does not exist"):
         find_browser(str(tmp_path / "missing"), playwright_path=str(bundled), which=system.get)
 
 
 @pytest.mark.parametrize(
-    "url, allowed",
+    ("url", "allowed"),
     [
         ("http://127.0.0.1:8000/app.js", True),
         ("http://127.0.0.1:8000", True),
@@ -151,8 +151,15 @@ def test_full_page_and_actions(browser, site) -> None:
     closed = decode(capturer.shot(Shot("menu", (320, 240), "/index.html", full_page=False, mask=("#clock",))))
     opened = decode(
         capturer.shot(
-            Shot("menu", (320, 240), "/index.html", full_page=True, mask=("#clock",), wait_for="#open",
-                 actions=(Action(action="click", selector="#open"),))
+            Shot(
+                "menu",
+                (320, 240),
+                "/index.html",
+                full_page=True,
+                mask=("#clock",),
+                wait_for="#open",
+                actions=(Action(action="click", selector="#open"),),
+            )
         )
     )
     assert opened.shape[0] > 900 and opened.shape[1] == 320  # the whole scrollable page

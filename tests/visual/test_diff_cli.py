@@ -55,7 +55,9 @@ def test_same_count_and_diff_png_as_the_js_cli(run_cli, pair, tmp_path: Path) ->
     js_diff = tmp_path / "js.png"
     done = subprocess.run(
         ["node", str(JS_DIR / "node_modules" / "pixelmatch" / "bin" / "pixelmatch"), str(a), str(b), str(js_diff)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     js_count = int(done.stdout.split("different pixels:")[1].split()[0])
     result = run_cli("visual", "diff", str(a), str(b), "--json", "--out", str(tmp_path / "ours.png"))

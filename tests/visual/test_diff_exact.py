@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -19,12 +20,14 @@ def ours(case: Case) -> tuple[int, np.ndarray]:
 
 def assert_same_as_js(cases: list[Case], tmp_path: Path) -> None:
     expected = run_js(cases, tmp_path / "js")
-    for case, js in zip(cases, expected):
+    for case, js in zip(cases, expected, strict=True):
         mismatch, output = ours(case)
         assert mismatch == js.mismatch, f"{case.name} {case.options}: {mismatch} != JS {js.mismatch}"
         assert js.output is not None
         differing = np.argwhere((output != js.output).any(axis=2))
-        assert differing.size == 0, f"{case.name} {case.options}: {len(differing)} output pixels differ, first at {differing[:3].tolist()}"
+        assert differing.size == 0, (
+            f"{case.name} {case.options}: {len(differing)} output pixels differ, first at {differing[:3].tolist()}"
+        )
 
 
 @requires_js
@@ -62,7 +65,9 @@ def test_out_of_range_colours_and_alpha_are_stored_like_a_uint8array(tmp_path: P
     a = text_image(40, 30, "Odd")
     b = text_image(40, 30, "Odd", dx=1)
     cases = [
-        Case("odd-colours", a, b, {"aa_color": (300, -1, 12.7), "diff_color": (256, 511, -200), "diff_color_alt": (-0.5, 1e3, 7)}),
+        Case(
+            "odd-colours", a, b, {"aa_color": (300, -1, 12.7), "diff_color": (256, 511, -200), "diff_color_alt": (-0.5, 1e3, 7)}
+        ),
         Case("alpha-above-one", a, b, {"alpha": 1.7}),
         Case("alpha-negative", a, b, {"alpha": -0.4}),
     ]
@@ -118,7 +123,11 @@ def test_random_quantised_pairs_match_js(tmp_path: Path, monkeypatch: pytest.Mon
         b[changed] = (rng.integers(0, levels, (int(changed.sum()), 4)) * step).astype(np.uint8)
         if n % 3:
             b[..., 3] = np.where(rng.random((height, width)) < 0.9, a[..., 3], b[..., 3])
-        options = {"threshold": [0.0, 0.01, 0.1, 0.3][n % 4], "checkerboard": n % 2 == 0, "include_aa": n % 9 == 4}
+        options: dict[str, Any] = {
+            "threshold": [0.0, 0.01, 0.1, 0.3][n % 4],
+            "checkerboard": n % 2 == 0,
+            "include_aa": n % 9 == 4,
+        }
         if n % 5 == 1:
             options["diff_color_alt"] = (0, 255, 0)
         cases.append(Case(f"quantised-{n}", a, b, options))

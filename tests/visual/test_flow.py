@@ -22,10 +22,15 @@ SETTINGS = parse_config("visual: {approve_label: 'looks-good'}").visual
 
 
 def test_a_comment_with_the_command_on_a_pull_request_asks_for_approval() -> None:
-    payload = load_event("issue_comment.created", **{
-        "issue.number": 4, "issue.pull_request": {"url": "u"}, "comment.body": "/leadforge approve-visual\nthanks",
-        "comment.user.login": "maria",
-    })
+    payload = load_event(
+        "issue_comment.created",
+        **{
+            "issue.number": 4,
+            "issue.pull_request": {"url": "u"},
+            "comment.body": "/leadforge approve-visual\nthanks",
+            "comment.user.login": "maria",
+        },
+    )
     request = approval_request("issue_comment", payload, SETTINGS)
     assert request is not None and (request.number, request.sender, request.via) == (4, "maria", "comment")
 
@@ -64,18 +69,23 @@ def test_approved_pixels_pass_only_when_they_are_the_same_pixels() -> None:
     assert pixel_hash(a) == pixel_hash(a.copy()) != pixel_hash(b)
     assert pixel_hash(a) != pixel_hash(np.zeros((3, 2, 4), dtype=np.uint8))  # same bytes, other shape
     entries = [entry("home-100x50.png", "failed"), entry("blog-100x50.png", "failed"), entry("new-100x50.png", "new")]
-    out = apply_approvals(entries, {"home-100x50.png": "h1", "blog-100x50.png": "old", "new-100x50.png": "n1"},
-                          {"home-100x50.png": "h1", "blog-100x50.png": "h2", "new-100x50.png": "n1"})
+    out = apply_approvals(
+        entries,
+        {"home-100x50.png": "h1", "blog-100x50.png": "old", "new-100x50.png": "n1"},
+        {"home-100x50.png": "h1", "blog-100x50.png": "h2", "new-100x50.png": "n1"},
+    )
     assert [e.status for e in out] == ["approved", "failed", "approved"]
 
 
 def test_baseline_updates_take_new_screenshots_and_drop_removed_ones() -> None:
-    report = {"entries": [
-        {"name": "home-100x50.png", "status": "failed", "after": "images/home-100x50.after.png"},
-        {"name": "about-100x50.png", "status": "unchanged", "after": None},
-        {"name": "old-100x50.png", "status": "removed", "after": None},
-        {"name": "pricing-100x50.png", "status": "new", "after": "images/pricing-100x50.after.png"},
-    ]}
+    report = {
+        "entries": [
+            {"name": "home-100x50.png", "status": "failed", "after": "images/home-100x50.after.png"},
+            {"name": "about-100x50.png", "status": "unchanged", "after": None},
+            {"name": "old-100x50.png", "status": "removed", "after": None},
+            {"name": "pricing-100x50.png", "status": "new", "after": "images/pricing-100x50.after.png"},
+        ]
+    }
     assert baseline_updates(report, "screenshots/baseline", "pr-3/abc") == {
         "screenshots/baseline/home-100x50.png": "pr-3/abc/images/home-100x50.after.png",
         "screenshots/baseline/old-100x50.png": None,
@@ -89,10 +99,25 @@ def test_status_and_comment() -> None:
     assert status_of(True, {"unchanged": 2, "failed": 0}) == ("success", "passed: 2 unchanged")
     state, text = status_of(False, {"failed": 1, "new": 1})
     assert state == "failure" and text == "failed: 1 failed, 1 new" and len(text) <= 140
-    entries = (entry("home-100x50.png", "failed", ratio=0.25, before="images/h.before.png", after="images/h.after.png",
-                     diff="images/h.diff.png"), entry("about-100x50.png", "unchanged", ratio=0.0))
-    body = render_comment(entries, passed=False, head_sha="0123456789abcdef", settings=SETTINGS,
-                          images="https://example.test/raw/c0ffee/pr-1/", run_url="https://example.test/run/1")
+    entries = (
+        entry(
+            "home-100x50.png",
+            "failed",
+            ratio=0.25,
+            before="images/h.before.png",
+            after="images/h.after.png",
+            diff="images/h.diff.png",
+        ),
+        entry("about-100x50.png", "unchanged", ratio=0.0),
+    )
+    body = render_comment(
+        entries,
+        passed=False,
+        head_sha="0123456789abcdef",
+        settings=SETTINGS,
+        images="https://example.test/raw/c0ffee/pr-1/",
+        run_url="https://example.test/run/1",
+    )
     assert "Visual check failed" in body and "`0123456` compared" in body
     assert '<img src="https://example.test/raw/c0ffee/pr-1/images/h.diff.png"' in body
     assert "| `home-100x50.png` | 🔴 failed | 25.00% | 0% |" in body
@@ -126,17 +151,35 @@ def test_approve_from_an_event_with_dry_run_changes_nothing(git_repo, run_cli, t
     forge = LocalForge(git_repo.path, "octo-org/octo-repo")
     pull = forge.create_pull(title="Red", body="", head="feature", base="main")
     shot(tmp_path / "current", (255, 0, 0, 255))
-    posted = run_cli("--forge", "local", "visual", "pr", "--current", str(tmp_path / "current"), "--pr", str(pull.number),
-                     "--out", str(tmp_path / "report"), repo=git_repo.path)  # no remote: the local assets branch
+    posted = run_cli(
+        "--forge",
+        "local",
+        "visual",
+        "pr",
+        "--current",
+        str(tmp_path / "current"),
+        "--pr",
+        str(pull.number),
+        "--out",
+        str(tmp_path / "report"),
+        repo=git_repo.path,
+    )  # no remote: the local assets branch
     assert posted.code == 0, posted.stderr  # the verdict is the status, not the exit code
     assert "1 failed" in posted.stdout
     event = tmp_path / "event.json"
     env = {"GITHUB_EVENT_NAME": "issue_comment", "GITHUB_EVENT_PATH": str(event), "GITHUB_REPOSITORY": "octo-org/octo-repo"}
 
     def ask(sender: str) -> None:
-        payload = load_event("issue_comment.created", **{
-            "issue.number": pull.number, "issue.pull_request": {"url": "u"}, "comment.body": "/leadforge approve-visual",
-            "comment.user.login": sender, "sender.login": sender})
+        payload = load_event(
+            "issue_comment.created",
+            **{
+                "issue.number": pull.number,
+                "issue.pull_request": {"url": "u"},
+                "comment.body": "/leadforge approve-visual",
+                "comment.user.login": sender,
+                "sender.login": sender,
+            },
+        )
         event.write_text(json.dumps(payload), encoding="utf-8")
 
     state = git_repo.path / ".leadforge" / "forge" / "state.json"

@@ -98,7 +98,8 @@ def test_other_png_kinds_go_to_pillow(mode: str) -> None:
 def test_rgb_with_a_transparent_colour_goes_to_pillow() -> None:
     rgba = text_image(30, 20, "Hi")
     data = pillow_png(rgba, "RGB", transparency=(255, 255, 255))
-    assert png_layout(data) is not None and png_layout(data).transparency  # type: ignore[union-attr]
+    layout = png_layout(data)
+    assert layout is not None and layout.transparency
     assert images._decode_fast(data) is None
     loaded = decode_png(data, source="x")
     assert (loaded[..., 3] == 0).any()  # Pillow applied the tRNS colour, as before
@@ -108,7 +109,8 @@ def test_rgb_with_a_transparent_colour_goes_to_pillow() -> None:
 def test_sixteen_bit_colour_goes_to_pillow() -> None:
     rgb16 = np.full((3, 4, 3), 0x1234, dtype=np.uint16)
     data = pyspng.encode(np.dstack([rgb16, np.full((3, 4, 1), 0xFFFF, np.uint16)]))
-    assert png_layout(data).bit_depth == 16  # type: ignore[union-attr]
+    layout = png_layout(data)
+    assert layout is not None and layout.bit_depth == 16
     assert images._decode_fast(data) is None
     assert np.array_equal(decode_png(data, source="x"), pillow_rgba(data))
 
@@ -216,9 +218,9 @@ def test_large_idat_is_split_into_chunks(monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 def test_writer_refuses_what_is_not_an_rgba_image() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"expected an H×W×4 uint8 RGBA array, got shape \(2, 2, 3\)"):
         encode_png_fast(np.zeros((2, 2, 3), dtype=np.uint8))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="a PNG needs at least one pixel, not 0x3"):
         encode_png_rows(0, 3, lambda top, n: np.zeros((n, 0), dtype=np.uint8))
 
 
@@ -240,7 +242,8 @@ def test_png_layout_reads_the_header_and_checks_crcs() -> None:
     data = pillow_png(text_image(20, 10, "x"))
     layout = png_layout(data, whole=True)
     assert layout is not None and (layout.width, layout.height, layout.pixels, layout.complete) == (20, 10, 200, True)
-    assert png_layout(data) is not None and not png_layout(data).complete  # type: ignore[union-attr]
+    layout = png_layout(data)
+    assert layout is not None and not layout.complete
     assert png_layout(_with_bad_header_crc(data)) is None
     no_iend = png_layout(data[:-12], whole=True)
     assert no_iend is not None and not no_iend.complete

@@ -42,10 +42,16 @@ def test_workflows_are_thin_pinned_and_least_privilege() -> None:
     approve = {"contents": "write", "pull-requests": "write", "statuses": "write"}
     current = "$RUNNER_TEMP/leadforge-visual/current"
     expected = {
-        "visual.yml": ("reusable-visual.yml", {"contents": "read"}, [
-            "playwright install --with-deps chromium", f'leadforge visual capture --out "{current}"']),
-        "visual-post.yml": ("reusable-visual-post.yml", post, [
-            f'leadforge visual pr --current "{current}" --out "$RUNNER_TEMP/leadforge-visual/report"']),
+        "visual.yml": (
+            "reusable-visual.yml",
+            {"contents": "read"},
+            ["playwright install --with-deps chromium", f'leadforge visual capture --out "{current}"'],
+        ),
+        "visual-post.yml": (
+            "reusable-visual-post.yml",
+            post,
+            [f'leadforge visual pr --current "{current}" --out "$RUNNER_TEMP/leadforge-visual/report"'],
+        ),
         "visual-approve.yml": ("reusable-visual-approve.yml", approve, ["leadforge visual approve --push"]),
     }
     for name, (reusable, permissions, runs) in expected.items():
@@ -105,22 +111,37 @@ def test_pull_request_capture_comment_and_approval(git_repo: Repo, tmp_path: Pat
     git_repo.git("checkout", "-q", "main")
 
     harness = Harness(git_repo.path, root=tmp_path / "gh", api_double=github_double)
-    opened = load_event("pull_request.opened", **{
-        "number": 7, "pull_request.number": 7, "pull_request.head.ref": "feature", "pull_request.base.ref": "main",
-        "pull_request.draft": False, "repository.full_name": REPOSITORY,
-        "pull_request.head.repo.full_name": REPOSITORY, "pull_request.base.repo.full_name": REPOSITORY,
-    })
+    opened = load_event(
+        "pull_request.opened",
+        **{
+            "number": 7,
+            "pull_request.number": 7,
+            "pull_request.head.ref": "feature",
+            "pull_request.base.ref": "main",
+            "pull_request.draft": False,
+            "repository.full_name": REPOSITORY,
+            "pull_request.head.repo.full_name": REPOSITORY,
+            "pull_request.base.repo.full_name": REPOSITORY,
+        },
+    )
     github_double.add_pull("Red box", number=7, head="feature", base="main", head_sha=head)
     # the machine set-up step downloads a browser; here the system Chromium is used instead
     capture = harness.run("visual.yml", "pull_request", opened, replace_run={"chromium": "true"})
     assert capture.ok, capture.explain()
     assert capture.ran == ["visual/capture"]
 
-    finished = load_event("workflow_run.completed.with-pull-requests", **{
-        "workflow_run.name": "Visual", "workflow_run.event": "pull_request", "workflow_run.conclusion": "success",
-        "workflow_run.head_sha": head, "workflow_run.head_branch": "feature", "workflow_run.pull_requests.0.number": 7,
-        "repository.full_name": REPOSITORY,
-    })
+    finished = load_event(
+        "workflow_run.completed.with-pull-requests",
+        **{
+            "workflow_run.name": "Visual",
+            "workflow_run.event": "pull_request",
+            "workflow_run.conclusion": "success",
+            "workflow_run.head_sha": head,
+            "workflow_run.head_branch": "feature",
+            "workflow_run.pull_requests.0.number": 7,
+            "repository.full_name": REPOSITORY,
+        },
+    )
     post = harness.run("visual-post.yml", "workflow_run", finished)
     assert post.ok, post.explain()
     assert post.ran == ["post/post"]
@@ -131,7 +152,9 @@ def test_pull_request_capture_comment_and_approval(git_repo: Repo, tmp_path: Pat
     assert "/leadforge approve-visual" in body
     assets_head = _remote(harness, "rev-parse", "leadforge-visual-assets").strip()
     assert f"/raw/{assets_head}/pr-7/{head[:12]}/images/blue-200x100.after.png" in body
-    after = Image.open(io.BytesIO(_remote_bytes(harness, f"leadforge-visual-assets:pr-7/{head[:12]}/images/blue-200x100.after.png")))
+    after = Image.open(
+        io.BytesIO(_remote_bytes(harness, f"leadforge-visual-assets:pr-7/{head[:12]}/images/blue-200x100.after.png"))
+    )
     assert after.convert("RGB").getpixel((30, 30)) == (0xC0, 0x20, 0x50)  # the PR's red box, really rendered
     statuses = [s for s in github_double.statuses.get(head, []) if s["context"] == "leadforge/visual"]
     assert statuses and statuses[-1]["state"] == "failure"
@@ -144,18 +167,28 @@ def test_pull_request_capture_comment_and_approval(git_repo: Repo, tmp_path: Pat
 
     # a reader cannot approve
     github_double.set_permission("mallory", "read")
-    ask = {"issue.number": 7, "issue.pull_request": {"url": "x"}, "comment.body": "/leadforge approve-visual",
-           "repository.full_name": REPOSITORY}
-    denied = harness.run("visual-approve.yml", "issue_comment",
-                         load_event("issue_comment.created", **ask, **{"comment.user.login": "mallory", "sender.login": "mallory"}))
+    ask = {
+        "issue.number": 7,
+        "issue.pull_request": {"url": "x"},
+        "comment.body": "/leadforge approve-visual",
+        "repository.full_name": REPOSITORY,
+    }
+    denied = harness.run(
+        "visual-approve.yml",
+        "issue_comment",
+        load_event("issue_comment.created", **ask, **{"comment.user.login": "mallory", "sender.login": "mallory"}),
+    )
     assert denied.ok, denied.explain()
     assert _remote(harness, "rev-parse", "feature").strip() == head
     assert "only people with write permission" in github_double.issue_comments(7)[-1]["body"]
 
     # a writer approves: the new baseline is committed on top of the PR head
     github_double.set_permission("maintainer", "write")
-    approved = harness.run("visual-approve.yml", "issue_comment",
-                           load_event("issue_comment.created", **ask, **{"comment.user.login": "maintainer", "sender.login": "maintainer"}))
+    approved = harness.run(
+        "visual-approve.yml",
+        "issue_comment",
+        load_event("issue_comment.created", **ask, **{"comment.user.login": "maintainer", "sender.login": "maintainer"}),
+    )
     assert approved.ok, approved.explain()
     new_head = _remote(harness, "rev-parse", "feature").strip()
     assert new_head != head and _remote(harness, "rev-parse", f"{new_head}^").strip() == head
@@ -180,19 +213,34 @@ def test_the_label_starts_the_approval_and_other_comments_do_not(git_repo: Repo,
     harness = Harness(git_repo.path, root=tmp_path / "gh", api_double=github_double)
     github_double.add_pull("Some PR", number=5, head="main", base="main")
     github_double.set_permission("drive-by", "triage")
-    labeled = load_event("pull_request.labeled", **{
-        "number": 5, "pull_request.number": 5, "label.name": "visual:approve", "sender.login": "drive-by",
-        "repository.full_name": REPOSITORY, "pull_request.head.repo.full_name": REPOSITORY,
-        "pull_request.head.ref": "main", "pull_request.base.ref": "main",
-    })
+    labeled = load_event(
+        "pull_request.labeled",
+        **{
+            "number": 5,
+            "pull_request.number": 5,
+            "label.name": "visual:approve",
+            "sender.login": "drive-by",
+            "repository.full_name": REPOSITORY,
+            "pull_request.head.repo.full_name": REPOSITORY,
+            "pull_request.head.ref": "main",
+            "pull_request.base.ref": "main",
+        },
+    )
     result = harness.run("visual-approve.yml", "pull_request_target", labeled)
     assert result.ok, result.explain()
     assert result.ran == ["approve/approve"]
     assert "only people with write permission" in github_double.issue_comments(5)[-1]["body"]
     other = load_event("pull_request.labeled", **{"label.name": "bug", "repository.full_name": REPOSITORY})
     assert harness.run("visual-approve.yml", "pull_request_target", other).ran == []
-    chat = load_event("issue_comment.created", **{"issue.number": 5, "issue.pull_request": {"url": "x"},
-                                                  "comment.body": "looks good", "repository.full_name": REPOSITORY})
+    chat = load_event(
+        "issue_comment.created",
+        **{
+            "issue.number": 5,
+            "issue.pull_request": {"url": "x"},
+            "comment.body": "looks good",
+            "repository.full_name": REPOSITORY,
+        },
+    )
     assert harness.run("visual-approve.yml", "issue_comment", chat).ran == []
 
 
@@ -213,33 +261,57 @@ def test_the_callers_init_writes_capture_compare_and_guard_approval(git_repo: Re
     write_site(git_repo.path / "site", button_colour="#c02050")
     head = git_repo.commit("feat(ui): red box")
     git_repo.git("checkout", "-q", "main")
-    harness = Harness(git_repo.path, root=tmp_path / "gh", api_double=github_double,
-                      workflows_dir=render_callers(tmp_path / "user"))
+    harness = Harness(
+        git_repo.path, root=tmp_path / "gh", api_double=github_double, workflows_dir=render_callers(tmp_path / "user")
+    )
     github_double.add_pull("Red box", number=7, head="feature", base="main", head_sha=head)
-    opened = load_event("pull_request.opened", **{
-        "number": 7, "pull_request.number": 7, "pull_request.head.ref": "feature", "pull_request.base.ref": "main",
-        "pull_request.draft": False, "repository.full_name": REPOSITORY,
-        "pull_request.head.repo.full_name": REPOSITORY, "pull_request.base.repo.full_name": REPOSITORY,
-    })
+    opened = load_event(
+        "pull_request.opened",
+        **{
+            "number": 7,
+            "pull_request.number": 7,
+            "pull_request.head.ref": "feature",
+            "pull_request.base.ref": "main",
+            "pull_request.draft": False,
+            "repository.full_name": REPOSITORY,
+            "pull_request.head.repo.full_name": REPOSITORY,
+            "pull_request.base.repo.full_name": REPOSITORY,
+        },
+    )
     # the machine set-up step downloads a browser; here the system Chromium is used instead
     capture = harness.run("leadforge-visual.yml", "pull_request", opened, replace_run={"chromium": "true"})
     assert capture.ok, capture.explain()
     assert capture.ran == ["visual/capture"] and "leadforge-visual" in capture.artifacts
-    finished = load_event("workflow_run.completed.with-pull-requests", **{
-        "workflow_run.name": "LeadForge visual", "workflow_run.event": "pull_request", "workflow_run.conclusion": "success",
-        "workflow_run.head_sha": head, "workflow_run.head_branch": "feature", "workflow_run.pull_requests.0.number": 7,
-        "repository.full_name": REPOSITORY,
-    })
+    finished = load_event(
+        "workflow_run.completed.with-pull-requests",
+        **{
+            "workflow_run.name": "LeadForge visual",
+            "workflow_run.event": "pull_request",
+            "workflow_run.conclusion": "success",
+            "workflow_run.head_sha": head,
+            "workflow_run.head_branch": "feature",
+            "workflow_run.pull_requests.0.number": 7,
+            "repository.full_name": REPOSITORY,
+        },
+    )
     post = harness.run("leadforge-visual-post.yml", "workflow_run", finished)
     assert post.ok, post.explain()
     assert post.ran == ["post/post"]
     assert "Visual check failed" in github_double.issue_comments(7)[0]["body"]
     github_double.set_permission("drive-by", "triage")
-    labeled = load_event("pull_request.labeled", **{
-        "number": 7, "pull_request.number": 7, "label.name": "visual:approve", "sender.login": "drive-by",
-        "repository.full_name": REPOSITORY, "pull_request.head.repo.full_name": REPOSITORY,
-        "pull_request.head.ref": "feature", "pull_request.base.ref": "main",
-    })
+    labeled = load_event(
+        "pull_request.labeled",
+        **{
+            "number": 7,
+            "pull_request.number": 7,
+            "label.name": "visual:approve",
+            "sender.login": "drive-by",
+            "repository.full_name": REPOSITORY,
+            "pull_request.head.repo.full_name": REPOSITORY,
+            "pull_request.head.ref": "feature",
+            "pull_request.base.ref": "main",
+        },
+    )
     approve = harness.run("leadforge-visual-approve.yml", "pull_request_target", labeled)
     assert approve.ok, approve.explain()
     assert approve.ran == ["approve/approve"]

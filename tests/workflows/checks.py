@@ -23,17 +23,23 @@ from typing import Any
 from tests.harness.runner import parse_yaml
 from tests.workflows.pins import PINS
 
-__all__ = ["check_all", "check_permissions", "check_pins", "check_untrusted_in_run", "check_no_pr_head_checkout", "load"]
+__all__ = ["check_all", "check_no_pr_head_checkout", "check_permissions", "check_pins", "check_untrusted_in_run", "load"]
 
 _USES_LINE = re.compile(r"""^\s*(?:-\s+)?uses:\s*(?P<q>['"]?)(?P<ref>[^\s'"#]+)(?P=q)\s*(?:#\s*(?P<comment>.*?))?\s*$""")
 _SHA = re.compile(r"[0-9a-f]{40}")
 _EXPR = re.compile(r"\$\{\{(.*?)\}\}", re.DOTALL)
-_UNTRUSTED = re.compile(r"\bgithub\s*\.\s*event\b|\bgithub\s*\.\s*head_ref\b|\binputs\s*\.|\bgithub\s*\[\s*'event'\s*\]|\bgithub\s*\[\s*'head_ref'\s*\]", re.IGNORECASE)
+_UNTRUSTED = re.compile(
+    r"\bgithub\s*\.\s*event\b|\bgithub\s*\.\s*head_ref\b|\binputs\s*\.|\bgithub\s*\[\s*'event'\s*\]|\bgithub\s*\[\s*'head_ref'\s*\]",
+    re.IGNORECASE,
+)
 _HEAD_REF = re.compile(
     r"github\s*\.\s*event\s*\.\s*(pull_request\s*\.\s*head|workflow_run\s*\.\s*head_(sha|branch))|github\s*\.\s*head_ref|refs/pull/",
     re.IGNORECASE,
 )
-_SCRIPT_FETCH = re.compile(r"gh\s+pr\s+checkout|git\s+fetch\b[^\n]*\bpull/|git\s+checkout\b[^\n]*\$\{\{\s*github\.(event\.pull_request\.head|head_ref)", re.IGNORECASE)
+_SCRIPT_FETCH = re.compile(
+    r"gh\s+pr\s+checkout|git\s+fetch\b[^\n]*\bpull/|git\s+checkout\b[^\n]*\$\{\{\s*github\.(event\.pull_request\.head|head_ref)",
+    re.IGNORECASE,
+)
 
 
 def load(text: str) -> dict[str, Any]:
@@ -56,7 +62,12 @@ def check_permissions(name: str, text: str) -> list[str]:
     writes = sorted(k for k, v in top.items() if v == "write") if isinstance(top, dict) else []
     if top == "write-all" or writes:
         granted = "write-all" if top == "write-all" else ", ".join(f"{k}: write" for k in writes)
-        return [f"{name}:{_line_of(text, 'permissions:')}: top-level permissions grant {granted}: grant write only to the job that needs it"]
+        return [
+            (
+                f"{name}:{_line_of(text, 'permissions:')}: top-level permissions grant {granted}: "
+                "grant write only to the job that needs it"
+            )
+        ]
     return []
 
 
@@ -86,8 +97,9 @@ def check_pins(name: str, text: str) -> list[str]:
             continue
         if ref.startswith("$/"):
             if "@" in ref:
-                findings.append(f"{name}:{number}: {ref}: a self-repository ($/) reference takes no @ref (it is the running "
-                                "commit)")
+                findings.append(
+                    f"{name}:{number}: {ref}: a self-repository ($/) reference takes no @ref (it is the running commit)"
+                )
             continue
         if ref.startswith("docker://"):
             if "@sha256:" not in ref:
@@ -103,14 +115,21 @@ def check_pins(name: str, text: str) -> list[str]:
             continue
         pin = PINS.get(action)
         if pin is None:
-            findings.append(f"{name}:{number}: {action} is not in tests/workflows/pins.py (add it there with its SHA and version)")
+            findings.append(
+                f"{name}:{number}: {action} is not in tests/workflows/pins.py (add it there with its SHA and version)"
+            )
         elif pin.sha != version:
             findings.append(f"{name}:{number}: {action}@{version} differs from the pinned {pin.sha} # {pin.version}")
         elif comment.split()[:1] != [pin.version]:
-            findings.append(f"{name}:{number}: {action} needs the version comment '# {pin.version}' (found {comment or 'none'!r})")
+            findings.append(
+                f"{name}:{number}: {action} needs the version comment '# {pin.version}' (found {comment or 'none'!r})"
+            )
     for ref in _all_uses(load(text)):
         if ref not in seen:
-            findings.append(f"{name}:{_line_of(text, ref)}: 'uses: {ref}' is written in a form the pin check cannot read: use one line 'uses: owner/repo@<sha> # vX.Y.Z'")
+            findings.append(
+                f"{name}:{_line_of(text, ref)}: 'uses: {ref}' is written in a form the pin check cannot read: "
+                "use one line 'uses: owner/repo@<sha> # vX.Y.Z'"
+            )
     return findings
 
 
@@ -144,7 +163,7 @@ def check_untrusted_in_run(name: str, text: str) -> list[str]:
                     line = _line_of(text, match.group(0), anchor)
                     findings.append(
                         f"{name}:{line}: jobs.{job_id}.steps[{index}].{field} expands '${{{{ {expression} }}}}' into the script: "
-                        "pass it through env: and use \"$VAR\""
+                        'pass it through env: and use "$VAR"'
                     )
     return findings
 
@@ -170,9 +189,12 @@ def check_no_pr_head_checkout(name: str, text: str) -> list[str]:
                         f"in a {'/'.join(sorted(risky))} workflow (it runs with secrets)"
                     )
         run = step.get("run")
-        if isinstance(run, str) and _SCRIPT_FETCH.search(run):
-            line = _line_of(text, _SCRIPT_FETCH.search(run).group(0))  # type: ignore[union-attr]
-            findings.append(f"{name}:{line}: jobs.{job_id}.steps[{index}] fetches PR head code in a {'/'.join(sorted(risky))} workflow")
+        fetch = _SCRIPT_FETCH.search(run) if isinstance(run, str) else None
+        if fetch is not None:
+            line = _line_of(text, fetch.group(0))
+            findings.append(
+                f"{name}:{line}: jobs.{job_id}.steps[{index}] fetches PR head code in a {'/'.join(sorted(risky))} workflow"
+            )
     return findings
 
 

@@ -45,7 +45,7 @@ def repo(git_repo: Repo) -> Repo:
     return git_repo
 
 
-def _run(repo: Repo, tmp_path: Path, text: str, **options):  # type: ignore[no-untyped-def]
+def _run(repo: Repo, tmp_path: Path, text: str, **options):
     folder = tmp_path / "workflows"
     folder.mkdir(exist_ok=True)
     (folder / "w.yml").write_text(text, encoding="utf-8")
@@ -71,7 +71,7 @@ def test_the_action_is_a_clean_pinned_composite_action() -> None:
         assert "inputs." not in str(step.get("run", ""))
 
 
-def load_workflow_like(path: Path) -> dict:  # type: ignore[type-arg]
+def load_workflow_like(path: Path) -> dict:
     from tests.harness.runner import parse_yaml
 
     return parse_yaml(path.read_text(encoding="utf-8"))

@@ -50,7 +50,13 @@ def test_push_to_main_sets_up_and_runs_the_tests(harness: Harness) -> None:
     assert result.ok, result.explain()
     assert result.ran == ["test"]
     job = result.job("test")
-    assert [s.id or s.name for s in job.steps] == ["actions/checkout", "actions/setup-python", "setup", "test", "Upload the test report"]
+    assert [s.id or s.name for s in job.steps] == [
+        "actions/checkout",
+        "actions/setup-python",
+        "setup",
+        "test",
+        "Upload the test report",
+    ]
     assert job.step("setup").replaced and not job.step("test").replaced
     test = job.step("test")
     assert test.command == '.venv/bin/python -m pytest -p no:cacheprovider --junitxml="$RUNNER_TEMP/junit.xml"'

@@ -61,7 +61,11 @@ def test_payloads_have_what_the_pipeline_reads() -> None:
 
 
 def test_load_event_overrides_are_deep_and_isolated() -> None:
-    payload = load_event("issues.opened", **{"issue.body": "### Goal\nShip", "issue.labels.0": {"name": "task"}, "new.deep.key": 1}, action="edited")
+    payload = load_event(
+        "issues.opened",
+        **{"issue.body": "### Goal\nShip", "issue.labels.0": {"name": "task"}, "new.deep.key": 1},
+        action="edited",
+    )
     assert payload["issue"]["body"] == "### Goal\nShip"
     assert payload["issue"]["labels"] == [{"name": "task"}]
     assert payload["new"] == {"deep": {"key": 1}}
@@ -72,5 +76,5 @@ def test_load_event_overrides_are_deep_and_isolated() -> None:
 
 
 def test_unknown_fixture_names_the_known_ones() -> None:
-    with pytest.raises(KeyError, match="issues.opened"):
+    with pytest.raises(KeyError, match=r"issues\.opened"):
         load_event("issues.teleported")

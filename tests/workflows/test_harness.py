@@ -66,12 +66,17 @@ def test_expression_values(expression: str, expected: object) -> None:
 
 def test_interpolation_keeps_types_for_a_whole_expression_and_renders_inside_strings() -> None:
     assert interpolate("${{ fromJSON('[1, 2]') }}", CTX) == [1, 2]
-    assert interpolate("n=${{ github.event.issue.number }} ok=${{ inputs.flag }} none=${{ github.nope }}.", CTX) == "n=7 ok=true none=."
+    assert (
+        interpolate("n=${{ github.event.issue.number }} ok=${{ inputs.flag }} none=${{ github.nope }}.", CTX)
+        == "n=7 ok=true none=."
+    )
     assert interpolate("${{ '}}' }}-x", CTX) == "}}-x"
     assert interpolate(5, CTX) == 5
 
 
-@pytest.mark.parametrize("bad", ["github.", "contains(1)", "nosuchcontext.x", "unknownfn(1)", "format('{1}', 'a')", "1 ==", "'open"])
+@pytest.mark.parametrize(
+    "bad", ["github.", "contains(1)", "nosuchcontext.x", "unknownfn(1)", "format('{1}', 'a')", "1 ==", "'open"]
+)
 def test_expression_errors(bad: str) -> None:
     with pytest.raises(ExpressionError):
         evaluate(bad, CTX)
@@ -151,7 +156,7 @@ def _workflow(tmp_path: Path, name: str, text: str) -> Path:
 
 
 @pytest.fixture
-def harness(git_repo, tmp_path: Path) -> Harness:  # type: ignore[no-untyped-def]
+def harness(git_repo, tmp_path: Path) -> Harness:
     git_repo.commit("feat: add app", {"app/hello.txt": "hello\n", "pyproject.toml": "[project]\nname='x'\n"})
     return Harness(
         git_repo.path,
@@ -198,7 +203,8 @@ def test_environment_env_levels_outputs_and_summary(harness: Harness, tmp_path: 
                   echo "answer=42" >> "$GITHUB_OUTPUT"
                   printf 'multi<<EOF\\nline1\\nline2\\nEOF\\n' >> "$GITHUB_OUTPUT"
                   echo "### Report for #${{ github.event.issue.number }}" >> "$GITHUB_STEP_SUMMARY"
-                  python -c "import json, os; print('number', json.load(open(os.environ['GITHUB_EVENT_PATH']))['issue']['number'])"
+                  python -c "import json, sys; print('number', json.load(open(sys.argv[1]))['issue']['number'])" \\
+                    "$GITHUB_EVENT_PATH"
               - run: echo "level=$LEVEL answer=${{ steps.calc.outputs.answer }} multi=${{ steps.calc.outputs.multi }}"
         """
         % CHECKOUT,
@@ -371,7 +377,7 @@ def test_workflow_dispatch_inputs(harness: Harness, tmp_path: Path) -> None:
     assert json.loads(Path(typed.env["GITHUB_EVENT_PATH"]).read_text())["inputs"] == {"level": "low", "dry": "false", "who": "x"}
 
 
-def test_checkout_ref_and_path_and_pushes_reach_the_remote(harness: Harness, git_repo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_checkout_ref_and_path_and_pushes_reach_the_remote(harness: Harness, git_repo, tmp_path: Path) -> None:
     first = git_repo.git("rev-list", "--max-parents=0", "HEAD")
     git_repo.git("tag", "v0.1.0", first)
     harness_with_tag = Harness(git_repo.path, root=tmp_path / "gh2", workflows_dir=tmp_path / "workflows")
@@ -404,7 +410,9 @@ def test_checkout_ref_and_path_and_pushes_reach_the_remote(harness: Harness, git
     assert result.ok, result.explain()
     calls = result.uses_of("actions/checkout")
     assert calls[1].outputs["commit"] == first and calls[0].outputs["commit"] == result.env["GITHUB_SHA"]
-    log = subprocess.run(["git", "log", "-1", "--format=%s", "main"], cwd=harness_with_tag.remote, capture_output=True, text=True).stdout
+    log = subprocess.run(
+        ["git", "log", "-1", "--format=%s", "main"], cwd=harness_with_tag.remote, capture_output=True, text=True
+    ).stdout
     assert log.strip() == "chore: from workflow"
     assert harness_with_tag.remote_git("log", "-1", "--format=%s").strip() == "chore: from workflow"
     assert harness_with_tag.remote_file("app/more.txt") == "more\n"
@@ -416,7 +424,11 @@ def test_checkout_ref_and_path_and_pushes_reach_the_remote(harness: Harness, git
 
 
 def test_no_checkout_means_an_empty_workspace(harness: Harness, tmp_path: Path) -> None:
-    _workflow(tmp_path, "w.yml", "on: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: test -z \"$(ls -A)\"\n")
+    _workflow(
+        tmp_path,
+        "w.yml",
+        'on: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: test -z "$(ls -A)"\n',
+    )
     assert harness.run("w.yml", "push", load_event("push", ref="refs/heads/main")).ok
 
 
@@ -475,7 +487,10 @@ def test_artifacts_between_jobs_and_workflows(harness: Harness, tmp_path: Path) 
     up = harness.run("up.yml", "push", load_event("push", ref="refs/heads/main"))
     assert up.ok, up.explain()
     assert up.job("use").steps[1].stdout == "a\nb\n"
-    assert sorted(p.relative_to(up.artifacts["report"]).as_posix() for p in up.artifacts["report"].rglob("*") if p.is_file()) == ["a.txt", "sub/b.txt"]
+    assert sorted(p.relative_to(up.artifacts["report"]).as_posix() for p in up.artifacts["report"].rglob("*") if p.is_file()) == [
+        "a.txt",
+        "sub/b.txt",
+    ]
     assert any(a.level == "warning" and "No files were found" in a.message for a in up.annotations)
     down = harness.run("down.yml", "workflow_run")
     assert down.job("fetch").steps[1].stdout == "a\n"
@@ -497,7 +512,9 @@ def test_recorded_uses_annotations_masks_and_pip_shim(harness: Harness, tmp_path
             steps:
               - uses: %s
               - uses: %s
-              - run: pip install . && python -m pip install -e '.[dev]' && python -m pip install "leadforge==$(leadforge --version | cut -d' ' -f2)"
+              - run: |
+                  pip install . && python -m pip install -e '.[dev]'
+                  python -m pip install "leadforge==$(leadforge --version | cut -d' ' -f2)"
               - env:
                   PIP_NO_INDEX: "1"
                 run: |
@@ -572,16 +589,25 @@ def test_replace_run_working_directory_and_errors(harness: Harness, tmp_path: Pa
     assert not not_run.triggered and not not_run.ok and "no 'issues' trigger" in not_run.explain()
 
 
-def test_step_timeout_fails_the_step(git_repo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_step_timeout_fails_the_step(git_repo, tmp_path: Path) -> None:
     harness = Harness(git_repo.path, root=tmp_path / "gh", workflows_dir=tmp_path / "workflows", step_timeout=1)
-    _workflow(tmp_path, "w.yml", "on: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n          sleep 30 &\n          sleep 30\n          echo never\n")
+    _workflow(
+        tmp_path,
+        "w.yml",
+        "on: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - run: |\n          sleep 30 &\n          sleep 30\n          echo never\n",
+    )
     result = harness.run("w.yml", "push", load_event("push", ref="refs/heads/main"))
     step = result.job("a").steps[0]
     assert step.outcome == "failure" and "timed out" in step.error
 
 
 def test_bad_workflows_are_reported(harness: Harness, tmp_path: Path) -> None:
-    _workflow(tmp_path, "cycle.yml", "on: push\njobs:\n  a:\n    needs: b\n    steps: [{run: 'true'}]\n  b:\n    needs: a\n    steps: [{run: 'true'}]\n")
+    _workflow(
+        tmp_path,
+        "cycle.yml",
+        "on: push\njobs:\n  a:\n    needs: b\n    steps: [{run: 'true'}]\n  b:\n    needs: a\n    steps: [{run: 'true'}]\n",
+    )
     with pytest.raises(WorkflowError, match="cycle"):
         harness.run("cycle.yml", "push", load_event("push", ref="refs/heads/main"))
     _workflow(tmp_path, "bad.yml", "on: push\njobs: [\n")
@@ -591,7 +617,7 @@ def test_bad_workflows_are_reported(harness: Harness, tmp_path: Path) -> None:
         harness.run("missing.yml", "push")
 
 
-def test_reusable_workflow_inputs_secrets_and_outputs(git_repo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_reusable_workflow_inputs_secrets_and_outputs(git_repo, tmp_path: Path) -> None:
     folder = tmp_path / "proj" / ".github" / "workflows"
     folder.mkdir(parents=True)
     (folder / "called.yml").write_text(
@@ -659,12 +685,14 @@ def test_reusable_workflow_inputs_secrets_and_outputs(git_repo, tmp_path: Path) 
     assert result.uses_of("./.github/workflows/called.yml")[0].outputs == {"greeting": "hi mona loud=false key=k1 other=none"}
 
 
-def test_default_payloads_follow_the_workflow_and_repository(git_repo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_default_payloads_follow_the_workflow_and_repository(git_repo, tmp_path: Path) -> None:
     folder = tmp_path / "workflows"
     folder.mkdir()
     (folder / "w.yml").write_text(
-        'on:\n  schedule:\n    - cron: "17 6 * * 1"\n  workflow_dispatch:\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n'
-        '    steps:\n      - run: echo "${{ github.event.schedule }}|$GITHUB_REF|${{ github.event.repository.full_name }}|$GITHUB_REPOSITORY|${{ toJSON(inputs) }}"\n',
+        'on:\n  schedule:\n    - cron: "17 6 * * 1"\n  workflow_dispatch:\npermissions: {}\n'
+        "jobs:\n  a:\n    runs-on: ubuntu-latest\n"
+        '    steps:\n      - run: echo "${{ github.event.schedule }}|$GITHUB_REF|'
+        '${{ github.event.repository.full_name }}|$GITHUB_REPOSITORY|${{ toJSON(inputs) }}"\n',
         encoding="utf-8",
     )
     harness = Harness(git_repo.path, root=tmp_path / "gh", workflows_dir=folder, repository="acme/widgets")
@@ -676,7 +704,7 @@ def test_default_payloads_follow_the_workflow_and_repository(git_repo, tmp_path:
     assert json.loads(Path(dispatched.env["GITHUB_EVENT_PATH"]).read_text())["inputs"] == {}
 
 
-def test_api_double_wiring(git_repo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_api_double_wiring(git_repo, tmp_path: Path) -> None:
     from tests.apidouble.server import GitHubDouble
 
     folder = tmp_path / "workflows"
@@ -698,8 +726,10 @@ def test_api_double_wiring(git_repo, tmp_path: Path) -> None:  # type: ignore[no
                     shell: python
                     run: |
                       import json, os, urllib.request
-                      url = f"{os.environ['GITHUB_API_URL']}/repos/{os.environ['GITHUB_REPOSITORY']}/issues/{os.environ['NUMBER']}"
-                      request = urllib.request.Request(url, headers={"Authorization": f"token {os.environ['GITHUB_TOKEN']}", "Accept": "application/vnd.github+json"})
+                      env = os.environ
+                      url = f"{env['GITHUB_API_URL']}/repos/{env['GITHUB_REPOSITORY']}/issues/{env['NUMBER']}"
+                      headers = {"Authorization": f"token {env['GITHUB_TOKEN']}", "Accept": "application/vnd.github+json"}
+                      request = urllib.request.Request(url, headers=headers)
                       print(json.load(urllib.request.urlopen(request))["title"])
             """
         ),
@@ -715,7 +745,7 @@ def test_api_double_wiring(git_repo, tmp_path: Path) -> None:  # type: ignore[no
         double.assert_clean()
 
 
-def test_pipx_links_installed_tools_and_never_downloads(git_repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_pipx_links_installed_tools_and_never_downloads(git_repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     tools = tmp_path / "tools"
     (tools / "fakescan" / "bin").mkdir(parents=True)
     exe = tools / "fakescan" / "bin" / "fakescan"
@@ -736,7 +766,7 @@ def test_pipx_links_installed_tools_and_never_downloads(git_repo, tmp_path: Path
     assert second.outcome == "failure" and "cannot download 'surely-not-installed-tool>=1'" in second.stderr
 
 
-def test_pull_request_payloads_get_real_commits_and_a_merge_ref(git_repo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_pull_request_payloads_get_real_commits_and_a_merge_ref(git_repo, tmp_path: Path) -> None:
     base = git_repo.git("rev-parse", "HEAD")
     git_repo.git("checkout", "-q", "-b", "feature")
     head = git_repo.commit("feat: on the branch", {"feature.txt": "new\n"})
@@ -784,12 +814,19 @@ def test_pull_request_payloads_get_real_commits_and_a_merge_ref(git_repo, tmp_pa
     assert result.payload["pull_request"]["merge_commit_sha"] == merge
     # pull_request_target runs on the base branch, never the PR's code
     target = harness.run("w.yml", "pull_request_target", payload)
-    assert f"sha={main} ref=refs/heads/main" in target.job("a").steps[1].stdout and "feature.txt" not in target.job("a").steps[1].stdout
+    assert (
+        f"sha={main} ref=refs/heads/main" in target.job("a").steps[1].stdout
+        and "feature.txt" not in target.job("a").steps[1].stdout
+    )
     # a push payload follows the pushed branch
     push = harness.run("w.yml", "push", load_event("push", ref="refs/heads/feature"))
     assert f"sha={head} ref=refs/heads/feature head= base= before={base} after={head}" in push.job("a").steps[1].stdout
     # SHAs that are commits in the repo are kept as given
-    kept = harness.run("w.yml", "pull_request", load_event("pull_request.opened", **{"pull_request.head.sha": base, "pull_request.base.ref": "main"}))
+    kept = harness.run(
+        "w.yml",
+        "pull_request",
+        load_event("pull_request.opened", **{"pull_request.head.sha": base, "pull_request.base.ref": "main"}),
+    )
     assert f"head={base} base={main}" in kept.job("a").steps[1].stdout
 
 
@@ -822,7 +859,7 @@ def test_environment_and_concurrency_are_evaluated(harness: Harness, tmp_path: P
     assert job.concurrency == {"group": "env-qa", "cancel-in-progress": False}
 
 
-def test_path_filters_see_the_real_changes(git_repo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_path_filters_see_the_real_changes(git_repo, tmp_path: Path) -> None:
     before = git_repo.git("rev-parse", "HEAD")
     git_repo.git("checkout", "-q", "-b", "docs-only")
     docs = git_repo.commit("docs: guide", {"docs/guide.md": "guide\n"})
@@ -833,8 +870,10 @@ def test_path_filters_see_the_real_changes(git_repo, tmp_path: Path) -> None:  #
     folder = tmp_path / "workflows"
     folder.mkdir()
     (folder / "w.yml").write_text(
-        'on:\n  push:\n    paths: ["src/**"]\n  pull_request:\n    paths: ["src/**"]\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n'
-        "    steps:\n      - run: python -c \"import json, os; e = json.load(open(os.environ['GITHUB_EVENT_PATH'])); print(e['before'], e['after'], e['head_commit']['id'], json.dumps(e['commits']))\"\n",
+        'on:\n  push:\n    paths: ["src/**"]\n  pull_request:\n    paths: ["src/**"]\npermissions: {}\n'
+        "jobs:\n  a:\n    runs-on: ubuntu-latest\n"
+        "    steps:\n      - run: python -c \"import json, os; e = json.load(open(os.environ['GITHUB_EVENT_PATH'])); "
+        "print(e['before'], e['after'], e['head_commit']['id'], json.dumps(e['commits']))\"\n",
         encoding="utf-8",
     )
     harness = Harness(git_repo.path, root=tmp_path / "gh", workflows_dir=folder)
@@ -843,7 +882,9 @@ def test_path_filters_see_the_real_changes(git_repo, tmp_path: Path) -> None:  #
     first, second = push.job("a").steps[0].stdout.split(" ", 3)[:3], json.loads(push.job("a").steps[0].stdout.split(" ", 3)[3])
     assert first == [before, removed, removed]
     assert [c["id"] for c in second] == [code, removed]
-    assert second[0]["added"] == ["src/app.py"] and second[0]["modified"] == ["README.md"] and second[1]["removed"] == ["README.md"]
+    assert (
+        second[0]["added"] == ["src/app.py"] and second[0]["modified"] == ["README.md"] and second[1]["removed"] == ["README.md"]
+    )
     assert second[0]["message"] == "feat: code" and second[0]["author"]["email"] == "author@example.com"
     # a pull request that only touches docs does not match paths: src/**
     pr = load_event("pull_request.opened", **{"pull_request.head.ref": "docs-only", "pull_request.base.ref": "main"})
@@ -1008,8 +1049,13 @@ def _gone(pid: int, attempts: int = 100) -> bool:
     return False
 
 
-def test_sync_publishes_later_commits(harness: Harness, git_repo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    _workflow(tmp_path, "w.yml", f"on: push\npermissions: {{}}\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: {CHECKOUT}\n      - run: cat later.txt\n")
+def test_sync_publishes_later_commits(harness: Harness, git_repo, tmp_path: Path) -> None:
+    _workflow(
+        tmp_path,
+        "w.yml",
+        f"on: push\npermissions: {{}}\njobs:\n  a:\n    runs-on: ubuntu-latest\n"
+        f"    steps:\n      - uses: {CHECKOUT}\n      - run: cat later.txt\n",
+    )
     git_repo.commit("feat: later", {"later.txt": "later\n"})
     git_repo.git("tag", "v9.9.9")
     assert not harness.run("w.yml", "push").ok  # the remote is a snapshot from when the harness was made

@@ -134,7 +134,7 @@ def test_composite_actions_run_their_steps_with_inputs_env_and_outputs(git_repo:
     assert "Can't find 'action.yml'" in missing.job("a").steps[0].error
 
 
-def test_self_repository_and_other_repository_references(git_repo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_self_repository_and_other_repository_references(git_repo, tmp_path: Path) -> None:
     project = tmp_path / "proj"
     tools = tmp_path / "tools"  # stands in for acme/tools on GitHub
     _write(tools, ".github/actions/greet/action.yml", GREET)
@@ -288,7 +288,7 @@ def test_a_called_workflow_can_only_narrow_the_callers_permissions(git_repo: Rep
     assert inherits.job("call/a").steps[0].stdout.strip() == "oidc=https://harness.invalid/oidc-token"
 
 
-def test_uv_installs_only_leadforge_from_its_lock(git_repo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_uv_installs_only_leadforge_from_its_lock(git_repo, tmp_path: Path) -> None:
     from leadforge import __version__
 
     git_repo.commit(
@@ -406,7 +406,7 @@ def test_docker_runs_leadforge_images_with_only_what_the_command_line_passes(har
 
 
 @pytest.fixture
-def harness(git_repo, tmp_path: Path) -> Harness:  # type: ignore[no-untyped-def]
+def harness(git_repo, tmp_path: Path) -> Harness:
     return Harness(git_repo.path, root=tmp_path / "gh", workflows_dir=tmp_path / "workflows")
 
 

@@ -18,7 +18,9 @@ import pytest
 from tests.harness import PROJECT_ROOT
 from tests.workflows import checks
 
-WORKFLOWS = sorted([*(PROJECT_ROOT / ".github" / "workflows").glob("*.yml"), *(PROJECT_ROOT / ".github" / "workflows").glob("*.yaml")])
+WORKFLOWS = sorted(
+    [*(PROJECT_ROOT / ".github" / "workflows").glob("*.yml"), *(PROJECT_ROOT / ".github" / "workflows").glob("*.yaml")]
+)
 ISSUE_TEMPLATES = PROJECT_ROOT / ".github" / "ISSUE_TEMPLATE"
 ISSUE_FORMS = sorted(p for p in [*ISSUE_TEMPLATES.glob("*.yml"), *ISSUE_TEMPLATES.glob("*.yaml")] if p.stem != "config")
 ISSUE_CONFIGS = sorted(p for p in [*ISSUE_TEMPLATES.glob("*.yml"), *ISSUE_TEMPLATES.glob("*.yaml")] if p.stem == "config")
@@ -169,7 +171,7 @@ def test_schema_check_rejects_a_broken_workflow(tmp_path: Path) -> None:
     # a failing batch falls back to one run per file: the good file passes, the bad one names itself
     good = PROJECT_ROOT / ".github" / "workflows" / "ci.yml"
     _assert_schema("vendor.github-workflows", good, [bad, good])
-    with pytest.raises(AssertionError, match="bad.yml"):
+    with pytest.raises(AssertionError, match=r"bad\.yml"):
         _assert_schema("vendor.github-workflows", bad, [bad, good])
 
 
@@ -242,7 +244,9 @@ def test_rules_accept_a_good_workflow() -> None:
 
 def test_rule_permissions_required() -> None:
     text = GOOD.replace("permissions: {}\n", "", 1)
-    assert checks.check_permissions("w.yml", text) == ["w.yml:1: no top-level 'permissions:' (start from 'permissions: {}' and grant per job)"]
+    assert checks.check_permissions("w.yml", text) == [
+        "w.yml:1: no top-level 'permissions:' (start from 'permissions: {}' and grant per job)"
+    ]
 
 
 @pytest.mark.parametrize("top", ["write-all", "{contents: write}", "{contents: read, issues: write}"])
@@ -276,12 +280,23 @@ def test_rule_pins_reads_every_uses() -> None:
 
 
 def test_rule_pins_allows_local_actions() -> None:
-    assert checks.check_pins("w.yml", GOOD.replace("actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2", "./.github/actions/x")) == []
+    assert (
+        checks.check_pins(
+            "w.yml", GOOD.replace("actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2", "./.github/actions/x")
+        )
+        == []
+    )
 
 
 @pytest.mark.parametrize(
     "expression",
-    ["github.event.pull_request.title", "github.head_ref", "inputs.name", "github.event.issue.body || 'x'", "format('{0}', github.event.comment.body)"],
+    [
+        "github.event.pull_request.title",
+        "github.head_ref",
+        "inputs.name",
+        "github.event.issue.body || 'x'",
+        "format('{0}', github.event.comment.body)",
+    ],
 )
 def test_rule_untrusted_in_run(expression: str) -> None:
     text = GOOD + f"      - run: echo ${{{{ {expression} }}}}\n"
@@ -290,13 +305,22 @@ def test_rule_untrusted_in_run(expression: str) -> None:
 
 
 def test_rule_untrusted_in_github_script() -> None:
-    text = GOOD + "      - uses: actions/github-script@v7\n        with:\n          script: console.log('${{ github.event.issue.title }}')\n"
+    text = (
+        GOOD
+        + "      - uses: actions/github-script@v7\n        with:\n"
+        + "          script: console.log('${{ github.event.issue.title }}')\n"
+    )
     assert len(checks.check_untrusted_in_run("w.yml", text)) == 1
 
 
 @pytest.mark.parametrize(
     "ref",
-    ["${{ github.event.pull_request.head.sha }}", "${{ github.head_ref }}", "refs/pull/${{ github.event.number }}/merge", "${{ github.event.workflow_run.head_sha }}"],
+    [
+        "${{ github.event.pull_request.head.sha }}",
+        "${{ github.head_ref }}",
+        "refs/pull/${{ github.event.number }}/merge",
+        "${{ github.event.workflow_run.head_sha }}",
+    ],
 )
 def test_rule_no_pr_head_checkout(ref: str) -> None:
     text = GOOD.replace("persist-credentials: false", f"persist-credentials: false\n          ref: {ref}")
@@ -307,10 +331,12 @@ def test_rule_no_pr_head_checkout(ref: str) -> None:
 
 
 def test_rule_no_pr_head_fetch_in_script() -> None:
-    text = GOOD.replace("on:\n  pull_request_target:", "on:\n  workflow_run:\n    workflows: [CI]") + "      - run: gh pr checkout 3\n"
+    text = (
+        GOOD.replace("on:\n  pull_request_target:", "on:\n  workflow_run:\n    workflows: [CI]")
+        + "      - run: gh pr checkout 3\n"
+    )
     findings = checks.check_no_pr_head_checkout("w.yml", text)
     assert len(findings) == 1 and "fetches PR head code" in findings[0]
-
 
 
 # ---- every workflow is exercised through the harness --------------------------------------------------

@@ -21,6 +21,7 @@ call, its exit code and output land in ``report.json`` and ``index.html``.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import importlib
 import importlib.util
@@ -33,10 +34,13 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from leadforge.errors import LeadforgeError
 from leadforge.extras import missing
+
+if TYPE_CHECKING:
+    from leadforge.app import App
 
 STAGE_ORDER: tuple[tuple[str, str], ...] = (
     ("foundation", "leadforge.demo.foundation"),
@@ -100,7 +104,7 @@ class Demo:
         return GitRepo(self.root)
 
     def env(self, event_name: str = "", event_path: str | Path = "", extra: dict[str, str] | None = None) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_") and k not in {"GH_TOKEN"}}
+        env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_") and k != "GH_TOKEN"}
         env.update(DEMO_ENV)
         env.update(
             GITHUB_REPOSITORY=DEMO_REPOSITORY,
@@ -111,10 +115,8 @@ class Demo:
             GITHUB_STEP_SUMMARY=str(self.out / "work" / f"summary-{self.stage}.md"),
             GITHUB_OUTPUT=str(self.out / "work" / f"output-{self.stage}.txt"),
         )
-        try:
+        with contextlib.suppress(LeadforgeError):
             env["GITHUB_SHA"] = self.git.head()
-        except LeadforgeError:
-            pass
         env.update(extra or {})
         return env
 
@@ -142,21 +144,32 @@ class Demo:
         path.write_text(json.dumps(payload, indent=2), encoding="utf-8")
         return path
 
-    def cli(self, *argv: str, event: Path | None = None, event_name: str = "", env: dict[str, str] | None = None,
-            check: bool = True) -> Step:
+    def cli(
+        self, *argv: str, event: Path | None = None, event_name: str = "", env: dict[str, str] | None = None, check: bool = True
+    ) -> Step:
         """Run ``leadforge <argv>`` in the demo repo (local forge) as a subprocess and record it."""
         if event is not None and not event_name:
             event_name = event.stem.split("-", 1)[1].split(".")[0]
         full = (sys.executable, "-m", "leadforge", "--repo", str(self.root), "--forge", "local", *argv)
         started = time.perf_counter()
-        done = subprocess.run(full, capture_output=True, text=True, cwd=self.root,
-                              env=self.env(event_name, event or "", env), timeout=900)
-        step = Step(self.stage, tuple(["leadforge", *argv]), done.returncode, done.stdout, done.stderr,
-                    round(time.perf_counter() - started, 3), event.name if event else "")
+        done = subprocess.run(
+            full, capture_output=True, text=True, cwd=self.root, env=self.env(event_name, event or "", env), timeout=900
+        )
+        step = Step(
+            self.stage,
+            ("leadforge", *argv),
+            done.returncode,
+            done.stdout,
+            done.stderr,
+            round(time.perf_counter() - started, 3),
+            event.name if event else "",
+        )
         self.steps.append(step)
         if check and done.returncode != 0:
-            raise DemoCheckFailed(f"demo stage {self.stage}: `leadforge {' '.join(argv)}` exited {done.returncode}: "
-                                  f"{(done.stderr.strip().splitlines() or [''])[-1]}")
+            raise DemoCheckFailed(
+                f"demo stage {self.stage}: `leadforge {' '.join(argv)}` exited {done.returncode}: "
+                f"{(done.stderr.strip().splitlines() or [''])[-1]}"
+            )
         return step
 
     def check(self, condition: bool, what: str) -> None:
@@ -241,15 +254,17 @@ def prepare_report_dir(report_dir: Path) -> None:
         raise LeadforgeError(f"demo: --out {report_dir} exists and is not a folder; choose another --out")
     if report_dir.exists() and any(report_dir.iterdir()):
         if not is_demo_report(report_dir) or report_dir in (Path.cwd().resolve(), *Path.cwd().resolve().parents):
-            raise LeadforgeError(f"demo: --out {report_dir} is a non-empty folder that is not an earlier demo report; "
-                                 "choose a new or empty folder")
+            raise LeadforgeError(
+                f"demo: --out {report_dir} is a non-empty folder that is not an earlier demo report; choose a new or empty folder"
+            )
         shutil.rmtree(report_dir)
     (report_dir / "work").mkdir(parents=True, exist_ok=True)
-    (report_dir / REPORT_MARKER).write_text("written by `leadforge demo`; the folder is replaced on the next run\n",
-                                            encoding="utf-8")
+    (report_dir / REPORT_MARKER).write_text(
+        "written by `leadforge demo`; the folder is replaced on the next run\n", encoding="utf-8"
+    )
 
 
-def run_demo(app: Any, *, out: str, keep: bool = False) -> int:
+def run_demo(app: App, *, out: str, keep: bool = False) -> int:
     """Run every available stage; write ``out/index.html`` and ``out/report.json``."""
     from leadforge.demo.report import write_report
 
@@ -265,6 +280,7 @@ def run_demo(app: Any, *, out: str, keep: bool = False) -> int:
         for name, module in planned:
             demo.stage = name
             started = time.perf_counter()
+            result: dict[str, Any]
             try:
                 stage_module = importlib.import_module(module)
                 skip = missing(f"the {name} stage", *getattr(stage_module, "NEEDS", ()))
@@ -297,12 +313,20 @@ def run_demo(app: Any, *, out: str, keep: bool = False) -> int:
     if not keep:
         shutil.rmtree(root.parent, ignore_errors=True)
     skipped = sum(s["status"] == "skipped" for s in stages)
-    human = f"demo {'passed' if failed is None else 'FAILED'}: {len(stages)} stage(s){f' ({skipped} skipped)' if skipped else ''}, " \
-            f"{len(demo.steps)} command(s); report: {report_dir / 'index.html'}"
+    human = (
+        f"demo {'passed' if failed is None else 'FAILED'}: {len(stages)} stage(s){f' ({skipped} skipped)' if skipped else ''}, "
+        f"{len(demo.steps)} command(s); report: {report_dir / 'index.html'}"
+    )
     if keep:
         human += f"\nrepository kept at {root}"
-    app.out.result({"ok": failed is None, "report": str(report_dir / "index.html"),
-                    "stages": [{"stage": s["stage"], "status": s["status"]} for s in stages]}, human)
+    app.out.result(
+        {
+            "ok": failed is None,
+            "report": str(report_dir / "index.html"),
+            "stages": [{"stage": s["stage"], "status": s["status"]} for s in stages],
+        },
+        human,
+    )
     if failed:
         app.out.info(f"leadforge: error: {failed}")
         return 1

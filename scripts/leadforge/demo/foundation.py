@@ -34,6 +34,9 @@ def run_stage(demo: Demo) -> dict[str, Any]:
         "title": "Foundation: init, config, forge",
         "summary": f"`leadforge init` scaffolded {len(created)} files (a second run skipped all of them), the config "
         "validated, and the local forge kept one comment through three upserts and one release through two publishes.",
-        "facts": {"scaffolded files": len(created), "comment upserts": f"{first}, {second}, {third}",
-                  "release upserts": f"{made}, {edited}"},
+        "facts": {
+            "scaffolded files": len(created),
+            "comment upserts": f"{first}, {second}, {third}",
+            "release upserts": f"{made}, {edited}",
+        },
     }

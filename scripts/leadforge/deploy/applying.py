@@ -7,11 +7,8 @@ helper are the effects.
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,33 +32,11 @@ def pull_files(rendered: bytes) -> dict[str, bytes]:
 
 
 def pull_message(env: str, source_sha: str, source_ref: str) -> str:
-    return f"deploy({env}): rendered manifests of {source_sha[:12]}" + (f" ({source_ref})" if source_ref else "") + (
-        f"\n\nSource-Commit: {source_sha}\n"
+    return (
+        f"deploy({env}): rendered manifests of {source_sha[:12]}"
+        + (f" ({source_ref})" if source_ref else "")
+        + (f"\n\nSource-Commit: {source_sha}\n")
     )
-
-
-# ---- a temporary worktree on a branch ---------------------------------------------------------------
-
-
-@contextmanager
-def branch_worktree(git: GitRepo, branch: str, start: str | None) -> Iterator[GitRepo]:
-    """A throwaway worktree on ``branch`` (reset to ``start``; an empty orphan branch when ``start`` is None)."""
-    tmp = Path(tempfile.mkdtemp(prefix="leadforge-wt-"))
-    path = tmp / "tree"
-    try:
-        if start is not None:
-            git.run("worktree", "add", "-q", "-B", branch, str(path), start)
-            tree = GitRepo(path)
-        else:
-            git.run("worktree", "add", "-q", "--detach", str(path))
-            tree = GitRepo(path)
-            tree.run("checkout", "-q", "--orphan", branch)
-            tree.run("rm", "-rfq", "--ignore-unmatch", ".")
-        yield tree
-    finally:
-        git.run("worktree", "remove", "--force", str(path), check=False)
-        git.run("worktree", "prune", check=False)
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def remote_branch_start(git: GitRepo, remote: str | None, branch: str) -> str | None:
@@ -126,8 +101,16 @@ def push_plan(
     namespace = main_namespace(objects)
     apply = Step(
         (
-            kubectl, "apply", "--server-side", f"--field-manager={field_manager}",
-            "--prune", f"--applyset={applyset}-{env}", "--namespace", namespace, "-f", manifest,
+            kubectl,
+            "apply",
+            "--server-side",
+            f"--field-manager={field_manager}",
+            "--prune",
+            f"--applyset={applyset}-{env}",
+            "--namespace",
+            namespace,
+            "-f",
+            manifest,
         ),
         "apply",
     )
@@ -172,7 +155,7 @@ def run_push(plan: PushPlan, overlay: str, kubeconfig: str, *, say: Any = None) 
     if not result.ok:
         raise ToolError(f"{overlay}: kubectl apply failed: {_message(result)}")
     applied = [line for line in result.stdout.splitlines() if line.strip()]
-    for step, undo in zip(plan.rollouts, plan.undos):
+    for step, undo in zip(plan.rollouts, plan.undos, strict=True):
         workload = f"{step.argv[3]} -n {step.argv[5]}"
         if say:
             say(f"waiting: rollout of {workload}")
@@ -188,4 +171,6 @@ def run_push(plan: PushPlan, overlay: str, kubeconfig: str, *, say: Any = None) 
 
 def ensure_clean_index(git: GitRepo) -> None:
     if git.has_staged_changes():
-        raise GitError(f"{git.path}: the index has staged changes; commit or unstage them before deploy apply (pull mode, folder)")
+        raise GitError(
+            f"{git.path}: the index has staged changes; commit or unstage them before deploy apply (pull mode, folder)"
+        )

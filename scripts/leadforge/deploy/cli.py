@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING
 
 from leadforge.cli import area_parser
+
+if TYPE_CHECKING:
+    from leadforge.app import App
+    from leadforge.cli import Subparsers
 
 
 def _image(value: str) -> str:
@@ -14,7 +18,7 @@ def _image(value: str) -> str:
     return value
 
 
-def register(sub: Any, common: argparse.ArgumentParser) -> None:
+def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     _parser, verbs = area_parser(sub, common, "deploy", "environments: render, validate, diff, promote, apply, stations")
 
     render = verbs.add_parser(
@@ -70,7 +74,12 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     promote.add_argument("--from", dest="source", required=True, metavar="ENV", help="environment to copy from")
     promote.add_argument("--to", dest="target", required=True, metavar="ENV", help="environment to update")
     promote.add_argument(
-        "--image", dest="images", action="append", type=_image, default=[], metavar="NAME=TAG",
+        "--image",
+        dest="images",
+        action="append",
+        type=_image,
+        default=[],
+        metavar="NAME=TAG",
         help="set this tag instead of the source's (repeatable; NAME as in the overlay's images:)",
     )
     promote.add_argument("--no-pr", action="store_true", help="commit on the branch but open no pull request")
@@ -88,7 +97,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     apply.add_argument("--mode", choices=("pull", "push"), help="default: deploy.apply_mode (pull)")
     apply.add_argument("--no-push", action="store_true", help="pull mode: commit but do not push to the remote")
     apply.add_argument(
-        "--validate", action="store_true",
+        "--validate",
+        action="store_true",
         help="first run the schema and policy checks (as `validate --no-checkov`); deploy nothing on an error",
     )
     apply.set_defaults(handler=_apply)
@@ -105,13 +115,13 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     stations.set_defaults(handler=_stations)
 
 
-def _render(app: Any, env: str | None, all: bool, out: str | None) -> int:
+def _render(app: App, env: str | None, all: bool, out: str | None) -> int:
     from leadforge.deploy.commands import render_command
 
     return render_command(app, env=env, all_envs=all, out=out)
 
 
-def _validate(app: Any, env: str | None, all: bool, no_checkov: bool) -> int:
+def _validate(app: App, env: str | None, all: bool, no_checkov: bool) -> int:
     from leadforge.extras import need
 
     need("leadforge deploy validate", "kubernetes_validate")  # before rendering anything
@@ -120,19 +130,19 @@ def _validate(app: Any, env: str | None, all: bool, no_checkov: bool) -> int:
     return validate_command(app, env=env, all_envs=all, checkov=not no_checkov)
 
 
-def _diff(app: Any, base: str, head: str, envs: list[str] | None, pr: int | None, comment: bool) -> int:
+def _diff(app: App, base: str, head: str, envs: list[str] | None, pr: int | None, comment: bool) -> int:
     from leadforge.deploy.commands import diff_command
 
     return diff_command(app, base=base, head=head, envs=envs, pr=pr, comment=comment)
 
 
-def _promote(app: Any, source: str, target: str, images: list[str], no_pr: bool) -> int:
+def _promote(app: App, source: str, target: str, images: list[str], no_pr: bool) -> int:
     from leadforge.deploy.commands import promote_command
 
     return promote_command(app, source=source, target=target, images=images, open_pr=not no_pr)
 
 
-def _apply(app: Any, env: str, mode: str | None, no_push: bool, validate: bool) -> int:
+def _apply(app: App, env: str, mode: str | None, no_push: bool, validate: bool) -> int:
     if validate:
         from leadforge.extras import need
 
@@ -142,7 +152,7 @@ def _apply(app: Any, env: str, mode: str | None, no_push: bool, validate: bool) 
     return apply_command(app, env=env, mode=mode, push=not no_push, validate=validate)
 
 
-def _stations(app: Any, check: bool) -> int:
+def _stations(app: App, check: bool) -> int:
     from leadforge.deploy.commands import stations_command
 
     return stations_command(app, check=check)

@@ -244,19 +244,28 @@ def _target_facts(overlay: Path, kustomization: Path) -> tuple[list[Any], Any] |
     if isinstance(known, dict) and all(current(rel) == seen for rel, seen in (known.get("files") or {}).items()):
         wanted = [PatchTarget(int(t["index"]), str(t["path"]), dict(t["target"])) for t in known["targets"]]
         e = known["effects"]
-        return wanted, OverlayEffects(tuple(e["name_prefixes"]), tuple(e["name_suffixes"]), bool(e["changes_namespace"]),
-                                      bool(e["may_rename"]))
+        return wanted, OverlayEffects(
+            tuple(e["name_prefixes"]), tuple(e["name_suffixes"]), bool(e["changes_namespace"]), bool(e["may_rename"])
+        )
     data = _load_yaml(kustomization)
     if not isinstance(data, dict):
         return None
     wanted, effects = patch_targets(data), overlay_effects(data, _transformer_docs(overlay, data))
     files = {entry: current(entry) for entry in data.get("transformers") or [] if isinstance(entry, str) and "\n" not in entry}
-    cache.put("overlay-targets", key, {
-        "targets": [{"index": t.index, "path": t.path, "target": dict(t.target)} for t in wanted],
-        "effects": {"name_prefixes": list(effects.name_prefixes), "name_suffixes": list(effects.name_suffixes),
-                    "changes_namespace": effects.changes_namespace, "may_rename": effects.may_rename},
-        "files": files,
-    })
+    cache.put(
+        "overlay-targets",
+        key,
+        {
+            "targets": [{"index": t.index, "path": t.path, "target": dict(t.target)} for t in wanted],
+            "effects": {
+                "name_prefixes": list(effects.name_prefixes),
+                "name_suffixes": list(effects.name_suffixes),
+                "changes_namespace": effects.changes_namespace,
+                "may_rename": effects.may_rename,
+            },
+            "files": files,
+        },
+    )
     return wanted, effects
 
 
@@ -342,8 +351,9 @@ class TargetCheck:
             return None  # no targets; or a file we cannot read, which kustomize reports (or reads) itself
         return cls(root, overlay, label, tuple(facts[0]), facts[1])
 
-    def run(self, rendered: bytes, renderer: kustomize.Renderer, timeout: float,
-            traces: dict[str, Trace] | None = None, env: str = "") -> None:
+    def run(
+        self, rendered: bytes, renderer: kustomize.Renderer, timeout: float, traces: dict[str, Trace] | None = None, env: str = ""
+    ) -> None:
         from leadforge.deploy.manifests import key_of, parse_objects, scan_ids
         from leadforge.deploy.targets import dead_targets, identity
 
@@ -371,8 +381,9 @@ class TargetCheck:
             origin = trace.origins.get(key_of(obj))
             at_patch = None
             if self.effects.changes_namespace and origin is not None and origin.original is not None:
-                at_patch = namespaces_at_patch_time(str(obj.get("kind", "")), origin.original.namespace,
-                                                    chains.get(origin.path, []), components)
+                at_patch = namespaces_at_patch_time(
+                    str(obj.get("kind", "")), origin.original.namespace, chains.get(origin.path, []), components
+                )
             identities.append(object_identity(obj, origin, trace.overlay, trace.texts, traced=True, patch_namespaces=at_patch))
         dead = dead_targets(dead, identities)
         if dead:
@@ -394,6 +405,7 @@ def _write_stdout(app: App, data: bytes) -> None:
 
 def warn_on(app: App) -> Callable[[str, str, str], None]:
     """Pass kustomize's warnings (deprecated fields...) on: a line on stderr and an Actions warning."""
+
     def warn(env: str, kustomization: str, message: str) -> None:
         if app.context.in_actions:  # the annotation is the log line there, and it lands on the file
             app.actions.annotate("warning", message, file=kustomization, title=f"kustomize ({env})")
@@ -449,8 +461,14 @@ def render_command(app: App, *, env: str | None, all_envs: bool, out: str | None
 # ---- validate ----------------------------------------------------------------------------------
 
 
-def prepare_env(app: App, settings: DeploySettings, env: str, rendered: bytes, renderer: kustomize.Renderer,
-                traces: Mapping[str, Trace] | None = None) -> Any:
+def prepare_env(
+    app: App,
+    settings: DeploySettings,
+    env: str,
+    rendered: bytes,
+    renderer: kustomize.Renderer,
+    traces: Mapping[str, Trace] | None = None,
+) -> Any:
     """Parse one render and trace its objects (``EnvManifests``)."""
     from leadforge.deploy.manifests import parse_objects
     from leadforge.deploy.validate import EnvManifests
@@ -478,8 +496,15 @@ def local_findings(settings: DeploySettings, env: str, manifests: Any) -> list[F
     return findings + check_policy(objects, options, manifests.trace)
 
 
-def validate_envs(app: App, settings: DeploySettings, rendered: dict[str, bytes], renderer: kustomize.Renderer, *,
-                  checkov: bool, traces: Mapping[str, Trace] | None = None) -> dict[str, list[Finding]]:
+def validate_envs(
+    app: App,
+    settings: DeploySettings,
+    rendered: dict[str, bytes],
+    renderer: kustomize.Renderer,
+    *,
+    checkov: bool,
+    traces: Mapping[str, Trace] | None = None,
+) -> dict[str, list[Finding]]:
     """Schema, policy and (one run of) checkov over every rendered environment."""
     from leadforge.deploy.validate import run_checkov
 
@@ -519,17 +544,22 @@ def validate_command(app: App, *, env: str | None, all_envs: bool, checkov: bool
         human.append(f"{name}: {'ok' if not count else f'{count} error(s)'}, {len(findings)} finding(s)")
         human += [f"  {_finding_line(f)}" for f in findings]
         for f in findings:
-            app.actions.annotate(f.severity if f.severity != "note" else "notice", f.message, file=f.path or None, line=f.line or None, title=f"{f.tool} {f.rule}")
+            app.actions.annotate(
+                f.severity if f.severity != "note" else "notice",
+                f.message,
+                file=f.path or None,
+                line=f.line or None,
+                title=f"{f.tool} {f.rule}",
+            )
     checks = ["schema", "policy"] + (["checkov"] if use_checkov else [])
     app.out.result({"ok": errors == 0, "checks": checks, "environments": report}, "\n".join(human))
     return 1 if errors else 0
 
 
-
 # ---- stations ----------------------------------------------------------------------------------
 
 
-def stations_command(app: Any, *, check: bool) -> int:
+def stations_command(app: App, *, check: bool) -> int:
     from leadforge.deploy.promote import ensure_component
     from leadforge.deploy.stations import GENERATED_MARK, plan_for_repository
     from leadforge.fsutil import atomic_write
@@ -562,21 +592,37 @@ def stations_command(app: Any, *, check: bool) -> int:
         new = ensure_component(text, _repo_path(app.repo, path), component_ref, wanted)
         if new != text:
             writes[path] = new
-    rel = lambda p: p.relative_to(app.repo).as_posix()  # noqa: E731
-    changed = sorted(rel(p) for p in writes) + sorted(rel(p) for p in stale)
+
+    def repo_rel(path: Path) -> str:
+        return path.relative_to(app.repo).as_posix()
+
+    changed = sorted(repo_rel(p) for p in writes) + sorted(repo_rel(p) for p in stale)
     data = {
-        "stations": [{"agent": s.agent, "namespace": s.namespace, "profile": s.source, "image": s.image,
-                      "runs_on": s.scale_set, "max_runners": s.max_runners} for s in plan.stations],
+        "stations": [
+            {
+                "agent": s.agent,
+                "namespace": s.namespace,
+                "profile": s.source,
+                "image": s.image,
+                "runs_on": s.scale_set,
+                "max_runners": s.max_runners,
+            }
+            for s in plan.stations
+        ],
         "changed": changed,
         "up_to_date": not changed,
     }
     if check:
-        human = "stations are up to date" if not changed else "out of date: " + ", ".join(changed) + " (run `leadforge deploy stations`)"
+        human = (
+            "stations are up to date"
+            if not changed
+            else "out of date: " + ", ".join(changed) + " (run `leadforge deploy stations`)"
+        )
         app.out.result(data, human)
         return 1 if changed else 0
     if app.dry_run:
-        for path in changed:
-            app.out.would(f"write {path}")
+        for rel_path in changed:
+            app.out.would(f"write {rel_path}")
     else:
         for path, text in writes.items():
             atomic_write(path, text)
@@ -584,8 +630,10 @@ def stations_command(app: Any, *, check: bool) -> int:
             path.unlink()
             if path.parent != out_dir and not any(path.parent.iterdir()):
                 path.parent.rmdir()
-    lines = [f"{s.agent}: namespace {s.namespace}, runs-on {s.scale_set}, 0-{s.max_runners} runners of {s.image} (from {s.source})"
-             for s in plan.stations] or ["no agent profiles"]
+    lines = [
+        f"{s.agent}: namespace {s.namespace}, runs-on {s.scale_set}, 0-{s.max_runners} runners of {s.image} (from {s.source})"
+        for s in plan.stations
+    ] or ["no agent profiles"]
     lines.append(f"{len(changed)} file(s) {'would change' if app.dry_run else 'changed'}")
     app.out.result(data, "\n".join(lines))
     return 0
@@ -594,12 +642,15 @@ def stations_command(app: Any, *, check: bool) -> int:
 # ---- promote -----------------------------------------------------------------------------------
 
 
-def _approved(app: Any, settings: DeploySettings) -> bool:
+def _approved(app: App, settings: DeploySettings) -> bool:
     """A production change runs only in a job of the protected GitHub environment (required reviewers)."""
-    return app.env.get("LEADFORGE_APPROVED_ENVIRONMENT", "") == settings.approval_environment and app.env.get("GITHUB_ACTIONS") == "true"
+    return (
+        app.env.get("LEADFORGE_APPROVED_ENVIRONMENT", "") == settings.approval_environment
+        and app.env.get("GITHUB_ACTIONS") == "true"
+    )
 
 
-def promote_command(app: Any, *, source: str, target: str, images: list[str], open_pr: bool) -> int:
+def promote_command(app: App, *, source: str, target: str, images: list[str], open_pr: bool) -> int:
     from leadforge.deploy.promote import PromotionPlan, branch_name, describe, parse_overrides, plan_edit
     from leadforge.errors import ForgeError, GitError, PushRejected
     from leadforge.fsutil import atomic_write
@@ -622,12 +673,21 @@ def promote_command(app: Any, *, source: str, target: str, images: list[str], op
         missing = source_file if source_text is None else target_file
         raise InputError(f"{missing}: not committed at HEAD; commit the overlay before promoting")
     new_text, changes = plan_edit(
-        source_text, target_text, source_path=source_file, target_path=target_file,
-        overrides=parse_overrides(images), fields=settings.promote_fields,
+        source_text,
+        target_text,
+        source_path=source_file,
+        target_path=target_file,
+        overrides=parse_overrides(images),
+        fields=settings.promote_fields,
     )
     data: dict[str, Any] = {
-        "from": source, "to": target, "file": target_file,
-        "changes": [dataclasses.asdict(c) for c in changes], "branch": None, "commit": None, "pull_request": None,
+        "from": source,
+        "to": target,
+        "file": target_file,
+        "changes": [dataclasses.asdict(c) for c in changes],
+        "branch": None,
+        "commit": None,
+        "pull_request": None,
     }
     if not changes:
         app.out.result({**data, "result": "unchanged"}, f"{target} already has {source}'s images: nothing to promote")
@@ -643,12 +703,13 @@ def promote_command(app: Any, *, source: str, target: str, images: list[str], op
         return 0
     # Re-running the same promotion finds its open pull request instead of opening a second one.
     base = app.git.current_branch() or app.config.default_branch
-    existing = [p for p in app.forge.list_pulls(state="open", head=branch)] if open_pr else []
+    existing = list(app.forge.list_pulls(state="open", head=branch)) if open_pr else []
     if existing:
         data.update(result="exists", pull_request={"number": existing[0].number, "url": existing[0].url})
-        app.out.result(data, "\n".join(human + [f"pull request #{existing[0].number} already open for {branch}"]))
+        app.out.result(data, "\n".join([*human, f"pull request #{existing[0].number} already open for {branch}"]))
         return 0
-    from leadforge.deploy.applying import branch_worktree, remote_branch_start
+    from leadforge.deploy.applying import remote_branch_start
+    from leadforge.gitrepo import branch_worktree
 
     remote = settings.remote if app.git.remote_url(settings.remote) else None
     # The branch name is derived from the content: a branch that already holds this edit is this promotion
@@ -659,7 +720,7 @@ def promote_command(app: Any, *, source: str, target: str, images: list[str], op
         and app.git.show_file(earlier, target_file) == plan.new_text
         and [c.path for c in app.git.changed_files("HEAD", earlier)] == [target_file]
     )
-    if reused:
+    if earlier is not None and reused:
         sha = app.git.rev_parse(earlier)
     else:
         with branch_worktree(app.git, branch, "HEAD") as tree:
@@ -685,14 +746,14 @@ def promote_command(app: Any, *, source: str, target: str, images: list[str], op
     data["result"] = "promoted"
     app.actions.set_output("branch", branch)
     done = f"{branch} already holds this promotion ({sha[:12]})" if reused else f"committed {sha[:12]} on {branch}"
-    app.out.result(data, "\n".join(human + [done]))
+    app.out.result(data, "\n".join([*human, done]))
     return 0
 
 
 # ---- apply -------------------------------------------------------------------------------------
 
 
-def apply_command(app: Any, *, env: str, mode: str | None, push: bool, validate: bool = False) -> int:
+def apply_command(app: App, *, env: str, mode: str | None, push: bool, validate: bool = False) -> int:
     settings = settings_of(app)
     mode = mode or settings.apply_mode
     if env in settings.production and not _approved(app, settings) and not app.dry_run:
@@ -702,14 +763,17 @@ def apply_command(app: Any, *, env: str, mode: str | None, push: bool, validate:
         )
     renderer = renderer_of(settings, [env]) if validate else None
     traces: dict[str, Trace] = {}
-    rendered = render_envs(app.repo, settings, pick_envs(settings, env, False), renderer, on_warning=warn_on(app),
-                           traces=traces)[env]
+    rendered = render_envs(app.repo, settings, pick_envs(settings, env, False), renderer, on_warning=warn_on(app), traces=traces)[
+        env
+    ]
     if validate and renderer is not None:
         findings = validate_envs(app, settings, {env: rendered}, renderer, checkov=False, traces=traces)[env]
         errors = [f for f in findings if f.severity == "error"]
         for f in findings:
             app.out.info(_finding_line(f))
-            app.actions.annotate(f.severity if f.severity != "note" else "notice", f.message, file=f.path or None, line=f.line or None)
+            app.actions.annotate(
+                f.severity if f.severity != "note" else "notice", f.message, file=f.path or None, line=f.line or None
+            )
         if errors:
             raise InputError(
                 f"{overlay_label(settings, env)}: {len(errors)} validation error(s) (listed above); nothing deployed"
@@ -719,15 +783,9 @@ def apply_command(app: Any, *, env: str, mode: str | None, push: bool, validate:
     return _apply_pull(app, settings, env, rendered, push=push)
 
 
-def _apply_pull(app: Any, settings: DeploySettings, env: str, rendered: bytes, *, push: bool) -> int:
-    from leadforge.deploy.applying import (
-        branch_worktree,
-        ensure_clean_index,
-        pull_files,
-        pull_message,
-        remote_branch_start,
-        write_files,
-    )
+def _apply_pull(app: App, settings: DeploySettings, env: str, rendered: bytes, *, push: bool) -> int:
+    from leadforge.deploy.applying import ensure_clean_index, pull_files, pull_message, remote_branch_start, write_files
+    from leadforge.gitrepo import branch_worktree
 
     files = pull_files(rendered)
     source_sha = app.git.head()
@@ -766,14 +824,16 @@ def _apply_pull(app: Any, settings: DeploySettings, env: str, rendered: bytes, *
     pushed = bool(sha and push and remote)
     data = {"env": env, "mode": "pull", "target": target, "commit": sha, "result": result, "pushed": pushed}
     app.actions.set_output("commit", sha or "")
-    human = f"{env}: {target} already has these manifests" if not sha else (
-        f"{env}: committed {sha[:12]} to {target}" + (f" and pushed to {remote}" if pushed else "")
+    human = (
+        f"{env}: {target} already has these manifests"
+        if not sha
+        else (f"{env}: committed {sha[:12]} to {target}" + (f" and pushed to {remote}" if pushed else ""))
     )
     app.out.result(data, human)
     return 0
 
 
-def _apply_push(app: Any, settings: DeploySettings, env: str, rendered: bytes) -> int:
+def _apply_push(app: App, settings: DeploySettings, env: str, rendered: bytes) -> int:
     import tempfile
 
     from leadforge.deploy.applying import find_kubeconfig, kubectl_path, push_plan, run_push
@@ -788,13 +848,21 @@ def _apply_push(app: Any, settings: DeploySettings, env: str, rendered: bytes) -
         manifest = Path(tmp) / f"{env}.yaml"
         atomic_write(manifest, rendered)
         plan = push_plan(
-            env, objects, str(manifest), kubectl=kubectl, applyset=settings.applyset,
-            field_manager=settings.field_manager, timeout=settings.rollout_timeout,
+            env,
+            objects,
+            str(manifest),
+            kubectl=kubectl,
+            applyset=settings.applyset,
+            field_manager=settings.field_manager,
+            timeout=settings.rollout_timeout,
         )
         steps = [plan.apply, *plan.rollouts]
         data: dict[str, Any] = {
-            "env": env, "mode": "push", "namespace": plan.namespace,
-            "steps": [list(s.argv) for s in steps], "on_failure": [list(s.argv) for s in plan.undos],
+            "env": env,
+            "mode": "push",
+            "namespace": plan.namespace,
+            "steps": [list(s.argv) for s in steps],
+            "on_failure": [list(s.argv) for s in plan.undos],
         }
         if app.dry_run:
             for step in steps:
@@ -813,14 +881,18 @@ def _apply_push(app: Any, settings: DeploySettings, env: str, rendered: bytes) -
                 f"(e.g. `aws eks update-kubeconfig --name <cluster>`), or use --mode pull"
             )
         outcome = run_push(plan, overlay, kubeconfig, say=app.out.info)
-    app.out.result({**data, **outcome, "result": "applied"}, f"{env}: applied {len(outcome['applied'])} object(s); rollouts ready")
+    app.out.result(
+        {**data, **outcome, "result": "applied"}, f"{env}: applied {len(outcome['applied'])} object(s); rollouts ready"
+    )
     return 0
 
 
 # ---- diff --------------------------------------------------------------------------------------
 
 
-def render_at_ref(app: Any, settings: DeploySettings, ref: str, envs: list[str], renderer: kustomize.Renderer) -> dict[str, tuple[bytes | None, str]]:
+def render_at_ref(
+    app: App, settings: DeploySettings, ref: str, envs: list[str], renderer: kustomize.Renderer
+) -> dict[str, tuple[bytes | None, str]]:
     """Render ``envs`` as they are at git ``ref``: (output or None when the overlay is absent there, error)."""
     import io
     import tarfile
@@ -855,8 +927,10 @@ def render_at_ref(app: Any, settings: DeploySettings, ref: str, envs: list[str],
                     # The tool names files by their temporary path: ``roots`` makes them repository paths,
                     # so the message (and the PR comment holding it) is the same on every run.
                     label = f"{overlay_label(settings, env)}@{ref}"
-                    return env, (kustomize.render(renderer, path, label=label, timeout=settings.render_timeout,
-                                                  roots={tmp: ""}), "")
+                    return env, (
+                        kustomize.render(renderer, path, label=label, timeout=settings.render_timeout, roots={tmp: ""}),
+                        "",
+                    )
                 except ToolError as err:
                     return env, (None, str(err))
 
@@ -865,7 +939,7 @@ def render_at_ref(app: Any, settings: DeploySettings, ref: str, envs: list[str],
     return results
 
 
-def diff_command(app: Any, *, base: str, head: str, envs: list[str] | None, pr: int | None, comment: bool) -> int:
+def diff_command(app: App, *, base: str, head: str, envs: list[str] | None, pr: int | None, comment: bool) -> int:
     from leadforge.deploy.diffing import COMMENT_KEY, EnvDiff, as_json, diff_objects, render_comment, render_text, touches
     from leadforge.forge.base import upsert_issue_comment
 

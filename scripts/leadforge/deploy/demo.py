@@ -17,8 +17,10 @@ ENVS = ("dev", "staging", "prod")
 
 
 def run_stage(demo: Demo) -> dict[str, Any]:
-    demo.check((demo.root / "k8s" / "overlays" / "dev" / "kustomization.yaml").is_file(),
-               "`leadforge init` scaffolded the kustomize overlays")
+    demo.check(
+        (demo.root / "k8s" / "overlays" / "dev" / "kustomization.yaml").is_file(),
+        "`leadforge init` scaffolded the kustomize overlays",
+    )
     work = demo.out / "work" / "deploy"
     work.mkdir(parents=True, exist_ok=True)
 
@@ -31,8 +33,10 @@ def run_stage(demo: Demo) -> dict[str, Any]:
     demo.check(sorted(rendered) == sorted(ENVS), "every environment renders with the real kustomize")
     for env in ENVS:
         direct = proc.run(["kubectl", "kustomize", str(demo.root / "k8s/overlays" / env)], text=False)
-        demo.check(direct.stdout == (work / "rendered" / f"{env}.yaml").read_bytes(),
-                   f"`deploy render --env {env}` is byte-identical to kubectl kustomize")
+        demo.check(
+            direct.stdout == (work / "rendered" / f"{env}.yaml").read_bytes(),
+            f"`deploy render --env {env}` is byte-identical to kubectl kustomize",
+        )
 
     checkov = tool_path("checkov")
     with_checkov = bool(checkov and shutil.which(checkov))
@@ -40,12 +44,15 @@ def run_stage(demo: Demo) -> dict[str, Any]:
     demo.check(validate["ok"], "the shipped overlays pass schema, policy" + (" and checkov" if with_checkov else ""))
 
     promote = demo.cli("deploy", "promote", "--from", "dev", "--to", "staging", "--json").json()
-    demo.check(promote["result"] == "promoted" and promote["pull_request"] is not None,
-               "promotion dev -> staging opens a pull request")
+    demo.check(
+        promote["result"] == "promoted" and promote["pull_request"] is not None, "promotion dev -> staging opens a pull request"
+    )
     number, branch = promote["pull_request"]["number"], promote["branch"]
     diff = demo.cli("deploy", "diff", "--base", "main", "--head", branch, "--pr", str(number), "--json").json()
-    demo.check(diff["comment"] is not None and diff["environments"]["staging"]["changed"] >= 1,
-               "the promotion pull request gets the rendered diff of staging")
+    demo.check(
+        diff["comment"] is not None and diff["environments"]["staging"]["changed"] >= 1,
+        "the promotion pull request gets the rendered diff of staging",
+    )
     comment = next(c.body for c in demo.forge.list_issue_comments(number) if "leadforge:deploy-diff" in c.body)
     (work / "promotion-diff.md").write_text(comment, encoding="utf-8")
     kept = demo.git.show_file(branch, "k8s/overlays/staging/kustomization.yaml") or ""
@@ -67,8 +74,10 @@ def run_stage(demo: Demo) -> dict[str, Any]:
     demo.check(again["result"] == "unchanged", "re-applying the same render commits nothing")
 
     push = demo.cli("deploy", "apply", "--env", "prod", "--mode", "push", "--dry-run", "--json").json()
-    demo.check(push["steps"][0][1:4] == ["apply", "--server-side", "--field-manager=leadforge"],
-               "push mode plans a server-side apply with an applyset")
+    demo.check(
+        push["steps"][0][1:4] == ["apply", "--server-side", "--field-manager=leadforge"],
+        "push mode plans a server-side apply with an applyset",
+    )
 
     findings = sum(len(r["findings"]) for r in validate["environments"].values())
     return {

@@ -141,7 +141,11 @@ def touches(paths: Sequence[str], prefixes: Sequence[str]) -> bool:
 
 def as_json(diffs: Sequence[EnvDiff]) -> dict[str, object]:
     return {
-        d.env: {"error": d.error or None, **d.counts, "objects": [{"key": o.key, "status": o.status, "diff": o.diff} for o in d.objects]}
+        d.env: {
+            "error": d.error or None,
+            **d.counts,
+            "objects": [{"key": o.key, "status": o.status, "diff": o.diff} for o in d.objects],
+        }
         for d in diffs
     }
 

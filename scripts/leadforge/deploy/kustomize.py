@@ -14,7 +14,6 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from leadforge import proc
 from leadforge.deploy import early
@@ -87,7 +86,7 @@ def _accumulation(text: str) -> tuple[list[str], str] | None:
     path then shows up four times. This keeps the references followed and the one error that matters."""
     for head in ("accumulating resources: accumulation err='" + _FROM, "accumulating resources: " + _FROM):
         if text.startswith(head):
-            rest = text[len(head):]
+            rest = text[len(head) :]
             break
     else:
         return None
@@ -100,7 +99,7 @@ def _accumulation(text: str) -> tuple[list[str], str] | None:
     if not splits:
         return [ref], rest
     at = min(splits)
-    as_file, as_folder = rest[:at], rest[at + 3:]
+    as_file, as_folder = rest[:at], rest[at + 3 :]
     if as_folder.startswith("recursed accumulation of path '"):
         # a folder after all: the file attempt's complaint is noise, the cause is inside the folder
         inner = as_folder.split("': ", 1)[1] if "': " in as_folder else as_folder
@@ -136,7 +135,7 @@ def tool_message(stderr: str, roots: Mapping[str, str] | None = None) -> str:
         if re.search(_KLOG_BLOCK_RE, line):
             # klog prints a multi-line error as ``err=<`` ... ``>``: join the block into one line.
             block: list[str] = []
-            for part in lines[index + 1:]:
+            for part in lines[index + 1 :]:
                 if part == ">":
                     break
                 block.append(part)
@@ -201,8 +200,12 @@ def find_renderer(preference: str = "auto", min_version: str = "5.0.0") -> Rende
     from leadforge import cache
 
     key = early.renderer_key(preference, min_version)
-    entry = {"kind": renderer.kind, "executable": renderer.executable, "version": renderer.version,
-             "stamp": early.binary_stamp(renderer.executable)}
+    entry = {
+        "kind": renderer.kind,
+        "executable": renderer.executable,
+        "version": renderer.version,
+        "stamp": early.binary_stamp(renderer.executable),
+    }
     if entry["stamp"] and cache.get("renderer", key) != entry:
         cache.put("renderer", key, entry)
     return renderer
@@ -214,7 +217,9 @@ def _find_renderer(preference: str, min_version: str) -> Renderer:
     if kustomize:
         renderer = Renderer("kustomize", kustomize, _version_of("kustomize", kustomize))
     elif preference == "kustomize":
-        raise ToolError("kustomize: command not found (deploy.kustomize is 'kustomize'). Install kustomize v5, or set it to 'auto'.")
+        raise ToolError(
+            "kustomize: command not found (deploy.kustomize is 'kustomize'). Install kustomize v5, or set it to 'auto'."
+        )
     else:
         kubectl = tool_path("kubectl")
         if not kubectl:
@@ -222,7 +227,9 @@ def _find_renderer(preference: str, min_version: str) -> Renderer:
         renderer = Renderer("kubectl", kubectl, _version_of("kubectl", kubectl))
     found = parse_version(renderer.version)
     if found is None:
-        raise ToolError(f"{renderer.label}: cannot tell its kustomize version (got {renderer.version or 'nothing'!r}); need >= {min_version}")
+        raise ToolError(
+            f"{renderer.label}: cannot tell its kustomize version (got {renderer.version or 'nothing'!r}); need >= {min_version}"
+        )
     if found < wanted:
         raise ToolError(
             f"{renderer.label}: kustomize {renderer.version} is too old; LeadForge's overlays need kustomize >= {min_version} "
@@ -265,8 +272,14 @@ class Rendered:
     warnings: tuple[str, ...] = ()
 
 
-def render_overlay(renderer: Renderer, directory: Path, *, label: str | None = None, timeout: float = 120.0,
-                   roots: Mapping[str, str] | None = None) -> Rendered:
+def render_overlay(
+    renderer: Renderer,
+    directory: Path,
+    *,
+    label: str | None = None,
+    timeout: float = 120.0,
+    roots: Mapping[str, str] | None = None,
+) -> Rendered:
     """Render ``directory``. ``roots`` maps absolute folders to the repository paths they stand for,
     so messages name ``k8s/base/x.yaml`` rather than a temporary copy of it."""
     name = label or str(directory)
@@ -276,15 +289,20 @@ def render_overlay(renderer: Renderer, directory: Path, *, label: str | None = N
         result = proc.collect(started, check=False, text=False, timeout=timeout)
     else:
         result = proc.run(argv, check=False, text=False, timeout=timeout)
-    stderr = result.stderr.decode("utf-8", errors="replace") if isinstance(result.stderr, bytes) else result.stderr
+    stderr = result.stderr.decode("utf-8", errors="replace")
     if result.returncode != 0:
         raise ToolError(f"{name}: {renderer.label} failed: {tool_message(stderr, roots)}")
-    stdout = result.stdout if isinstance(result.stdout, bytes) else result.stdout.encode()
-    return Rendered(stdout, tool_warnings(stderr, roots))
+    return Rendered(result.stdout, tool_warnings(stderr, roots))
 
 
-def render(renderer: Renderer, directory: Path, *, label: str | None = None, timeout: float = 120.0,
-           roots: Mapping[str, str] | None = None) -> bytes:
+def render(
+    renderer: Renderer,
+    directory: Path,
+    *,
+    label: str | None = None,
+    timeout: float = 120.0,
+    roots: Mapping[str, str] | None = None,
+) -> bytes:
     """The tool's stdout for ``directory``, unchanged."""
     return render_overlay(renderer, directory, label=label, timeout=timeout, roots=roots).manifests
 
@@ -293,8 +311,9 @@ class PendingRenders:
     """Renders running in background threads (kubectl waits on its own process, so the caller's Python
     work overlaps the render); ``results()`` waits and raises the first failure in job order."""
 
-    def __init__(self, renderer: Renderer, jobs: Sequence[tuple[str, Path, str]], *, timeout: float,
-                 roots: Mapping[str, str] | None) -> None:
+    def __init__(
+        self, renderer: Renderer, jobs: Sequence[tuple[str, Path, str]], *, timeout: float, roots: Mapping[str, str] | None
+    ) -> None:
         import threading
 
         self._outcomes: dict[str, Rendered | BaseException] = {}
@@ -315,14 +334,17 @@ class PendingRenders:
     def results(self) -> dict[str, Rendered]:
         for thread in self._threads:
             thread.join()
+        rendered: dict[str, Rendered] = {}
         for env in self._order:
             outcome = self._outcomes[env]
             if isinstance(outcome, BaseException):
                 raise outcome
-        return {env: self._outcomes[env] for env in self._order}  # type: ignore[misc]
+            rendered[env] = outcome
+        return rendered
 
 
-def render_many(renderer: Renderer, jobs: Sequence[tuple[str, Path, str]], *, timeout: float = 120.0,
-                roots: Mapping[str, str] | None = None) -> dict[str, Rendered]:
+def render_many(
+    renderer: Renderer, jobs: Sequence[tuple[str, Path, str]], *, timeout: float = 120.0, roots: Mapping[str, str] | None = None
+) -> dict[str, Rendered]:
     """Render ``(env, directory, label)`` jobs in parallel; the first failure (in job order) is raised."""
     return PendingRenders(renderer, jobs, timeout=timeout, roots=roots).results()

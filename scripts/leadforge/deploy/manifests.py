@@ -12,13 +12,13 @@ from typing import Any
 from leadforge.errors import InputError
 
 
-
 def _yaml() -> tuple[Any, Any, Any]:
     """PyYAML and its C loader and dumper (~10x faster on big renders), imported on first use: the
     patch-target check of a render usually needs none of it (``scan_ids``)."""
     import yaml
 
     return yaml, getattr(yaml, "CSafeLoader", yaml.SafeLoader), getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
 
 ORIGIN_ANNOTATION = "config.kubernetes.io/origin"
 
@@ -67,12 +67,8 @@ def by_key(objects: Iterable[Mapping[str, Any]]) -> dict[ObjectKey, Mapping[str,
 def canonical_yaml(obj: Any) -> str:
     """Sorted keys, block style: two equal objects dump to equal text."""
     yaml, _loader, dumper = _yaml()
-    return yaml.dump(obj, Dumper=dumper, sort_keys=True, default_flow_style=False, allow_unicode=True, width=1 << 20)
-
-
-def annotations(obj: Mapping[str, Any]) -> dict[str, str]:
-    meta = obj.get("metadata") or {}
-    return dict(meta.get("annotations") or {})
+    text: str = yaml.dump(obj, Dumper=dumper, sort_keys=True, default_flow_style=False, allow_unicode=True, width=1 << 20)
+    return text
 
 
 def pod_spec_path(kind: str) -> tuple[str, ...] | None:

@@ -47,7 +47,7 @@ def container_subject(obj: Mapping[str, Any], listing: str, name: str, *fields: 
 
 def image_tag(image: str) -> tuple[str, str, str]:
     """(name, tag, digest) of an image reference; tag is '' when untagged."""
-    name, digest = (image.split("@", 1) + [""])[:2]
+    name, digest = [*image.split("@", 1), ""][:2]
     last = name.rsplit("/", 1)[-1]
     if ":" in last:
         name, tag = name.rsplit(":", 1)
@@ -120,7 +120,10 @@ def check_policy(objects: Sequence[Mapping[str, Any]], options: PolicyOptions, t
                 missing = [p for p in ("readinessProbe", "livenessProbe") if not box.get(p)]
                 if missing:
                     ctx.add(
-                        "probes", "error", obj, container_subject(obj, "containers", name, missing[0]),
+                        "probes",
+                        "error",
+                        obj,
+                        container_subject(obj, "containers", name, missing[0]),
                         f"container '{name}' has no {' or '.join(missing)}",
                         "Add readinessProbe and livenessProbe (httpGet/tcpSocket/exec).",
                     )
@@ -137,8 +140,12 @@ def _check_image(ctx: _Ctx, obj: Mapping[str, Any], listing: str, box: Mapping[s
     what = "uses ':latest'" if tag == "latest" else "is untagged"
     severity = "warning" if ctx.options.latest_allowed else "error"
     ctx.add(
-        "image-tag", severity, obj, container_subject(obj, listing, name, "image", image=image),
-        f"container '{name}' image '{image}' {what}", "Pin an immutable tag or digest (overlay images: newTag / digest).",
+        "image-tag",
+        severity,
+        obj,
+        container_subject(obj, listing, name, "image", image=image),
+        f"container '{name}' image '{image}' {what}",
+        "Pin an immutable tag or digest (overlay images: newTag / digest).",
     )
 
 
@@ -152,14 +159,18 @@ def _check_resources(ctx: _Ctx, obj: Mapping[str, Any], listing: str, box: Mappi
     ]
     if missing:
         ctx.add(
-            "resources", "error", obj, container_subject(obj, listing, name, "resources"),
+            "resources",
+            "error",
+            obj,
+            container_subject(obj, listing, name, "resources"),
             f"container '{name}' has no resources {', '.join(missing)}",
             "Set cpu and memory requests and limits on every container.",
         )
 
 
-def _check_security(ctx: _Ctx, obj: Mapping[str, Any], listing: str, box: Mapping[str, Any], name: str,
-                    pod_sc: Mapping[str, Any]) -> None:
+def _check_security(
+    ctx: _Ctx, obj: Mapping[str, Any], listing: str, box: Mapping[str, Any], name: str, pod_sc: Mapping[str, Any]
+) -> None:
     sc = _security(box)
     non_root = sc.get("runAsNonRoot", pod_sc.get("runAsNonRoot"))
     user = sc.get("runAsUser", pod_sc.get("runAsUser"))
@@ -167,12 +178,19 @@ def _check_security(ctx: _Ctx, obj: Mapping[str, Any], listing: str, box: Mappin
         why = "runs as root (runAsUser: 0)" if user == 0 else "does not set runAsNonRoot: true"
         field_name = "runAsUser" if user == 0 else "runAsNonRoot"
         ctx.add(
-            "non-root", "error", obj, container_subject(obj, listing, name, "securityContext", field_name),
-            f"container '{name}' {why}", "Set securityContext.runAsNonRoot: true and a non-zero runAsUser.",
+            "non-root",
+            "error",
+            obj,
+            container_subject(obj, listing, name, "securityContext", field_name),
+            f"container '{name}' {why}",
+            "Set securityContext.runAsNonRoot: true and a non-zero runAsUser.",
         )
     if sc.get("readOnlyRootFilesystem") is not True:
         ctx.add(
-            "read-only-root", "error", obj, container_subject(obj, listing, name, "securityContext", "readOnlyRootFilesystem"),
+            "read-only-root",
+            "error",
+            obj,
+            container_subject(obj, listing, name, "securityContext", "readOnlyRootFilesystem"),
             f"container '{name}' has a writable root filesystem",
             "Set securityContext.readOnlyRootFilesystem: true; mount an emptyDir where the app writes.",
         )
@@ -181,8 +199,12 @@ def _check_security(ctx: _Ctx, obj: Mapping[str, Any], listing: str, box: Mappin
         why = "is privileged" if privileged else "allows privilege escalation"
         field_name = "privileged" if privileged else "allowPrivilegeEscalation"
         ctx.add(
-            "privileged", "error", obj, container_subject(obj, listing, name, "securityContext", field_name),
-            f"container '{name}' {why}", "Set privileged: false and allowPrivilegeEscalation: false.",
+            "privileged",
+            "error",
+            obj,
+            container_subject(obj, listing, name, "securityContext", field_name),
+            f"container '{name}' {why}",
+            "Set privileged: false and allowPrivilegeEscalation: false.",
         )
 
 
@@ -203,13 +225,19 @@ def _check_production(ctx: _Ctx, objects: Sequence[Mapping[str, Any]]) -> None:
                 low = (hpa.get("spec") or {}).get("minReplicas", 1)
                 if low < minimum:
                     ctx.add(
-                        "replicas", "error", hpa, Subject(key_of(hpa), ("spec", "minReplicas"), 1),
+                        "replicas",
+                        "error",
+                        hpa,
+                        Subject(key_of(hpa), ("spec", "minReplicas"), 1),
                         f"minReplicas is {low}; production needs >= {minimum}",
                         f"Set minReplicas >= {minimum} in the overlay's HPA patch.",
                     )
             if replicas < minimum:
                 ctx.add(
-                    "replicas", "error", obj, Subject(key, ("spec", "replicas"), 1),
+                    "replicas",
+                    "error",
+                    obj,
+                    Subject(key, ("spec", "replicas"), 1),
                     f"replicas is {replicas}; production needs >= {minimum}",
                     f"Set spec.replicas >= {minimum} in the overlay's patch.",
                 )
@@ -221,7 +249,11 @@ def _check_production(ctx: _Ctx, objects: Sequence[Mapping[str, Any]]) -> None:
             )
             if not covered:
                 ctx.add(
-                    "pdb", "error", obj, Subject(key), "no PodDisruptionBudget selects its pods",
+                    "pdb",
+                    "error",
+                    obj,
+                    Subject(key),
+                    "no PodDisruptionBudget selects its pods",
                     "Add a PodDisruptionBudget (policy/v1) whose selector matches the pod labels.",
                 )
 

@@ -51,7 +51,7 @@ def guess_style(text: str) -> Style:
         return DEFAULT_STYLE
     if not indent or offset is None:
         return DEFAULT_STYLE
-    return (indent - offset if indent - offset >= 2 else 2, indent, offset)
+    return (max(indent - offset, 2), indent, offset)
 
 
 def _yaml(style: Style = DEFAULT_STYLE) -> Any:

@@ -22,10 +22,14 @@ class StationDefaults(StrictModel):
     cpu_limit: str = Field("1", description="CPU limit of the runner container (profile `station.cpu` overrides it).")
     memory_request: str = Field("512Mi", description="Memory request of the runner container.")
     memory_limit: str = Field("2Gi", description="Memory limit of the runner container (profile `station.memory` overrides it).")
-    storage: str = Field("10Gi", description="Size of each runner's workspace (an ephemeral volume, deleted with the runner pod).")
+    storage: str = Field(
+        "10Gi", description="Size of each runner's workspace (an ephemeral volume, deleted with the runner pod)."
+    )
     storage_class: str = Field("", description="StorageClass of the workspace volumes; empty = the cluster default.")
     runner_uid: int = Field(
-        1001, ge=1, description="User (and group) id the runner runs as: 1001 is the `runner` user of GitHub's actions-runner image."
+        1001,
+        ge=1,
+        description="User (and group) id the runner runs as: 1001 is the `runner` user of GitHub's actions-runner image.",
     )
 
 

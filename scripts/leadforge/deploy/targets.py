@@ -25,23 +25,53 @@ from functools import lru_cache
 from typing import Any
 
 # Kinds kustomize treats as cluster-scoped (its built-in OpenAPI data); everything else is namespaced.
-CLUSTER_SCOPED = frozenset({
-    "APIService", "CertificateSigningRequest", "ClusterRole", "ClusterRoleBinding", "ComponentStatus", "CSIDriver",
-    "CSINode", "CustomResourceDefinition", "FlowSchema", "IngressClass", "MutatingWebhookConfiguration", "Namespace",
-    "Node", "PersistentVolume", "PodSecurityPolicy", "PriorityClass", "PriorityLevelConfiguration", "RuntimeClass",
-    "SelfSubjectAccessReview", "SelfSubjectRulesReview", "StorageClass", "SubjectAccessReview", "TokenReview",
-    "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "ValidatingWebhookConfiguration",
-    "VolumeAttachment",
-})
+CLUSTER_SCOPED = frozenset(
+    {
+        "APIService",
+        "CertificateSigningRequest",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "ComponentStatus",
+        "CSIDriver",
+        "CSINode",
+        "CustomResourceDefinition",
+        "FlowSchema",
+        "IngressClass",
+        "MutatingWebhookConfiguration",
+        "Namespace",
+        "Node",
+        "PersistentVolume",
+        "PodSecurityPolicy",
+        "PriorityClass",
+        "PriorityLevelConfiguration",
+        "RuntimeClass",
+        "SelfSubjectAccessReview",
+        "SelfSubjectRulesReview",
+        "StorageClass",
+        "SubjectAccessReview",
+        "TokenReview",
+        "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding",
+        "ValidatingWebhookConfiguration",
+        "VolumeAttachment",
+    }
+)
 NOT_NAMESPACED = "_non_namespaceable_"  # kustomize's effective namespace of a cluster-scoped object
 DEFAULT_NAMESPACE = "default"
 _HASH_RE = re.compile(r"-[a-z0-9]{10}$")
 GENERATED_KINDS = ("ConfigMap", "Secret")
 # transformers: kinds that cannot rename objects or move them between namespaces
-_NAME_SAFE_TRANSFORMERS = frozenset({
-    "AnnotationsTransformer", "ImageTagTransformer", "LabelTransformer", "NamespaceTransformer",
-    "ReplicaCountTransformer", "SortOrderTransformer", "HashTransformer",
-})
+_NAME_SAFE_TRANSFORMERS = frozenset(
+    {
+        "AnnotationsTransformer",
+        "ImageTagTransformer",
+        "LabelTransformer",
+        "NamespaceTransformer",
+        "ReplicaCountTransformer",
+        "SortOrderTransformer",
+        "HashTransformer",
+    }
+)
 _PREFIX_SUFFIX_TRANSFORMERS = frozenset({"PrefixSuffixTransformer", "PrefixTransformer", "SuffixTransformer"})
 
 
@@ -121,8 +151,9 @@ def layer_of(kustomization: Mapping[str, Any], transformers: Sequence[Any] = ())
     return Layer(str(kustomization.get("namespace") or ""), tuple(moves), unknown)
 
 
-def namespaces_at_patch_time(kind: str, written: str, chains: Sequence[Sequence[Layer]],
-                             components: Sequence[Layer] = ()) -> frozenset[str] | None:
+def namespaces_at_patch_time(
+    kind: str, written: str, chains: Sequence[Sequence[Layer]], components: Sequence[Layer] = ()
+) -> frozenset[str] | None:
     """The effective namespaces an object may have when the overlay's patches run: along each path from the
     overlay down to its file (``chains``, closest to the overlay first) the layers set namespaces deepest
     first, then the overlay's components do; None when a layer may move it in a way we cannot read."""
@@ -147,7 +178,7 @@ def _unrenamed(name: str, effects: OverlayEffects, generated: bool) -> set[str]:
     if generated or _HASH_RE.search(name):
         names |= {_HASH_RE.sub("", n) for n in names}
     for prefix in effects.name_prefixes:
-        names |= {n[len(prefix):] for n in names if prefix and n.startswith(prefix)}
+        names |= {n[len(prefix) :] for n in names if prefix and n.startswith(prefix)}
     for suffix in effects.name_suffixes:
         names |= {n[: -len(suffix)] for n in names if suffix and n.endswith(suffix)}
     return {n for n in names if n}
@@ -200,9 +231,16 @@ def identity(
     else:
         any_namespace = effects.may_rename or effects.changes_namespace
     return Identity(
-        group=group, version=version, kind=kind, names=frozenset(names), namespaces=frozenset(namespaces),
-        labels=tuple(labels), annotations=tuple(notes), kinds=frozenset(kinds),
-        any_name=effects.may_rename, any_namespace=any_namespace,
+        group=group,
+        version=version,
+        kind=kind,
+        names=frozenset(names),
+        namespaces=frozenset(namespaces),
+        labels=tuple(labels),
+        annotations=tuple(notes),
+        kinds=frozenset(kinds),
+        any_name=effects.may_rename,
+        any_namespace=any_namespace,
     )
 
 
@@ -308,9 +346,8 @@ def selects(target: Mapping[str, Any], ident: Identity) -> bool:
         return False
     if target.get("labelSelector") and not _selector_holds(str(target["labelSelector"]), ident.labels):
         return False
-    if target.get("annotationSelector") and not _selector_holds(str(target["annotationSelector"]), ident.annotations):
-        return False
-    return True
+    annotations = target.get("annotationSelector")
+    return not annotations or _selector_holds(str(annotations), ident.annotations)
 
 
 # ---- dead patch targets --------------------------------------------------------------------------

@@ -232,6 +232,7 @@ def origin_paths(objects: Sequence[Mapping[str, Any]], to_repo: Callable[[str], 
 
 def relative_to_repo(traced_root: str, repo_root: str) -> Callable[[str], str | None]:
     """``to_repo`` for a render traced in ``traced_root`` (both absolute, resolved)."""
+
     def to_repo(path: str) -> str | None:
         absolute = posixpath.normpath(posixpath.join(traced_root, path))
         relative = posixpath.relpath(absolute, repo_root)
@@ -268,8 +269,7 @@ def patch_files(kustomization: Mapping[str, Any]) -> list[str]:
     return [str(p["path"]) for p in kustomization.get("patches") or [] if isinstance(p, Mapping) and p.get("path")]
 
 
-def read_overlay(kustomization_path: str, text: str, files: Mapping[str, str],
-                 effects: OverlayEffects | None = None) -> Overlay:
+def read_overlay(kustomization_path: str, text: str, files: Mapping[str, str], effects: OverlayEffects | None = None) -> Overlay:
     """The overlay's patches in order (``files``: repository path -> text of each patch file)."""
     effects = effects or OverlayEffects()
     docs = documents(text)
@@ -302,8 +302,9 @@ def pointer(obj: Mapping[str, Any], path: FieldPath) -> tuple[str, ...]:
     for step in path:
         if isinstance(step, Sel):
             items = node if isinstance(node, list) else []
-            index = next((i for i, item in enumerate(items)
-                          if isinstance(item, Mapping) and str(item.get(step.key)) == step.value), -1)
+            index = next(
+                (i for i, item in enumerate(items) if isinstance(item, Mapping) and str(item.get(step.key)) == step.value), -1
+            )
             if index < 0:
                 out.append(f"[{step.key}={step.value}]")
                 node = None
@@ -386,12 +387,12 @@ def _images_blame(overlay: Overlay, image: str) -> int:
 
     docs = documents(overlay.text)
     entries = _value(docs[0], "images") if docs else None
-    name, tag, digest = image_tag(image)
+    name, _tag, digest = image_tag(image)
     for item in entries.value if isinstance(entries, yaml.SequenceNode) else []:
         made = _scalar(_value(item, "newName")) or _scalar(_value(item, "name"))
         if made != name:
             continue
-        for key in (("digest", "newTag", "name") if digest else ("newTag", "digest", "name")):
+        for key in ("digest", "newTag", "name") if digest else ("newTag", "digest", "name"):
             line = _key_line(item, key)
             if line:
                 return line
@@ -418,8 +419,15 @@ class Subject:
     image: str = ""  # the container's image, for findings the overlay's images: may cause
 
 
-def object_identity(obj: Mapping[str, Any], origin: Origin | None, overlay: Overlay, texts: Mapping[str, str], *,
-                    traced: bool = False, patch_namespaces: frozenset[str] | None = None) -> Identity:
+def object_identity(
+    obj: Mapping[str, Any],
+    origin: Origin | None,
+    overlay: Overlay,
+    texts: Mapping[str, str],
+    *,
+    traced: bool = False,
+    patch_namespaces: frozenset[str] | None = None,
+) -> Identity:
     """The object's identity for matching the overlay's patch targets. With ``traced``, an object whose
     original id stayed unknown matches any name and namespace: better let a patch pass than refuse it."""
     if origin is None or origin.original is None:
@@ -431,14 +439,20 @@ def object_identity(obj: Mapping[str, Any], origin: Origin | None, overlay: Over
         document = plain(docs[origin.document]) if origin.document < len(docs) else None
     original = origin.original
     return identity(
-        obj, overlay.effects, original=document if isinstance(document, dict) else None, original_kind=original.kind,
-        original_name=original.name, original_namespace=original.namespace, generated=bool(origin.generated_by),
+        obj,
+        overlay.effects,
+        original=document if isinstance(document, dict) else None,
+        original_kind=original.kind,
+        original_name=original.name,
+        original_namespace=original.namespace,
+        generated=bool(origin.generated_by),
         patch_namespaces=patch_namespaces,
     )
 
 
-def locate(subject: Subject, obj: Mapping[str, Any], origin: Origin | None, overlay: Overlay,
-           texts: Mapping[str, str]) -> tuple[str, int]:
+def locate(
+    subject: Subject, obj: Mapping[str, Any], origin: Origin | None, overlay: Overlay, texts: Mapping[str, str]
+) -> tuple[str, int]:
     """The file and line to blame for ``subject`` (see the module docstring for the order)."""
     ident = object_identity(obj, origin, overlay, texts)
     path = subject.path

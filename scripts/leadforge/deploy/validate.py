@@ -52,17 +52,27 @@ def schema_findings(
             path, line = trace.blame(Subject(key, steps, max(len(steps) - 1, 0)), obj)
             findings.append(
                 Finding(
-                    tool="kubernetes-validate", rule="schema", severity="error", path=path, line=line,
+                    tool="kubernetes-validate",
+                    rule="schema",
+                    severity="error",
+                    path=path,
+                    line=line,
                     message=f"{env}: {key}: {where}: {err.message} (Kubernetes {err.version})",
-                    help="Fix the field to match the Kubernetes API schema.", code_line=f"{env}:{key}:{where}",
+                    help="Fix the field to match the Kubernetes API schema.",
+                    code_line=f"{env}:{key}:{where}",
                 )
             )
         except utils.SchemaNotFoundError as err:
             path, line = trace.blame(Subject(key), obj)
             findings.append(
                 Finding(
-                    tool="kubernetes-validate", rule="schema-unknown", severity="warning", path=path, line=line,
-                    message=f"{env}: {key}: {err.message}", help="A custom resource: its CRD schema is not checked offline.",
+                    tool="kubernetes-validate",
+                    rule="schema-unknown",
+                    severity="warning",
+                    path=path,
+                    line=line,
+                    message=f"{env}: {key}: {err.message}",
+                    help="A custom resource: its CRD schema is not checked offline.",
                     code_line=f"{env}:{key}:unknown",
                 )
             )
@@ -160,10 +170,14 @@ def findings_from_checks(
             path, line = trace.blame(checkov_subject(check_id, obj), obj)
         findings.append(
             Finding(
-                tool="checkov", rule=check_id, severity="error", path=path, line=line,
+                tool="checkov",
+                rule=check_id,
+                severity="error",
+                path=path,
+                line=line,
                 message=f"{env}: {label}: {check.get('check_name', '')}",
-                help=check.get("guideline") or "Fix it, or skip it on the object with a justified "
-                "`checkov.io/skip<N>: <ID>=<why>` annotation.",
+                help=check.get("guideline")
+                or "Fix it, or skip it on the object with a justified `checkov.io/skip<N>: <ID>=<why>` annotation.",
                 code_line=f"{env}:{label}",
             )
         )
@@ -220,15 +234,13 @@ def run_checkov(envs: Mapping[str, EnvManifests]) -> dict[str, list[Finding]]:
         env = Path(str(check.get("file_path", ""))).stem
         if env in by_env:
             by_env[env].append(check)
-    return {
-        env: findings_from_checks(by_env[env], env, m.known, m.trace, m.by_key) for env, m in envs.items()
-    }
+    return {env: findings_from_checks(by_env[env], env, m.known, m.trace, m.by_key) for env, m in envs.items()}
 
 
 __all__ = [
-    "schema_findings",
     "checkov_argv",
     "checkov_subject",
     "parse_checkov",
     "run_checkov",
+    "schema_findings",
 ]

@@ -88,8 +88,13 @@ class Forge(Protocol):
         self, *, tag: str, name: str, body: str, draft: bool = False, prerelease: bool = False, target: str = ""
     ) -> Release: ...
     def update_release(
-        self, release_id: int, *, name: str | None = None, body: str | None = None,
-        draft: bool | None = None, prerelease: bool | None = None,
+        self,
+        release_id: int,
+        *,
+        name: str | None = None,
+        body: str | None = None,
+        draft: bool | None = None,
+        prerelease: bool | None = None,
     ) -> Release: ...
     def upload_asset(self, release_id: int, path: Path, *, name: str | None = None, content_type: str | None = None) -> Asset: ...
     def delete_asset(self, asset_id: int) -> None: ...
@@ -100,8 +105,9 @@ class Forge(Protocol):
     def repository_dispatch(self, event_type: str, payload: Mapping[str, Any] | None = None) -> None: ...
 
     # organization billing ------------------------------------------------------------------
-    def premium_request_usage(self, org: str, *, year: int, month: int, day: int | None = None,
-                              user: str | None = None) -> dict[str, Any]: ...  # GitHub's report object, as sent
+    def premium_request_usage(
+        self, org: str, *, year: int, month: int, day: int | None = None, user: str | None = None
+    ) -> dict[str, Any]: ...  # GitHub's report object, as sent
 
 
 # ---- behaviour shared by every forge --------------------------------------------------------
@@ -176,24 +182,24 @@ def replace_asset(forge: Forge, release: Release, path: Path, name: str | None =
 
 
 __all__ = [
-    "Forge",
     "Asset",
     "ChangedFile",
     "CheckAnnotation",
     "CheckRun",
     "Comment",
     "CommitStatus",
+    "Forge",
     "Issue",
     "NewReviewComment",
     "PullRequest",
     "Release",
     "Review",
     "ReviewComment",
+    "find_marked",
     "marker",
     "markers_in",
-    "with_marker",
-    "find_marked",
+    "replace_asset",
     "upsert_issue_comment",
     "upsert_release",
-    "replace_asset",
+    "with_marker",
 ]

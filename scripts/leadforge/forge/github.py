@@ -26,12 +26,13 @@ uses PyGithub's public ``Github.requester`` (its documented escape hatch).
 from __future__ import annotations
 
 import email.utils
+import functools
 import mimetypes
 import os
 import time
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -146,11 +147,15 @@ class GitHubForge:
                 wait = self._rate_limit_wait(status, headers, reason, attempt)
                 if wait is not None:
                     if wait > self.max_rate_limit_wait:
-                        at = datetime.fromtimestamp(self._clock() + wait, timezone.utc).strftime("%H:%M:%S UTC")
-                        raise ForgeError(f"GitHub {what}: rate limited ({status} {reason}) until {at}; "
-                                         f"not waiting {wait:.0f}s (max {self.max_rate_limit_wait:.0f}s)") from None
+                        at = datetime.fromtimestamp(self._clock() + wait, UTC).strftime("%H:%M:%S UTC")
+                        raise ForgeError(
+                            f"GitHub {what}: rate limited ({status} {reason}) until {at}; "
+                            f"not waiting {wait:.0f}s (max {self.max_rate_limit_wait:.0f}s)"
+                        ) from None
                     if attempt >= self.retries:
-                        raise ForgeError(f"GitHub {what}: still rate limited after {attempt + 1} attempts ({status} {reason})") from None
+                        raise ForgeError(
+                            f"GitHub {what}: still rate limited after {attempt + 1} attempts ({status} {reason})"
+                        ) from None
                 elif status >= 500 and attempt < self.retries:
                     maybe_applied = True
                     wait = max(self._backoff(attempt), min(self._retry_after(headers) or 0.0, self.max_rate_limit_wait))
@@ -161,8 +166,9 @@ class GitHubForge:
                     raise ForgeError(f"GitHub {what} failed{tries}: {status} {reason}") from None
             except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as err:
                 if attempt >= self.retries:
-                    raise ForgeError(f"GitHub {what} failed after {attempt + 1} attempts: "
-                                     f"{type(err).__name__} talking to {self.base_url}") from None
+                    raise ForgeError(
+                        f"GitHub {what} failed after {attempt + 1} attempts: {type(err).__name__} talking to {self.base_url}"
+                    ) from None
                 wait = self._backoff(attempt)
                 maybe_applied = True
             attempt += 1
@@ -185,7 +191,7 @@ class GitHubForge:
         if headers.get("x-ratelimit-remaining") == "0" and headers.get("x-ratelimit-reset", "").isdigit():
             return max(0.0, int(headers["x-ratelimit-reset"]) - self._clock()) + 1.0
         if "secondary rate limit" in reason.lower() or "abuse" in reason.lower():
-            return SECONDARY_RATE_WAIT * 2**attempt
+            return SECONDARY_RATE_WAIT * 2.0**attempt
         if status == 429:
             return self._backoff(attempt)
         return None  # a plain 403: permission denied, not retried
@@ -253,15 +259,19 @@ class GitHubForge:
         def recover() -> dict[str, Any] | None:  # a marked comment that did get written
             if not markers_in(body):
                 return None
-            return next((d for d in self._all(lambda: self._repo.get_issue(number).get_comments()) if d.get("body") == body), None)
+            return next(
+                (d for d in self._all(lambda: self._repo.get_issue(number).get_comments()) if d.get("body") == body), None
+            )
 
-        data = self._call(f"POST comment on #{number}", lambda: _raw(self._repo.get_issue(number).create_comment(body)),
-                          recover=recover)
+        data = self._call(
+            f"POST comment on #{number}", lambda: _raw(self._repo.get_issue(number).create_comment(body)), recover=recover
+        )
         return _comment(data)
 
     def update_issue_comment(self, comment_id: int, body: str) -> Comment:
-        data = self._call(f"PATCH comment {comment_id}",
-                          lambda: self._request("PATCH", f"issues/comments/{comment_id}", {"body": body}))
+        data = self._call(
+            f"PATCH comment {comment_id}", lambda: self._request("PATCH", f"issues/comments/{comment_id}", {"body": body})
+        )
         return _comment(data)
 
     def add_labels(self, number: int, labels: Sequence[str]) -> None:
@@ -279,8 +289,7 @@ class GitHubForge:
 
     def add_assignees(self, number: int, assignees: Sequence[str]) -> None:
         if assignees:
-            self._call(f"POST assignees on #{number}",
-                       lambda: self._repo.get_issue(number).add_to_assignees(*assignees))
+            self._call(f"POST assignees on #{number}", lambda: self._repo.get_issue(number).add_to_assignees(*assignees))
 
     # ---- pull requests -----------------------------------------------------------------------
     def get_pull(self, number: int) -> PullRequest:
@@ -296,27 +305,33 @@ class GitHubForge:
         return sorted((_pull(d) for d in data), key=lambda p: p.number)
 
     def create_pull(self, *, title: str, body: str, head: str, base: str, draft: bool = False) -> PullRequest:
-        data = self._call(f"POST pull request {head} -> {base}",
-                          lambda: _raw(self._repo.create_pull(base=base, head=head, title=title, body=body, draft=draft)))
+        data = self._call(
+            f"POST pull request {head} -> {base}",
+            lambda: _raw(self._repo.create_pull(base=base, head=head, title=title, body=body, draft=draft)),
+        )
         return _pull(data)
 
     def list_pull_files(self, number: int) -> list[ChangedFile]:
-        data = self._call(f"GET files of pull request #{number}",
-                          lambda: self._all(lambda: self._repo.get_pull(number).get_files()))
+        data = self._call(
+            f"GET files of pull request #{number}", lambda: self._all(lambda: self._repo.get_pull(number).get_files())
+        )
         return [_changed_file(d) for d in data]
 
     def list_pull_commits(self, number: int) -> list[str]:
-        data = self._call(f"GET commits of pull request #{number}",
-                          lambda: self._all(lambda: self._repo.get_pull(number).get_commits()))
+        data = self._call(
+            f"GET commits of pull request #{number}", lambda: self._all(lambda: self._repo.get_pull(number).get_commits())
+        )
         return [d["sha"] for d in data]
 
     def list_reviews(self, number: int) -> list[Review]:
-        data = self._call(f"GET reviews of pull request #{number}",
-                          lambda: self._all(lambda: self._repo.get_pull(number).get_reviews()))
+        data = self._call(
+            f"GET reviews of pull request #{number}", lambda: self._all(lambda: self._repo.get_pull(number).get_reviews())
+        )
         return [_review(d) for d in data]
 
-    def create_review(self, number: int, *, commit_sha: str, body: str, event: str,
-                      comments: Sequence[NewReviewComment] = ()) -> Review:
+    def create_review(
+        self, number: int, *, commit_sha: str, body: str, event: str, comments: Sequence[NewReviewComment] = ()
+    ) -> Review:
         if event not in ("COMMENT", "REQUEST_CHANGES", "APPROVE"):
             raise ForgeError(f"review event must be one of COMMENT, REQUEST_CHANGES, APPROVE, got {event!r}")
         payload = [_new_comment(c) for c in comments]
@@ -332,24 +347,31 @@ class GitHubForge:
             if not markers_in(body):
                 return None
             reviews = self._all(lambda: self._repo.get_pull(number).get_reviews())
-            return next((d for d in reviews if d.get("body") == body
-                         and (not commit_sha or d.get("commit_id") == commit_sha)), None)
+            return next(
+                (d for d in reviews if d.get("body") == body and (not commit_sha or d.get("commit_id") == commit_sha)), None
+            )
 
         return _review(self._call(f"POST review on pull request #{number}", create, recover=recover))
 
     def update_review(self, number: int, review_id: int, body: str) -> Review:
-        data = self._call(f"PUT review {review_id} on #{number}",
-                          lambda: self._request("PUT", f"pulls/{number}/reviews/{review_id}", {"body": body}))
+        data = self._call(
+            f"PUT review {review_id} on #{number}",
+            lambda: self._request("PUT", f"pulls/{number}/reviews/{review_id}", {"body": body}),
+        )
         return _review(data)
 
     def dismiss_review(self, number: int, review_id: int, message: str) -> None:
-        self._call(f"PUT dismissal of review {review_id} on #{number}",
-                   lambda: self._request("PUT", f"pulls/{number}/reviews/{review_id}/dismissals",
-                                         {"message": message, "event": "DISMISS"}))
+        self._call(
+            f"PUT dismissal of review {review_id} on #{number}",
+            lambda: self._request(
+                "PUT", f"pulls/{number}/reviews/{review_id}/dismissals", {"message": message, "event": "DISMISS"}
+            ),
+        )
 
     def list_review_comments(self, number: int) -> list[ReviewComment]:
-        data = self._call(f"GET review comments of #{number}",
-                          lambda: self._all(lambda: self._repo.get_pull(number).get_review_comments()))
+        data = self._call(
+            f"GET review comments of #{number}", lambda: self._all(lambda: self._repo.get_pull(number).get_review_comments())
+        )
         return [_review_comment(d) for d in data]
 
     def create_review_comment(self, number: int, *, commit_sha: str, comment: NewReviewComment) -> ReviewComment:
@@ -363,8 +385,9 @@ class GitHubForge:
         return _review_comment(data)
 
     def update_review_comment(self, comment_id: int, body: str) -> ReviewComment:
-        data = self._call(f"PATCH review comment {comment_id}",
-                          lambda: self._request("PATCH", f"pulls/comments/{comment_id}", {"body": body}))
+        data = self._call(
+            f"PATCH review comment {comment_id}", lambda: self._request("PATCH", f"pulls/comments/{comment_id}", {"body": body})
+        )
         return _review_comment(data)
 
     def delete_review_comment(self, comment_id: int) -> None:
@@ -379,37 +402,59 @@ class GitHubForge:
             options["description"] = status.description[:140]  # GitHub's limit
         if status.target_url:
             options["target_url"] = status.target_url
-        self._call(f"POST status {status.context!r} on {sha[:12]}",
-                   lambda: self._repo.get_commit(sha).create_status(status.state, **options))
+        self._call(
+            f"POST status {status.context!r} on {sha[:12]}",
+            lambda: self._repo.get_commit(sha).create_status(status.state, **options),
+        )
 
     def list_statuses(self, sha: str) -> list[CommitStatus]:
         # Commit.get_statuses uses the undocumented GET /statuses/{sha}: page the documented endpoint instead
-        data = self._call(f"GET statuses of {sha[:12]}",
-                          lambda: self._all(lambda: self._paginated("CommitStatus", f"commits/{sha}/statuses")))
+        data = self._call(
+            f"GET statuses of {sha[:12]}", lambda: self._all(lambda: self._paginated("CommitStatus", f"commits/{sha}/statuses"))
+        )
         latest: dict[str, CommitStatus] = {}
         for d in data:  # newest first: keep each context's latest, oldest update first like LocalForge
-            latest.setdefault(d["context"], CommitStatus(context=d["context"], state=d["state"],
-                                                         description=d.get("description") or "",
-                                                         target_url=d.get("target_url") or ""))
+            latest.setdefault(
+                d["context"],
+                CommitStatus(
+                    context=d["context"],
+                    state=d["state"],
+                    description=d.get("description") or "",
+                    target_url=d.get("target_url") or "",
+                ),
+            )
         return list(reversed(latest.values()))
 
-    def create_check_run(self, *, name: str, head_sha: str, status: str = "completed", conclusion: str | None = None,
-                         title: str = "", summary: str = "", annotations: Sequence[CheckAnnotation] = ()) -> CheckRun:
+    def create_check_run(
+        self,
+        *,
+        name: str,
+        head_sha: str,
+        status: str = "completed",
+        conclusion: str | None = None,
+        title: str = "",
+        summary: str = "",
+        annotations: Sequence[CheckAnnotation] = (),
+    ) -> CheckRun:
         notes = [_annotation(a) for a in annotations]
-        batches = [notes[i:i + ANNOTATIONS_PER_REQUEST] for i in range(0, len(notes), ANNOTATIONS_PER_REQUEST)] or [[]]
+        batches = [notes[i : i + ANNOTATIONS_PER_REQUEST] for i in range(0, len(notes), ANNOTATIONS_PER_REQUEST)] or [[]]
         output = {"title": title or name, "summary": summary or title or name}
         options: dict[str, Any] = {"status": status}
         if title or summary or notes:  # GitHub wants title and summary whenever output is sent
             options["output"] = {**output, "annotations": batches[0]}
         if conclusion is not None:
             options["conclusion"] = conclusion
-        run = self._call(f"POST check run {name!r} on {head_sha[:12]}",
-                         lambda: self._repo.create_check_run(name=name, head_sha=head_sha, **options))
+        run = self._call(
+            f"POST check run {name!r} on {head_sha[:12]}",
+            lambda: self._repo.create_check_run(name=name, head_sha=head_sha, **options),
+        )
         data = _raw(run)
+        run_id = data["id"]
         for batch in batches[1:]:  # GitHub takes 50 annotations per request: the rest go in updates
-            data = self._call(f"PATCH check run {data['id']} (annotations)",
-                              lambda batch=batch: self._request("PATCH", f"check-runs/{data['id']}",
-                                                                {"output": {**output, "annotations": batch}}))
+            body = {"output": {**output, "annotations": batch}}
+            data = self._call(
+                f"PATCH check run {run_id} (annotations)", functools.partial(self._request, "PATCH", f"check-runs/{run_id}", body)
+            )
         return _check_run(data)
 
     def list_check_runs(self, sha: str) -> list[CheckRun]:
@@ -430,24 +475,35 @@ class GitHubForge:
         data = self._call("GET releases", lambda: self._all(lambda: self._repo.get_releases()))
         return next((d for d in data if d.get("tag_name") == tag), None)
 
-    def create_release(self, *, tag: str, name: str, body: str, draft: bool = False, prerelease: bool = False,
-                       target: str = "") -> Release:
+    def create_release(
+        self, *, tag: str, name: str, body: str, draft: bool = False, prerelease: bool = False, target: str = ""
+    ) -> Release:
         options: dict[str, Any] = {"draft": draft, "prerelease": prerelease}
         if target:
             options["target_commitish"] = target
-        data = self._call(f"POST release {tag}", lambda: _raw(self._repo.create_git_release(tag, name, body, **options)),
-                          recover=lambda: self._find_release(tag))
+        data = self._call(
+            f"POST release {tag}",
+            lambda: _raw(self._repo.create_git_release(tag, name, body, **options)),
+            recover=lambda: self._find_release(tag),
+        )
         return _release(data)
 
-    def update_release(self, release_id: int, *, name: str | None = None, body: str | None = None,
-                       draft: bool | None = None, prerelease: bool | None = None) -> Release:
-        changes = {k: v for k, v in (("name", name), ("body", body), ("draft", draft), ("prerelease", prerelease))
-                   if v is not None}
+    def update_release(
+        self,
+        release_id: int,
+        *,
+        name: str | None = None,
+        body: str | None = None,
+        draft: bool | None = None,
+        prerelease: bool | None = None,
+    ) -> Release:
+        changes = {
+            k: v for k, v in (("name", name), ("body", body), ("draft", draft), ("prerelease", prerelease)) if v is not None
+        }
         data = self._call(f"PATCH release {release_id}", lambda: self._request("PATCH", f"releases/{release_id}", changes))
         return _release(data)
 
-    def upload_asset(self, release_id: int, path: Path, *, name: str | None = None,
-                     content_type: str | None = None) -> Asset:
+    def upload_asset(self, release_id: int, path: Path, *, name: str | None = None, content_type: str | None = None) -> Asset:
         path = Path(path)
         if not path.is_file():
             raise ForgeError(f"{path}: release asset not found (upload to release {release_id})")
@@ -476,15 +532,20 @@ class GitHubForge:
     def dispatch_workflow(self, workflow: str, ref: str, inputs: Mapping[str, str] | None = None) -> None:
         body = {"ref": ref, "inputs": {str(k): str(v) for k, v in (inputs or {}).items()}}
         quoted = urllib.parse.quote(str(workflow), safe="")
-        self._call(f"POST workflow dispatch {workflow}@{ref}",
-                   lambda: self._request("POST", f"actions/workflows/{quoted}/dispatches", body))
+        self._call(
+            f"POST workflow dispatch {workflow}@{ref}",
+            lambda: self._request("POST", f"actions/workflows/{quoted}/dispatches", body),
+        )
 
     def repository_dispatch(self, event_type: str, payload: Mapping[str, Any] | None = None) -> None:
-        self._call(f"POST repository dispatch {event_type}",
-                   lambda: self._repo.create_repository_dispatch(event_type, dict(payload or {})))
+        self._call(
+            f"POST repository dispatch {event_type}",
+            lambda: self._repo.create_repository_dispatch(event_type, dict(payload or {})),
+        )
 
-    def premium_request_usage(self, org: str, *, year: int, month: int, day: int | None = None,
-                              user: str | None = None) -> dict[str, Any]:
+    def premium_request_usage(
+        self, org: str, *, year: int, month: int, day: int | None = None, user: str | None = None
+    ) -> dict[str, Any]:
         """The Copilot premium-request usage report (needs the organization's Administration read permission)."""
         query: dict[str, Any] = {"year": year, "month": month}
         if day is not None:
@@ -506,6 +567,7 @@ class GitHubForge:
 
 # ---- JSON -> our records ---------------------------------------------------------------------
 
+
 def _raw(obj: Any) -> dict[str, Any]:
     """The JSON PyGithub received for ``obj``.
 
@@ -521,8 +583,9 @@ def _reason(data: Any) -> str:
         data = data["data"]
     if isinstance(data, dict):
         message = str(data.get("message") or "")
-        details = [str(e.get("message") or e.get("code") or "") if isinstance(e, dict) else str(e)
-                   for e in data.get("errors") or []]
+        details = [
+            str(e.get("message") or e.get("code") or "") if isinstance(e, dict) else str(e) for e in data.get("errors") or []
+        ]
         details = [d for d in details if d]
         text = f"{message}: {'; '.join(details)}" if details else message
     else:
@@ -538,52 +601,94 @@ def _login(user: Any) -> str:
 
 def _issue(d: Mapping[str, Any]) -> Issue:
     return Issue(
-        number=int(d["number"]), title=str(d.get("title") or ""), body=str(d.get("body") or ""),
-        state=str(d.get("state") or "open"), labels=tuple(lab["name"] for lab in d.get("labels") or []),
-        assignees=tuple(_login(a) for a in d.get("assignees") or []), author=_login(d.get("user")),
-        url=str(d.get("html_url") or ""), created_at=str(d.get("created_at") or ""),
-        updated_at=str(d.get("updated_at") or ""), is_pull_request="pull_request" in d,
+        number=int(d["number"]),
+        title=str(d.get("title") or ""),
+        body=str(d.get("body") or ""),
+        state=str(d.get("state") or "open"),
+        labels=tuple(lab["name"] for lab in d.get("labels") or []),
+        assignees=tuple(_login(a) for a in d.get("assignees") or []),
+        author=_login(d.get("user")),
+        url=str(d.get("html_url") or ""),
+        created_at=str(d.get("created_at") or ""),
+        updated_at=str(d.get("updated_at") or ""),
+        is_pull_request="pull_request" in d,
     )
 
 
 def _comment(d: Mapping[str, Any]) -> Comment:
-    return Comment(id=int(d["id"]), body=str(d.get("body") or ""), author=_login(d.get("user")),
-                   url=str(d.get("html_url") or ""), created_at=str(d.get("created_at") or ""),
-                   updated_at=str(d.get("updated_at") or ""))
+    return Comment(
+        id=int(d["id"]),
+        body=str(d.get("body") or ""),
+        author=_login(d.get("user")),
+        url=str(d.get("html_url") or ""),
+        created_at=str(d.get("created_at") or ""),
+        updated_at=str(d.get("updated_at") or ""),
+    )
 
 
 def _pull(d: Mapping[str, Any]) -> PullRequest:
     head, base = d.get("head") or {}, d.get("base") or {}
     return PullRequest(
-        number=int(d["number"]), title=str(d.get("title") or ""), body=str(d.get("body") or ""),
-        state=str(d.get("state") or "open"), merged=bool(d.get("merged") or d.get("merged_at")),
-        merged_at=str(d.get("merged_at") or ""), merge_commit_sha=str(d.get("merge_commit_sha") or ""),
-        draft=bool(d.get("draft")), head_ref=str(head.get("ref") or ""), head_sha=str(head.get("sha") or ""),
-        head_repo=str((head.get("repo") or {}).get("full_name") or ""), base_ref=str(base.get("ref") or ""),
-        base_sha=str(base.get("sha") or ""), author=_login(d.get("user")), url=str(d.get("html_url") or ""),
-        labels=tuple(lab["name"] for lab in d.get("labels") or []), created_at=str(d.get("created_at") or ""),
-        updated_at=str(d.get("updated_at") or ""), additions=int(d.get("additions") or 0),
-        deletions=int(d.get("deletions") or 0), changed_files=int(d.get("changed_files") or 0),
+        number=int(d["number"]),
+        title=str(d.get("title") or ""),
+        body=str(d.get("body") or ""),
+        state=str(d.get("state") or "open"),
+        merged=bool(d.get("merged") or d.get("merged_at")),
+        merged_at=str(d.get("merged_at") or ""),
+        merge_commit_sha=str(d.get("merge_commit_sha") or ""),
+        draft=bool(d.get("draft")),
+        head_ref=str(head.get("ref") or ""),
+        head_sha=str(head.get("sha") or ""),
+        head_repo=str((head.get("repo") or {}).get("full_name") or ""),
+        base_ref=str(base.get("ref") or ""),
+        base_sha=str(base.get("sha") or ""),
+        author=_login(d.get("user")),
+        url=str(d.get("html_url") or ""),
+        labels=tuple(lab["name"] for lab in d.get("labels") or []),
+        created_at=str(d.get("created_at") or ""),
+        updated_at=str(d.get("updated_at") or ""),
+        additions=int(d.get("additions") or 0),
+        deletions=int(d.get("deletions") or 0),
+        changed_files=int(d.get("changed_files") or 0),
     )
 
 
 def _changed_file(d: Mapping[str, Any]) -> ChangedFile:
-    return ChangedFile(path=str(d["filename"]), status=str(d.get("status") or "modified"),
-                       additions=int(d.get("additions") or 0), deletions=int(d.get("deletions") or 0),
-                       patch=d.get("patch"), previous_path=d.get("previous_filename"))
+    return ChangedFile(
+        path=str(d["filename"]),
+        status=str(d.get("status") or "modified"),
+        additions=int(d.get("additions") or 0),
+        deletions=int(d.get("deletions") or 0),
+        patch=d.get("patch"),
+        previous_path=d.get("previous_filename"),
+    )
 
 
 def _review(d: Mapping[str, Any]) -> Review:
-    return Review(id=int(d["id"]), body=str(d.get("body") or ""), state=str(d.get("state") or ""),
-                  commit_id=str(d.get("commit_id") or ""), author=_login(d.get("user")),
-                  url=str(d.get("html_url") or ""), submitted_at=str(d.get("submitted_at") or ""))
+    return Review(
+        id=int(d["id"]),
+        body=str(d.get("body") or ""),
+        state=str(d.get("state") or ""),
+        commit_id=str(d.get("commit_id") or ""),
+        author=_login(d.get("user")),
+        url=str(d.get("html_url") or ""),
+        submitted_at=str(d.get("submitted_at") or ""),
+    )
 
 
 def _review_comment(d: Mapping[str, Any]) -> ReviewComment:
-    return ReviewComment(id=int(d["id"]), path=str(d.get("path") or ""), body=str(d.get("body") or ""),
-                         line=d.get("line"), side=str(d.get("side") or "RIGHT"), start_line=d.get("start_line"),
-                         review_id=d.get("pull_request_review_id"), author=_login(d.get("user")),
-                         commit_id=str(d.get("commit_id") or ""), url=str(d.get("html_url") or ""))
+    return ReviewComment(
+        id=int(d["id"]),
+        path=str(d.get("path") or ""),
+        body=str(d.get("body") or ""),
+        line=d.get("line"),
+        side=str(d.get("side") or "RIGHT"),
+        start_line=d.get("start_line"),
+        review_id=d.get("pull_request_review_id"),
+        author=_login(d.get("user")),
+        commit_id=str(d.get("commit_id") or ""),
+        url=str(d.get("html_url") or ""),
+    )
 
 
 def _new_comment(c: NewReviewComment) -> dict[str, Any]:
@@ -594,8 +699,13 @@ def _new_comment(c: NewReviewComment) -> dict[str, Any]:
 
 
 def _annotation(a: CheckAnnotation) -> dict[str, Any]:
-    out: dict[str, Any] = {"path": a.path, "start_line": a.start_line, "end_line": a.end_line,
-                           "annotation_level": a.level, "message": a.message}
+    out: dict[str, Any] = {
+        "path": a.path,
+        "start_line": a.start_line,
+        "end_line": a.end_line,
+        "annotation_level": a.level,
+        "message": a.message,
+    }
     if a.title:
         out["title"] = a.title
     return out
@@ -603,20 +713,38 @@ def _annotation(a: CheckAnnotation) -> dict[str, Any]:
 
 def _check_run(d: Mapping[str, Any]) -> CheckRun:
     output = d.get("output") or {}
-    return CheckRun(id=int(d["id"]), name=str(d.get("name") or ""), head_sha=str(d.get("head_sha") or ""),
-                    status=str(d.get("status") or ""), conclusion=d.get("conclusion"),
-                    title=str(output.get("title") or ""), summary=str(output.get("summary") or ""),
-                    url=str(d.get("html_url") or ""))
+    return CheckRun(
+        id=int(d["id"]),
+        name=str(d.get("name") or ""),
+        head_sha=str(d.get("head_sha") or ""),
+        status=str(d.get("status") or ""),
+        conclusion=d.get("conclusion"),
+        title=str(output.get("title") or ""),
+        summary=str(output.get("summary") or ""),
+        url=str(d.get("html_url") or ""),
+    )
 
 
 def _asset(d: Mapping[str, Any]) -> Asset:
-    return Asset(id=int(d["id"]), name=str(d.get("name") or ""), size=int(d.get("size") or 0),
-                 content_type=str(d.get("content_type") or "application/octet-stream"),
-                 url=str(d.get("browser_download_url") or ""))
+    return Asset(
+        id=int(d["id"]),
+        name=str(d.get("name") or ""),
+        size=int(d.get("size") or 0),
+        content_type=str(d.get("content_type") or "application/octet-stream"),
+        url=str(d.get("browser_download_url") or ""),
+    )
 
 
 def _release(d: Mapping[str, Any]) -> Release:
-    return Release(id=int(d["id"]), tag=str(d.get("tag_name") or ""), name=str(d.get("name") or ""),
-                   body=str(d.get("body") or ""), draft=bool(d.get("draft")), prerelease=bool(d.get("prerelease")),
-                   url=str(d.get("html_url") or ""), target=str(d.get("target_commitish") or ""),
-                   created_at=str(d.get("created_at") or ""), assets=tuple(_asset(a) for a in d.get("assets") or []))
+    return Release(
+        id=int(d["id"]),
+        tag=str(d.get("tag_name") or ""),
+        name=str(d.get("name") or ""),
+        body=str(d.get("body") or ""),
+        draft=bool(d.get("draft")),
+        prerelease=bool(d.get("prerelease")),
+        url=str(d.get("html_url") or ""),
+        target=str(d.get("target_commitish") or ""),
+        created_at=str(d.get("created_at") or ""),
+        assets=tuple(_asset(a) for a in d.get("assets") or []),
+    )

@@ -15,9 +15,9 @@ import shutil
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, fields
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from leadforge.errors import ForgeError, NotFoundError
 from leadforge.forge.models import (
@@ -36,15 +36,21 @@ from leadforge.forge.models import (
 )
 from leadforge.fsutil import atomic_write
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+Record = TypeVar("Record", bound="DataclassInstance")
+
 STATE_DIR = Path(".leadforge/forge")
 LOCAL_USER = "leadforge-local"
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def _build(cls: type, record: Mapping[str, Any]) -> Any:
+def _build(cls: type[Record], record: Mapping[str, Any]) -> Record:
+    """A forge record (frozen dataclass) from its JSON state; lists come back as tuples."""
     names = {f.name for f in fields(cls)}
     values = {k: (tuple(v) if isinstance(v, list) else v) for k, v in record.items() if k in names}
     return cls(**values)
@@ -53,8 +59,14 @@ def _build(cls: type, record: Mapping[str, Any]) -> Any:
 class LocalForge:
     """Implements ``leadforge.forge.base.Forge`` on files. Safe across processes (file lock)."""
 
-    def __init__(self, repo_path: str | Path = ".", repository: str = "local/repo", *, state_dir: str | Path | None = None,
-                 user: str = LOCAL_USER) -> None:
+    def __init__(
+        self,
+        repo_path: str | Path = ".",
+        repository: str = "local/repo",
+        *,
+        state_dir: str | Path | None = None,
+        user: str = LOCAL_USER,
+    ) -> None:
         self.repo_path = Path(repo_path)
         self.repository = repository or "local/repo"
         self.root = Path(state_dir) if state_dir else self.repo_path / STATE_DIR
@@ -114,13 +126,13 @@ class LocalForge:
         return int(value)
 
     def _issue_record(self, state: dict[str, Any], number: int) -> dict[str, Any]:
-        record = state["issues"].get(str(number))
+        record: dict[str, Any] | None = state["issues"].get(str(number))
         if record is None:
             raise NotFoundError(f"{self.repository}: issue #{number} not found (local forge)")
         return record
 
     def _pull_record(self, state: dict[str, Any], number: int) -> dict[str, Any]:
-        record = state["pulls"].get(str(number))
+        record: dict[str, Any] | None = state["pulls"].get(str(number))
         if record is None:
             raise NotFoundError(f"{self.repository}: pull request #{number} not found (local forge)")
         return record
@@ -135,33 +147,76 @@ class LocalForge:
             state["next_number"] = number + 1
             now = _now()
             state["issues"][str(number)] = {
-                "number": number, "title": title, "body": body, "state": "open", "labels": list(labels),
-                "assignees": [], "author": author, "url": self._web("issues", number), "created_at": now,
-                "updated_at": now, "is_pull_request": False, "comments": [],
+                "number": number,
+                "title": title,
+                "body": body,
+                "state": "open",
+                "labels": list(labels),
+                "assignees": [],
+                "author": author,
+                "url": self._web("issues", number),
+                "created_at": now,
+                "updated_at": now,
+                "is_pull_request": False,
+                "comments": [],
             }
             return _build(Issue, state["issues"][str(number)])
 
     def open_pull(
-        self, title: str, *, head: str, base: str = "main", body: str = "", head_sha: str = "", base_sha: str = "",
-        author: str = "octocat", files: Sequence[ChangedFile] | None = None, head_repo: str | None = None,
-        labels: Sequence[str] = (), draft: bool = False,
+        self,
+        title: str,
+        *,
+        head: str,
+        base: str = "main",
+        body: str = "",
+        head_sha: str = "",
+        base_sha: str = "",
+        author: str = "octocat",
+        files: Sequence[ChangedFile] | None = None,
+        head_repo: str | None = None,
+        labels: Sequence[str] = (),
+        draft: bool = False,
     ) -> PullRequest:
         with self._state() as state:
             number = state["next_number"]
             state["next_number"] = number + 1
             now = _now()
             record = {
-                "number": number, "title": title, "body": body, "state": "open", "merged": False, "merged_at": "",
-                "merge_commit_sha": "", "draft": draft, "head_ref": head, "head_sha": head_sha,
-                "head_repo": head_repo or self.repository, "base_ref": base, "base_sha": base_sha, "author": author,
-                "url": self._web("pull", number), "labels": list(labels), "created_at": now, "updated_at": now,
-                "files": [asdict(f) for f in files] if files is not None else None, "commits": [],
+                "number": number,
+                "title": title,
+                "body": body,
+                "state": "open",
+                "merged": False,
+                "merged_at": "",
+                "merge_commit_sha": "",
+                "draft": draft,
+                "head_ref": head,
+                "head_sha": head_sha,
+                "head_repo": head_repo or self.repository,
+                "base_ref": base,
+                "base_sha": base_sha,
+                "author": author,
+                "url": self._web("pull", number),
+                "labels": list(labels),
+                "created_at": now,
+                "updated_at": now,
+                "files": [asdict(f) for f in files] if files is not None else None,
+                "commits": [],
             }
             state["pulls"][str(number)] = record
             state["issues"][str(number)] = {
-                "number": number, "title": title, "body": body, "state": "open", "labels": list(labels),
-                "assignees": [], "author": author, "url": record["url"], "created_at": now, "updated_at": now,
-                "is_pull_request": True, "comments": [],
+                "number": number,
+                "title": title,
+                "body": body,
+                "state": "open",
+                "labels": list(labels),
+                "assignees": [],
+                "author": author,
+                "url": record["url"],
+                "created_at": now,
+                "updated_at": now,
+                "is_pull_request": True,
+                "comments": [],
             }
             return _build(PullRequest, record)
 
@@ -236,8 +291,13 @@ class LocalForge:
             cid = self._next_id(state)
             now = _now()
             state["comments"][str(cid)] = {
-                "id": cid, "body": body, "author": self.user, "url": f"{record['url']}#issuecomment-{cid}",
-                "created_at": now, "updated_at": now, "issue": number,
+                "id": cid,
+                "body": body,
+                "author": self.user,
+                "url": f"{record['url']}#issuecomment-{cid}",
+                "created_at": now,
+                "updated_at": now,
+                "issue": number,
             }
             record["comments"].append(cid)
             return _build(Comment, state["comments"][str(cid)])
@@ -305,8 +365,9 @@ class LocalForge:
         git = GitRepo(self.repo_path)
         head_sha = git.rev_parse(head) if git.ref_exists(head) else ""
         base_sha = git.rev_parse(base) if git.ref_exists(base) else ""
-        return self.open_pull(title, head=head, base=base, body=body, head_sha=head_sha, base_sha=base_sha,
-                              author=self.user, draft=draft)
+        return self.open_pull(
+            title, head=head, base=base, body=body, head_sha=head_sha, base_sha=base_sha, author=self.user, draft=draft
+        )
 
     def list_pull_files(self, number: int) -> list[ChangedFile]:
         with self._state(write=False) as state:
@@ -331,8 +392,9 @@ class LocalForge:
             self._pull_record(state, number)
             return [_build(Review, r) for r in state["reviews"].values() if r["pull"] == number]
 
-    def create_review(self, number: int, *, commit_sha: str, body: str, event: str,
-                      comments: Sequence[NewReviewComment] = ()) -> Review:
+    def create_review(
+        self, number: int, *, commit_sha: str, body: str, event: str, comments: Sequence[NewReviewComment] = ()
+    ) -> Review:
         states = {"COMMENT": "COMMENTED", "REQUEST_CHANGES": "CHANGES_REQUESTED", "APPROVE": "APPROVED"}
         if event not in states:
             raise ForgeError(f"review event must be one of {', '.join(states)}, got {event!r}")
@@ -341,9 +403,14 @@ class LocalForge:
         with self._state() as state:
             record = self._pull_record(state, number)
             rid = self._next_id(state)
-            review = {
-                "id": rid, "body": body, "state": states[event], "commit_id": commit_sha or record["head_sha"],
-                "author": self.user, "url": f"{record['url']}#pullrequestreview-{rid}", "submitted_at": _now(),
+            review: dict[str, Any] = {
+                "id": rid,
+                "body": body,
+                "state": states[event],
+                "commit_id": commit_sha or record["head_sha"],
+                "author": self.user,
+                "url": f"{record['url']}#pullrequestreview-{rid}",
+                "submitted_at": _now(),
                 "pull": number,
             }
             state["reviews"][str(rid)] = review
@@ -351,13 +418,22 @@ class LocalForge:
                 self._add_review_comment(state, number, rid, review["commit_id"], comment)
             return _build(Review, review)
 
-    def _add_review_comment(self, state: dict[str, Any], number: int, review_id: int | None, commit: str,
-                            comment: NewReviewComment) -> dict[str, Any]:
+    def _add_review_comment(
+        self, state: dict[str, Any], number: int, review_id: int | None, commit: str, comment: NewReviewComment
+    ) -> dict[str, Any]:
         cid = self._next_id(state)
         record = {
-            "id": cid, "path": comment.path, "body": comment.body, "line": comment.line, "side": comment.side,
-            "start_line": comment.start_line, "review_id": review_id, "author": self.user, "commit_id": commit,
-            "url": f"{self._web('pull', number)}#discussion_r{cid}", "pull": number,
+            "id": cid,
+            "path": comment.path,
+            "body": comment.body,
+            "line": comment.line,
+            "side": comment.side,
+            "start_line": comment.start_line,
+            "review_id": review_id,
+            "author": self.user,
+            "commit_id": commit,
+            "url": f"{self._web('pull', number)}#discussion_r{cid}",
+            "pull": number,
         }
         state["review_comments"][str(cid)] = record
         return record
@@ -376,8 +452,10 @@ class LocalForge:
             if review is None or review["pull"] != number:
                 raise NotFoundError(f"{self.repository}: review {review_id} on #{number} not found (local forge)")
             if review["state"] not in {"CHANGES_REQUESTED", "APPROVED"}:
-                raise ForgeError(f"review {review_id} is {review['state']}: only approvals and change requests "
-                                 "can be dismissed (GitHub refuses it with 422)")
+                raise ForgeError(
+                    f"review {review_id} is {review['state']}: only approvals and change requests "
+                    "can be dismissed (GitHub refuses it with 422)"
+                )
             review.update(state="DISMISSED", dismissal_message=message)
 
     def list_review_comments(self, number: int) -> list[ReviewComment]:
@@ -409,19 +487,34 @@ class LocalForge:
             raise ForgeError(f"commit status state must be error|failure|pending|success, got {status.state!r}")
         with self._state() as state:
             entries = [s for s in state["statuses"].get(sha, []) if s["context"] != status.context]
-            state["statuses"][sha] = entries + [asdict(status)]
+            state["statuses"][sha] = [*entries, asdict(status)]
 
     def list_statuses(self, sha: str) -> list[CommitStatus]:
         with self._state(write=False) as state:
             return [_build(CommitStatus, s) for s in state["statuses"].get(sha, [])]
 
-    def create_check_run(self, *, name: str, head_sha: str, status: str = "completed", conclusion: str | None = None,
-                         title: str = "", summary: str = "", annotations: Sequence[CheckAnnotation] = ()) -> CheckRun:
+    def create_check_run(
+        self,
+        *,
+        name: str,
+        head_sha: str,
+        status: str = "completed",
+        conclusion: str | None = None,
+        title: str = "",
+        summary: str = "",
+        annotations: Sequence[CheckAnnotation] = (),
+    ) -> CheckRun:
         with self._state() as state:
             rid = self._next_id(state)
             record = {
-                "id": rid, "name": name, "head_sha": head_sha, "status": status, "conclusion": conclusion,
-                "title": title, "summary": summary, "url": self._web("runs", rid),
+                "id": rid,
+                "name": name,
+                "head_sha": head_sha,
+                "status": status,
+                "conclusion": conclusion,
+                "title": title,
+                "summary": summary,
+                "url": self._web("runs", rid),
                 "annotations": [asdict(a) for a in annotations],
             }
             state["check_runs"][str(rid)] = record
@@ -443,21 +536,37 @@ class LocalForge:
                     return self._release(state, record)
             return None
 
-    def create_release(self, *, tag: str, name: str, body: str, draft: bool = False, prerelease: bool = False,
-                       target: str = "") -> Release:
+    def create_release(
+        self, *, tag: str, name: str, body: str, draft: bool = False, prerelease: bool = False, target: str = ""
+    ) -> Release:
         with self._state() as state:
             if any(r["tag"] == tag for r in state["releases"].values()):
                 raise ForgeError(f"{self.repository}: a release for tag {tag} already exists (local forge)")
             rid = self._next_id(state)
             record = {
-                "id": rid, "tag": tag, "name": name, "body": body, "draft": draft, "prerelease": prerelease,
-                "url": self._web("releases/tag", tag), "target": target, "created_at": _now(), "assets": [],
+                "id": rid,
+                "tag": tag,
+                "name": name,
+                "body": body,
+                "draft": draft,
+                "prerelease": prerelease,
+                "url": self._web("releases/tag", tag),
+                "target": target,
+                "created_at": _now(),
+                "assets": [],
             }
             state["releases"][str(rid)] = record
             return self._release(state, record)
 
-    def update_release(self, release_id: int, *, name: str | None = None, body: str | None = None,
-                       draft: bool | None = None, prerelease: bool | None = None) -> Release:
+    def update_release(
+        self,
+        release_id: int,
+        *,
+        name: str | None = None,
+        body: str | None = None,
+        draft: bool | None = None,
+        prerelease: bool | None = None,
+    ) -> Release:
         with self._state() as state:
             record = state["releases"].get(str(release_id))
             if record is None:
@@ -467,8 +576,7 @@ class LocalForge:
                     record[key] = value
             return self._release(state, record)
 
-    def upload_asset(self, release_id: int, path: Path, *, name: str | None = None,
-                     content_type: str | None = None) -> Asset:
+    def upload_asset(self, release_id: int, path: Path, *, name: str | None = None, content_type: str | None = None) -> Asset:
         path = Path(path)
         name = name or path.name
         if not path.is_file():
@@ -485,7 +593,9 @@ class LocalForge:
             stored.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, stored)
             asset = {
-                "id": aid, "name": name, "size": stored.stat().st_size,
+                "id": aid,
+                "name": name,
+                "size": stored.stat().st_size,
                 "content_type": content_type or mimetypes.guess_type(name)[0] or "application/octet-stream",
                 "url": stored.resolve().as_uri(),
             }
@@ -510,18 +620,34 @@ class LocalForge:
                 return "admin"
             return str(state["permissions"].get(username, "read"))
 
-    def add_premium_usage(self, user: str, date: str, *, quantity: float, net_amount: float, price: float = 0.04,
-                          model: str = "Claude Sonnet 4") -> None:
+    def add_premium_usage(
+        self, user: str, date: str, *, quantity: float, net_amount: float, price: float = 0.04, model: str = "Claude Sonnet 4"
+    ) -> None:
         """Seed one day (YYYY-MM-DD) of Copilot premium-request usage billed to ``user`` (demos, tests)."""
         with self._state() as state:
-            state.setdefault("premium_usage", []).append({"user": user, "date": date, "item": {
-                "product": "Copilot", "sku": "Copilot Premium Request", "model": model, "unitType": "requests",
-                "pricePerUnit": price, "grossQuantity": quantity, "grossAmount": round(quantity * price, 4),
-                "discountQuantity": 0.0, "discountAmount": round(quantity * price - net_amount, 4),
-                "netQuantity": round(net_amount / price, 4) if price else 0.0, "netAmount": net_amount}})
+            state.setdefault("premium_usage", []).append(
+                {
+                    "user": user,
+                    "date": date,
+                    "item": {
+                        "product": "Copilot",
+                        "sku": "Copilot Premium Request",
+                        "model": model,
+                        "unitType": "requests",
+                        "pricePerUnit": price,
+                        "grossQuantity": quantity,
+                        "grossAmount": round(quantity * price, 4),
+                        "discountQuantity": 0.0,
+                        "discountAmount": round(quantity * price - net_amount, 4),
+                        "netQuantity": round(net_amount / price, 4) if price else 0.0,
+                        "netAmount": net_amount,
+                    },
+                }
+            )
 
-    def premium_request_usage(self, org: str, *, year: int, month: int, day: int | None = None,
-                              user: str | None = None) -> dict[str, Any]:
+    def premium_request_usage(
+        self, org: str, *, year: int, month: int, day: int | None = None, user: str | None = None
+    ) -> dict[str, Any]:
         with self._state(write=False) as state:
             items = []
             for record in state.get("premium_usage", []):
@@ -536,11 +662,15 @@ class LocalForge:
 
     def dispatch_workflow(self, workflow: str, ref: str, inputs: Mapping[str, str] | None = None) -> None:
         with self._state() as state:
-            state["dispatches"].append({"kind": "workflow", "workflow": workflow, "ref": ref, "inputs": dict(inputs or {}), "at": _now()})
+            state["dispatches"].append(
+                {"kind": "workflow", "workflow": workflow, "ref": ref, "inputs": dict(inputs or {}), "at": _now()}
+            )
 
     def repository_dispatch(self, event_type: str, payload: Mapping[str, Any] | None = None) -> None:
         with self._state() as state:
-            state["dispatches"].append({"kind": "repository", "event_type": event_type, "client_payload": dict(payload or {}), "at": _now()})
+            state["dispatches"].append(
+                {"kind": "repository", "event_type": event_type, "client_payload": dict(payload or {}), "at": _now()}
+            )
 
 
 def _files_from_git(repo: Path, base: str, head: str) -> list[ChangedFile]:
@@ -567,9 +697,17 @@ def _files_from_git(repo: Path, base: str, head: str) -> list[ChangedFile]:
     for change in git.changed_files(base, head):
         diff = git.diff(base, head, [change.path] + ([change.old_path] if change.old_path else []))
         patch = _patch_body(diff)
-        adds, dels = counts.get(change.path, (0, 0))
-        files.append(ChangedFile(path=change.path, status=statuses.get(change.status, "modified"), additions=adds,
-                                 deletions=dels, patch=patch, previous_path=change.old_path))
+        added, deleted = counts.get(change.path, (0, 0))
+        files.append(
+            ChangedFile(
+                path=change.path,
+                status=statuses.get(change.status, "modified"),
+                additions=added,
+                deletions=deleted,
+                patch=patch,
+                previous_path=change.old_path,
+            )
+        )
     return files
 
 

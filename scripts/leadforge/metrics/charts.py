@@ -30,8 +30,16 @@ def _fmt(value: float | None) -> str:
     return f"{value:,.1f}"
 
 
-def bar_chart(chart_id: str, title: str, labels: Sequence[str], series: Sequence[Series], *, unit: str = "",
-              width: int = 640, css_class: str = "chart") -> str:
+def bar_chart(
+    chart_id: str,
+    title: str,
+    labels: Sequence[str],
+    series: Sequence[Series],
+    *,
+    unit: str = "",
+    width: int = 640,
+    css_class: str = "chart",
+) -> str:
     """Horizontal grouped bars: one group per label, one bar per series, values written beside the bars."""
     label_w = min(180, max([len(label) for label in labels] + [4]) * 7 + 16)
     bar_h, gap, top = 14, 12, 34
@@ -41,14 +49,20 @@ def bar_chart(chart_id: str, title: str, labels: Sequence[str], series: Sequence
     plot_w = width - label_w - 70
     peak = max([v for s in series for v in s.values if v is not None] + [0.0])
     scale = plot_w / peak if peak > 0 else 0.0
-    facts = "; ".join(
-        f"{label}: " + ", ".join(f"{s.name} {_fmt(s.values[i])}{(' ' + unit) if unit and s.values[i] is not None else ''}"
-                                  for s in series)
-        for i, label in enumerate(labels)
-    ) or "no data in this period"
+    facts = (
+        "; ".join(
+            f"{label}: "
+            + ", ".join(f"{s.name} {_fmt(s.values[i])}{(' ' + unit) if unit and s.values[i] is not None else ''}" for s in series)
+            for i, label in enumerate(labels)
+        )
+        or "no data in this period"
+    )
     out = [
-        f'<svg class="{escape(css_class)}" id="{escape(chart_id)}" role="img" aria-labelledby="{escape(chart_id)}-title {escape(chart_id)}-desc" '
-        f'viewBox="0 0 {width} {height}" width="100%" preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">',
+        (
+            f'<svg class="{escape(css_class)}" id="{escape(chart_id)}" role="img" '
+            f'aria-labelledby="{escape(chart_id)}-title {escape(chart_id)}-desc" '
+            f'viewBox="0 0 {width} {height}" width="100%" preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">'
+        ),
         f'<title id="{escape(chart_id)}-title">{escape(title)}</title>',
         f'<desc id="{escape(chart_id)}-desc">{escape(facts)}</desc>',
         f'<text x="0" y="18" font-size="15" font-weight="600" fill="{TEXT}">{escape(title)}</text>',
@@ -77,8 +91,10 @@ def bar_chart(chart_id: str, title: str, labels: Sequence[str], series: Sequence
             colour = PALETTE[j % len(PALETTE)]
             out.append(
                 f'<rect class="bar" x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_h - 2}" fill="{colour}">'
-                f'<title>{escape(label)} · {escape(s.name)}: {escape(_fmt(value))}</title></rect>'
+                f"<title>{escape(label)} · {escape(s.name)}: {escape(_fmt(value))}</title></rect>"
             )
-            out.append(f'<text x="{label_w + w + 5:.1f}" y="{y + bar_h - 4}" font-size="11" fill="{TEXT}">{escape(_fmt(value))}</text>')
+            out.append(
+                f'<text x="{label_w + w + 5:.1f}" y="{y + bar_h - 4}" font-size="11" fill="{TEXT}">{escape(_fmt(value))}</text>'
+            )
     out.append("</svg>")
     return "".join(out)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from leadforge.errors import ForgeError, InputError, LeadforgeError
 from leadforge.metrics.compute import Period, Sample, Weights, compute
@@ -19,18 +19,21 @@ from leadforge.metrics.period import make_period, week_period
 from leadforge.metrics.render import report_markdown, table_markdown, terminal_table, to_csv
 from leadforge.tasks.taskfile import Task
 
+if TYPE_CHECKING:
+    from leadforge.app import App
 
-def _now(app: Any) -> datetime:
+
+def _now(app: App) -> datetime:
     """``LEADFORGE_NOW`` pins "now" (tests, reproducible re-runs); else the clock."""
     fixed = app.env.get("LEADFORGE_NOW", "")
     if fixed:
         from leadforge.metrics.period import parse_moment
 
         return parse_moment(fixed, "LEADFORGE_NOW")
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
-def _forge_pulls(app: Any, numbers: list[int], limit: int) -> tuple[dict[int, Any], str]:
+def _forge_pulls(app: App, numbers: list[int], limit: int) -> tuple[dict[int, Any], str]:
     from leadforge.metrics.source import fetch_pulls
 
     if not numbers or limit == 0:
@@ -59,18 +62,18 @@ class Collected:
     problems: tuple[tuple[str, str], ...] = ()  # unreadable task files: (path, message)
 
 
-def collect(app: Any, period: Period, *, forge: bool | None = None) -> dict[str, Any]:
+def collect(app: App, period: Period, *, forge: bool | None = None) -> dict[str, Any]:
     """The report for ``period`` as a dict (the `--json` shape)."""
     return collect_all(app, period, forge=forge).report
 
 
-def collect_with_tasks(app: Any, period: Period, *, forge: bool | None = None) -> tuple[dict[str, Any], list[Task]]:
+def collect_with_tasks(app: App, period: Period, *, forge: bool | None = None) -> tuple[dict[str, Any], list[Task]]:
     """The report and the tasks it was computed from (the dashboard draws both)."""
     collected = collect_all(app, period, forge=forge)
     return collected.report, list(collected.tasks)
 
 
-def collect_all(app: Any, period: Period, *, forge: bool | None = None) -> Collected:
+def collect_all(app: App, period: Period, *, forge: bool | None = None) -> Collected:
     """The one path from a repository to a report: `metrics`, `dashboard build` and `serve` all come here."""
     from leadforge.metrics.compute import timeline
     from leadforge.metrics.source import gather, people_from
@@ -100,7 +103,7 @@ def collect_all(app: Any, period: Period, *, forge: bool | None = None) -> Colle
     return Collected(report, tuple(inputs.tasks), computed.samples, tuple(inputs.problems))
 
 
-def run_metrics(app: Any, since: str | None, until: str | None, week: str | None, csv: bool) -> int:
+def run_metrics(app: App, since: str | None, until: str | None, week: str | None, csv: bool) -> int:
     if csv and app.json:
         raise InputError("--json and --csv cannot be used together: pick one output format")
     period = make_period(since, until, week, _now(app))
@@ -140,8 +143,9 @@ class ReportPlan:
         return lines
 
 
-def plan_report(report: dict[str, Any], *, week: str, reports_dir: str, issue: int | None, label: str,
-                post: bool, commit: bool) -> ReportPlan:
+def plan_report(
+    report: dict[str, Any], *, week: str, reports_dir: str, issue: int | None, label: str, post: bool, commit: bool
+) -> ReportPlan:
     """Pure: everything the weekly report will write and post."""
     folder = reports_dir.strip("/") or "."
     markdown = report_markdown(report, title="Agent metrics")
@@ -164,7 +168,7 @@ def plan_report(report: dict[str, Any], *, week: str, reports_dir: str, issue: i
 REPORT_ISSUE_TITLE = "LeadForge agent metrics"
 
 
-def _report_issue(app: Any, plan: ReportPlan) -> int:
+def _report_issue(app: App, plan: ReportPlan) -> int:
     forge = app.forge
     if plan.issue:
         return plan.issue
@@ -176,7 +180,7 @@ def _report_issue(app: Any, plan: ReportPlan) -> int:
     return forge.create_issue(REPORT_ISSUE_TITLE, body, labels=[plan.label]).number
 
 
-def apply_report(app: Any, plan: ReportPlan) -> dict[str, Any]:
+def apply_report(app: App, plan: ReportPlan) -> dict[str, Any]:
     from leadforge.forge.base import upsert_issue_comment
     from leadforge.fsutil import atomic_write
 
@@ -203,8 +207,9 @@ def apply_report(app: Any, plan: ReportPlan) -> dict[str, Any]:
     return result
 
 
-def run_report(app: Any, week: str | None, since: str | None, until: str | None, out: str | None,
-               post: bool, commit: bool) -> int:
+def run_report(
+    app: App, week: str | None, since: str | None, until: str | None, out: str | None, post: bool, commit: bool
+) -> int:
     settings = app.config.metrics
     now = _now(app)
     if since or until:
@@ -216,14 +221,24 @@ def run_report(app: Any, week: str | None, since: str | None, until: str | None,
         period = week_period(week or "last", now)
         name = period.label
     report = collect(app, period)
-    plan = plan_report(report, week=name, reports_dir=out or settings.reports_dir, issue=settings.report_issue,
-                       label=settings.report_label, post=post, commit=commit)
+    plan = plan_report(
+        report,
+        week=name,
+        reports_dir=out or settings.reports_dir,
+        issue=settings.report_issue,
+        label=settings.report_label,
+        post=post,
+        commit=commit,
+    )
     if app.dry_run:
         for line in plan.describe():
             app.out.would(line)
         app.out.result({"plan": plan.describe(), "report": report}, plan.markdown)
         return 0
     result = apply_report(app, plan)
-    app.out.result({"report": report, **result}, f"wrote {plan.json_path} and {plan.markdown_path}"
-                   + (f"; comment {result['comment']['action']} on #{result['comment']['issue']}" if "comment" in result else ""))
+    app.out.result(
+        {"report": report, **result},
+        f"wrote {plan.json_path} and {plan.markdown_path}"
+        + (f"; comment {result['comment']['action']} on #{result['comment']['issue']}" if "comment" in result else ""),
+    )
     return 0

@@ -12,7 +12,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from leadforge.metrics.gitlog import QUEUE_PREFIXES, GitIndex
@@ -31,8 +31,8 @@ COMPLETE_EVENTS = frozenset({"completed"})
 MERGE_EVENTS = frozenset({"verified", "merged"})
 QUEUE_EVENTS = frozenset({"queued", "created", "intake"})
 # tasks.complete writes "<n> changed file(s) outside the task's scope (...)" in the verification-failed note
-SCOPE_NOTE = re.compile(r"outside (?:the )?(?:task's |declared )?scope|scope violation", re.I)
-_NOTE_AGENT = re.compile(r"(?:\bto|\bagent)\s*[=:]?\s*@?([A-Za-z0-9][\w.\-\[\]]*)", re.I)
+SCOPE_NOTE = re.compile(r"outside (?:the )?(?:task's |declared )?scope|scope violation", re.IGNORECASE)
+_NOTE_AGENT = re.compile(r"(?:\bto|\bagent)\s*[=:]?\s*@?([A-Za-z0-9][\w.\-\[\]]*)", re.IGNORECASE)
 
 
 # ---- inputs ----------------------------------------------------------------------------------
@@ -122,9 +122,15 @@ class CostRow:
     usd_per_hour_saved: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"usd": self.usd, "tokens_in": self.tokens_in, "tokens_out": self.tokens_out, "requests": self.requests,
-                "reports": self.reports, "usd_per_completed_task": self.usd_per_completed_task,
-                "usd_per_hour_saved": self.usd_per_hour_saved}
+        return {
+            "usd": self.usd,
+            "tokens_in": self.tokens_in,
+            "tokens_out": self.tokens_out,
+            "requests": self.requests,
+            "reports": self.reports,
+            "usd_per_completed_task": self.usd_per_completed_task,
+            "usd_per_hour_saved": self.usd_per_hour_saved,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,7 +228,7 @@ class Report:
 def iso(at: datetime | None) -> str | None:
     if at is None:
         return None
-    return at.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return at.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:
@@ -251,8 +257,6 @@ def is_bot(name: str, email: str) -> bool:
     """Commits by automation (``name[bot]``, GitHub Actions) are nobody's work."""
     lowered = f"{name} {email}".lower()
     return "[bot]" in lowered or name.lower().endswith("-bot") or "github-actions" in lowered
-
-
 
 
 def in_scope(path: str, scope: Sequence[str]) -> bool:
@@ -405,7 +409,11 @@ class _Acc:
     def cost_row(self) -> CostRow:
         usd = round(self.usd, 4)
         return CostRow(
-            usd, self.tokens_in, self.tokens_out, self.requests, self.reports,
+            usd,
+            self.tokens_in,
+            self.tokens_out,
+            self.requests,
+            self.reports,
             round(usd / self.completed, 4) if self.completed and self.reports else None,
             round(usd / self.estimate, 4) if self.estimate > 0 and self.reports else None,
         )
@@ -430,7 +438,7 @@ class _Acc:
             lines_removed=self.removed,
             hours_saved=round(self.estimate, 2),
             estimate_vs_actual=ratio,
-            keystrokes_saved=int(round(keystrokes)),
+            keystrokes_saved=round(keystrokes),
             completed_tasks=tuple(sorted(self.tasks)),
             cost=self.cost_row(),
         )
@@ -555,9 +563,12 @@ def compute(
             if landed.task:
                 covered.add(landed.task)
                 row = acc(task_agent.get(landed.task, UNKNOWN))
-            elif weights.untracked_commits and not is_bot(landed.author, landed.email) and not all(
-                p.startswith(QUEUE_PREFIXES) for p in landed.paths
-            ) and landed.paths:
+            elif (
+                weights.untracked_commits
+                and not is_bot(landed.author, landed.email)
+                and not all(p.startswith(QUEUE_PREFIXES) for p in landed.paths)
+                and landed.paths
+            ):
                 name = people.author(landed.author, landed.email)
                 if name not in rows:
                     is_agent = people.agents is not None and name in people.agents and name not in people.humans

@@ -13,13 +13,16 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from leadforge.errors import InputError, LeadforgeError
 from leadforge.tasks.taskfile import STATES, Task, parse_timestamp
 from leadforge.templating import BUILTIN_TEMPLATES, sandboxed_environment
+
+if TYPE_CHECKING:
+    from leadforge.app import App
 
 BUILTIN_DIR = BUILTIN_TEMPLATES / "dashboard"
 OVERRIDE_DIR = Path(".github/leadforge/dashboard")
@@ -79,7 +82,7 @@ def _cycles(tasks: Mapping[str, Task]) -> dict[str, str]:
                 stack.append((node, index + 1))
                 nxt = deps[index]
                 if colour.get(nxt) == 1:
-                    cycle = path[path.index(nxt):] + [nxt]
+                    cycle = [*path[path.index(nxt) :], nxt]
                     for member in cycle[:-1]:
                         found.setdefault(member, " → ".join(cycle))
                 elif not colour.get(nxt):
@@ -163,24 +166,41 @@ def charts(report: Mapping[str, Any]) -> list[dict[str, str]]:
     """The SVG charts of the per-agent metrics (drawn here, inline in the page)."""
     from leadforge.metrics.charts import Series, bar_chart
 
-    rows = [r for r in report["agents"]]
+    rows = list(report["agents"])
     labels = [r["agent"] for r in rows]
     specs = [
-        ("chart-tasks", "Tasks per agent", [
-            Series("assigned", tuple(float(r["assigned"]) for r in rows)),
-            Series("completed", tuple(float(r["completed"]) for r in rows)),
-        ], "tasks"),
-        ("chart-lines", "Lines added and removed", [
-            Series("added", tuple(float(r["lines_added"]) for r in rows)),
-            Series("removed", tuple(float(r["lines_removed"]) for r in rows)),
-        ], "lines"),
-        ("chart-times", "Lead and cycle time, median hours", [
-            Series("lead time", tuple(r["lead_time_hours"]["median"] for r in rows)),
-            Series("cycle time", tuple(r["cycle_time_hours"]["median"] for r in rows)),
-        ], "h"),
+        (
+            "chart-tasks",
+            "Tasks per agent",
+            [
+                Series("assigned", tuple(float(r["assigned"]) for r in rows)),
+                Series("completed", tuple(float(r["completed"]) for r in rows)),
+            ],
+            "tasks",
+        ),
+        (
+            "chart-lines",
+            "Lines added and removed",
+            [
+                Series("added", tuple(float(r["lines_added"]) for r in rows)),
+                Series("removed", tuple(float(r["lines_removed"]) for r in rows)),
+            ],
+            "lines",
+        ),
+        (
+            "chart-times",
+            "Lead and cycle time, median hours",
+            [
+                Series("lead time", tuple(r["lead_time_hours"]["median"] for r in rows)),
+                Series("cycle time", tuple(r["cycle_time_hours"]["median"] for r in rows)),
+            ],
+            "h",
+        ),
         ("chart-hours", "Estimated hours saved", [Series("hours", tuple(float(r["hours_saved"]) for r in rows))], "h"),
     ]
-    return [{"id": cid, "title": title, "svg": bar_chart(cid, title, labels, series, unit=unit)} for cid, title, series, unit in specs]
+    return [
+        {"id": cid, "title": title, "svg": bar_chart(cid, title, labels, series, unit=unit)} for cid, title, series, unit in specs
+    ]
 
 
 def cost_chart(report: Mapping[str, Any]) -> dict[str, str]:
@@ -189,11 +209,16 @@ def cost_chart(report: Mapping[str, Any]) -> dict[str, str]:
 
     rows = [r for r in report["agents"] if r.get("cost", {}).get("reports")]
     labels = [r["agent"] for r in rows]
-    series = [Series("USD", tuple(float(r["cost"]["usd"]) for r in rows)),
-              Series("USD per completed task", tuple(r["cost"]["usd_per_completed_task"] for r in rows))]
+    series = [
+        Series("USD", tuple(float(r["cost"]["usd"]) for r in rows)),
+        Series("USD per completed task", tuple(r["cost"]["usd_per_completed_task"] for r in rows)),
+    ]
     title = "AI cost per agent, USD"
-    return {"id": "chart-cost", "title": title, "svg": bar_chart("chart-cost", title, labels, series, unit="USD",
-                                                                 css_class="cost-chart")}
+    return {
+        "id": "chart-cost",
+        "title": title,
+        "svg": bar_chart("chart-cost", title, labels, series, unit="USD", css_class="cost-chart"),
+    }
 
 
 def forecast_context(forecast: Any) -> dict[str, Any] | None:
@@ -203,14 +228,29 @@ def forecast_context(forecast: Any) -> dict[str, Any] | None:
     from leadforge.tasks.forecast import gantt_svg
 
     data = forecast.to_dict()
-    return {"svg": gantt_svg(forecast, "forecast-gantt"), "total_hours": data["total_hours"], "finish_at": data["finish_at"],
-            "critical_path": data["critical_path"], "lower_bound_hours": data["lower_bound_hours"],
-            "unscheduled": data["unscheduled"]}
+    return {
+        "svg": gantt_svg(forecast, "forecast-gantt"),
+        "total_hours": data["total_hours"],
+        "finish_at": data["finish_at"],
+        "critical_path": data["critical_path"],
+        "lower_bound_hours": data["lower_bound_hours"],
+        "unscheduled": data["unscheduled"],
+    }
 
 
-def page_context(*, title: str, tasks: Sequence[Task], report: Mapping[str, Any], links: Links, visual: Any,
-                 visual_path: str, completed_limit: int, generated_for: str, reports_url: str,
-                 forecast: Any = None) -> dict[str, Any]:
+def page_context(
+    *,
+    title: str,
+    tasks: Sequence[Task],
+    report: Mapping[str, Any],
+    links: Links,
+    visual: Any,
+    visual_path: str,
+    completed_limit: int,
+    generated_for: str,
+    reports_url: str,
+    forecast: Any = None,
+) -> dict[str, Any]:
     return {
         "title": title,
         "board": board(tasks, links, completed_limit=completed_limit),
@@ -232,7 +272,9 @@ def _environment(repo: Path) -> Any:
     from jinja2 import select_autoescape
 
     env = sandboxed_environment(
-        BUILTIN_DIR, repo, OVERRIDE_DIR,
+        BUILTIN_DIR,
+        repo,
+        OVERRIDE_DIR,
         autoescape=select_autoescape(["html", "html.j2", "j2"], default_for_string=True, default=True),
     )
     env.filters["num"] = _num
@@ -306,7 +348,7 @@ def write_site(out: Path, files: Mapping[str, str | bytes]) -> list[str]:
     return sorted(files)
 
 
-def _forecast(app: Any, tasks: Sequence[Task]) -> Any:
+def _forecast(app: App, tasks: Sequence[Task]) -> Any:
     """The queue's forecast from the repository's profiles; unreadable profiles leave the page without one."""
     from leadforge.tasks.forecast import simulate
     from leadforge.tasks.options import load_options
@@ -321,7 +363,7 @@ def _forecast(app: Any, tasks: Sequence[Task]) -> Any:
     return simulate(tasks, profiles, now=_forecast_origin(app), default_estimate=opts.default_estimate_hours)
 
 
-def _forecast_origin(app: Any) -> str:
+def _forecast_origin(app: App) -> str:
     """The moment the forecast starts from: the checkout's HEAD commit, so a rebuild of one commit is byte-identical.
 
     ``LEADFORGE_NOW`` still pins it; outside a git repository (or before the first commit) it is the clock.
@@ -335,13 +377,14 @@ def _forecast_origin(app: Any) -> str:
         except GitError:
             committed = ""
         if committed:
-            moment = datetime.fromisoformat(committed).astimezone(timezone.utc)
+            moment = datetime.fromisoformat(committed).astimezone(UTC)
             return moment.isoformat().replace("+00:00", "Z")
     return _now(app).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def _site(app: Any, tasks: Sequence[Task], report_data: Mapping[str, Any], links: Links, visual: Any,
-          repository: str, forecast: Any) -> dict[str, str | bytes]:
+def _site(
+    app: App, tasks: Sequence[Task], report_data: Mapping[str, Any], links: Links, visual: Any, repository: str, forecast: Any
+) -> dict[str, str | bytes]:
     config = app.config
     settings = config.metrics.dashboard
     context = page_context(
@@ -359,7 +402,7 @@ def _site(app: Any, tasks: Sequence[Task], report_data: Mapping[str, Any], links
     return render_site(app.repo, context)
 
 
-def repository_site(app: Any, report_data: Mapping[str, Any], tasks: Sequence[Task]) -> tuple[dict[str, str | bytes], Any]:
+def repository_site(app: App, report_data: Mapping[str, Any], tasks: Sequence[Task]) -> tuple[dict[str, str | bytes], Any]:
     """The site of ``app.repo`` from a report already computed (``dashboard build`` and ``serve`` both use it);
     returns the files and the visual changelog entry shown."""
     from leadforge.metrics import visualchangelog
@@ -378,7 +421,7 @@ def repository_site(app: Any, report_data: Mapping[str, Any], tasks: Sequence[Ta
     return _site(app, tasks, report_data, links, visual, repository, _forecast(app, tasks)), visual
 
 
-def run_build(app: Any, out: str, since: str | None, until: str | None, week: str | None, sample: bool = False) -> int:
+def run_build(app: App, out: str, since: str | None, until: str | None, week: str | None, sample: bool = False) -> int:
     from leadforge.metrics.commands import _now, collect_with_tasks
     from leadforge.metrics.period import make_period
 
@@ -391,8 +434,13 @@ def run_build(app: Any, out: str, since: str | None, until: str | None, week: st
 
         tasks = sample_tasks()
         forecast = simulate(tasks, sample_profiles(), now=(BASE + timedelta(days=2)).isoformat().replace("+00:00", "Z"))
-        report = compute(tasks, period=period, people=People(humans=frozenset({"mona"})), git=sample_git(),
-                         weights=Weights(config.metrics.keystrokes_per_line, config.metrics.keystrokes_per_removed_line))
+        report = compute(
+            tasks,
+            period=period,
+            people=People(humans=frozenset({"mona"})),
+            git=sample_git(),
+            weights=Weights(config.metrics.keystrokes_per_line, config.metrics.keystrokes_per_removed_line),
+        )
         report_data = report.to_dict()
         report_data["sources"].update(git="sample history", forge="", profiles="")
         visual = None

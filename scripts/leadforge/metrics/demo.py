@@ -9,7 +9,7 @@ the commands as GitHub would and builds the dashboard into the report folder.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +20,16 @@ BOT = "leadforge[bot]"
 
 
 def _iso(at: datetime) -> str:
-    return at.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return at.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def _git(root: Path, *args: str, at: datetime | None = None, author: str = "Mona Maintainer") -> str:
-    env = {"GIT_AUTHOR_NAME": author, "GIT_AUTHOR_EMAIL": f"{author.split()[0].lower()}@example.com",
-           "GIT_COMMITTER_NAME": "Mona Maintainer", "GIT_COMMITTER_EMAIL": "mona@example.com"}
+    env = {
+        "GIT_AUTHOR_NAME": author,
+        "GIT_AUTHOR_EMAIL": f"{author.split()[0].lower()}@example.com",
+        "GIT_COMMITTER_NAME": "Mona Maintainer",
+        "GIT_COMMITTER_EMAIL": "mona@example.com",
+    }
     if at is not None:
         env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = _iso(at)
     return proc.run(["git", *args], cwd=root, env=env).stdout.strip()
@@ -47,8 +51,16 @@ def seed_week(root: Path, now: datetime) -> list[Task]:
     _git(root, "add", "src/login/form.py")
     _git(root, "commit", "-q", "-m", "feat(login): form fields", at=start + timedelta(hours=3), author="Copilot Agent")
     _git(root, "checkout", "-q", branch)
-    _git(root, "merge", "-q", "--no-ff", "-m", "Merge pull request #901 from demo-org/ai/demo-login-form",
-         "ai/demo-login-form", at=start + timedelta(hours=5))
+    _git(
+        root,
+        "merge",
+        "-q",
+        "--no-ff",
+        "-m",
+        "Merge pull request #901 from demo-org/ai/demo-login-form",
+        "ai/demo-login-form",
+        at=start + timedelta(hours=5),
+    )
     # task 2: claude after a re-queue, squash merge with one file outside its scope
     _write(root, "src/search/index.py", "".join(f"def f{i}():\n    return {i}\n" for i in range(20)))
     _write(root, "docs/search.md", "# Search\n\nHow search works.\n")
@@ -56,33 +68,66 @@ def seed_week(root: Path, now: datetime) -> list[Task]:
     _git(root, "commit", "-q", "-m", "feat(search): index (#902)", at=start + timedelta(hours=30), author="Claude Agent")
     tasks = [
         Task(
-            id="demo-login-form", title="Login form fields", state="completed", priority="P1", type="feature",
-            scope=("src/login/**",), acceptance=("fields render",), estimate_hours=3.0, created=_iso(start),
-            assigned_to="copilot", assigned_at=_iso(start + timedelta(hours=1)), branch="ai/demo-login-form", pr=901,
+            id="demo-login-form",
+            title="Login form fields",
+            state="completed",
+            priority="P1",
+            type="feature",
+            scope=("src/login/**",),
+            acceptance=("fields render",),
+            estimate_hours=3.0,
+            created=_iso(start),
+            assigned_to="copilot",
+            assigned_at=_iso(start + timedelta(hours=1)),
+            branch="ai/demo-login-form",
+            pr=901,
             completed_at=_iso(start + timedelta(hours=5, minutes=10)),
             history=(
                 HistoryEntry(_iso(start), "queued", BOT),
-                HistoryEntry(_iso(start + timedelta(hours=1)), "assigned", BOT, "copilot (assign @Copilot), branch ai/demo-login-form"),
+                HistoryEntry(
+                    _iso(start + timedelta(hours=1)), "assigned", BOT, "copilot (assign @Copilot), branch ai/demo-login-form"
+                ),
                 HistoryEntry(_iso(start + timedelta(hours=5, minutes=10)), "completed", BOT),
             ),
         ),
         Task(
-            id="demo-search-index", title="Search index", state="completed", priority="P2", type="feature",
-            scope=("src/search/**",), acceptance=("index builds",), estimate_hours=6.0, created=_iso(start),
-            assigned_to="claude", assigned_at=_iso(start + timedelta(hours=12)), branch="ai/demo-search-index", pr=902,
-            completed_at=_iso(start + timedelta(hours=30, minutes=10)), depends_on=("demo-login-form",),
+            id="demo-search-index",
+            title="Search index",
+            state="completed",
+            priority="P2",
+            type="feature",
+            scope=("src/search/**",),
+            acceptance=("index builds",),
+            estimate_hours=6.0,
+            created=_iso(start),
+            assigned_to="claude",
+            assigned_at=_iso(start + timedelta(hours=12)),
+            branch="ai/demo-search-index",
+            pr=902,
+            completed_at=_iso(start + timedelta(hours=30, minutes=10)),
+            depends_on=("demo-login-form",),
             history=(
                 HistoryEntry(_iso(start), "queued", BOT),
-                HistoryEntry(_iso(start + timedelta(hours=2)), "assigned", BOT, "openhands (label openhands), branch ai/demo-search-index"),
+                HistoryEntry(
+                    _iso(start + timedelta(hours=2)), "assigned", BOT, "openhands (label openhands), branch ai/demo-search-index"
+                ),
                 HistoryEntry(_iso(start + timedelta(hours=10)), "requeued", "sweep", "no heartbeat for 8 hours"),
                 HistoryEntry(_iso(start + timedelta(hours=12)), "assigned", BOT, "claude (comment), branch ai/demo-search-index"),
                 HistoryEntry(_iso(start + timedelta(hours=30, minutes=10)), "completed", BOT),
             ),
         ),
         Task(
-            id="demo-cache", title="Cache search results", state="in-progress", priority="P2", type="feature",
-            scope=("src/search/cache.py",), estimate_hours=2.0, created=_iso(start + timedelta(hours=31)),
-            assigned_to="claude", assigned_at=_iso(start + timedelta(hours=32)), branch="ai/demo-cache",
+            id="demo-cache",
+            title="Cache search results",
+            state="in-progress",
+            priority="P2",
+            type="feature",
+            scope=("src/search/cache.py",),
+            estimate_hours=2.0,
+            created=_iso(start + timedelta(hours=31)),
+            assigned_to="claude",
+            assigned_at=_iso(start + timedelta(hours=32)),
+            branch="ai/demo-cache",
             depends_on=("demo-search-index",),
             history=(
                 HistoryEntry(_iso(start + timedelta(hours=31)), "queued", BOT),
@@ -98,15 +143,17 @@ def seed_week(root: Path, now: datetime) -> list[Task]:
 
 
 def run_stage(demo: Any) -> dict[str, Any]:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     seeded = seed_week(demo.root, now)
     metrics = demo.cli("metrics", "--json").json()
     rows = {row["agent"]: row for row in metrics["agents"]}
     demo.check({"copilot", "claude"} <= set(rows), "metrics has a row for each agent that completed work")
     demo.check(rows["claude"]["scope_violations"] >= 1, "a change outside the task's scope is counted")
     demo.check(rows.get("openhands", {}).get("requeued", 0) >= 1, "the re-queue is charged to the agent that held the task")
-    demo.check(all(isinstance(r["lead_time_hours"]["median"], (int, float, type(None))) for r in metrics["agents"]),
-               "lead times are numbers")
+    demo.check(
+        all(isinstance(r["lead_time_hours"]["median"], (int, float, type(None))) for r in metrics["agents"]),
+        "lead times are numbers",
+    )
 
     demo.cli("metrics", "report", "--week", "current", "--post", "--json")
     again = demo.cli("metrics", "report", "--week", "current", "--post", "--json").json()

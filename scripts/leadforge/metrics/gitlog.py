@@ -27,8 +27,17 @@ LOG_FORMAT = f"--format={RECORD}%H %P{FIELD}%cI{FIELD}%an{FIELD}%ae{FIELD}%B{FIE
 def log_argv(ref: str) -> list[str]:
     """The one git call: every commit of ``ref`` with numstat (merges against their first parent)."""
     return [
-        "git", "-c", "core.quotepath=off", "log", "--no-renames", "--no-color", "--diff-merges=first-parent",
-        "--numstat", LOG_FORMAT, ref, "--",
+        "git",
+        "-c",
+        "core.quotepath=off",
+        "log",
+        "--no-renames",
+        "--no-color",
+        "--diff-merges=first-parent",
+        "--numstat",
+        LOG_FORMAT,
+        ref,
+        "--",
     ]
 
 
@@ -57,8 +66,8 @@ class Commit:
 
 def _unquote(path: str) -> str:
     if len(path) >= 2 and path[0] == '"' and path[-1] == '"':
-        return path[1:-1].encode("latin-1", "backslashreplace").decode("unicode_escape").encode("latin-1").decode(
-            "utf-8", "replace"
+        return (
+            path[1:-1].encode("latin-1", "backslashreplace").decode("unicode_escape").encode("latin-1").decode("utf-8", "replace")
         )
     return path
 
@@ -85,8 +94,13 @@ def parse_log(text: str) -> list[Commit]:
             files.append((_unquote(cols[2]), added, removed))
         commits.append(
             Commit(
-                sha=shas[0], parents=tuple(shas[1:]), date=parts[1], author=parts[2], email=parts[3],
-                message=parts[4].strip("\n"), files=tuple(files),
+                sha=shas[0],
+                parents=tuple(shas[1:]),
+                date=parts[1],
+                author=parts[2],
+                email=parts[3],
+                message=parts[4].strip("\n"),
+                files=tuple(files),
             )
         )
     return commits
@@ -96,13 +110,13 @@ def parse_log(text: str) -> list[Commit]:
 
 # the task queue and the metrics reports: bookkeeping, never anybody's work
 QUEUE_PREFIXES = ("docs/TASKS/", "docs/metrics/")
-_TRAILER = re.compile(r"^(?:Leadforge-Task|Task-Id):\s*([a-z0-9][a-z0-9-]*)\s*$", re.M | re.I)
+_TRAILER = re.compile(r"^(?:Leadforge-Task|Task-Id):\s*([a-z0-9][a-z0-9-]*)\s*$", re.MULTILINE | re.IGNORECASE)
 _MERGE_PR = re.compile(r"^Merge pull request #(\d+) from [^/\s]+/(\S+)")
 _MERGE_BRANCH = re.compile(r"^Merge (?:remote-tracking )?branch '([^']+)'")
 _SQUASH_PR = re.compile(r"\(#(\d+)\)\s*$")
-_CLOSES = re.compile(r"\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s*:?\s+#(\d+)\b", re.I)
+_CLOSES = re.compile(r"\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s*:?\s+#(\d+)\b", re.IGNORECASE)
 _REVERTS_SHA = re.compile(r"This reverts commit ([0-9a-f]{7,40})")
-_REVERTS_PR = re.compile(r"^Reverts (?:[\w.-]+/[\w.-]+)?#(\d+)", re.M)
+_REVERTS_PR = re.compile(r"^Reverts (?:[\w.-]+/[\w.-]+)?#(\d+)", re.MULTILINE)
 _BRANCH_TASK = re.compile(r"^(?:[\w.-]+/)?ai/([a-z0-9][a-z0-9-]*?)(?:-[a-z0-9-]*)?$")
 
 
@@ -117,7 +131,10 @@ class TaskKeys:
 
     @classmethod
     def of(cls, tasks: Iterable[Task]) -> TaskKeys:
-        ids, by_pr, by_branch, by_issue = set(), {}, {}, {}
+        ids: set[str] = set()
+        by_pr: dict[int, str] = {}
+        by_branch: dict[str, str] = {}
+        by_issue: dict[int, str] = {}
         for task in tasks:
             ids.add(task.id)
             if task.pr is not None:
@@ -248,8 +265,14 @@ def index_history(commits: list[Commit], keys: TaskKeys) -> GitIndex:
             author, email = side.author, side.email  # a merge's author is whoever clicked merge
         landed.append(
             Landed(
-                sha=commit.sha, at=parse_timestamp(commit.date), task=task, author=author, email=email,
-                added=commit.added, removed=commit.removed, paths=tuple(f[0] for f in commit.files),
+                sha=commit.sha,
+                at=parse_timestamp(commit.date),
+                task=task,
+                author=author,
+                email=email,
+                added=commit.added,
+                removed=commit.removed,
+                paths=tuple(f[0] for f in commit.files),
                 is_merge=len(commit.parents) > 1,
             )
         )
@@ -264,16 +287,16 @@ def index_history(commits: list[Commit], keys: TaskKeys) -> GitIndex:
         targets: set[str] = set()
         for match in _REVERTS_SHA.finditer(commit.message):
             short = match.group(1)
-            sha: str | None = short
+            full_sha: str | None = short
             if short not in owner:
                 if prefixes is None:
                     prefixes = {}
                     for full in owner:
                         prefixes.setdefault(full[:7], full)
-                sha = prefixes.get(short[:7])
-                if sha is not None and not sha.startswith(short):
-                    sha = None
-            target = owner.get(sha) if sha else None
+                full_sha = prefixes.get(short[:7])
+                if full_sha is not None and not full_sha.startswith(short):
+                    full_sha = None
+            target = owner.get(full_sha) if full_sha else None
             if target:
                 targets.add(target)
         for match in _REVERTS_PR.finditer(commit.message):

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from leadforge.errors import InputError
 from leadforge.metrics.compute import Period
 
-_WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.I)
+_WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
 
 
 def parse_moment(value: str, option: str, *, end: bool = False) -> datetime:
@@ -17,12 +17,12 @@ def parse_moment(value: str, option: str, *, end: bool = False) -> datetime:
     try:
         if len(text) == 10:
             day = date.fromisoformat(text)
-            start = datetime.combine(day, time(0), tzinfo=timezone.utc)
+            start = datetime.combine(day, time(0), tzinfo=UTC)
             return start + timedelta(days=1) if end else start
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))  # noqa: FURB162 - also reads "2026-01-01Z", which fromisoformat alone refuses
     except ValueError:
         raise InputError(f"{option}: expected a date (YYYY-MM-DD) or ISO 8601 time, got {value!r}") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def week_label(day: date) -> str:
@@ -45,7 +45,7 @@ def week_period(value: str, now: datetime) -> Period:
             monday = date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
         except ValueError as err:
             raise InputError(f"--week: {value!r} is not a week: {err}") from None
-    since = datetime.combine(monday, time(0), tzinfo=timezone.utc)
+    since = datetime.combine(monday, time(0), tzinfo=UTC)
     return Period(since, since + timedelta(days=7), week_label(monday))
 
 

@@ -7,10 +7,25 @@ import io
 from typing import Any
 
 CSV_COLUMNS = (
-    "agent", "kind", "assigned", "completed", "requeued", "failed_verification",
-    "lead_time_median_h", "lead_time_p90_h", "cycle_time_median_h", "cycle_time_p90_h",
-    "review_rounds", "reviewed_prs", "scope_violations", "reverts", "lines_added", "lines_removed",
-    "hours_saved", "estimate_vs_actual", "keystrokes_saved",
+    "agent",
+    "kind",
+    "assigned",
+    "completed",
+    "requeued",
+    "failed_verification",
+    "lead_time_median_h",
+    "lead_time_p90_h",
+    "cycle_time_median_h",
+    "cycle_time_p90_h",
+    "review_rounds",
+    "reviewed_prs",
+    "scope_violations",
+    "reverts",
+    "lines_added",
+    "lines_removed",
+    "hours_saved",
+    "estimate_vs_actual",
+    "keystrokes_saved",
 )
 
 
@@ -132,23 +147,47 @@ def report_markdown(report: dict[str, Any], *, title: str = "Agent metrics") -> 
 
 def terminal_table(report: dict[str, Any]) -> str:
     """A compact fixed-width table for people at a terminal."""
-    columns = ("agent", "kind", "asg", "done", "reQ", "fail", "lead p50", "cycle p50", "revw", "scope", "revert",
-               "+lines", "-lines", "hours")
+    columns = (
+        "agent",
+        "kind",
+        "asg",
+        "done",
+        "reQ",
+        "fail",
+        "lead p50",
+        "cycle p50",
+        "revw",
+        "scope",
+        "revert",
+        "+lines",
+        "-lines",
+        "hours",
+    )
     rows = []
     for row in [*report["agents"], report["totals"]]:
         rows.append(
             (
-                row["agent"], row["kind"], _num(row["assigned"]), _num(row["completed"]), _num(row["requeued"]),
-                _num(row["failed_verification"]), _num(row["lead_time_hours"]["median"]),
-                _num(row["cycle_time_hours"]["median"]), _num(row["review_rounds"]), _num(row["scope_violations"]),
-                _num(row["reverts"]), _num(row["lines_added"]), _num(row["lines_removed"]), _num(row["hours_saved"]),
+                row["agent"],
+                row["kind"],
+                _num(row["assigned"]),
+                _num(row["completed"]),
+                _num(row["requeued"]),
+                _num(row["failed_verification"]),
+                _num(row["lead_time_hours"]["median"]),
+                _num(row["cycle_time_hours"]["median"]),
+                _num(row["review_rounds"]),
+                _num(row["scope_violations"]),
+                _num(row["reverts"]),
+                _num(row["lines_added"]),
+                _num(row["lines_removed"]),
+                _num(row["hours_saved"]),
             )
         )
-    widths = [max(len(str(c)) for c in col) for col in zip(columns, *rows)]
+    widths = [max(len(str(c)) for c in col) for col in zip(columns, *rows, strict=True)]
     out = [f"Agent metrics: {report['period']['label']}"]
-    out.append("  ".join(str(c).ljust(w) for c, w in zip(columns, widths)))
+    out.append("  ".join(str(c).ljust(w) for c, w in zip(columns, widths, strict=True)))
     for row_cells in rows:
-        out.append("  ".join(str(c).ljust(w) for c, w in zip(row_cells, widths)))
+        out.append("  ".join(str(c).ljust(w) for c, w in zip(row_cells, widths, strict=True)))
     if report["unknown"]:
         out.append(f"{len(report['unknown'])} task(s) counted as unknown or left out: see --json for the list")
     return "\n".join(line.rstrip() for line in out)

@@ -8,14 +8,14 @@ visual change).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from leadforge.metrics.gitlog import GitIndex, Landed, Revert
 from leadforge.tasks.costs import cost_note
 from leadforge.tasks.taskfile import Cost, HistoryEntry, Task
 
-BASE = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)  # a Monday
+BASE = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # a Monday
 BOT = "leadforge[bot]"
 SAMPLE_URL = "https://github.com/example/shop"
 
@@ -25,27 +25,57 @@ _SPEC = (
     ("search-index", "Search index", "completed", "claude", "P1", "feature", 2, 20, (260, 12), 10.0, (), "api/search/**"),
     ("fix-tax-rounding", "Fix tax rounding", "completed", "openhands", "P0", "bug", 1, 3, (14, 9), 2.0, (), "api/tax/**"),
     ("docs-api", "Document the API", "completed", "mona", "P3", "docs", 5, 30, (120, 4), 4.0, (), "docs/api/**"),
-    ("search-ui", "Search results page", "in-progress", "copilot", "P1", "feature", 1, 0, (0, 0), 5.0,
-     ("search-index",), "web/search/**"),
+    (
+        "search-ui",
+        "Search results page",
+        "in-progress",
+        "copilot",
+        "P1",
+        "feature",
+        1,
+        0,
+        (0, 0),
+        5.0,
+        ("search-index",),
+        "web/search/**",
+    ),
     ("cache-layer", "Cache product reads", "in-progress", "claude", "P2", "refactor", 3, 0, (0, 0), 3.0, (), "api/cache/**"),
-    ("reviews-widget", "Product reviews widget", "pending", "", "P2", "feature", 0, 0, (0, 0), 8.0,
-     ("search-ui",), "web/reviews/**"),
+    (
+        "reviews-widget",
+        "Product reviews widget",
+        "pending",
+        "",
+        "P2",
+        "feature",
+        0,
+        0,
+        (0, 0),
+        8.0,
+        ("search-ui",),
+        "web/reviews/**",
+    ),
     ("gift-cards", "Gift cards", "pending", "", "P2", "feature", 0, 0, (0, 0), 12.0, ("payments-v2",), "api/gift/**"),
     ("dark-mode", "Dark mode", "pending", "", "P3", "feature", 0, 0, (0, 0), 3.0, (), "web/theme/**"),
 )
 
 
 # what the agents' own runs reported (history ``cost`` events): usd, tokens in, tokens out, requests
-_COSTS = {"checkout-page": (1.2, 0, 0, 30), "search-index": (6.4, 1_850_000, 96_000, 41), "fix-tax-rounding": (0.85, 310_000, 12_000, 9)}
+_COSTS = {
+    "checkout-page": (1.2, 0, 0, 30),
+    "search-index": (6.4, 1_850_000, 96_000, 41),
+    "fix-tax-rounding": (0.85, 310_000, 12_000, 9),
+}
 
 
 def sample_profiles() -> list[Any]:
     """The agents of the sample repository, for the forecast (capacities as in the shipped profiles)."""
     from leadforge.tasks.profiles import Handoff, Profile
 
-    return [Profile("claude", Handoff("comment", "@claude"), capacity=2, weight=50),
-            Profile("copilot", Handoff("assign", "Copilot"), capacity=3, weight=40),
-            Profile("openhands", Handoff("label", "fix-me"), types=("bug", "refactor", "test", "chore"), capacity=2, weight=30)]
+    return [
+        Profile("claude", Handoff("comment", "@claude"), capacity=2, weight=50),
+        Profile("copilot", Handoff("assign", "Copilot"), capacity=3, weight=40),
+        Profile("openhands", Handoff("label", "fix-me"), types=("bug", "refactor", "test", "chore"), capacity=2, weight=30),
+    ]
 
 
 def _iso(at: datetime) -> str:
@@ -67,13 +97,27 @@ def sample_tasks() -> list[Task]:
             if task_id in _COSTS:
                 usd, tokens_in, tokens_out, requests = _COSTS[task_id]
                 cost = Cost(usd, tokens_in, tokens_out, requests)
-                history.append(HistoryEntry(_iso(done - timedelta(minutes=5)), "cost", agent, cost_note(cost, f"sample:{task_id}")))
+                history.append(
+                    HistoryEntry(_iso(done - timedelta(minutes=5)), "cost", agent, cost_note(cost, f"sample:{task_id}"))
+                )
                 fields["cost"] = cost
             history.append(HistoryEntry(_iso(done), "completed", BOT))
             fields.update(completed_at=_iso(done), pr=100 + n)
         tasks.append(
-            Task(id=task_id, title=title, state=state, issue=10 + n, priority=prio, type=kind, depends_on=deps,
-                 scope=(scope,), estimate_hours=estimate, created=_iso(created), history=tuple(history), **fields)
+            Task(
+                id=task_id,
+                title=title,
+                state=state,
+                issue=10 + n,
+                priority=prio,
+                type=kind,
+                depends_on=deps,
+                scope=(scope,),
+                estimate_hours=estimate,
+                created=_iso(created),
+                history=tuple(history),
+                **fields,
+            )
         )
     return tasks
 

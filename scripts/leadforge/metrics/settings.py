@@ -32,7 +32,7 @@ class MetricsSettings(StrictModel):
     )
     aliases: dict[str, str] = Field(
         default_factory=dict,
-        description="Commit author name or email -> the agent or human row it belongs to (e.g. \"Mona Lisa\": mona).",
+        description='Commit author name or email -> the agent or human row it belongs to (e.g. "Mona Lisa": mona).',
     )
     ref: str = Field("", description="Git ref whose history is measured (default: default_branch when it exists, else HEAD).")
     untracked_commits: bool = Field(
@@ -40,7 +40,9 @@ class MetricsSettings(StrictModel):
         description="Count lines of commits that belong to no task under their (non-bot) author, as a human row.",
     )
     keystrokes_per_line: float = Field(
-        35.0, ge=0, description="Keystrokes a person would type per added line (keystrokes saved = added x this + removed x next)."
+        35.0,
+        ge=0,
+        description="Keystrokes a person would type per added line (keystrokes saved = added x this + removed x next).",
     )
     keystrokes_per_removed_line: float = Field(2.0, ge=0, description="Keystrokes a person would spend per removed line.")
     forge: bool = Field(True, description="Read pull request reviews and merge times from the forge for the period's tasks.")

@@ -91,7 +91,7 @@ def gather(repo: Path, *, ref: str = "", default_branch: str = "main", use_git: 
 
 def review_rounds(states: Iterable[str]) -> int:
     """1 + reviews that requested changes; 0 for a pull request nobody reviewed."""
-    submitted = [s.upper() for s in states if s and s.upper() not in {"PENDING"}]
+    submitted = [s.upper() for s in states if s and s.upper() != "PENDING"]
     if not submitted:
         return 0
     return 1 + sum(1 for s in submitted if s == "CHANGES_REQUESTED")

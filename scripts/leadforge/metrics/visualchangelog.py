@@ -18,18 +18,46 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 ALLOWED = {
-    "p": (), "br": (), "hr": (), "h3": (), "h4": (), "h5": (), "h6": (), "ul": (), "ol": ("start",), "li": (),
-    "strong": (), "em": (), "b": (), "i": (), "code": (), "pre": (), "blockquote": (), "del": (), "s": (),
-    "a": ("href", "title"), "img": ("src", "alt", "width", "height", "title"),
-    "table": (), "thead": (), "tbody": (), "tr": (), "th": ("align",), "td": ("align",),
-    "details": ("open",), "summary": (), "span": (), "div": (), "sup": (), "sub": (),
+    "p": (),
+    "br": (),
+    "hr": (),
+    "h3": (),
+    "h4": (),
+    "h5": (),
+    "h6": (),
+    "ul": (),
+    "ol": ("start",),
+    "li": (),
+    "strong": (),
+    "em": (),
+    "b": (),
+    "i": (),
+    "code": (),
+    "pre": (),
+    "blockquote": (),
+    "del": (),
+    "s": (),
+    "a": ("href", "title"),
+    "img": ("src", "alt", "width", "height", "title"),
+    "table": (),
+    "thead": (),
+    "tbody": (),
+    "tr": (),
+    "th": ("align",),
+    "td": ("align",),
+    "details": ("open",),
+    "summary": (),
+    "span": (),
+    "div": (),
+    "sup": (),
+    "sub": (),
 }
 # Headings inside an entry are shifted below the section's own heading.
 SHIFT = {"h1": "h3", "h2": "h3", "h3": "h4", "h4": "h5", "h5": "h6", "h6": "h6"}
 VOID = {"br", "hr", "img"}
 DROP_CONTENT = {"script", "style", "iframe", "object", "embed", "template", "noscript", "textarea", "select"}
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg"}
-_SAFE_HREF = re.compile(r"^(?:https?://|mailto:|#|[A-Za-z0-9_./-])", re.I)
+_SAFE_HREF = re.compile(r"^(?:https?://|mailto:|#|[A-Za-z0-9_./-])", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +85,7 @@ def newest_entry(text: str) -> Entry | None:
 
 def _repo_file(repo: Path, src: str, base: str) -> str | None:
     """``src`` as a repo-relative path of an existing image inside the repository, else None."""
-    if not src or re.match(r"^[a-z][a-z0-9+.-]*:", src, re.I) or src.startswith("//"):
+    if not src or re.match(r"^[a-z][a-z0-9+.-]*:", src, re.IGNORECASE) or src.startswith("//"):
         return None
     path = src.split("#", 1)[0].split("?", 1)[0]
     joined = posixpath.normpath(posixpath.join(base, path.lstrip("/")) if not path.startswith("/") else path.lstrip("/"))

@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 from leadforge.release import conventional
 from leadforge.release.gitlog import RawCommit
-from leadforge.release.semver import BumpRules, Version, bump_level
+from leadforge.semver import BumpRules, Version, bump_level
 
 SQUASH_PR_RE = re.compile(r"\s*\(#(\d+)\)\s*$")
 MERGE_PR_RE = re.compile(r"^Merge pull request #(\d+)\b")
@@ -137,7 +137,8 @@ def classify_commit(
         breaking_description = subject
     reverts = tuple(dict.fromkeys(REVERT_RE.findall(message))) if "This reverts commit" in message else ()
     is_revert = bool(reverts) and (
-        REVERT_SUBJECT_RE.match(header) is not None or (conv is not None and conv.type.lower() == "revert"))
+        REVERT_SUBJECT_RE.match(header) is not None or (conv is not None and conv.type.lower() == "revert")
+    )
     key = (raw.author, raw.email)
     author = people.get(key) if people is not None else None
     if author is None:
@@ -226,9 +227,8 @@ def _cancel_reverts(commits: Sequence[Commit], undoes: UndoCheck | None = None) 
         targets = [t for t in map(find, commit.reverts) if t is not None and t.sha not in cancelled and t.sha != commit.sha]
         if not targets:
             continue
-        if not commit.revert:
-            if undoes is None or len(targets) != 1 or commit.merge or not undoes(commit.sha, targets[0].sha):
-                continue
+        if not commit.revert and (undoes is None or len(targets) != 1 or commit.merge or not undoes(commit.sha, targets[0].sha)):
+            continue
         cancelled.add(commit.sha)
         for target in targets:
             cancelled.add(target.sha)
@@ -237,6 +237,7 @@ def _cancel_reverts(commits: Sequence[Commit], undoes: UndoCheck | None = None) 
 
 
 _COMMIT_ID = re.compile(r"[0-9a-f]{4,64}")
+DEFAULT_BUMP_RULES = BumpRules()  # frozen: one instance serves every call
 
 
 def parse_skip_list(text: str, source: str) -> tuple[frozenset[str], tuple[str, ...]]:
@@ -277,7 +278,7 @@ def analyse(
     parsers: tuple[conventional.Parser, ...],
     unconventional: str = "other",
     other_group: str = "other",
-    rules: BumpRules = BumpRules(),
+    rules: BumpRules = DEFAULT_BUMP_RULES,
     current: Version | None = None,
     ignore: Collection[str] = (),
     touch_only: Collection[str] = (),

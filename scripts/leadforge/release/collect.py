@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +16,9 @@ from leadforge.release import gitlog
 from leadforge.release.changes import Changes, analyse, parse_skip_list
 from leadforge.release.conventional import compile_parsers
 from leadforge.release.notes import build_context, tasks_in_range
-from leadforge.release.options import ScreenshotDirs
-from leadforge.release.semver import BumpRules, Version
-from leadforge.release.semver import candidates as semver_candidates
+from leadforge.semver import BumpRules, Version
+from leadforge.semver import candidates as semver_candidates
+from leadforge.visual.folders import ScreenshotDirs
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,10 +49,12 @@ _PSEUDO_REF = re.compile(r"[A-Z_]+")  # HEAD, FETCH_HEAD, ORIG_HEAD...: git read
 
 
 def _day(stamp: int) -> str:
-    return datetime.fromtimestamp(stamp, tz=timezone.utc).strftime("%Y-%m-%d")
+    return datetime.fromtimestamp(stamp, tz=UTC).strftime("%Y-%m-%d")
 
 
-def resolve_range(repo: Path, prefix: str, *, to: str = "HEAD", from_: str | None = None, version: str | None = None) -> ReleaseRange:
+def resolve_range(
+    repo: Path, prefix: str, *, to: str = "HEAD", from_: str | None = None, version: str | None = None
+) -> ReleaseRange:
     """Decide the range: ``to`` (a tag, branch or commit) back to ``from_`` or, by default,
     the previous semver release tag (with ``prefix``) reachable from ``to`` (none: the whole history)."""
     try:
@@ -174,15 +176,16 @@ def load_completed_tasks(repo: Path, folder: str) -> tuple[list[Any], list[str]]
     return tasks, warnings
 
 
-def visual_changes(repo: Path, tag: str, previous: str | None, screenshots: ScreenshotDirs | None = None) -> list[Any]:
-    """The visual area's changes for this release (``[]`` when the repository has no screenshots;
-    ``release_changes`` returns that before importing numpy or Pillow, and with ``screenshots`` known
-    it is not even asked, so its full config load stays off the notes' path)."""
+def visual_changes(repo: Path, tag: str, previous: str | None, screenshots: ScreenshotDirs | None = None) -> list[dict[str, Any]]:
+    """The notes' visual section, asked of the visual area (``[]`` when the repository has no screenshots;
+    the visual area answers that before importing numpy or Pillow, and with ``screenshots`` known it is
+    not even asked, so its full config load stays off the notes' path). The direction is one way: the
+    release area asks, the visual area never imports the release area."""
     if screenshots is not None and not screenshots.any_for(repo, tag):
         return []
-    from leadforge.visual.release import release_changes
+    from leadforge.visual.release import notes_section
 
-    return list(release_changes(repo, tag, previous))
+    return notes_section(repo, tag, previous)
 
 
 def collect(

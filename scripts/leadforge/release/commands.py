@@ -4,19 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from leadforge.errors import InputError
 from leadforge.release import render as rendering
 from leadforge.release.cli import no_gc
 from leadforge.release.collect import Release, collect, resolve_range, start_range
-from leadforge.release.options import ReleaseOptions, ScreenshotDirs, load_options, options_from_settings
+from leadforge.release.options import ReleaseOptions, load_options, options_from_settings
+from leadforge.visual.folders import ScreenshotDirs
+
+if TYPE_CHECKING:
+    from leadforge.app import App
 
 
 NO_RELEASE_EXIT = 4  # `next-version` without --json: the commits since the last release need none (stdout is empty)
 
 
-def _settings(app: Any, *, full: bool = False) -> ReleaseOptions:
+def _settings(app: App, *, full: bool = False) -> ReleaseOptions:
     """The ``release:`` settings, read once per run. ``notes`` and ``next-version`` use the fast reader
     (no pydantic: see ``release.options``) and fall back to the full config when it declines; the verbs
     that also need other sections (``changelog``, ``publish``: the visual changelog, the default branch)
@@ -31,18 +35,18 @@ def _settings(app: Any, *, full: bool = False) -> ReleaseOptions:
     return cached[0]
 
 
-def _screenshot_dirs(app: Any) -> ScreenshotDirs:
+def _screenshot_dirs(app: App) -> ScreenshotDirs:
     _settings(app)
     return app.__dict__["release_options"][1]
 
 
-def _links(app: Any, tag: str, settings: Any) -> rendering.Links:
+def _links(app: App, tag: str, settings: Any) -> rendering.Links:
     context = app.context
     repo_url = f"{context.server_url.rstrip('/')}/{context.repository}" if context.repository else ""
     return rendering.Links(repo_url=repo_url, tag=tag, assets=settings.upload_screenshots)
 
 
-def _notes_template(app: Any, settings: Any, template: str | None) -> Path | None:
+def _notes_template(app: App, settings: Any, template: str | None) -> Path | None:
     """An explicit --template, else the configured path when that file exists (else built-in)."""
     if template:
         path = Path(template)
@@ -54,12 +58,12 @@ def _notes_template(app: Any, settings: Any, template: str | None) -> Path | Non
     return configured if configured.is_file() else None
 
 
-def _release(app: Any, *, to: str, from_: str | None, label: str | None = None, need_tag: bool = False) -> Release:
+def _release(app: App, *, to: str, from_: str | None, label: str | None = None, need_tag: bool = False) -> Release:
     """Resolve and read the range. git starts walking it *before* the settings are read (the fast
     reader's YAML import, or pydantic and every area's settings when it declines, overlap git's walk),
     assuming the default tag prefix; a config with another prefix re-resolves the range and starts again."""
     from leadforge.release import gitlog
-    from leadforge.release.semver import DEFAULT_TAG_PREFIX
+    from leadforge.semver import DEFAULT_TAG_PREFIX
 
     def resolve(prefix: str) -> Any:
         try:
@@ -76,16 +80,17 @@ def _release(app: Any, *, to: str, from_: str | None, label: str | None = None, 
     started: gitlog.LogStream | None = start_range(app.repo, rng)
     try:
         settings = _settings(app)
-        if settings.tag_prefix != DEFAULT_TAG_PREFIX:
-            started.cancel()  # type: ignore[union-attr]
+        if settings.tag_prefix != DEFAULT_TAG_PREFIX and started is not None:
+            started.cancel()
             started = None
             rng = resolve(settings.tag_prefix)
         if app.dry_run:
             # The visual area stores the release's screenshots and writes diff images: not in a dry run.
             app.out.info("[dry-run] visual changes are not computed (storing release screenshots writes files)")
         with no_gc():
-            release = collect(app.repo, settings, rng, started=started, with_visual=not app.dry_run,
-                              screenshots=_screenshot_dirs(app))
+            release = collect(
+                app.repo, settings, rng, started=started, with_visual=not app.dry_run, screenshots=_screenshot_dirs(app)
+            )
     except BaseException:
         if started is not None:
             started.cancel()
@@ -95,7 +100,7 @@ def _release(app: Any, *, to: str, from_: str | None, label: str | None = None, 
     return release
 
 
-def render_notes(app: Any, release: Release, template: str | None = None) -> str:
+def render_notes(app: App, release: Release, template: str | None = None) -> str:
     settings = _settings(app)
     links = _links(app, release.range.version, settings)
     path = _notes_template(app, settings, template)
@@ -103,8 +108,9 @@ def render_notes(app: Any, release: Release, template: str | None = None) -> str
         return rendering.render(release.context, path=path, repo=app.repo, links=links)
 
 
-def notes(app: Any, *, to: str | None, from_: str | None, tag: str | None, template: str | None, label: str | None,
-          output: str | None) -> int:
+def notes(
+    app: App, *, to: str | None, from_: str | None, tag: str | None, template: str | None, label: str | None, output: str | None
+) -> int:
     if tag and to and tag != to:
         raise InputError("--tag and --to name different refs; give one of them")
     if output and Path(output).is_dir():
@@ -132,23 +138,26 @@ def notes(app: Any, *, to: str | None, from_: str | None, tag: str | None, templ
     return 0
 
 
-def _latest_prerelease(app: Any, release: Release, prefix: str) -> tuple[str, Any] | None:
+def _latest_prerelease(app: App, release: Release, prefix: str) -> tuple[str, Any] | None:
     """The highest pre-release tag reachable from the range's end, when the range has no previous release."""
     from leadforge.release import gitlog
-    from leadforge.release.semver import Version
+    from leadforge.semver import Version
 
     if release.range.previous is not None:
         return None
-    found = [(v, name) for name in gitlog.tags_merged(app.repo, release.range.to_sha)
-             if (v := Version.parse(name, prefix)) is not None and v.prerelease]
+    found = [
+        (v, name)
+        for name in gitlog.tags_merged(app.repo, release.range.to_sha)
+        if (v := Version.parse(name, prefix)) is not None and v.prerelease
+    ]
     if not found:
         return None
     version, name = max(found, key=lambda item: item[0]._key())
     return name, version
 
 
-def next_version(app: Any, *, to: str | None, from_: str | None) -> int:
-    from leadforge.release.semver import Version
+def next_version(app: App, *, to: str | None, from_: str | None) -> int:
+    from leadforge.semver import Version
 
     settings = _settings(app)
     release = _release(app, to=to or "HEAD", from_=from_)
@@ -198,7 +207,7 @@ def next_version(app: Any, *, to: str | None, from_: str | None) -> int:
     return 0
 
 
-def _changelog_plan(app: Any, release: Release) -> Any:
+def _changelog_plan(app: App, release: Release) -> Any:
     from leadforge.release.publish import plan_changelog
 
     settings = _settings(app)
@@ -212,7 +221,7 @@ def _changelog_plan(app: Any, release: Release) -> Any:
     return plan_changelog(app.repo, settings.changelog, visual_changelog, release.range.version, entry, visual_entry)
 
 
-def _write_changelog(app: Any, release: Release, commit: bool) -> list[str]:
+def _write_changelog(app: App, release: Release, commit: bool) -> list[str]:
     from leadforge.release.publish import apply_changelog
 
     plan = _changelog_plan(app, release)
@@ -231,8 +240,12 @@ def _write_changelog(app: Any, release: Release, commit: bool) -> list[str]:
     # VISUAL_CHANGELOG.md shows the release's screenshots by repository path: commit them with it.
     # They are held in memory across the branch switch: untracked copies (stored at the tag by the
     # visual area) would make `git checkout` refuse when the branch already has them (a re-run).
-    screenshots = {p: (app.repo / p).read_bytes() for v in release.context["visual"]
-                   for p in (v["before"], v["after"], v["diff"]) if p and (app.repo / p).is_file()}
+    screenshots = {
+        p: (app.repo / p).read_bytes()
+        for v in release.context["visual"]
+        for p in (v["before"], v["after"], v["diff"])
+        if p and (app.repo / p).is_file()
+    }
     if has_remote:
         untracked = set(screenshots) - set(git.ls_files(*screenshots)) if screenshots else set()
         for path in untracked:
@@ -265,7 +278,7 @@ def _write_changelog(app: Any, release: Release, commit: bool) -> list[str]:
     return written
 
 
-def changelog(app: Any, *, tag: str, from_: str | None, commit: bool) -> int:
+def changelog(app: App, *, tag: str, from_: str | None, commit: bool) -> int:
     _settings(app, full=True)
     release = _release(app, to=tag, from_=from_, need_tag=True)
     written = _write_changelog(app, release, commit)
@@ -275,17 +288,25 @@ def changelog(app: Any, *, tag: str, from_: str | None, commit: bool) -> int:
     return 0
 
 
-def publish(app: Any, *, tag: str, from_: str | None, template: str | None, changelog: bool, assets: Sequence[str] = ()) -> int:
+def publish(app: App, *, tag: str, from_: str | None, template: str | None, changelog: bool, assets: Sequence[str] = ()) -> int:
     from leadforge.release.publish import apply_publish, plan_publish
-    from leadforge.release.semver import Version
+    from leadforge.semver import Version
 
     settings = _settings(app, full=True)
     if Version.parse(tag, settings.tag_prefix) is None:
-        raise InputError(f"--tag {tag}: not a release tag (expected {settings.tag_prefix}MAJOR.MINOR.PATCH[-PRE]); nothing published")
+        raise InputError(
+            f"--tag {tag}: not a release tag (expected {settings.tag_prefix}MAJOR.MINOR.PATCH[-PRE]); nothing published"
+        )
     release = _release(app, to=tag, from_=from_, need_tag=True)
     body = render_notes(app, release, template)
-    plan = plan_publish(app.repo, release.context, body, prerelease=release.range.prerelease, upload=settings.upload_screenshots,
-                        extra=[Path(a) for a in assets])
+    plan = plan_publish(
+        app.repo,
+        release.context,
+        body,
+        prerelease=release.range.prerelease,
+        upload=settings.upload_screenshots,
+        extra=[Path(a) for a in assets],
+    )
     if app.dry_run:
         for line in plan.describe():
             app.out.would(line)

@@ -17,8 +17,9 @@ Pure functions only: no git, no I/O.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 HEADER_RE = re.compile(r"([^\s():!]+)(?:\(([^()\r\n]+)\))?(!)?:[^\S\r\n]*([^\r\n]+)")
 FOOTER_RE = re.compile(r"(BREAKING CHANGE|[^\s():!]+)(:| #)[^\S\r\n]*(.*)")
@@ -26,7 +27,9 @@ FOOTER_HINT_RE = re.compile(r"^(?:BREAKING CHANGE|[^\s():!]+)(?::| #)", re.MULTI
 BREAKING_TOKENS = frozenset({"BREAKING CHANGE", "BREAKING-CHANGE"})
 ISSUE_RE = re.compile(r"(?<![\w/])#(\d+)\b")
 CLOSING_LINE_RE = re.compile(r"^(?:closes|fixes|resolves) #.*$", re.IGNORECASE | re.MULTILINE)
-CLOSING_TOKENS = frozenset({"close", "closes", "closed", "fix", "fixes", "fixed", "resolve", "resolves", "resolved", "refs", "ref", "issue", "issues"})
+CLOSING_TOKENS = frozenset(
+    {"close", "closes", "closed", "fix", "fixes", "fixed", "resolve", "resolves", "resolved", "refs", "ref", "issue", "issues"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,10 +147,10 @@ def first_chars(pattern: str) -> frozenset[str] | None:
     return frozenset(found)
 
 
-def compile_parsers(rules: object) -> tuple[Parser, ...]:
+def compile_parsers(rules: Iterable[Any]) -> tuple[Parser, ...]:
     """Compile ``settings.commit_parsers`` once per run."""
     compiled = []
-    for rule in rules:  # type: ignore[attr-defined]
+    for rule in rules:  # settings.CommitParser or options.CommitParser: the same fields
         compiled.append(
             Parser(
                 first=first_chars(rule.message) if rule.message else None,

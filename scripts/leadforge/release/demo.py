@@ -29,9 +29,17 @@ def _completed_task(demo: Demo) -> tuple[str, int, str]:
         if task.pr is not None:
             return task.id, task.pr, task.title
     task = Task(
-        id=SEED_TASK, title="One-page checkout", state="completed", type="feature", agent="claude-code",
-        assigned_to="claude-code", pr=101, completed_at="2026-01-05T10:00:00Z", branch="ai/one-page-checkout",
-        acceptance=("checkout fits on one page",), body="Make checkout a single page.\n",
+        id=SEED_TASK,
+        title="One-page checkout",
+        state="completed",
+        type="feature",
+        agent="claude-code",
+        assigned_to="claude-code",
+        pr=101,
+        completed_at="2026-01-05T10:00:00Z",
+        branch="ai/one-page-checkout",
+        acceptance=("checkout fits on one page",),
+        body="Make checkout a single page.\n",
     ).with_event("completed", at="2026-01-05T10:00:00Z", by="claude-code", note="PR #101 merged")
     target = demo.root / task.relpath()
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -70,8 +78,10 @@ def run_stage(demo: Demo) -> dict[str, Any]:
     demo.commit("Update README")
 
     nxt = demo.cli("release", "next-version", "--json").json()
-    demo.check(nxt["current"] == "v1.0.0" and nxt["bump"] == "major" and nxt["next"] == "v2.0.0",
-               "next-version: a breaking change after v1.0.0 means v2.0.0")
+    demo.check(
+        nxt["current"] == "v1.0.0" and nxt["bump"] == "major" and nxt["next"] == "v2.0.0",
+        "next-version: a breaking change after v1.0.0 means v2.0.0",
+    )
     tag = nxt["next"]
     git.tag(tag, message=f"Release {tag}")
     stored = _store_release_screenshots(demo, tag)
@@ -79,12 +89,17 @@ def run_stage(demo: Demo) -> dict[str, Any]:
     context = demo.cli("release", "notes", "--tag", tag, "--json").json()
     groups = {g["type"]: [c["subject"] for c in g["commits"]] for g in context["groups"]}
     demo.check(context["previous"] == "v1.0.0", f"the notes of {tag} start after v1.0.0")
-    demo.check(list(groups)[:2] == ["feat", "fix"] and "version the public API" in groups["feat"],
-               "commits are grouped in the configured order (Features, Bug Fixes, ...)")
-    demo.check([b["description"] for b in context["breaking"]] == ["endpoints moved under /api/v2"],
-               "the breaking change is listed with its BREAKING CHANGE text")
-    demo.check(all("confetti" not in s for subjects in groups.values() for s in subjects),
-               "a reverted commit and its revert cancel out")
+    demo.check(
+        list(groups)[:2] == ["feat", "fix"] and "version the public API" in groups["feat"],
+        "commits are grouped in the configured order (Features, Bug Fixes, ...)",
+    )
+    demo.check(
+        [b["description"] for b in context["breaking"]] == ["endpoints moved under /api/v2"],
+        "the breaking change is listed with its BREAKING CHANGE text",
+    )
+    demo.check(
+        all("confetti" not in s for subjects in groups.values() for s in subjects), "a reverted commit and its revert cancel out"
+    )
     demo.check(all("jinja2" not in s for subjects in groups.values() for s in subjects), "chore(deps) commits are skipped")
     demo.check([t["id"] for t in context["tasks"]] == [task_id], "the completed task whose PR is in the range is listed")
     agents = sorted(c["name"] for c in context["contributors"] if c["agent"])
@@ -96,8 +111,10 @@ def run_stage(demo: Demo) -> dict[str, Any]:
     again = demo.cli("release", "publish", "--tag", tag, "--json").json()
     demo.check((first["status"], again["status"]) == ("created", "unchanged"), "publishing twice edits nothing")
     release = demo.forge.get_release_by_tag(tag)
-    demo.check(release is not None and release.body.startswith("### ⚠ Breaking changes"),
-               "the release on the forge starts with the breaking changes")
+    demo.check(
+        release is not None and release.body.startswith("### ⚠ Breaking changes"),
+        "the release on the forge starts with the breaking changes",
+    )
     changelog = (demo.root / "CHANGELOG.md").read_text(encoding="utf-8")
     demo.check(changelog.count(f"<!-- leadforge:release:{tag} -->") == 1, "CHANGELOG.md has one entry for the tag")
     demo.check(git.out("log", "-1", "--format=%s") == f"docs(changelog): {tag}", "the changelog update is a commit")
@@ -105,8 +122,10 @@ def run_stage(demo: Demo) -> dict[str, Any]:
     artifacts = [demo.artifact(notes_path, "release-notes.md"), demo.artifact(demo.root / "CHANGELOG.md")]
     visual = context["visual"]
     if visual:
-        demo.check(release is not None and "<details>" in release.body and len(release.assets) == first_assets(visual),
-                   "visual changes are in the notes and their screenshots are release assets")
+        demo.check(
+            release is not None and "<details>" in release.body and len(release.assets) == first_assets(visual),
+            "visual changes are in the notes and their screenshots are release assets",
+        )
 
     if (demo.root / "VISUAL_CHANGELOG.md").exists():
         artifacts.append(demo.artifact(demo.root / "VISUAL_CHANGELOG.md"))
@@ -129,4 +148,3 @@ def run_stage(demo: Demo) -> dict[str, Any]:
         "artifacts": artifacts,
         "links": {"release notes": artifacts[0]},
     }
-

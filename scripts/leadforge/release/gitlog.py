@@ -38,9 +38,21 @@ def log_argv(to: str, exclude: Sequence[str] = (), *, boundary: bool = False) ->
     """``git log`` over ``exclude..to``, newest first in topological order (children before parents).
     With ``boundary``, the excluded commits next to the range are listed too (marked ``-``)."""
     return [
-        "git", "-c", "log.showSignature=false", "-c", "i18n.logOutputEncoding=UTF-8",
-        "log", "--topo-order", "-z", "--no-color", "--encoding=UTF-8", f"--format={FORMAT}",
-        *(["--boundary"] if boundary else []), to, *(f"^{ref}" for ref in exclude), "--",
+        "git",
+        "-c",
+        "log.showSignature=false",
+        "-c",
+        "i18n.logOutputEncoding=UTF-8",
+        "log",
+        "--topo-order",
+        "-z",
+        "--no-color",
+        "--encoding=UTF-8",
+        f"--format={FORMAT}",
+        *(["--boundary"] if boundary else []),
+        to,
+        *(f"^{ref}" for ref in exclude),
+        "--",
     ]
 
 
@@ -128,10 +140,17 @@ def start_log(repo: Path, to: str, exclude: Sequence[str] = (), *, boundary: boo
     """
     import tempfile
 
-    errors = tempfile.TemporaryFile()  # a file, not a pipe: a chatty stderr can never block git
+    # a file, not a pipe: a chatty stderr can never block git
+    errors = tempfile.TemporaryFile()  # noqa: SIM115 - the LogStream returned below owns it and closes it
     try:
-        child = proc.spawn(log_argv(to, exclude, boundary=boundary), cwd=repo, stdout=subprocess.PIPE, stderr=errors,
-                           env=_ENV, hint="Is git installed?")
+        child = proc.spawn(
+            log_argv(to, exclude, boundary=boundary),
+            cwd=repo,
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            env=_ENV,
+            hint="Is git installed?",
+        )
     except ToolError as err:
         errors.close()
         raise GitError(str(err)) from None
@@ -189,8 +208,25 @@ def patch_id(repo: Path, sha: str, *, reverse: bool = False) -> str | None:
     """``git patch-id --stable`` of the commit's diff (``reverse``: of the diff that undoes it), or None
     for a commit without one (a merge, an empty commit). Binary changes take part byte for byte."""
     # --no-prefix: with -R git swaps the a/ and b/ prefixes, which patch-id would count as a difference
-    diff = proc.run(["git", "diff-tree", "-p", "--binary", "--no-color", "--no-prefix", "--no-commit-id", "--root",
-                     *(["-R"] if reverse else []), sha, "--"], cwd=repo, env=_ENV, check=False, text=False)
+    diff = proc.run(
+        [
+            "git",
+            "diff-tree",
+            "-p",
+            "--binary",
+            "--no-color",
+            "--no-prefix",
+            "--no-commit-id",
+            "--root",
+            *(["-R"] if reverse else []),
+            sha,
+            "--",
+        ],
+        cwd=repo,
+        env=_ENV,
+        check=False,
+        text=False,
+    )
     if not diff.ok or not diff.stdout.strip():
         return None
     result = proc.run(["git", "patch-id", "--stable"], cwd=repo, env=_ENV, input=diff.stdout, check=False, text=False)
@@ -208,9 +244,26 @@ def touching_only(repo: Path, to: str, exclude: Sequence[str], paths: Sequence[s
     """The non-merge commits of ``exclude..to`` that change ``paths`` and nothing else (one git call)."""
     if not paths:
         return set()
-    result = proc.run(["git", "-c", "core.quotePath=false", "log", "--no-merges", "--no-renames", "--full-diff",
-                       "--name-only", "--format=%x00%H", to, *(f"^{ref}" for ref in exclude), "--", *paths],
-                      cwd=repo, env=_ENV, check=False)
+    result = proc.run(
+        [
+            "git",
+            "-c",
+            "core.quotePath=false",
+            "log",
+            "--no-merges",
+            "--no-renames",
+            "--full-diff",
+            "--name-only",
+            "--format=%x00%H",
+            to,
+            *(f"^{ref}" for ref in exclude),
+            "--",
+            *paths,
+        ],
+        cwd=repo,
+        env=_ENV,
+        check=False,
+    )
     if not result.ok:
         raise GitError(f"git log {to} -- {' '.join(paths)}: {result.stderr.strip() or 'failed'}")
     wanted, found = set(paths), set()

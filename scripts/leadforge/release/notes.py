@@ -49,19 +49,6 @@ def task_dict(task: Any) -> dict[str, Any]:
     }
 
 
-def visual_dict(change: Any) -> dict[str, Any]:
-    """A ``leadforge.visual.release.VisualChange`` as plain data."""
-    ratio = getattr(change, "mismatch_ratio", None)
-    return {
-        "page": change.page,
-        "viewport": change.viewport,
-        "before": None if change.before is None else str(change.before),
-        "after": None if change.after is None else str(change.after),
-        "diff": None if getattr(change, "diff", None) is None else str(change.diff),
-        "mismatch_ratio": None if ratio is None else float(ratio),
-    }
-
-
 def is_agent(person: Person, patterns: Sequence[re.Pattern[str]]) -> bool:
     text = str(person)
     return any(p.search(text) for p in patterns)
@@ -113,7 +100,7 @@ def build_context(
     changes: Changes,
     groups: Sequence[Any],
     tasks: Sequence[Any] = (),
-    visual: Sequence[Any] = (),
+    visual: Sequence[Mapping[str, Any]] = (),  # the visual area's section (visual.release.notes_section)
     agent_patterns: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The template context (see the module docstring). ``groups`` are ``settings.Group`` items:
@@ -121,11 +108,7 @@ def build_context(
     by_group: dict[str, list[dict[str, Any]]] = {}
     for commit in changes.commits:
         by_group.setdefault(str(commit.group), []).append(commit_dict(commit))
-    group_list = [
-        {"type": g.id, "title": g.title, "commits": by_group[g.id]}
-        for g in groups
-        if g.visible and by_group.get(g.id)
-    ]
+    group_list = [{"type": g.id, "title": g.title, "commits": by_group[g.id]} for g in groups if g.visible and by_group.get(g.id)]
     breaking = [
         {
             "sha": c.sha,
@@ -149,7 +132,7 @@ def build_context(
         "breaking": breaking,
         "contributors": contributors(changes.commits, task_list, patterns),
         "tasks": task_list,
-        "visual": [v if isinstance(v, dict) else visual_dict(v) for v in visual],
+        "visual": [dict(v) for v in visual],
     }
 
 
@@ -165,5 +148,5 @@ def asset_name(path: str) -> str:
     (``screenshots/releases/v1.1.0/diffs/home-desktop.png`` -> ``v1.1.0-diffs-home-desktop.png``), so the
     before (previous release), after and diff images of a page never collide."""
     prefix = "screenshots/releases/"
-    rel = path[len(prefix) :] if path.startswith(prefix) else path
+    rel = path.removeprefix(prefix)
     return re.sub(r"[^A-Za-z0-9._-]+", "-", rel.replace("/", "-")).strip("-") or "screenshot.png"

@@ -18,11 +18,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from leadforge.release.semver import DEFAULT_TAG_PREFIX
+from leadforge.config_file import read_config_text
+from leadforge.semver import DEFAULT_TAG_PREFIX
+from leadforge.visual.folders import ScreenshotDirs
 
-DEFAULT_CONFIG_PATH = ".github/leadforge.yml"
 # The root config's keys (``config.Config``; a test keeps the two lists equal).
 TOP_LEVEL_KEYS = frozenset({"version", "default_branch", "tasks", "review", "scan", "visual", "release", "deploy", "metrics"})
 
@@ -86,14 +87,14 @@ class ReleaseOptions:
     """Every ``release:`` key with its default (descriptions: ``settings.ReleaseSettings``)."""
 
     tag_prefix: str = DEFAULT_TAG_PREFIX
-    unconventional: str = "other"  # other | skip
+    unconventional: Literal["other", "skip"] = "other"
     other_group: str = "other"
     commit_parsers: tuple[ParserRule, ...] = DEFAULT_PARSERS
     groups: tuple[GroupSpec, ...] = DEFAULT_GROUPS
     minor_types: tuple[str, ...] = ("feat",)
     patch_types: tuple[str, ...] = ("fix", "perf")
-    zero_breaking_bump: str = "minor"  # major | minor
-    zero_minor_bump: str = "minor"  # minor | patch
+    zero_breaking_bump: Literal["major", "minor"] = "minor"
+    zero_minor_bump: Literal["minor", "patch"] = "minor"
     template: str = ".github/leadforge/release-notes.md.j2"
     changelog: str = "CHANGELOG.md"
     changelog_branch: str = ""
@@ -111,17 +112,6 @@ class ReleaseOptions:
 DEFAULTS = ReleaseOptions()
 
 
-@dataclass(frozen=True, slots=True)
-class ScreenshotDirs:
-    """Where the visual area keeps screenshots (``visual.baseline_dir``, ``visual.releases_dir``): when
-    neither the release's folder nor the baseline exists, the notes have no visual section, and the
-    visual area (which loads the full config) need not be asked."""
-
-    baseline_dir: str = "screenshots/baseline"
-    releases_dir: str = "screenshots/releases"
-
-    def any_for(self, repo: Path, tag: str) -> bool:
-        return (repo / self.releases_dir / tag).is_dir() or (repo / self.baseline_dir).is_dir()
 CHOICES = {"unconventional": ("other", "skip"), "zero_breaking_bump": ("major", "minor"), "zero_minor_bump": ("minor", "patch")}
 MIN_BODY_BYTES = 1024
 
@@ -135,6 +125,7 @@ def options_from_settings(settings: Any) -> ReleaseOptions:
 
 
 # ---- the fast reader -------------------------------------------------------------------------------------
+
 
 class _Decline(Exception):
     """The section is not plainly valid: the full (pydantic) loader decides and reports."""
@@ -150,18 +141,20 @@ _NUMBERISH = re.compile(
 )
 
 
-def _text(value: Any, *, optional: bool = False) -> str | None:
-    if value is None and optional:
-        return None
+def _text(value: Any) -> str:
     if not isinstance(value, str) or _NUMBERISH.fullmatch(value):
         raise _Decline
     return value
 
 
+def _optional_text(value: Any) -> str | None:
+    return None if value is None else _text(value)
+
+
 def _texts(value: Any) -> tuple[str, ...]:
     if not isinstance(value, list):
         raise _Decline
-    return tuple(str(_text(v)) for v in value)
+    return tuple(_text(v) for v in value)
 
 
 def _flag(value: Any) -> bool:
@@ -192,10 +185,10 @@ _KEYS = frozenset(f.name for f in fields(ReleaseOptions))
 def _parser(value: Any) -> ParserRule:
     data = _mapping(value, _PARSER_KEYS)
     rule = ParserRule(
-        message=_text(data.get("message"), optional=True),
-        body=_text(data.get("body"), optional=True),
-        footer=_text(data.get("footer"), optional=True),
-        group=_text(data.get("group"), optional=True),
+        message=_optional_text(data.get("message")),
+        body=_optional_text(data.get("body")),
+        footer=_optional_text(data.get("footer")),
+        group=_optional_text(data.get("group")),
         skip=_flag(data.get("skip", False)),
     )
     if not (rule.message or rule.body or rule.footer) or (not rule.skip and not rule.group):
@@ -209,7 +202,7 @@ def _group(value: Any) -> GroupSpec:
     data = _mapping(value, _GROUP_KEYS)
     if "id" not in data or "title" not in data:
         raise _Decline
-    return GroupSpec(str(_text(data["id"])), str(_text(data["title"])), _flag(data.get("visible", True)))
+    return GroupSpec(_text(data["id"]), _text(data["title"]), _flag(data.get("visible", True)))
 
 
 def options_from_section(section: Any, text: str = "") -> ReleaseOptions:
@@ -262,7 +255,7 @@ def _yaml(text: str) -> Any:
         raise _Decline
     base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-    class UniqueKeys(base):  # type: ignore[misc, valid-type]
+    class UniqueKeys(base):  # type: ignore[misc, valid-type]  # the C loader when PyYAML has one: a base chosen at run time
         pass
 
     def mapping(loader: Any, node: Any, deep: bool = False) -> Any:
@@ -273,7 +266,7 @@ def _yaml(text: str) -> Any:
 
     UniqueKeys.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
     try:
-        return yaml.load(text, Loader=UniqueKeys)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=UniqueKeys)
     except yaml.YAMLError:
         raise _Decline from None
 
@@ -284,22 +277,16 @@ def _screenshot_dirs(section: Any) -> ScreenshotDirs:
     if not isinstance(section, dict):
         raise _Decline
     values = {k: _text(section[k]) for k in ("baseline_dir", "releases_dir") if k in section}
-    return ScreenshotDirs(**values)  # type: ignore[arg-type]
+    return ScreenshotDirs(**values)
 
 
 def load_options(repo: str | Path, config_path: str | None = None) -> tuple[ReleaseOptions, ScreenshotDirs] | None:
     """The ``release:`` settings of the config file (and the visual area's screenshot folders), or None
     when the full loader must decide (see the module docstring). No file at the default path means the
     defaults, as for the full loader."""
-    path = Path(repo) / (config_path or DEFAULT_CONFIG_PATH)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        if config_path and Path(config_path) != Path(DEFAULT_CONFIG_PATH):
-            return None  # the full loader says "config file not found"
+    _, text = read_config_text(repo, config_path)  # a file that cannot be read: the same error as the full loader's
+    if text is None:
         return DEFAULTS, ScreenshotDirs()
-    except (OSError, UnicodeDecodeError):
-        return None
     try:
         data = _yaml(text)
         if data is None:

@@ -94,7 +94,7 @@ def plan_publish(
     assets += extra_assets(extra)
     names = [a.name for a in assets]
     if len(set(names)) != len(names):
-        twice = sorted(n for n in names if names.count(n) > 1)[0]
+        twice = min(n for n in names if names.count(n) > 1)
         raise InputError(f"two assets of {tag} have the same name: {twice}; nothing was published")
     return PublishPlan(tag=tag, name=tag, body=notes, prerelease=prerelease, assets=tuple(assets))
 
@@ -107,7 +107,14 @@ def apply_publish(plan: PublishPlan, forge: Any, repo: Path) -> dict[str, Any]:
     for asset in plan.assets:
         current = forge.get_release_by_tag(plan.tag) or release
         uploaded.append(replace_asset(forge, current, repo / asset.path, asset.name).name)
-    return {"tag": plan.tag, "status": status, "id": release.id, "url": release.url, "prerelease": plan.prerelease, "assets": uploaded}
+    return {
+        "tag": plan.tag,
+        "status": status,
+        "id": release.id,
+        "url": release.url,
+        "prerelease": plan.prerelease,
+        "assets": uploaded,
+    }
 
 
 def plan_changelog(

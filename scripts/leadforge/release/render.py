@@ -20,6 +20,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 from leadforge.errors import InputError
@@ -122,8 +123,15 @@ def _environment(repo: Path | None, links: Links) -> Any:
                     pass
             return super().getattr(obj, attribute)
 
-    env = sandboxed_environment(BUILTIN_DIR, repo, OVERRIDE_DIR, autoescape=False,
-                                environment_class=ReleaseEnvironment, keep_trailing_newline=True, cache=True)
+    env = sandboxed_environment(
+        BUILTIN_DIR,
+        repo,
+        OVERRIDE_DIR,
+        autoescape=False,
+        environment_class=ReleaseEnvironment,
+        keep_trailing_newline=True,
+        cache=True,
+    )
     env.globals.update(
         repo_url=links.repo_url,
         compare_url=links.compare_url,
@@ -140,7 +148,7 @@ def _environment(repo: Path | None, links: Links) -> Any:
     return env
 
 
-def _template_line(tb: Any, filename: str) -> int | None:
+def _template_line(tb: TracebackType | None, filename: str) -> int | None:
     line = None
     while tb is not None:
         if tb.tb_frame.f_code.co_filename == filename:
@@ -149,7 +157,7 @@ def _template_line(tb: Any, filename: str) -> int | None:
     return line
 
 
-def _innermost_template(tb: Any, shown: str) -> tuple[str, int] | None:
+def _innermost_template(tb: TracebackType | None, shown: str) -> tuple[str, int] | None:
     """The last traceback frame that runs template code (Jinja names those frames after the template file)."""
     found = None
     while tb is not None:
@@ -205,10 +213,19 @@ def render(
         raise InputError(f"{where}: template syntax error: {err.message}") from None
     except TemplateNotFound as err:
         raise InputError(f"{shown}: template not found: {err.name}") from None
-    except (UndefinedError, SecurityError, TemplateError, TypeError, ValueError, ArithmeticError, LookupError,
-            AttributeError) as err:  # what a template's own expressions can raise (1/0, {}.pop('x'))
+    except (
+        UndefinedError,
+        SecurityError,
+        TemplateError,
+        TypeError,
+        ValueError,
+        ArithmeticError,
+        LookupError,
+        AttributeError,
+    ) as err:  # what a template's own expressions can raise (1/0, {}.pop('x'))
         tb = sys.exc_info()[2]
         inner = _innermost_template(tb, shown)
+        line: int | None
         if inner is not None and inner[0] != shown:
             # the error is in an included/imported template: name that file and its line
             shown, line = inner

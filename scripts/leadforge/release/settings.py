@@ -98,7 +98,8 @@ class ReleaseSettings(StrictModel):
         _D.upload_screenshots, description="Upload the release's visual change images as release assets."
     )
     max_body_bytes: int = Field(
-        _D.max_body_bytes, ge=options.MIN_BODY_BYTES,
+        _D.max_body_bytes,
+        ge=options.MIN_BODY_BYTES,
         description="Commit bodies longer than this are cut before parsing (huge bodies).",
     )
     skip_commit_files: tuple[str, ...] = Field(

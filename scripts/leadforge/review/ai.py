@@ -4,23 +4,35 @@ for it or depends on it; a missing profile or a failed hand-off is only a line i
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from leadforge.errors import ConfigError
 from leadforge.forge.base import upsert_issue_comment
 
+if TYPE_CHECKING:
+    from leadforge.app import App
+    from leadforge.review.engine import Change
+    from leadforge.review.settings import AiReviewSettings
+
 AI_KEY = "review-ai"
 
 
-def _values(change: Any, instructions: str) -> dict[str, str]:
+def _values(change: Change, instructions: str) -> dict[str, str]:
     number = str(change.pull)
     return {
-        "id": f"PR-{number}", "title": change.title, "issue": number, "branch": "", "priority": "", "type": "review",
-        "scope": "", "acceptance": f"Review this pull request against {instructions}.", "task_path": instructions,
+        "id": f"PR-{number}",
+        "title": change.title,
+        "issue": number,
+        "branch": "",
+        "priority": "",
+        "type": "review",
+        "scope": "",
+        "acceptance": f"Review this pull request against {instructions}.",
+        "task_path": instructions,
     }
 
 
-def hand_off(app: Any, change: Any, settings: Any) -> str:
+def hand_off(app: App, change: Change, settings: AiReviewSettings) -> str:
     from leadforge.tasks.profiles import load_profiles, render_template
 
     profiles = {p.name: p for p in load_profiles(app.repo)}
@@ -30,6 +42,8 @@ def hand_off(app: Any, change: Any, settings: Any) -> str:
     values = _values(change, settings.instructions)
     handoff = profile.handoff
     forge = app.forge
+    if change.pull is None:  # the engine asks only for pull requests
+        raise ConfigError("review.ai: only a pull request can be handed to an agent for review")
     if app.dry_run:
         app.out.would(f"hand #{change.pull} to {profile.name} ({handoff.describe()}) for an AI review")
         return f"AI review: would hand #{change.pull} to {profile.name}"

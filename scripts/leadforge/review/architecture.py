@@ -91,7 +91,7 @@ def check(files: Mapping[str, str], settings: ArchitectureSettings) -> tuple[lis
         module = module_name(path, settings.source_roots)
         if module is None:
             continue
-        rules = [r for r in settings.rules if _matches(module, r.modules)]
+        rules = [r for r in settings.rules if _matches(module, r.modules) and not _matches(module, r.except_modules)]
         if not rules:
             continue
         try:
@@ -108,11 +108,17 @@ def check(files: Mapping[str, str], settings: ArchitectureSettings) -> tuple[lis
                     continue  # `from a import b` matches as a and a.b: one finding per line
                 seen.add((rule.name, imp.line))
                 why = f" {rule.reason}" if rule.reason else ""
-                findings.append(Finding(
-                    tool="architecture", rule=rule.name, severity=rule.severity, path=path, line=imp.line,
-                    message=f"{module} may not import {imp.module} (rule {rule.name!r}: {', '.join(rule.modules)} "
-                            f"may not import {', '.join(rule.may_not_import)}).{why}",
-                    help="review.architecture.rules in .github/leadforge.yml",
-                    code_line=imp.text,
-                ))
+                findings.append(
+                    Finding(
+                        tool="architecture",
+                        rule=rule.name,
+                        severity=rule.severity,
+                        path=path,
+                        line=imp.line,
+                        message=f"{module} may not import {imp.module} (rule {rule.name!r}: {', '.join(rule.modules)} "
+                        f"may not import {', '.join(rule.may_not_import)}).{why}",
+                        help="review.architecture.rules in .github/leadforge.yml",
+                        code_line=imp.text,
+                    )
+                )
     return findings, notes

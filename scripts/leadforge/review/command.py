@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING
 
 from leadforge.context import require
 from leadforge.errors import ForgeError, GitError, InputError
@@ -23,15 +23,20 @@ from leadforge.review.plan import plan_review
 from leadforge.review.report import ReviewReport, load_artifact_file
 from leadforge.review.summary import load_template, render
 
+if TYPE_CHECKING:
+    from leadforge.app import App
+    from leadforge.config import Config
+    from leadforge.review.settings import ReviewSettings
+
 PULL_EVENTS = ("pull_request", "pull_request_target")
 
 
-def _default_base(app: Any) -> str:
+def _default_base(app: App) -> str:
     branch = app.config.default_branch
     return f"origin/{branch}" if app.git.ref_exists(f"origin/{branch}") else branch
 
 
-def resolve_change(app: Any, *, base: str | None, head: str | None, pr: int | None) -> Change:
+def resolve_change(app: App, *, base: str | None, head: str | None, pr: int | None) -> Change:
     """Which change to review: the event's pull request, ``--pr``, or a git range."""
     repository = app.context.repository or getattr(app.forge, "repository", "") if pr else app.context.repository
     if pr is None and base is None and app.context.event_name in PULL_EVENTS:
@@ -39,26 +44,45 @@ def resolve_change(app: Any, *, base: str | None, head: str | None, pr: int | No
         pull = require(event, "pull_request")
         number = int(require(event, "pull_request.number"))
         head_repo = ((pull.get("head") or {}).get("repo") or {}).get("full_name") or ""
-        return _with_files(app, Change(
-            base_sha=str(require(event, "pull_request.base.sha")), head_sha=str(require(event, "pull_request.head.sha")),
-            files=(), pull=number, title=str(pull.get("title") or ""), body=str(pull.get("body") or ""),
-            repository=app.context.repository or str(((event.get("repository") or {}).get("full_name")) or ""),
-            head_repo=head_repo,
-        ))
+        return _with_files(
+            app,
+            Change(
+                base_sha=str(require(event, "pull_request.base.sha")),
+                head_sha=str(require(event, "pull_request.head.sha")),
+                files=(),
+                pull=number,
+                title=str(pull.get("title") or ""),
+                body=str(pull.get("body") or ""),
+                repository=app.context.repository or str(((event.get("repository") or {}).get("full_name")) or ""),
+                head_repo=head_repo,
+            ),
+        )
     if pr is not None:
         pull = app.forge.get_pull(pr)
         head_sha = pull.head_sha or app.git.rev_parse(pull.head_ref)
         base_sha = pull.base_sha or app.git.rev_parse(pull.base_ref)
-        return _with_files(app, Change(base_sha=base_sha, head_sha=head_sha, files=(), pull=pr, title=pull.title,
-                                       body=pull.body, repository=app.forge.repository, head_repo=pull.head_repo))
+        return _with_files(
+            app,
+            Change(
+                base_sha=base_sha,
+                head_sha=head_sha,
+                files=(),
+                pull=pr,
+                title=pull.title,
+                body=pull.body,
+                repository=app.forge.repository,
+                head_repo=pull.head_repo,
+            ),
+        )
     base_ref = base or _default_base(app)
     head_ref = head or "HEAD"
     base_sha, head_sha = app.git.rev_parse(base_ref), app.git.rev_parse(head_ref)
-    return Change(base_sha=base_sha, head_sha=head_sha, files=tuple(changed_files(app.git, base_sha, head_sha)),
-                  repository=repository or "")
+    return Change(
+        base_sha=base_sha, head_sha=head_sha, files=tuple(changed_files(app.git, base_sha, head_sha)), repository=repository or ""
+    )
 
 
-def _with_files(app: Any, change: Change) -> Change:
+def _with_files(app: App, change: Change) -> Change:
     """Files from local git when both commits are here (no API call), else from the forge."""
     try:
         files = changed_files(app.git, change.base_sha, change.head_sha)
@@ -70,7 +94,7 @@ def _with_files(app: Any, change: Change) -> Change:
     return replace(change, files=tuple(files))
 
 
-def config_for(app: Any, change: Change) -> Any:
+def config_for(app: App, change: Change) -> Config:
     """A pull request is reviewed with the BASE branch's config, so a PR cannot switch off the checks that
     judge it (an explicit --config wins). A range review uses the working tree's config."""
     from leadforge.config import DEFAULT_CONFIG_PATH, parse_config
@@ -85,25 +109,36 @@ def config_for(app: Any, change: Change) -> Any:
 
         return Config()
     if any(f.path == DEFAULT_CONFIG_PATH for f in change.files):
-        app.out.info(f"review: the pull request changes {DEFAULT_CONFIG_PATH}; this review uses the base branch's "
-                     "version (the change takes effect once merged)")
+        app.out.info(
+            f"review: the pull request changes {DEFAULT_CONFIG_PATH}; this review uses the base branch's "
+            "version (the change takes effect once merged)"
+        )
     return parse_config(text, f"{DEFAULT_CONFIG_PATH}@{change.base_sha[:7]}")
 
 
-def _criteria_url(app: Any, repository: str) -> str:
+def _criteria_url(app: App, repository: str) -> str:
     if not repository or not app.context.in_actions:
         return ""
     return f"{app.context.server_url}/{repository}/blob/{app.config.default_branch}/docs/REVIEW_CRITERIA.md"
 
 
-def _is_fork(app: Any, change: Change) -> bool:
+def _is_fork(app: App, change: Change) -> bool:
     return bool(change.head_repo and change.repository and change.head_repo != change.repository)
 
 
-def review_command(app: Any, *, base: str | None = None, head: str | None = None, pr: int | None = None,
-                   post: str = "auto", artifact: str | None = None, coverage: str | None = None,
-                   sarif: Sequence[str] | None = None, filter_mode: str | None = None,
-                   fail_on_blocking: bool = False) -> int:
+def review_command(
+    app: App,
+    *,
+    base: str | None = None,
+    head: str | None = None,
+    pr: int | None = None,
+    post: str = "auto",
+    artifact: str | None = None,
+    coverage: str | None = None,
+    sarif: Sequence[str] | None = None,
+    filter_mode: str | None = None,
+    fail_on_blocking: bool = False,
+) -> int:
     if not app.git.is_repo():
         raise InputError(f"{app.repo}: not a git repository; leadforge review compares two commits of one (--repo PATH)")
     change = resolve_change(app, base=base, head=head, pr=pr)
@@ -119,8 +154,10 @@ def review_command(app: Any, *, base: str | None = None, head: str | None = None
         app.out.would(f"write the review artifact {artifact}")
     elif artifact:
         try:
-            atomic_write(app.repo / artifact if not artifact.startswith("/") else artifact,
-                         json.dumps(report.to_artifact(), indent=1) + "\n")
+            atomic_write(
+                app.repo / artifact if not artifact.startswith("/") else artifact,
+                json.dumps(report.to_artifact(), indent=1) + "\n",
+            )
         except OSError as err:
             raise InputError(f"--artifact {artifact}: cannot write it ({err.strerror or err})") from None
         app.out.info(f"review: wrote the review artifact {artifact}")
@@ -130,9 +167,12 @@ def review_command(app: Any, *, base: str | None = None, head: str | None = None
     if change.pull is not None and post != "never":
         extra += _post_or_fallback(app, report, change, template, forced=post == "always", settings=settings)
     elif change.pull is not None and app.context.in_actions:
-        reason = ("this run may not write (it runs the pull request's code with a read-only token); the "
-                  "Review (post) workflow posts the review from the uploaded artifact" if artifact
-                  else "posting is off (--post never)")
+        reason = (
+            "this run may not write (it runs the pull request's code with a read-only token); the "
+            "Review (post) workflow posts the review from the uploaded artifact"
+            if artifact
+            else "posting is off (--post never)"
+        )
         _fallback(app, report, template, reason)
         extra.append(f"not posted: {reason}")
     else:
@@ -143,12 +183,15 @@ def review_command(app: Any, *, base: str | None = None, head: str | None = None
     return 1 if fail_on_blocking and report.verdict == "REQUEST_CHANGES" else 0
 
 
-def _post_or_fallback(app: Any, report: ReviewReport, change: Change, template: str, *, forced: bool,
-                      settings: Any = None) -> list[str]:
+def _post_or_fallback(
+    app: App, report: ReviewReport, change: Change, template: str, *, forced: bool, settings: ReviewSettings | None = None
+) -> list[str]:
     """Post the review, or (fork, no permission) annotate and say why."""
     if _is_fork(app, change) and app.context.event_name == "pull_request" and not forced:
-        reason = (f"pull request from the fork {change.head_repo}: this run's token is read-only, so the "
-                  "review-post workflow posts the review from the uploaded artifact")
+        reason = (
+            f"pull request from the fork {change.head_repo}: this run's token is read-only, so the "
+            "review-post workflow posts the review from the uploaded artifact"
+        )
         _fallback(app, report, template, reason)
         return [f"not posted: {reason}"]
     try:
@@ -159,19 +202,24 @@ def _post_or_fallback(app: Any, report: ReviewReport, change: Change, template: 
         return [f"not posted: {reason}"]
 
 
-def _fallback(app: Any, report: ReviewReport, template: str, reason: str) -> None:
+def _fallback(app: App, report: ReviewReport, template: str, reason: str) -> None:
     posting.annotate(report, app.actions, reason=reason)
     app.out.info(f"review: {reason}; findings written as annotations")
-    app.actions.summary(render(report, inline=[], template=template, run_url=app.context.run_url)
-                        + f"\n> **Note:** {reason}.\n")
+    app.actions.summary(render(report, inline=[], template=template, run_url=app.context.run_url) + f"\n> **Note:** {reason}.\n")
 
 
-def _post(app: Any, report: ReviewReport, template: str, settings: Any = None) -> list[str]:
+def _post(app: App, report: ReviewReport, template: str, settings: ReviewSettings | None = None) -> list[str]:
     settings = settings or app.config.review
+    if report.pull is None:  # both callers have a pull request; a report without one cannot be posted
+        raise InputError("the review report names no pull request to post to")
     forge = app.forge
     plan = plan_review(
-        report, reviews=forge.list_reviews(report.pull), comments=forge.list_review_comments(report.pull),
-        max_comments=settings.max_comments, template=template, run_url=app.context.run_url,
+        report,
+        reviews=forge.list_reviews(report.pull),
+        comments=forge.list_review_comments(report.pull),
+        max_comments=settings.max_comments,
+        template=template,
+        run_url=app.context.run_url,
         criteria_url=_criteria_url(app, report.repository),
         status_context=settings.status_context if settings.status != "none" else None,
         login=getattr(forge, "login", None) or None,
@@ -182,15 +230,17 @@ def _post(app: Any, report: ReviewReport, template: str, settings: Any = None) -
             app.out.would(line)
         return ["dry run: nothing posted"]
     done = posting.apply(plan, forge, status_kind=settings.status, report=report)
-    line = (f"review {done['review']} on #{plan.pull}: summary {done['summary']}, {done['created']} comment(s) posted, "
-            f"{done['updated']} edited, {done['deleted']} deleted, {plan.kept_comments} kept")
+    line = (
+        f"review {done['review']} on #{plan.pull}: summary {done['summary']}, {done['created']} comment(s) posted, "
+        f"{done['updated']} edited, {done['deleted']} deleted, {plan.kept_comments} kept"
+    )
     if plan.overflow:
         line += f"; {plan.overflow} finding(s) over the {settings.max_comments}-comment cap are in the summary"
     app.out.info(f"review: {line}")
     return [line]
 
 
-def post_command(app: Any, *, artifact: str) -> int:
+def post_command(app: App, *, artifact: str) -> int:
     """``leadforge review post ARTIFACT``: the trusted half of the two-workflow pattern."""
     from pathlib import Path
 
@@ -207,8 +257,10 @@ def post_command(app: Any, *, artifact: str) -> int:
             raise InputError(f"{artifact}: head {report.head_sha[:12]} is not the triggering run's head {run_sha[:12]}")
     pull = app.forge.get_pull(report.pull)
     if pull.head_sha and pull.head_sha != report.head_sha:
-        app.out.info(f"review post: #{report.pull} moved on to {pull.head_sha[:7]}; this artifact is for "
-                     f"{report.head_sha[:7]}. Skipping: the newer run posts.")
+        app.out.info(
+            f"review post: #{report.pull} moved on to {pull.head_sha[:7]}; this artifact is for "
+            f"{report.head_sha[:7]}. Skipping: the newer run posts."
+        )
         app.out.result({"posted": False, "reason": "stale"}, "")
         return 0
     # the verdict rules are the base repository's, never the artifact's: a fork's run made it and could
@@ -226,7 +278,7 @@ def post_command(app: Any, *, artifact: str) -> int:
     return 0
 
 
-def _ai_review(app: Any, change: Change, settings: Any) -> str:
+def _ai_review(app: App, change: Change, settings: ReviewSettings) -> str:
     """Optional: hand the PR to an agent profile. Never part of the verdict."""
     try:
         from leadforge.review.ai import hand_off

@@ -67,7 +67,9 @@ def parse_cobertura(text: str, source: str = "coverage.xml") -> CoverageData:
             try:
                 number, hits = int(line.get("number", "0")), int(float(line.get("hits", "0")))
             except ValueError:
-                raise InputError(f"{source}: <line number={line.get('number')!r} hits={line.get('hits')!r}> is not numeric") from None
+                raise InputError(
+                    f"{source}: <line number={line.get('number')!r} hits={line.get('hits')!r}> is not numeric"
+                ) from None
             lines[number] = max(hits, lines.get(number, 0))
     return CoverageData(files, sources)
 
@@ -93,8 +95,9 @@ def _resolve(data: CoverageData, path: str, repo_root: str) -> Mapping[int, int]
     return matches[0] if len(matches) == 1 else None
 
 
-def changed_lines_coverage(data: CoverageData, added: Mapping[str, frozenset[int] | set[int]], *, repo_root: str = "",
-                           threshold: float = 80.0) -> CoverageResult:
+def changed_lines_coverage(
+    data: CoverageData, added: Mapping[str, frozenset[int] | set[int]], *, repo_root: str = "", threshold: float = 80.0
+) -> CoverageResult:
     changed = covered = 0
     uncovered: dict[str, tuple[tuple[int, int], ...]] = {}
     unmeasured: list[str] = []
@@ -117,9 +120,11 @@ def changed_lines_coverage(data: CoverageData, added: Mapping[str, frozenset[int
     note = ""
     if not changed and unmeasured:
         known = ", ".join(sorted(data.files)[:3]) or "no files"
-        note = (f"the coverage report has no data for the changed files ({', '.join(unmeasured[:3])}"
-                f"{'…' if len(unmeasured) > 3 else ''}); it covers {known}{'…' if len(data.files) > 3 else ''}. "
-                "Was it made from this checkout (pytest --cov=<package> --cov-report=xml)?")
+        note = (
+            f"the coverage report has no data for the changed files ({', '.join(unmeasured[:3])}"
+            f"{'…' if len(unmeasured) > 3 else ''}); it covers {known}{'…' if len(data.files) > 3 else ''}. "
+            "Was it made from this checkout (pytest --cov=<package> --cov-report=xml)?"
+        )
     return CoverageResult(changed, covered, percent, uncovered, tuple(unmeasured), threshold, note)
 
 
@@ -127,10 +132,15 @@ def coverage_findings(result: CoverageResult, severity: str) -> list[Finding]:
     if result.passed or result.percent is None:
         return []
     detail = "; ".join(f"{p}: {format_ranges(r)}" for p, r in list(result.uncovered.items())[:10])
-    return [Finding(
-        tool="coverage", rule="changed-lines-coverage", severity=severity, path="",
-        message=f"Only {result.percent:.1f}% of the added executable lines are covered by tests "
-                f"({result.covered}/{result.changed_lines}); the threshold is {result.threshold:g}%. Uncovered: {detail}.",
-        help="Add tests that run these lines (coverage from pytest --cov --cov-report=xml).",
-        code_line="changed-lines-coverage",
-    )]
+    return [
+        Finding(
+            tool="coverage",
+            rule="changed-lines-coverage",
+            severity=severity,
+            path="",
+            message=f"Only {result.percent:.1f}% of the added executable lines are covered by tests "
+            f"({result.covered}/{result.changed_lines}); the threshold is {result.threshold:g}%. Uncovered: {detail}.",
+            help="Add tests that run these lines (coverage from pytest --cov --cov-report=xml).",
+            code_line="changed-lines-coverage",
+        )
+    ]

@@ -57,13 +57,13 @@ def charge(amount_cents: int, currency: str, rules: str) -> dict:
         return json.load(response)
 '''
 
-BUCKET = '''resource "aws_s3_bucket" "receipts" {
+BUCKET = """resource "aws_s3_bucket" "receipts" {
   bucket = "demo-receipts"
   acl    = "public-read"
 }
-'''
+"""
 
-TEST = '''import pytest
+TEST = """import pytest
 
 from payments.client import charge
 
@@ -71,7 +71,7 @@ from payments.client import charge
 def test_charge_refuses_amounts_over_the_limit():
     with pytest.raises(ValueError):
         charge(500, "EUR", '{"max": 100}')
-'''
+"""
 
 
 def _write(demo: Demo, files: dict[str, str]) -> None:
@@ -82,13 +82,21 @@ def _write(demo: Demo, files: dict[str, str]) -> None:
 
 
 def _event(demo: Demo, action: str, number: int, base_sha: str, head_sha: str) -> Any:
-    return demo.event(f"pull_request.{action}", {
-        "number": number, "pull_request.number": number, "pull_request.title": TITLE,
-        "pull_request.body": "Charges cards through the payments API.", "pull_request.draft": False,
-        "pull_request.head.ref": BRANCH, "pull_request.head.sha": head_sha,
-        "pull_request.head.repo.full_name": DEMO_REPOSITORY,
-        "pull_request.base.ref": "main", "pull_request.base.sha": base_sha,
-    })
+    return demo.event(
+        f"pull_request.{action}",
+        {
+            "number": number,
+            "pull_request.number": number,
+            "pull_request.title": TITLE,
+            "pull_request.body": "Charges cards through the payments API.",
+            "pull_request.draft": False,
+            "pull_request.head.ref": BRANCH,
+            "pull_request.head.sha": head_sha,
+            "pull_request.head.repo.full_name": DEMO_REPOSITORY,
+            "pull_request.base.ref": "main",
+            "pull_request.base.sha": base_sha,
+        },
+    )
 
 
 def _state(demo: Demo, number: int) -> tuple[list[Any], list[Any]]:
@@ -103,20 +111,31 @@ def run_stage(demo: Demo) -> dict[str, Any]:
     git.create_branch(BRANCH, base_sha, checkout=True)
     _write(demo, {"src/payments/__init__.py": "", "src/payments/client.py": CLIENT, "infra/receipts.tf": BUCKET})
     head_sha = demo.commit(TITLE, ["src/payments", "infra/receipts.tf"])
-    pull = demo.forge.open_pull(TITLE, head=BRANCH, base="main", head_sha=head_sha, base_sha=base_sha,
-                                body="Charges cards through the payments API.", author="ai-agent")
+    pull = demo.forge.open_pull(
+        TITLE,
+        head=BRANCH,
+        base="main",
+        head_sha=head_sha,
+        base_sha=base_sha,
+        body="Charges cards through the payments API.",
+        author="ai-agent",
+    )
 
     # 1. the PR is opened: one review, changes requested, comments on the added lines
     first = demo.cli("review", "--json", event=_event(demo, "opened", pull.number, base_sha, head_sha))
     verdict = first.json()["verdict"]
     reviews, comments = _state(demo, pull.number)
-    demo.check(verdict == "REQUEST_CHANGES" and len(reviews) == 1 and reviews[0].state == "CHANGES_REQUESTED",
-               "the planted problems get one review that requests changes")
+    demo.check(
+        verdict == "REQUEST_CHANGES" and len(reviews) == 1 and reviews[0].state == "CHANGES_REQUESTED",
+        "the planted problems get one review that requests changes",
+    )
     commented = {(c.path, c.line) for c in comments}
     demo.check(any(p == "src/payments/client.py" for p, _ in commented), "the hard-coded key and eval are commented inline")
     demo.check(any(p == "infra/receipts.tf" for p, _ in commented), "the public bucket is commented inline")
-    demo.check("AKIAIOSFODNN7EXAMPLE" not in json.dumps([c.body for c in comments]) + reviews[0].body + first.stdout + first.stderr,
-               "the secret's value is never echoed")
+    demo.check(
+        "AKIAIOSFODNN7EXAMPLE" not in json.dumps([c.body for c in comments]) + reviews[0].body + first.stdout + first.stderr,
+        "the secret's value is never echoed",
+    )
     demo.check("tests-required" in reviews[0].body, "the missing test is in the summary")
     first_review = reviews[0].id
 
@@ -127,14 +146,18 @@ def run_stage(demo: Demo) -> dict[str, Any]:
 
     # 2. the fixing push: key from the environment, json instead of eval, a test
     _write(demo, {"src/payments/client.py": FIXED_CLIENT, "tests/test_payments.py": TEST})
-    fix_sha = demo.commit("fix(payments): read the key from the environment, parse rules as JSON",
-                          ["src/payments/client.py", "tests/test_payments.py"])
+    fix_sha = demo.commit(
+        "fix(payments): read the key from the environment, parse rules as JSON",
+        ["src/payments/client.py", "tests/test_payments.py"],
+    )
     demo.forge.update_pull(pull.number, head_sha=fix_sha)
     second = demo.cli("review", "--json", event=_event(demo, "synchronize", pull.number, base_sha, fix_sha))
     reviews, comments = _state(demo, pull.number)
     demo.check(len(reviews) == 1 and reviews[0].id == first_review, "the same review is updated in place")
-    demo.check(second.json()["verdict"] == "COMMENT" and reviews[0].state == "DISMISSED",
-               "nothing blocks any more: the change request is dismissed")
+    demo.check(
+        second.json()["verdict"] == "COMMENT" and reviews[0].state == "DISMISSED",
+        "nothing blocks any more: the change request is dismissed",
+    )
     demo.check(not any(c.path == "src/payments/client.py" for c in comments), "the fixed findings' comments are gone")
     demo.check("Since the last review" in reviews[0].body, "the summary says what changed since the last push")
     status = demo.forge.list_statuses(fix_sha)
@@ -150,8 +173,13 @@ def run_stage(demo: Demo) -> dict[str, Any]:
         f"one review requesting changes with {len(commented)} inline comment(s). The fixing push updated that review in "
         f"place: {len(left)} comment(s) remain (warnings on the bucket), the change request was dismissed, and the "
         "commit status turned green.",
-        "facts": {"pull request": pull.number, "first verdict": verdict, "inline comments": len(commented),
-                  "after the fix": second.json()["verdict"], "comments left": len(left),
-                  "reviews on the PR": len(reviews)},
+        "facts": {
+            "pull request": pull.number,
+            "first verdict": verdict,
+            "inline comments": len(commented),
+            "after the fix": second.json()["verdict"],
+            "comments left": len(left),
+            "reviews on the PR": len(reviews),
+        },
         "artifacts": [demo.artifact(summary)],
     }

@@ -64,16 +64,27 @@ def parse_patch(patch: str, *, path: str = "") -> tuple[frozenset[int], frozense
             in_hunk = True
             continue
         if not in_hunk:
-            if raw.startswith(("diff --git", "index ", "--- ", "+++ ", "new file", "deleted file", "similarity", "rename ",
-                               "old mode", "new mode", "Binary files")):
+            if raw.startswith(
+                (
+                    "diff --git",
+                    "index ",
+                    "--- ",
+                    "+++ ",
+                    "new file",
+                    "deleted file",
+                    "similarity",
+                    "rename ",
+                    "old mode",
+                    "new mode",
+                    "Binary files",
+                )
+            ):
                 continue
             raise InputError(f"{path or 'patch'}: not a unified diff (text before the first @@ hunk header)")
         if raw.startswith("+"):
             added.add(new_line)
             new_line += 1
-        elif raw.startswith("-"):
-            continue
-        elif raw.startswith("\\"):  # "\ No newline at end of file"
+        elif raw.startswith(("-", "\\")):  # a removed line, or "\ No newline at end of file"
             continue
         else:  # " " context (or an empty line some tools emit for an empty context line)
             context.add(new_line)
@@ -88,8 +99,9 @@ def file_diffs(files: Iterable[ChangedFile]) -> dict[str, FileDiff]:
     out: dict[str, FileDiff] = {}
     for changed in files:
         if changed.patch is None or changed.status == "removed":
-            out[changed.path] = FileDiff(changed.path, changed.status, changed.previous_path,
-                                         binary=changed.patch is None and changed.status != "removed")
+            out[changed.path] = FileDiff(
+                changed.path, changed.status, changed.previous_path, binary=changed.patch is None and changed.status != "removed"
+            )
             continue
         added, context, hunks = parse_patch(changed.patch, path=changed.path)
         out[changed.path] = FileDiff(changed.path, changed.status, changed.previous_path, added, context, hunks)

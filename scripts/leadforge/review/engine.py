@@ -7,18 +7,15 @@ disk: when ``head`` is not what is checked out, a temporary ``git worktree`` hol
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from leadforge.errors import GitError, LeadforgeError
+from leadforge.errors import LeadforgeError
 from leadforge.findings import Finding
 from leadforge.forge.models import ChangedFile
-from leadforge.gitrepo import GitRepo
+from leadforge.gitrepo import head_checkout
 from leadforge.review import architecture, criteria
 from leadforge.review import coverage as cov
 from leadforge.review.diff import file_diffs
@@ -51,8 +48,9 @@ class Reviewer:
     scan_settings: ScanSettings = field(default_factory=ScanSettings)
     scanner_factory: type[Scanner] = Scanner
 
-    def review(self, change: Change, *, coverage_path: str | None = None, sarif_files: Sequence[str] = (),
-               mode: str | None = None) -> ReviewReport:
+    def review(
+        self, change: Change, *, coverage_path: str | None = None, sarif_files: Sequence[str] = (), mode: str | None = None
+    ) -> ReviewReport:
         mode = mode or self.settings.filter_mode
         notes: list[str] = []
         sources: list[SourceStatus] = []
@@ -92,8 +90,11 @@ class Reviewer:
         coverage_result = self._coverage(coverage_path, diffs, notes)
         if coverage_result is not None and coverage_result.available:
             findings += cov.coverage_findings(coverage_result, self.settings.coverage.severity)
-            sources.append(SourceStatus("coverage", "ok" if coverage_result.percent is not None else "skipped",
-                                        len(diffs), coverage_result.note[:200]))
+            sources.append(
+                SourceStatus(
+                    "coverage", "ok" if coverage_result.percent is not None else "skipped", len(diffs), coverage_result.note[:200]
+                )
+            )
         else:
             sources.append(SourceStatus("coverage", "skipped", 0, "no coverage report"))
 
@@ -116,10 +117,19 @@ class Reviewer:
 
         placed = place(findings, diffs, mode)
         return build_report(
-            placed=placed, sources=sources, coverage=coverage_result, notes=notes,
-            repository=change.repository, pull=change.pull, base_sha=change.base_sha, head_sha=change.head_sha,
-            mode=mode, blocking=tuple(self.settings.blocking), approve=self.settings.approve,
-            changed_files=len(change.files), head_repo=change.head_repo,
+            placed=placed,
+            sources=sources,
+            coverage=coverage_result,
+            notes=notes,
+            repository=change.repository,
+            pull=change.pull,
+            base_sha=change.base_sha,
+            head_sha=change.head_sha,
+            mode=mode,
+            blocking=tuple(self.settings.blocking),
+            approve=self.settings.approve,
+            changed_files=len(change.files),
+            head_repo=change.head_repo,
         )
 
     def _coverage(self, path: str | None, diffs: dict, notes: list[str]) -> cov.CoverageResult | None:
@@ -140,36 +150,5 @@ class Reviewer:
             notes.append(f"coverage: {result.note}")
         return result
 
-    def _checkout(self, head: str) -> Any:
+    def _checkout(self, head: str) -> AbstractContextManager[Path]:
         return head_checkout(self.repo, head)
-
-
-@contextmanager
-def head_checkout(repo: Path, head: str) -> Iterator[Path]:
-    """The repository itself when ``head`` is checked out (or empty: the working tree), else a temporary
-    worktree of ``head`` (removed afterwards): scanners read files from disk."""
-    git = GitRepo(repo)
-    if not head:
-        yield repo
-        return
-    try:
-        current = git.head()
-    except GitError:
-        current = ""
-    if current == head:
-        yield repo
-        return
-    folder = Path(tempfile.mkdtemp(prefix="leadforge-review-"))
-    target = folder / "head"
-    try:
-        git.run("worktree", "add", "--detach", "--quiet", str(target), head)
-    except GitError as err:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise GitError(f"cannot check out the head {head[:12]} to scan it ({err}); is the commit in this clone? "
-                       "(actions/checkout with fetch-depth: 0)") from None
-    try:
-        yield target
-    finally:
-        git.run("worktree", "remove", "--force", str(target), check=False)
-        shutil.rmtree(folder, ignore_errors=True)
-        git.run("worktree", "prune", check=False)

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from leadforge.forge.models import ChangedFile
+
+if TYPE_CHECKING:
+    from leadforge.gitrepo import GitRepo
 
 _QUOTED = re.compile(r'^"(.*)"$')
 
@@ -15,7 +19,9 @@ def _unquote(path: str) -> str:
     match = _QUOTED.match(path)
     if not match:
         return path
-    return match.group(1).encode("latin-1", "backslashreplace").decode("unicode_escape").encode("latin-1").decode("utf-8", "replace")
+    return (
+        match.group(1).encode("latin-1", "backslashreplace").decode("unicode_escape").encode("latin-1").decode("utf-8", "replace")
+    )
 
 
 @dataclass
@@ -47,7 +53,12 @@ def _header_path(rest: str) -> str:
         a, b = _unquote(quoted.group(1)), _unquote(quoted.group(2))
         return a[2:] if a[2:] == b[2:] else ""
     half = (len(rest) - 5) // 2
-    if (len(rest) - 5) % 2 == 0 and rest.startswith("a/") and rest[2 + half : 5 + half] == " b/" and rest[2:2 + half] == rest[5 + half :]:
+    if (
+        (len(rest) - 5) % 2 == 0
+        and rest.startswith("a/")
+        and rest[2 + half : 5 + half] == " b/"
+        and rest[2 : 2 + half] == rest[5 + half :]
+    ):
         return rest[2 : 2 + half]
     return ""
 
@@ -67,8 +78,9 @@ def split_git_diff(text: str) -> list[ChangedFile]:
         dels = sum(1 for line in hunks if line.startswith("-"))
         path = current.old if current.status == "removed" else current.new or current.old
         previous = current.old if current.status in ("renamed", "copied") else None
-        files.append(ChangedFile(path=path, status=current.status, additions=adds, deletions=dels, patch=patch,
-                                 previous_path=previous))
+        files.append(
+            ChangedFile(path=path, status=current.status, additions=adds, deletions=dels, patch=patch, previous_path=previous)
+        )
 
     in_hunks = False
     for line in _lines(text):
@@ -119,9 +131,17 @@ def split_git_diff(text: str) -> list[ChangedFile]:
     return files
 
 
-def changed_files(git: object, base: str, head: str) -> list[ChangedFile]:
+def changed_files(git: GitRepo, base: str, head: str) -> list[ChangedFile]:
     """The files of ``base...head`` (merge base to head), as a pull request shows them."""
     # explicit prefixes: a user's diff.noprefix / diff.mnemonicPrefix would change the a/ b/ the parser strips
-    text = git.run("diff", "--no-color", "--no-ext-diff", "--src-prefix=a/", "--dst-prefix=b/", "-M", "-U3",  # type: ignore[attr-defined]
-                   f"{base}...{head}").stdout
+    text = git.run(
+        "diff",
+        "--no-color",
+        "--no-ext-diff",
+        "--src-prefix=a/",
+        "--dst-prefix=b/",
+        "-M",
+        "-U3",
+        f"{base}...{head}",
+    ).stdout
     return split_git_diff(text)

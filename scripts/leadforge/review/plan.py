@@ -48,14 +48,22 @@ class CommentGroup:
         parts = [marker(self.key)]
         for f in self.findings:
             hint = f"\n\n<sub>{summary.md(f.help)}</sub>" if f.help else ""
-            parts.append(f"{_SEVERITY_ICON[f.severity]} **{f.severity}** · {f.tool} `{summary.code(f.rule)}`\n\n"
-                         f"{summary.md(f.message)}{hint}")
+            parts.append(
+                f"{_SEVERITY_ICON[f.severity]} **{f.severity}** · {f.tool} `{summary.code(f.rule)}`\n\n"
+                f"{summary.md(f.message)}{hint}"
+            )
         return "\n\n---\n\n".join(parts[1:]).join([parts[0] + "\n", ""])
 
     def new_comment(self) -> NewReviewComment:
         multi = self.start_line < self.line
-        return NewReviewComment(path=self.path, line=self.line, body=self.body(), side="RIGHT",
-                                start_line=self.start_line if multi else None, start_side="RIGHT" if multi else None)
+        return NewReviewComment(
+            path=self.path,
+            line=self.line,
+            body=self.body(),
+            side="RIGHT",
+            start_line=self.start_line if multi else None,
+            start_side="RIGHT" if multi else None,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +87,15 @@ class ReviewPlan:
 
     @property
     def changes(self) -> bool:
-        return bool(self.create_review or self.update_body or self.supersede or self.dismiss or self.new_comments
-                    or self.update_comments or self.delete_comments)
+        return bool(
+            self.create_review
+            or self.update_body
+            or self.supersede
+            or self.dismiss
+            or self.new_comments
+            or self.update_comments
+            or self.delete_comments
+        )
 
     def describe(self) -> list[str]:
         """One line per effect, for --dry-run and the log."""
@@ -131,7 +146,7 @@ def _our_review(reviews: Sequence[Review], login: str | None = None) -> Review |
 def _comment_fps(comment: ReviewComment) -> frozenset[str] | None:
     for key in markers_in(comment.body):
         if key.startswith(COMMENT_PREFIX):
-            return frozenset(key[len(COMMENT_PREFIX):].split("."))
+            return frozenset(key[len(COMMENT_PREFIX) :].split("."))
     return None
 
 
@@ -167,8 +182,15 @@ def plan_review(
     existing = _our_review(reviews, login)
     now = [p.finding.fingerprint for p in report.in_diff]
     since = summary.since_from(summary.read_state(existing.body) if existing else None, report.head_sha, now)
-    text = summary.render(report, inline=inline_findings, since=since, template=template, run_url=run_url,
-                          criteria_url=criteria_url, comments=inline_groups)
+    text = summary.render(
+        report,
+        inline=inline_findings,
+        since=since,
+        template=template,
+        run_url=run_url,
+        criteria_url=criteria_url,
+        comments=inline_groups,
+    )
     body = summary.with_state(text, head=report.head_sha, fingerprints=now, since=since)
 
     # ---- inline comments: keep, edit, delete, create --------------------------------------
@@ -179,8 +201,9 @@ def plan_review(
     kept = 0
     for group in inline_groups:
         wanted = frozenset(group.fingerprints)
-        exact = next((c for c, fps in ours if c.id not in matched and fps == wanted and c.path == group.path
-                      and c.line is not None), None)
+        exact = next(
+            (c for c, fps in ours if c.id not in matched and fps == wanted and c.path == group.path and c.line is not None), None
+        )
         if exact is not None:
             matched.add(exact.id)
             if exact.body != group.body():
@@ -188,8 +211,9 @@ def plan_review(
             else:
                 kept += 1
             continue
-        overlap = next((c for c, fps in ours if c.id not in matched and fps & wanted and c.path == group.path
-                        and c.line == group.line), None)
+        overlap = next(
+            (c for c, fps in ours if c.id not in matched and fps & wanted and c.path == group.path and c.line == group.line), None
+        )
         if overlap is not None:
             matched.add(overlap.id)
             updates.append((overlap.id, group.body()))
@@ -203,8 +227,10 @@ def plan_review(
     supersede: list[tuple[int, str]] = []
     dismiss: list[tuple[int, str]] = []
     if existing is not None and create:
-        note = (f"{marker(SUPERSEDED_KEY)}\nLeadForge: this review is superseded by a newer one "
-                f"(the verdict changed to {event.replace('_', ' ').lower()}).\n")
+        note = (
+            f"{marker(SUPERSEDED_KEY)}\nLeadForge: this review is superseded by a newer one "
+            f"(the verdict changed to {event.replace('_', ' ').lower()}).\n"
+        )
         supersede.append((existing.id, note))
         if existing.state in ("CHANGES_REQUESTED", "APPROVED"):
             dismiss.append((existing.id, "LeadForge: superseded by a newer review."))
@@ -213,9 +239,20 @@ def plan_review(
     update_body = existing is not None and not create and existing.body != body
     status = status_for(report, status_context) if status_context else None
     return ReviewPlan(
-        pull=report.pull, head_sha=report.head_sha, event=event, body=body, create_review=create,
-        review_id=None if existing is None else existing.id, update_body=update_body, supersede=tuple(supersede),
-        dismiss=tuple(dismiss), new_comments=tuple(new), update_comments=tuple(updates), delete_comments=deletes,
-        kept_comments=kept, overflow=overflow, status=status,
+        pull=report.pull,
+        head_sha=report.head_sha,
+        event=event,
+        body=body,
+        create_review=create,
+        review_id=None if existing is None else existing.id,
+        update_body=update_body,
+        supersede=tuple(supersede),
+        dismiss=tuple(dismiss),
+        new_comments=tuple(new),
+        update_comments=tuple(updates),
+        delete_comments=deletes,
+        kept_comments=kept,
+        overflow=overflow,
+        status=status,
         inline_fingerprints=tuple(sorted({f.fingerprint for f in inline_findings})),
     )

@@ -18,8 +18,9 @@ def apply(plan: ReviewPlan, forge: Any, *, status_kind: str = "status", report: 
     done: dict[str, Any] = {"review": None, "created": 0, "updated": 0, "deleted": 0, "dismissed": 0, "summary": "unchanged"}
     if plan.create_review:
         # the new review first: when the forge refuses it, the old one still stands (not superseded, not dismissed)
-        review = forge.create_review(plan.pull, commit_sha=plan.head_sha, body=plan.body, event=plan.event,
-                                     comments=list(plan.new_comments))
+        review = forge.create_review(
+            plan.pull, commit_sha=plan.head_sha, body=plan.body, event=plan.event, comments=list(plan.new_comments)
+        )
         done.update(review=review.id, created=len(plan.new_comments), summary="created")
     for review_id, note in plan.supersede:
         forge.update_review(plan.pull, review_id, note)
@@ -43,9 +44,14 @@ def apply(plan: ReviewPlan, forge: Any, *, status_kind: str = "status", report: 
     if plan.status is not None and plan.head_sha and status_kind != "none":
         if status_kind == "check" and report is not None:
             conclusion = "failure" if plan.status.state == "failure" else "success"
-            forge.create_check_run(name=plan.status.context, head_sha=plan.head_sha, conclusion=conclusion,
-                                   title=plan.status.description, summary=plan.body[:60000],
-                                   annotations=check_annotations(report))
+            forge.create_check_run(
+                name=plan.status.context,
+                head_sha=plan.head_sha,
+                conclusion=conclusion,
+                title=plan.status.description,
+                summary=plan.body[:60000],
+                annotations=check_annotations(report),
+            )
         else:
             forge.create_status(plan.head_sha, plan.status)
     return done
@@ -56,8 +62,16 @@ def check_annotations(report: ReviewReport, limit: int = 50) -> list[CheckAnnota
     for p in report.in_diff:
         f = p.finding
         if f.path and f.line:
-            out.append(CheckAnnotation(path=f.path, start_line=f.line, end_line=max(f.end_line, f.line),
-                                       level=_CHECK_LEVEL[f.severity], message=f.message[:1000], title=f"{f.tool} {f.rule}"[:255]))
+            out.append(
+                CheckAnnotation(
+                    path=f.path,
+                    start_line=f.line,
+                    end_line=max(f.end_line, f.line),
+                    level=_CHECK_LEVEL[f.severity],
+                    message=f.message[:1000],
+                    title=f"{f.tool} {f.rule}"[:255],
+                )
+            )
     return out[:limit]
 
 
@@ -85,11 +99,15 @@ def human(report: ReviewReport, extra: Sequence[str] = ()) -> str:
         lines.append(f"{flag} {f.severity:<7} {f.location}  [{f.tool} {f.rule}] {f.message.splitlines()[0] if f.message else ''}")
     counts = report.counts
     lines.append("")
-    lines.append(f"verdict: {report.verdict} — on the diff: {counts['error']} error, {counts['warning']} warning, "
-                 f"{counts['note']} note; {len(report.placed) - len(report.in_diff)} elsewhere (* = on the diff)")
+    lines.append(
+        f"verdict: {report.verdict} — on the diff: {counts['error']} error, {counts['warning']} warning, "
+        f"{counts['note']} note; {len(report.placed) - len(report.in_diff)} elsewhere (* = on the diff)"
+    )
     cov = report.coverage
     if cov is not None and cov.percent is not None:
-        lines.append(f"changed-lines coverage: {cov.percent:.1f}% ({cov.covered}/{cov.changed_lines}), threshold {cov.threshold:g}%")
+        lines.append(
+            f"changed-lines coverage: {cov.percent:.1f}% ({cov.covered}/{cov.changed_lines}), threshold {cov.threshold:g}%"
+        )
     lines += [f"note: {n}" for n in report.notes]
     lines += list(extra)
     return "\n".join(lines)

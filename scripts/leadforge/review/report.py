@@ -110,13 +110,18 @@ class ReviewReport:
             "approve": self.approve,
             "changed_files": self.changed_files,
             "findings": [
-                {**p.finding.to_dict(), "place": p.place, "in_diff": p.in_diff,
-                 "anchor": list(p.anchor) if p.anchor else None}
+                {**p.finding.to_dict(), "place": p.place, "in_diff": p.in_diff, "anchor": list(p.anchor) if p.anchor else None}
                 for p in self.placed
             ],
-            "coverage": None if cov is None else {
-                "changed_lines": cov.changed_lines, "covered": cov.covered, "percent": cov.percent,
-                "threshold": cov.threshold, "note": cov.note, "available": cov.available,
+            "coverage": None
+            if cov is None
+            else {
+                "changed_lines": cov.changed_lines,
+                "covered": cov.covered,
+                "percent": cov.percent,
+                "threshold": cov.threshold,
+                "note": cov.note,
+                "available": cov.available,
                 "uncovered": {p: [list(r) for r in rs] for p, rs in cov.uncovered.items()},
                 "unmeasured": list(cov.unmeasured),
             },
@@ -125,10 +130,17 @@ class ReviewReport:
         }
 
 
-def build_report(*, placed: Iterable[Placed], sources: Sequence[SourceStatus], coverage: CoverageResult | None,
-                 notes: Sequence[str], **meta: Any) -> ReviewReport:
-    ordered = sorted(placed, key=lambda p: (not p.in_diff, p.finding.rank, p.finding.path, p.finding.line,
-                                            p.finding.tool, p.finding.rule))
+def build_report(
+    *,
+    placed: Iterable[Placed],
+    sources: Sequence[SourceStatus],
+    coverage: CoverageResult | None,
+    notes: Sequence[str],
+    **meta: Any,
+) -> ReviewReport:
+    ordered = sorted(
+        placed, key=lambda p: (not p.in_diff, p.finding.rank, p.finding.path, p.finding.line, p.finding.tool, p.finding.rule)
+    )
     return ReviewReport(placed=tuple(ordered), sources=tuple(sources), coverage=coverage, notes=tuple(notes), **meta)
 
 
@@ -188,8 +200,12 @@ def _load(data: Any) -> ReviewReport:
             raise InputError(f"review artifact: findings[{index}].place must be one of {', '.join(PLACES)}")
         anchor = item.get("anchor")
         if anchor is not None:
-            if (not isinstance(anchor, list) or len(anchor) != 2 or not all(isinstance(n, int) and n > 0 for n in anchor)
-                    or anchor[0] > anchor[1]):
+            if (
+                not isinstance(anchor, list)
+                or len(anchor) != 2
+                or not all(isinstance(n, int) and n > 0 for n in anchor)
+                or anchor[0] > anchor[1]
+            ):
                 raise InputError(f"review artifact: findings[{index}].anchor must be [start_line, line]")
             anchor = (anchor[0], anchor[1])
         placed.append(Placed(finding, where, bool(item.get("in_diff")), anchor))
@@ -202,27 +218,48 @@ def _load(data: Any) -> ReviewReport:
         uncovered_raw = cov_data.get("uncovered") or {}
         if not isinstance(uncovered_raw, Mapping):
             raise InputError("review artifact: coverage.uncovered must be an object")
-        uncovered = {_text(p, "coverage.uncovered path", 500): tuple((int(a), int(b)) for a, b in rs)
-                     for p, rs in list(uncovered_raw.items())[:200]}
+        uncovered = {
+            _text(p, "coverage.uncovered path", 500): tuple((int(a), int(b)) for a, b in rs)
+            for p, rs in list(uncovered_raw.items())[:200]
+        }
         coverage = CoverageResult(
-            changed_lines=int(cov_data.get("changed_lines") or 0), covered=int(cov_data.get("covered") or 0),
-            percent=None if percent is None else float(percent), uncovered=uncovered,
+            changed_lines=int(cov_data.get("changed_lines") or 0),
+            covered=int(cov_data.get("covered") or 0),
+            percent=None if percent is None else float(percent),
+            uncovered=uncovered,
             unmeasured=tuple(_text(p, "coverage.unmeasured", 500) for p in (cov_data.get("unmeasured") or [])[:200]),
-            threshold=float(cov_data.get("threshold") or 0), note=_text(cov_data.get("note"), "coverage.note"),
+            threshold=float(cov_data.get("threshold") or 0),
+            note=_text(cov_data.get("note"), "coverage.note"),
             available=bool(cov_data.get("available", True)),
         )
     sources = []
     for item in (data.get("sources") or [])[:20]:
         if not isinstance(item, Mapping):
             raise InputError("review artifact: sources must be objects")
-        sources.append(SourceStatus(_text(item.get("name"), "sources.name", 40), _text(item.get("status"), "sources.status", 20),
-                                    int(item.get("files") or 0), _text(item.get("note"), "sources.note")))
+        sources.append(
+            SourceStatus(
+                _text(item.get("name"), "sources.name", 40),
+                _text(item.get("status"), "sources.status", 20),
+                int(item.get("files") or 0),
+                _text(item.get("note"), "sources.note"),
+            )
+        )
     notes = tuple(_text(n, "notes") for n in (data.get("notes") or [])[:50])
     head_repo = _text(data.get("head_repo"), "head_repo", 200)
     return ReviewReport(
-        repository=repository, pull=pull, base_sha=base_sha, head_sha=head_sha, mode=mode, blocking=tuple(blocking),
-        approve=bool(data.get("approve", False)), placed=tuple(placed), coverage=coverage, sources=tuple(sources),
-        notes=notes, changed_files=int(data.get("changed_files") or 0), head_repo=head_repo,
+        repository=repository,
+        pull=pull,
+        base_sha=base_sha,
+        head_sha=head_sha,
+        mode=mode,
+        blocking=tuple(blocking),
+        approve=bool(data.get("approve", False)),
+        placed=tuple(placed),
+        coverage=coverage,
+        sources=tuple(sources),
+        notes=notes,
+        changed_files=int(data.get("changed_files") or 0),
+        head_repo=head_repo,
     )
 
 
@@ -250,9 +287,18 @@ def source_rows(report: ReviewReport) -> list[dict[str, Any]]:
         status = statuses.get(name, SourceStatus(name, "ok"))
         mine = [p.finding for p in report.placed if p.finding.tool == name]
         on_diff = count_by_severity(p.finding for p in report.placed if p.finding.tool == name and p.in_diff)
-        rows.append({"name": name, "status": status.status, "files": status.files, "note": status.note,
-                     "error": on_diff["error"], "warning": on_diff["warning"], "note_count": on_diff["note"],
-                     "outside": len(mine) - sum(on_diff.values())})
+        rows.append(
+            {
+                "name": name,
+                "status": status.status,
+                "files": status.files,
+                "note": status.note,
+                "error": on_diff["error"],
+                "warning": on_diff["warning"],
+                "note_count": on_diff["note"],
+                "outside": len(mine) - sum(on_diff.values()),
+            }
+        )
     return rows
 
 

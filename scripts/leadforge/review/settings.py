@@ -9,6 +9,7 @@ from pydantic import Field
 from leadforge.strict import StrictModel
 
 Severity = Literal["error", "warning", "note"]
+Scanner = Literal["semgrep", "checkov", "secrets"]
 
 
 class CriteriaSettings(StrictModel):
@@ -44,6 +45,9 @@ class ArchitectureRule(StrictModel):
     name: str = Field(..., description="Short name shown in the review.")
     modules: list[str] = Field(..., description="Module globs the rule applies to (leadforge.review.*).")
     may_not_import: list[str] = Field(..., description="Module globs those modules may not import.")
+    except_modules: list[str] = Field(
+        default_factory=list, description="Module globs the rule leaves out (the one adapter that may make the import)."
+    )
     severity: Severity = Field("error", description="Severity of a violation.")
     reason: str = Field("", description="Why: shown with the finding.")
 
@@ -77,22 +81,21 @@ class ReviewSettings(StrictModel):
 
     filter_mode: Literal["added", "diff_context", "file", "nofilter"] = Field(
         "added",
-        description="Which findings count as the PR's own: on added lines, also in hunk context, anywhere in a changed file, or all.",
+        description="Which findings count as the PR's own: "
+        "on added lines, also in hunk context, anywhere in a changed file, or all.",
     )
     max_comments: int = Field(30, ge=0, description="Most inline comments at once; the rest go to the summary.")
     blocking: list[Severity] = Field(
-        default_factory=lambda: ["error"], description="Severities that request changes when on the diff."
+        default_factory=lambda: list[Severity](["error"]), description="Severities that request changes when on the diff."
     )
     approve: bool = Field(False, description="Approve when nothing blocks (off: the review only comments).")
     status: Literal["status", "check", "none"] = Field(
         "status", description="Also report the counts as a commit status, a check run, or not at all."
     )
     status_context: str = Field("leadforge/review", description="Commit status context / check run name.")
-    template: str = Field(
-        "", description="Your own summary template (Jinja2, relative to the repo); empty: the built-in one."
-    )
-    scanners: list[Literal["semgrep", "checkov", "secrets"]] = Field(
-        default_factory=lambda: ["semgrep", "checkov", "secrets"], description="Scanners run on the changed files."
+    template: str = Field("", description="Your own summary template (Jinja2, relative to the repo); empty: the built-in one.")
+    scanners: list[Scanner] = Field(
+        default_factory=lambda: list[Scanner](["semgrep", "checkov", "secrets"]), description="Scanners run on the changed files."
     )
     criteria: CriteriaSettings = Field(default_factory=CriteriaSettings, description="Checkable review criteria.")
     architecture: ArchitectureSettings = Field(default_factory=ArchitectureSettings, description="Architecture rules.")

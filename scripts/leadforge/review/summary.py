@@ -53,12 +53,21 @@ class InlineComment(Protocol):
 
 
 def _comment_row(comment: InlineComment) -> dict[str, Any]:
-    where = f"{comment.path}:{comment.line}" if comment.start_line >= comment.line else (
-        f"{comment.path}:{comment.start_line}-{comment.line}")
+    where = (
+        f"{comment.path}:{comment.line}"
+        if comment.start_line >= comment.line
+        else (f"{comment.path}:{comment.start_line}-{comment.line}")
+    )
     worst = min(comment.findings, key=lambda f: f.rank)
-    return {"path": comment.path, "line": comment.line, "start_line": comment.start_line, "location": where,
-            "severity": worst.severity, "count": len(comment.findings),
-            "rules": [(f.tool, f.rule) for f in comment.findings]}
+    return {
+        "path": comment.path,
+        "line": comment.line,
+        "start_line": comment.start_line,
+        "location": where,
+        "severity": worst.severity,
+        "count": len(comment.findings),
+        "rules": [(f.tool, f.rule) for f in comment.findings],
+    }
 
 
 def md(text: Any) -> str:
@@ -77,8 +86,8 @@ def code_span(text: Any) -> str:
 
 
 def _environment() -> Any:
-    from jinja2.sandbox import SandboxedEnvironment
     from jinja2 import StrictUndefined
+    from jinja2.sandbox import SandboxedEnvironment
 
     env = SandboxedEnvironment(autoescape=False, keep_trailing_newline=True, trim_blocks=False, undefined=StrictUndefined)
     env.filters.update(md=md, code=code, code_span=code_span)
@@ -95,8 +104,15 @@ def load_template(repo: Path | None, override: str) -> str:
     return TEMPLATE.read_text(encoding="utf-8")
 
 
-def context(report: ReviewReport, *, inline: Sequence[Finding], since: Since | None = None, run_url: str = "",
-            criteria_url: str = "", comments: Sequence[InlineComment] = ()) -> dict[str, Any]:
+def context(
+    report: ReviewReport,
+    *,
+    inline: Sequence[Finding],
+    since: Since | None = None,
+    run_url: str = "",
+    criteria_url: str = "",
+    comments: Sequence[InlineComment] = (),
+) -> dict[str, Any]:
     """The template's variables (documented in docs/review.md). ``comments`` are the inline comments the
     review posts (findings on one line share one); ``inline`` their findings."""
     inline_fps = {f.fingerprint for f in inline} | {f.fingerprint for c in comments for f in c.findings}
@@ -128,15 +144,25 @@ def context(report: ReviewReport, *, inline: Sequence[Finding], since: Since | N
     }
 
 
-def render(report: ReviewReport, *, inline: Sequence[Finding], since: Since | None = None, template: str | None = None,
-           run_url: str = "", criteria_url: str = "", comments: Sequence[InlineComment] = ()) -> str:
+def render(
+    report: ReviewReport,
+    *,
+    inline: Sequence[Finding],
+    since: Since | None = None,
+    template: str | None = None,
+    run_url: str = "",
+    criteria_url: str = "",
+    comments: Sequence[InlineComment] = (),
+) -> str:
     """The summary body without our hidden markers (``with_state`` adds them)."""
     from jinja2 import TemplateError
 
     source = template if template is not None else TEMPLATE.read_text(encoding="utf-8")
     try:
-        text = _environment().from_string(source).render(
-            context(report, inline=inline, since=since, run_url=run_url, criteria_url=criteria_url, comments=comments)
+        text = (
+            _environment()
+            .from_string(source)
+            .render(context(report, inline=inline, since=since, run_url=run_url, criteria_url=criteria_url, comments=comments))
         )
     except TemplateError as err:
         raise ConfigError(f"review.template: {type(err).__name__}: {err}") from None

@@ -14,8 +14,14 @@ ENV = {"BC_SKIP_MAPPING": "TRUE", "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true", "LOG_
 _SEVERITY = {"CRITICAL": "error", "HIGH": "error", "MEDIUM": "warning", "LOW": "note", "INFO": "note"}
 
 
-def argv(executable: str, *, files: Sequence[str] = (), directory: str | None = None, frameworks: Sequence[str] = (),
-         skip_checks: Sequence[str] = ()) -> list[str]:
+def argv(
+    executable: str,
+    *,
+    files: Sequence[str] = (),
+    directory: str | None = None,
+    frameworks: Sequence[str] = (),
+    skip_checks: Sequence[str] = (),
+) -> list[str]:
     """``checkov`` over ``files`` (``-f`` each) or a whole ``directory`` (``-d``), JSON on stdout."""
     args = [executable, "--skip-download", "-o", "json", "--quiet", "--compact", "--soft-fail"]
     if frameworks:
@@ -88,6 +94,14 @@ def describe(text: str) -> tuple[list[RuleInfo], str]:
         for check in (report.get("results") or {}).get("failed_checks") or []:
             check_id = str(check.get("check_id") or "CKV_UNKNOWN")
             guideline = str(check.get("guideline") or "")
-            infos.setdefault(check_id, RuleInfo("checkov", check_id, str(check.get("check_name") or check_id), "",
-                                                guideline if guideline.startswith(("http://", "https://")) else ""))
+            infos.setdefault(
+                check_id,
+                RuleInfo(
+                    "checkov",
+                    check_id,
+                    str(check.get("check_name") or check_id),
+                    "",
+                    guideline if guideline.startswith(("http://", "https://")) else "",
+                ),
+            )
     return list(infos.values()), version

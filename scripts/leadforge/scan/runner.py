@@ -64,8 +64,14 @@ class ScanReport:
             "scope": self.scope,
             "findings": [f.to_dict() for f in self.findings],
             "sources": [
-                {"name": s.name, "status": s.status, "files": s.files, "findings": s.findings,
-                 "seconds": round(s.seconds, 3), "note": s.note}
+                {
+                    "name": s.name,
+                    "status": s.status,
+                    "files": s.files,
+                    "findings": s.findings,
+                    "seconds": round(s.seconds, 3),
+                    "note": s.note,
+                }
                 for s in self.sources
             ],
         }
@@ -83,8 +89,11 @@ class Scanner:
     def scan(self, files: Sequence[str] | None = None, *, sources: Sequence[str] = SOURCES) -> ScanReport:
         scope = "full" if files is None else "changed"
         # symlinks are not followed: a pull request's link could point anywhere on the runner
-        targets = None if files is None else [f for f in self._keep(files)
-                                              if (self.repo / f).is_file() and not (self.repo / f).is_symlink()]
+        targets = (
+            None
+            if files is None
+            else [f for f in self._keep(files) if (self.repo / f).is_file() and not (self.repo / f).is_symlink()]
+        )
         jobs: list[tuple[str, Callable[[Sequence[str] | None], SourceOutput]]] = []
         enabled = {
             "semgrep": self.settings.semgrep.enabled,
@@ -162,9 +171,10 @@ class Scanner:
         argv = semgrep.argv(executable, configs, targets or (), jobs=settings.jobs, timeout=settings.timeout)
         if targets is None:
             for pattern in self.settings.exclude:
-                argv[argv.index("--"):argv.index("--")] = ["--exclude", pattern]
-        result = proc.run(argv, cwd=self.repo, timeout=settings.timeout, check=False,
-                          hint="Raise scan.semgrep.timeout or scan fewer files.")
+                argv[argv.index("--") : argv.index("--")] = ["--exclude", pattern]
+        result = proc.run(
+            argv, cwd=self.repo, timeout=settings.timeout, check=False, hint="Raise scan.semgrep.timeout or scan fewer files."
+        )
         if not result.stdout.strip():
             raise LeadforgeError(f"semgrep exited {result.returncode} without output: {_tail(result.stderr)}")
         findings = semgrep.parse(result.stdout, configs=configs, cwd=self.repo, read_line=self._read_line)
@@ -179,10 +189,21 @@ class Scanner:
             if not targets:
                 return SourceOutput([], 0)
         executable = self._tool("checkov")
-        argv = checkov.argv(executable, files=targets or (), directory="." if targets is None else None,
-                            frameworks=settings.frameworks, skip_checks=settings.skip_checks)
-        result = proc.run(argv, cwd=self.repo, env=checkov.ENV, timeout=settings.timeout, check=False,
-                          hint="Raise scan.checkov.timeout or narrow scan.checkov.paths.")
+        argv = checkov.argv(
+            executable,
+            files=targets or (),
+            directory="." if targets is None else None,
+            frameworks=settings.frameworks,
+            skip_checks=settings.skip_checks,
+        )
+        result = proc.run(
+            argv,
+            cwd=self.repo,
+            env=checkov.ENV,
+            timeout=settings.timeout,
+            check=False,
+            hint="Raise scan.checkov.timeout or narrow scan.checkov.paths.",
+        )
         if result.returncode != 0 and not result.stdout.strip().startswith(("{", "[")):
             raise LeadforgeError(f"checkov exited {result.returncode}: {_tail(result.stderr or result.stdout)}")
         findings = checkov.parse(result.stdout, default_severity=settings.default_severity)
@@ -202,8 +223,9 @@ class Scanner:
         # in chunks: a 3,000-file tree must not hit the argv size limit
         for start in range(0, len(files), 500):
             chunk = files[start : start + 500]
-            result = proc.run(secrets.argv(chunk), cwd=self.repo, timeout=settings.timeout, check=False,
-                              hint="Raise scan.secrets.timeout.")
+            result = proc.run(
+                secrets.argv(chunk), cwd=self.repo, timeout=settings.timeout, check=False, hint="Raise scan.secrets.timeout."
+            )
             if result.returncode != 0:
                 raise LeadforgeError(f"detect-secrets exited {result.returncode}: {_tail(result.stderr)}")
             findings += secrets.parse(result.stdout, severity=settings.severity, entropy_severity=settings.entropy_severity)

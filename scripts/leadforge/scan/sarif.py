@@ -64,8 +64,12 @@ def describe(text: str, *, tool: str, rule_prefixes: Iterable[str] = ()) -> tupl
         for rule in driver.get("rules") or []:
             if not isinstance(rule, dict) or not isinstance(rule.get("id"), str):
                 continue
-            template = ((rule.get("fullDescription") or {}).get("text") or (rule.get("shortDescription") or {}).get("text")
-                        or rule.get("name") or rule["id"])
+            template = (
+                (rule.get("fullDescription") or {}).get("text")
+                or (rule.get("shortDescription") or {}).get("text")
+                or rule.get("name")
+                or rule["id"]
+            )
             rule_id = strip_rule_prefix(rule["id"], prefixes)
             infos.append(RuleInfo(tool, rule_id, title_of(str(template)), str(template), str(rule.get("helpUri") or "")))
     return infos, version
@@ -159,11 +163,17 @@ def _notified(run: Mapping[str, Any], tool: str, prefixes: tuple[str, ...]) -> l
             if not isinstance(fingerprint, str) or not fingerprint.isalnum():
                 continue
             rule = str(((note.get("associatedRule") or {}).get("id")) or "unknown")
-            found.append(Finding(
-                tool=tool, rule=strip_rule_prefix(rule, prefixes), severity=_LEVELS.get(str(note.get("level")), "warning"),
-                path="", message=str((note.get("message") or {}).get("text") or rule).strip(),
-                help=str(props.get("help") or ""), fingerprint=fingerprint,
-            ))
+            found.append(
+                Finding(
+                    tool=tool,
+                    rule=strip_rule_prefix(rule, prefixes),
+                    severity=_LEVELS.get(str(note.get("level")), "warning"),
+                    path="",
+                    message=str((note.get("message") or {}).get("text") or rule).strip(),
+                    help=str(props.get("help") or ""),
+                    fingerprint=fingerprint,
+                )
+            )
     return found
 
 
@@ -196,8 +206,8 @@ def _finding(
         region = physical.get("region") or {}
         line = int(region.get("startLine") or 0)
         end_line = int(region.get("endLine") or line)
-        snippet = ((region.get("snippet") or {}).get("text") or "").splitlines()[0:1]
-        snippet = snippet[0] if snippet else ""
+        first = ((region.get("snippet") or {}).get("text") or "").splitlines()[0:1]
+        snippet = first[0] if first else ""
     if not snippet and read_line and path and line:
         snippet = read_line(path, line)
     help_text = rule.get("helpUri") or ""
@@ -262,24 +272,28 @@ def render(
         results, notifications = [], []
         for f in items:
             if not f.path:
-                notifications.append({
-                    "level": _LEVELS[f.severity],
-                    "message": {"text": f.message or f.rule},
-                    "associatedRule": {"id": f.rule, "index": rule_ids.index(f.rule)},
-                    "properties": {FINGERPRINT_KEY: f.fingerprint, **({"help": f.help} if f.help else {})},
-                })
+                notifications.append(
+                    {
+                        "level": _LEVELS[f.severity],
+                        "message": {"text": f.message or f.rule},
+                        "associatedRule": {"id": f.rule, "index": rule_ids.index(f.rule)},
+                        "properties": {FINGERPRINT_KEY: f.fingerprint, **({"help": f.help} if f.help else {})},
+                    }
+                )
                 continue
             location: dict[str, Any] = {"artifactLocation": {"uri": PurePosixPath(f.path).as_posix(), "uriBaseId": "%SRCROOT%"}}
             if f.line:
                 location["region"] = {"startLine": f.line, "endLine": max(f.end_line, f.line)}
-            results.append({
-                "ruleId": f.rule,
-                "ruleIndex": rule_ids.index(f.rule),
-                "level": _LEVELS[f.severity],
-                "message": {"text": f.message or f.rule},
-                "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
-                "locations": [{"physicalLocation": location}],
-            })
+            results.append(
+                {
+                    "ruleId": f.rule,
+                    "ruleIndex": rule_ids.index(f.rule),
+                    "level": _LEVELS[f.severity],
+                    "message": {"text": f.message or f.rule},
+                    "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
+                    "locations": [{"physicalLocation": location}],
+                }
+            )
         driver: dict[str, Any] = {"name": name, "rules": entries}
         version = versions.get(name) or (__version__ if name in OWN_TOOLS else "")
         if version:

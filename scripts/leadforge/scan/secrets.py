@@ -41,8 +41,9 @@ def _results(text: str) -> tuple[dict[str, Any], dict[str, Any]]:
 def describe(text: str) -> tuple[list[RuleInfo], str]:
     """The secret types found (one rule each) and detect-secrets' version, from its JSON output."""
     data, results = _results(text)
-    kinds = sorted({str(item.get("type") or "Secret") for items in results.values() for item in items or []
-                    if isinstance(item, dict)})
+    kinds = sorted(
+        {str(item.get("type") or "Secret") for items in results.values() for item in items or [] if isinstance(item, dict)}
+    )
     infos = [RuleInfo("secrets", rule_id(kind), f"Possible {kind} committed in the source", "", HELP) for kind in kinds]
     return infos, str(data.get("version") or "")
 
@@ -56,8 +57,12 @@ def parse(text: str, *, severity: str = "error", entropy_severity: str | None = 
             kind = str(item.get("type") or "Secret")
             line = int(item.get("line_number") or 0)
             entropy = kind in ENTROPY_PLUGINS
-            note = (" Judged by entropy alone: a commit SHA or checksum looks the same; if it is one, mark it "
-                    "`# pragma: allowlist secret`." if entropy else "")
+            note = (
+                " Judged by entropy alone: a commit SHA or checksum looks the same; if it is one, mark it "
+                "`# pragma: allowlist secret`."
+                if entropy
+                else ""
+            )
             findings.append(
                 Finding(
                     tool="secrets",

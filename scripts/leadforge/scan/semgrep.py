@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from functools import lru_cache
@@ -36,10 +37,8 @@ def rule_prefixes(configs: Sequence[str], cwd: str | Path) -> list[str]:
         absolute = path if path.is_absolute() else Path(cwd) / path
         folder = absolute if absolute.is_dir() else absolute.parent
         candidates = [folder]
-        try:
+        with contextlib.suppress(ValueError):
             candidates.append(folder.relative_to(Path(cwd).resolve()))
-        except ValueError:
-            pass
         for candidate in candidates:
             parts = [p for p in PurePath(candidate).parts if p not in ("/", ".", "")]
             if parts:
@@ -61,10 +60,17 @@ def builtin_hints() -> dict[str, str]:
     return hints
 
 
-def parse(text: str, *, configs: Sequence[str] = (), cwd: str | Path = ".",
-          read_line: Callable[[str, int], str] | None = None) -> list[Finding]:
-    findings = sarif.parse(text, source="semgrep SARIF output", tool="semgrep", roots=[str(Path(cwd).resolve())],
-                           rule_prefixes=rule_prefixes(configs, cwd), read_line=read_line)
+def parse(
+    text: str, *, configs: Sequence[str] = (), cwd: str | Path = ".", read_line: Callable[[str, int], str] | None = None
+) -> list[Finding]:
+    findings = sarif.parse(
+        text,
+        source="semgrep SARIF output",
+        tool="semgrep",
+        roots=[str(Path(cwd).resolve())],
+        rule_prefixes=rule_prefixes(configs, cwd),
+        read_line=read_line,
+    )
     hints = builtin_hints()
     return [replace(f, help=hints[f.rule]) if not f.help and f.rule in hints else f for f in findings]
 

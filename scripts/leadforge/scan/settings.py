@@ -18,7 +18,8 @@ class SemgrepSettings(StrictModel):
     builtin_rules: bool = Field(True, description="Use LeadForge's own ruleset (Python, shell in YAML, GitHub Actions).")
     rules: list[str] = Field(
         default_factory=list,
-        description="Extra --config values: rule files/folders relative to the repo, or registry packs (p/python) where the network allows.",
+        description="Extra --config values: "
+        "rule files/folders relative to the repo, or registry packs (p/python) where the network allows.",
     )
     timeout: int = Field(300, ge=5, description="Seconds before semgrep is stopped (its findings are then missing, with a note).")
     jobs: int = Field(2, ge=1, description="semgrep --jobs.")
@@ -34,8 +35,13 @@ class CheckovSettings(StrictModel):
     )
     paths: list[str] = Field(
         default_factory=lambda: [
-            "**/*.tf", "**/*.tf.json", "**/Dockerfile", "**/Dockerfile.*", "**/*.Dockerfile",
-            "**/*.yaml", "**/*.yml",
+            "**/*.tf",
+            "**/*.tf.json",
+            "**/Dockerfile",
+            "**/Dockerfile.*",
+            "**/*.Dockerfile",
+            "**/*.yaml",
+            "**/*.yml",
         ],
         description="Which changed files go to checkov in a review or --changed-only scan (path globs).",
     )

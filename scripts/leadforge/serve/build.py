@@ -19,25 +19,32 @@ from leadforge.metrics.compute import Period
 from leadforge.serve.snapshot import Checkout, Snapshot, snapshot_from
 
 
-def build_snapshot(repo: Path, env: Mapping[str, str], *, refs: Mapping[str, str], clock: Callable[[], float],
-                   config_path: str | None = None) -> Snapshot:
+def build_snapshot(
+    repo: Path, env: Mapping[str, str], *, refs: Mapping[str, str], clock: Callable[[], float], config_path: str | None = None
+) -> Snapshot:
     from leadforge.metrics.commands import collect_all
     from leadforge.metrics.dashboard import repository_site
     from leadforge.tasks.dispatch import decide
     from leadforge.tasks.profiles import load_profiles
+    from leadforge.tasks.service import options
 
     started = time.monotonic()
     quiet = Output(stdout=io.StringIO(), stderr=io.StringIO())
     app = App(repo=repo, config_path=config_path, env=dict(env), out=quiet)
-    config = app.config
     collected = collect_all(app, Period())
     site, _visual = repository_site(app, collected.report, collected.tasks)
+    tasks = options(app)  # the tasks: section, typed (validated with the whole config by collect_all above)
     try:
-        profiles = load_profiles(repo, config.tasks.profiles_dir)
+        profiles = load_profiles(repo, tasks.profiles_dir)
     except LeadforgeError:
         profiles = ()  # the report's sources already say why ("profiles not read: ...")
-    plan = decide(collected.tasks, profiles, branch_prefix=config.tasks.branch_prefix, slug_length=config.tasks.slug_length,
-                  unreadable=[Path(path).stem for path, _ in collected.problems])
+    plan = decide(
+        collected.tasks,
+        profiles,
+        branch_prefix=tasks.branch_prefix,
+        slug_length=tasks.slug_length,
+        unreadable=[Path(path).stem for path, _ in collected.problems],
+    )
     git = app.git
     head = git.head()
     committed = git.run("log", "-1", "--format=%ct", head, check=False).stdout.strip()
@@ -51,8 +58,8 @@ def build_snapshot(repo: Path, env: Mapping[str, str], *, refs: Mapping[str, str
         refs=refs,
         report=collected.report,
         samples=collected.samples,
-        stale_after_hours=config.tasks.stale_after_hours,
-        requeue_after_hours=config.tasks.requeue_after_hours,
+        stale_after_hours=tasks.stale_after_hours,
+        requeue_after_hours=tasks.requeue_after_hours,
         site=site,
         built_at=clock(),
         build_seconds=round(time.monotonic() - started, 3),

@@ -49,8 +49,11 @@ def auth_env(token: str) -> dict[str, str]:
     if not token:
         return {}
     basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
-    return {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "http.extraheader",
-            "GIT_CONFIG_VALUE_0": f"AUTHORIZATION: basic {basic}"}
+    return {
+        "GIT_CONFIG_COUNT": "1",
+        "GIT_CONFIG_KEY_0": "http.extraheader",
+        "GIT_CONFIG_VALUE_0": f"AUTHORIZATION: basic {basic}",
+    }
 
 
 class RepositoryCheckout:
@@ -80,8 +83,9 @@ class RepositoryCheckout:
         """Clone ``clone_url`` into the folder when it is missing or empty; returns whether it cloned."""
         if not self.check():
             return False
-        GitRepo.clone(self.options.clone_url, self.options.path, env=auth_env(self.options.token.read()),
-                      timeout=self.options.timeout)
+        GitRepo.clone(
+            self.options.clone_url, self.options.path, env=auth_env(self.options.token.read()), timeout=self.options.timeout
+        )
         return True
 
     def refresh(self) -> str:
@@ -97,8 +101,10 @@ class RepositoryCheckout:
                 try:
                     self.git.fast_forward(upstream)
                 except GitError as err:
-                    raise GitError(f"{self.options.path}: cannot fast-forward {branch} to {upstream} (was it force-pushed?); "
-                                   f"still serving the last snapshot: {err}") from None
+                    raise GitError(
+                        f"{self.options.path}: cannot fast-forward {branch} to {upstream} (was it force-pushed?); "
+                        f"still serving the last snapshot: {err}"
+                    ) from None
         return self.git.head()
 
     def branch_dates(self) -> dict[str, str]:

@@ -52,9 +52,22 @@ def _logging(level: str) -> None:
     logger.propagate = False
 
 
-def run_serve(app: App, *, host: str, port: int, refresh: float, clone: str | None, remote: str, fetch: bool,
-              webhook_secret_env: str, webhook_secret_file: str | None, git_token_env: str, git_token_file: str | None,
-              log_level: str, access_log: bool) -> int:
+def run_serve(
+    app: App,
+    *,
+    host: str,
+    port: int,
+    refresh: float,
+    clone: str | None,
+    remote: str,
+    fetch: bool,
+    webhook_secret_env: str,
+    webhook_secret_file: str | None,
+    git_token_env: str,
+    git_token_file: str | None,
+    log_level: str,
+    access_log: bool,
+) -> int:
     import uvicorn
 
     if refresh < 0:
@@ -80,8 +93,14 @@ def run_serve(app: App, *, host: str, port: int, refresh: float, clone: str | No
     )
     service.checkout.check()  # a folder it cannot use is an error now; the clone itself runs in the background
     sock = bind(host, port)
-    config = uvicorn.Config(create_app(service), log_level=log_level, access_log=access_log, lifespan="on",
-                            timeout_graceful_shutdown=GRACEFUL_SECONDS, server_header=False)
+    config = uvicorn.Config(
+        create_app(service),
+        log_level=log_level,
+        access_log=access_log,
+        lifespan="on",
+        timeout_graceful_shutdown=GRACEFUL_SECONDS,
+        server_header=False,
+    )
     server = uvicorn.Server(config)
     bound = sock.getsockname()
     shown = f"[{bound[0]}]" if sock.family == socket.AF_INET6 else bound[0]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from leadforge.metrics.compute import People, Sample, timeline
@@ -71,7 +71,7 @@ def epoch(value: str | None) -> float | None:
 def iso(seconds: float | None) -> str | None:
     if seconds is None:
         return None
-    return datetime.fromtimestamp(seconds, timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return datetime.fromtimestamp(seconds, UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def blocked_reasons(tasks: Iterable[Task], dispatch_blocked: Iterable[tuple[str, str]]) -> dict[str, str]:
@@ -128,7 +128,8 @@ def with_refs(snapshot: Snapshot, refs: Mapping[str, str]) -> Snapshot:
     """The same snapshot with new task-branch dates (a push to a task branch moves only its activity)."""
     tasks = tuple(
         replace(view, last_activity=_newest(view.own_activity, epoch(refs.get(view.branch))))
-        if view.state == "in-progress" and view.branch else view
+        if view.state == "in-progress" and view.branch
+        else view
         for view in snapshot.tasks
     )
     return replace(snapshot, tasks=tasks, refs=dict(refs))
@@ -181,13 +182,20 @@ def stale_tasks(snapshot: Snapshot, now: float) -> list[TaskView]:
 
 def queue_document(snapshot: Snapshot, now: float, refreshed_at: float | None) -> dict[str, Any]:
     """``GET /api/queue``: every task (the `task list --json` row plus what the service knows), counts, errors."""
-    counts = {state: 0 for state in STATES}
+    counts = dict.fromkeys(STATES, 0)
     rows = []
     for view in snapshot.tasks:
         counts[view.state] += 1
         stale = is_stale(view, now, snapshot.stale_after_seconds)
-        rows.append({**view.summary, "blocked": view.blocked, "ready": view.ready, "stale": stale,
-                     "last_activity": iso(view.last_activity)})
+        rows.append(
+            {
+                **view.summary,
+                "blocked": view.blocked,
+                "ready": view.ready,
+                "stale": stale,
+                "last_activity": iso(view.last_activity),
+            }
+        )
     return {
         "commit": snapshot.checkout.commit,
         "branch": snapshot.checkout.branch,

@@ -14,7 +14,7 @@ import logging
 import mimetypes
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -54,7 +54,7 @@ SECURITY_HEADERS = {
 class ServeOptions:
     checkout: CheckoutOptions
     refresh_seconds: float = 60.0  # 0: only webhooks refresh
-    webhook_secret: Secret = Secret()
+    webhook_secret: Secret = field(default_factory=Secret)
     config_path: str | None = None
     version: str = ""
 
@@ -82,8 +82,9 @@ class Service:
         self.registry.register(SnapshotCollector(self.current, clock))
 
     def status(self) -> ServiceStatus:
-        return ServiceStatus(self.options.version, self.options.refresh_seconds, self.last_refresh, self.refresh_errors,
-                             self.builds)
+        return ServiceStatus(
+            self.options.version, self.options.refresh_seconds, self.last_refresh, self.refresh_errors, self.builds
+        )
 
     def current(self) -> tuple[Snapshot | None, ServiceStatus]:
         return self.snapshot, self.status()
@@ -99,8 +100,9 @@ class Service:
         refs = self.checkout.branch_dates()
         current = self.snapshot
         if current is None or current.commit != head:
-            snapshot = build_snapshot(self.options.checkout.path, self.env, refs=refs, clock=self.clock,
-                                      config_path=self.options.config_path)
+            snapshot = build_snapshot(
+                self.options.checkout.path, self.env, refs=refs, clock=self.clock, config_path=self.options.config_path
+            )
             self.snapshot = snapshot
             self.builds += 1
             outcome = f"built {head[:12]} ({len(snapshot.tasks)} tasks, {snapshot.build_seconds:g}s)"
@@ -122,8 +124,7 @@ class Service:
             except LeadforgeError as err:
                 self.refresh_errors += 1
                 self.last_error = str(err)
-                log.warning("refresh failed (serving %s): %s",
-                            self.snapshot.commit[:12] if self.snapshot else "nothing yet", err)
+                log.warning("refresh failed (serving %s): %s", self.snapshot.commit[:12] if self.snapshot else "nothing yet", err)
             except Exception:  # a bug: keep serving the last snapshot, say so, try again next time
                 self.refresh_errors += 1
                 self.last_error = "internal error during refresh (see the log)"

@@ -121,7 +121,7 @@ class Ledger:
         rate = self.rate(agent)
         if rate.usd_per_hour is not None:
             usd = round(hours * rate.usd_per_hour, 4)
-            tokens = int(round(hours * (rate.tokens_per_hour or 0.0)))
+            tokens = round(hours * (rate.tokens_per_hour or 0.0))
             return Expected(usd, tokens, f"{hours:g} h x {rate.usd_per_hour:.2f} USD/h ({rate.basis})")
         if budget is not None and budget.usd_per_task is not None:
             return Expected(budget.usd_per_task, 0, f"no cost history: assumed the per-task cap {budget.usd_per_task:.2f} USD")
@@ -143,8 +143,14 @@ def _rate(tasks: Sequence[Task], basis: str) -> Rate | None:
     return Rate(round(usd / hours, 4), round(tokens / hours, 1), basis)
 
 
-def build_ledger(tasks: Iterable[Task], now: str, *, default_estimate: float = 2.0,
-                 budgets: Mapping[str, Budget | None] | None = None, humans: Iterable[str] = ()) -> Ledger:
+def build_ledger(
+    tasks: Iterable[Task],
+    now: str,
+    *,
+    default_estimate: float = 2.0,
+    budgets: Mapping[str, Budget | None] | None = None,
+    humans: Iterable[str] = (),
+) -> Ledger:
     """Spend of the month of ``now``, recent rates, and the committed cost of in-progress tasks."""
     tasks = list(tasks)
     ledger = Ledger(month_of(now) if now else "", default_estimate, frozenset(humans))
@@ -157,7 +163,9 @@ def build_ledger(tasks: Iterable[Task], now: str, *, default_estimate: float = 2
         rate = _rate(done[:RATE_WINDOW], f"{agent}'s last {min(len(done), RATE_WINDOW)} completed task(s)")
         if agent and rate is not None:
             ledger.rates[agent] = rate
-    repo_rate = _rate(metered[:RATE_WINDOW], f"no history for this agent: the repository's last {min(len(metered), RATE_WINDOW)} task(s)")
+    repo_rate = _rate(
+        metered[:RATE_WINDOW], f"no history for this agent: the repository's last {min(len(metered), RATE_WINDOW)} task(s)"
+    )
     if repo_rate is not None:
         ledger.repository_rate = repo_rate
     for task in tasks:
@@ -184,8 +192,9 @@ def _money(value: float) -> str:
     return f"{value:,.2f}"
 
 
-def refusal(scope: str, budget: Budget | None, expected: Expected, ledger: Ledger, agents: Sequence[str],
-            metered: bool = True) -> str | None:
+def refusal(
+    scope: str, budget: Budget | None, expected: Expected, ledger: Ledger, agents: Sequence[str], metered: bool = True
+) -> str | None:
     """Why ``budget`` (of ``scope``: an agent, or ``REPOSITORY`` over ``agents``) refuses this task, or None.
 
     A monthly limit refuses when spent + committed + expected passes it, or, for a metered agent, when spent +
@@ -196,20 +205,30 @@ def refusal(scope: str, budget: Budget | None, expected: Expected, ledger: Ledge
         return None
     name = "tasks.budget" if scope == REPOSITORY else f"{scope}.budget"
     if budget.usd_per_task is not None and expected.usd > budget.usd_per_task:
-        return (f"budget {name}.usd_per_task: expected {_money(expected.usd)} USD ({expected.basis}) "
-                f"> {_money(budget.usd_per_task)} USD")
+        return (
+            f"budget {name}.usd_per_task: expected {_money(expected.usd)} USD ({expected.basis}) "
+            f"> {_money(budget.usd_per_task)} USD"
+        )
     spent_usd = sum(ledger.spent_usd.get(a, 0.0) for a in agents)
     committed_usd = sum(ledger.committed_usd.get(a, 0.0) for a in agents)
-    if budget.usd_per_month is not None and (spent_usd + committed_usd + expected.usd > budget.usd_per_month + 1e-9
-                                             or spent_usd + committed_usd >= budget.usd_per_month):
-        return (f"budget {name}.usd_per_month: {_money(spent_usd)} spent + {_money(committed_usd)} committed + "
-                f"{_money(expected.usd)} expected > {_money(budget.usd_per_month)} USD ({ledger.month})")
+    if budget.usd_per_month is not None and (
+        spent_usd + committed_usd + expected.usd > budget.usd_per_month + 1e-9
+        or spent_usd + committed_usd >= budget.usd_per_month
+    ):
+        return (
+            f"budget {name}.usd_per_month: {_money(spent_usd)} spent + {_money(committed_usd)} committed + "
+            f"{_money(expected.usd)} expected > {_money(budget.usd_per_month)} USD ({ledger.month})"
+        )
     spent_tokens = sum(ledger.spent_tokens.get(a, 0) for a in agents)
     committed_tokens = sum(ledger.committed_tokens.get(a, 0) for a in agents)
-    if budget.tokens_per_month is not None and (spent_tokens + committed_tokens + expected.tokens > budget.tokens_per_month
-                                                or spent_tokens + committed_tokens >= budget.tokens_per_month):
-        return (f"budget {name}.tokens_per_month: {spent_tokens:,} spent + {committed_tokens:,} committed + "
-                f"{expected.tokens:,} expected > {budget.tokens_per_month:,} tokens ({ledger.month})")
+    if budget.tokens_per_month is not None and (
+        spent_tokens + committed_tokens + expected.tokens > budget.tokens_per_month
+        or spent_tokens + committed_tokens >= budget.tokens_per_month
+    ):
+        return (
+            f"budget {name}.tokens_per_month: {spent_tokens:,} spent + {committed_tokens:,} committed + "
+            f"{expected.tokens:,} expected > {budget.tokens_per_month:,} tokens ({ledger.month})"
+        )
     return None
 
 
@@ -238,11 +257,20 @@ class Alert:
         unit = "USD" if self.limit == "usd_per_month" else "tokens"
         used = _money(self.used) if unit == "USD" else f"{int(self.used):,}"
         cap = _money(self.cap) if unit == "USD" else f"{int(self.cap):,}"
-        return f"budget {name}.{self.limit} is at {self.percent:g}% ({used} of {cap} {unit}) in {self.month}: past {self.threshold}%"
+        return (
+            f"budget {name}.{self.limit} is at {self.percent:g}% ({used} of {cap} {unit}) in {self.month}: past {self.threshold}%"
+        )
 
     def to_dict(self) -> dict[str, Any]:
-        return {"scope": self.scope, "limit": self.limit, "threshold": self.threshold, "used": round(self.used, 4),
-                "cap": self.cap, "percent": self.percent, "month": self.month}
+        return {
+            "scope": self.scope,
+            "limit": self.limit,
+            "threshold": self.threshold,
+            "used": round(self.used, 4),
+            "cap": self.cap,
+            "percent": self.percent,
+            "month": self.month,
+        }
 
 
 def alerts(ledger: Ledger, budgets: Mapping[str, Budget | None], repository: Budget | None) -> list[Alert]:

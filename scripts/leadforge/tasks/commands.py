@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from leadforge.errors import InputError
 from leadforge.tasks.service import (
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from leadforge.app import App
 
 
-def dispatch_command(app: Any) -> int:
+def dispatch_command(app: App) -> int:
     outcome = run_dispatch(app)
     report_errors(app, outcome.queue.errors)
     plan = outcome.plan
@@ -36,7 +36,7 @@ def dispatch_command(app: Any) -> int:
     return 1 if outcome.failures else 0
 
 
-def list_command(app: Any, states: list[str] | None, agent: str | None) -> int:
+def list_command(app: App, states: list[str] | None, agent: str | None) -> int:
     queue = load_queue(app.repo)
     report_errors(app, queue.errors)
     order = {"in-progress": 0, "pending": 1, "completed": 2}
@@ -53,7 +53,7 @@ def list_command(app: Any, states: list[str] | None, agent: str | None) -> int:
     return 0
 
 
-def show_command(app: Any, task_id: str) -> int:
+def show_command(app: App, task_id: str) -> int:
     task = find_task(app.repo, task_id)
     data = task_detail(task)
     lines = [f"{task.id} [{task.state}] {task.priority} {task.type}: {task.title}"]
@@ -72,7 +72,7 @@ def show_command(app: Any, task_id: str) -> int:
     return 0
 
 
-def heartbeat_command(app: Any, task_id: str, note: str, by: str) -> int:
+def heartbeat_command(app: App, task_id: str, note: str, by: str) -> int:
     key = task_id.strip().lstrip("#")
     task = run_heartbeat(app, f"task-{key}" if key.isdigit() else key, note, by)
     verb = "would be recorded" if app.dry_run else "recorded"
@@ -80,7 +80,7 @@ def heartbeat_command(app: Any, task_id: str, note: str, by: str) -> int:
     return 0
 
 
-def index_command(app: Any) -> int:
+def index_command(app: App) -> int:
     queue = load_queue(app.repo)
     report_errors(app, queue.errors)
     if app.dry_run:
@@ -93,12 +93,16 @@ def index_command(app: Any) -> int:
             changed = True
         if changed:
             app.out.would("rewrite docs/TASKS/queue/README.md")
-        app.out.result({"changed": changed, "tasks": len(queue.tasks)},
-                       f"queue index {'would be rewritten' if changed else 'unchanged'} ({len(queue.tasks)} tasks)")
+        app.out.result(
+            {"changed": changed, "tasks": len(queue.tasks)},
+            f"queue index {'would be rewritten' if changed else 'unchanged'} ({len(queue.tasks)} tasks)",
+        )
         return 0
     changed = bool(write_index(app.repo, queue))
-    app.out.result({"changed": changed, "tasks": len(queue.tasks)},
-                   f"queue index {'rewritten' if changed else 'unchanged'} ({len(queue.tasks)} tasks)")
+    app.out.result(
+        {"changed": changed, "tasks": len(queue.tasks)},
+        f"queue index {'rewritten' if changed else 'unchanged'} ({len(queue.tasks)} tasks)",
+    )
     return 0
 
 
@@ -115,7 +119,8 @@ def forecast_command(app: App, agents: str) -> int:
         raise InputError(f"--agents: no profile named {unknown[0]!r} in {opts.profiles_dir}/")
     queue = load_queue(app.repo)
     report_errors(app, queue.errors)
-    forecast = simulate(queue.tasks, profiles, now=current_time(app), default_estimate=opts.default_estimate_hours,
-                        capacities=capacities)
+    forecast = simulate(
+        queue.tasks, profiles, now=current_time(app), default_estimate=opts.default_estimate_hours, capacities=capacities
+    )
     app.out.result(forecast.to_dict(), forecast_table(forecast, {t.id: t.title for t in queue.tasks}))
     return 0

@@ -14,7 +14,7 @@ import re
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from leadforge.context import load_event
 from leadforge.errors import InputError, LeadforgeError
@@ -25,6 +25,9 @@ from leadforge.tasks.scopes import covered_by_any
 from leadforge.tasks.service import BOT, current_time, options, transact_queue
 from leadforge.tasks.store import Queue, load_queue, move_task, write_index, write_task
 from leadforge.tasks.taskfile import Task
+
+if TYPE_CHECKING:
+    from leadforge.app import App
 
 _CLOSES = re.compile(r"\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s*:?\s+#(\d+)\b", re.IGNORECASE)
 _TICKED = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+\[[xX]\]\s+(.+?)\s*$", re.MULTILINE)  # GitHub task list items
@@ -62,8 +65,9 @@ class Verdict:
     checks: tuple[str, ...] = ()  # names of the checks looked at
 
 
-def check_failures(runs: Sequence[CheckRun], statuses: Sequence[CommitStatus], required: Sequence[str],
-                   ignore: Sequence[str]) -> tuple[list[str], list[str]]:
+def check_failures(
+    runs: Sequence[CheckRun], statuses: Sequence[CommitStatus], required: Sequence[str], ignore: Sequence[str]
+) -> tuple[list[str], list[str]]:
     """What is not green among the checks: ``(failures, names looked at)``."""
     seen: dict[str, str] = {}
     for run in runs:
@@ -109,7 +113,9 @@ def verify(
                 outside.append(path)
     outside = sorted(set(outside))
     if outside:
-        shown = ", ".join(outside[:LISTED_FILES]) + (f" and {len(outside) - LISTED_FILES} more" if len(outside) > LISTED_FILES else "")
+        shown = ", ".join(outside[:LISTED_FILES]) + (
+            f" and {len(outside) - LISTED_FILES} more" if len(outside) > LISTED_FILES else ""
+        )
         failures.append(f"{len(outside)} changed file(s) outside the task's scope ({', '.join(scope)}): {shown}")
     ticked = {_norm(m) for m in _TICKED.findall(pull.body or "")}
     unticked = [a for a in task.acceptance if _norm(a) not in ticked]
@@ -119,7 +125,7 @@ def verify(
     return Verdict(not failures, tuple(failures), tuple(outside), tuple(unticked))
 
 
-def run_verify_commands(app: Any, opts: TaskOptions) -> list[str]:
+def run_verify_commands(app: App, opts: TaskOptions) -> list[str]:
     from leadforge import proc
     from leadforge.errors import ToolError
 
@@ -146,8 +152,13 @@ def run_verify_commands(app: Any, opts: TaskOptions) -> list[str]:
 def failure_comment(task: Task, pull: PullRequest, verdict: Verdict) -> str:
     lines = [f"**{task.id}** was not completed: verification of #{pull.number} failed.", ""]
     lines += [f"- {f}" for f in verdict.failures]
-    lines += ["", "The task stays in progress. Fix the problems in a new pull request from the same branch "
-              f"(`{task.branch}`), or ask a maintainer to adjust the task file."]
+    lines += [
+        "",
+        (
+            "The task stays in progress. Fix the problems in a new pull request from the same branch "
+            f"(`{task.branch}`), or ask a maintainer to adjust the task file."
+        ),
+    ]
     return "\n".join(lines)
 
 
@@ -170,8 +181,7 @@ class CompleteOutcome:
     dispatched: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"pr": self.pr, "status": self.status, "task": self.task, "failures": self.failures,
-                "dispatch": self.dispatched}
+        return {"pr": self.pr, "status": self.status, "task": self.task, "failures": self.failures, "dispatch": self.dispatched}
 
 
 def _pull_from_payload(payload: dict[str, Any]) -> PullRequest:
@@ -180,15 +190,22 @@ def _pull_from_payload(payload: dict[str, Any]) -> PullRequest:
         raise InputError("event payload: missing field 'pull_request.number' (run on pull_request closed events)")
     head, base = raw.get("head") or {}, raw.get("base") or {}
     return PullRequest(
-        number=int(raw["number"]), title=str(raw.get("title") or ""), body=str(raw.get("body") or ""),
-        state=str(raw.get("state") or ""), merged=bool(raw.get("merged")), merged_at=str(raw.get("merged_at") or ""),
-        merge_commit_sha=str(raw.get("merge_commit_sha") or ""), head_ref=str(head.get("ref") or ""),
-        head_sha=str(head.get("sha") or ""), base_ref=str(base.get("ref") or ""), base_sha=str(base.get("sha") or ""),
+        number=int(raw["number"]),
+        title=str(raw.get("title") or ""),
+        body=str(raw.get("body") or ""),
+        state=str(raw.get("state") or ""),
+        merged=bool(raw.get("merged")),
+        merged_at=str(raw.get("merged_at") or ""),
+        merge_commit_sha=str(raw.get("merge_commit_sha") or ""),
+        head_ref=str(head.get("ref") or ""),
+        head_sha=str(head.get("sha") or ""),
+        base_ref=str(base.get("ref") or ""),
+        base_sha=str(base.get("sha") or ""),
         author=str((raw.get("user") or {}).get("login") or ""),
     )
 
 
-def run_complete(app: Any, pull: PullRequest, opts: TaskOptions | None = None, *, dispatch: bool = True) -> CompleteOutcome:
+def run_complete(app: App, pull: PullRequest, opts: TaskOptions | None = None, *, dispatch: bool = True) -> CompleteOutcome:
     from leadforge.forge.base import upsert_issue_comment
 
     opts = opts or options(app)
@@ -222,8 +239,16 @@ def run_complete(app: Any, pull: PullRequest, opts: TaskOptions | None = None, *
             now_task = record_cost(now_task, cost, at=now, agent=now_task.assigned_to or BOT, source=source) or now_task
         if verdict.passed:
             new = now_task.with_event("verified", at=now, by=BOT, note=f"#{pull.number}: {len(files)} file(s), checks green")
-            new = new.with_event("completed", at=now, by=BOT, note=f"merged #{pull.number}", state="completed",
-                                 completed_at=now, pr=pull.number, blocked_reason=None)
+            new = new.with_event(
+                "completed",
+                at=now,
+                by=BOT,
+                note=f"merged #{pull.number}",
+                state="completed",
+                completed_at=now,
+                pr=pull.number,
+                blocked_reason=None,
+            )
             changed = move_task(app.repo, before, new)
         else:
             note = "; ".join(verdict.failures)[:500]
@@ -268,7 +293,7 @@ def run_complete(app: Any, pull: PullRequest, opts: TaskOptions | None = None, *
     return outcome
 
 
-def _pull_costs(app: Any, task: Task, pull: PullRequest) -> list[tuple[str, Any, str, str]]:
+def _pull_costs(app: App, task: Task, pull: PullRequest) -> list[tuple[str, Any, str, str]]:
     """Cost reports the pull request carries (``Leadforge-Cost:`` in its body or a marked comment); a comment list
     the forge cannot give is a warning, never a failed completion."""
     from leadforge.tasks.ledger import pull_cost_reports
@@ -285,15 +310,17 @@ def _pull_costs(app: Any, task: Task, pull: PullRequest) -> list[tuple[str, Any,
         return []
 
 
-def complete_command(app: Any, event: str | None, pr: int | None, *, dispatch: bool = True) -> int:
+def complete_command(app: App, event: str | None, pr: int | None, *, dispatch: bool = True) -> int:
     if pr is not None:
         pull = app.forge.get_pull(pr)
     else:
         payload = load_event(event or app.context.event_path)
         pull = _pull_from_payload(payload)
         if payload.get("action") not in (None, "closed"):
-            app.out.result({"pr": pull.number, "status": "skipped", "task": None, "failures": [], "dispatch": None},
-                           f"#{pull.number}: skipped (action {payload.get('action')!r}, not closed)")
+            app.out.result(
+                {"pr": pull.number, "status": "skipped", "task": None, "failures": [], "dispatch": None},
+                f"#{pull.number}: skipped (action {payload.get('action')!r}, not closed)",
+            )
             return 0
     outcome = run_complete(app, pull, dispatch=dispatch)
     human = {

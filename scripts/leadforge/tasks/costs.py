@@ -55,9 +55,7 @@ def cost_note(cost: Cost, source: str) -> str:
 
 def parse_fields(text: str, where: str) -> tuple[Cost, str]:
     """``usd=.. tokens_in=.. tokens_out=.. requests=.. [source=..]`` -> (cost, source); a bad value names ``where``."""
-    values: dict[str, str] = {}
-    for key, value in _FIELD.findall(text):
-        values[key] = value
+    values: dict[str, str] = dict(_FIELD.findall(text))
     if not set(values) & set(COST_KEYS):
         raise InputError(f"{where}: no cost fields (write usd=, tokens_in=, tokens_out=, requests=)")
     return _cost_from(values, where), values.get("source", "")
@@ -152,13 +150,19 @@ def claude_execution_cost(text: str, where: str = "execution file") -> Cost:
         for usage in model_usage.values():
             if not isinstance(usage, dict):
                 continue
-            tokens_in += int(_number(usage.get("inputTokens")) + _number(usage.get("cacheReadInputTokens"))
-                             + _number(usage.get("cacheCreationInputTokens")))
+            tokens_in += int(
+                _number(usage.get("inputTokens"))
+                + _number(usage.get("cacheReadInputTokens"))
+                + _number(usage.get("cacheCreationInputTokens"))
+            )
             tokens_out += int(_number(usage.get("outputTokens")))
     elif isinstance(result.get("usage"), dict):
         usage = result["usage"]
-        tokens_in = int(_number(usage.get("input_tokens")) + _number(usage.get("cache_read_input_tokens"))
-                        + _number(usage.get("cache_creation_input_tokens")))
+        tokens_in = int(
+            _number(usage.get("input_tokens"))
+            + _number(usage.get("cache_read_input_tokens"))
+            + _number(usage.get("cache_creation_input_tokens"))
+        )
         tokens_out = int(_number(usage.get("output_tokens")))
     usd = _number(result.get("total_cost_usd", result.get("cost_usd")))
     return Cost(round(usd, 6), tokens_in, tokens_out, int(_number(result.get("num_turns"))))
@@ -181,12 +185,14 @@ def openhands_output_cost(text: str, issue: int | None = None, where: str = "out
         usage = metrics.get("accumulated_token_usage") or {}
         usage = usage if isinstance(usage, dict) else {}
         calls = metrics.get("token_usages") or metrics.get("costs") or []
-        total = total.plus(Cost(
-            round(_number(metrics.get("accumulated_cost")), 6),
-            int(_number(usage.get("prompt_tokens"))),
-            int(_number(usage.get("completion_tokens"))),
-            len(calls) if isinstance(calls, list) else 0,
-        ))
+        total = total.plus(
+            Cost(
+                round(_number(metrics.get("accumulated_cost")), 6),
+                int(_number(usage.get("prompt_tokens"))),
+                int(_number(usage.get("completion_tokens"))),
+                len(calls) if isinstance(calls, list) else 0,
+            )
+        )
     if not matched:
         what = f"issue #{issue}" if issue is not None else "any issue"
         raise InputError(f"{where}: no line with metrics for {what}")
@@ -209,7 +215,7 @@ def copilot_usage_cost(payload: Any, where: str = "premium request usage") -> Co
         usd += _number(item.get("netAmount"))
         if str(item.get("unitType", "requests")).lower() in {"requests", "request", "premium_requests", "credits"}:
             requests += _number(item.get("grossQuantity"))
-    return Cost(round(usd, 6), 0, 0, int(round(requests)))
+    return Cost(round(usd, 6), 0, 0, round(requests))
 
 
 def trailer_costs(text: str, where: str) -> list[tuple[Cost, str]]:

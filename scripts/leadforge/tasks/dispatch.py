@@ -229,7 +229,7 @@ def _cycles(graph: dict[str, tuple[str, ...]]) -> dict[str, list[str]]:
                 path.append(node)
                 node = previous[node]
             path.reverse()
-            cycles[start] = [start] + path[:-1] + [start] if len(path) > 1 else [start, start]
+            cycles[start] = [start, *path[:-1], start] if len(path) > 1 else [start, start]
     return cycles
 
 
@@ -327,8 +327,9 @@ def decide(
     budgets = {p.name: p.budget for p in profiles if p.budget is not None}
     ledger: Ledger | None = None
     if budgets or budget is not None:
-        ledger = build_ledger(tasks, now, default_estimate=default_estimate, budgets=budgets,
-                              humans=[p.name for p in profiles if p.is_human])
+        ledger = build_ledger(
+            tasks, now, default_estimate=default_estimate, budgets=budgets, humans=[p.name for p in profiles if p.is_human]
+        )
 
     def over_budget(profile: Profile, task: Task) -> tuple[str | None, float | None]:
         """Why a budget refuses ``profile`` this task (None: it fits), and the expected cost."""
@@ -405,8 +406,10 @@ def decide(
         else:
             eligible = [p for p in ranked if takes(p, task)]
             if not eligible:
-                blocked[task.id] = f"no agent profile takes type {task.type} with scope {', '.join(task.scope) or '(whole repository)'}" + (
-                    "" if task.issue is not None else " without an issue (only workflow hand-offs need none)")
+                blocked[task.id] = (
+                    f"no agent profile takes type {task.type} with scope {', '.join(task.scope) or '(whole repository)'}"
+                    + ("" if task.issue is not None else " without an issue (only workflow hand-offs need none)")
+                )
                 continue
             free = [p for p in eligible if load[p.name] < p.capacity]
             if not free:
@@ -425,8 +428,7 @@ def decide(
                 refusals.append(f"{candidate.name}: {refused}")
             if picked is None:
                 full = [f"{p.name} {load[p.name]}/{p.capacity}" for p in eligible if p not in free]
-                waiting[task.id] = "over budget: " + "; ".join(refusals) + (
-                    f" (at capacity: {', '.join(full)})" if full else "")
+                waiting[task.id] = "over budget: " + "; ".join(refusals) + (f" (at capacity: {', '.join(full)})" if full else "")
                 continue
             chosen = picked
         if ledger is not None:
@@ -435,9 +437,15 @@ def decide(
         for glob in scope:
             index.add(glob, task.id)
         just_assigned.add(task.id)
-        assigned.append(Assignment(task.id, chosen.name, branch_name(task, branch_prefix, slug_length),
-                                   opens_issue=task.issue is None and chosen.handoff.kind != "workflow",
-                                   expected_usd=expected_usd if ledger is not None else None))
+        assigned.append(
+            Assignment(
+                task.id,
+                chosen.name,
+                branch_name(task, branch_prefix, slug_length),
+                opens_issue=task.issue is None and chosen.handoff.kind != "workflow",
+                expected_usd=expected_usd if ledger is not None else None,
+            )
+        )
 
     pending_order = sorted(pending, key=age_key)
     return DispatchPlan(

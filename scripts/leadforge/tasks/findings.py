@@ -36,8 +36,10 @@ class FindingsPlan:
     resolved: tuple[tuple[str, str], ...] = ()  # (task id, reason)
 
     def to_dict(self) -> dict[str, object]:
-        return {"created": [{"task": t.id, "rule": t.title, "scope": list(t.scope), "findings": len(t.findings)} for t in self.new],
-                "completed": [{"task": i, "reason": r} for i, r in self.resolved]}
+        return {
+            "created": [{"task": t.id, "rule": t.title, "scope": list(t.scope), "findings": len(t.findings)} for t in self.new],
+            "completed": [{"task": i, "reason": r} for i, r in self.resolved],
+        }
 
 
 def _group_id(tool: str, rule: str, fingerprints: Sequence[str]) -> str:
@@ -73,7 +75,7 @@ def plan_findings(findings: Sequence[Finding], tasks: Sequence[Task], *, now: st
     for (tool, rule), items in sorted(by_rule.items()):
         files = sorted({f.path for f in items})
         for start in range(0, len(files), max_files):
-            group = set(files[start:start + max_files])
+            group = set(files[start : start + max_files])
             members = [f for f in items if f.path in group]
             fingerprints = sorted({f.fingerprint for f in members})
             task_id = _group_id(tool, rule, fingerprints)
@@ -118,8 +120,10 @@ def _read_findings(path: str) -> list[Finding]:
 def from_findings_command(app: App, sarif: str, max_files: int = 10) -> int:
     opts = options(app)
     if not opts.tasks_from_findings:
-        app.out.result({"enabled": False, "created": [], "completed": []},
-                       "tasks.tasks_from_findings is off: no tasks made (turn it on in .github/leadforge.yml)")
+        app.out.result(
+            {"enabled": False, "created": [], "completed": []},
+            "tasks.tasks_from_findings is off: no tasks made (turn it on in .github/leadforge.yml)",
+        )
         return 0
     findings = _read_findings(sarif)
     holder: dict[str, FindingsPlan] = {}
@@ -147,7 +151,7 @@ def from_findings_command(app: App, sarif: str, max_files: int = 10) -> int:
         if index:
             changed.append(index)
         app.git.add(changed)
-        return (f"tasks: {len(plan.new)} task(s) from scan findings, {len(plan.resolved)} fixed\n\n[skip ci]")
+        return f"tasks: {len(plan.new)} task(s) from scan findings, {len(plan.resolved)} fixed\n\n[skip ci]"
 
     if app.dry_run:
         apply()
@@ -161,15 +165,15 @@ def from_findings_command(app: App, sarif: str, max_files: int = 10) -> int:
         plan = holder["plan"]
         by_id = load_queue(app.repo).by_id()
         for task_id, reason in plan.resolved:
-            task = by_id.get(task_id)
-            if task is not None and task.issue:
+            done = by_id.get(task_id)
+            if done is not None and done.issue:
                 try:
                     from leadforge.forge.base import upsert_issue_comment
 
-                    upsert_issue_comment(app.forge, task.issue, f"task:{task_id}:done", f"**{task_id}** is completed: {reason}.")
-                    app.forge.close_issue(task.issue, "completed")
+                    upsert_issue_comment(app.forge, done.issue, f"task:{task_id}:done", f"**{task_id}** is completed: {reason}.")
+                    app.forge.close_issue(done.issue, "completed")
                 except LeadforgeError as err:
-                    app.out.info(f"leadforge: warning: could not close #{task.issue}: {err}")
+                    app.out.info(f"leadforge: warning: could not close #{done.issue}: {err}")
     lines = [f"{len(plan.new)} task(s) from {len(findings)} finding(s), {len(plan.resolved)} fixed"]
     lines += [f"  queued     {t.id}: {t.title} ({', '.join(t.scope)})" for t in plan.new]
     lines += [f"  completed  {i}: {r}" for i, r in plan.resolved]

@@ -18,7 +18,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from leadforge.tasks.dispatch import age_key, critical_paths, decide, order_key, scope_of
@@ -39,8 +39,14 @@ class Slot:
     critical: bool = False
 
     def to_dict(self, origin: datetime | None) -> dict[str, Any]:
-        data: dict[str, Any] = {"task": self.task, "agent": self.agent, "start_hours": round(self.start, 2),
-                                "finish_hours": round(self.finish, 2), "state": self.state, "critical": self.critical}
+        data: dict[str, Any] = {
+            "task": self.task,
+            "agent": self.agent,
+            "start_hours": round(self.start, 2),
+            "finish_hours": round(self.finish, 2),
+            "state": self.state,
+            "critical": self.critical,
+        }
         if origin is not None:
             data["start_at"] = _iso(origin + timedelta(hours=self.start))
             data["finish_at"] = _iso(origin + timedelta(hours=self.finish))
@@ -88,7 +94,7 @@ class Forecast:
 
 
 def _iso(at: datetime) -> str:
-    return at.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return at.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def parse_capacities(text: str) -> dict[str, int]:
@@ -112,8 +118,15 @@ def _takes(profile: Profile, task: Task) -> bool:
     return not profile.paths or all(any(includes(p, s) for p in profile.paths) for s in scope_of(task))
 
 
-def simulate(tasks: Iterable[Task], profiles: Sequence[Profile], *, now: str = "", default_estimate: float = 2.0,
-             capacities: Mapping[str, int] | None = None, policy: str = "critical") -> Forecast:
+def simulate(
+    tasks: Iterable[Task],
+    profiles: Sequence[Profile],
+    *,
+    now: str = "",
+    default_estimate: float = 2.0,
+    capacities: Mapping[str, int] | None = None,
+    policy: str = "critical",
+) -> Forecast:
     """The schedule dispatch would follow if every estimate held (see the module docstring)."""
     if policy not in POLICIES:
         raise ValueError(f"policy must be one of {POLICIES}")
@@ -170,13 +183,17 @@ def simulate(tasks: Iterable[Task], profiles: Sequence[Profile], *, now: str = "
 
     ranks = critical_paths([t for t in tasks if t.id not in unscheduled], default_estimate)
     if policy == "critical":
+
         def key(task: Task) -> tuple[Any, ...]:
             return order_key(task, ranks.get(task.id, 0.0))
     else:
         key = age_key
     finished: set[str] = {t.id for t in tasks if t.state == "completed"}
-    not_before = {t.id: max(0.0, (parse_timestamp(t.not_before) - clock).total_seconds() / 3600)  # type: ignore[operator]
-                  for t in pending if t.not_before and clock and parse_timestamp(t.not_before)}
+    not_before = {
+        t.id: max(0.0, (moment - clock).total_seconds() / 3600)
+        for t in pending
+        if t.not_before and clock and (moment := parse_timestamp(t.not_before)) is not None
+    }
     waiting_deps = {t.id: {d for d in t.depends_on if d not in finished} for t in pending}
     dependants: dict[str, list[str]] = {}
     for task in pending:
@@ -212,12 +229,12 @@ def simulate(tasks: Iterable[Task], profiles: Sequence[Profile], *, now: str = "
                 if not free or any(overlaps(task, other) for other in active.values()):
                     still.append(task)
                     continue
-                agent = free[0]
-                load[agent.name] += 1
+                taker = free[0]
+                load[taker.name] += 1
                 active[task.id] = task
                 finish = now_h + remaining[task.id]
                 heapq.heappush(running, (finish, task.id))
-                slots[task.id] = Slot(task.id, agent.name, now_h, finish, "pending")
+                slots[task.id] = Slot(task.id, taker.name, now_h, finish, "pending")
                 pending_left -= 1
                 free_slots -= 1
             ready = still
@@ -290,14 +307,19 @@ def forecast_table(forecast: Forecast, titles: Mapping[str, str]) -> str:
     lines = [f"{'TASK':<18} {'AGENT':<10} {'START':>8} {'FINISH':>8}  {'':1} TITLE"]
     for slot in data["tasks"]:
         mark = "*" if slot["critical"] else " "
-        lines.append(f"{slot['task']:<18} {slot['agent']:<10} {slot['start_hours']:>7.1f}h {slot['finish_hours']:>7.1f}h  "
-                     f"{mark} {titles.get(slot['task'], '')}")
+        lines.append(
+            f"{slot['task']:<18} {slot['agent']:<10} {slot['start_hours']:>7.1f}h {slot['finish_hours']:>7.1f}h  "
+            f"{mark} {titles.get(slot['task'], '')}"
+        )
     for item in data["unscheduled"]:
         lines.append(f"{item['task']:<18} {'-':<10} {'-':>8} {'-':>8}    unscheduled: {item['reason']}")
     lines.append("")
-    lines.append(f"total {data['total_hours']:g} h" + (f" (done about {data['finish_at']})" if data["finish_at"] else "")
-                 + f"; lower bound {data['lower_bound_hours']:g} h = max(critical path {data['critical_path_hours']:g} h, "
-                 f"work {data['work_hours']:g} h / capacity {data['capacity']})")
+    lines.append(
+        f"total {data['total_hours']:g} h"
+        + (f" (done about {data['finish_at']})" if data["finish_at"] else "")
+        + f"; lower bound {data['lower_bound_hours']:g} h = max(critical path {data['critical_path_hours']:g} h, "
+        f"work {data['work_hours']:g} h / capacity {data['capacity']})"
+    )
     lines.append("critical path (*): " + (" -> ".join(data["critical_path"]) or "none"))
     return "\n".join(lines)
 
@@ -315,15 +337,21 @@ def gantt_svg(forecast: Forecast, chart_id: str = "chart-forecast", *, width: in
     span = max(forecast.total_hours, 1e-9)
     plot_w = width - label_w - 20
     scale = plot_w / span
-    facts = "; ".join(f"{s.task} on {s.agent}: {s.start:.1f} h to {s.finish:.1f} h{' (critical)' if s.critical else ''}"
-                      for s in slots) or "nothing to schedule"
+    facts = (
+        "; ".join(
+            f"{s.task} on {s.agent}: {s.start:.1f} h to {s.finish:.1f} h{' (critical)' if s.critical else ''}" for s in slots
+        )
+        or "nothing to schedule"
+    )
     more = len(forecast.slots) - len(slots)
     if more > 0:
         facts += f"; and {more} more task(s)"
     title = f"Forecast: {forecast.total_hours:.1f} h to finish the queue"
     out = [
-        f'<svg class="gantt" id="{chart_id}" role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" '
-        f'viewBox="0 0 {width} {height}" width="100%" preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">',
+        (
+            f'<svg class="gantt" id="{chart_id}" role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" '
+            f'viewBox="0 0 {width} {height}" width="100%" preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">'
+        ),
         f'<title id="{chart_id}-title">{escape(title)}</title>',
         f'<desc id="{chart_id}-desc">{escape(facts)}</desc>',
         f'<text x="0" y="18" font-size="15" font-weight="600" fill="{TEXT}">{escape(title)}</text>',
@@ -332,18 +360,23 @@ def gantt_svg(forecast: Forecast, chart_id: str = "chart-forecast", *, width: in
     for i in range(ticks + 1):
         x = label_w + plot_w * i / ticks
         out.append(f'<line x1="{x:.1f}" y1="{top - 8}" x2="{x:.1f}" y2="{height - 24}" stroke="{GRID}" stroke-width="0.5"/>')
-        out.append(f'<text x="{x:.1f}" y="{height - 10}" font-size="11" text-anchor="middle" fill="{TEXT}">'
-                   f'{round(span * i / ticks, 1):g} h</text>')
+        out.append(
+            f'<text x="{x:.1f}" y="{height - 10}" font-size="11" text-anchor="middle" fill="{TEXT}">'
+            f"{round(span * i / ticks, 1):g} h</text>"
+        )
     if not slots:
         out.append(f'<text x="{label_w + 8}" y="{top + 12}" font-size="13" fill="{TEXT}">Nothing to schedule</text>')
     for row, slot in enumerate(slots):
         y = top + row * row_h
         colour = PALETTE[1] if slot.critical else PALETTE[0]
         w = max(1.0, (slot.finish - slot.start) * scale)
-        out.append(f'<text x="{label_w - 8}" y="{y + 12}" font-size="11" text-anchor="end" fill="{TEXT}">'
-                   f'{escape(slot.task[:22])}</text>')
-        out.append(f'<rect class="bar{" critical" if slot.critical else ""}" x="{label_w + slot.start * scale:.1f}" y="{y + 2}" '
-                   f'width="{w:.1f}" height="{row_h - 5}" fill="{colour}"><title>{escape(slot.task)} · {escape(slot.agent)}: '
-                   f'{slot.start:.1f} h to {slot.finish:.1f} h</title></rect>')
+        out.append(
+            f'<text x="{label_w - 8}" y="{y + 12}" font-size="11" text-anchor="end" fill="{TEXT}">{escape(slot.task[:22])}</text>'
+        )
+        out.append(
+            f'<rect class="bar{" critical" if slot.critical else ""}" x="{label_w + slot.start * scale:.1f}" y="{y + 2}" '
+            f'width="{w:.1f}" height="{row_h - 5}" fill="{colour}"><title>{escape(slot.task)} · {escape(slot.agent)}: '
+            f"{slot.start:.1f} h to {slot.finish:.1f} h</title></rect>"
+        )
     out.append("</svg>")
     return "".join(out)

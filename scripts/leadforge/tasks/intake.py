@@ -8,9 +8,10 @@ no file. Re-running on the same event changes nothing (the comment is upserted b
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from leadforge.context import load_event, require
 from leadforge.errors import InputError, LeadforgeError
@@ -26,9 +27,12 @@ from leadforge.tasks.issueform import (
 )
 from leadforge.tasks.options import PERMISSIONS, TaskOptions
 from leadforge.tasks.profiles import load_profiles
-from leadforge.tasks.service import BOT, transact_queue, current_time, options
+from leadforge.tasks.service import BOT, current_time, options, transact_queue
 from leadforge.tasks.store import Queue, load_queue, write_index, write_task
 from leadforge.tasks.taskfile import Task
+
+if TYPE_CHECKING:
+    from leadforge.app import App
 
 FORM_PATH = ".github/ISSUE_TEMPLATE/ai-task.yml"
 INTAKE_MARKER = "task:intake"
@@ -45,9 +49,14 @@ class IntakeOutcome:
     form: dict[str, Any] = field(default_factory=dict)  # what did not fit the template (see form_report)
 
     def to_dict(self) -> dict[str, Any]:
-        data = {"issue": self.issue, "status": self.status, "task": self.task,
-                "valid": self.status not in {"invalid", "skipped", "unauthorized"},
-                "errors": self.errors, "note": self.note}
+        data = {
+            "issue": self.issue,
+            "status": self.status,
+            "task": self.task,
+            "valid": self.status not in {"invalid", "skipped", "unauthorized"},
+            "errors": self.errors,
+            "note": self.note,
+        }
         if self.form:
             data["form"] = self.form
         return data
@@ -110,9 +119,16 @@ def queued_comment(task: Task, status: str, notes: list[str] | None = None) -> s
 def _merge(existing: Task, fresh: Task, now: str) -> Task | None:
     """The pending task updated from an edited form, or None when nothing changed."""
     updated = replace(
-        existing, title=fresh.title, priority=fresh.priority, type=fresh.type, agent=fresh.agent,
-        depends_on=fresh.depends_on, scope=fresh.scope, acceptance=fresh.acceptance,
-        estimate_hours=fresh.estimate_hours, body=fresh.body,
+        existing,
+        title=fresh.title,
+        priority=fresh.priority,
+        type=fresh.type,
+        agent=fresh.agent,
+        depends_on=fresh.depends_on,
+        scope=fresh.scope,
+        acceptance=fresh.acceptance,
+        estimate_hours=fresh.estimate_hours,
+        body=fresh.body,
         extra={**{k: v for k, v in existing.extra.items() if k != FORM_SECTIONS}, **fresh.extra},
     )
     if updated == existing:
@@ -120,7 +136,7 @@ def _merge(existing: Task, fresh: Task, now: str) -> Task | None:
     return updated.with_event("updated", at=now, by=BOT, note="issue form edited")
 
 
-def run_intake(app: Any, payload: dict[str, Any], opts: TaskOptions | None = None) -> IntakeOutcome:
+def run_intake(app: App, payload: dict[str, Any], opts: TaskOptions | None = None) -> IntakeOutcome:
     opts = opts or options(app)
     number = int(require(payload, "issue.number"))
     issue = payload["issue"]
@@ -132,21 +148,34 @@ def run_intake(app: Any, payload: dict[str, Any], opts: TaskOptions | None = Non
     sender = str((payload.get("sender") or {}).get("login") or (issue.get("user") or {}).get("login") or "")
     permission = app.forge.get_permission(sender) if sender else "none"
     if PERMISSIONS.index(permission if permission in PERMISSIONS else "none") < PERMISSIONS.index(opts.min_permission):
-        outcome = IntakeOutcome(number, "unauthorized", note=f"@{sender or '?'} has {permission} permission; "
-                                f"queueing AI tasks needs {opts.min_permission}")
+        outcome = IntakeOutcome(
+            number,
+            "unauthorized",
+            note=f"@{sender or '?'} has {permission} permission; queueing AI tasks needs {opts.min_permission}",
+        )
         if not app.dry_run:
             from leadforge.forge.base import upsert_issue_comment
 
-            upsert_issue_comment(app.forge, number, INTAKE_MARKER,
-                                 f"This issue was not queued as an AI task: {outcome.note}. A maintainer can re-apply "
-                                 f"the `{opts.intake_label}` label or edit the issue to queue it.")
+            upsert_issue_comment(
+                app.forge,
+                number,
+                INTAKE_MARKER,
+                f"This issue was not queued as an AI task: {outcome.note}. A maintainer can re-apply "
+                f"the `{opts.intake_label}` label or edit the issue to queue it.",
+            )
         return outcome
     profiles = load_profiles(app.repo, opts.profiles_dir)
     fields = form_fields(app.repo)
     reading = read_form(str(issue.get("body") or ""), fields)
     created = str(issue.get("created_at") or "") or current_time(app)
-    result = task_from_form(reading.answers, issue=number, title=str(issue.get("title") or ""), created=created,
-                            agents=[p.name for p in profiles], sections=reading.unmatched)
+    result = task_from_form(
+        reading.answers,
+        issue=number,
+        title=str(issue.get("title") or ""),
+        created=created,
+        agents=[p.name for p in profiles],
+        sections=reading.unmatched,
+    )
     notes = reading_notes(reading, fields, kept=result.task is not None)
     report = form_report(reading, fields)
     forge_needed = not app.dry_run
@@ -161,8 +190,11 @@ def run_intake(app: Any, payload: dict[str, Any], opts: TaskOptions | None = Non
 
             body = invalid_comment(outcome.errors, opts.needs_info_label, notes)
             if queued is not None:
-                body = body.replace("This issue could not be queued as an AI task yet:",
-                                    f"This edit was not applied: **{queued.id}** ({queued.state}) keeps its last valid version.", 1)
+                body = body.replace(
+                    "This issue could not be queued as an AI task yet:",
+                    f"This edit was not applied: **{queued.id}** ({queued.state}) keeps its last valid version.",
+                    1,
+                )
             upsert_issue_comment(app.forge, number, INTAKE_MARKER, body)
             app.forge.add_labels(number, [opts.needs_info_label])
         else:
@@ -211,19 +243,21 @@ def run_intake(app: Any, payload: dict[str, Any], opts: TaskOptions | None = Non
 
     if outcome.status == "kept":
         outcome.note = f"{task.id} is {task.state}; form edits are not applied once a task has started"
-        upsert_issue_comment(app.forge, number, INTAKE_MARKER,
-                             f"**{task.id}** is already {task.state}; edits to the form are not applied to a started task.")
+        upsert_issue_comment(
+            app.forge,
+            number,
+            INTAKE_MARKER,
+            f"**{task.id}** is already {task.state}; edits to the form are not applied to a started task.",
+        )
         return outcome
     upsert_issue_comment(app.forge, number, INTAKE_MARKER, queued_comment(task, outcome.status, notes))
     if opts.needs_info_label in labels:
-        try:
+        with contextlib.suppress(LeadforgeError):
             app.forge.remove_label(number, opts.needs_info_label)
-        except LeadforgeError:
-            pass
     return outcome
 
 
-def intake_command(app: Any, event: str | None) -> int:
+def intake_command(app: App, event: str | None) -> int:
     payload = load_event(event or app.context.event_path)
     outcome = run_intake(app, payload)
     human = {
@@ -233,7 +267,9 @@ def intake_command(app: Any, event: str | None) -> int:
         "kept": f"#{outcome.issue}: {outcome.note}",
         "skipped": f"#{outcome.issue}: skipped ({outcome.note})",
         "unauthorized": f"#{outcome.issue}: not queued ({outcome.note})",
-        "invalid": (f"#{outcome.issue}: edit not applied, {outcome.note}:\n" if outcome.note else f"#{outcome.issue}: not queued:\n")
+        "invalid": (
+            f"#{outcome.issue}: edit not applied, {outcome.note}:\n" if outcome.note else f"#{outcome.issue}: not queued:\n"
+        )
         + "\n".join(f"  - {e}" for e in outcome.errors),
     }[outcome.status]
     app.out.result(outcome.to_dict(), human)

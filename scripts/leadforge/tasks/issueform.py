@@ -34,8 +34,9 @@ FORM_SECTIONS = "form_sections"  # task-file key for the issue's sections that a
 _CHECKBOX = re.compile(r"^\s*[-*]\s+\[([ xX]?)\]\s?(.*)$")  # "- []" (no space) counts as unchecked
 _FENCE = re.compile(r"^```[^\n`]*\n(.*?)\n?```$", re.DOTALL)
 _WORD = re.compile(r"[a-z0-9]+")
-_STOP_WORDS = frozenset({"a", "an", "and", "the", "of", "or", "to", "for", "in", "on", "is", "be", "this", "that", "your",
-                         "please"})
+_STOP_WORDS = frozenset(
+    {"a", "an", "and", "the", "of", "or", "to", "for", "in", "on", "is", "be", "this", "that", "your", "please"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,7 +176,8 @@ def _typed(field: FormField, text: str) -> Any:
             return []
         return [part.strip() for part in text.split(", ") if part.strip()]
     if field.type == "checkboxes":
-        selected, unselected = [], []
+        selected: list[str] = []
+        unselected: list[str] = []
         for line in text.split("\n"):
             match = _CHECKBOX.match(line)
             if match:
@@ -228,10 +230,10 @@ def _match_headings(found: Sequence[Section], template: Sequence[FormField]) -> 
         for number, section in enumerate(found):
             if number in chosen:
                 continue
-            f = index.get(key_of_section(section))
-            if f is not None and f.key not in taken:
-                chosen[number] = (f, rule)
-                taken.add(f.key)
+            matched = index.get(key_of_section(section))
+            if matched is not None and matched.key not in taken:
+                chosen[number] = (matched, rule)
+                taken.add(matched.key)
 
     claim("label", lambda f: (f.label,), lambda s: s.heading)
     claim("normalised", lambda f: (slug(f.label), f.key), lambda s: slug(s.heading))
@@ -330,8 +332,9 @@ def parse_body(body: str, template: Sequence[FormField] | None = None) -> dict[s
 AI_TASK_FIELDS: tuple[FormField, ...] = (
     FormField("description", "Description", "textarea", required=True),
     FormField("type", "Type", "dropdown", required=True, options=TYPES),
-    FormField("priority", "Priority", "dropdown", required=True,
-              options=("P0 (highest)", "P1 (high)", "P2 (normal)", "P3 (low)")),
+    FormField(
+        "priority", "Priority", "dropdown", required=True, options=("P0 (highest)", "P1 (high)", "P2 (normal)", "P3 (low)")
+    ),
     FormField("scope", "Scope", "textarea", required=True),
     FormField("depends_on", "Depends on", "input"),
     FormField("acceptance", "Acceptance criteria", "textarea", required=True),
@@ -454,7 +457,7 @@ def task_from_form(
 def render_form_body(answers: Mapping[str, str], fields: Sequence[FormField] = AI_TASK_FIELDS) -> str:
     """The Markdown GitHub would render for these answers (demo and tests open issues with it)."""
     parts = []
-    for field in fields:
-        value = answers.get(field.key, "")
-        parts.append(f"### {field.label}\n\n{value if value else ('None' if field.type == 'dropdown' else NO_RESPONSE)}")
+    for form_field in fields:
+        value = answers.get(form_field.key, "") or ("None" if form_field.type == "dropdown" else NO_RESPONSE)
+        parts.append(f"### {form_field.label}\n\n{value}")
     return "\n\n".join(parts) + "\n"

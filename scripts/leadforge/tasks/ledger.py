@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -65,8 +65,15 @@ def record_reports(app: App, wanted: Sequence[tuple[str, Cost, str, str]]) -> Co
                 outcome.skipped.append({"task": task_id, "source": source, "reason": "already recorded"})
                 continue
             tasks[task_id] = new
-            outcome.recorded.append({"task": task_id, "agent": charged, "source": source, "cost": cost.to_dict(),
-                                     "total": (new.cost or Cost()).to_dict()})
+            outcome.recorded.append(
+                {
+                    "task": task_id,
+                    "agent": charged,
+                    "source": source,
+                    "cost": cost.to_dict(),
+                    "total": (new.cost or Cost()).to_dict(),
+                }
+            )
             path = new.relpath().as_posix()
             if path not in changed:
                 changed.append(path)
@@ -99,9 +106,19 @@ def _read(path: str) -> str:
         raise InputError(f"{path}: not UTF-8 text") from None
 
 
-def cost_command(app: App, task_id: str, *, usd: float | None, tokens_in: int | None, tokens_out: int | None,
-                 requests: int | None, source: str, agent: str, claude_execution_file: str | None,
-                 openhands_output: str | None) -> int:
+def cost_command(
+    app: App,
+    task_id: str,
+    *,
+    usd: float | None,
+    tokens_in: int | None,
+    tokens_out: int | None,
+    requests: int | None,
+    source: str,
+    agent: str,
+    claude_execution_file: str | None,
+    openhands_output: str | None,
+) -> int:
     task = find_task(app.repo, task_id)
     parts: list[tuple[Cost, str]] = []
     if claude_execution_file:
@@ -115,7 +132,9 @@ def cost_command(app: App, task_id: str, *, usd: float | None, tokens_in: int | 
                 raise InputError(f"{name}: must be >= 0, got {value}")
         parts.append((Cost(float(usd or 0.0), int(tokens_in or 0), int(tokens_out or 0), int(requests or 0)), "cli"))
     if not parts:
-        raise InputError("task cost: give --usd/--tokens-in/--tokens-out/--requests, --claude-execution-file or --openhands-output")
+        raise InputError(
+            "task cost: give --usd/--tokens-in/--tokens-out/--requests, --claude-execution-file or --openhands-output"
+        )
     run = app.env.get("GITHUB_RUN_ID", "")
     attempt = app.env.get("GITHUB_RUN_ATTEMPT", "")
     wanted = []
@@ -125,8 +144,11 @@ def cost_command(app: App, task_id: str, *, usd: float | None, tokens_in: int | 
             key = f"{source}:{kind}"
         wanted.append((task.id, cost, key, agent))
     outcome = record_reports(app, wanted)
-    lines = [f"{r['task']}: +{r['cost']['usd']:g} USD, {r['cost']['tokens_in']} in / {r['cost']['tokens_out']} out tokens, "
-             f"{r['cost']['requests']} requests (source {r['source']}); total {r['total']['usd']:g} USD" for r in outcome.recorded]
+    lines = [
+        f"{r['task']}: +{r['cost']['usd']:g} USD, {r['cost']['tokens_in']} in / {r['cost']['tokens_out']} out tokens, "
+        f"{r['cost']['requests']} requests (source {r['source']}); total {r['total']['usd']:g} USD"
+        for r in outcome.recorded
+    ]
     lines += [f"{s['task']}: source {s['source']} already recorded, nothing changed" for s in outcome.skipped]
     app.out.result(outcome.to_dict(), "\n".join(lines))
     return 0
@@ -164,7 +186,7 @@ def _day(value: str) -> date:
 
 def held_on(task: Task, day: date, agent: str) -> bool:
     """Whether ``agent`` held ``task`` at some moment of ``day`` (UTC), from its history."""
-    start = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
     end = start + timedelta(days=1)
     holding_since: datetime | None = None
     for entry in task.history:
@@ -192,11 +214,16 @@ def copilot_usage_command(app: App, *, org: str, user: str, day: str, agent: str
     outcome = record_reports(app, wanted) if wanted else CostOutcome()
     data = {"org": org, "user": user, "day": when.isoformat(), "usage": cost.to_dict(), "tasks": held, **outcome.to_dict()}
     if not held:
-        human = (f"{user} on {when}: {cost.usd:g} USD, {cost.requests} premium requests; no task held by {agent} that day "
-                 "(nothing recorded)")
+        human = (
+            f"{user} on {when}: {cost.usd:g} USD, {cost.requests} premium requests; no task held by {agent} that day "
+            "(nothing recorded)"
+        )
     else:
-        human = (f"{user} on {when}: {cost.usd:g} USD, {cost.requests} premium requests shared by {len(held)} task(s): "
-                 + ", ".join(held) + (f" ({len(outcome.skipped)} already recorded)" if outcome.skipped else ""))
+        human = (
+            f"{user} on {when}: {cost.usd:g} USD, {cost.requests} premium requests shared by {len(held)} task(s): "
+            + ", ".join(held)
+            + (f" ({len(outcome.skipped)} already recorded)" if outcome.skipped else "")
+        )
     app.out.result(data, human)
     return 0
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from leadforge.config_file import DEFAULT_CONFIG_PATH, read_config_text
 from leadforge.errors import ConfigError, InputError
 from leadforge.tasks.budget import Budget, budget_from_mapping
 
-DEFAULT_CONFIG_PATH = ".github/leadforge.yml"
 PERMISSIONS = ("none", "read", "triage", "write", "maintain", "admin")  # weakest first
 
 # name: (type, default, description). Types: str, int, float, bool, list[str], budget (a mapping, see tasks/budget.py).
@@ -26,16 +26,20 @@ SPEC: dict[str, tuple[str, Any, str]] = {
     "min_permission": (
         "str",
         "triage",
-        "Least repository permission the person opening or editing an AI-task issue needs for it to be queued "
-        "(none, read, triage, write, maintain, admin): agents act on what the queue says.",
+        (
+            "Least repository permission the person opening or editing an AI-task issue needs for it to be queued "
+            "(none, read, triage, write, maintain, admin): agents act on what the queue says."
+        ),
     ),
     "branch_prefix": ("str", "ai/", "Prefix of the branch made for an assigned task: `<prefix><id>-<slug>`."),
     "slug_length": ("int", 40, "Longest slug (from the title) in a task branch name."),
     "required_checks": (
         "list[str]",
         [],
-        "Check runs / commit statuses that must be green on the merged PR's head. Empty: every completed check "
-        "and status present must be green.",
+        (
+            "Check runs / commit statuses that must be green on the merged PR's head. Empty: every completed check "
+            "and status present must be green."
+        ),
     ),
     "ignore_checks": (
         "list[str]",
@@ -50,34 +54,71 @@ SPEC: dict[str, tuple[str, Any, str]] = {
     "verify_commands": (
         "list[str]",
         [],
-        "Extra commands run in the repository after a task's PR merges (shell-style words, no shell); any "
-        "non-zero exit fails verification.",
+        (
+            "Extra commands run in the repository after a task's PR merges (shell-style words, no shell); any "
+            "non-zero exit fails verification."
+        ),
     ),
     "verify_timeout_seconds": ("int", 600, "Time limit for each verify command."),
-    "stale_after_hours": ("float", 48.0, "An in-progress task with no heartbeat (commits on its branch, PR activity, "
-                          "`task heartbeat`) for this long gets a warning comment."),
+    "stale_after_hours": (
+        "float",
+        48.0,
+        (
+            "An in-progress task with no heartbeat (commits on its branch, PR activity, "
+            "`task heartbeat`) for this long gets a warning comment."
+        ),
+    ),
     "requeue_after_hours": ("float", 24.0, "After the warning, this much more silence moves the task back to pending/."),
     "dispatch_after_complete": ("bool", True, "Run dispatch right after a task completes, for what it unblocked."),
     "budget": (
         "budget",
         None,
-        "Repository-wide AI cost budget over every agent: {usd_per_month, usd_per_task, tokens_per_month} (each "
-        "optional). Dispatch never hands out a task whose expected cost would pass it; see docs/tasks.md#budgets.",
+        (
+            "Repository-wide AI cost budget over every agent: {usd_per_month, usd_per_task, tokens_per_month} (each "
+            "optional). Dispatch never hands out a task whose expected cost would pass it; see docs/tasks.md#budgets."
+        ),
     ),
-    "default_estimate_hours": ("float", 2.0, "Estimate assumed for a task without `estimate_hours` (expected cost, "
-                               "forecast, critical path)."),
-    "budget_label": ("str", "leadforge-budget", "Label of the issue that receives the 80%/95% budget comments (created "
-                     "when missing)."),
-    "over_budget_agent": ("str", "human", "Profile a task goes to when its reported cost passes its per-task budget "
-                          "(sweep re-queues it with the reason)."),
-    "open_issues": ("bool", True, "Dispatch opens a tracking issue for a hand-written task without `issue` before "
-                    "handing it off (else only workflow hand-offs can take such a task)."),
-    "issue_label": ("str", "leadforge-task", "Label of the tracking issues dispatch opens for hand-written tasks (not "
-                    "the intake label: the issue is no form)."),
-    "recurring_dir": ("str", "docs/TASKS/recurring", "Folder of recurring task templates (`schedule: <cron>`), "
-                      "instantiated by the sweep when due."),
-    "tasks_from_findings": ("bool", False, "`leadforge task from-findings` turns new scan findings on the default "
-                            "branch into pending tasks (one per rule and file group) and completes them when fixed."),
+    "default_estimate_hours": (
+        "float",
+        2.0,
+        "Estimate assumed for a task without `estimate_hours` (expected cost, forecast, critical path).",
+    ),
+    "budget_label": (
+        "str",
+        "leadforge-budget",
+        "Label of the issue that receives the 80%/95% budget comments (created when missing).",
+    ),
+    "over_budget_agent": (
+        "str",
+        "human",
+        "Profile a task goes to when its reported cost passes its per-task budget (sweep re-queues it with the reason).",
+    ),
+    "open_issues": (
+        "bool",
+        True,
+        (
+            "Dispatch opens a tracking issue for a hand-written task without `issue` before "
+            "handing it off (else only workflow hand-offs can take such a task)."
+        ),
+    ),
+    "issue_label": (
+        "str",
+        "leadforge-task",
+        "Label of the tracking issues dispatch opens for hand-written tasks (not the intake label: the issue is no form).",
+    ),
+    "recurring_dir": (
+        "str",
+        "docs/TASKS/recurring",
+        "Folder of recurring task templates (`schedule: <cron>`), instantiated by the sweep when due.",
+    ),
+    "tasks_from_findings": (
+        "bool",
+        False,
+        (
+            "`leadforge task from-findings` turns new scan findings on the default "
+            "branch into pending tasks (one per rule and file group) and completes them when fixed."
+        ),
+    ),
 }
 
 
@@ -149,7 +190,9 @@ def options_from_mapping(section: Any, *, default_branch: str = "main", where: s
             raise ConfigError(f"{where}: tasks.{key}: unknown key (check the spelling; see docs/leadforge.reference.yml)")
         values[key] = _check(key, SPEC[key][0], value, where)
     if values.get("min_permission", "triage") not in PERMISSIONS:
-        raise ConfigError(f"{where}: tasks.min_permission: expected one of {', '.join(PERMISSIONS)}, got {values['min_permission']!r}")
+        raise ConfigError(
+            f"{where}: tasks.min_permission: expected one of {', '.join(PERMISSIONS)}, got {values['min_permission']!r}"
+        )
     return TaskOptions(default_branch=default_branch, **values)
 
 
@@ -157,12 +200,8 @@ def load_options(repo: str | Path, config_path: str | None = None) -> TaskOption
     """Read ``tasks:`` (and ``default_branch``) from the config file; a missing default file means defaults."""
     import yaml
 
-    path = Path(repo) / (config_path or DEFAULT_CONFIG_PATH)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        if config_path and Path(config_path) != Path(DEFAULT_CONFIG_PATH):
-            raise ConfigError(f"{path}: config file not found") from None
+    path, text = read_config_text(repo, config_path)
+    if text is None:
         return TaskOptions()
     try:
         data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))

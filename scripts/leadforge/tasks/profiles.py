@@ -131,7 +131,7 @@ def _handoff(raw: Any, source: str) -> Handoff:
         raise InputError(f"{source}: 'handoff.workflow' must be a file name or {{file, ref, inputs}}")
     unknown = set(value) - {"file", "ref", "inputs"}
     if unknown:
-        raise InputError(f"{source}: 'handoff.workflow.{sorted(unknown)[0]}': unknown key (use file, ref, inputs)")
+        raise InputError(f"{source}: 'handoff.workflow.{min(unknown)}': unknown key (use file, ref, inputs)")
     inputs = value.get("inputs") or {}
     if not isinstance(inputs, dict) or not all(isinstance(k, str) and isinstance(v, (str, int)) for k, v in inputs.items()):
         raise InputError(f"{source}: 'handoff.workflow.inputs' must map input names to strings")
@@ -148,7 +148,7 @@ def _station(raw: Any, source: str) -> Station | None:
         raise InputError(f"{source}: 'station' must be a mapping of image, cpu, memory, storage, env")
     unknown = set(raw) - _STATION_KEYS
     if unknown:
-        raise InputError(f"{source}: 'station.{sorted(unknown)[0]}': unknown key (use {', '.join(sorted(_STATION_KEYS))})")
+        raise InputError(f"{source}: 'station.{min(unknown)}': unknown key (use {', '.join(sorted(_STATION_KEYS))})")
     env = raw.get("env") or {}
     if not isinstance(env, dict):
         raise InputError(f"{source}: 'station.env' must be a mapping")
@@ -166,7 +166,7 @@ def profile_from_mapping(data: Any, source: str, expected_name: str | None = Non
         raise InputError(f"{source}: a profile must be a mapping of keys")
     unknown = set(data) - _KEYS
     if unknown:
-        raise InputError(f"{source}: '{sorted(unknown)[0]}': unknown key (use {', '.join(sorted(_KEYS))})")
+        raise InputError(f"{source}: '{min(unknown)}': unknown key (use {', '.join(sorted(_KEYS))})")
     name = _str(data, "name", source, required=True)
     if not _NAME_RE.match(name):
         raise InputError(f"{source}: 'name' must match [a-z0-9][a-z0-9_-]*, got {name!r}")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from leadforge.errors import InputError
@@ -66,7 +66,7 @@ def latest_fire(schedule: str, now: datetime) -> datetime:
     """The latest time at or before ``now`` that ``schedule`` fires (UTC)."""
     from croniter import croniter
 
-    probe = now.astimezone(timezone.utc).replace(second=0, microsecond=0)
+    probe = now.astimezone(UTC).replace(second=0, microsecond=0)
     if croniter.match(schedule, probe):
         return probe
     return croniter(schedule, probe).get_prev(datetime)
@@ -90,8 +90,14 @@ def due_instances(templates: Sequence[Template], tasks: Sequence[Task], now: str
             continue
         stamp = fire.isoformat().replace("+00:00", "Z")
         base = replace(template.task, id=task_id, created=stamp, from_template=template.name, history=())
-        made.append(base.with_event("queued", at=now, by="leadforge",
-                                    note=f"from recurring template {template.name} (schedule {template.schedule!r}, period {stamp})"))
+        made.append(
+            base.with_event(
+                "queued",
+                at=now,
+                by="leadforge",
+                note=f"from recurring template {template.name} (schedule {template.schedule!r}, period {stamp})",
+            )
+        )
         existing.add(task_id)
     return made
 

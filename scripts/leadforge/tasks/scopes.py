@@ -26,8 +26,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TypeVar
-
+from typing import Literal, TypeVar
 
 _MAGIC = re.compile(r"[*?\[]")
 
@@ -71,7 +70,7 @@ def parse_scope(glob: str) -> Scope:
         if _MAGIC.search(seg):
             break
         prefix.append(seg)
-    rest = segments[len(prefix):]
+    rest = segments[len(prefix) :]
     pathlike = rest == () or rest == ("**",)
     return Scope(glob=glob, segments=segments, prefix=tuple(prefix), pathlike=pathlike)
 
@@ -80,11 +79,18 @@ def parse_scope(glob: str) -> Scope:
 
 T = TypeVar("T")  # an atom of a pattern: a character token, or a path segment
 
-_STAR = ("*",)
-_ANY = ("?",)
+# The character tokens of one segment glob (plain tuples: compared and hashed on the hot path).
+_Star = tuple[Literal["*"]]  # any run of characters
+_AnyChar = tuple[Literal["?"]]  # one character
+_Lit = tuple[Literal["lit"], str]  # this character
+_Class = tuple[Literal["class"], bool, tuple[tuple[str, str], ...]]  # [...]: negated?, (low, high) ranges
+_Token = _Star | _AnyChar | _Lit | _Class
+
+_STAR: _Star = ("*",)
+_ANY: _AnyChar = ("?",)
 
 
-def _class_token(text: str, start: int) -> tuple[tuple[object, ...], int] | None:
+def _class_token(text: str, start: int) -> tuple[_Class, int] | None:
     """Parse ``[...]`` at ``start``; returns (("class", negated, chars-or-ranges), next index) or None."""
     i = start + 1
     negated = i < len(text) and text[i] in "!^"
@@ -106,8 +112,8 @@ def _class_token(text: str, start: int) -> tuple[tuple[object, ...], int] | None
 
 
 @lru_cache(maxsize=65536)
-def _tokens(segment: str) -> tuple[tuple[object, ...], ...]:
-    out: list[tuple[object, ...]] = []
+def _tokens(segment: str) -> tuple[_Token, ...]:
+    out: list[_Token] = []
     i = 0
     while i < len(segment):
         ch = segment[i]
@@ -127,26 +133,26 @@ def _tokens(segment: str) -> tuple[tuple[object, ...], ...]:
     return tuple(out)
 
 
-def _in_class(token: tuple[object, ...], ch: str) -> bool:
+def _in_class(token: _Class, ch: str) -> bool:
     _, negated, items = token
-    hit = any(lo <= ch <= hi for lo, hi in items)  # type: ignore[union-attr]
+    hit = any(lo <= ch <= hi for lo, hi in items)
     return hit != negated
 
 
-def _chars_meet(a: tuple[object, ...], b: tuple[object, ...]) -> bool:
+def _chars_meet(a: _Token, b: _Token) -> bool:
     """Can one character satisfy both single-character tokens? (errs towards True)"""
-    if a == _ANY or b == _ANY:
+    if a[0] == "?" or b[0] == "?":
         return True
-    if a[0] == "lit" and b[0] == "lit":
-        return a[1] == b[1]
+    if a[0] == "*" or b[0] == "*":  # never asked: _languages_meet handles the star itself
+        return True
     if a[0] == "lit":
-        return _in_class(b, a[1])  # type: ignore[arg-type]
+        return a[1] == b[1] if b[0] == "lit" else _in_class(b, a[1])
     if b[0] == "lit":
-        return _in_class(a, b[1])  # type: ignore[arg-type]
+        return _in_class(a, b[1])
     # two classes: exact for positive ones, "may meet" when either is negated
     if a[1] or b[1]:
         return True
-    return any(max(lo1, lo2) <= min(hi1, hi2) for lo1, hi1 in a[2] for lo2, hi2 in b[2])  # type: ignore[union-attr]
+    return any(max(lo1, lo2) <= min(hi1, hi2) for lo1, hi1 in a[2] for lo2, hi2 in b[2])
 
 
 @lru_cache(maxsize=65536)
@@ -199,7 +205,7 @@ def _languages_meet(a: Sequence[T], b: Sequence[T], star: T, meet: Callable[[T, 
 
 def _open(segments: tuple[str, ...]) -> tuple[str, ...]:
     """A glob covers what is inside what it matches: append ``**`` unless it already ends with one."""
-    return segments if segments and segments[-1] == "**" else segments + ("**",)
+    return segments if segments and segments[-1] == "**" else (*segments, "**")
 
 
 def _paths_meet(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
@@ -228,15 +234,15 @@ def _seg_match(pattern: str, name: str) -> bool:
 def _segment_regex(segment: str) -> str:
     out = []
     for token in _tokens(segment):
-        if token == _STAR:
+        if token[0] == "*":
             out.append("[^/]*")
-        elif token == _ANY:
+        elif token[0] == "?":
             out.append("[^/]")
         elif token[0] == "lit":
-            out.append(re.escape(token[1]))  # type: ignore[arg-type]
+            out.append(re.escape(token[1]))
         else:
             _, negated, items = token
-            body = "".join(re.escape(lo) if lo == hi else f"{re.escape(lo)}-{re.escape(hi)}" for lo, hi in items)  # type: ignore[union-attr]
+            body = "".join(re.escape(lo) if lo == hi else f"{re.escape(lo)}-{re.escape(hi)}" for lo, hi in items)
             out.append(f"[^/{body}]" if negated else f"[{body}]")
     return "".join(out)
 

@@ -8,10 +8,11 @@ Forge calls (comments, hand-offs, closing issues) happen only after the queue co
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from leadforge.errors import InputError, LeadforgeError, NotFoundError
 from leadforge.tasks.dispatch import DispatchPlan, decide
@@ -20,35 +21,36 @@ from leadforge.tasks.profiles import Profile, load_profiles, render_template
 from leadforge.tasks.store import FileError, Queue, load_queue, move_task, write_index, write_task
 from leadforge.tasks.taskfile import QUEUE_DIR, Task, now_iso
 
+if TYPE_CHECKING:
+    from leadforge.app import App
+
 BOT = "leadforge"
 
 
-def current_time(app: Any) -> str:
+def current_time(app: App) -> str:
     """``LEADFORGE_NOW`` (ISO 8601) pins the clock for demos and tests; else the real UTC time."""
     pinned = app.env.get("LEADFORGE_NOW", "") if hasattr(app, "env") else ""
     return pinned or now_iso()
 
 
-def options(app: Any) -> TaskOptions:
+def options(app: App) -> TaskOptions:
     return load_options(app.repo, app.config_path)
 
 
-def report_errors(app: Any, errors: Sequence[FileError]) -> None:
+def report_errors(app: App, errors: Sequence[FileError]) -> None:
     for error in errors:
         app.out.info(f"leadforge: warning: {error.message} (file left untouched)")
-        try:
+        with contextlib.suppress(LeadforgeError):  # annotations are best effort
             app.actions.annotate("warning", error.message, file=error.path, title="unreadable task file")
-        except LeadforgeError:  # pragma: no cover - annotations are best effort
-            pass
 
 
-def _push_branch(app: Any) -> str | None:
+def _push_branch(app: App) -> str | None:
     git = app.git
     branch = git.current_branch()
     return branch or None
 
 
-def transact_queue(app: Any, opts: TaskOptions, apply: Any) -> str | None:
+def transact_queue(app: App, opts: TaskOptions, apply: Any) -> str | None:
     """Commit what ``apply`` staged and push it; on a moved remote, re-read and re-decide.
 
     Each commit carries a unique ``Leadforge-Run`` trailer: two runs that reach the same decision at the
@@ -64,7 +66,9 @@ def transact_queue(app: Any, opts: TaskOptions, apply: Any) -> str | None:
         message = apply()
         return None if message is None else f"{message}\n\nLeadforge-Run: {run}"
 
-    return app.git.transact(unique, branch=branch, on_retry=lambda n: app.out.info(f"queue moved under us: re-deciding (attempt {n + 1})"))
+    return app.git.transact(
+        unique, branch=branch, on_retry=lambda n: app.out.info(f"queue moved under us: re-deciding (attempt {n + 1})")
+    )
 
 
 def _unreadable_ids(errors: Sequence[FileError]) -> list[str]:
@@ -108,12 +112,18 @@ def assigned_comment(task: Task, profile: Profile) -> str:
     if task.acceptance:
         lines += ["", "Acceptance criteria (tick them in the pull request body):", ""]
         lines += [f"- [ ] {a}" for a in task.acceptance]
-    lines += ["", f"Open the pull request from `{task.branch}` and write `Closes #{task.issue}` in its body."
-              if task.issue else f"Open the pull request from `{task.branch}`."]
+    lines += [
+        "",
+        f"Open the pull request from `{task.branch}` and write `Closes #{task.issue}` in its body."
+        if task.issue
+        else f"Open the pull request from `{task.branch}`.",
+    ]
     return "\n".join(lines)
 
 
-def _apply_assignments(app: Any, queue: Queue, plan: DispatchPlan, profiles: Sequence[Profile], now: str) -> tuple[list[str], list[Task]]:
+def _apply_assignments(
+    app: App, queue: Queue, plan: DispatchPlan, profiles: Sequence[Profile], now: str
+) -> tuple[list[str], list[Task]]:
     by_id = queue.by_id()
     profile_by_name = {p.name: p for p in profiles}
     changed: list[str] = []
@@ -122,9 +132,17 @@ def _apply_assignments(app: Any, queue: Queue, plan: DispatchPlan, profiles: Seq
         old = by_id[assignment.task]
         profile = profile_by_name[assignment.agent]
         new = old.with_event(
-            "assigned", at=now, by=BOT, note=f"{profile.name} ({profile.handoff.describe()}), branch {assignment.branch}",
-            state="in-progress", assigned_to=profile.name, assigned_at=now, branch=assignment.branch,
-            heartbeat_at=None, blocked_reason=None, completed_at=None,
+            "assigned",
+            at=now,
+            by=BOT,
+            note=f"{profile.name} ({profile.handoff.describe()}), branch {assignment.branch}",
+            state="in-progress",
+            assigned_to=profile.name,
+            assigned_at=now,
+            branch=assignment.branch,
+            heartbeat_at=None,
+            blocked_reason=None,
+            completed_at=None,
         )
         changed += move_task(app.repo, old, new)
         tasks[new.id] = new
@@ -145,7 +163,7 @@ def _apply_assignments(app: Any, queue: Queue, plan: DispatchPlan, profiles: Seq
     return changed, list(tasks.values())
 
 
-def run_dispatch(app: Any, *, opts: TaskOptions | None = None) -> DispatchOutcome:
+def run_dispatch(app: App, *, opts: TaskOptions | None = None) -> DispatchOutcome:
     opts = opts or options(app)
     holder: dict[str, Any] = {}
 
@@ -153,9 +171,16 @@ def run_dispatch(app: Any, *, opts: TaskOptions | None = None) -> DispatchOutcom
         queue = load_queue(app.repo)
         profiles = load_profiles(app.repo, opts.profiles_dir)
         plan = decide(
-            queue.tasks, profiles, tracked=lambda: app.git.ls_files(), unreadable=_unreadable_ids(queue.errors),
-            branch_prefix=opts.branch_prefix, slug_length=opts.slug_length, now=current_time(app), budget=opts.budget,
-            default_estimate=opts.default_estimate_hours, open_issues=opts.open_issues,
+            queue.tasks,
+            profiles,
+            tracked=lambda: app.git.ls_files(),
+            unreadable=_unreadable_ids(queue.errors),
+            branch_prefix=opts.branch_prefix,
+            slug_length=opts.slug_length,
+            now=current_time(app),
+            budget=opts.budget,
+            default_estimate=opts.default_estimate_hours,
+            open_issues=opts.open_issues,
         )
         holder.update(queue=queue, plan=plan, profiles=profiles)
         if app.dry_run:
@@ -182,7 +207,9 @@ def run_dispatch(app: Any, *, opts: TaskOptions | None = None) -> DispatchOutcom
         apply()
         outcome = DispatchOutcome(holder["plan"], holder["queue"])
         for assignment in outcome.plan.assigned:
-            app.out.would(f"move {assignment.task} to in-progress/, create branch {assignment.branch}, hand off to {assignment.agent}")
+            app.out.would(
+                f"move {assignment.task} to in-progress/, create branch {assignment.branch}, hand off to {assignment.agent}"
+            )
         return outcome
     sha = transact_queue(app, opts, apply)
     outcome = DispatchOutcome(holder["plan"], holder["queue"], sha)
@@ -202,19 +229,27 @@ def task_issue_body(task: Task) -> str:
     """The tracking issue of a hand-written task: its description, scope and criteria, and where its file is."""
     from leadforge.forge.base import marker
 
-    lines = [task.body.strip() or f"Hand-written task `{task.id}`.", "", f"- task file: `{task.relpath().as_posix()}`",
-             f"- priority {task.priority}, type {task.type}",
-             f"- scope: {', '.join(f'`{s}`' for s in task.scope) or '(whole repository)'}"]
+    lines = [
+        task.body.strip() or f"Hand-written task `{task.id}`.",
+        "",
+        f"- task file: `{task.relpath().as_posix()}`",
+        f"- priority {task.priority}, type {task.type}",
+        f"- scope: {', '.join(f'`{s}`' for s in task.scope) or '(whole repository)'}",
+    ]
     if task.depends_on:
         lines.append(f"- depends on: {', '.join(task.depends_on)}")
     if task.acceptance:
         lines += ["", "Acceptance criteria:", ""] + [f"- [ ] {a}" for a in task.acceptance]
-    lines += ["", "Opened by LeadForge dispatch for a task written without an issue; its pull request closes it.", "",
-              marker(f"{TASK_ISSUE_KEY}:{task.id}")]
+    lines += [
+        "",
+        "Opened by LeadForge dispatch for a task written without an issue; its pull request closes it.",
+        "",
+        marker(f"{TASK_ISSUE_KEY}:{task.id}"),
+    ]
     return "\n".join(lines)
 
 
-def _open_issues(app: Any, opts: TaskOptions, outcome: DispatchOutcome) -> None:
+def _open_issues(app: App, opts: TaskOptions, outcome: DispatchOutcome) -> None:
     """Open (or find, on a re-run) the tracking issue of each hand-written task just assigned; record its number."""
     from leadforge.forge.base import marker
 
@@ -263,23 +298,28 @@ def _open_issues(app: Any, opts: TaskOptions, outcome: DispatchOutcome) -> None:
 BUDGET_ISSUE_TITLE = "LeadForge AI budget"
 
 
-def budget_issue(app: Any, opts: TaskOptions) -> int:
+def budget_issue(app: App, opts: TaskOptions) -> int:
     """The open issue labelled ``tasks.budget_label`` (the oldest), created when there is none."""
     found = [i for i in app.forge.list_issues(state="open", labels=[opts.budget_label]) if not i.is_pull_request]
     if found:
         return min(i.number for i in found)
-    body = ("AI cost budgets of the task queue: dispatch comments here once per budget, month and threshold "
-            "(80% and 95%). See docs/tasks.md#budgets.")
+    body = (
+        "AI cost budgets of the task queue: dispatch comments here once per budget, month and threshold "
+        "(80% and 95%). See docs/tasks.md#budgets."
+    )
     return app.forge.create_issue(BUDGET_ISSUE_TITLE, body, labels=[opts.budget_label]).number
 
 
 def alert_comment(alert: Any) -> str:
-    action = ("Dispatch keeps handing out work that fits in what is left." if alert.threshold < 95 else
-              "Dispatch hands out only work whose expected cost still fits; raise the budget or wait for next month.")
+    action = (
+        "Dispatch keeps handing out work that fits in what is left."
+        if alert.threshold < 95
+        else "Dispatch hands out only work whose expected cost still fits; raise the budget or wait for next month."
+    )
     return f"**{alert.text()}.**\n\n{action}"
 
 
-def _post_alerts(app: Any, opts: TaskOptions, outcome: DispatchOutcome) -> None:
+def _post_alerts(app: App, opts: TaskOptions, outcome: DispatchOutcome) -> None:
     from leadforge.forge.base import upsert_issue_comment
 
     try:
@@ -290,7 +330,7 @@ def _post_alerts(app: Any, opts: TaskOptions, outcome: DispatchOutcome) -> None:
         outcome.failures.append(f"budget comment could not be posted: {err}")
 
 
-def _hand_off(app: Any, opts: TaskOptions, outcome: DispatchOutcome, profiles: Sequence[Profile], sha: str | None) -> None:
+def _hand_off(app: App, opts: TaskOptions, outcome: DispatchOutcome, profiles: Sequence[Profile], sha: str | None) -> None:
     from leadforge.forge.base import upsert_issue_comment
 
     profile_by_name = {p.name: p for p in profiles}
@@ -350,7 +390,12 @@ def dispatch_human(plan: DispatchPlan) -> str:
 
 
 def dispatch_summary(plan: DispatchPlan) -> str:
-    lines = ["### AI task dispatch", "", f"{len(plan.assigned)} assigned, {len(plan.waiting)} waiting, {len(plan.blocked)} blocked", ""]
+    lines = [
+        "### AI task dispatch",
+        "",
+        f"{len(plan.assigned)} assigned, {len(plan.waiting)} waiting, {len(plan.blocked)} blocked",
+        "",
+    ]
     for alert in plan.alerts:
         lines += [f"> [!WARNING]\n> {alert.text()}", ""]
     if plan.assigned:
@@ -364,7 +409,7 @@ def dispatch_summary(plan: DispatchPlan) -> str:
 # ---- heartbeat, list, show ------------------------------------------------------------------------------
 
 
-def run_heartbeat(app: Any, task_id: str, note: str = "", by: str = "") -> Task:
+def run_heartbeat(app: App, task_id: str, note: str = "", by: str = "") -> Task:
     opts = options(app)
     holder: dict[str, Task] = {}
 
@@ -394,9 +439,19 @@ def run_heartbeat(app: Any, task_id: str, note: str = "", by: str = "") -> Task:
 
 def task_summary(task: Task) -> dict[str, Any]:
     return {
-        "id": task.id, "state": task.state, "priority": task.priority, "type": task.type, "title": task.title,
-        "issue": task.issue, "agent": task.agent, "assigned_to": task.assigned_to, "branch": task.branch,
-        "pr": task.pr, "depends_on": list(task.depends_on), "scope": list(task.scope), "created": task.created,
+        "id": task.id,
+        "state": task.state,
+        "priority": task.priority,
+        "type": task.type,
+        "title": task.title,
+        "issue": task.issue,
+        "agent": task.agent,
+        "assigned_to": task.assigned_to,
+        "branch": task.branch,
+        "pr": task.pr,
+        "depends_on": list(task.depends_on),
+        "scope": list(task.scope),
+        "created": task.created,
         "blocked_reason": task.blocked_reason,
     }
 
@@ -423,4 +478,3 @@ def find_task(repo: Path, task_id: str) -> Task:
                 raise InputError(error.message)
         raise NotFoundError(f"task {task_id}: not found under {QUEUE_DIR.as_posix()}/ (pending, in-progress, completed)")
     return task
-

@@ -21,8 +21,12 @@ class BudgetSettings(StrictModel):
     """An AI cost budget (a profile's `budget:` has the same keys)."""
 
     usd_per_month: float | None = Field(None, ge=0, description="Most US dollars reported per calendar month (UTC).")
-    usd_per_task: float | None = Field(None, ge=0, description="Most US dollars one task may cost (expected at dispatch, "
-                                       "reported afterwards: a task past it is stopped and goes to a person).")
+    usd_per_task: float | None = Field(
+        None,
+        ge=0,
+        description="Most US dollars one task may cost (expected at dispatch, "
+        "reported afterwards: a task past it is stopped and goes to a person).",
+    )
     tokens_per_month: int | None = Field(None, ge=0, description="Most tokens (in + out) reported per calendar month.")
 
 
@@ -30,7 +34,7 @@ def _field(kind: str, default: Any, description: str, name: str = "") -> tuple[A
     if kind == "budget":
         return BudgetSettings | None, Field(default, description=description)
     if name == "min_permission":
-        return Literal[PERMISSIONS], Field(default, description=description)  # type: ignore[valid-type]
+        return Literal[PERMISSIONS], Field(default, description=description)
     if kind == "list[str]":
         return list[str], Field(default_factory=lambda d=tuple(default): list(d), description=description)
     if kind in {"int", "float"}:
@@ -38,7 +42,7 @@ def _field(kind: str, default: Any, description: str, name: str = "") -> tuple[A
     return _TYPES[kind], Field(default, description=description)
 
 
-TasksSettings = create_model(  # type: ignore[call-overload]
+TasksSettings = create_model(  # type: ignore[call-overload]  # fields as **kwargs from SPEC: no overload describes them
     "TasksSettings",
     __base__=StrictModel,
     __doc__="AI task queue settings.",

@@ -20,16 +20,19 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from leadforge.errors import LeadforgeError
 from leadforge.tasks.dispatch import decide
 from leadforge.tasks.options import TaskOptions
 from leadforge.tasks.profiles import Profile
-from leadforge.tasks.service import BOT, current_time, options, report_errors, transact_queue
 from leadforge.tasks.recurring import due_instances, load_templates
+from leadforge.tasks.service import BOT, current_time, options, report_errors, transact_queue
 from leadforge.tasks.store import Queue, load_queue, move_task, write_index, write_task
 from leadforge.tasks.taskfile import Task, parse_timestamp
+
+if TYPE_CHECKING:
+    from leadforge.app import App
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,8 +55,10 @@ class SweepPlan:
         return {
             "warned": [a.task for a in self.actions if a.action == "warn"],
             "requeued": [a.task for a in self.actions if a.action == "requeue"],
-            "actions": [{"task": a.task, "action": a.action, "silent_hours": a.silent_hours,
-                         "last_activity": a.last_activity} for a in self.actions],
+            "actions": [
+                {"task": a.task, "action": a.action, "silent_hours": a.silent_hours, "last_activity": a.last_activity}
+                for a in self.actions
+            ],
             "blocked": [{"task": t, "reason": r} for t, r in self.blocked],
             "stopped": [{"task": t, "reason": r} for t, r in self.stopped],
             "instantiated": [{"task": t.id, "template": t.from_template, "period": t.created} for t in self.instances],
@@ -73,12 +78,22 @@ def over_cap(tasks: Sequence[Task], profiles: Mapping[str, Profile], opts: TaskO
         if task.assigned_to == opts.over_budget_agent or (holder is not None and holder.is_human):
             continue
         own = holder.budget.usd_per_task if holder is not None and holder.budget is not None else None
-        cap, name = (own, f"{task.assigned_to}.budget") if own is not None else (
-            opts.budget.usd_per_task if opts.budget is not None else None, "tasks.budget")
+        cap, name = (
+            (own, f"{task.assigned_to}.budget")
+            if own is not None
+            else (opts.budget.usd_per_task if opts.budget is not None else None, "tasks.budget")
+        )
         if cap is None or task.cost is None or task.cost.usd <= cap:
             continue
-        stopped.append((task.id, f"cost {task.cost.usd:,.2f} USD passed {name}.usd_per_task {cap:,.2f} USD: "
-                                 f"stopped and re-queued to {opts.over_budget_agent}"))
+        stopped.append(
+            (
+                task.id,
+                (
+                    f"cost {task.cost.usd:,.2f} USD passed {name}.usd_per_task {cap:,.2f} USD: "
+                    f"stopped and re-queued to {opts.over_budget_agent}"
+                ),
+            )
+        )
     return stopped
 
 
@@ -97,8 +112,13 @@ def _last_warning(task: Task) -> datetime | None:
     return None
 
 
-def decide_sweep(tasks: Sequence[Task], activity: Mapping[str, Sequence[str]], now: str, opts: TaskOptions,
-                 blocked: Sequence[tuple[str, str]] = ()) -> SweepPlan:
+def decide_sweep(
+    tasks: Sequence[Task],
+    activity: Mapping[str, Sequence[str]],
+    now: str,
+    opts: TaskOptions,
+    blocked: Sequence[tuple[str, str]] = (),
+) -> SweepPlan:
     """``activity``: per task id, extra activity timestamps (branch commits, PR updates)."""
     clock = parse_timestamp(now)
     assert clock is not None
@@ -121,7 +141,7 @@ def decide_sweep(tasks: Sequence[Task], activity: Mapping[str, Sequence[str]], n
     return SweepPlan(tuple(actions), tuple(blocked))
 
 
-def _activity(app: Any, tasks: Sequence[Task]) -> dict[str, list[str]]:
+def _activity(app: App, tasks: Sequence[Task]) -> dict[str, list[str]]:
     """Commit dates on each task branch and its pull requests' last update (best effort)."""
     found: dict[str, list[str]] = {}
     git = app.git
@@ -147,12 +167,14 @@ def _activity(app: Any, tasks: Sequence[Task]) -> dict[str, list[str]]:
 
 
 def warning_comment(task: Task, action: SweepAction, opts: TaskOptions) -> str:
-    return (f"**{task.id}** has had no activity for {action.silent_hours:g} hours (last: {action.last_activity}). "
-            f"Push to `{task.branch}`, update the pull request, or run `leadforge task heartbeat {task.id}`; otherwise "
-            f"it goes back to the queue in {opts.requeue_after_hours:g} hours.")
+    return (
+        f"**{task.id}** has had no activity for {action.silent_hours:g} hours (last: {action.last_activity}). "
+        f"Push to `{task.branch}`, update the pull request, or run `leadforge task heartbeat {task.id}`; otherwise "
+        f"it goes back to the queue in {opts.requeue_after_hours:g} hours."
+    )
 
 
-def run_sweep(app: Any, opts: TaskOptions | None = None) -> tuple[SweepPlan, Queue]:
+def run_sweep(app: App, opts: TaskOptions | None = None) -> tuple[SweepPlan, Queue]:
     from leadforge.forge.base import upsert_issue_comment
     from leadforge.tasks.profiles import load_profiles
 
@@ -166,9 +188,13 @@ def run_sweep(app: Any, opts: TaskOptions | None = None) -> tuple[SweepPlan, Que
     plan_blocked = decide(queue.tasks, list(profiles.values())).blocked
     plan = decide_sweep(queue.tasks, activity, now, opts, [(b.task, b.reason) for b in plan_blocked])
     templates, template_errors = load_templates(app.repo, opts.recurring_dir)
-    plan = replace(plan, stopped=tuple(over_cap(queue.tasks, profiles, opts)),
-                   instances=tuple(due_instances(templates, queue.tasks, now)), template_errors=tuple(template_errors))
-    for rel, message in template_errors:
+    plan = replace(
+        plan,
+        stopped=tuple(over_cap(queue.tasks, profiles, opts)),
+        instances=tuple(due_instances(templates, queue.tasks, now)),
+        template_errors=tuple(template_errors),
+    )
+    for _rel, message in template_errors:
         app.out.info(f"leadforge: warning: {message} (template skipped)")
     if app.dry_run or not plan.changes_queue:
         for action in plan.actions:
@@ -194,8 +220,13 @@ def run_sweep(app: Any, opts: TaskOptions | None = None) -> tuple[SweepPlan, Que
                 write_task(app.repo, new)
                 changed.append(new.relpath().as_posix())
             else:
-                new = task.with_event("requeued", at=now, by=BOT, note=f"no activity from {task.assigned_to} for "
-                                      f"{action.silent_hours:g} h", state="pending")
+                new = task.with_event(
+                    "requeued",
+                    at=now,
+                    by=BOT,
+                    note=f"no activity from {task.assigned_to} for {action.silent_hours:g} h",
+                    state="pending",
+                )
                 new = replace(new, assigned_to=None, assigned_at=None, branch=None, heartbeat_at=None, pr=None)
                 changed += move_task(app.repo, task, new)
             tasks[new.id] = new
@@ -204,8 +235,9 @@ def run_sweep(app: Any, opts: TaskOptions | None = None) -> tuple[SweepPlan, Que
             if task is None or task.state != "in-progress":
                 continue
             new = task.with_event("requeued", at=now, by=BOT, note=reason, state="pending")
-            new = replace(new, assigned_to=None, assigned_at=None, branch=None, heartbeat_at=None, pr=None,
-                          agent=opts.over_budget_agent)
+            new = replace(
+                new, assigned_to=None, assigned_at=None, branch=None, heartbeat_at=None, pr=None, agent=opts.over_budget_agent
+            )
             changed += move_task(app.repo, task, new)
             tasks[new.id] = new
         for instance in plan.instances:
@@ -220,8 +252,11 @@ def run_sweep(app: Any, opts: TaskOptions | None = None) -> tuple[SweepPlan, Que
         if not changed:
             return None
         app.git.add(changed)
-        parts = [f"{len(chosen)} stale task(s)"] + ([f"{len(stopped)} over budget"] if stopped else []) + (
-            [f"{len(plan.instances)} recurring"] if plan.instances else [])
+        parts = (
+            [f"{len(chosen)} stale task(s)"]
+            + ([f"{len(stopped)} over budget"] if stopped else [])
+            + ([f"{len(plan.instances)} recurring"] if plan.instances else [])
+        )
         return f"tasks: sweep ({', '.join(parts)})\n\n[skip ci]"
 
     transact_queue(app, opts, apply)
@@ -238,30 +273,39 @@ def run_sweep(app: Any, opts: TaskOptions | None = None) -> tuple[SweepPlan, Que
             if action.action == "warn":
                 upsert_issue_comment(app.forge, task.issue, f"task:{task.id}:stale", warning_comment(task, action, opts))
             else:
-                upsert_issue_comment(app.forge, task.issue, f"task:{task.id}:stale",
-                                     f"**{task.id}** went back to the queue: no activity from {task.assigned_to} for "
-                                     f"{action.silent_hours:g} hours. The next dispatch may hand it to another agent.")
+                upsert_issue_comment(
+                    app.forge,
+                    task.issue,
+                    f"task:{task.id}:stale",
+                    f"**{task.id}** went back to the queue: no activity from {task.assigned_to} for "
+                    f"{action.silent_hours:g} hours. The next dispatch may hand it to another agent.",
+                )
                 profile = profiles.get(task.assigned_to or "")
                 if profile is not None and profile.handoff.kind == "label":
                     # the agent starts when the label is added: take it off so the next hand-off adds it again
                     try:
                         app.forge.remove_label(task.issue, profile.handoff.value)
                     except LeadforgeError as err:
-                        app.out.info(f"leadforge: warning: could not remove label {profile.handoff.value!r} from #{task.issue}: {err}")
+                        app.out.info(
+                            f"leadforge: warning: could not remove label {profile.handoff.value!r} from #{task.issue}: {err}"
+                        )
         except LeadforgeError as err:
             app.out.info(f"leadforge: warning: could not comment on #{task.issue}: {err}")
     return plan, queue
 
 
-def _tell_stopped(app: Any, task: Task, reason: str, profiles: Mapping[str, Profile]) -> None:
+def _tell_stopped(app: App, task: Task, reason: str, profiles: Mapping[str, Profile]) -> None:
     from leadforge.forge.base import upsert_issue_comment
 
     if not task.issue:
         return
     try:
-        upsert_issue_comment(app.forge, task.issue, f"task:{task.id}:budget",
-                             f"**{task.id}** was stopped: {reason}. The agent's pull request, if any, stays open for a "
-                             "person to finish or close.")
+        upsert_issue_comment(
+            app.forge,
+            task.issue,
+            f"task:{task.id}:budget",
+            f"**{task.id}** was stopped: {reason}. The agent's pull request, if any, stays open for a person to finish or close.",
+        )
         profile = profiles.get(task.assigned_to or "")
         if profile is not None and profile.handoff.kind == "label":
             app.forge.remove_label(task.issue, profile.handoff.value)
@@ -269,12 +313,16 @@ def _tell_stopped(app: Any, task: Task, reason: str, profiles: Mapping[str, Prof
         app.out.info(f"leadforge: warning: could not tell #{task.issue} that {task.id} was stopped: {err}")
 
 
-def sweep_command(app: Any) -> int:
+def sweep_command(app: App) -> int:
     plan, queue = run_sweep(app)
     report_errors(app, queue.errors)
     data = plan.to_dict()
-    lines = [f"warned {len(data['warned'])}, requeued {len(data['requeued'])}, blocked {len(data['blocked'])}, "
-             f"stopped {len(data['stopped'])}, recurring {len(data['instantiated'])}"]
+    lines = [
+        (
+            f"warned {len(data['warned'])}, requeued {len(data['requeued'])}, blocked {len(data['blocked'])}, "
+            f"stopped {len(data['stopped'])}, recurring {len(data['instantiated'])}"
+        )
+    ]
     lines += [f"  stopped  {t}: {r}" for t, r in plan.stopped]
     lines += [f"  queued   {t.id} (recurring {t.from_template}, period {t.created})" for t in plan.instances]
     lines += [f"  {a.action:<8} {a.task} (silent {a.silent_hours:g} h since {a.last_activity})" for a in plan.actions]
@@ -287,4 +335,4 @@ def sweep_command(app: Any) -> int:
     return 0
 
 
-__all__ = ["decide_sweep", "run_sweep", "sweep_command", "SweepPlan", "SweepAction"]
+__all__ = ["SweepAction", "SweepPlan", "decide_sweep", "run_sweep", "sweep_command"]

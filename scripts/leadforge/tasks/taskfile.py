@@ -12,7 +12,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +28,29 @@ ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 # Keys in the order they are written, so diffs of task files stay small and readable.
 KEY_ORDER = (
-    "id", "title", "issue", "priority", "type", "agent", "depends_on", "scope", "acceptance", "estimate_hours",
-    "created", "not_before", "assigned_to", "assigned_at", "branch", "pr", "heartbeat_at", "completed_at", "blocked_reason",
-    "cost", "from_template", "findings", "history",
+    "id",
+    "title",
+    "issue",
+    "priority",
+    "type",
+    "agent",
+    "depends_on",
+    "scope",
+    "acceptance",
+    "estimate_hours",
+    "created",
+    "not_before",
+    "assigned_to",
+    "assigned_at",
+    "branch",
+    "pr",
+    "heartbeat_at",
+    "completed_at",
+    "blocked_reason",
+    "cost",
+    "from_template",
+    "findings",
+    "history",
 )
 COST_KEYS = ("usd", "tokens_in", "tokens_out", "requests")
 _KNOWN = frozenset(KEY_ORDER)
@@ -45,7 +65,9 @@ except AttributeError:  # pragma: no cover - PyYAML built without libyaml
 @dataclass(frozen=True, slots=True)
 class HistoryEntry:
     at: str
-    event: str  # queued | assigned | handoff | heartbeat | stale-warning | requeued | verified | completed | verification-failed | blocked ...
+    # queued | assigned | handoff | heartbeat | stale-warning | requeued | verified | completed |
+    # verification-failed | blocked ...
+    event: str
     by: str = ""
     note: str = ""
 
@@ -66,8 +88,12 @@ class Cost:
     requests: int = 0
 
     def plus(self, other: Cost) -> Cost:
-        return Cost(round(self.usd + other.usd, 6), self.tokens_in + other.tokens_in, self.tokens_out + other.tokens_out,
-                    self.requests + other.requests)
+        return Cost(
+            round(self.usd + other.usd, 6),
+            self.tokens_in + other.tokens_in,
+            self.tokens_out + other.tokens_out,
+            self.requests + other.requests,
+        )
 
     @property
     def tokens(self) -> int:
@@ -118,18 +144,17 @@ class Task:
 
     def with_event(self, event: str, *, at: str, by: str = "", note: str = "", **changes: Any) -> Task:
         """A copy with ``changes`` applied and one history entry appended (history is append-only)."""
-        return replace(self, history=self.history + (HistoryEntry(at, event, by, note),), **changes)
+        return replace(self, history=(*self.history, HistoryEntry(at, event, by, note)), **changes)
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def _timestamp(value: Any) -> str:
     if isinstance(value, datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+        moment = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
@@ -140,10 +165,10 @@ def parse_timestamp(value: str | None) -> datetime | None:
     if not value:
         return None
     try:
-        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))  # noqa: FURB162 - also reads "2026-01-01Z", which fromisoformat alone refuses
     except ValueError:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def split_front_matter(text: str, source: str) -> tuple[str, str]:
@@ -221,8 +246,9 @@ def task_from_mapping(data: Any, *, state: str, body: str = "", source: str) -> 
     if not isinstance(agent, str):
         raise InputError(f"{source}: 'agent' must be 'auto' or a profile name")
     estimate = data.get("estimate_hours")
-    if estimate is not None and (isinstance(estimate, bool) or not isinstance(estimate, (int, float))
-                                 or not math.isfinite(estimate) or estimate < 0):
+    if estimate is not None and (
+        isinstance(estimate, bool) or not isinstance(estimate, (int, float)) or not math.isfinite(estimate) or estimate < 0
+    ):
         raise InputError(f"{source}: 'estimate_hours' must be a non-negative number, got {estimate!r}")
     cost = _cost(data.get("cost"), source)
     not_before = _opt_str(data, "not_before")
@@ -421,8 +447,8 @@ def _fast_load(front: str) -> dict[str, Any] | None:
                 if value is _FAIL or mraw.strip() in {"[]", "{}"}:
                     return None
                 mapping[mkey] = value
-                if i < n and lines[i].startswith(pad) and lines[i][len(pad):len(pad) + 1] not in {" ", "-", ""}:
-                    pair = _KEY_LINE.match(lines[i][len(pad):])
+                if i < n and lines[i].startswith(pad) and lines[i][len(pad) : len(pad) + 1] not in {" ", "-", ""}:
+                    pair = _KEY_LINE.match(lines[i][len(pad) :])
                     if pair is None:
                         return None
                     i += 1
@@ -489,8 +515,22 @@ def task_to_mapping(task: Task) -> dict[str, Any]:
         "findings": list(task.findings) or None,
         "history": [entry.to_dict() for entry in task.history],
     }
-    optional = {"issue", "estimate_hours", "created", "not_before", "assigned_to", "assigned_at", "branch", "pr",
-                "heartbeat_at", "completed_at", "blocked_reason", "cost", "from_template", "findings"}
+    optional = {
+        "issue",
+        "estimate_hours",
+        "created",
+        "not_before",
+        "assigned_to",
+        "assigned_at",
+        "branch",
+        "pr",
+        "heartbeat_at",
+        "completed_at",
+        "blocked_reason",
+        "cost",
+        "from_template",
+        "findings",
+    }
     data = {k: v for k, v in data.items() if not (k in optional and v is None)}
     data.update(task.extra)
     return data

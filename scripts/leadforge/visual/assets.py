@@ -51,7 +51,9 @@ def remote_branch_head(git: GitRepo, remote: str | None, branch: str) -> str | N
         if not result.ok:
             if "couldn't find remote ref" in result.stderr.lower() or "not found" in result.stderr.lower():
                 return None
-            raise GitError(f"git fetch {remote} {branch}: {result.stderr.strip().splitlines()[-1] if result.stderr.strip() else 'failed'}")
+            raise GitError(
+                f"git fetch {remote} {branch}: {result.stderr.strip().splitlines()[-1] if result.stderr.strip() else 'failed'}"
+            )
         return git.rev_parse(f"refs/remotes/{remote}/{branch}")
     return git.rev_parse(f"refs/heads/{branch}") if git.ref_exists(f"refs/heads/{branch}") else None
 
@@ -93,5 +95,4 @@ def read_file(git: GitRepo, commit: str | None, path: str) -> bytes | None:
     if commit is None:
         return None
     result = git.run("cat-file", "blob", f"{commit}:{path}", text=False, check=False)
-    return result.stdout if result.ok and isinstance(result.stdout, bytes) else None
-
+    return result.stdout if result.ok else None

@@ -49,8 +49,7 @@ CHROMIUM_FLAGS: tuple[str, ...] = (
 MASK_COLOR = "#FF00FF"
 
 INSTALL_HINT = (
-    "install one: `python -m playwright install chromium`, or `apt-get install chromium`, "
-    "or set visual.browser.executable"
+    "install one: `python -m playwright install chromium`, or `apt-get install chromium`, or set visual.browser.executable"
 )
 
 
@@ -401,13 +400,11 @@ def _write_manifest(folder: Path, files: Sequence[str], blocked: Sequence[str]) 
 
 
 def history_folder(settings: VisualSettings, repo: Path, today: dt.date | None = None) -> Path:
-    day = (today or dt.datetime.now(dt.timezone.utc).date()).isoformat()
+    day = (today or dt.datetime.now(dt.UTC).date()).isoformat()
     return repo / settings.history_dir / day
 
 
-def run_capture_command(
-    app: App, *, out: str | None, baseline: bool, history: bool, page: list[str] | None
-) -> int:
+def run_capture_command(app: App, *, out: str | None, baseline: bool, history: bool, page: list[str] | None) -> int:
     settings = app.config.visual
     if baseline:
         folder = app.repo / settings.baseline_dir
@@ -421,8 +418,9 @@ def run_capture_command(
         # a repository that has not configured pages yet: nothing to do, and not an error
         if out and not app.dry_run:
             _write_manifest(folder, (), ())
-        app.out.result({"folder": str(folder), "files": [], "blocked": []},
-                       "visual.pages is empty: nothing to capture (see docs/visual.md)")
+        app.out.result(
+            {"folder": str(folder), "files": [], "blocked": []}, "visual.pages is empty: nothing to capture (see docs/visual.md)"
+        )
         return 0
     shots = plan_shots(settings, page)
     if app.dry_run:

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from leadforge.cli import area_parser
+
+if TYPE_CHECKING:
+    from leadforge.app import App
+    from leadforge.cli import Subparsers
 
 
 def _ratio(text: str) -> float:
@@ -36,15 +41,15 @@ def _colour(text: str) -> tuple[int, int, int]:
         values = ()
     if len(values) != 3 or not all(0 <= v <= 255 for v in values):
         raise argparse.ArgumentTypeError(f"{text!r} must be R,G,B with each 0..255")
-    return values  # type: ignore[return-value]
+    return values
 
 
 # every verb reads or writes PNGs (numpy + Pillow); capture also drives Chromium (Playwright)
 _MODULES = {"capture": ("playwright", "numpy", "PIL")}
 
 
-def _handler(name: str) -> Any:
-    def run(app: Any, **options: Any) -> int:
+def _handler(name: str) -> Callable[..., int]:
+    def run(app: App, **options: Any) -> int:
         from leadforge.extras import need
 
         need(f"leadforge visual {name}", *_MODULES.get(name, ("numpy", "PIL")))
@@ -56,7 +61,7 @@ def _handler(name: str) -> Any:
     return run
 
 
-def register(sub: Any, common: argparse.ArgumentParser) -> None:
+def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     _parser, verbs = area_parser(sub, common, "visual", "visual regression: capture, diff, compare, approve")
 
     diff = verbs.add_parser(
@@ -107,7 +112,11 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     compare.add_argument("--threshold", type=_ratio, default=None, help="per-pixel colour threshold (default visual.threshold)")
     compare.add_argument("--max-ratio", type=_ratio, default=None, help="allowed mismatch ratio for every page")
     compare.add_argument(
-        "--jobs", "-j", type=_jobs, default=None, metavar="N",
+        "--jobs",
+        "-j",
+        type=_jobs,
+        default=None,
+        metavar="N",
         help="screenshots compared at once, each in its own process (default: one per CPU; 1: no worker processes)",
     )
     compare.set_defaults(handler=_handler("compare"))
@@ -140,7 +149,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         "copy DIR into the baseline and commit on the checked-out branch.",
     )
     approve.add_argument(
-        "--current", metavar="DIR", default=None,
+        "--current",
+        metavar="DIR",
+        default=None,
         help="developer mode: copy these screenshots into the baseline and commit on the current branch",
     )
     approve.add_argument("--push", action="store_true", help="push the commit to the PR branch")
@@ -157,6 +168,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     release.add_argument("--tag", required=True, help="the release tag, e.g. v1.4.0")
     release.add_argument("--from", dest="source", metavar="DIR", default=None, help="screenshots to store (default baseline)")
-    release.add_argument("--previous", default=None, metavar="TAG", help="the release to compare with (default: the latest stored)")
+    release.add_argument(
+        "--previous", default=None, metavar="TAG", help="the release to compare with (default: the latest stored)"
+    )
     release.add_argument("--commit", action="store_true", help="commit the stored screenshots")
     release.set_defaults(handler=_handler("release"))

@@ -46,8 +46,16 @@ PAGE = """<!doctype html>
 
 VISUAL_CONFIG = {
     "app": {"static": "site"},
-    "pages": [{"name": "landing", "path": "/index.html", "viewports": ["480x320"], "full_page": False,
-               "mask": ["#clock"], "wait_for": ".cta"}],
+    "pages": [
+        {
+            "name": "landing",
+            "path": "/index.html",
+            "viewports": ["480x320"],
+            "full_page": False,
+            "mask": ["#clock"],
+            "wait_for": ".cta",
+        }
+    ],
 }
 
 
@@ -89,8 +97,7 @@ def run_stage(demo: Demo) -> dict[str, Any]:
     git.create_branch(BRANCH, checkout=True)
     _write_page(root, "#1f9d55", "Start free trial")
     head = demo.commit("feat(site): green call to action", ["site"])
-    pull = demo.forge.open_pull("Green call to action", head=BRANCH, base=base_branch, head_sha=head,
-                                author="claude-code")
+    pull = demo.forge.open_pull("Green call to action", head=BRANCH, base=base_branch, head_sha=head, author="claude-code")
     current = demo.out / "work" / "visual" / "current"
     demo.cli("visual", "capture", "--out", str(current))
     report_dir = demo.out / "work" / "visual" / "report"
@@ -102,21 +109,31 @@ def run_stage(demo: Demo) -> dict[str, Any]:
     demo.check(len(comments) == 1 and "Visual check failed" in comments[0].body, "one PR comment with the visual report")
     demo.check(git.current_branch() == BRANCH and git.head() == head, "the PR branch is untouched by the report")
     again = demo.cli("visual", "pr", "--current", str(current), "--out", str(report_dir), "--pr", str(pull.number), "--json")
-    demo.check(again.json()["comment_action"] == "unchanged" and len(demo.forge.list_issue_comments(pull.number)) == 1,
-               "a re-run leaves the one comment as it is")
+    demo.check(
+        again.json()["comment_action"] == "unchanged" and len(demo.forge.list_issue_comments(pull.number)) == 1,
+        "a re-run leaves the one comment as it is",
+    )
     comment_file = demo.out / "work" / "visual" / "pr-comment.md"
     comment_file.write_text(comments[0].body, encoding="utf-8")
 
     # a maintainer approves: the new baseline lands on the PR branch
-    event = demo.event("issue_comment.created", **{
-        "issue.number": pull.number, "issue.pull_request": {"url": f"pulls/{pull.number}"},
-        "comment.body": "/leadforge approve-visual", "comment.user.login": "mona", "sender.login": "mona",
-    })
+    event = demo.event(
+        "issue_comment.created",
+        **{
+            "issue.number": pull.number,
+            "issue.pull_request": {"url": f"pulls/{pull.number}"},
+            "comment.body": "/leadforge approve-visual",
+            "comment.user.login": "mona",
+            "sender.login": "mona",
+        },
+    )
     demo.forge.set_permission("mona", "maintain")
     approved = demo.cli("visual", "approve", "--json", event=event).json()
     demo.check(approved["approved"] and approved["commit"], "the maintainer's approval commits the new baseline")
-    demo.check(git.rev_parse(f"refs/heads/{BRANCH}") == approved["commit"] and
-               git.out("rev-parse", f"{approved['commit']}^") == head, "the baseline commit sits on top of the PR head")
+    demo.check(
+        git.rev_parse(f"refs/heads/{BRANCH}") == approved["commit"] and git.out("rev-parse", f"{approved['commit']}^") == head,
+        "the baseline commit sits on top of the PR head",
+    )
     statuses = [s for s in demo.forge.list_statuses(approved["commit"]) if s.context == "leadforge/visual"]
     demo.check(bool(statuses) and statuses[-1].state == "success", "the visual check is green after the approval")
 
@@ -140,8 +157,12 @@ def run_stage(demo: Demo) -> dict[str, Any]:
             f"changed, so the check failed and the PR got one comment with before/after/diff; "
             f"`/leadforge approve-visual` by a maintainer committed the new baseline and the check turned green."
         ),
-        "facts": {"changed_ratio": round(landing["ratio"], 4), "mismatch": landing["mismatch"],
-                  "comment": comments[0].url or comments[0].id, "baseline_commit": approved["commit"][:7]},
+        "facts": {
+            "changed_ratio": round(landing["ratio"], 4),
+            "mismatch": landing["mismatch"],
+            "comment": comments[0].url or comments[0].id,
+            "baseline_commit": approved["commit"][:7],
+        },
         "artifacts": artifacts,
         "links": {"visual report": artifacts[2]},
     }

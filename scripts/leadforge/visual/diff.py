@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["pixelmatch", "diff_images", "DiffResult", "MAX_YIQ_DELTA"]
+__all__ = ["MAX_YIQ_DELTA", "DiffResult", "diff_images", "pixelmatch"]
 
 MAX_YIQ_DELTA = 35215  # the largest possible YIQ delta (pixelmatch's constant)
 
@@ -56,13 +56,13 @@ def _word(rgb: Sequence[float]) -> np.uint32:
     if len(rgb) != 3:
         raise ValueError(f"a colour is three numbers (r, g, b), got {tuple(rgb)!r}")
     r, g, b = (_to_uint8(c) for c in rgb)
-    return np.array([r, g, b, 255], dtype=np.uint8).view(np.uint32)[0]
+    return np.uint32(np.array([r, g, b, 255], dtype=np.uint8).view(np.uint32)[0])
 
 
 # Grey value v -> the word (v, v, v, 255).
-_GREY_WORDS = np.repeat(np.arange(256, dtype=np.uint8), 4).reshape(256, 4)
-_GREY_WORDS[:, 3] = 255
-_GREY_WORDS = _GREY_WORDS.view(np.uint32).reshape(256)
+_GREY_RGBA = np.repeat(np.arange(256, dtype=np.uint8), 4).reshape(256, 4)
+_GREY_RGBA[:, 3] = 255
+_GREY_WORDS = _GREY_RGBA.view(np.uint32).reshape(256)
 
 
 def _as_rgba(name: str, img: Any) -> np.ndarray:
@@ -113,7 +113,7 @@ def pixelmatch(
     a32 = a.reshape(-1).view(np.uint32)
     b32 = b.reshape(-1).view(np.uint32)
     out32 = output.reshape(-1).view(np.uint32) if output is not None else None
-    draw_grey = out32 is not None and not diff_mask
+    grey_out = None if diff_mask else out32  # where the unchanged pixels are drawn in grey (not in a diff mask)
 
     max_delta = MAX_YIQ_DELTA * threshold * threshold
     aa_word = _word(aa_color)
@@ -126,8 +126,8 @@ def pixelmatch(
     band = _BAND
     for start in range(0, total, band):
         stop = min(start + band, total)
-        if draw_grey:
-            out32[start:stop] = _grey_words(a, a32, start, stop, float(alpha))  # type: ignore[index]
+        if grey_out is not None:
+            grey_out[start:stop] = _grey_words(a, a32, start, stop, float(alpha))
         over, delta = ctx.over_threshold(start, stop)
         if over.size == 0:
             continue
@@ -135,8 +135,8 @@ def pixelmatch(
             real, real_delta = over, delta
         else:
             aa = ctx.antialiased(over)
-            if draw_grey:
-                out32[over[aa]] = aa_word  # type: ignore[index]
+            if grey_out is not None:
+                grey_out[over[aa]] = aa_word
             keep = ~aa
             real, real_delta = over[keep], delta[keep]
         mismatch += int(real.size)
@@ -178,7 +178,8 @@ def _grey_words(img: np.ndarray, words: np.ndarray, start: int, stop: int, alpha
             firsts = band[starts]  # a 1-D gather of words is much cheaper than one of pixel rows
             values = _GREY_WORDS[_grey_values(firsts.view(np.uint8).reshape(-1, 4), alpha)]
             return np.repeat(values, lengths)
-    return _GREY_WORDS[_grey_values(px[start:stop], alpha)]
+    grey: np.ndarray = _GREY_WORDS[_grey_values(px[start:stop], alpha)]
+    return grey
 
 
 # ---- colour and brightness deltas -----------------------------------------------------------
@@ -218,11 +219,14 @@ def _channel_deltas(
         v2 = p2[where].astype(np.int32) if p2.shape[:-1] == translucent.shape else None
         assert v2 is not None
         da = v1[:, 3] - v2[:, 3]
+        rb: np.ndarray | int
+        gb: np.ndarray | int
+        bb: np.ndarray | int
         if checkerboard:
             assert pos is not None
             rb, gb, bb = _checker(np.broadcast_to(pos, translucent.shape)[where])
         else:
-            rb = gb = bb = 255  # type: ignore[assignment]
+            rb = gb = bb = 255
         fr[where] = (v1[:, 0] * v1[:, 3] - v2[:, 0] * v2[:, 3] - rb * da) / 255
         fg[where] = (v1[:, 1] * v1[:, 3] - v2[:, 1] * v2[:, 3] - gb * da) / 255
         fb[where] = (v1[:, 2] * v1[:, 3] - v2[:, 2] * v2[:, 3] - bb * da) / 255
@@ -246,7 +250,7 @@ def _color_delta(w1: np.ndarray, w2: np.ndarray, pos: np.ndarray | None, checker
     q = dr * _QR
     q -= dg * _QG
     q += db * _QB
-    delta = 0.5053 * y * y
+    delta: np.ndarray = 0.5053 * y * y
     i *= 0.299 * i
     q *= 0.1957 * q
     delta += i
@@ -375,7 +379,7 @@ class _Context:
         neighbour_loc = loc + box_offsets
         on_border = (x == 0) | (x == width - 1) | (y == 0) | (y == height - 1)
         border = np.flatnonzero(on_border)
-        invalid_count = 0
+        invalid_count: int | np.ndarray = 0  # how many neighbours fall outside the image (an array on the border)
         if border.size:
             # out-of-image neighbours become the centre itself (a zero delta) and are discounted
             bx, by = x[border], y[border]
@@ -395,8 +399,8 @@ class _Context:
                 return result
             todo, c, on_border = todo[hopeful], c[hopeful], on_border[hopeful]
             neighbours, neighbour_loc = neighbours[:, hopeful], neighbour_loc[:, hopeful]
-            if border.size:
-                invalid_count = invalid_count[hopeful]  # type: ignore[index]
+            if isinstance(invalid_count, np.ndarray):
+                invalid_count = invalid_count[hopeful]
             n = c.size
         dr, dg, db = _channel_deltas(words[c], words[neighbours], c * 4 if self.checkerboard else None, self.checkerboard)
         delta = _brightness(dr, dg, db)

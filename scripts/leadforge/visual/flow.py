@@ -99,7 +99,8 @@ def approval_request(event_name: str, payload: Mapping[str, Any], settings: Visu
             return None
         pull = payload.get("pull_request") or {}
         sender = (payload.get("sender") or {}).get("login")
-        return ApprovalRequest(int(pull.get("number") or payload.get("number")), str(sender or ""), "label")
+        number: Any = pull.get("number") or payload.get("number")  # event JSON
+        return ApprovalRequest(int(number), str(sender or ""), "label")
     return None
 
 
@@ -138,18 +139,21 @@ def render_comment(
     for entry in entries:
         counts[entry.status] = counts.get(entry.status, 0) + 1
     template = _environment(repo).get_template("pr-comment.md.j2")
-    return template.render(
-        entries=entries,
-        passed=passed,
-        counts=counts,
-        head_sha=head_sha,
-        images=images,
-        run_url=run_url,
-        approved_by=approved_by,
-        approve_command=settings.approve_command,
-        approve_label=settings.approve_label,
-        icons=ICONS,
-    ).strip() + "\n"
+    return (
+        template.render(
+            entries=entries,
+            passed=passed,
+            counts=counts,
+            head_sha=head_sha,
+            images=images,
+            run_url=run_url,
+            approved_by=approved_by,
+            approve_command=settings.approve_command,
+            approve_label=settings.approve_label,
+            icons=ICONS,
+        ).strip()
+        + "\n"
+    )
 
 
 def pr_prefix(number: int) -> str:
@@ -202,9 +206,7 @@ def _pull_target(app: App, pr: int | None) -> PullTarget:
     return PullTarget(number, head)
 
 
-def run_pr_command(
-    app: App, *, current: str, baseline: str | None, out: str, pr: int | None, remote: str, no_push: bool
-) -> int:
+def run_pr_command(app: App, *, current: str, baseline: str | None, out: str, pr: int | None, remote: str, no_push: bool) -> int:
     from leadforge.forge.base import upsert_issue_comment
     from leadforge.forge.models import CommitStatus
     from leadforge.visual.assets import update_branch
@@ -216,13 +218,16 @@ def run_pr_command(
     baseline_dir = Path(baseline).expanduser().resolve() if baseline else app.repo / settings.baseline_dir
     out_dir = Path(out).expanduser().resolve()
     if not screenshot_names(current_dir) and not screenshot_names(baseline_dir):
-        app.out.result({"entries": [], "passed": True},
-                       "no screenshots and no baseline (visual.pages is empty?): nothing to report")
+        app.out.result(
+            {"entries": [], "passed": True}, "no screenshots and no baseline (visual.pages is empty?): nothing to report"
+        )
         return 0
     target = _pull_target(app, pr)
     if app.dry_run:
-        app.out.would(f"compare {current_dir} with {baseline_dir}, publish images to {settings.assets_branch}, "
-                      f"comment on #{target.number} and set {STATUS_CONTEXT} on {target.head_sha[:7]}")
+        app.out.would(
+            f"compare {current_dir} with {baseline_dir}, publish images to {settings.assets_branch}, "
+            f"comment on #{target.number} and set {STATUS_CONTEXT} on {target.head_sha[:7]}"
+        )
         return 0
     report = compare_folders(settings, baseline_dir, current_dir, out_dir)
     git = app.git
@@ -248,22 +253,38 @@ def run_pr_command(
                 if rel:
                     files[f"{prefix}/{rel}"] = (out_dir / rel).read_bytes()
         commit = update_branch(
-            git, remote, settings.assets_branch, files,
-            f"visual: images of #{target.number} at {target.head_sha[:7]}", clear_prefix=pr_prefix(target.number),
+            git,
+            remote,
+            settings.assets_branch,
+            files,
+            f"visual: images of #{target.number} at {target.head_sha[:7]}",
+            clear_prefix=pr_prefix(target.number),
         )
         repository = app.context.repository or app.forge.repository
         images_url = f"{app.context.server_url}/{repository}/raw/{commit}/{prefix}/"
     body = render_comment(
-        entries, passed=final.passed, head_sha=target.head_sha, settings=settings, images=images_url,
-        run_url=app.context.run_url, repo=app.repo,
+        entries,
+        passed=final.passed,
+        head_sha=target.head_sha,
+        settings=settings,
+        images=images_url,
+        run_url=app.context.run_url,
+        repo=app.repo,
     )
     comment, action = upsert_issue_comment(app.forge, target.number, COMMENT_KEY, body)
     state, description = status_of(final.passed, final.counts)
     app.forge.create_status(target.head_sha, CommitStatus(STATUS_CONTEXT, state, description, app.context.run_url))
     app.actions.summary(body)
     app.actions.set_output("passed", "true" if final.passed else "false")
-    data = {**final.as_dict(), "pr": target.number, "head_sha": target.head_sha, "comment": comment.id,
-            "comment_action": action, "images": images_url, "status": state}
+    data = {
+        **final.as_dict(),
+        "pr": target.number,
+        "head_sha": target.head_sha,
+        "comment": comment.id,
+        "comment_action": action,
+        "images": images_url,
+        "status": state,
+    }
     app.out.result(data, f"{description}\ncomment {action} on #{target.number}: {comment.url or comment.id}")
     return 0
 
@@ -292,14 +313,22 @@ def run_approve_command(app: App, *, current: str | None, push: bool, remote: st
         return 0
     permission = app.forge.get_permission(request.sender)
     if permission not in WRITERS:
-        _reply(app, request.number, f"@{request.sender} only people with write permission can approve screenshots "
-                                    f"(yours: {permission}). Nothing was changed.")
+        _reply(
+            app,
+            request.number,
+            f"@{request.sender} only people with write permission can approve screenshots "
+            f"(yours: {permission}). Nothing was changed.",
+        )
         app.out.result({"approved": False, "reason": "permission", "sender": request.sender}, "")
         return 0
     pull = app.forge.get_pull(request.number)
     if pull.head_repo and app.forge.repository and pull.head_repo != app.forge.repository:
-        _reply(app, request.number, f"@{request.sender} this PR comes from the fork {pull.head_repo}; the workflow cannot "
-                                    f"push to it. Run `leadforge visual approve --current DIR` on the branch instead.")
+        _reply(
+            app,
+            request.number,
+            f"@{request.sender} this PR comes from the fork {pull.head_repo}; the workflow cannot "
+            f"push to it. Run `leadforge visual approve --current DIR` on the branch instead.",
+        )
         return 1
     return _approve_from_assets(app, settings, request, pull, push, remote)
 
@@ -317,8 +346,12 @@ def _approve_from_assets(app: App, settings: VisualSettings, request: ApprovalRe
     prefix = f"{pr_prefix(request.number)}/{pull.head_sha[:12]}"
     raw = read_file(git, assets_head, f"{prefix}/report.json")
     if raw is None:
-        _reply(app, request.number, f"@{request.sender} there is no visual report for the PR head {pull.head_sha[:7]} "
-                                    f"yet; wait for the Visual check to finish, then approve again.")
+        _reply(
+            app,
+            request.number,
+            f"@{request.sender} there is no visual report for the PR head {pull.head_sha[:7]} "
+            f"yet; wait for the Visual check to finish, then approve again.",
+        )
         return 1
     report = json.loads(raw)
     updates = baseline_updates(report, settings.baseline_dir, prefix)
@@ -342,10 +375,14 @@ def _approve_from_assets(app: App, settings: VisualSettings, request: ApprovalRe
         approved[name] = {"pixels": pixel_hash(pixels), "by": request.sender, "head": pull.head_sha}
     if app.dry_run:
         for target in sorted(files):
-            app.out.would(("delete " if files[target] is None else "write ") + f"{target} in a commit on top of "
-                          f"{pull.head_ref} ({pull.head_sha[:7]})" + (f" and push it to {remote}" if push_remote else ""))
-        app.out.would(f"record the approval of #{request.number} on {settings.assets_branch}, update the comment "
-                      f"and set {STATUS_CONTEXT} to success")
+            app.out.would(
+                ("delete " if files[target] is None else "write ") + f"{target} in a commit on top of "
+                f"{pull.head_ref} ({pull.head_sha[:7]})" + (f" and push it to {remote}" if push_remote else "")
+            )
+        app.out.would(
+            f"record the approval of #{request.number} on {settings.assets_branch}, update the comment "
+            f"and set {STATUS_CONTEXT} to success"
+        )
         return 0
     # the baseline commit, on top of the PR head (fetched, never checked out)
     if push_remote and git.remote_url(push_remote):
@@ -361,24 +398,46 @@ def _approve_from_assets(app: App, settings: VisualSettings, request: ApprovalRe
     new_head = commit or head
     previous = read_approvals(git, push_remote, settings.assets_branch, request.number)
     record = {"approved": {**{k: {"pixels": v} for k, v in previous.items()}, **approved}}
-    update_branch(git, push_remote, settings.assets_branch,
-                  {_approvals_path(request.number): (json.dumps(record, indent=2, sort_keys=True) + "\n").encode()},
-                  f"visual: approval of #{request.number} by @{request.sender}")
+    update_branch(
+        git,
+        push_remote,
+        settings.assets_branch,
+        {_approvals_path(request.number): (json.dumps(record, indent=2, sort_keys=True) + "\n").encode()},
+        f"visual: approval of #{request.number} by @{request.sender}",
+    )
     entries = tuple(
         replace(Entry(**e), status="approved") if e.get("status") in {"failed", "new", "changed"} else Entry(**e)
         for e in report.get("entries", [])
     )
     repository = app.context.repository or app.forge.repository
     images = f"{app.context.server_url}/{repository}/raw/{assets_head}/{prefix}/" if assets_head else None
-    body = render_comment(entries, passed=True, head_sha=new_head, settings=settings, images=images,
-                          run_url=app.context.run_url, approved_by=request.sender, repo=app.repo)
+    body = render_comment(
+        entries,
+        passed=True,
+        head_sha=new_head,
+        settings=settings,
+        images=images,
+        run_url=app.context.run_url,
+        approved_by=request.sender,
+        repo=app.repo,
+    )
     upsert_issue_comment(app.forge, request.number, COMMENT_KEY, body)
-    app.forge.create_status(new_head, CommitStatus(STATUS_CONTEXT, "success", f"approved by @{request.sender}",
-                                                   app.context.run_url))
-    data = {"approved": True, "pr": request.number, "by": request.sender, "commit": commit,
-            "baseline": sorted(files), "via": request.via}
-    app.out.result(data, f"accepted {len(files)} screenshot(s) as the baseline of #{request.number}"
-                         + (f" in {commit[:7]}" if commit else " (already there)"))
+    app.forge.create_status(
+        new_head, CommitStatus(STATUS_CONTEXT, "success", f"approved by @{request.sender}", app.context.run_url)
+    )
+    result = {
+        "approved": True,
+        "pr": request.number,
+        "by": request.sender,
+        "commit": commit,
+        "baseline": sorted(files),
+        "via": request.via,
+    }
+    app.out.result(
+        result,
+        f"accepted {len(files)} screenshot(s) as the baseline of #{request.number}"
+        + (f" in {commit[:7]}" if commit else " (already there)"),
+    )
     return 0
 
 
@@ -404,7 +463,8 @@ def _approve_local(app: App, settings: VisualSettings, current: Path, push: bool
         commit = git.commit("chore(visual): accept new screenshots")
         if push and git.remote_url(remote):
             git.push(remote, f"HEAD:refs/heads/{git.current_branch()}")
-    app.out.result({"approved": True, "commit": commit, "baseline": sorted(files)},
-                   f"accepted {len(files)} screenshot(s) as the baseline" + (f" in {commit[:7]}" if commit else " (unchanged)"))
+    app.out.result(
+        {"approved": True, "commit": commit, "baseline": sorted(files)},
+        f"accepted {len(files)} screenshot(s) as the baseline" + (f" in {commit[:7]}" if commit else " (unchanged)"),
+    )
     return 0
-

@@ -26,6 +26,7 @@ from leadforge.fsutil import atomic_write
 
 if TYPE_CHECKING:
     import numpy as np
+    from PIL import Image
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -52,7 +53,6 @@ def load_rgba(path: str | Path, data: bytes | None = None) -> np.ndarray:
 
 
 def _load_with_pillow(path: Path) -> np.ndarray:
-    import numpy as np
     from PIL import Image, UnidentifiedImageError
 
     try:
@@ -60,7 +60,7 @@ def _load_with_pillow(path: Path) -> np.ndarray:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(path) as image:
                 image.load()
-                return _to_rgba(image, np)
+                return _to_rgba(image)
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except IsADirectoryError:
@@ -90,7 +90,7 @@ def check_canvas(img1: np.ndarray, img2: np.ndarray, *, what: str, hint: str) ->
 
 
 # Pillow's default PIL.Image.MAX_IMAGE_PIXELS (the same since Pillow 5; a test keeps it in step).
-PILLOW_DEFAULT_PIXEL_LIMIT = int(1024 * 1024 * 1024 // 4 // 3)
+PILLOW_DEFAULT_PIXEL_LIMIT = 1024 * 1024 * 1024 // 4 // 3
 
 
 def pixel_limit() -> int | None:
@@ -106,24 +106,24 @@ def _first_line(err: BaseException) -> str:
     return text[0] if text else type(err).__name__
 
 
-def _to_rgba(image: object, np: object) -> np.ndarray:
+def _to_rgba(image: Image.Image) -> np.ndarray:
+    import numpy as np
     from PIL import Image
 
-    assert isinstance(image, Image.Image)
     mode = image.mode
     if mode == "RGBA":
-        return np.array(image, dtype=np.uint8)  # type: ignore[attr-defined]
+        return np.array(image, dtype=np.uint8)
     if mode in {"I;16", "I;16L", "I;16B", "I;16N", "I"}:
         # 16-bit grey: keep the high byte (what a browser or pngjs shows), not Pillow's clipping
-        grey = np.asarray(image).astype(np.uint32)  # type: ignore[attr-defined]
+        grey = np.asarray(image).astype(np.uint32)
         if mode == "I" and grey.max(initial=0) <= 255:
-            grey8 = grey.astype(np.uint8)  # type: ignore[attr-defined]
+            grey8 = grey.astype(np.uint8)
         else:
-            grey8 = (np.minimum(grey, 0xFFFF) >> 8).astype(np.uint8)  # type: ignore[attr-defined]
+            grey8 = (np.minimum(grey, 0xFFFF) >> 8).astype(np.uint8)
         image = Image.fromarray(grey8, "L")
     elif mode == "La":
         image = image.convert("LA")
-    return np.array(image.convert("RGBA"), dtype=np.uint8)  # type: ignore[attr-defined, union-attr]
+    return np.array(image.convert("RGBA"), dtype=np.uint8)
 
 
 # ---- the PNG container (pure) -------------------------------------------------------------------
@@ -168,9 +168,7 @@ def png_layout(data: bytes, *, whole: bool = False) -> PngLayout | None:
             header = struct.unpack_from(">IIBBBBB", data, pos + 8)
         elif kind == b"tRNS":
             transparency = True
-        elif kind == b"IDAT" and not whole:
-            break
-        elif kind == b"IEND":
+        elif (kind == b"IDAT" and not whole) or kind == b"IEND":  # the header chunks are all read
             break
         pos = end
     else:
@@ -283,7 +281,7 @@ def _compressor() -> zlib._Compress:
         from isal import isal_zlib
     except ImportError:
         return zlib.compressobj(1)
-    return isal_zlib.compressobj(1)  # type: ignore[return-value]
+    return isal_zlib.compressobj(1)  # type: ignore[return-value]  # isal_zlib mirrors zlib; its stub names its own class
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
@@ -300,7 +298,6 @@ def decode_png(data: bytes, *, source: str) -> np.ndarray:
     fast = _decode_fast(data)
     if fast is not None:
         return fast
-    import numpy as np
     from PIL import Image
 
     try:
@@ -308,7 +305,7 @@ def decode_png(data: bytes, *, source: str) -> np.ndarray:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as image:
                 image.load()
-                return _to_rgba(image, np)
+                return _to_rgba(image)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise InputError(f"{source}: refused as a possible decompression bomb (over PIL.Image.MAX_IMAGE_PIXELS)") from None
     except (OSError, SyntaxError, ValueError, EOFError, zlib.error) as err:

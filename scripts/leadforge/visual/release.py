@@ -1,8 +1,9 @@
 """Screenshots per release: ``<releases_dir>/<tag>/`` and the list of what changed since the previous one.
 
-The contract with the release area (issue 6), which renders the "Visual changes" section of
-the notes and the ``VISUAL_CHANGELOG.md`` entry from it::
+The contract with the release area, which renders the "Visual changes" section of the notes and
+the ``VISUAL_CHANGELOG.md`` entry from it (the release area asks; this area never imports it)::
 
+    notes_section(repo: Path, tag: str, previous: str | None) -> list[dict]   # VisualChange.to_dict() each
     release_changes(repo: Path, tag: str, previous: str | None) -> list[VisualChange]
 
 * the release's screenshots are ``<releases_dir>/<tag>/<page>-<viewport>.png``; when that folder
@@ -19,11 +20,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from leadforge.errors import ConfigError, InputError
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from leadforge.app import App
     from leadforge.visual.settings import VisualSettings
 
@@ -38,6 +41,17 @@ class VisualChange:
     after: str | None  # repo-relative path of this release's screenshot, None for a removed page
     diff: str | None  # repo-relative path of the diff image, when both exist
     mismatch_ratio: float | None  # changed pixels / total, when both exist
+
+    def to_dict(self) -> dict[str, Any]:
+        """This change as the release notes' plain data (one item of their ``visual`` context)."""
+        return {
+            "page": self.page,
+            "viewport": self.viewport,
+            "before": self.before,
+            "after": self.after,
+            "diff": self.diff,
+            "mismatch_ratio": None if self.mismatch_ratio is None else float(self.mismatch_ratio),
+        }
 
 
 def _settings(repo: Path) -> VisualSettings:
@@ -123,7 +137,7 @@ def release_changes(repo: Path, tag: str, previous: str | None) -> list[VisualCh
     return changes
 
 
-def _same_pixels(path: Path, rgba: object) -> bool:
+def _same_pixels(path: Path, rgba: np.ndarray) -> bool:
     """Does the PNG at ``path`` hold exactly ``rgba`` (a missing or unreadable file does not)?"""
     import numpy as np
 
@@ -141,7 +155,7 @@ def latest_stored_release(repo: Path, settings: VisualSettings, tag: str, prefix
     """The release folder before ``tag``, for ``--previous`` by default. For a semver tag the same rule as
     the release notes' previous tag (highest semver below it; a final release skips pre-releases); other
     names go by the numbers in them."""
-    from leadforge.release.semver import Version, candidates
+    from leadforge.semver import Version, candidates
 
     folder = repo / settings.releases_dir
     if not folder.is_dir():
@@ -160,13 +174,20 @@ def latest_stored_release(repo: Path, settings: VisualSettings, tag: str, prefix
     return older[-1] if older else None
 
 
+def notes_section(repo: Path, tag: str, previous: str | None) -> list[dict[str, Any]]:
+    """What the release area asks for its notes: this release's visual changes as plain data."""
+    return [change.to_dict() for change in release_changes(repo, tag, previous)]
+
+
 def run_release_command(app: App, *, tag: str, source: str | None, previous: str | None, commit: bool) -> int:
     settings = app.config.visual
     check_tag(tag)
     source_dir = Path(source).expanduser().resolve() if source else None
     if previous is not None and not (app.repo / settings.releases_dir / check_tag(previous)).is_dir():
-        raise InputError(f"--previous {previous}: no stored release in {settings.releases_dir}/{previous} "
-                         f"(run `leadforge visual release --tag {previous}` at that tag, or leave --previous out)")
+        raise InputError(
+            f"--previous {previous}: no stored release in {settings.releases_dir}/{previous} "
+            f"(run `leadforge visual release --tag {previous}` at that tag, or leave --previous out)"
+        )
     previous = previous or latest_stored_release(app.repo, settings, tag, app.config.release.tag_prefix)
     folder = app.repo / settings.releases_dir / tag
     if app.dry_run:
@@ -185,8 +206,14 @@ def run_release_command(app: App, *, tag: str, source: str | None, previous: str
         "previous": previous,
         "folder": folder.relative_to(app.repo).as_posix(),
         "changes": [
-            {"page": c.page, "viewport": c.viewport, "before": c.before, "after": c.after, "diff": c.diff,
-             "mismatch_ratio": c.mismatch_ratio}
+            {
+                "page": c.page,
+                "viewport": c.viewport,
+                "before": c.before,
+                "after": c.after,
+                "diff": c.diff,
+                "mismatch_ratio": c.mismatch_ratio,
+            }
             for c in changes
         ],
     }
@@ -198,4 +225,3 @@ def run_release_command(app: App, *, tag: str, source: str | None, previous: str
         lines.append("  no visual changes")
     app.out.result(data, "\n".join(lines))
     return 0
-

@@ -70,7 +70,7 @@ class CompareReport:
 
     @property
     def counts(self) -> dict[str, int]:
-        out = {status: 0 for status in FAILING}
+        out = dict.fromkeys(FAILING, 0)
         for entry in self.entries:
             out[entry.status] += 1
         return out
@@ -113,9 +113,7 @@ def screenshot_names(folder: Path) -> dict[str, Path]:
     artifact, so symlinks and names with other characters are ignored."""
     if not folder.is_dir():
         return {}
-    return {
-        p.name: p for p in sorted(folder.iterdir()) if _SAFE_NAME.match(p.name) and p.is_file() and not p.is_symlink()
-    }
+    return {p.name: p for p in sorted(folder.iterdir()) if _SAFE_NAME.match(p.name) and p.is_file() and not p.is_symlink()}
 
 
 def page_and_viewport(name: str) -> tuple[str, str]:
@@ -170,7 +168,7 @@ class SideBySide:
         if top < self.labels.shape[0]:
             count = min(n, self.labels.shape[0] - top)
             stripe[:count] = self.labels[top : top + count]
-        for img, left in zip(self.panels, self.lefts):
+        for img, left in zip(self.panels, self.lefts, strict=True):
             first, last = max(top, _LABEL_HEIGHT), min(top + n, _LABEL_HEIGHT + img.shape[0])
             if first < last:
                 stripe[first - top : last - top, left : left + img.shape[1]] = img[first - _LABEL_HEIGHT : last - _LABEL_HEIGHT]
@@ -201,7 +199,7 @@ def side_by_side(before: np.ndarray | None, after: np.ndarray | None, diff: np.n
 
 
 def _stem(name: str) -> str:
-    return name[:-4] if name.endswith(".png") else name
+    return name.removesuffix(".png")
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,8 +237,15 @@ def plan_pairs(
         before, after = before_files.get(name), after_files.get(name)
         jobs.append(
             PairJob(
-                name, page, viewport, allowed_ratio(settings, page, max_ratio),
-                str(before) if before else None, str(after) if after else None, str(out), threshold, settings.include_aa,
+                name,
+                page,
+                viewport,
+                allowed_ratio(settings, page, max_ratio),
+                str(before) if before else None,
+                str(after) if after else None,
+                str(out),
+                threshold,
+                settings.include_aa,
             )
         )
     return tuple(jobs)
@@ -279,13 +284,15 @@ def compare_pair(job: PairJob) -> Entry:
     out = Path(job.out)
     stem = job.stem
     if job.before is None or job.after is None:
-        present = Path(job.after or job.before)  # type: ignore[arg-type]
-        kind = "after" if job.after else "before"
-        rel = f"images/{stem}.{kind}.png"
+        only = job.after or job.before
+        assert only is not None  # a job has at least one side
+        present = Path(only)
+        rel = f"images/{stem}.{'after' if job.after else 'before'}.png"
         load_rgba(present)  # a corrupt or oversized new/removed screenshot is refused like a compared one
         shutil.copyfile(present, out / rel)
-        status = "new" if job.after else "removed"
-        return Entry(job.name, job.page, job.viewport, status, job.allowed, **{kind: rel})  # type: ignore[arg-type]
+        if job.after:
+            return Entry(job.name, job.page, job.viewport, "new", job.allowed, after=rel)
+        return Entry(job.name, job.page, job.viewport, "removed", job.allowed, before=rel)
     before_path, after_path = Path(job.before), Path(job.after)
     img1, img2 = load_rgba(before_path), load_rgba(after_path)
     check_canvas(img1, img2, what=f"{job.name}: the diff image", hint="the two screenshots' sizes differ too much")
@@ -311,7 +318,15 @@ def compare_pair(job: PairJob) -> Entry:
         save_png(out / fields["diff"], diff_img)
         atomic_write(out / fields["side_by_side"], SideBySide.of(img1, img2, diff_img).png())
     return Entry(
-        job.name, job.page, job.viewport, status, job.allowed, result.mismatch, result.total, result.ratio, result.padded,
+        job.name,
+        job.page,
+        job.viewport,
+        status,
+        job.allowed,
+        result.mismatch,
+        result.total,
+        result.ratio,
+        result.padded,
         **fields,
     )
 
@@ -367,7 +382,7 @@ def run_pairs(
             entries[i] = compare_pair(jobs[i])
             if on_done is not None:
                 on_done(jobs[i].name)
-        return entries  # type: ignore[return-value]
+        return _all_done(entries)
     import concurrent.futures
 
     certain.sort(key=lambda i: -_file_sizes(jobs[i]))
@@ -390,7 +405,14 @@ def run_pairs(
                 on_done(jobs[i].name)
     if failures:
         raise failures[min(failures)]
-    return entries  # type: ignore[return-value]
+    return _all_done(entries)
+
+
+def _all_done(entries: list[Entry | None]) -> list[Entry]:
+    """Every slot filled (each job compared, or its failure raised before)."""
+    done = [e for e in entries if e is not None]
+    assert len(done) == len(entries)
+    return done
 
 
 def _maybe_identical(job: PairJob) -> bool:
@@ -533,13 +555,21 @@ def run_compare_command(
         return 0
     baseline_dir = Path(baseline).expanduser().resolve()
     if not baseline_dir.is_dir():
-        app.out.info(f"note: --baseline {baseline}: no such folder, so every screenshot is new "
-                     "(capture one with `leadforge visual capture --baseline`)")
+        app.out.info(
+            f"note: --baseline {baseline}: no such folder, so every screenshot is new "
+            "(capture one with `leadforge visual capture --baseline`)"
+        )
     current_dir = Path(current).expanduser().resolve()
     total = len(set(screenshot_names(baseline_dir)) | set(screenshot_names(current_dir)))
     with app.out.progress(total, "comparing") as bar:
         report = compare_folders(
-            settings, baseline_dir, current_dir, out_dir, threshold=threshold, max_ratio=max_ratio, workers=jobs,
+            settings,
+            baseline_dir,
+            current_dir,
+            out_dir,
+            threshold=threshold,
+            max_ratio=max_ratio,
+            workers=jobs,
             on_done=bar.advance,
         )
     human = "\n".join([human_table(report.entries), "", summary_line(report), f"report: {out_dir / 'index.html'}"])

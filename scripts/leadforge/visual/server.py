@@ -14,7 +14,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the stdlib's name
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
     def end_headers(self) -> None:
@@ -53,7 +53,7 @@ def serve_folder(folder: Path) -> Iterator[str]:
         thread.join(timeout=5)
 
 
-def wait_for_url(url: str, timeout: float, *, alive: callable | None = None) -> None:  # type: ignore[valid-type]
+def wait_for_url(url: str, timeout: float, *, alive: Callable[[], bool] | None = None) -> None:
     """Poll ``url`` until it answers with any HTTP status below 500."""
     deadline = time.monotonic() + timeout
     last = "no answer"
@@ -61,7 +61,7 @@ def wait_for_url(url: str, timeout: float, *, alive: callable | None = None) -> 
         if alive is not None and not alive():
             raise ToolError(f"visual.app.command exited before {url} answered")
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - the configured app URL
+            with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status < 500:
                     return
                 last = f"HTTP {response.status}"
@@ -107,6 +107,4 @@ def serve(settings: AppSettings, repo: Path) -> Iterator[str]:
         wait_for_url(settings.url, settings.start_timeout)
         yield settings.url.rstrip("/")
     else:
-        raise ConfigError(
-            "visual.app: say how to reach the app: app.static (a folder to serve) or app.command + app.url"
-        )
+        raise ConfigError("visual.app: say how to reach the app: app.static (a folder to serve) or app.command + app.url")

@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from leadforge.strict import StrictModel
+from leadforge.visual.folders import BASELINE_DIR, RELEASES_DIR
 
 _VIEWPORT_RE = re.compile(r"^([1-9][0-9]{1,4})x([1-9][0-9]{1,4})$")
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
@@ -89,7 +90,9 @@ class Page(StrictModel):
 class AppSettings(StrictModel):
     """How the app under test is reached: a command that serves it, or a static folder we serve."""
 
-    command: str | None = Field(None, description="Shell command that starts the app (run from the repo root), e.g. npm run preview.")
+    command: str | None = Field(
+        None, description="Shell command that starts the app (run from the repo root), e.g. npm run preview."
+    )
     url: str | None = Field(
         None, description="Base URL of the app (with command: polled until it answers), e.g. http://127.0.0.1:4173."
     )
@@ -131,13 +134,15 @@ class VisualSettings(StrictModel):
     viewports: tuple[str, ...] = Field(("1280x800",), description="Default viewport sizes (width x height).")
     full_page: bool = Field(True, description="Default for pages: capture the whole scrollable page.")
     browser: BrowserSettings = Field(default_factory=BrowserSettings, description="Browser options.")
-    threshold: float = Field(0.1, ge=0, le=1, description="Per-pixel colour threshold of the diff (pixelmatch; smaller is stricter).")
+    threshold: float = Field(
+        0.1, ge=0, le=1, description="Per-pixel colour threshold of the diff (pixelmatch; smaller is stricter)."
+    )
     include_aa: bool = Field(False, description="Count anti-aliased pixels as differences too.")
     max_ratio: float = Field(
         0.0, ge=0, le=1, description="Allowed share of changed pixels per screenshot before the check fails (0..1)."
     )
-    baseline_dir: str = Field("screenshots/baseline", description="Accepted screenshots, committed on the default branch.")
-    releases_dir: str = Field("screenshots/releases", description="Screenshots per release: <releases_dir>/<tag>/.")
+    baseline_dir: str = Field(BASELINE_DIR, description="Accepted screenshots, committed on the default branch.")
+    releases_dir: str = Field(RELEASES_DIR, description="Screenshots per release: <releases_dir>/<tag>/.")
     history_dir: str = Field("screenshots/history", description="Dated captures: <history_dir>/<YYYY-MM-DD>/.")
     changelog: str = Field("VISUAL_CHANGELOG.md", description="The visual changelog file (newest release first).")
     assets_branch: str = Field(

@@ -1,8 +1,9 @@
 """Semantic versions (https://semver.org): parse, order, bump, and pick the previous release tag.
 
-Pure functions over tag names. Only full ``MAJOR.MINOR.PATCH`` tags (with the
-configured prefix, optional pre-release and build parts) are releases; floating
-tags such as ``v10`` or ``v10.6`` are ignored.
+Shared below the areas: releases pick their tags with it, and the visual area orders its stored
+release folders by it (so neither imports the other). Pure functions over tag names. Only full
+``MAJOR.MINOR.PATCH`` tags (with the configured prefix, optional pre-release and build parts) are
+releases; floating tags such as ``v10`` or ``v10.6`` are ignored.
 """
 
 from __future__ import annotations

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
-from leadforge.release.semver import BumpRules, Version, bump_level, latest_tag, previous_tag
+from leadforge.semver import BumpRules, Version, bump_level, latest_tag, previous_tag
 
 
 @pytest.mark.parametrize(
@@ -25,11 +27,23 @@ def test_only_full_semver_tags_parse(tag: str, expected: str | None) -> None:
 
 
 def test_precedence_follows_semver() -> None:
-    ordered = ["1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta", "1.0.0-beta.2", "1.0.0-beta.11",
-               "1.0.0-rc.1", "1.0.0", "1.0.1", "1.1.0", "2.0.0"]
-    versions = [Version.parse(v) for v in ordered]
-    assert sorted(versions, key=lambda v: v._key()) == versions  # type: ignore[union-attr]
-    assert all(a < b for a, b in zip(versions, versions[1:]))  # type: ignore[operator]
+    ordered = [
+        "1.0.0-alpha",
+        "1.0.0-alpha.1",
+        "1.0.0-alpha.beta",
+        "1.0.0-beta",
+        "1.0.0-beta.2",
+        "1.0.0-beta.11",
+        "1.0.0-rc.1",
+        "1.0.0",
+        "1.0.1",
+        "1.1.0",
+        "2.0.0",
+    ]
+    versions = [v for v in map(Version.parse, ordered) if v is not None]
+    assert len(versions) == len(ordered)
+    assert sorted(versions, key=lambda v: v._key()) == versions
+    assert all(a < b for a, b in itertools.pairwise(versions))
 
 
 @pytest.mark.parametrize(
@@ -46,7 +60,8 @@ def test_precedence_follows_semver() -> None:
     ],
 )
 def test_bump(current: str, level: str, expected: str) -> None:
-    assert str(Version.parse(current).bump(level)) == expected  # type: ignore[union-attr]
+    version = Version.parse(current)
+    assert version is not None and str(version.bump(level)) == expected
 
 
 def test_bump_level_breaking_feat_fix() -> None:
@@ -76,7 +91,7 @@ def test_previous_tag_skips_floating_tags_prereleases_and_higher_versions() -> N
 
 
 def test_candidates_are_ordered_best_first() -> None:
-    from leadforge.release.semver import candidates
+    from leadforge.semver import candidates
 
     tags = ["v1.0.0", "v1.2.0", "v1.1.0", "v1.2.0-rc.1", "v2.0.0", "v1.1.0+build.7", "x"]
     assert candidates("v2.0.0", tags) == ["v1.2.0", "v1.1.0", "v1.1.0+build.7", "v1.0.0"]
