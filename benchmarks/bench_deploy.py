@@ -11,9 +11,10 @@ that first ("cold") run is printed separately. Python writes bytecode as an inst
 
     .venv/bin/python benchmarks/bench_deploy.py [--runs 15] [--env prod ...]
 
-On a machine busy with other work, both commands wait for a core and the ratio says little; running the
-benchmark with real-time priority (as root: `chrt -f 20 .venv/bin/python benchmarks/bench_deploy.py`)
-approximates a quiet machine.
+On a machine busy with other work, both commands wait for a core and the ratio says little: run it on a
+quiet one. Real-time priority is no substitute: under `chrt -f` (first-in first-out scheduling) our Python,
+loading while kubectl renders, keeps a core that kubectl's threads then wait for, which is not what a
+normal scheduler does (on 2 cores: 1.71x under `chrt -f 20`, 1.36x without, same build).
 """
 
 from __future__ import annotations

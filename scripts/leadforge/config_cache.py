@@ -11,7 +11,6 @@ code read them back. An invalid text is never stored, so nothing skips validatio
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
 
 from leadforge import __version__, cache
 from leadforge.config_file import DEFAULT_CONFIG_PATH, is_explicit
@@ -20,6 +19,7 @@ from leadforge.config_file import DEFAULT_CONFIG_PATH, is_explicit
 # starts kustomize (deploy/early.py). Type checkers read the block below; at run time it is skipped.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from typing import Any
 
     from leadforge.app import App

@@ -1,7 +1,9 @@
 """The one way LeadForge runs a subprocess.
 
 Each tool adapter builds its argv with a pure function and hands it here, so
-timeouts, missing binaries and failures all turn into the same clear error.
+timeouts, missing binaries and failures all turn into the same clear error. (One process starts
+elsewhere: ``deploy render``'s early render, by ``earlyproc`` before this module has loaded; ``collect``
+reads it like the others.)
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pathlib import Path
     from typing import IO, Any, Literal
+
+    from leadforge.earlyproc import EarlyProcess
 
     # what Popen takes for a stream: PIPE, DEVNULL, a file descriptor or an open file
     Stream = int | IO[Any] | None
@@ -168,7 +172,7 @@ def _failed(result: Result | BytesResult, hint: str) -> ToolError:
 
 @overload
 def collect(
-    process: subprocess.Popen[bytes],
+    process: subprocess.Popen[bytes] | EarlyProcess,
     *,
     timeout: float | None = None,
     check: bool = True,
@@ -179,14 +183,25 @@ def collect(
 
 @overload
 def collect(
-    process: subprocess.Popen[bytes], *, timeout: float | None = None, check: bool = True, text: Literal[False], hint: str = ""
+    process: subprocess.Popen[bytes] | EarlyProcess,
+    *,
+    timeout: float | None = None,
+    check: bool = True,
+    text: Literal[False],
+    hint: str = "",
 ) -> BytesResult: ...
 
 
 def collect(
-    process: subprocess.Popen[bytes], *, timeout: float | None = None, check: bool = True, text: bool = True, hint: str = ""
+    process: subprocess.Popen[bytes] | EarlyProcess,
+    *,
+    timeout: float | None = None,
+    check: bool = True,
+    text: bool = True,
+    hint: str = "",
 ) -> Result | BytesResult:
-    """Wait for a process started with ``spawn(stdout=PIPE, stderr=PIPE)`` and read it as ``run`` would: the
+    """Wait for a process started with ``spawn(stdout=PIPE, stderr=PIPE)`` (or an ``earlyproc.EarlyProcess``,
+    the one started before LeadForge loads) and read it as ``run`` would: the
     same ``Result``, the same ``ToolError`` for a timeout (the process is killed) or, with ``check``, a failure."""
     argv = tuple(str(a) for a in (process.args if isinstance(process.args, (list, tuple)) else [process.args]))
     try:
@@ -196,12 +211,13 @@ def collect(
         process.communicate()
         raise ToolError(f"{' '.join(argv[:3])}: timed out after {timeout:g}s. {hint}".strip()) from None
     out, err = out or b"", err or b""
+    code = process.wait()  # already reaped by communicate: its exit status
     result: Result | BytesResult
     if text:
-        result = Result(argv, process.returncode, out.decode(errors="replace"), err.decode(errors="replace"))
+        result = Result(argv, code, out.decode(errors="replace"), err.decode(errors="replace"))
     else:
-        result = BytesResult(argv, process.returncode, out, err)
-    if check and process.returncode != 0:
+        result = BytesResult(argv, code, out, err)
+    if check and code != 0:
         raise _failed(result, hint)
     return result
 

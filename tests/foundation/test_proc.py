@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 import time
@@ -8,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from leadforge import proc
+from leadforge.earlyproc import EarlyProcess
 from leadforge.errors import ToolError
 
 
@@ -69,3 +72,36 @@ def test_a_file_that_cannot_be_executed_is_a_tool_error(tmp_path: Path) -> None:
 def test_a_missing_working_folder_is_not_reported_as_a_missing_command(tmp_path: Path) -> None:
     with pytest.raises(ToolError, match=r"cannot run in .*gone: no such folder"):
         proc.run([sys.executable, "-c", "pass"], cwd=tmp_path / "gone")
+
+
+# ---- the early process (earlyproc): read by proc.collect like a spawned one --------------------------
+
+
+def _early(script: str) -> EarlyProcess:
+    return EarlyProcess([sys.executable, "-c", script])
+
+
+def test_an_early_process_reads_like_a_spawned_one() -> None:
+    # more than a pipe holds on both streams at once: reading one to its end first would deadlock
+    script = "import sys; sys.stdout.write('o' * 300000); sys.stderr.write('e' * 300000); sys.exit(3)"
+    early = proc.collect(_early(script), check=False, text=False, timeout=60)
+    spawned = proc.collect(
+        proc.spawn([sys.executable, "-c", script], stdout=proc.PIPE, stderr=proc.PIPE), check=False, text=False, timeout=60
+    )
+    assert early == spawned and early.returncode == 3 and len(early.stdout) == len(early.stderr) == 300000
+    with pytest.raises(ToolError, match=r"exited 3: e+"):
+        proc.collect(_early(script), timeout=60)
+
+
+def test_an_early_process_past_its_timeout_is_killed_with_the_usual_error() -> None:
+    started = _early("import sys, time; print('begun', flush=True); time.sleep(60)")
+    with pytest.raises(ToolError, match=r"timed out after 0.5s"):
+        proc.collect(started, timeout=0.5)
+    assert started.returncode == -signal.SIGKILL
+
+
+def test_an_early_process_that_cannot_start_raises_and_leaks_no_descriptor(tmp_path: Path) -> None:
+    before = len(os.listdir("/proc/self/fd"))
+    with pytest.raises(FileNotFoundError):
+        EarlyProcess([str(tmp_path / "missing"), "x"])
+    assert len(os.listdir("/proc/self/fd")) == before

@@ -8,18 +8,19 @@ render starts at once and runs while the rest loads; ``kustomize.render_overlay`
 process. Anything unusual (another option, a config or renderer not seen before, a missing overlay)
 starts nothing: the command runs as usual and reports what is wrong, as usual.
 
-This module is imported before everything else, so it imports little: no pathlib, no kustomize.
+This module is imported before everything else, so it imports little: no pathlib, no kustomize, no
+subprocess (``leadforge.earlyproc`` starts the render).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
 
 # Not `from typing import ...`: typing takes ~9 ms to import, and this module loads before `deploy render`
 # starts kustomize (deploy/early.py). Type checkers read the block below; at run time it is skipped.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
     from typing import Any
 
 _VALUE_OPTIONS = {"--repo": "repo", "--config": "config", "--forge": "forge", "--env": "env", "--out": "out"}
@@ -60,7 +61,7 @@ def _key(argv: Sequence[str]) -> tuple[str, ...]:
 
 def prestart(argv: Sequence[str]) -> None:
     """Start a render now; ``collect`` with the same argv hands it over. Uncollected ones are stopped at exit."""
-    from leadforge import proc
+    from leadforge.earlyproc import EarlyProcess  # not proc.spawn: proc's imports would delay the start
 
     key = _key(argv)
     if key in _PRESTARTED:
@@ -69,7 +70,7 @@ def prestart(argv: Sequence[str]) -> None:
         import atexit
 
         atexit.register(stop)
-    _PRESTARTED[key] = proc.spawn(argv, stdout=proc.PIPE, stderr=proc.PIPE)
+    _PRESTARTED[key] = EarlyProcess(argv)
 
 
 def collect(argv: Sequence[str]) -> Any:
