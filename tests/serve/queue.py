@@ -27,7 +27,8 @@ import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
-from leadforge.tasks.taskfile import HistoryEntry, Task, render_task
+from leadforge.tasks.taskfile import HistoryEntry, Task
+from tests.metrics.scenario import write_queue
 
 NOW = "2026-11-20T12:00:00Z"
 NOW_EPOCH = 1795176000.0  # NOW as epoch seconds
@@ -247,9 +248,7 @@ def make_remote(base: Path, env: Mapping[str, str] | None = None) -> tuple[Path,
     write(seed, ".github/leadforge.yml", CONFIG)
     for name, text in PROFILES.items():
         write(seed, f"profiles/{name}.yml", text)
-    for task in tasks():
-        write(seed, task.relpath().as_posix(), render_task(task))
-    write(seed, "docs/TASKS/queue/pending/bad.md", "---\nid: bad\ntitle: [unclosed\n---\n")
+    write_queue(seed, tasks())
     git(seed, "add", "-A", env=env)
     git(seed, "commit", "-q", "-m", "tasks: the queue", env=env)
     git(seed, "remote", "add", "origin", str(remote), env=env)
