@@ -216,8 +216,10 @@ def tasks() -> list[Task]:
 
 
 def git(cwd: Path, *args: str, env: Mapping[str, str] | None = None, date: str = "2026-11-01T00:00:00Z") -> str:
-    """tests.conftest.git with the fixed identity set here: module-scoped fixtures run before the autouse one sets it."""
-    return conftest_git(cwd, *args, env={**GIT_ENV, "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date, **(env or {})})
+    """tests.conftest.git with the fixed identity set here (module-scoped fixtures run before the autouse one
+    sets it) and ``date`` as the commit's date, whatever dates ``env`` carries (a copy of the test's environment
+    holds the autouse fixture's)."""
+    return conftest_git(cwd, *args, env={**GIT_ENV, **(env or {}), "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date})
 
 
 def write(root: Path, rel: str, text: str) -> None:
