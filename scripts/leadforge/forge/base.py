@@ -114,7 +114,8 @@ class Forge(Protocol):
 
 # ---- behaviour shared by every forge --------------------------------------------------------
 
-REVIEW_EVENTS = ("COMMENT", "REQUEST_CHANGES", "APPROVE")
+REVIEW_STATE_OF_EVENT = {"COMMENT": "COMMENTED", "REQUEST_CHANGES": "CHANGES_REQUESTED", "APPROVE": "APPROVED"}
+REVIEW_EVENTS = tuple(REVIEW_STATE_OF_EVENT)  # what GitHub takes as a review's event
 STATUS_STATES = ("error", "failure", "pending", "success")
 
 

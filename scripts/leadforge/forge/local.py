@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from leadforge.errors import ForgeError, NotFoundError
-from leadforge.forge.base import check_review_event, check_status_state
+from leadforge.forge.base import REVIEW_STATE_OF_EVENT, check_review_event, check_status_state
 from leadforge.forge.models import (
     Asset,
     ChangedFile,
@@ -397,7 +397,6 @@ class LocalForge:
         self, number: int, *, commit_sha: str, body: str, event: str, comments: Sequence[NewReviewComment] = ()
     ) -> Review:
         check_review_event(event)
-        states = {"COMMENT": "COMMENTED", "REQUEST_CHANGES": "CHANGES_REQUESTED", "APPROVE": "APPROVED"}
         if event != "APPROVE" and not body.strip():
             raise ForgeError(f"a {event} review needs a body (GitHub refuses it with 422)")
         with self._state() as state:
@@ -406,7 +405,7 @@ class LocalForge:
             review: dict[str, Any] = {
                 "id": rid,
                 "body": body,
-                "state": states[event],
+                "state": REVIEW_STATE_OF_EVENT[event],
                 "commit_id": commit_sha or record["head_sha"],
                 "author": self.user,
                 "url": f"{record['url']}#pullrequestreview-{rid}",
