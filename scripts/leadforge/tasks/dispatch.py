@@ -103,6 +103,11 @@ def scope_of(task: Task) -> tuple[str, ...]:
     return task.scope or ("",)
 
 
+def covers(profile: Profile, task: Task) -> bool:
+    """Every scope glob of the task lies inside the profile's ``paths`` (a profile without paths takes any scope)."""
+    return not profile.paths or all(any(includes(p, s) for p in profile.paths) for s in scope_of(task))
+
+
 def order_key(task: Task, critical: float = 0.0) -> tuple[int, float, str, str]:
     """Dispatch order: priority, then the longest chain of work the task unblocks (``critical_paths``), then age, id."""
     return (_PRIORITY_RANK.get(task.priority, len(PRIORITIES)), -critical, task.created or "", task.id)
@@ -365,7 +370,7 @@ def decide(
             return True
         key = (profile.name, task.scope)
         if key not in takes_cache:
-            takes_cache[key] = all(any(includes(p, s) for p in profile.paths) for s in scope_of(task))
+            takes_cache[key] = covers(profile, task)
         return takes_cache[key]
 
     ranked = sorted(profiles, key=lambda p: (-p.weight, p.name))
