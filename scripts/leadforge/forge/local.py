@@ -619,9 +619,19 @@ class LocalForge:
             return str(state["permissions"].get(username, "read"))
 
     def add_premium_usage(
-        self, user: str, date: str, *, quantity: float, net_amount: float, price: float = 0.04, model: str = "Claude Sonnet 4"
+        self,
+        user: str,
+        date: str,
+        *,
+        quantity: float,
+        price: float = 0.04,
+        net: float | None = None,
+        model: str = "Claude Sonnet 4",
     ) -> None:
-        """Seed one day (YYYY-MM-DD) of Copilot premium-request usage billed to ``user`` (demos, tests)."""
+        """Seed one day (YYYY-MM-DD) of Copilot premium-request usage billed to ``user`` (demos, tests), as
+        GitHub's report lists it: ``net`` is what was billed after the included allowance (default: all of it)."""
+        gross = round(quantity * price, 4)
+        net_amount = gross if net is None else net
         with self._state() as state:
             state.setdefault("premium_usage", []).append(
                 {
@@ -634,9 +644,9 @@ class LocalForge:
                         "unitType": "requests",
                         "pricePerUnit": price,
                         "grossQuantity": quantity,
-                        "grossAmount": round(quantity * price, 4),
-                        "discountQuantity": 0.0,
-                        "discountAmount": round(quantity * price - net_amount, 4),
+                        "grossAmount": gross,
+                        "discountQuantity": round((gross - net_amount) / price, 4) if price else 0.0,
+                        "discountAmount": round(gross - net_amount, 4),
                         "netQuantity": round(net_amount / price, 4) if price else 0.0,
                         "netAmount": net_amount,
                     },
