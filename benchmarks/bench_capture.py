@@ -42,15 +42,17 @@ sys.path.insert(0, str(ROOT / "scripts"))
 JS = ROOT / "tests" / "js"
 PLAYWRIGHT = JS / "node_modules" / ".bin" / "playwright"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+# Both tools launch Chromium with the same flags: `visual capture` adds its CHROMIUM_FLAGS itself, so it
+# is given only the sandbox flag this machine needs, and Playwright Test is given both (playwright_flags).
+SANDBOX_FLAGS = ["--no-sandbox"]
+
+
+def playwright_flags() -> list[str]:
+    from leadforge.visual.capture import CHROMIUM_FLAGS
+
+    return [*CHROMIUM_FLAGS, *SANDBOX_FLAGS]
+
+
 VIEWPORTS = ((1280, 800), (390, 844))
 FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf",
@@ -158,7 +160,7 @@ def write_leadforge_repo(repo: Path, url: str, pages: list[tuple[str, str]]) -> 
         "visual:",
         f"  app: {{url: {json.dumps(url)}}}",
         f"  viewports: [{', '.join(f'{w}x{h}' for w, h in VIEWPORTS)}]",
-        f"  browser: {{executable: {json.dumps(CHROMIUM)}, args: {json.dumps(FLAGS)}}}",
+        f"  browser: {{executable: {json.dumps(CHROMIUM)}, args: {json.dumps(SANDBOX_FLAGS)}}}",
         "  pages:",
     ]
     lines += [f"    - {{name: {name}, path: {path}}}" for name, path in pages]
@@ -186,7 +188,7 @@ export default defineConfig({{
     deviceScaleFactor: 1,
     locale: 'en-US',
     timezoneId: 'UTC',
-    launchOptions: {{ executablePath: {json.dumps(CHROMIUM)}, args: {json.dumps(FLAGS)} }},
+    launchOptions: {{ executablePath: {json.dumps(CHROMIUM)}, args: {json.dumps(playwright_flags())} }},
   }},
 }});
 """)

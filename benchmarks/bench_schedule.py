@@ -55,20 +55,7 @@ def backlog(seed: int, n: int = TASKS, shape: str = "backlog") -> list[Task]:
             else:
                 deps.add(max(0, k - 1 - int(rng.expovariate(1 / 25))))
         deps.discard(k)
-        estimate = round(min(16.0, max(0.5, rng.lognormvariate(1.0, 0.8))), 1)
-        priority = "P1" if rng.random() < 0.1 else "P3" if rng.random() < 0.1 else "P2"
-        tasks.append(
-            Task(
-                id=f"t{k:04d}",
-                title=f"task {k}",
-                issue=k + 1,
-                priority=priority,
-                estimate_hours=estimate,
-                depends_on=tuple(f"t{d:04d}" for d in sorted(deps)),
-                scope=(f"src/m{k}/**",),
-                created=(START + timedelta(minutes=k)).isoformat().replace("+00:00", "Z"),
-            )
-        )
+        tasks.append(_task(rng, k, deps))
     return tasks
 
 
@@ -85,21 +72,24 @@ def _chains(rng: random.Random, n: int) -> list[Task]:
             deps.add(rng.randrange(k))
         if stream is not None:
             tails[stream] = k
-        estimate = round(min(16.0, max(0.5, rng.lognormvariate(1.0, 0.8))), 1)
-        priority = "P1" if rng.random() < 0.1 else "P3" if rng.random() < 0.1 else "P2"
-        tasks.append(
-            Task(
-                id=f"t{k:04d}",
-                title=f"task {k}",
-                issue=k + 1,
-                priority=priority,
-                estimate_hours=estimate,
-                depends_on=tuple(f"t{d:04d}" for d in sorted(deps)),
-                scope=(f"src/m{k}/**",),
-                created=(START + timedelta(minutes=k)).isoformat().replace("+00:00", "Z"),
-            )
-        )
+        tasks.append(_task(rng, k, deps))
     return tasks
+
+
+def _task(rng: random.Random, k: int, deps: set[int]) -> Task:
+    """Task ``k`` with these dependencies; draws its estimate, then its priority (the order the figures depend on)."""
+    estimate = round(min(16.0, max(0.5, rng.lognormvariate(1.0, 0.8))), 1)
+    priority = "P1" if rng.random() < 0.1 else "P3" if rng.random() < 0.1 else "P2"
+    return Task(
+        id=f"t{k:04d}",
+        title=f"task {k}",
+        issue=k + 1,
+        priority=priority,
+        estimate_hours=estimate,
+        depends_on=tuple(f"t{d:04d}" for d in sorted(deps)),
+        scope=(f"src/m{k}/**",),
+        created=(START + timedelta(minutes=k)).isoformat().replace("+00:00", "Z"),
+    )
 
 
 def agents(n: int = AGENTS) -> list[Profile]:

@@ -27,8 +27,18 @@ if TYPE_CHECKING:
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
 
 
+_STAMP: list[str] = []  # worked out once per process: the early start and the command both key on it
+
+
 def code_stamp() -> str:
-    """LeadForge's version and the size and mtime of every module that defines the config."""
+    """LeadForge's version and the size and mtime of every module that defines the config (as this
+    process found them: the code it runs does not change under it)."""
+    if not _STAMP:
+        _STAMP.append(_stamp_now())
+    return _STAMP[0]
+
+
+def _stamp_now() -> str:
     names = ["config.py", "strict.py"]
     with os.scandir(_PACKAGE) as entries:
         names += sorted(f"{e.name}/settings.py" for e in entries if e.is_dir() and not e.name.startswith(("_", ".")))

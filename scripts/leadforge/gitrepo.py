@@ -365,6 +365,28 @@ class GitRepo:
 
 
 @contextmanager
+def _temporary_worktree(
+    git: GitRepo, prefix: str, options: Sequence[str], commit: str | None = None, *, failed: str = ""
+) -> Iterator[Path]:
+    """``git worktree add <options> <path> [<commit>]`` in a new temporary folder, removed (and pruned)
+    afterwards. ``failed``: the message a failing ``add`` raises instead (``{err}`` stands for git's error)."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    path = folder / "tree"
+    try:
+        try:
+            git.run("worktree", "add", *options, str(path), *([commit] if commit else []))
+        except GitError as err:
+            if not failed:
+                raise
+            raise GitError(failed.format(err=err)) from None
+        yield path
+    finally:
+        git.run("worktree", "remove", "--force", str(path), check=False)
+        git.run("worktree", "prune", check=False)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
 def head_checkout(repo: Path, head: str) -> Iterator[Path]:
     """The repository itself when ``head`` is checked out (or empty: the working tree), else a temporary
     worktree of ``head`` (removed afterwards): scanners read files from disk."""
@@ -379,40 +401,23 @@ def head_checkout(repo: Path, head: str) -> Iterator[Path]:
     if current == head:
         yield repo
         return
-    folder = Path(tempfile.mkdtemp(prefix="leadforge-review-"))
-    target = folder / "head"
-    try:
-        git.run("worktree", "add", "--detach", "--quiet", str(target), head)
-    except GitError as err:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise GitError(
-            f"cannot check out the head {head[:12]} to scan it ({err}); is the commit in this clone? "
-            "(actions/checkout with fetch-depth: 0)"
-        ) from None
-    try:
+    failed = (
+        f"cannot check out the head {head[:12]} to scan it ({{err}}); is the commit in this clone? "
+        "(actions/checkout with fetch-depth: 0)"
+    )
+    with _temporary_worktree(git, "leadforge-review-", ["--detach", "--quiet"], head, failed=failed) as target:
         yield target
-    finally:
-        git.run("worktree", "remove", "--force", str(target), check=False)
-        shutil.rmtree(folder, ignore_errors=True)
-        git.run("worktree", "prune", check=False)
 
 
 @contextmanager
 def branch_worktree(git: GitRepo, branch: str, start: str | None) -> Iterator[GitRepo]:
     """A throwaway worktree on ``branch`` (reset to ``start``; an empty orphan branch when ``start`` is None)."""
-    tmp = Path(tempfile.mkdtemp(prefix="leadforge-wt-"))
-    path = tmp / "tree"
-    try:
-        if start is not None:
-            git.run("worktree", "add", "-q", "-B", branch, str(path), start)
-            tree = GitRepo(path)
-        else:
-            git.run("worktree", "add", "-q", "--detach", str(path))
-            tree = GitRepo(path)
-            tree.run("checkout", "-q", "--orphan", branch)
-            tree.run("rm", "-rfq", "--ignore-unmatch", ".")
+    if start is not None:
+        with _temporary_worktree(git, "leadforge-wt-", ["-q", "-B", branch], start) as path:
+            yield GitRepo(path)
+        return
+    with _temporary_worktree(git, "leadforge-wt-", ["-q", "--detach"]) as path:
+        tree = GitRepo(path)
+        tree.run("checkout", "-q", "--orphan", branch)
+        tree.run("rm", "-rfq", "--ignore-unmatch", ".")
         yield tree
-    finally:
-        git.run("worktree", "remove", "--force", str(path), check=False)
-        git.run("worktree", "prune", check=False)
-        shutil.rmtree(tmp, ignore_errors=True)

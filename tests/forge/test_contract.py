@@ -59,6 +59,9 @@ class Side:
     def dispatches(self) -> list[dict[str, Any]]:
         raise NotImplementedError
 
+    def premium_usage(self, user: str, date: str, *, quantity: float, net: float | None = None) -> None:
+        raise NotImplementedError
+
 
 class LocalSide(Side):
     forge: LocalForge
@@ -81,6 +84,9 @@ class LocalSide(Side):
 
     def dispatches(self):
         return [{k: v for k, v in d.items() if k != "at"} for d in self.forge.dispatches()]
+
+    def premium_usage(self, user, date, *, quantity, net=None):
+        self.forge.add_premium_usage(user, date, quantity=quantity, net=net)
 
 
 class GitHubSide(Side):
@@ -112,6 +118,9 @@ class GitHubSide(Side):
 
     def dispatches(self):
         return list(self.double.dispatches)
+
+    def premium_usage(self, user, date, *, quantity, net=None):
+        self.double.add_premium_usage(user, date, quantity=quantity, net=net)
 
 
 @pytest.fixture
@@ -282,6 +291,23 @@ def missing_things(side: Side, tmp: Path) -> Any:
     return raised
 
 
+def premium_requests(side: Side, tmp: Path) -> Any:
+    f = side.forge
+    side.premium_usage("copilot-bot", "2026-03-09", quantity=50, net=1.0)  # part of it inside the allowance
+    side.premium_usage("copilot-bot", "2026-03-10", quantity=10)
+    side.premium_usage("someone-else", "2026-03-10", quantity=7)
+    side.premium_usage("copilot-bot", "2026-04-01", quantity=3)  # another month
+    org = "octo-org"  # the double's repository owner
+    day = f.premium_request_usage(org, year=2026, month=3, day=9, user="copilot-bot")
+    month = f.premium_request_usage(org, year=2026, month=3, user="copilot-bot")
+    everyone = f.premium_request_usage(org, year=2026, month=3)
+    (item,) = day["usageItems"]
+    assert (item["grossQuantity"], item["netAmount"], item["discountQuantity"], item["netQuantity"]) == (50, 1.0, 25.0, 25.0)
+    assert [i["grossQuantity"] for i in month["usageItems"]] == [50, 10]
+    assert len(everyone["usageItems"]) == 3
+    return [day, month, everyone]
+
+
 SCENARIOS = [
     issues_and_labels,
     comment_upserts,
@@ -291,6 +317,7 @@ SCENARIOS = [
     releases,
     repository,
     missing_things,
+    premium_requests,
 ]
 
 

@@ -138,6 +138,8 @@ def tasks() -> list[Task]:
 
 
 def write_queue(root: Path, items: list[Task] | None = None) -> None:
+    """Write ``items`` (by default this scenario's tasks) as task files, plus the unreadable ``pending/bad.md``
+    (tests/serve/queue.py writes its generated queue with this too)."""
     for task in items if items is not None else tasks():
         path = root / task.relpath()
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -15,15 +15,6 @@ from leadforge.tasks.taskfile import Task
 from tests.metrics import scenario
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 ROW = (
     '| <img src="screenshots/releases/v1.2.0/home-before.png" alt="home before" width="320"> '
@@ -143,35 +134,35 @@ def test_newest_visual_entry_is_sanitized_and_tolerates_absence(tmp_path: Path) 
 
 @pytest.mark.integration
 def test_dashboard_in_chromium_has_no_errors_shows_every_task_and_draws_charts(site: Path) -> None:
-    playwright = pytest.importorskip("playwright.sync_api")
+    pytest.importorskip("playwright.sync_api")
     if not Path(CHROMIUM).exists():
         pytest.skip("chromium is not installed")
     import numpy as np
     from PIL import Image
 
+    from leadforge.visual.capture import open_browser
+    from leadforge.visual.settings import BrowserSettings
+
     problems: list[str] = []
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.on("console", lambda msg: problems.append(f"console {msg.type}: {msg.text}") if msg.type == "error" else None)
-            page.on("pageerror", lambda err: problems.append(f"page error: {err}"))
-            page.on("requestfailed", lambda req: problems.append(f"request failed: {req.url}"))
-            page.goto((site / "index.html").as_uri())
-            page.wait_for_load_state("load")
-            shown = set(page.eval_on_selector_all("[data-task]", "els => els.map(e => e.dataset.task)"))
-            assert shown == {t.id for t in scenario.tasks()}
-            assert page.locator(".column[data-state=pending] [data-task]").count() == 1
-            bars = page.eval_on_selector_all("svg.chart rect.bar", "els => els.filter(e => e.getBBox().width > 0).length")
-            assert bars >= 4
-            assert page.locator("svg.chart").count() == 4
-            assert page.locator("h1").count() == 1 and page.locator("h2").count() == 3
-            images = page.eval_on_selector_all(".visual-entry img", "els => els.map(e => [e.alt, e.naturalWidth])")
-            assert sorted(images) == [["home after", 64], ["home before", 64]]
-            assert page.title() != "owned"
-            shot = page.screenshot(full_page=True)
-        finally:
-            browser.close()
+    # the visual area's launch: its headless Chromium flags (Playwright adds --no-sandbox itself)
+    with open_browser(BrowserSettings(executable=CHROMIUM)) as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.on("console", lambda msg: problems.append(f"console {msg.type}: {msg.text}") if msg.type == "error" else None)
+        page.on("pageerror", lambda err: problems.append(f"page error: {err}"))
+        page.on("requestfailed", lambda req: problems.append(f"request failed: {req.url}"))
+        page.goto((site / "index.html").as_uri())
+        page.wait_for_load_state("load")
+        shown = set(page.eval_on_selector_all("[data-task]", "els => els.map(e => e.dataset.task)"))
+        assert shown == {t.id for t in scenario.tasks()}
+        assert page.locator(".column[data-state=pending] [data-task]").count() == 1
+        bars = page.eval_on_selector_all("svg.chart rect.bar", "els => els.filter(e => e.getBBox().width > 0).length")
+        assert bars >= 4
+        assert page.locator("svg.chart").count() == 4
+        assert page.locator("h1").count() == 1 and page.locator("h2").count() == 3
+        images = page.eval_on_selector_all(".visual-entry img", "els => els.map(e => [e.alt, e.naturalWidth])")
+        assert sorted(images) == [["home after", 64], ["home before", 64]]
+        assert page.title() != "owned"
+        shot = page.screenshot(full_page=True)
     assert problems == []
     pixels = np.asarray(Image.open(io.BytesIO(shot)).convert("RGB"))
     assert pixels.std() > 10 and len(np.unique(pixels.reshape(-1, 3), axis=0)) > 50

@@ -22,12 +22,13 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
-from leadforge.tasks.taskfile import HistoryEntry, Task, render_task
+from leadforge.tasks.taskfile import HistoryEntry, Task
+from tests.conftest import GIT_ENV
+from tests.conftest import git as conftest_git
+from tests.metrics.scenario import write_queue
 
 NOW = "2026-11-20T12:00:00Z"
 NOW_EPOCH = 1795176000.0  # NOW as epoch seconds
@@ -214,21 +215,11 @@ def tasks() -> list[Task]:
     ]
 
 
-GIT_IDENTITY = {
-    "GIT_AUTHOR_NAME": "Test Author",
-    "GIT_AUTHOR_EMAIL": "author@example.com",
-    "GIT_COMMITTER_NAME": "Test Committer",
-    "GIT_COMMITTER_EMAIL": "committer@example.com",
-    "GIT_CONFIG_NOSYSTEM": "1",
-}
-
-
 def git(cwd: Path, *args: str, env: Mapping[str, str] | None = None, date: str = "2026-11-01T00:00:00Z") -> str:
-    full = {**os.environ, **GIT_IDENTITY, "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date, **(env or {})}
-    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, env=full)
-    if done.returncode != 0:
-        raise AssertionError(f"git {' '.join(args)} failed: {done.stderr}")
-    return done.stdout.strip()
+    """tests.conftest.git with the fixed identity set here (module-scoped fixtures run before the autouse one
+    sets it) and ``date`` as the commit's date, whatever dates ``env`` carries (a copy of the test's environment
+    holds the autouse fixture's)."""
+    return conftest_git(cwd, *args, env={**GIT_ENV, **(env or {}), "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date})
 
 
 def write(root: Path, rel: str, text: str) -> None:
@@ -247,9 +238,7 @@ def make_remote(base: Path, env: Mapping[str, str] | None = None) -> tuple[Path,
     write(seed, ".github/leadforge.yml", CONFIG)
     for name, text in PROFILES.items():
         write(seed, f"profiles/{name}.yml", text)
-    for task in tasks():
-        write(seed, task.relpath().as_posix(), render_task(task))
-    write(seed, "docs/TASKS/queue/pending/bad.md", "---\nid: bad\ntitle: [unclosed\n---\n")
+    write_queue(seed, tasks())
     git(seed, "add", "-A", env=env)
     git(seed, "commit", "-q", "-m", "tasks: the queue", env=env)
     git(seed, "remote", "add", "origin", str(remote), env=env)

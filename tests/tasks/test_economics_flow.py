@@ -290,21 +290,8 @@ def test_copilot_usage_is_read_from_the_billing_api_and_shared_by_the_days_tasks
     github_double.add_premium_usage("copilot-bot", "2026-03-09", quantity=50, price=0.04, net=1.0)
     github_double.add_premium_usage("copilot-bot", "2026-03-10", quantity=999, price=0.04)  # another day
     env = {**github_double.env(), **NOW}
-    result = run_cli(
-        "--forge",
-        "github",
-        "task",
-        "copilot-usage",
-        "--org",
-        org,
-        "--user",
-        "copilot-bot",
-        "--day",
-        "2026-03-09",
-        "--json",
-        repo=git_repo.path,
-        env=env,
-    )
+    usage = ("--forge", "github", "task", "copilot-usage", "--org", org, "--user", "copilot-bot", "--day", "2026-03-09", "--json")
+    result = run_cli(*usage, repo=git_repo.path, env=env)
     assert result.code == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["usage"] == {"usd": 1.0, "tokens_in": 0, "tokens_out": 0, "requests": 50} and data["tasks"] == ["one", "two"]
@@ -312,19 +299,5 @@ def test_copilot_usage_is_read_from_the_billing_api_and_shared_by_the_days_tasks
     costs = [task.cost for task in map(queue.get, ("one", "two")) if task is not None]
     assert [(c.usd, c.requests) for c in costs if c is not None] == [(0.5, 25), (0.5, 25)]
     assert github_double.count("billing/get-github-billing-premium-request-usage-report-org") == 1
-    again = run_cli(
-        "--forge",
-        "github",
-        "task",
-        "copilot-usage",
-        "--org",
-        org,
-        "--user",
-        "copilot-bot",
-        "--day",
-        "2026-03-09",
-        "--json",
-        repo=git_repo.path,
-        env=env,
-    )
+    again = run_cli(*usage, repo=git_repo.path, env=env)
     assert json.loads(again.stdout)["recorded"] == []  # the same day twice records once

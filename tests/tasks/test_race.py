@@ -29,6 +29,37 @@ def _profiles() -> dict[str, str]:
     }
 
 
+def _race(tmp_path: Path, seed: Path, message: str, **env: str) -> tuple[list[Path], list[tuple[str, str]], Path]:
+    """Commit ``seed``, push it to a bare remote, run ``task dispatch`` in four clones of it at once (each must exit 0);
+    return the clones, each dispatcher's (stdout, stderr), and a fresh clone of the remote afterwards."""
+    git(seed, "add", "-A")
+    git(seed, "commit", "-q", "-m", message)
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "clone", "-q", "--bare", str(seed), str(remote))
+    clones = []
+    for i in range(4):
+        clone = tmp_path / f"clone{i}"
+        git(tmp_path, "clone", "-q", str(remote), str(clone))
+        clones.append(clone)
+    full = {**{k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}, **env}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "leadforge", "--repo", str(c), "--forge", "local", "--json", "task", "dispatch"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=full,
+        )
+        for c in clones
+    ]
+    outputs = [p.communicate(timeout=600) for p in procs]
+    for proc, (_out, err) in zip(procs, outputs, strict=True):
+        assert proc.returncode == 0, err
+    final = tmp_path / "final"
+    git(tmp_path, "clone", "-q", str(remote), str(final))
+    return clones, outputs, final
+
+
 @pytest.mark.integration
 def test_four_racing_dispatchers_never_double_assign_or_lose_history(tmp_path: Path) -> None:
     seed = tmp_path / "seed"
@@ -49,34 +80,11 @@ def test_four_racing_dispatchers_never_double_assign_or_lose_history(tmp_path: P
             created=f"2026-01-01T{k // 60:02d}:{k % 60:02d}:00Z",
         )
     (seed / "docs/TASKS/queue/pending/bad-one.md").write_text("---\nid: bad-one\ntitle: x\nscope: {oops: 1}\n---\n")
-    git(seed, "add", "-A")
-    git(seed, "commit", "-q", "-m", "queue of 300")
-    remote = tmp_path / "remote.git"
-    git(tmp_path, "clone", "-q", "--bare", str(seed), str(remote))
-    clones = []
-    for i in range(4):
-        clone = tmp_path / f"clone{i}"
-        git(tmp_path, "clone", "-q", str(remote), str(clone))
-        clones.append(clone)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "leadforge", "--repo", str(c), "--forge", "local", "--json", "task", "dispatch"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-        )
-        for c in clones
-    ]
-    outputs = [p.communicate(timeout=600) for p in procs]
-    for proc, (_out, err) in zip(procs, outputs, strict=True):
-        assert proc.returncode == 0, err
+    clones, outputs, final = _race(tmp_path, seed, "queue of 300")
+    for _out, err in outputs:
         assert "bad-one.md" in err and "'scope'" in err  # reported with the file and the key
     plans = [json.loads(out) for out, _ in outputs]
 
-    final = tmp_path / "final"
-    git(tmp_path, "clone", "-q", str(remote), str(final))
     queue = load_queue(final)
     assert len(queue.tasks) == 300 and [e.path for e in queue.errors] == ["docs/TASKS/queue/pending/bad-one.md"]
     assert (final / "docs/TASKS/queue/pending/bad-one.md").read_text().endswith("scope: {oops: 1}\n---\n")  # untouched
@@ -145,32 +153,8 @@ def test_four_racing_dispatchers_keep_every_agent_within_its_budget(tmp_path: Pa
             estimate_hours=float(rng.choice([1, 2, 3, 5])),
             created=f"2026-03-01T{k // 60:02d}:{k % 60:02d}:00Z",
         )
-    git(seed, "add", "-A")
-    git(seed, "commit", "-q", "-m", "queue of 150 with budgets")
-    remote = tmp_path / "remote.git"
-    git(tmp_path, "clone", "-q", "--bare", str(seed), str(remote))
-    clones = []
-    for i in range(4):
-        clone = tmp_path / f"clone{i}"
-        git(tmp_path, "clone", "-q", str(remote), str(clone))
-        clones.append(clone)
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}, "LEADFORGE_NOW": "2026-03-10T12:00:00Z"}
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "leadforge", "--repo", str(c), "--forge", "local", "--json", "task", "dispatch"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-        )
-        for c in clones
-    ]
-    outputs = [p.communicate(timeout=600) for p in procs]
-    for proc, (_out, err) in zip(procs, outputs, strict=True):
-        assert proc.returncode == 0, err
+    _clones, outputs, final = _race(tmp_path, seed, "queue of 150 with budgets", LEADFORGE_NOW="2026-03-10T12:00:00Z")
     plans = [json.loads(out) for out, _ in outputs]
-    final = tmp_path / "final"
-    git(tmp_path, "clone", "-q", str(remote), str(final))
     queue = load_queue(final)
     running = queue.in_state("in-progress")
     assigned = [a["task"] for plan in plans for a in plan["assigned"]]

@@ -94,24 +94,25 @@ def _remote_bytes(harness: Harness, spec: str) -> bytes:
     return subprocess.run(["git", "cat-file", "blob", spec], cwd=harness.remote, capture_output=True, check=True).stdout
 
 
-@pytest.mark.integration
-@pytest.mark.slow
-def test_pull_request_capture_comment_and_approval(git_repo: Repo, tmp_path: Path, github_double) -> None:
-    # main: the site with a blue box and its accepted screenshot
+def _red_box_branch(git_repo: Repo) -> str:
+    """main: the site with a blue box and its accepted screenshot; branch feature (the PR): the box turns red.
+    Returns the PR's head commit; main stays checked out."""
     write_site(git_repo.path / "site")
     git_repo.write(".github/leadforge.yml", CONFIG)
     baseline = git_repo.path / "screenshots" / "baseline" / "blue-200x100.png"
     baseline.parent.mkdir(parents=True)
     baseline.write_bytes(_solid(200, 100, (0x20, 0x50, 0xC0)))
     git_repo.commit("feat: site with its baseline")
-    # the PR: the box turns red
     git_repo.git("checkout", "-q", "-b", "feature")
     write_site(git_repo.path / "site", button_colour="#c02050")
     head = git_repo.commit("feat(ui): red box")
     git_repo.git("checkout", "-q", "main")
+    return head
 
-    harness = Harness(git_repo.path, root=tmp_path / "gh", api_double=github_double)
-    opened = load_event(
+
+def _opened() -> dict:
+    """PR #7 (feature -> main, same repository) opened."""
+    return load_event(
         "pull_request.opened",
         **{
             "number": 7,
@@ -124,16 +125,14 @@ def test_pull_request_capture_comment_and_approval(git_repo: Repo, tmp_path: Pat
             "pull_request.base.repo.full_name": REPOSITORY,
         },
     )
-    github_double.add_pull("Red box", number=7, head="feature", base="main", head_sha=head)
-    # the machine set-up step downloads a browser; here the system Chromium is used instead
-    capture = harness.run("visual.yml", "pull_request", opened, replace_run={"chromium": "true"})
-    assert capture.ok, capture.explain()
-    assert capture.ran == ["visual/capture"]
 
-    finished = load_event(
+
+def _finished(workflow: str, head: str) -> dict:
+    """The capture workflow ``workflow`` finished successfully for PR #7 at ``head``."""
+    return load_event(
         "workflow_run.completed.with-pull-requests",
         **{
-            "workflow_run.name": "Visual",
+            "workflow_run.name": workflow,
             "workflow_run.event": "pull_request",
             "workflow_run.conclusion": "success",
             "workflow_run.head_sha": head,
@@ -142,6 +141,39 @@ def test_pull_request_capture_comment_and_approval(git_repo: Repo, tmp_path: Pat
             "repository.full_name": REPOSITORY,
         },
     )
+
+
+def _approve_label(number: int, head_ref: str) -> dict:
+    """drive-by puts the visual:approve label on PR ``number``."""
+    return load_event(
+        "pull_request.labeled",
+        **{
+            "number": number,
+            "pull_request.number": number,
+            "label.name": "visual:approve",
+            "sender.login": "drive-by",
+            "repository.full_name": REPOSITORY,
+            "pull_request.head.repo.full_name": REPOSITORY,
+            "pull_request.head.ref": head_ref,
+            "pull_request.base.ref": "main",
+        },
+    )
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_pull_request_capture_comment_and_approval(git_repo: Repo, tmp_path: Path, github_double) -> None:
+    head = _red_box_branch(git_repo)
+
+    harness = Harness(git_repo.path, root=tmp_path / "gh", api_double=github_double)
+    opened = _opened()
+    github_double.add_pull("Red box", number=7, head="feature", base="main", head_sha=head)
+    # the machine set-up step downloads a browser; here the system Chromium is used instead
+    capture = harness.run("visual.yml", "pull_request", opened, replace_run={"chromium": "true"})
+    assert capture.ok, capture.explain()
+    assert capture.ran == ["visual/capture"]
+
+    finished = _finished("Visual", head)
     post = harness.run("visual-post.yml", "workflow_run", finished)
     assert post.ok, post.explain()
     assert post.ran == ["post/post"]
@@ -213,19 +245,7 @@ def test_the_label_starts_the_approval_and_other_comments_do_not(git_repo: Repo,
     harness = Harness(git_repo.path, root=tmp_path / "gh", api_double=github_double)
     github_double.add_pull("Some PR", number=5, head="main", base="main")
     github_double.set_permission("drive-by", "triage")
-    labeled = load_event(
-        "pull_request.labeled",
-        **{
-            "number": 5,
-            "pull_request.number": 5,
-            "label.name": "visual:approve",
-            "sender.login": "drive-by",
-            "repository.full_name": REPOSITORY,
-            "pull_request.head.repo.full_name": REPOSITORY,
-            "pull_request.head.ref": "main",
-            "pull_request.base.ref": "main",
-        },
-    )
+    labeled = _approve_label(5, "main")
     result = harness.run("visual-approve.yml", "pull_request_target", labeled)
     assert result.ok, result.explain()
     assert result.ran == ["approve/approve"]
@@ -251,67 +271,23 @@ def test_the_callers_init_writes_capture_compare_and_guard_approval(git_repo: Re
     Chromium capture; the approval caller answers a reader's label without touching the PR branch."""
     from tests.workflows.callers import render_callers
 
-    write_site(git_repo.path / "site")
-    git_repo.write(".github/leadforge.yml", CONFIG)
-    baseline = git_repo.path / "screenshots" / "baseline" / "blue-200x100.png"
-    baseline.parent.mkdir(parents=True)
-    baseline.write_bytes(_solid(200, 100, (0x20, 0x50, 0xC0)))
-    git_repo.commit("feat: site with its baseline")
-    git_repo.git("checkout", "-q", "-b", "feature")
-    write_site(git_repo.path / "site", button_colour="#c02050")
-    head = git_repo.commit("feat(ui): red box")
-    git_repo.git("checkout", "-q", "main")
+    head = _red_box_branch(git_repo)
     harness = Harness(
         git_repo.path, root=tmp_path / "gh", api_double=github_double, workflows_dir=render_callers(tmp_path / "user")
     )
     github_double.add_pull("Red box", number=7, head="feature", base="main", head_sha=head)
-    opened = load_event(
-        "pull_request.opened",
-        **{
-            "number": 7,
-            "pull_request.number": 7,
-            "pull_request.head.ref": "feature",
-            "pull_request.base.ref": "main",
-            "pull_request.draft": False,
-            "repository.full_name": REPOSITORY,
-            "pull_request.head.repo.full_name": REPOSITORY,
-            "pull_request.base.repo.full_name": REPOSITORY,
-        },
-    )
+    opened = _opened()
     # the machine set-up step downloads a browser; here the system Chromium is used instead
     capture = harness.run("leadforge-visual.yml", "pull_request", opened, replace_run={"chromium": "true"})
     assert capture.ok, capture.explain()
     assert capture.ran == ["visual/capture"] and "leadforge-visual" in capture.artifacts
-    finished = load_event(
-        "workflow_run.completed.with-pull-requests",
-        **{
-            "workflow_run.name": "LeadForge visual",
-            "workflow_run.event": "pull_request",
-            "workflow_run.conclusion": "success",
-            "workflow_run.head_sha": head,
-            "workflow_run.head_branch": "feature",
-            "workflow_run.pull_requests.0.number": 7,
-            "repository.full_name": REPOSITORY,
-        },
-    )
+    finished = _finished("LeadForge visual", head)
     post = harness.run("leadforge-visual-post.yml", "workflow_run", finished)
     assert post.ok, post.explain()
     assert post.ran == ["post/post"]
     assert "Visual check failed" in github_double.issue_comments(7)[0]["body"]
     github_double.set_permission("drive-by", "triage")
-    labeled = load_event(
-        "pull_request.labeled",
-        **{
-            "number": 7,
-            "pull_request.number": 7,
-            "label.name": "visual:approve",
-            "sender.login": "drive-by",
-            "repository.full_name": REPOSITORY,
-            "pull_request.head.repo.full_name": REPOSITORY,
-            "pull_request.head.ref": "feature",
-            "pull_request.base.ref": "main",
-        },
-    )
+    labeled = _approve_label(7, "feature")
     approve = harness.run("leadforge-visual-approve.yml", "pull_request_target", labeled)
     assert approve.ok, approve.explain()
     assert approve.ran == ["approve/approve"]

@@ -2,8 +2,9 @@
 
 Two implementations: ``github.GitHubForge`` (PyGithub, production) and
 ``local.LocalForge`` (JSON files under ``.leadforge/forge/``, offline). Logic
-that is the same for both (finding our comment by its hidden marker, creating
-or updating a release by tag) lives once, in the functions at the bottom.
+that is the same for both (refusing arguments GitHub would refuse, finding our
+comment by its hidden marker, creating or updating a release by tag) lives
+once, in the functions at the bottom.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from leadforge.errors import ForgeError
 from leadforge.forge.models import (
     Asset,
     ChangedFile,
@@ -112,6 +114,23 @@ class Forge(Protocol):
 
 # ---- behaviour shared by every forge --------------------------------------------------------
 
+REVIEW_STATE_OF_EVENT = {"COMMENT": "COMMENTED", "REQUEST_CHANGES": "CHANGES_REQUESTED", "APPROVE": "APPROVED"}
+REVIEW_EVENTS = tuple(REVIEW_STATE_OF_EVENT)  # what GitHub takes as a review's event
+STATUS_STATES = ("error", "failure", "pending", "success")
+
+
+def check_review_event(event: str) -> None:
+    """Refuse a review event GitHub does not take, before any request or state change."""
+    if event not in REVIEW_EVENTS:
+        raise ForgeError(f"review event must be one of {', '.join(REVIEW_EVENTS)}, got {event!r}")
+
+
+def check_status_state(state: str) -> None:
+    """Refuse a commit status state GitHub does not take, before any request or state change."""
+    if state not in STATUS_STATES:
+        raise ForgeError(f"commit status state must be {'|'.join(STATUS_STATES)}, got {state!r}")
+
+
 _MARKER_RE = re.compile(r"<!-- leadforge:([A-Za-z0-9_.:/#@-]+) -->")
 
 
@@ -195,6 +214,8 @@ __all__ = [
     "Release",
     "Review",
     "ReviewComment",
+    "check_review_event",
+    "check_status_state",
     "find_marked",
     "marker",
     "markers_in",

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from leadforge.errors import ForgeError, NotFoundError
-from leadforge.forge.base import markers_in
+from leadforge.forge.base import check_review_event, check_status_state, markers_in
 from leadforge.forge.models import (
     Asset,
     ChangedFile,
@@ -332,8 +332,7 @@ class GitHubForge:
     def create_review(
         self, number: int, *, commit_sha: str, body: str, event: str, comments: Sequence[NewReviewComment] = ()
     ) -> Review:
-        if event not in ("COMMENT", "REQUEST_CHANGES", "APPROVE"):
-            raise ForgeError(f"review event must be one of COMMENT, REQUEST_CHANGES, APPROVE, got {event!r}")
+        check_review_event(event)
         payload = [_new_comment(c) for c in comments]
 
         def create() -> dict[str, Any]:
@@ -395,8 +394,7 @@ class GitHubForge:
 
     # ---- commits: statuses and checks --------------------------------------------------------
     def create_status(self, sha: str, status: CommitStatus) -> None:
-        if status.state not in {"error", "failure", "pending", "success"}:
-            raise ForgeError(f"commit status state must be error|failure|pending|success, got {status.state!r}")
+        check_status_state(status.state)
         options: dict[str, Any] = {"context": status.context}
         if status.description:
             options["description"] = status.description[:140]  # GitHub's limit

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from leadforge.errors import ForgeError, NotFoundError
+from leadforge.forge.base import REVIEW_STATE_OF_EVENT, check_review_event, check_status_state
 from leadforge.forge.models import (
     Asset,
     ChangedFile,
@@ -395,9 +396,7 @@ class LocalForge:
     def create_review(
         self, number: int, *, commit_sha: str, body: str, event: str, comments: Sequence[NewReviewComment] = ()
     ) -> Review:
-        states = {"COMMENT": "COMMENTED", "REQUEST_CHANGES": "CHANGES_REQUESTED", "APPROVE": "APPROVED"}
-        if event not in states:
-            raise ForgeError(f"review event must be one of {', '.join(states)}, got {event!r}")
+        check_review_event(event)
         if event != "APPROVE" and not body.strip():
             raise ForgeError(f"a {event} review needs a body (GitHub refuses it with 422)")
         with self._state() as state:
@@ -406,7 +405,7 @@ class LocalForge:
             review: dict[str, Any] = {
                 "id": rid,
                 "body": body,
-                "state": states[event],
+                "state": REVIEW_STATE_OF_EVENT[event],
                 "commit_id": commit_sha or record["head_sha"],
                 "author": self.user,
                 "url": f"{record['url']}#pullrequestreview-{rid}",
@@ -483,8 +482,7 @@ class LocalForge:
 
     # ---- commits: statuses and checks ------------------------------------------------------------
     def create_status(self, sha: str, status: CommitStatus) -> None:
-        if status.state not in {"error", "failure", "pending", "success"}:
-            raise ForgeError(f"commit status state must be error|failure|pending|success, got {status.state!r}")
+        check_status_state(status.state)
         with self._state() as state:
             entries = [s for s in state["statuses"].get(sha, []) if s["context"] != status.context]
             state["statuses"][sha] = [*entries, asdict(status)]
@@ -621,9 +619,19 @@ class LocalForge:
             return str(state["permissions"].get(username, "read"))
 
     def add_premium_usage(
-        self, user: str, date: str, *, quantity: float, net_amount: float, price: float = 0.04, model: str = "Claude Sonnet 4"
+        self,
+        user: str,
+        date: str,
+        *,
+        quantity: float,
+        price: float = 0.04,
+        net: float | None = None,
+        model: str = "Claude Sonnet 4",
     ) -> None:
-        """Seed one day (YYYY-MM-DD) of Copilot premium-request usage billed to ``user`` (demos, tests)."""
+        """Seed one day (YYYY-MM-DD) of Copilot premium-request usage billed to ``user`` (demos, tests), as
+        GitHub's report lists it: ``net`` is what was billed after the included allowance (default: all of it)."""
+        gross = round(quantity * price, 4)
+        net_amount = gross if net is None else net
         with self._state() as state:
             state.setdefault("premium_usage", []).append(
                 {
@@ -636,9 +644,9 @@ class LocalForge:
                         "unitType": "requests",
                         "pricePerUnit": price,
                         "grossQuantity": quantity,
-                        "grossAmount": round(quantity * price, 4),
-                        "discountQuantity": 0.0,
-                        "discountAmount": round(quantity * price - net_amount, 4),
+                        "grossAmount": gross,
+                        "discountQuantity": round((gross - net_amount) / price, 4) if price else 0.0,
+                        "discountAmount": round(gross - net_amount, 4),
                         "netQuantity": round(net_amount / price, 4) if price else 0.0,
                         "netAmount": net_amount,
                     },

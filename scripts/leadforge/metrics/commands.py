@@ -25,12 +25,9 @@ if TYPE_CHECKING:
 
 def _now(app: App) -> datetime:
     """``LEADFORGE_NOW`` pins "now" (tests, reproducible re-runs); else the clock."""
-    fixed = app.env.get("LEADFORGE_NOW", "")
-    if fixed:
-        from leadforge.metrics.period import parse_moment
+    from leadforge.metrics.period import pinned_now
 
-        return parse_moment(fixed, "LEADFORGE_NOW")
-    return datetime.now(UTC)
+    return pinned_now(app.env) or datetime.now(UTC)
 
 
 def _forge_pulls(app: App, numbers: list[int], limit: int) -> tuple[dict[int, Any], str]:

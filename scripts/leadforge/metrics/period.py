@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
 
 from leadforge.errors import InputError
@@ -23,6 +24,15 @@ def parse_moment(value: str, option: str, *, end: bool = False) -> datetime:
     except ValueError:
         raise InputError(f"{option}: expected a date (YYYY-MM-DD) or ISO 8601 time, got {value!r}") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+CLOCK_ENV = "LEADFORGE_NOW"  # pins "now" (ISO 8601) for tests, demos and reproducible re-runs
+
+
+def pinned_now(env: Mapping[str, str]) -> datetime | None:
+    """The moment ``$LEADFORGE_NOW`` pins, or None when it is unset (then the real clock applies)."""
+    pinned = env.get(CLOCK_ENV, "")
+    return parse_moment(pinned, CLOCK_ENV) if pinned else None
 
 
 def week_label(day: date) -> str:

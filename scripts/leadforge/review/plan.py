@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from leadforge.findings import Finding
-from leadforge.forge.base import is_trusted_author, marker, markers_in
+from leadforge.forge.base import REVIEW_STATE_OF_EVENT, is_trusted_author, marker, markers_in
 from leadforge.forge.models import CommitStatus, NewReviewComment, Review, ReviewComment
 from leadforge.review import summary
 from leadforge.review.filter import Placed
@@ -23,7 +23,6 @@ from leadforge.review.report import ReviewReport
 
 COMMENT_PREFIX = "review-comment:"
 SUPERSEDED_KEY = "review-superseded"
-_STATE_OF_EVENT = {"COMMENT": "COMMENTED", "REQUEST_CHANGES": "CHANGES_REQUESTED", "APPROVE": "APPROVED"}
 _SEVERITY_ICON = {"error": "🛑", "warning": "⚠️", "note": "ℹ️"}
 
 
@@ -223,7 +222,7 @@ def plan_review(
 
     # ---- the review itself -------------------------------------------------------------------
     event = report.verdict
-    create = existing is None or (event != "COMMENT" and existing.state != _STATE_OF_EVENT[event])
+    create = existing is None or (event != "COMMENT" and existing.state != REVIEW_STATE_OF_EVENT[event])
     supersede: list[tuple[int, str]] = []
     dismiss: list[tuple[int, str]] = []
     if existing is not None and create:

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from leadforge.metrics.compute import People, Sample, timeline
+from leadforge.metrics.compute import iso as iso_time
 from leadforge.tasks.profiles import Profile
 from leadforge.tasks.service import task_summary
 from leadforge.tasks.sweep import last_activity
@@ -69,9 +70,8 @@ def epoch(value: str | None) -> float | None:
 
 
 def iso(seconds: float | None) -> str | None:
-    if seconds is None:
-        return None
-    return datetime.fromtimestamp(seconds, UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    """Epoch seconds as the report writes times (``metrics.compute.iso``: UTC, whole seconds, ``Z``)."""
+    return None if seconds is None else iso_time(datetime.fromtimestamp(seconds, UTC))
 
 
 def blocked_reasons(tasks: Iterable[Task], dispatch_blocked: Iterable[tuple[str, str]]) -> dict[str, str]:

@@ -255,10 +255,10 @@ def _payload(body: bytes, content_type: str) -> dict[str, Any] | None:
 
 def system_clock(env: Mapping[str, str]) -> Callable[[], float]:
     """``LEADFORGE_NOW`` (ISO 8601) pins the clock, as everywhere in LeadForge; else the real time."""
-    pinned = env.get("LEADFORGE_NOW", "")
-    if pinned:
-        from leadforge.metrics.period import parse_moment
+    from leadforge.metrics.period import pinned_now
 
-        fixed = parse_moment(pinned, "LEADFORGE_NOW").timestamp()
+    pinned = pinned_now(env)
+    if pinned is not None:
+        fixed = pinned.timestamp()
         return lambda: fixed
     return time.time

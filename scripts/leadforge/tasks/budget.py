@@ -127,6 +127,14 @@ class Ledger:
             return Expected(budget.usd_per_task, 0, f"no cost history: assumed the per-task cap {budget.usd_per_task:.2f} USD")
         return Expected(0.0, 0, "no cost history: only reported spend counts")
 
+    def spent(self, agents: Sequence[str]) -> tuple[float, int]:
+        """USD and tokens these agents reported this month."""
+        return sum(self.spent_usd.get(a, 0.0) for a in agents), sum(self.spent_tokens.get(a, 0) for a in agents)
+
+    def committed(self, agents: Sequence[str]) -> tuple[float, int]:
+        """USD and tokens these agents' in-progress work is expected to cost beyond what it reported."""
+        return sum(self.committed_usd.get(a, 0.0) for a in agents), sum(self.committed_tokens.get(a, 0) for a in agents)
+
     def commit(self, agent: str, expected: Expected) -> None:
         self.committed_usd[agent] = self.committed_usd.get(agent, 0.0) + expected.usd
         self.committed_tokens[agent] = self.committed_tokens.get(agent, 0) + expected.tokens
@@ -209,8 +217,8 @@ def refusal(
             f"budget {name}.usd_per_task: expected {_money(expected.usd)} USD ({expected.basis}) "
             f"> {_money(budget.usd_per_task)} USD"
         )
-    spent_usd = sum(ledger.spent_usd.get(a, 0.0) for a in agents)
-    committed_usd = sum(ledger.committed_usd.get(a, 0.0) for a in agents)
+    spent_usd, spent_tokens = ledger.spent(agents)
+    committed_usd, committed_tokens = ledger.committed(agents)
     if budget.usd_per_month is not None and (
         spent_usd + committed_usd + expected.usd > budget.usd_per_month + 1e-9
         or spent_usd + committed_usd >= budget.usd_per_month
@@ -219,8 +227,6 @@ def refusal(
             f"budget {name}.usd_per_month: {_money(spent_usd)} spent + {_money(committed_usd)} committed + "
             f"{_money(expected.usd)} expected > {_money(budget.usd_per_month)} USD ({ledger.month})"
         )
-    spent_tokens = sum(ledger.spent_tokens.get(a, 0) for a in agents)
-    committed_tokens = sum(ledger.committed_tokens.get(a, 0) for a in agents)
     if budget.tokens_per_month is not None and (
         spent_tokens + committed_tokens + expected.tokens > budget.tokens_per_month
         or spent_tokens + committed_tokens >= budget.tokens_per_month
@@ -282,9 +288,10 @@ def alerts(ledger: Ledger, budgets: Mapping[str, Budget | None], repository: Bud
     for scope, budget, agents in scopes:
         if budget is None:
             continue
+        usd, tokens = ledger.spent(agents)
         for limit, cap, used in (
-            ("usd_per_month", budget.usd_per_month, sum(ledger.spent_usd.get(a, 0.0) for a in agents)),
-            ("tokens_per_month", budget.tokens_per_month, float(sum(ledger.spent_tokens.get(a, 0) for a in agents))),
+            ("usd_per_month", budget.usd_per_month, usd),
+            ("tokens_per_month", budget.tokens_per_month, float(tokens)),
         ):
             if cap is None:
                 continue

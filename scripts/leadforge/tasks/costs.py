@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,10 +100,6 @@ def record_cost(task: Task, cost: Cost, *, at: str, agent: str, source: str) -> 
         return None
     total = (task.cost or Cost()).plus(cost)
     return task.with_event(COST_EVENT, at=at, by=agent, note=cost_note(cost, source), cost=total)
-
-
-def total_of(task: Task) -> Cost:
-    return task.cost or Cost()
 
 
 # ---- what agents publish -------------------------------------------------------------------------------------------
@@ -242,10 +238,3 @@ def split_evenly(cost: Cost, parts: Sequence[str]) -> dict[str, Cost]:
             cost.requests // n + (cost.requests % n if first else 0),
         )
     return shares
-
-
-def sum_costs(costs: Iterable[Cost]) -> Cost:
-    total = Cost()
-    for cost in costs:
-        total = total.plus(cost)
-    return total

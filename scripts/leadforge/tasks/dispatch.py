@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from leadforge.tasks.budget import REPOSITORY, Alert, Budget, Ledger, alerts, build_ledger, refusal
+from leadforge.tasks.budget import REPOSITORY, Alert, Budget, Expected, Ledger, alerts, build_ledger, refusal
 from leadforge.tasks.profiles import Profile
 from leadforge.tasks.scopes import ScopeIndex, TrackedFiles, includes, parse_scope
 from leadforge.tasks.taskfile import PRIORITIES, QUEUE_DIR, Task, parse_timestamp
@@ -101,6 +101,11 @@ def branch_name(task: Task, prefix: str = "ai/", length: int = 40) -> str:
 def scope_of(task: Task) -> tuple[str, ...]:
     """A task without a scope could touch anything: it counts as the whole repository."""
     return task.scope or ("",)
+
+
+def covers(profile: Profile, task: Task) -> bool:
+    """Every scope glob of the task lies inside the profile's ``paths`` (a profile without paths takes any scope)."""
+    return not profile.paths or all(any(includes(p, s) for p in profile.paths) for s in scope_of(task))
 
 
 def order_key(task: Task, critical: float = 0.0) -> tuple[int, float, str, str]:
@@ -331,8 +336,8 @@ def decide(
             tasks, now, default_estimate=default_estimate, budgets=budgets, humans=[p.name for p in profiles if p.is_human]
         )
 
-    def over_budget(profile: Profile, task: Task) -> tuple[str | None, float | None]:
-        """Why a budget refuses ``profile`` this task (None: it fits), and the expected cost."""
+    def over_budget(profile: Profile, task: Task) -> tuple[str | None, Expected | None]:
+        """Why a budget refuses ``profile`` this task (None: it fits), and the expected cost (None: no budget)."""
         if ledger is None:
             return None, None
         expected = ledger.expected(task, profile.name, profile.budget)
@@ -341,7 +346,7 @@ def decide(
         if reason is None and budget is not None:
             everyone = sorted(set(ledger.spent_usd) | set(ledger.committed_usd) | set(ledger.spent_tokens) | {profile.name})
             reason = refusal(REPOSITORY, budget, expected, ledger, everyone, metered)
-        return reason, expected.usd
+        return reason, expected
 
     # the active scopes and each agent's load
     index = ScopeIndex()
@@ -365,7 +370,7 @@ def decide(
             return True
         key = (profile.name, task.scope)
         if key not in takes_cache:
-            takes_cache[key] = all(any(includes(p, s) for p in profile.paths) for s in scope_of(task))
+            takes_cache[key] = covers(profile, task)
         return takes_cache[key]
 
     ranked = sorted(profiles, key=lambda p: (-p.weight, p.name))
@@ -398,7 +403,7 @@ def decide(
             if load[profile.name] >= profile.capacity:
                 waiting[task.id] = f"agent {profile.name} is at capacity ({load[profile.name]}/{profile.capacity})"
                 continue
-            refused, expected_usd = over_budget(profile, task)
+            refused, expected = over_budget(profile, task)
             if refused is not None:
                 waiting[task.id] = f"agent {profile.name}: {refused}"
                 continue
@@ -419,9 +424,9 @@ def decide(
                 continue
             refusals: list[str] = []
             picked: Profile | None = None
-            expected_usd = None
+            expected = None
             for candidate in free:
-                refused, expected_usd = over_budget(candidate, task)
+                refused, expected = over_budget(candidate, task)
                 if refused is None:
                     picked = candidate
                     break
@@ -431,8 +436,8 @@ def decide(
                 waiting[task.id] = "over budget: " + "; ".join(refusals) + (f" (at capacity: {', '.join(full)})" if full else "")
                 continue
             chosen = picked
-        if ledger is not None:
-            ledger.commit(chosen.name, ledger.expected(task, chosen.name, chosen.budget))
+        if ledger is not None and expected is not None:
+            ledger.commit(chosen.name, expected)
         load[chosen.name] += 1
         for glob in scope:
             index.add(glob, task.id)
@@ -443,7 +448,7 @@ def decide(
                 chosen.name,
                 branch_name(task, branch_prefix, slug_length),
                 opens_issue=task.issue is None and chosen.handoff.kind != "workflow",
-                expected_usd=expected_usd if ledger is not None else None,
+                expected_usd=expected.usd if expected is not None else None,
             )
         )
 

@@ -21,9 +21,9 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from leadforge.tasks.dispatch import age_key, critical_paths, decide, order_key, scope_of
+from leadforge.tasks.dispatch import age_key, covers, critical_paths, decide, order_key, scope_of
 from leadforge.tasks.profiles import Profile
-from leadforge.tasks.scopes import includes, scopes_meet
+from leadforge.tasks.scopes import scopes_meet
 from leadforge.tasks.taskfile import Task, parse_timestamp
 
 POLICIES = ("critical", "age")
@@ -113,9 +113,8 @@ def parse_capacities(text: str) -> dict[str, int]:
 
 
 def _takes(profile: Profile, task: Task) -> bool:
-    if task.type not in profile.types:
-        return False
-    return not profile.paths or all(any(includes(p, s) for p in profile.paths) for s in scope_of(task))
+    """What dispatch's ``takes`` asks, but any hand-off may take a task without an issue (dispatch opens it)."""
+    return task.type in profile.types and covers(profile, task)
 
 
 def simulate(

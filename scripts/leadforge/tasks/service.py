@@ -170,6 +170,7 @@ def run_dispatch(app: App, *, opts: TaskOptions | None = None) -> DispatchOutcom
     def apply() -> str | None:
         queue = load_queue(app.repo)
         profiles = load_profiles(app.repo, opts.profiles_dir)
+        now = current_time(app)
         plan = decide(
             queue.tasks,
             profiles,
@@ -177,7 +178,7 @@ def run_dispatch(app: App, *, opts: TaskOptions | None = None) -> DispatchOutcom
             unreadable=_unreadable_ids(queue.errors),
             branch_prefix=opts.branch_prefix,
             slug_length=opts.slug_length,
-            now=current_time(app),
+            now=now,
             budget=opts.budget,
             default_estimate=opts.default_estimate_hours,
             open_issues=opts.open_issues,
@@ -185,7 +186,7 @@ def run_dispatch(app: App, *, opts: TaskOptions | None = None) -> DispatchOutcom
         holder.update(queue=queue, plan=plan, profiles=profiles)
         if app.dry_run:
             return None
-        changed, tasks = _apply_assignments(app, queue, plan, profiles, current_time(app))
+        changed, tasks = _apply_assignments(app, queue, plan, profiles, now)
         files_changed = bool(changed)
         index = write_index(app.repo, Queue(tuple(tasks), queue.errors))
         if index:

@@ -174,6 +174,23 @@ def warning_comment(task: Task, action: SweepAction, opts: TaskOptions) -> str:
     )
 
 
+def _requeued(task: Task, now: str, note: str, **changes: Any) -> Task:
+    """The task back in pending/, no longer held by anyone (a ``requeued`` history entry saying why)."""
+    return task.with_event(
+        "requeued",
+        at=now,
+        by=BOT,
+        note=note,
+        state="pending",
+        assigned_to=None,
+        assigned_at=None,
+        branch=None,
+        heartbeat_at=None,
+        pr=None,
+        **changes,
+    )
+
+
 def run_sweep(app: App, opts: TaskOptions | None = None) -> tuple[SweepPlan, Queue]:
     from leadforge.forge.base import upsert_issue_comment
     from leadforge.tasks.profiles import load_profiles
@@ -204,8 +221,8 @@ def run_sweep(app: App, opts: TaskOptions | None = None) -> tuple[SweepPlan, Que
         for instance in plan.instances:
             app.out.would(f"queue {instance.id} from recurring template {instance.from_template}")
         return plan, queue
-    chosen = {a.task: a for a in plan.actions if a.task not in dict(plan.stopped)}
     stopped = dict(plan.stopped)
+    chosen = {a.task: a for a in plan.actions if a.task not in stopped}
 
     def apply() -> str | None:
         current = load_queue(app.repo)
@@ -220,24 +237,14 @@ def run_sweep(app: App, opts: TaskOptions | None = None) -> tuple[SweepPlan, Que
                 write_task(app.repo, new)
                 changed.append(new.relpath().as_posix())
             else:
-                new = task.with_event(
-                    "requeued",
-                    at=now,
-                    by=BOT,
-                    note=f"no activity from {task.assigned_to} for {action.silent_hours:g} h",
-                    state="pending",
-                )
-                new = replace(new, assigned_to=None, assigned_at=None, branch=None, heartbeat_at=None, pr=None)
+                new = _requeued(task, now, f"no activity from {task.assigned_to} for {action.silent_hours:g} h")
                 changed += move_task(app.repo, task, new)
             tasks[new.id] = new
         for task_id, reason in stopped.items():
             task = tasks.get(task_id)
             if task is None or task.state != "in-progress":
                 continue
-            new = task.with_event("requeued", at=now, by=BOT, note=reason, state="pending")
-            new = replace(
-                new, assigned_to=None, assigned_at=None, branch=None, heartbeat_at=None, pr=None, agent=opts.over_budget_agent
-            )
+            new = _requeued(task, now, reason, agent=opts.over_budget_agent)
             changed += move_task(app.repo, task, new)
             tasks[new.id] = new
         for instance in plan.instances:

@@ -515,23 +515,8 @@ def task_to_mapping(task: Task) -> dict[str, Any]:
         "findings": list(task.findings) or None,
         "history": [entry.to_dict() for entry in task.history],
     }
-    optional = {
-        "issue",
-        "estimate_hours",
-        "created",
-        "not_before",
-        "assigned_to",
-        "assigned_at",
-        "branch",
-        "pr",
-        "heartbeat_at",
-        "completed_at",
-        "blocked_reason",
-        "cost",
-        "from_template",
-        "findings",
-    }
-    data = {k: v for k, v in data.items() if not (k in optional and v is None)}
+    # an unset optional key is left out; the others (id, title, priority, type, agent and the lists) are never None
+    data = {k: v for k, v in data.items() if v is not None}
     data.update(task.extra)
     return data
 

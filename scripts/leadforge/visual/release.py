@@ -205,17 +205,7 @@ def run_release_command(app: App, *, tag: str, source: str | None, previous: str
         "tag": tag,
         "previous": previous,
         "folder": folder.relative_to(app.repo).as_posix(),
-        "changes": [
-            {
-                "page": c.page,
-                "viewport": c.viewport,
-                "before": c.before,
-                "after": c.after,
-                "diff": c.diff,
-                "mismatch_ratio": c.mismatch_ratio,
-            }
-            for c in changes
-        ],
+        "changes": [c.to_dict() for c in changes],
     }
     lines = [f"stored the screenshots of {tag} in {data['folder']} (previous: {previous or 'none'})"]
     for c in changes:
